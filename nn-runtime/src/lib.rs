@@ -1,1 +1,35 @@
-pub fn f(){}
+//! The runtime of `nn`: the arithmetic behind every network that `nn::network!` generates.
+//!
+//! The macro emits types, shape constants and a call sequence; everything that computes lives
+//! here as ordinary functions over slices, each tested against a naive reference.
+//!
+//! # Features
+//! - `std` (default): batched GEMM through `matrixmultiply`, the training loop
+//!   ([`train`]), data loading ([`data`]) and stateful optimizers that own their buffers.
+//!   Without it the crate is `#![no_std]` and links no allocator: single-sample inference
+//!   and the slice-level kernels and optimizer steps remain.
+#![cfg_attr(not(feature = "std"), no_std)]
+#![warn(missing_docs)]
+
+pub mod network;
+pub mod ops;
+pub mod optim;
+pub mod rng;
+
+#[cfg(feature = "std")]
+pub mod data;
+#[cfg(feature = "std")]
+pub mod train;
+
+#[doc(hidden)]
+pub mod __private;
+
+pub use network::{LayerInfo, LossKind, Mode, Network, TensorInfo};
+pub use rng::Rng;
+
+#[cfg(feature = "std")]
+pub use data::{Dataset, DataError};
+#[cfg(feature = "std")]
+pub use optim::{Adam, Optimizer, Sgd};
+#[cfg(feature = "std")]
+pub use train::{EpochStats, Evaluation, FitConfig, History, Model, TrainError, Workspace};

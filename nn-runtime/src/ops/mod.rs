@@ -1,0 +1,8 @@
+//! Kernels, one file per op family. Every kernel works on plain slices with explicit
+//! dimensions and is tested against a naive reference and, for gradients, finite differences.
+
+pub mod activation;
+pub mod dense;
+pub mod gemm;
+pub mod init;
+pub mod loss;
