@@ -1,1 +1,63 @@
+//! `nn`: an ahead-of-time neural-network compiler.
+//!
+//! Declare a network with [`network!`]; at compile time the macro checks every tensor
+//! shape (a mismatch is a compile error on the offending layer) and generates fixed-size
+//! forward and backward code that calls the runtime re-exported here.
+//!
+//! ```
+//! nn::network! {
+//!     /// Classifies 28×28 digits.
+//!     pub struct Mlp {
+//!         input: [784],
+//!         dense(128), relu,
+//!         dense(64), relu,
+//!         dense(10), softmax,
+//!     }
+//! }
+//!
+//! assert_eq!(Mlp::PARAM_COUNT, 109_386);
+//! let model = Mlp::new_boxed(42);
+//! let probabilities = model.forward(&[0.5; 784]);
+//! assert!((probabilities.iter().sum::<f32>() - 1.0).abs() < 1e-5);
+//! ```
+//!
+//! # Grammar
+//!
+//! ```text
+//! network! {
+//!     /// docs and attributes
+//!     VISIBILITY struct NAME {
+//!         input: [D0, D1, …],        // shape of one sample
+//!         LAYER, LAYER, …,           // in order
+//!         loss: LOSS,                // optional
+//!     }
+//! }
+//! ```
+//!
+//! | layer | arguments | output |
+//! |---|---|---|
+//! | `dense(units)` | `init = he \| glorot` (default: He before ReLU-family, else Glorot) | `[units]`; needs a 1-D input |
+//! | `relu`, `sigmoid`, `tanh` | — | same shape |
+//! | `leaky_relu`, `leaky_relu(alpha)` | slope for negatives, default 0.01 | same shape |
+//! | `softmax` | — | same shape; 1-D, at least 2 wide |
+//! | `flatten` | — | `[product of dims]` |
+//!
+//! Losses: `cross_entropy` (after a final `softmax`; the default there), `binary_cross_entropy`
+//! (after a final `sigmoid`; the default there), `mse` (the default otherwise). The
+//! cross-entropies are computed from the logits with log-sum-exp, and their gradient is
+//! fused with the final activation.
+//!
+//! # What a network gets
+//! Constants `INPUT_SHAPE`, `OUTPUT_SHAPE`, `PARAM_COUNT`, `PARAM_BYTES`,
+//! `FLOPS_PER_SAMPLE`, `SCRATCH_BYTES`, `SUMMARY`; constructors `new(seed)`,
+//! `new_boxed(seed)`, `zeroed()`, `from_params([f32; N])` (const); heap-free
+//! `forward(&[f32; IN]) -> [f32; OUT]`; and an implementation of [`Network`], through which
+//! [`Model`] (with `std`) offers `fit`, `evaluate` and `predict`.
+//!
+//! # Features
+//! - `std` (default): training, data loading and batched GEMM. Without it the crate is
+//!   `#![no_std]` and allocation-free: inference only.
+#![cfg_attr(not(feature = "std"), no_std)]
 
+pub use nn_macros::network;
+pub use nn_runtime::*;

@@ -1,0 +1,205 @@
+//! The syntax tree of a `network!` spec, parsed without judging it: every node keeps its
+//! span so that `check` can point each diagnostic at the user's own token.
+//!
+//! ```text
+//! spec     := attribute* visibility "struct" IDENT "{" item ("," item)* ","? "}"
+//! item     := "input" ":" "[" INT ("," INT)* "]"
+//!           | "loss" ":" IDENT
+//!           | layer
+//! layer    := IDENT ( "(" arg ("," arg)* ","? ")" )?
+//! arg      := value | IDENT "=" value
+//! value    := "-"? INT | "-"? FLOAT | IDENT | BOOL
+//! ```
+
+use proc_macro2::Span;
+use syn::parse::{Parse, ParseStream};
+use syn::punctuated::Punctuated;
+use syn::{braced, bracketed, parenthesized, Attribute, Ident, LitBool, LitFloat, LitInt, Token, Visibility};
+
+/// A whole `network!` invocation.
+pub struct Spec {
+    pub attrs: Vec<Attribute>,
+    pub vis: Visibility,
+    pub name: Ident,
+    pub items: Vec<Item>,
+}
+
+/// One comma-separated entry of the body.
+pub enum Item {
+    Input(InputItem),
+    Loss(LossItem),
+    Layer(LayerItem),
+}
+
+/// `input: [d0, d1, …]`.
+pub struct InputItem {
+    pub keyword: Ident,
+    pub bracket_span: Span,
+    pub dims: Vec<LitInt>,
+}
+
+/// `loss: name`.
+pub struct LossItem {
+    pub keyword: Ident,
+    pub name: Ident,
+}
+
+/// `name` or `name(args)`.
+pub struct LayerItem {
+    pub name: Ident,
+    /// Span of the parenthesized argument list, if any.
+    pub paren_span: Option<Span>,
+    pub args: Vec<Arg>,
+}
+
+/// A positional (`key == None`) or named argument.
+pub struct Arg {
+    pub key: Option<Ident>,
+    pub value: Value,
+}
+
+/// An argument value, with its source span.
+pub enum Value {
+    Int { value: i128, span: Span },
+    Float { value: f64, span: Span },
+    Bool { value: bool, span: Span },
+    Ident(Ident),
+}
+
+impl Value {
+    pub fn span(&self) -> Span {
+        match self {
+            Value::Int { span, .. } | Value::Float { span, .. } | Value::Bool { span, .. } => *span,
+            Value::Ident(ident) => ident.span(),
+        }
+    }
+
+    /// How the value is described in "expected X, found Y" messages.
+    pub fn describe(&self) -> String {
+        match self {
+            Value::Int { value, .. } => format!("the integer {value}"),
+            Value::Float { value, .. } => format!("the number {value}"),
+            Value::Bool { value, .. } => format!("`{value}`"),
+            Value::Ident(ident) => format!("`{ident}`"),
+        }
+    }
+}
+
+impl Parse for Spec {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let attrs = input.call(Attribute::parse_outer)?;
+        let vis: Visibility = input.parse()?;
+        if !input.peek(Token![struct]) {
+            return Err(input.error("expected `struct Name { … }`: a network is declared like a struct, e.g. `pub struct Mlp { input: [784], dense(10), softmax }`"));
+        }
+        input.parse::<Token![struct]>()?;
+        let name: Ident = input.parse()?;
+        if !input.peek(syn::token::Brace) {
+            return Err(input.error(format!("expected `{{` after `struct {name}`, followed by the input shape and the layers")));
+        }
+        let body;
+        braced!(body in input);
+        let items = Punctuated::<Item, Token![,]>::parse_terminated(&body)?;
+        if !input.is_empty() {
+            return Err(input.error("unexpected tokens after the network's closing brace: declare one network per `network!`"));
+        }
+        Ok(Spec { attrs, vis, name, items: items.into_iter().collect() })
+    }
+}
+
+impl Parse for Item {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let keyword = input.call(parse_ident_like)?;
+        if input.peek(Token![:]) && !input.peek(Token![::]) {
+            input.parse::<Token![:]>()?;
+            return match keyword.to_string().as_str() {
+                "input" => parse_input(keyword, input).map(Item::Input),
+                "loss" => Ok(Item::Loss(LossItem { keyword, name: input.call(parse_ident_like)? })),
+                other => Err(syn::Error::new(keyword.span(), format!("unknown setting `{other}:`; the settings are `input:` and `loss:`"))),
+            };
+        }
+        let mut layer = LayerItem { name: keyword, paren_span: None, args: Vec::new() };
+        if input.peek(syn::token::Paren) {
+            let content;
+            let paren = parenthesized!(content in input);
+            layer.paren_span = Some(paren.span.join());
+            layer.args = Punctuated::<Arg, Token![,]>::parse_terminated(&content)?.into_iter().collect();
+        }
+        if !input.is_empty() && !input.peek(Token![,]) {
+            return Err(input.error(format!("expected `,` after layer `{}`", layer.name)));
+        }
+        Ok(Item::Layer(layer))
+    }
+}
+
+fn parse_input(keyword: Ident, input: ParseStream) -> syn::Result<InputItem> {
+    if !input.peek(syn::token::Bracket) {
+        return Err(input.error("expected the input shape in brackets, e.g. `input: [784]` or `input: [1, 28, 28]`"));
+    }
+    let content;
+    let bracket = bracketed!(content in input);
+    let mut dims = Vec::new();
+    while !content.is_empty() {
+        if !content.peek(LitInt) {
+            return Err(content.error("expected a whole number: each input dimension is an integer literal"));
+        }
+        dims.push(content.parse::<LitInt>()?);
+        if content.is_empty() {
+            break;
+        }
+        content.parse::<Token![,]>()?;
+    }
+    Ok(InputItem { keyword, bracket_span: bracket.span.join(), dims })
+}
+
+impl Parse for Arg {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        if (input.peek(Ident) || input.peek(Token![type])) && input.peek2(Token![=]) && !input.peek2(Token![==]) {
+            let key = input.call(parse_ident_like)?;
+            input.parse::<Token![=]>()?;
+            return Ok(Arg { key: Some(key), value: input.parse()? });
+        }
+        Ok(Arg { key: None, value: input.parse()? })
+    }
+}
+
+impl Parse for Value {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let minus = if input.peek(Token![-]) { Some(input.parse::<Token![-]>()?) } else { None };
+        let sign = if minus.is_some() { -1.0 } else { 1.0 };
+        let start = minus.map(|m| m.span);
+        let joined = |span: Span| start.and_then(|s| s.join(span)).unwrap_or(span);
+        if input.peek(LitInt) {
+            let lit: LitInt = input.parse()?;
+            let value = lit.base10_parse::<i128>().map_err(|_| syn::Error::new(lit.span(), "this number is too large"))?;
+            let value = if minus.is_some() { -value } else { value };
+            return Ok(Value::Int { value, span: joined(lit.span()) });
+        }
+        if input.peek(LitFloat) {
+            let lit: LitFloat = input.parse()?;
+            let value: f64 = lit.base10_parse()?;
+            return Ok(Value::Float { value: sign * value, span: joined(lit.span()) });
+        }
+        if minus.is_some() {
+            return Err(input.error("expected a number after `-`"));
+        }
+        if input.peek(LitBool) {
+            let lit: LitBool = input.parse()?;
+            return Ok(Value::Bool { value: lit.value, span: lit.span });
+        }
+        if input.peek(Ident) {
+            return Ok(Value::Ident(input.call(parse_ident_like)?));
+        }
+        Err(input.error("expected a number, `true`/`false` or a name"))
+    }
+}
+
+/// An identifier, also accepting keywords (so `type = …` or a layer misspelled as a keyword
+/// reaches `check` and gets a helpful message instead of a bare syntax error).
+fn parse_ident_like(input: ParseStream) -> syn::Result<Ident> {
+    use syn::ext::IdentExt;
+    if input.peek(Ident::peek_any) {
+        return Ident::parse_any(input);
+    }
+    Err(input.error("expected a layer name such as `dense(10)` or `relu`, or a setting such as `input: [784]`"))
+}

@@ -1,0 +1,175 @@
+//! The whole-network pass: propagates shapes layer by layer, assigns parameter offsets and
+//! reports *every* problem at its token. Produces the checked [`Network`] only when there
+//! were none.
+
+use crate::ast::{InputItem, Item, LayerItem, LossItem, Spec};
+use crate::errors::Errors;
+use crate::ir::{element_count, format_shape, Init, Layer, LayerKind, Loss, Network, Tensor};
+use crate::layers::{bind_layer, has_explicit_init};
+use crate::shape;
+use crate::suggest::did_you_mean;
+
+const LOSS_NAMES: &[&str] = &["mse", "cross_entropy", "binary_cross_entropy"];
+
+/// Largest parameter count or activation width a spec may produce: beyond this a
+/// fixed-size array of f32 stops being a sensible thing to generate.
+const MAX_ELEMENTS: usize = 1 << 31;
+
+pub fn check(spec: Spec) -> syn::Result<Network> {
+    let mut errors = Errors::default();
+    let (input, layers, loss) = sort_items(&spec, &mut errors);
+
+    let input_shape = match input {
+        Some(input) => check_input(input, &mut errors),
+        None => {
+            errors.push(spec.name.span(), format!("`{}` has no input shape: begin with e.g. `input: [784],`", spec.name));
+            None
+        }
+    };
+    if layers.is_empty() {
+        errors.push(spec.name.span(), format!("`{}` has no layers: add at least one, e.g. `dense(10)`", spec.name));
+    }
+
+    let mut shape = input_shape.clone();
+    let mut checked = Vec::new();
+    let mut param_count = 0usize;
+    for (index, item) in layers.iter().enumerate() {
+        let Some(mut kind) = bind_layer(item, &mut errors) else {
+            shape = None; // the layer's output is unknown: later shapes cannot be judged
+            continue;
+        };
+        if let LayerKind::Dense { init, .. } = &mut kind {
+            if !has_explicit_init(item) {
+                *init = default_init(layers.get(index + 1));
+            }
+        }
+        let Some(input) = shape.take() else { continue };
+        let output = match shape::output_shape(&kind, &input) {
+            Ok(output) => output,
+            Err(message) => {
+                errors.push(item.name.span(), message);
+                // Keep going with the layer's nominal output so later layers are still checked.
+                match kind {
+                    LayerKind::Dense { units, .. } => vec![units],
+                    _ => continue,
+                }
+            }
+        };
+        let name = format!("{}_{}", kind.keyword(), checked.iter().filter(|l: &&Layer| l.kind.keyword() == kind.keyword()).count());
+        let mut tensors = Vec::new();
+        for (suffix, tensor_shape) in shape::parameter_shapes(&kind, &input) {
+            let len = tensor_shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d));
+            match len.and_then(|len| param_count.checked_add(len)).filter(|&n| n <= MAX_ELEMENTS) {
+                Some(total) => {
+                    tensors.push(Tensor { name: format!("{name}.{suffix}"), offset: param_count, shape: tensor_shape });
+                    param_count = total;
+                }
+                None => errors.push(item.name.span(), format!("`{name}` makes the network too large: more than {MAX_ELEMENTS} parameters")),
+            }
+        }
+        if element_count(&output) > MAX_ELEMENTS {
+            errors.push(item.name.span(), format!("`{name}` outputs {} values, more than {MAX_ELEMENTS}", format_shape(&output)));
+            continue;
+        }
+        let flops = shape::flops(&kind, &input);
+        checked.push(Layer { kind, span: item.name.span(), name, input_shape: input, output_shape: output.clone(), tensors, flops });
+        shape = Some(output);
+    }
+
+    let loss = check_loss(loss, &checked, layers.len(), &mut errors);
+    errors.finish()?;
+    let (Some(input_shape), Some(loss)) = (input_shape, loss) else {
+        // Both are only ever missing together with a reported error; never panic regardless.
+        return Err(syn::Error::new(spec.name.span(), "invalid network spec"));
+    };
+    Ok(Network { attrs: spec.attrs, vis: spec.vis, name: spec.name, input_shape, layers: checked, loss, param_count })
+}
+
+/// Splits the body into its single input, its layers and its optional single loss.
+fn sort_items<'a>(spec: &'a Spec, errors: &mut Errors) -> (Option<&'a InputItem>, Vec<&'a LayerItem>, Option<&'a LossItem>) {
+    let (mut input, mut layers, mut loss) = (None, Vec::new(), None);
+    for item in &spec.items {
+        match item {
+            Item::Input(item) if input.is_some() => errors.push(item.keyword.span(), "duplicate `input:`: a network has one input shape"),
+            Item::Input(item) if !layers.is_empty() => {
+                errors.push(item.keyword.span(), "`input:` must come before the layers");
+                input = Some(item);
+            }
+            Item::Input(item) => input = Some(item),
+            Item::Loss(item) if loss.is_some() => errors.push(item.keyword.span(), "duplicate `loss:`: a network has one loss"),
+            Item::Loss(item) => loss = Some(item),
+            Item::Layer(item) => layers.push(item),
+        }
+    }
+    (input, layers, loss)
+}
+
+fn check_input(input: &InputItem, errors: &mut Errors) -> Option<Vec<usize>> {
+    if input.dims.is_empty() {
+        errors.push(input.bracket_span, "the input shape needs at least one dimension, e.g. `[784]` or `[1, 28, 28]`");
+        return None;
+    }
+    let mut dims = Vec::new();
+    for dim in &input.dims {
+        match dim.base10_parse::<usize>() {
+            Ok(0) => errors.push(dim.span(), "an input dimension must be at least 1"),
+            Ok(d) if d <= MAX_ELEMENTS => dims.push(d),
+            _ => errors.push(dim.span(), format!("input dimension `{dim}` is not a size a fixed-size network can have")),
+        }
+    }
+    let total = dims.iter().try_fold(1usize, |n, &d| n.checked_mul(d)).filter(|&n| n <= MAX_ELEMENTS);
+    if total.is_none() {
+        errors.push(input.bracket_span, format!("the input shape holds more than {MAX_ELEMENTS} values"));
+    }
+    (dims.len() == input.dims.len() && total.is_some()).then_some(dims)
+}
+
+/// He initialization before a ReLU-family activation, Glorot otherwise.
+fn default_init(next: Option<&&LayerItem>) -> Init {
+    match next.map(|l| l.name.to_string()).as_deref() {
+        Some("relu" | "leaky_relu") => Init::He,
+        _ => Init::Glorot,
+    }
+}
+
+/// The loss written in the spec, checked against the network's end, or the one its last
+/// layer implies (cross-entropy after softmax, binary cross-entropy after sigmoid, else MSE).
+fn check_loss(item: Option<&LossItem>, layers: &[Layer], written_layers: usize, errors: &mut Errors) -> Option<Loss> {
+    // When an earlier layer failed, the end of the network is unknown: judge nothing.
+    let complete = layers.len() == written_layers;
+    let last = layers.last().filter(|_| complete);
+    let implied = match last.map(|l| l.kind) {
+        Some(LayerKind::Softmax) => Loss::SoftmaxCrossEntropy,
+        Some(LayerKind::Sigmoid) => Loss::SigmoidBinaryCrossEntropy,
+        _ => Loss::MeanSquaredError,
+    };
+    let Some(item) = item else { return Some(implied) };
+    let name = item.name.to_string();
+    let loss = match name.as_str() {
+        "mse" => Loss::MeanSquaredError,
+        "cross_entropy" => Loss::SoftmaxCrossEntropy,
+        "binary_cross_entropy" => Loss::SigmoidBinaryCrossEntropy,
+        _ => {
+            errors.push(item.name.span(), format!("unknown loss `{name}`: the losses are `mse`, `cross_entropy` and `binary_cross_entropy`{}", did_you_mean(&name, LOSS_NAMES)));
+            return None;
+        }
+    };
+    let Some(last) = last else { return Some(loss) };
+    let outputs = element_count(&last.output_shape);
+    match loss {
+        Loss::SoftmaxCrossEntropy if outputs < 2 => errors.push(
+            item.name.span(),
+            format!("cross_entropy needs at least 2 classes, but the network outputs {} value; for one output end with `sigmoid` and use `loss: binary_cross_entropy`", outputs),
+        ),
+        Loss::SoftmaxCrossEntropy if last.kind != LayerKind::Softmax => errors.push(
+            item.name.span(),
+            format!("cross_entropy is computed from the probabilities of a final `softmax`, but the network ends with `{}`; add `softmax` as the last layer", last.kind.keyword()),
+        ),
+        Loss::SigmoidBinaryCrossEntropy if last.kind != LayerKind::Sigmoid => errors.push(
+            item.name.span(),
+            format!("binary_cross_entropy is computed from the probabilities of a final `sigmoid`, but the network ends with `{}`; add `sigmoid` as the last layer", last.kind.keyword()),
+        ),
+        _ => {}
+    }
+    Some(loss)
+}

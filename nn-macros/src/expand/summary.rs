@@ -1,0 +1,51 @@
+//! The Keras-style `SUMMARY` table, built at expansion time into a string constant.
+
+use crate::ir::{element_count, format_shape, Network};
+
+pub fn summary(net: &Network) -> String {
+    let mut rows = vec![["Layer".to_string(), "Output shape".into(), "Params".into(), "FLOPs".into()]];
+    rows.push(["input".into(), format_shape(&net.input_shape), "0".into(), "0".into()]);
+    for layer in &net.layers {
+        let params: usize = layer.tensors.iter().map(|t| element_count(&t.shape)).sum();
+        rows.push([layer.name.clone(), format_shape(&layer.output_shape), grouped(params as u64), grouped(layer.flops)]);
+    }
+    let widths: Vec<usize> = (0..4).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
+    let rule = "─".repeat(widths.iter().sum::<usize>() + 3 * 3);
+    let mut out = format!("{}\n{rule}\n", net.name);
+    for (index, row) in rows.iter().enumerate() {
+        out += &format!("{:<w0$}   {:<w1$}   {:>w2$}   {:>w3$}\n", row[0], row[1], row[2], row[3], w0 = widths[0], w1 = widths[1], w2 = widths[2], w3 = widths[3]);
+        if index == 0 {
+            out += &format!("{rule}\n");
+        }
+    }
+    let flops: u64 = net.layers.iter().map(|l| l.flops).sum();
+    out += &format!("{rule}\n");
+    out += &format!("Parameters: {} ({} bytes)\n", grouped(net.param_count as u64), grouped(net.param_count as u64 * 4));
+    out += &format!("FLOPs per sample: {}\n", grouped(flops));
+    out += &format!("Loss: {}\n", net.loss.keyword());
+    out
+}
+
+/// `109386` → `109,386`.
+fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn thousands_are_grouped() {
+        assert_eq!(super::grouped(0), "0");
+        assert_eq!(super::grouped(999), "999");
+        assert_eq!(super::grouped(109_386), "109,386");
+        assert_eq!(super::grouped(1_000_000), "1,000,000");
+    }
+}

@@ -1,0 +1,187 @@
+//! The layers a spec may name, their arguments, and binding a layer's written arguments to
+//! them. Every problem becomes an error on the offending token.
+
+use crate::ast::{LayerItem, Value};
+use crate::errors::Errors;
+use crate::ir::{Init, LayerKind};
+use crate::suggest::did_you_mean;
+
+pub const LAYER_NAMES: &[&str] = &["dense", "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "flatten"];
+
+/// What an argument must be.
+#[derive(Clone, Copy)]
+enum Kind {
+    /// A whole number ≥ 1.
+    Count,
+    /// Any finite number.
+    Number,
+    /// One of a few names.
+    Choice(&'static [&'static str]),
+}
+
+struct Param {
+    name: &'static str,
+    kind: Kind,
+    required: bool,
+    /// How the layer is written, for "needs …, e.g. `dense(128)`" messages.
+    example: &'static str,
+}
+
+fn params_of(layer: &str) -> &'static [Param] {
+    const DENSE: &[Param] = &[
+        Param { name: "units", kind: Kind::Count, required: true, example: "dense(128)" },
+        Param { name: "init", kind: Kind::Choice(&["he", "glorot"]), required: false, example: "dense(128, init = glorot)" },
+    ];
+    const LEAKY_RELU: &[Param] = &[Param { name: "alpha", kind: Kind::Number, required: false, example: "leaky_relu(0.01)" }];
+    match layer {
+        "dense" => DENSE,
+        "leaky_relu" => LEAKY_RELU,
+        _ => &[],
+    }
+}
+
+/// Turns a written layer into a [`LayerKind`], or records why it cannot be one.
+pub fn bind_layer(layer: &LayerItem, errors: &mut Errors) -> Option<LayerKind> {
+    let name = layer.name.to_string();
+    if !LAYER_NAMES.contains(&name.as_str()) {
+        errors.push(layer.name.span(), format!("unknown layer `{name}`{}", did_you_mean(&name, LAYER_NAMES)));
+        return None;
+    }
+    let args = bind_args(&name, layer, errors)?;
+    Some(match name.as_str() {
+        "dense" => {
+            let init = match args.choice("init") {
+                Some("glorot") => Some(Init::Glorot),
+                Some(_) => Some(Init::He),
+                None => None,
+            };
+            // `init: None` is resolved later from the activation that follows.
+            LayerKind::Dense { units: args.count("units")?, init: init.unwrap_or(Init::Glorot) }
+        }
+        "relu" => LayerKind::Relu,
+        "leaky_relu" => LayerKind::LeakyRelu { alpha: args.number("alpha").unwrap_or(0.01) as f32 },
+        "sigmoid" => LayerKind::Sigmoid,
+        "tanh" => LayerKind::Tanh,
+        "softmax" => LayerKind::Softmax,
+        _ => LayerKind::Flatten,
+    })
+}
+
+/// Whether the spec chose the dense layer's initialization itself.
+pub fn has_explicit_init(layer: &LayerItem) -> bool {
+    layer.args.iter().any(|a| a.key.as_ref().is_some_and(|k| k == "init"))
+}
+
+/// Arguments bound to parameter names, each already validated against its kind.
+struct Bound<'a> {
+    values: Vec<(&'static str, &'a Value)>,
+}
+
+impl Bound<'_> {
+    fn get(&self, name: &str) -> Option<&Value> {
+        self.values.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+    }
+    fn count(&self, name: &str) -> Option<usize> {
+        match self.get(name)? {
+            Value::Int { value, .. } => usize::try_from(*value).ok(),
+            _ => None,
+        }
+    }
+    fn number(&self, name: &str) -> Option<f64> {
+        match self.get(name)? {
+            Value::Int { value, .. } => Some(*value as f64),
+            Value::Float { value, .. } => Some(*value),
+            _ => None,
+        }
+    }
+    fn choice(&self, name: &str) -> Option<&'static str> {
+        match self.get(name)? {
+            Value::Ident(ident) => ["he", "glorot"].into_iter().find(|c| ident == c),
+            _ => None,
+        }
+    }
+}
+
+fn bind_args<'a>(name: &str, layer: &'a LayerItem, errors: &mut Errors) -> Option<Bound<'a>> {
+    let params = params_of(name);
+    let before = errors.len();
+    let mut bound = Bound { values: Vec::new() };
+    let mut next_positional = 0;
+    for arg in &layer.args {
+        let param = match &arg.key {
+            None => {
+                let Some(param) = params.get(next_positional) else {
+                    errors.push(arg.value.span(), too_many_arguments(name, params));
+                    continue;
+                };
+                next_positional += 1;
+                param
+            }
+            Some(key) => {
+                let names: Vec<&str> = params.iter().map(|p| p.name).collect();
+                let Some(param) = params.iter().find(|p| key == p.name) else {
+                    let expected = if names.is_empty() {
+                        format!("`{name}` takes no options")
+                    } else {
+                        format!("`{name}` takes {}", list(&names))
+                    };
+                    errors.push(key.span(), format!("unknown option `{key}`: {expected}{}", did_you_mean(&key.to_string(), &names)));
+                    continue;
+                };
+                param
+            }
+        };
+        if bound.get(param.name).is_some() {
+            let at = arg.key.as_ref().map_or(arg.value.span(), |k| k.span());
+            errors.push(at, format!("duplicate option `{}` for `{name}`: give it once", param.name));
+            continue;
+        }
+        if let Some(problem) = validate(param, &arg.value) {
+            errors.push(arg.value.span(), problem);
+            continue;
+        }
+        bound.values.push((param.name, &arg.value));
+    }
+    for param in params.iter().filter(|p| p.required) {
+        if bound.get(param.name).is_none() && errors.len() == before {
+            let at = layer.paren_span.unwrap_or(layer.name.span());
+            errors.push(at, format!("`{name}` needs its {}, e.g. `{}`", param.name, param.example));
+        }
+    }
+    (errors.len() == before).then_some(bound)
+}
+
+fn validate(param: &Param, value: &Value) -> Option<String> {
+    let name = param.name;
+    match (param.kind, value) {
+        (Kind::Count, Value::Int { value, .. }) if *value >= 1 && *value <= u32::MAX as i128 => None,
+        (Kind::Count, Value::Int { value, .. }) if *value < 1 => {
+            Some(format!("{name} must be at least 1, found {value}: a layer of width zero has no outputs"))
+        }
+        (Kind::Count, Value::Int { value, .. }) => Some(format!("{name} = {value} is too large for a fixed-size network")),
+        (Kind::Count, other) => Some(format!("{name} must be a whole number, e.g. `{}`, found {}", param.example, other.describe())),
+        (Kind::Number, Value::Int { .. }) => None,
+        (Kind::Number, Value::Float { value, .. }) if value.is_finite() => None,
+        (Kind::Number, other) => Some(format!("{name} must be a number, e.g. `{}`, found {}", param.example, other.describe())),
+        (Kind::Choice(choices), Value::Ident(ident)) if choices.iter().any(|c| ident == c) => None,
+        (Kind::Choice(choices), other) => {
+            let hint = match other {
+                Value::Ident(ident) => did_you_mean(&ident.to_string(), choices),
+                _ => String::new(),
+            };
+            Some(format!("{name} must be one of {}, found {}{hint}", list(choices), other.describe()))
+        }
+    }
+}
+
+fn too_many_arguments(layer: &str, params: &[Param]) -> String {
+    match params.first() {
+        None => format!("`{layer}` takes no arguments; write `{layer}`"),
+        Some(first) => format!("too many arguments: `{layer}` takes one positional argument ({}), e.g. `{}`", first.name, first.example),
+    }
+}
+
+fn list(names: &[&str]) -> String {
+    let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+    quoted.join(", ")
+}
