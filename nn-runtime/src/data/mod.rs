@@ -1,8 +1,29 @@
 //! Data sets: loading (IDX as MNIST ships it, CSV), scaling, standardization, one-hot
 //! encoding and seeded splits. Malformed files give a [`DataError`] that says what is wrong.
+//!
+//! ```no_run
+//! use nn_runtime::data::{Dataset, MnistSplit};
+//!
+//! # fn main() -> Result<(), nn_runtime::data::DataError> {
+//! let train = Dataset::mnist("data/mnist", MnistSplit::Train)?;
+//! let (train, validation) = train.split(0.1, 42);
+//! assert_eq!(train.input_len, 784);
+//! # let _ = validation;
+//! # Ok(())
+//! # }
+//! ```
 
+mod csv_file;
 mod dataset;
 mod error;
+mod error_message;
+mod idx;
+mod mnist;
+mod transform;
 
+pub use csv_file::{CsvOptions, CsvTarget};
 pub use dataset::Dataset;
 pub use error::DataError;
+pub use idx::{read_idx_images, read_idx_labels, IdxImages, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC};
+pub use mnist::MnistSplit;
+pub use transform::{one_hot, MinMaxScaler, Standardizer};
