@@ -1,76 +1,79 @@
 //! Training: the fit / evaluate / predict loop over any generated [`Network`].
+//!
+//! [`Model`] gives every network Keras-style methods. A `fit` checks its data up front, then
+//! runs epochs of seeded, shuffled batches through one [`Workspace`] (so a step allocates
+//! nothing), stops with [`TrainError::NonFiniteLoss`] the moment the loss is NaN or
+//! infinite, and returns a [`History`] of per-epoch [`EpochStats`].
+
+mod check;
+mod config;
+mod error;
+mod evaluate;
+mod fit;
+mod history;
+mod metrics;
+mod progress;
+mod workspace;
+
+pub use config::FitConfig;
+pub use error::TrainError;
+pub use history::{EpochStats, Evaluation, History};
+pub use workspace::{BatchStats, Workspace};
 
 use crate::data::Dataset;
 use crate::network::Network;
 use crate::optim::Optimizer;
 
-/// How to train.
-#[derive(Clone, Debug)]
-pub struct FitConfig {
-    /// Passes over the training data.
-    pub epochs: usize,
-    /// Samples per gradient step (the last batch of an epoch may be smaller).
-    pub batch_size: usize,
-    /// Seed for shuffling and for stochastic layers.
-    pub seed: u64,
-    /// Shuffle the training data at every epoch.
-    pub shuffle: bool,
-    /// Show a progress bar.
-    pub progress: bool,
-}
-
-/// Loss and metric of one pass over a data set.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Evaluation {
-    /// Mean loss per sample.
-    pub loss: f32,
-    /// Fraction classified correctly, when the loss is a classification loss.
-    pub accuracy: Option<f32>,
-}
-
-/// What one epoch of training measured.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct EpochStats {
-    /// 1-based epoch number.
-    pub epoch: usize,
-    /// Training loss and accuracy, averaged over the epoch's batches.
-    pub train: Evaluation,
-    /// Validation loss and accuracy, when validation data was given.
-    pub validation: Option<Evaluation>,
-    /// Wall-clock seconds the epoch took.
-    pub seconds: f64,
-}
-
-/// Per-epoch statistics of a `fit`.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct History {
-    /// One entry per completed epoch.
-    pub epochs: Vec<EpochStats>,
-}
-
-/// Why training stopped early.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum TrainError {
-    /// The loss became NaN or infinite.
-    NonFiniteLoss {
-        /// 1-based epoch.
-        epoch: usize,
-        /// 0-based batch within the epoch.
-        batch: usize,
-        /// The offending value.
-        loss: f32,
-    },
-}
-
-/// Buffers reused across batches, so a training step allocates nothing.
-pub struct Workspace {
-    _private: (),
-}
-
-/// Keras-style training, evaluation and prediction for every generated network.
+/// Keras-style training, evaluation and prediction, for every [`Network`].
 pub trait Model: Network + Sized {
-    /// Trains in place; `validation` is evaluated after every epoch.
-    fn fit(&mut self, train: &Dataset, validation: Option<&Dataset>, optimizer: &mut dyn Optimizer, config: &FitConfig) -> Result<History, TrainError> { todo!() }
+    /// Trains in place for `config.epochs` epochs and evaluates `validation` after each.
+    ///
+    /// Every epoch visits each training sample once, in an order that depends only on
+    /// `config.seed` and the epoch (or in data-set order without shuffling), in batches of
+    /// `config.batch_size`; the last batch holds the remainder. The same seed, data, starting
+    /// parameters and optimizer give bit-identical parameters and statistics.
+    ///
+    /// # Errors
+    /// Before any training: [`TrainError::ZeroBatchSize`], and for either data set
+    /// [`TrainError::ShapeMismatch`], [`TrainError::RaggedData`], [`TrainError::RowMismatch`]
+    /// or [`TrainError::EmptyDataset`]. During training, [`TrainError::NonFiniteLoss`], with
+    /// the parameters as they were before the offending batch.
+    fn fit(
+        &mut self,
+        train: &Dataset,
+        validation: Option<&Dataset>,
+        optimizer: &mut dyn Optimizer,
+        config: &FitConfig,
+    ) -> Result<History, TrainError> {
+        fit::fit(self, train, validation, optimizer, config)
+    }
+
+    /// Mean loss and accuracy over `data` in batches of `batch_size`, in inference mode.
+    ///
+    /// # Errors
+    /// As `fit` does for its data, before any work.
+    fn evaluate(&self, data: &Dataset, batch_size: usize) -> Result<Evaluation, TrainError> {
+        evaluate::evaluate(self, data, batch_size)
+    }
+
+    /// Outputs for `inputs`, rows of [`Network::INPUT_LEN`] floats: as many rows of
+    /// [`Network::OUTPUT_LEN`] floats, in inference mode.
+    ///
+    /// # Errors
+    /// [`TrainError::RaggedData`] when `inputs` is not a whole number of rows.
+    fn predict(&self, inputs: &[f32]) -> Result<Vec<f32>, TrainError> {
+        evaluate::predict(self, inputs)
+    }
+
+    /// The predicted class of one sample: the index of the largest output, or for a single
+    /// sigmoid output, 1 when it is above 0.5. Uses the stack alone for outputs of up to 256
+    /// floats.
+    ///
+    /// # Panics
+    /// When `input.len()` is not [`Network::INPUT_LEN`], as [`Network::forward_sample`] does.
+    fn predict_class(&self, input: &[f32]) -> usize {
+        evaluate::predict_class(self, input)
+    }
 }
+
 impl<N: Network> Model for N {}

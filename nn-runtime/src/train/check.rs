@@ -1,0 +1,95 @@
+//! Up-front checks of data sets against a network, so a mistake is reported before any work.
+
+use super::TrainError;
+use crate::data::Dataset;
+use crate::network::Network;
+
+/// The part a data set plays, which names it in error messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Role {
+    /// The data `fit` learns from.
+    Training,
+    /// The data `fit` evaluates after each epoch.
+    Validation,
+    /// The data `evaluate` measures.
+    Evaluation,
+}
+
+impl Role {
+    fn name(self) -> &'static str {
+        match self {
+            Role::Training => "training",
+            Role::Validation => "validation",
+            Role::Evaluation => "evaluation",
+        }
+    }
+
+    fn inputs(self) -> &'static str {
+        match self {
+            Role::Training => "training inputs",
+            Role::Validation => "validation inputs",
+            Role::Evaluation => "evaluation inputs",
+        }
+    }
+
+    fn targets(self) -> &'static str {
+        match self {
+            Role::Training => "training targets",
+            Role::Validation => "validation targets",
+            Role::Evaluation => "evaluation targets",
+        }
+    }
+}
+
+/// Number of whole rows in `len` floats of rows of `row_len`.
+pub(crate) fn whole_rows(
+    what: &'static str,
+    len: usize,
+    row_len: usize,
+) -> Result<usize, TrainError> {
+    if row_len == 0 || !len.is_multiple_of(row_len) {
+        return Err(TrainError::RaggedData { what, len, row_len });
+    }
+    Ok(len / row_len)
+}
+
+/// Checks that `data` fits network `N` and is not empty; returns its number of samples.
+///
+/// Reads only the public fields, so it holds for a data set built field by field too.
+pub(crate) fn check_dataset<N: Network>(data: &Dataset, role: Role) -> Result<usize, TrainError> {
+    if data.input_len != N::INPUT_LEN {
+        return Err(TrainError::ShapeMismatch {
+            what: role.inputs(),
+            expected: N::INPUT_LEN,
+            found: data.input_len,
+        });
+    }
+    if data.target_len != N::OUTPUT_LEN {
+        return Err(TrainError::ShapeMismatch {
+            what: role.targets(),
+            expected: N::OUTPUT_LEN,
+            found: data.target_len,
+        });
+    }
+    let inputs = whole_rows(role.inputs(), data.inputs.len(), data.input_len)?;
+    let targets = whole_rows(role.targets(), data.targets.len(), data.target_len)?;
+    if inputs != targets {
+        return Err(TrainError::RowMismatch {
+            what: role.name(),
+            inputs,
+            targets,
+        });
+    }
+    if inputs == 0 {
+        return Err(TrainError::EmptyDataset { what: role.name() });
+    }
+    Ok(inputs)
+}
+
+/// Checks that a batch size is usable.
+pub(crate) fn check_batch_size(batch_size: usize) -> Result<(), TrainError> {
+    if batch_size == 0 {
+        return Err(TrainError::ZeroBatchSize);
+    }
+    Ok(())
+}

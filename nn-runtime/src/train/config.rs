@@ -1,0 +1,64 @@
+//! How a `fit` runs: epochs, batch size, seed, shuffling and progress output.
+
+/// How to train. [`FitConfig::default`] is one epoch of shuffled batches of 32 with seed 0
+/// and a progress bar; the builder methods change one setting each.
+///
+/// ```
+/// use nn_runtime::FitConfig;
+/// let config = FitConfig::new(10, 64).seed(42).quiet();
+/// assert_eq!((config.epochs, config.batch_size, config.seed, config.progress), (10, 64, 42, false));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FitConfig {
+    /// Passes over the training data.
+    pub epochs: usize,
+    /// Samples per gradient step (the last batch of an epoch may be smaller).
+    pub batch_size: usize,
+    /// Seed for shuffling and for stochastic layers such as dropout.
+    pub seed: u64,
+    /// Shuffle the training data at every epoch.
+    pub shuffle: bool,
+    /// Show a progress bar and a one-line summary per epoch on stderr.
+    pub progress: bool,
+}
+
+impl Default for FitConfig {
+    fn default() -> Self {
+        FitConfig {
+            epochs: 1,
+            batch_size: 32,
+            seed: 0,
+            shuffle: true,
+            progress: true,
+        }
+    }
+}
+
+impl FitConfig {
+    /// `epochs` passes in batches of `batch_size`; everything else as in [`Default`].
+    pub fn new(epochs: usize, batch_size: usize) -> Self {
+        FitConfig {
+            epochs,
+            batch_size,
+            ..FitConfig::default()
+        }
+    }
+
+    /// With another seed for shuffling and stochastic layers.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// With shuffling switched on or off; off visits samples in data-set order.
+    pub fn shuffle(mut self, shuffle: bool) -> Self {
+        self.shuffle = shuffle;
+        self
+    }
+
+    /// Without progress bar or per-epoch summary.
+    pub fn quiet(mut self) -> Self {
+        self.progress = false;
+        self
+    }
+}

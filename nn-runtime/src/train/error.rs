@@ -1,0 +1,124 @@
+//! Why training, evaluation or prediction could not run or stopped early.
+
+use std::fmt;
+
+/// Why `fit`, `evaluate` or `predict` failed. Every message says what to change.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum TrainError {
+    /// The training loss became NaN or infinite; the parameters are those from before the
+    /// offending batch.
+    NonFiniteLoss {
+        /// 1-based epoch.
+        epoch: usize,
+        /// 1-based batch within the epoch, as the progress bar counts.
+        batch: usize,
+        /// The offending value.
+        loss: f32,
+    },
+    /// Rows of a data set are wider or narrower than the network's input or output.
+    ShapeMismatch {
+        /// Which rows, e.g. `"training inputs"`.
+        what: &'static str,
+        /// Floats per row the network needs.
+        expected: usize,
+        /// Floats per row the data set has.
+        found: usize,
+    },
+    /// A flat buffer does not hold a whole number of rows.
+    RaggedData {
+        /// Which buffer, e.g. `"validation targets"`.
+        what: &'static str,
+        /// Floats in the buffer.
+        len: usize,
+        /// Floats per row.
+        row_len: usize,
+    },
+    /// A data set has a different number of input rows and target rows.
+    RowMismatch {
+        /// Which data set, e.g. `"training"`.
+        what: &'static str,
+        /// Input rows.
+        inputs: usize,
+        /// Target rows.
+        targets: usize,
+    },
+    /// A data set has no samples.
+    EmptyDataset {
+        /// Which data set, e.g. `"validation"`.
+        what: &'static str,
+    },
+    /// The batch size is zero, or a batch names no samples.
+    ZeroBatchSize,
+    /// A batch has more samples than the [`Workspace`](super::Workspace) was made for.
+    BatchTooLarge {
+        /// Samples in the batch.
+        batch: usize,
+        /// Largest batch the workspace holds.
+        max_batch: usize,
+    },
+    /// A batch names a sample the data set does not have.
+    SampleOutOfRange {
+        /// The sample index.
+        index: usize,
+        /// Samples in the data set.
+        len: usize,
+    },
+}
+
+impl fmt::Display for TrainError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            TrainError::NonFiniteLoss { epoch, batch, loss } => {
+                let value = if loss.is_nan() {
+                    "NaN".to_string()
+                } else {
+                    loss.to_string()
+                };
+                write!(
+                    f,
+                    "training stopped: loss became {value} at epoch {epoch}, batch {batch}; \
+                     lower the learning rate or check the data for NaN/inf"
+                )
+            }
+            TrainError::ShapeMismatch {
+                what,
+                expected,
+                found,
+            } => write!(
+                f,
+                "{what} have {found} floats per sample, but the network expects {expected}; \
+                 reshape or re-encode the data to match the network"
+            ),
+            TrainError::RaggedData { what, len, row_len } => write!(
+                f,
+                "{what} hold {len} floats, which is not a whole number of rows of {row_len}; \
+                 the data is truncated or has the wrong row length"
+            ),
+            TrainError::RowMismatch {
+                what,
+                inputs,
+                targets,
+            } => write!(
+                f,
+                "{what} data has {inputs} input rows but {targets} target rows; \
+                 every sample needs exactly one target"
+            ),
+            TrainError::EmptyDataset { what } => {
+                write!(f, "{what} data has no samples; give it at least one")
+            }
+            TrainError::ZeroBatchSize => write!(f, "batch size is 0; use at least 1"),
+            TrainError::BatchTooLarge { batch, max_batch } => write!(
+                f,
+                "a batch of {batch} samples does not fit a workspace made for {max_batch}; \
+                 make the workspace with a larger maximum batch"
+            ),
+            TrainError::SampleOutOfRange { index, len } => write!(
+                f,
+                "a batch names sample {index}, but the data set has only {len} samples"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for TrainError {}

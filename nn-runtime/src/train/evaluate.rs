@@ -1,0 +1,66 @@
+//! Inference over data: batched evaluation and prediction, and single-sample classification.
+
+use super::check::{check_batch_size, check_dataset, whole_rows, Role};
+use super::metrics::{argmax, Tally};
+use super::{Evaluation, TrainError, Workspace};
+use crate::data::Dataset;
+use crate::network::{LossKind, Network};
+
+/// Rows per forward pass of [`predict`]: large enough to amortize the per-batch work, small
+/// enough that the arena of a big network stays modest.
+const PREDICT_BATCH: usize = 256;
+
+/// Outputs of up to this many floats are classified on the stack.
+const STACK_OUTPUT: usize = 256;
+
+/// Loss and accuracy of `network` over `data`; see [`super::Model::evaluate`].
+pub(crate) fn evaluate<N: Network>(
+    network: &N,
+    data: &Dataset,
+    batch_size: usize,
+) -> Result<Evaluation, TrainError> {
+    check_batch_size(batch_size)?;
+    let samples = check_dataset::<N>(data, Role::Evaluation)?;
+    let batch_size = batch_size.min(samples);
+    let mut workspace = Workspace::<N>::for_inference(batch_size);
+    let mut tally = Tally::new(N::LOSS);
+    for start in (0..samples).step_by(batch_size) {
+        let rows = start..(start + batch_size).min(samples);
+        let stats = workspace.evaluate_rows(network, data, rows);
+        tally.add(stats.samples, stats.loss, stats.correct, stats.judged);
+    }
+    Ok(tally.evaluation())
+}
+
+/// Outputs for rows of inputs; see [`super::Model::predict`].
+pub(crate) fn predict<N: Network>(network: &N, inputs: &[f32]) -> Result<Vec<f32>, TrainError> {
+    let samples = whole_rows("prediction inputs", inputs.len(), N::INPUT_LEN)?;
+    let mut outputs = vec![0.0; samples * N::OUTPUT_LEN];
+    if samples == 0 {
+        return Ok(outputs);
+    }
+    let mut workspace = Workspace::<N>::for_inference(PREDICT_BATCH.min(samples));
+    let input_chunks = inputs.chunks(PREDICT_BATCH * N::INPUT_LEN);
+    let output_chunks = outputs.chunks_mut(PREDICT_BATCH * N::OUTPUT_LEN);
+    for (input, output) in input_chunks.zip(output_chunks) {
+        workspace.predict_rows(network, input, output);
+    }
+    Ok(outputs)
+}
+
+/// The class of one sample; see [`super::Model::predict_class`].
+pub(crate) fn predict_class<N: Network>(network: &N, input: &[f32]) -> usize {
+    let mut stack = [0.0f32; STACK_OUTPUT];
+    let mut heap = Vec::new();
+    let output = if N::OUTPUT_LEN <= STACK_OUTPUT {
+        &mut stack[..N::OUTPUT_LEN]
+    } else {
+        heap.resize(N::OUTPUT_LEN, 0.0);
+        &mut heap[..]
+    };
+    network.forward_sample(input, output);
+    match (N::LOSS, &*output) {
+        (LossKind::SigmoidBinaryCrossEntropy, &[probability]) => usize::from(probability > 0.5),
+        _ => argmax(output),
+    }
+}

@@ -1,0 +1,92 @@
+//! What training measured: per-pass evaluations, per-epoch statistics and their history.
+
+use std::fmt;
+
+/// Loss and metric of one pass over a data set.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Evaluation {
+    /// Mean loss per sample.
+    pub loss: f32,
+    /// Fraction classified correctly, for a classification loss: the argmax of each output
+    /// row against that of its one-hot target for softmax cross-entropy, and every output
+    /// element thresholded at 0.5 against its target for binary cross-entropy. `None` for
+    /// mean squared error.
+    pub accuracy: Option<f32>,
+}
+
+/// What one epoch of training measured.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EpochStats {
+    /// 1-based epoch number.
+    pub epoch: usize,
+    /// Training loss and accuracy, averaged over the epoch's samples as the parameters
+    /// changed during the epoch (as Keras reports them).
+    pub train: Evaluation,
+    /// Validation loss and accuracy after the epoch, when validation data was given.
+    pub validation: Option<Evaluation>,
+    /// Wall-clock seconds the epoch took, validation included.
+    pub seconds: f64,
+}
+
+/// Per-epoch statistics of a `fit`. Its [`Display`](fmt::Display) is a small table.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct History {
+    /// One entry per completed epoch.
+    pub epochs: Vec<EpochStats>,
+}
+
+impl History {
+    /// Statistics of the last completed epoch.
+    pub fn last(&self) -> Option<&EpochStats> {
+        self.epochs.last()
+    }
+
+    /// Training loss of the last epoch.
+    pub fn final_loss(&self) -> Option<f32> {
+        self.last().map(|stats| stats.train.loss)
+    }
+
+    /// Training accuracy of the last epoch (`None` without epochs or for a regression loss).
+    pub fn final_accuracy(&self) -> Option<f32> {
+        self.last().and_then(|stats| stats.train.accuracy)
+    }
+
+    /// Validation loss and accuracy of the last epoch, when validation data was given.
+    pub fn final_validation(&self) -> Option<Evaluation> {
+        self.last().and_then(|stats| stats.validation)
+    }
+}
+
+/// Writes `value` right-aligned in `width` columns, or a dash when there is none.
+fn cell(f: &mut fmt::Formatter<'_>, value: Option<String>, width: usize) -> fmt::Result {
+    write!(f, "  {:>width$}", value.as_deref().unwrap_or("-"))
+}
+
+fn loss_text(loss: f32) -> String {
+    format!("{loss:.4}")
+}
+
+fn percent_text(accuracy: f32) -> String {
+    format!("{:.2}%", accuracy * 100.0)
+}
+
+impl fmt::Display for History {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "{:>5}  {:>10}  {:>8}  {:>10}  {:>8}  {:>8}",
+            "epoch", "loss", "accuracy", "val_loss", "val_acc", "seconds"
+        )?;
+        for stats in &self.epochs {
+            write!(f, "{:>5}", stats.epoch)?;
+            cell(f, Some(loss_text(stats.train.loss)), 10)?;
+            cell(f, stats.train.accuracy.map(percent_text), 8)?;
+            let validation = stats.validation.as_ref();
+            cell(f, validation.map(|v| loss_text(v.loss)), 10)?;
+            cell(f, validation.and_then(|v| v.accuracy).map(percent_text), 8)?;
+            cell(f, Some(format!("{:.2}", stats.seconds)), 8)?;
+            writeln!(f)?;
+        }
+        Ok(())
+    }
+}

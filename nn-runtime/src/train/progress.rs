@@ -1,0 +1,106 @@
+//! What a `fit` shows while it runs: a bar per epoch and a one-line summary after it.
+
+use std::io::IsTerminal;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::{EpochStats, Evaluation};
+
+const TEMPLATE: &str = "epoch {prefix} [{bar:30}] {pos}/{len} {msg} ({elapsed})";
+
+/// Progress of one epoch: a bar over its batches when enabled and stderr is a terminal.
+pub(crate) struct EpochProgress {
+    enabled: bool,
+    epochs: usize,
+    bar: ProgressBar,
+}
+
+impl EpochProgress {
+    /// Starts the bar of epoch `epoch` (1-based) of `epochs`, over `batches` batches.
+    pub(crate) fn start(enabled: bool, epoch: usize, epochs: usize, batches: usize) -> Self {
+        let bar = if enabled && std::io::stderr().is_terminal() {
+            let style = ProgressStyle::with_template(TEMPLATE)
+                .map(|style| style.progress_chars("=> "))
+                .unwrap_or_else(|_| ProgressStyle::default_bar());
+            let bar = ProgressBar::new(batches as u64).with_style(style);
+            bar.set_prefix(format!("{epoch}/{epochs}"));
+            bar
+        } else {
+            ProgressBar::hidden()
+        };
+        EpochProgress {
+            enabled,
+            epochs,
+            bar,
+        }
+    }
+
+    /// One more batch done; `so_far` is the running evaluation of the epoch.
+    pub(crate) fn advance(&self, so_far: Evaluation) {
+        if self.bar.is_hidden() {
+            return; // formatting the message would allocate for nothing
+        }
+        self.bar.set_message(evaluation_text(so_far));
+        self.bar.inc(1);
+    }
+
+    /// Clears the bar and, when enabled, prints the epoch's summary line to stderr.
+    pub(crate) fn finish(self, stats: &EpochStats) {
+        self.bar.finish_and_clear();
+        if self.enabled {
+            eprintln!("{}", summary_line(stats, self.epochs));
+        }
+    }
+}
+
+fn evaluation_text(evaluation: Evaluation) -> String {
+    match evaluation.accuracy {
+        Some(accuracy) => format!(
+            "loss {:.4}, accuracy {:.2}%",
+            evaluation.loss,
+            accuracy * 100.0
+        ),
+        None => format!("loss {:.4}", evaluation.loss),
+    }
+}
+
+/// `epoch 3/10: loss 0.2310, accuracy 93.10%; validation loss 0.2500, accuracy 92.40% (1.52 s)`
+pub(crate) fn summary_line(stats: &EpochStats, epochs: usize) -> String {
+    let mut line = format!(
+        "epoch {}/{}: {}",
+        stats.epoch,
+        epochs,
+        evaluation_text(stats.train)
+    );
+    if let Some(validation) = stats.validation {
+        line.push_str("; validation ");
+        line.push_str(&evaluation_text(validation));
+    }
+    line.push_str(&format!(" ({:.2} s)", stats.seconds));
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_names_both_evaluations_and_the_time() {
+        let stats = EpochStats {
+            epoch: 3,
+            train: Evaluation {
+                loss: 0.231,
+                accuracy: Some(0.931),
+            },
+            validation: Some(Evaluation {
+                loss: 0.25,
+                accuracy: Some(0.924),
+            }),
+            seconds: 1.5,
+        };
+        assert_eq!(
+            summary_line(&stats, 10),
+            "epoch 3/10: loss 0.2310, accuracy 93.10%; validation loss 0.2500, accuracy 92.40% (1.50 s)"
+        );
+    }
+}

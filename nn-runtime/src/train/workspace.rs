@@ -1,0 +1,223 @@
+//! The buffers a training step works in, made once so that a step allocates nothing.
+
+use core::fmt;
+use core::marker::PhantomData;
+use core::ops::Range;
+
+use super::check::{check_dataset, Role};
+use super::metrics::count_correct;
+use super::TrainError;
+use crate::data::Dataset;
+use crate::network::{Mode, Network};
+use crate::optim::Optimizer;
+use crate::rng::Rng;
+
+/// What one batch measured.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BatchStats {
+    /// Samples in the batch.
+    pub samples: usize,
+    /// Mean loss over the batch, before the update. When it is not finite the update was
+    /// skipped and the parameters are unchanged.
+    pub loss: f32,
+    /// Predictions that were right (see [`Evaluation::accuracy`](super::Evaluation::accuracy)).
+    pub correct: usize,
+    /// Predictions judged: rows, elements, or none for a regression loss.
+    pub judged: usize,
+}
+
+/// Buffers reused across batches for network `N`, up to a maximum batch: the node arena, its
+/// gradient, the parameter gradients and the gathered targets.
+///
+/// A smaller batch uses the front of each buffer, laid out for its own size, so one workspace
+/// serves every batch of an epoch, the short last one included.
+pub struct Workspace<N: Network> {
+    max_batch: usize,
+    nodes: Vec<f32>,
+    node_grads: Vec<f32>,
+    param_grads: Vec<f32>,
+    targets: Vec<f32>,
+    network: PhantomData<fn() -> N>,
+}
+
+impl<N: Network> fmt::Debug for Workspace<N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Workspace")
+            .field("max_batch", &self.max_batch)
+            .field("reserved_floats", &self.reserved_floats())
+            .finish()
+    }
+}
+
+impl<N: Network> Workspace<N> {
+    /// Buffers for training and evaluating batches of up to `max_batch` samples.
+    pub fn new(max_batch: usize) -> Self {
+        let arena = N::arena_len(max_batch);
+        Workspace {
+            max_batch,
+            nodes: vec![0.0; arena],
+            node_grads: vec![0.0; arena],
+            param_grads: vec![0.0; N::PARAM_COUNT],
+            targets: vec![0.0; max_batch * N::OUTPUT_LEN],
+            network: PhantomData,
+        }
+    }
+
+    /// Buffers for inference only: no gradients until a training step needs them.
+    pub(crate) fn for_inference(max_batch: usize) -> Self {
+        Workspace {
+            max_batch,
+            nodes: vec![0.0; N::arena_len(max_batch)],
+            node_grads: Vec::new(),
+            param_grads: Vec::new(),
+            targets: vec![0.0; max_batch * N::OUTPUT_LEN],
+            network: PhantomData,
+        }
+    }
+
+    /// The largest batch the buffers hold.
+    pub fn max_batch(&self) -> usize {
+        self.max_batch
+    }
+
+    /// Floats the buffers have reserved; constant across training steps.
+    pub fn reserved_floats(&self) -> usize {
+        self.nodes.capacity()
+            + self.node_grads.capacity()
+            + self.param_grads.capacity()
+            + self.targets.capacity()
+    }
+
+    /// One gradient step on the samples of `data` named by `indices`: gather them, run the
+    /// forward pass in [`Mode::Train`], the loss and the backward pass, then let `optimizer`
+    /// update `network`. Allocates nothing (after the first step of a workspace made for
+    /// inference).
+    ///
+    /// A non-finite loss is returned in [`BatchStats::loss`] without updating the parameters;
+    /// `fit` turns it into [`TrainError::NonFiniteLoss`].
+    pub fn train_batch(
+        &mut self,
+        network: &mut N,
+        data: &Dataset,
+        indices: &[usize],
+        optimizer: &mut dyn Optimizer,
+        rng: &mut Rng,
+    ) -> Result<BatchStats, TrainError> {
+        let rows = check_dataset::<N>(data, Role::Training)?;
+        self.check_batch(indices.len())?;
+        if let Some(&index) = indices.iter().find(|&&index| index >= rows) {
+            return Err(TrainError::SampleOutOfRange { index, len: rows });
+        }
+        self.reserve_gradients();
+        let batch = indices.len();
+        let arena = N::arena_len(batch);
+        let nodes = &mut self.nodes[..arena];
+        let targets = &mut self.targets[..batch * N::OUTPUT_LEN];
+        gather(
+            &data.inputs,
+            N::INPUT_LEN,
+            indices,
+            &mut nodes[..batch * N::INPUT_LEN],
+        );
+        gather(&data.targets, N::OUTPUT_LEN, indices, targets);
+
+        network.forward_batch(nodes, batch, Mode::Train, rng);
+        let node_grads = &mut self.node_grads[..arena];
+        node_grads.fill(0.0);
+        let loss = N::loss_batch(nodes, targets, batch, Some(&mut *node_grads));
+        let (correct, judged) =
+            count_correct(N::LOSS, output::<N>(nodes, batch), targets, N::OUTPUT_LEN);
+        let stats = BatchStats {
+            samples: batch,
+            loss,
+            correct,
+            judged,
+        };
+        if !loss.is_finite() {
+            return Ok(stats);
+        }
+        let param_grads = &mut self.param_grads[..N::PARAM_COUNT];
+        param_grads.fill(0.0);
+        network.backward_batch(nodes, node_grads, batch, param_grads);
+        optimizer.step(network.params_mut(), param_grads);
+        Ok(stats)
+    }
+
+    /// Loss and accuracy of the consecutive samples `rows` of an already checked data set,
+    /// in [`Mode::Infer`] and without gradients.
+    pub(crate) fn evaluate_rows(
+        &mut self,
+        network: &N,
+        data: &Dataset,
+        rows: Range<usize>,
+    ) -> BatchStats {
+        let batch = rows.len();
+        debug_assert!(batch > 0 && batch <= self.max_batch);
+        let arena = N::arena_len(batch);
+        let nodes = &mut self.nodes[..arena];
+        let targets = &mut self.targets[..batch * N::OUTPUT_LEN];
+        let (input_len, output_len) = (N::INPUT_LEN, N::OUTPUT_LEN);
+        nodes[..batch * input_len]
+            .copy_from_slice(&data.inputs[rows.start * input_len..rows.end * input_len]);
+        targets.copy_from_slice(&data.targets[rows.start * output_len..rows.end * output_len]);
+
+        // Inference is deterministic, so the generator is never drawn from.
+        network.forward_batch(nodes, batch, Mode::Infer, &mut Rng::new(0));
+        let loss = N::loss_batch(nodes, targets, batch, None);
+        let (correct, judged) =
+            count_correct(N::LOSS, output::<N>(nodes, batch), targets, output_len);
+        BatchStats {
+            samples: batch,
+            loss,
+            correct,
+            judged,
+        }
+    }
+
+    /// Network outputs for whole input rows (`inputs.len() / INPUT_LEN <= max_batch`), in
+    /// [`Mode::Infer`], written to `outputs`.
+    pub(crate) fn predict_rows(&mut self, network: &N, inputs: &[f32], outputs: &mut [f32]) {
+        let batch = inputs.len() / N::INPUT_LEN;
+        debug_assert!(batch > 0 && batch <= self.max_batch);
+        let nodes = &mut self.nodes[..N::arena_len(batch)];
+        nodes[..inputs.len()].copy_from_slice(inputs);
+        network.forward_batch(nodes, batch, Mode::Infer, &mut Rng::new(0));
+        outputs.copy_from_slice(output::<N>(nodes, batch));
+    }
+
+    fn check_batch(&self, batch: usize) -> Result<(), TrainError> {
+        if batch == 0 {
+            return Err(TrainError::ZeroBatchSize);
+        }
+        if batch > self.max_batch {
+            return Err(TrainError::BatchTooLarge {
+                batch,
+                max_batch: self.max_batch,
+            });
+        }
+        Ok(())
+    }
+
+    /// Makes the gradient buffers of an inference workspace; a no-op for one made by `new`.
+    fn reserve_gradients(&mut self) {
+        if self.node_grads.len() < self.nodes.len() {
+            self.node_grads.resize(self.nodes.len(), 0.0);
+        }
+        if self.param_grads.len() < N::PARAM_COUNT {
+            self.param_grads.resize(N::PARAM_COUNT, 0.0);
+        }
+    }
+}
+
+/// The network output in a node arena of `batch` samples: its last node.
+fn output<N: Network>(nodes: &[f32], batch: usize) -> &[f32] {
+    let end = N::arena_len(batch);
+    &nodes[end - batch * N::OUTPUT_LEN..end]
+}
+
+/// Copies rows `indices` of a row-major matrix with rows of `row_len` into `into`, in order.
+fn gather(rows: &[f32], row_len: usize, indices: &[usize], into: &mut [f32]) {
+    for (slot, &index) in into.chunks_exact_mut(row_len).zip(indices) {
+        slot.copy_from_slice(&rows[index * row_len..(index + 1) * row_len]);
+    }
+}
