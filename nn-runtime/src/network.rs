@@ -84,6 +84,12 @@ pub struct LayerInfo {
 /// [`Self::TENSORS`] says. Batched passes work on a *node arena*: node `i` (node 0 is the
 /// input, node `i + 1` the output of layer `i`) holds `batch * NODE_WIDTHS[i]` floats, and
 /// the nodes follow each other in order. [`crate::train::Workspace`] owns such arenas.
+///
+/// The last node holds the network's output (after its final activation, e.g. the softmax
+/// probabilities) and is `OUTPUT_LEN` wide; a loss fused with that activation reads the
+/// logits from the node before it. Gradients in the node-gradient arena are overwritten, not
+/// accumulated, by [`Self::loss_batch`] and [`Self::backward_batch`]; parameter gradients are
+/// accumulated.
 pub trait Network {
     /// Floats in one input sample.
     const INPUT_LEN: usize;
