@@ -1,13 +1,588 @@
 //! General matrix multiply: `matrixmultiply` under `std`, a plain loop without it.
+//!
+//! [`gemm`] is the safe wrapper: it checks every stride pattern against its slice, then hands
+//! the raw pointers to `matrixmultiply::sgemm` (or, without `std`, runs [`gemm_naive`]).
+//! [`gemm_naive`] is always compiled: it is the reference the tests hold the fast path to.
 
 /// `C = alpha · A·B + beta · C` for an `m×k` A, a `k×n` B and an `m×n` C, each addressed by
 /// a row stride and a column stride (in elements), so transposes cost nothing.
-/// Panics if a stride pattern would read or write outside its slice.
+/// Panics if a stride pattern would read or write outside its slice, or would make two
+/// elements of C share a place.
+///
+/// As in BLAS, `beta == 0` means C is only written, never read (NaNs in it do not spread).
 #[allow(clippy::too_many_arguments)]
 pub fn gemm(
-    m: usize, k: usize, n: usize, alpha: f32,
-    a: &[f32], a_row_stride: usize, a_col_stride: usize,
-    b: &[f32], b_row_stride: usize, b_col_stride: usize,
+    m: usize,
+    k: usize,
+    n: usize,
+    alpha: f32,
+    a: &[f32],
+    a_row_stride: usize,
+    a_col_stride: usize,
+    b: &[f32],
+    b_row_stride: usize,
+    b_col_stride: usize,
     beta: f32,
-    c: &mut [f32], c_row_stride: usize, c_col_stride: usize,
-) { todo!() }
+    c: &mut [f32],
+    c_row_stride: usize,
+    c_col_stride: usize,
+) {
+    check_operand("A", m, k, a.len(), a_row_stride, a_col_stride);
+    check_operand("B", k, n, b.len(), b_row_stride, b_col_stride);
+    check_operand("C", m, n, c.len(), c_row_stride, c_col_stride);
+    if m == 0 || n == 0 {
+        return;
+    }
+    check_no_aliasing(m, n, c_row_stride, c_col_stride);
+
+    #[cfg(feature = "std")]
+    {
+        // SAFETY: `check_operand` proved that every element the three stride patterns address
+        // lies inside its slice; `check_no_aliasing` proved C's elements are distinct, as
+        // `sgemm` requires. A, B and C come from distinct borrows, so C aliases neither. The
+        // strides `sgemm` sees fit in `isize`: see `stride_for_sgemm`.
+        unsafe {
+            matrixmultiply::sgemm(
+                m,
+                k,
+                n,
+                alpha,
+                a.as_ptr(),
+                stride_for_sgemm(m, a_row_stride),
+                stride_for_sgemm(k, a_col_stride),
+                b.as_ptr(),
+                stride_for_sgemm(k, b_row_stride),
+                stride_for_sgemm(n, b_col_stride),
+                beta,
+                c.as_mut_ptr(),
+                stride_for_sgemm(m, c_row_stride),
+                stride_for_sgemm(n, c_col_stride),
+            );
+        }
+    }
+    #[cfg(not(feature = "std"))]
+    gemm_naive(
+        m,
+        k,
+        n,
+        alpha,
+        a,
+        a_row_stride,
+        a_col_stride,
+        b,
+        b_row_stride,
+        b_col_stride,
+        beta,
+        c,
+        c_row_stride,
+        c_col_stride,
+    );
+}
+
+/// The same contract as [`gemm`], as a plain triple loop over bounds-checked indices: one dot
+/// product per element of C. The reference for tests, and the whole of GEMM without `std`.
+#[allow(clippy::too_many_arguments)]
+pub fn gemm_naive(
+    m: usize,
+    k: usize,
+    n: usize,
+    alpha: f32,
+    a: &[f32],
+    a_row_stride: usize,
+    a_col_stride: usize,
+    b: &[f32],
+    b_row_stride: usize,
+    b_col_stride: usize,
+    beta: f32,
+    c: &mut [f32],
+    c_row_stride: usize,
+    c_col_stride: usize,
+) {
+    for i in 0..m {
+        for j in 0..n {
+            let mut sum = 0.0f32;
+            for p in 0..k {
+                sum +=
+                    a[i * a_row_stride + p * a_col_stride] * b[p * b_row_stride + j * b_col_stride];
+            }
+            let out = &mut c[i * c_row_stride + j * c_col_stride];
+            *out = if beta == 0.0 {
+                alpha * sum
+            } else {
+                alpha * sum + beta * *out
+            };
+        }
+    }
+}
+
+/// The stride of a dimension with `extent` elements, as `sgemm` takes it. Along a dimension of
+/// one element the stride is never applied, so it may be anything (even beyond `isize`) and
+/// becomes 0. Otherwise `check_operand` bounded it by an index inside a slice, and a slice
+/// holds at most `isize::MAX` bytes, so the conversion is exact.
+#[cfg(feature = "std")]
+fn stride_for_sgemm(extent: usize, stride: usize) -> isize {
+    if extent <= 1 {
+        0
+    } else {
+        stride as isize
+    }
+}
+
+/// Panics unless the largest index a `rows×cols` stride pattern touches is inside a slice of
+/// `len` elements. An empty matrix touches nothing.
+fn check_operand(
+    name: &str,
+    rows: usize,
+    cols: usize,
+    len: usize,
+    row_stride: usize,
+    col_stride: usize,
+) {
+    if rows == 0 || cols == 0 {
+        return;
+    }
+    let last = (rows - 1).checked_mul(row_stride).and_then(|r| {
+        (cols - 1)
+            .checked_mul(col_stride)
+            .and_then(|c| r.checked_add(c))
+    });
+    match last {
+        Some(last) if last < len => {}
+        _ => panic!(
+            "gemm: {name} is {rows}×{cols} with strides ({row_stride}, {col_stride}), which reaches past \
+             its {len} elements"
+        ),
+    }
+}
+
+/// Panics if two elements of the `m×n` C would land on the same place. Accepts every layout
+/// where one dimension's stride steps over a whole line of the other (row-major, column-major,
+/// padded, single row or column), which is a sufficient condition for distinct elements.
+fn check_no_aliasing(m: usize, n: usize, row_stride: usize, col_stride: usize) {
+    let rows_distinct = m <= 1 || row_stride > 0;
+    let cols_distinct = n <= 1 || col_stride > 0;
+    // Here `check_operand` has already ruled out overflow of these products.
+    let rows_disjoint = m <= 1 || n <= 1 || row_stride > (n - 1) * col_stride;
+    let cols_disjoint = m <= 1 || n <= 1 || col_stride > (m - 1) * row_stride;
+    assert!(
+        rows_distinct && cols_distinct && (rows_disjoint || cols_disjoint),
+        "gemm: C is {m}×{n} with strides ({row_stride}, {col_stride}), which makes elements overlap"
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::test_support::random_vec;
+    use crate::rng::Rng;
+    use std::vec;
+    use std::vec::Vec;
+
+    /// A matrix stored either row-major or column-major, with `pad` unused elements after each
+    /// stored line (a leading dimension larger than needed).
+    struct Layout {
+        transposed: bool,
+        pad: usize,
+    }
+
+    impl Layout {
+        /// (row stride, column stride, storage length) for a `rows×cols` matrix.
+        fn strides(&self, rows: usize, cols: usize) -> (usize, usize, usize) {
+            if self.transposed {
+                let ld = rows + self.pad;
+                (1, ld, ld * cols)
+            } else {
+                let ld = cols + self.pad;
+                (ld, 1, ld * rows)
+            }
+        }
+    }
+
+    /// `alpha · A·B + beta · C` in `f64`, from explicit indices (independent of both kernels).
+    #[allow(clippy::too_many_arguments)]
+    fn reference(
+        (m, k, n): (usize, usize, usize),
+        alpha: f32,
+        (a, ars, acs): (&[f32], usize, usize),
+        (b, brs, bcs): (&[f32], usize, usize),
+        beta: f32,
+        (c, crs, ccs): (&[f32], usize, usize),
+    ) -> (Vec<f64>, Vec<f64>) {
+        let (mut value, mut magnitude) = (vec![0.0; m * n], vec![0.0; m * n]);
+        for i in 0..m {
+            for j in 0..n {
+                let (mut s, mut s_abs) = (0.0f64, 0.0f64);
+                for p in 0..k {
+                    let prod = f64::from(a[i * ars + p * acs]) * f64::from(b[p * brs + j * bcs]);
+                    s += prod;
+                    s_abs += prod.abs();
+                }
+                let old = if beta == 0.0 {
+                    0.0
+                } else {
+                    f64::from(beta) * f64::from(c[i * crs + j * ccs])
+                };
+                value[i * n + j] = f64::from(alpha) * s + old;
+                magnitude[i * n + j] = f64::from(alpha).abs() * s_abs + old.abs();
+            }
+        }
+        (value, magnitude)
+    }
+
+    type Kernel = fn(
+        usize,
+        usize,
+        usize,
+        f32,
+        &[f32],
+        usize,
+        usize,
+        &[f32],
+        usize,
+        usize,
+        f32,
+        &mut [f32],
+        usize,
+        usize,
+    );
+
+    /// Runs `kernel` on random data in the given layouts and checks C against the reference,
+    /// including that padding elements of C are left alone.
+    fn check_kernel(
+        kernel: Kernel,
+        dims: (usize, usize, usize),
+        layouts: [&Layout; 3],
+        alpha: f32,
+        beta: f32,
+        rng: &mut Rng,
+    ) {
+        let (m, k, n) = dims;
+        let (ars, acs, alen) = layouts[0].strides(m, k);
+        let (brs, bcs, blen) = layouts[1].strides(k, n);
+        let (crs, ccs, clen) = layouts[2].strides(m, n);
+        let a = random_vec(rng, alen, 1.0);
+        let b = random_vec(rng, blen, 1.0);
+        let mut c = random_vec(rng, clen, 1.0);
+        if beta == 0.0 {
+            // beta = 0 must not read C: poison the matrix, keep a sentinel in the padding.
+            for i in 0..m {
+                for j in 0..n {
+                    c[i * crs + j * ccs] = f32::NAN;
+                }
+            }
+        }
+        let before = c.clone();
+        let (want, magnitude) = reference(
+            dims,
+            alpha,
+            (&a, ars, acs),
+            (&b, brs, bcs),
+            beta,
+            (&c, crs, ccs),
+        );
+        kernel(
+            m, k, n, alpha, &a, ars, acs, &b, brs, bcs, beta, &mut c, crs, ccs,
+        );
+        let mut touched = vec![false; clen];
+        for i in 0..m {
+            for j in 0..n {
+                let idx = i * crs + j * ccs;
+                touched[idx] = true;
+                let (got, w) = (f64::from(c[idx]), want[i * n + j]);
+                let tolerance = 1e-5 * (k as f64 + 1.0) * magnitude[i * n + j] + 1e-6;
+                assert!(
+                    (got - w).abs() <= tolerance,
+                    "C[{i},{j}] = {got}, expected {w} (m,k,n = {m},{k},{n}; alpha {alpha}, beta {beta}; \
+                     strides A ({ars},{acs}) B ({brs},{bcs}) C ({crs},{ccs}))"
+                );
+            }
+        }
+        for idx in (0..clen).filter(|&i| !touched[i]) {
+            assert_eq!(
+                c[idx].to_bits(),
+                before[idx].to_bits(),
+                "padding C[{idx}] was written"
+            );
+        }
+    }
+
+    const SIZES: [usize; 4] = [1, 7, 33, 100];
+
+    fn all_layouts() -> Vec<Layout> {
+        vec![
+            Layout {
+                transposed: false,
+                pad: 0,
+            },
+            Layout {
+                transposed: true,
+                pad: 0,
+            },
+        ]
+    }
+
+    fn check_all_shapes_and_layouts(kernel: Kernel, seed: u64) {
+        let mut rng = Rng::new(seed);
+        let layouts = all_layouts();
+        for &m in &SIZES {
+            for &k in &SIZES {
+                for &n in &SIZES {
+                    for la in &layouts {
+                        for lb in &layouts {
+                            for lc in &layouts {
+                                check_kernel(kernel, (m, k, n), [la, lb, lc], 0.75, 0.0, &mut rng);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn gemm_matches_reference_for_every_transposition_and_size() {
+        check_all_shapes_and_layouts(gemm, 21);
+    }
+
+    #[test]
+    fn gemm_naive_matches_reference_for_every_transposition_and_size() {
+        check_all_shapes_and_layouts(gemm_naive, 22);
+    }
+
+    #[test]
+    fn gemm_accumulates_with_beta_and_respects_padding() {
+        let mut rng = Rng::new(23);
+        let padded = [
+            Layout {
+                transposed: false,
+                pad: 3,
+            },
+            Layout {
+                transposed: true,
+                pad: 5,
+            },
+        ];
+        for kernel in [gemm as Kernel, gemm_naive as Kernel] {
+            for dims in [(1, 1, 1), (7, 33, 1), (1, 7, 33), (33, 100, 7), (17, 5, 16)] {
+                for la in &padded {
+                    for lb in &padded {
+                        for lc in &padded {
+                            for (alpha, beta) in [(1.0, 1.0), (-0.5, 2.0), (2.0, 0.0), (0.0, -1.0)]
+                            {
+                                check_kernel(kernel, dims, [la, lb, lc], alpha, beta, &mut rng);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn gemm_and_naive_agree_with_each_other() {
+        let mut rng = Rng::new(24);
+        let (m, k, n) = (13, 29, 11);
+        let a = random_vec(&mut rng, m * k, 1.0);
+        let b = random_vec(&mut rng, k * n, 1.0);
+        let c0 = random_vec(&mut rng, m * n, 1.0);
+        let (mut fast, mut slow) = (c0.clone(), c0);
+        gemm(m, k, n, 1.5, &a, k, 1, &b, 1, k, -0.25, &mut fast, n, 1);
+        gemm_naive(m, k, n, 1.5, &a, k, 1, &b, 1, k, -0.25, &mut slow, n, 1);
+        for (f, s) in fast.iter().zip(&slow) {
+            assert!((f - s).abs() <= 1e-4 * (1.0 + s.abs()), "{f} vs {s}");
+        }
+    }
+
+    #[test]
+    fn zero_sized_dimensions() {
+        // m or n = 0: nothing is touched, even through empty slices.
+        gemm(
+            0,
+            5,
+            3,
+            1.0,
+            &[],
+            5,
+            1,
+            &[0.0; 15],
+            3,
+            1,
+            0.0,
+            &mut [],
+            3,
+            1,
+        );
+        gemm(
+            4,
+            5,
+            0,
+            1.0,
+            &[0.0; 20],
+            5,
+            1,
+            &[],
+            0,
+            1,
+            0.0,
+            &mut [],
+            0,
+            1,
+        );
+        // k = 0: A·B is the zero matrix, so C becomes beta · C.
+        for kernel in [gemm as Kernel, gemm_naive as Kernel] {
+            let mut c = [1.0, 2.0, 3.0, 4.0];
+            kernel(2, 0, 2, 1.0, &[], 0, 1, &[], 2, 1, 0.5, &mut c, 2, 1);
+            assert_eq!(c, [0.5, 1.0, 1.5, 2.0]);
+            let mut c = [f32::NAN; 4];
+            kernel(2, 0, 2, 1.0, &[], 0, 1, &[], 2, 1, 0.0, &mut c, 2, 1);
+            assert_eq!(c, [0.0; 4]);
+        }
+    }
+
+    #[test]
+    fn a_known_small_product() {
+        // [1 2; 3 4] · [5 6; 7 8] = [19 22; 43 50], with B given transposed.
+        let a = [1.0, 2.0, 3.0, 4.0];
+        let b_t = [5.0, 7.0, 6.0, 8.0];
+        let mut c = [0.0; 4];
+        gemm(2, 2, 2, 1.0, &a, 2, 1, &b_t, 1, 2, 0.0, &mut c, 2, 1);
+        assert_eq!(c, [19.0, 22.0, 43.0, 50.0]);
+    }
+
+    #[test]
+    #[should_panic(expected = "A is 3×4 with strides (4, 1)")]
+    fn rejects_a_short_a() {
+        gemm(
+            3,
+            4,
+            2,
+            1.0,
+            &[0.0; 11],
+            4,
+            1,
+            &[0.0; 8],
+            2,
+            1,
+            0.0,
+            &mut [0.0; 6],
+            2,
+            1,
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "B is 4×2 with strides (1, 4)")]
+    fn rejects_a_short_transposed_b() {
+        gemm(
+            3,
+            4,
+            2,
+            1.0,
+            &[0.0; 12],
+            4,
+            1,
+            &[0.0; 7],
+            1,
+            4,
+            0.0,
+            &mut [0.0; 6],
+            2,
+            1,
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "C is 3×2 with strides (2, 1)")]
+    fn rejects_a_short_c() {
+        gemm(
+            3,
+            4,
+            2,
+            1.0,
+            &[0.0; 12],
+            4,
+            1,
+            &[0.0; 8],
+            2,
+            1,
+            0.0,
+            &mut [0.0; 5],
+            2,
+            1,
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "reaches past")]
+    fn rejects_overflowing_strides() {
+        gemm(
+            3,
+            1,
+            1,
+            1.0,
+            &[0.0; 3],
+            usize::MAX / 2,
+            1,
+            &[0.0],
+            1,
+            1,
+            0.0,
+            &mut [0.0; 3],
+            1,
+            1,
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "overlap")]
+    fn rejects_overlapping_c() {
+        // Row stride 1 with 3 columns of stride 1: C[0,1] and C[1,0] share a place.
+        gemm(
+            2,
+            1,
+            3,
+            1.0,
+            &[0.0; 2],
+            1,
+            1,
+            &[0.0; 3],
+            3,
+            1,
+            0.0,
+            &mut [0.0; 8],
+            1,
+            1,
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "overlap")]
+    fn rejects_zero_stride_c() {
+        gemm(
+            2,
+            1,
+            1,
+            1.0,
+            &[0.0; 2],
+            1,
+            1,
+            &[0.0; 1],
+            1,
+            1,
+            0.0,
+            &mut [0.0; 1],
+            0,
+            1,
+        );
+    }
+
+    #[test]
+    fn broadcast_strides_are_fine_for_inputs() {
+        // A zero stride repeats a row of A: every row of C is the same.
+        let a = [1.0, 2.0];
+        let b = [1.0, 0.0, 0.0, 1.0];
+        let mut c = [0.0; 6];
+        gemm(3, 2, 2, 1.0, &a, 0, 1, &b, 2, 1, 0.0, &mut c, 2, 1);
+        assert_eq!(c, [1.0, 2.0, 1.0, 2.0, 1.0, 2.0]);
+    }
+}

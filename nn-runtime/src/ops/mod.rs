@@ -6,3 +6,8 @@ pub mod dense;
 pub mod gemm;
 pub mod init;
 pub mod loss;
+
+pub(crate) mod math;
+
+#[cfg(test)]
+pub(crate) mod test_support;

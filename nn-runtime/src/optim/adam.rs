@@ -1,12 +1,55 @@
 //! Adam (Kingma & Ba 2015) with bias correction, as in PyTorch and Keras.
 
+use crate::ops::math;
+
 /// One Adam step; `step` counts from 1.
+///
+/// `m = β₁m + (1−β₁)g`, `v = β₂v + (1−β₂)g²`, then
+/// `p -= lr / (1−β₁^step) · m / (√v / √(1−β₂^step) + ε)`: PyTorch's formula, with ε added
+/// after the bias correction of `v`.
 #[allow(clippy::too_many_arguments)]
-pub fn adam_step(params: &mut [f32], grads: &[f32], m: &mut [f32], v: &mut [f32], step: u32,
-                 learning_rate: f32, beta1: f32, beta2: f32, epsilon: f32) { todo!() }
+pub fn adam_step(
+    params: &mut [f32],
+    grads: &[f32],
+    m: &mut [f32],
+    v: &mut [f32],
+    step: u32,
+    learning_rate: f32,
+    beta1: f32,
+    beta2: f32,
+    epsilon: f32,
+) {
+    let n = params.len();
+    assert!(
+        grads.len() == n && m.len() == n && v.len() == n,
+        "adam_step: params, grads, m and v must have the same length (got {}, {}, {}, {})",
+        n,
+        grads.len(),
+        m.len(),
+        v.len()
+    );
+    assert!(step >= 1, "adam_step: step counts from 1");
+    // The corrections are computed once per step, in f64: 1 − β^t is a small difference.
+    let correction1 = 1.0 - math::powi(f64::from(beta1), step);
+    let correction2 = 1.0 - math::powi(f64::from(beta2), step);
+    let step_size = (f64::from(learning_rate) / correction1) as f32;
+    let inv_sqrt_correction2 = (1.0 / math::sqrt_f64(correction2)) as f32;
+    for (((p, &g), m), v) in params
+        .iter_mut()
+        .zip(grads)
+        .zip(m.iter_mut())
+        .zip(v.iter_mut())
+    {
+        *m = beta1 * *m + (1.0 - beta1) * g;
+        *v = beta2 * *v + (1.0 - beta2) * g * g;
+        let denominator = math::sqrt(*v) * inv_sqrt_correction2 + epsilon;
+        *p -= step_size * *m / denominator;
+    }
+}
 
 /// Adam that owns its moment buffers.
 #[cfg(feature = "std")]
+#[derive(Clone)]
 pub struct Adam {
     /// Step size.
     pub learning_rate: f32,
@@ -24,10 +67,230 @@ pub struct Adam {
 #[cfg(feature = "std")]
 impl Adam {
     /// Adam with the usual β₁ = 0.9, β₂ = 0.999, ε = 1e-8.
-    pub fn new(learning_rate: f32) -> Self { todo!() }
+    pub fn new(learning_rate: f32) -> Self {
+        Adam {
+            learning_rate,
+            beta1: 0.9,
+            beta2: 0.999,
+            epsilon: 1e-8,
+            m: Vec::new(),
+            v: Vec::new(),
+            step: 0,
+        }
+    }
 }
 
 #[cfg(feature = "std")]
 impl super::Optimizer for Adam {
-    fn step(&mut self, params: &mut [f32], grads: &[f32]) { todo!() }
+    fn step(&mut self, params: &mut [f32], grads: &[f32]) {
+        assert_eq!(
+            params.len(),
+            grads.len(),
+            "Adam::step: {} parameters but {} gradients",
+            params.len(),
+            grads.len()
+        );
+        if self.step == 0 {
+            // First step: the moments start at zero, sized to the model.
+            self.m = vec![0.0; params.len()];
+            self.v = vec![0.0; params.len()];
+        }
+        assert_eq!(
+            params.len(),
+            self.m.len(),
+            "Adam::step: the optimizer was first used with {} parameters and now gets {}; \
+             use one optimizer per model",
+            self.m.len(),
+            params.len()
+        );
+        // Past u32::MAX steps both corrections are 1 to f32 precision; saturating is exact.
+        self.step = self.step.saturating_add(1);
+        adam_step(
+            params,
+            grads,
+            &mut self.m,
+            &mut self.v,
+            self.step,
+            self.learning_rate,
+            self.beta1,
+            self.beta2,
+            self.epsilon,
+        );
+    }
+}
+
+#[cfg(feature = "std")]
+impl core::fmt::Debug for Adam {
+    /// Hyperparameters, the step count and the size of the moments, not their contents.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Adam")
+            .field("learning_rate", &self.learning_rate)
+            .field("beta1", &self.beta1)
+            .field("beta2", &self.beta2)
+            .field("epsilon", &self.epsilon)
+            .field("step", &self.step)
+            .field("param_count", &self.m.len())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::optim::Optimizer;
+
+    /// Adam written out in f64 straight from Kingma & Ba, Algorithm 1 (with ε̂ placement as
+    /// in PyTorch): the oracle for the f32 kernel.
+    struct Reference {
+        m: Vec<f64>,
+        v: Vec<f64>,
+        t: i32,
+    }
+
+    impl Reference {
+        fn step(&mut self, p: &mut [f64], g: &[f32], lr: f64, b1: f64, b2: f64, eps: f64) {
+            self.t += 1;
+            for i in 0..p.len() {
+                let g = f64::from(g[i]);
+                self.m[i] = b1 * self.m[i] + (1.0 - b1) * g;
+                self.v[i] = b2 * self.v[i] + (1.0 - b2) * g * g;
+                let m_hat = self.m[i] / (1.0 - b1.powi(self.t));
+                let v_hat = self.v[i] / (1.0 - b2.powi(self.t));
+                p[i] -= lr * m_hat / (v_hat.sqrt() + eps);
+            }
+        }
+    }
+
+    #[test]
+    fn first_step_moves_each_parameter_by_the_learning_rate() {
+        // With zero moments, m̂ = g and v̂ = g², so the first step is lr · g / (|g| + ε).
+        let mut p = [1.0f32, 1.0, 1.0];
+        let (mut m, mut v) = ([0.0; 3], [0.0; 3]);
+        adam_step(
+            &mut p,
+            &[0.5, -3.0, 0.0],
+            &mut m,
+            &mut v,
+            1,
+            0.01,
+            0.9,
+            0.999,
+            1e-8,
+        );
+        assert!(
+            (p[0] - 0.99).abs() < 1e-6 && (p[1] - 1.01).abs() < 1e-6,
+            "{p:?}"
+        );
+        assert_eq!(p[2], 1.0);
+        // m = (1 − β₁) g, v = (1 − β₂) g² (1 − 0.999 is only good to ~1e-5 in f32).
+        assert!(
+            (m[0] - 0.05).abs() < 1e-7 && (v[1] - 0.009).abs() < 1e-6,
+            "{m:?} {v:?}"
+        );
+    }
+
+    #[test]
+    fn several_steps_match_the_f64_formula() {
+        let (lr, b1, b2, eps) = (0.05f32, 0.8f32, 0.95f32, 1e-6f32);
+        let grads = [
+            [0.3f32, -1.2, 4.0, 1e-3],
+            [0.1, -1.0, -2.0, 1e-3],
+            [-0.4, 0.6, 1.0, -1e-3],
+            [0.2, 0.2, 0.2, 0.2],
+        ];
+        let mut p = [0.5f32, -0.25, 2.0, 0.0];
+        let (mut m, mut v) = ([0.0f32; 4], [0.0f32; 4]);
+        let mut want: Vec<f64> = p.iter().map(|&x| f64::from(x)).collect();
+        let mut reference = Reference {
+            m: vec![0.0; 4],
+            v: vec![0.0; 4],
+            t: 0,
+        };
+        for (t, g) in grads.iter().enumerate() {
+            adam_step(&mut p, g, &mut m, &mut v, t as u32 + 1, lr, b1, b2, eps);
+            reference.step(&mut want, g, lr.into(), b1.into(), b2.into(), eps.into());
+            for i in 0..4 {
+                assert!(
+                    (f64::from(p[i]) - want[i]).abs() < 2e-6,
+                    "step {}, p[{i}] = {} vs {}",
+                    t + 1,
+                    p[i],
+                    want[i]
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn adam_struct_matches_the_reference_and_counts_steps() {
+        let mut opt = Adam::new(0.1);
+        assert_eq!((opt.beta1, opt.beta2, opt.epsilon), (0.9, 0.999, 1e-8));
+        let mut p = [1.0f32, -1.0];
+        let mut want = [1.0f64, -1.0];
+        let mut reference = Reference {
+            m: vec![0.0; 2],
+            v: vec![0.0; 2],
+            t: 0,
+        };
+        for g in [[0.5f32, 0.25], [-0.1, 0.3], [0.2, -0.2]] {
+            opt.step(&mut p, &g);
+            reference.step(&mut want, &g, 0.1, 0.9, 0.999, 1e-8);
+        }
+        for i in 0..2 {
+            assert!(
+                (f64::from(p[i]) - want[i]).abs() < 1e-5,
+                "{p:?} vs {want:?}"
+            );
+        }
+        let debug = format!("{opt:?}");
+        assert!(
+            debug.contains("step: 3") && debug.contains("param_count: 2"),
+            "{debug}"
+        );
+        // A clone carries the moments: both continue identically.
+        let mut twin = opt.clone();
+        let mut q = p;
+        opt.step(&mut p, &[1.0, 1.0]);
+        twin.step(&mut q, &[1.0, 1.0]);
+        assert_eq!(p, q);
+    }
+
+    #[test]
+    fn adam_finds_the_minimum_of_a_quadratic() {
+        // f(p) = Σ a_i (p_i − c_i)², gradient 2 a_i (p_i − c_i); badly scaled on purpose.
+        let (a, c) = ([1.0f32, 10.0, 0.1], [3.0f32, -2.0, 0.5]);
+        let mut p = [0.0f32; 3];
+        let mut opt = Adam::new(0.05);
+        for _ in 0..3000 {
+            let g: Vec<f32> = (0..3).map(|i| 2.0 * a[i] * (p[i] - c[i])).collect();
+            opt.step(&mut p, &g);
+        }
+        for i in 0..3 {
+            assert!((p[i] - c[i]).abs() < 1e-2, "p = {p:?}, minimum at {c:?}");
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "first used with 2 parameters and now gets 3")]
+    fn adam_struct_rejects_a_changed_parameter_count() {
+        let mut opt = Adam::new(0.1);
+        opt.step(&mut [0.0; 2], &[0.0; 2]);
+        opt.step(&mut [0.0; 3], &[0.0; 3]);
+    }
+
+    #[test]
+    #[should_panic(expected = "step counts from 1")]
+    fn step_zero_is_rejected() {
+        adam_step(
+            &mut [0.0],
+            &[0.0],
+            &mut [0.0],
+            &mut [0.0],
+            0,
+            0.1,
+            0.9,
+            0.999,
+            1e-8,
+        );
+    }
 }

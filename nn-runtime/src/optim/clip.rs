@@ -1,4 +1,103 @@
 //! Gradient clipping.
 
+use crate::ops::math;
+
 /// Scales `grads` so their L2 norm is at most `max_norm`; returns the norm before clipping.
-pub fn clip_global_norm(grads: &mut [f32], max_norm: f32) -> f32 { todo!() }
+///
+/// The norm is accumulated in `f64`, so it neither overflows nor loses small gradients. If it
+/// is not finite (a gradient is NaN or infinite), `grads` are left as they are and the norm
+/// is returned for the caller to act on. A norm beyond `f32::MAX` comes back as infinity
+/// even though finite gradients are still scaled.
+pub fn clip_global_norm(grads: &mut [f32], max_norm: f32) -> f32 {
+    assert!(
+        max_norm >= 0.0,
+        "clip_global_norm: max_norm must be non-negative, got {max_norm}"
+    );
+    let sum_of_squares: f64 = grads.iter().map(|&g| f64::from(g) * f64::from(g)).sum();
+    let norm = math::sqrt_f64(sum_of_squares);
+    if norm.is_finite() && norm > f64::from(max_norm) {
+        let scale = (f64::from(max_norm) / norm) as f32;
+        grads.iter_mut().for_each(|g| *g *= scale);
+    }
+    norm as f32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn l2(values: &[f32]) -> f64 {
+        values
+            .iter()
+            .map(|&v| f64::from(v).powi(2))
+            .sum::<f64>()
+            .sqrt()
+    }
+
+    #[test]
+    fn large_gradients_are_scaled_to_the_limit_keeping_direction() {
+        let mut g = [3.0f32, -4.0, 0.0, 12.0]; // norm 13
+        let norm = clip_global_norm(&mut g, 1.0);
+        assert_eq!(norm, 13.0);
+        let want = [3.0 / 13.0, -4.0 / 13.0, 0.0, 12.0 / 13.0];
+        for (got, want) in g.iter().zip(want) {
+            assert!((got - want).abs() < 1e-7, "{g:?}");
+        }
+        assert!((l2(&g) - 1.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn gradients_just_over_the_limit_are_clipped() {
+        let mut g = [0.6f32, 0.8, 0.0]; // norm 1
+        let norm = clip_global_norm(&mut g, 0.9);
+        assert!((norm - 1.0).abs() < 1e-7);
+        assert!(
+            (l2(&g) - 0.9).abs() < 1e-6 && (g[0] / g[1] - 0.75).abs() < 1e-6,
+            "{g:?}"
+        );
+    }
+
+    #[test]
+    fn small_gradients_are_untouched() {
+        let mut g = [0.3f32, 0.4];
+        assert!((clip_global_norm(&mut g, 1.0) - 0.5).abs() < 1e-7);
+        assert_eq!(g, [0.3, 0.4]);
+        // Exactly at the limit: untouched too.
+        let mut g = [3.0f32, 4.0];
+        assert_eq!(clip_global_norm(&mut g, 5.0), 5.0);
+        assert_eq!(g, [3.0, 4.0]);
+    }
+
+    #[test]
+    fn non_finite_gradients_are_reported_not_scaled() {
+        let mut g = [1.0f32, f32::NAN, 2.0];
+        assert!(clip_global_norm(&mut g, 1.0).is_nan());
+        assert_eq!((g[0], g[2]), (1.0, 2.0));
+        let mut g = [f32::INFINITY, 1.0];
+        assert_eq!(clip_global_norm(&mut g, 1.0), f32::INFINITY);
+        assert_eq!(g[1], 1.0);
+    }
+
+    #[test]
+    fn huge_finite_gradients_do_not_overflow_the_norm() {
+        // Their squares overflow f32, but the norm (≈ 4.2e30) does not.
+        let mut g = [3e30f32, -3e30];
+        let norm = clip_global_norm(&mut g, 2.0);
+        assert!(
+            (f64::from(norm) / (3e30 * 2f64.sqrt()) - 1.0).abs() < 1e-6,
+            "{norm}"
+        );
+        assert!((l2(&g) - 2.0).abs() < 1e-5, "{g:?}");
+        // Tiny ones are not lost to underflow either.
+        let mut g = [3e-30f32, 4e-30];
+        assert!((f64::from(clip_global_norm(&mut g, 1.0)) / 5e-30 - 1.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn zero_limit_zeroes_and_empty_is_fine() {
+        let mut g = [1.0f32, -2.0];
+        clip_global_norm(&mut g, 0.0);
+        assert_eq!(g, [0.0, -0.0]);
+        assert_eq!(clip_global_norm(&mut [], 1.0), 0.0);
+    }
+}
