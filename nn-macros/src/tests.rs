@@ -1,1 +1,454 @@
+//! The whole macro on `proc_macro2` tokens: valid specs expand to parseable Rust, malformed
+//! ones become `compile_error!` with the right message, and no input makes the macro panic
+//! (hand-written malformed specs plus systematic mutations of valid ones).
 
+use crate::network_tokens;
+use proc_macro2::{Delimiter, Spacing, TokenStream, TokenTree};
+use std::collections::HashSet;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+/// Valid specs, in the styles a user writes them: docs, attributes, visibilities, trailing
+/// commas, named and positional arguments, explicit and implied losses.
+const VALID_SPECS: &[&str] = &[
+    "/// Classifies 28×28 digits.
+     pub struct Mlp { input: [784], dense(128), relu, dense(64), relu, dense(10), softmax }",
+    "/// Two inputs, one hidden layer, one probability out.
+     pub struct Xor { input: [2], dense(8), tanh, dense(1), sigmoid, }",
+    "#[allow(dead_code)]
+     pub(crate) struct Digits {
+         input: [1, 28, 28], flatten,
+         dense(32, init = he), leaky_relu(0.1),
+         dense(units = 10, init = glorot,), softmax,
+         loss: cross_entropy,
+     }",
+    "struct Regressor { input: [3], dense(4), relu, dense(1), loss: mse }",
+    "struct Gate { input: [1], leaky_relu, sigmoid, loss: binary_cross_entropy }",
+];
+
+/// Malformed specs and the message of each error they must produce, in order: fragments of a
+/// message are joined by ` && `. An empty list only demands *some* error: it marks a case whose
+/// message is not yet the right one (said beside it), so that the wrong one is not pinned.
+#[rustfmt::skip] // one case per line reads as a table
+const MALFORMED_SPECS: &[(&str, &[&str])] = &[
+    // The frame: `struct Name { … }`.
+    ("", &["unexpected end of input"]),
+    ("struct", &["unexpected end of input"]),
+    ("struct Mlp", &["expected `{` after `struct Mlp`"]),
+    ("struct Mlp;", &["expected `{` after `struct Mlp`"]),
+    ("struct Mlp<T> { input: [4], dense(1) }", &["expected `{` after `struct Mlp`"]),
+    ("struct Mlp ( input: [4], dense(1) )", &["expected `{` after `struct Mlp`"]),
+    ("pub Mlp { input: [4], dense(1) }", &["expected `struct Name { … }`"]),
+    ("Mlp { input: [4], dense(1) }", &["expected `struct Name { … }`"]),
+    ("struct { input: [4], dense(1) }", &["expected identifier"]),
+    ("struct Mlp { input: [4], dense(1) } extra", &["unexpected tokens after"]),
+    ("struct A { input: [1], dense(1) } struct B { input: [1], dense(1) }", &["one network per"]),
+    ("struct Mlp {}", &["has no input shape", "has no layers"]),
+    ("struct Mlp { input: [4] }", &["has no layers"]),
+    ("struct Mlp { dense(10), relu }", &["has no input shape"]),
+    // Input shapes.
+    ("struct Mlp { input: 784, dense(10) }", &["input shape in brackets"]),
+    ("struct Mlp { input: [], dense(10) }", &["at least one dimension"]),
+    ("struct Mlp { input: [0], dense(10) }", &["at least 1"]),
+    ("struct Mlp { input: [1.5], dense(10) }", &["expected a whole number"]),
+    ("struct Mlp { input: [a], dense(10) }", &["expected a whole number"]),
+    ("struct Mlp { input: [784 28], dense(10) }", &["expected `,`"]),
+    ("struct Mlp { input: [784,,], dense(10) }", &["expected a whole number"]),
+    ("struct Mlp { input: [99999999999999999999999], dense(10) }", &["not a size"]),
+    ("struct Mlp { input: [65536, 65536], dense(10) }", &["more than 2147483648 values"]),
+    ("struct Mlp { input: [784], input: [784], dense(10) }", &["duplicate `input:`"]),
+    ("struct Mlp { dense(10), input: [784] }", &["must come before the layers"]),
+    // Two errors ("no input shape", "unknown layer `input`"); one should say `input: [784]`.
+    ("struct Mlp { input (784), dense(10) }", &[]),
+    // Layers and their arguments.
+    ("struct Mlp { input: [4], dens(10) }", &["unknown layer `dens`; did you mean `dense`?"]),
+    ("struct Mlp { input: [4], Dense(10) }", &["did you mean `dense`?"]),
+    ("struct Mlp { input: [4], transformer(8) }", &["unknown layer `transformer`"]),
+    ("struct Mlp { input: [4], struct }", &["unknown layer `struct`"]),
+    ("struct Mlp { input: [4], dense(0) }", &["units must be at least 1, found 0"]),
+    // Says "a layer of width zero" for -1.
+    ("struct Mlp { input: [4], dense(-1) }", &[]),
+    ("struct Mlp { input: [4], dense(1.5) }", &["whole number && found the number 1.5"]),
+    ("struct Mlp { input: [4], dense(relu) }", &["whole number && found `relu`"]),
+    ("struct Mlp { input: [4], dense(true) }", &["found `true`"]),
+    ("struct Mlp { input: [4], dense(\"10\") }", &["expected a number"]),
+    ("struct Mlp { input: [4], dense() }", &["`dense` needs its units"]),
+    ("struct Mlp { input: [4], dense }", &["`dense` needs its units"]),
+    // Blames `init` ("found the integer 20") instead of "too many arguments".
+    ("struct Mlp { input: [4], dense(10, 20) }", &[]),
+    ("struct Mlp { input: [4], relu(3) }", &["`relu` takes no arguments"]),
+    ("struct Mlp { input: [4], leaky_relu(0.1, 0.2) }", &["too many arguments"]),
+    ("struct Mlp { input: [4], dense(10, int = he) }", &["option `int` && did you mean `init`?"]),
+    ("struct Mlp { input: [4], dense(10, init = he, init = he) }", &["duplicate option `init`"]),
+    ("struct Mlp { input: [4], dense(10, init = xavier) }", &["`he`, `glorot`, found `xavier`"]),
+    ("struct Mlp { input: [4], dense(10, init = 3) }", &["found the integer 3"]),
+    ("struct Mlp { input: [4], dense(99999999999999999999999) }", &["too large"]),
+    ("struct Mlp { input: [4], dense(4294967296) }", &["too large"]),
+    ("struct Mlp { input: [784], dense(100000), dense(100000) }", &["too large"]),
+    ("struct Mlp { input: [4], leaky_relu(alpha = fast) }", &["alpha must be a number"]),
+    ("struct Mlp { input: [4], leaky_relu(1e400) }", &["alpha must be a number"]),
+    ("struct Mlp { input: [4], leaky_relu(slope = 0.1) }", &["unknown option `slope`"]),
+    ("struct Mlp { input: [4], relu(inplace = true) }", &["`relu` takes no options"]),
+    ("struct Mlp { input: [4], dense(10,, ) }", &["expected a number"]),
+    ("struct Mlp { input: [4], dense(= 10) }", &["expected a number"]),
+    ("struct Mlp { input: [4], dense(units =) }", &["expected a number"]),
+    ("struct Mlp { input: [4], dense(- relu) }", &["expected a number after `-`"]),
+    ("struct Mlp { input: [4], dense(10) relu }", &["expected `,` after layer `dense`"]),
+    ("struct Mlp { input: [4], dense(10) ; relu }", &["expected `,` after layer `dense`"]),
+    ("struct Mlp { input: [4], dense[10] }", &["expected `,` after layer `dense`"]),
+    ("struct Mlp { input: [4] dense(3) }", &["expected `,`"]),
+    ("struct Mlp { input: [4], dense(3),, relu }", &["expected a layer name"]),
+    ("struct Mlp { input: [4], 10 }", &["expected a layer name"]),
+    // "expected `,` after layer `nn`": should say that layers are written without a path.
+    ("struct Mlp { input: [4], nn::dense(10) }", &[]),
+    // Shapes.
+    ("struct Mlp { input: [1, 28, 28], dense(10) }", &["1-D input, but receives [1, 28, 28]"]),
+    ("struct Mlp { input: [4], dense(1), softmax }", &["softmax over 1 value"]),
+    ("struct Mlp { input: [2, 5], softmax }", &["softmax works on a 1-D input"]),
+    // Losses.
+    ("struct Mlp { input: [4], dense(1), loss: cross_entropy }", &["at least 2 classes"]),
+    ("struct Mlp { input: [4], dense(3), loss: cross_entropy }", &["`softmax` && with `dense`"]),
+    ("struct Mlp { input: [4], dense(1), loss: binary_cross_entropy }", &["`sigmoid` && `dense`"]),
+    ("struct Mlp { input: [4], dense(3), softmax, loss: cross_entrpy }", &["`cross_entropy`?"]),
+    ("struct Mlp { input: [4], dense(3), loss: hinge }", &["unknown loss `hinge`"]),
+    ("struct Mlp { input: [4], dense(3), loss: mse, loss: mse }", &["duplicate `loss:`"]),
+    // Both ask for a layer name; they should list the losses.
+    ("struct Mlp { input: [4], dense(3), loss: 5 }", &[]),
+    ("struct Mlp { input: [4], dense(3), loss: }", &[]),
+    ("struct Mlp { input: [4], dense(3), optimizer: adam }", &["unknown setting `optimizer:`"]),
+    // Several problems: all reported by one expansion.
+    (
+        "struct Multi {
+             input: [784], dense(0), relu(3), dense(1.5), dense(10, init = xavier), softmax,
+             loss: crossentropy,
+         }",
+        &["found 0", "`relu` takes", "found the number 1.5", "found `xavier`", "`cross_entropy`?"],
+    ),
+];
+
+/// Values that replace each identifier and literal of a valid spec. `1e39` is left out for
+/// now: `leaky_relu(1e39)` panics (a finite f64 becomes an infinite f32, which `quote` refuses
+/// to print); add it once that is a `compile_error`.
+const ODD_VALUES: &[&str] = &[
+    "0",
+    "-1",
+    "1.5",
+    "99999999999999999999999",
+    "true",
+    "r#type",
+    "struct",
+    "\"\"",
+    "-0.0",
+    "1e400",
+    "0x10",
+    "1_000",
+    "10u8",
+    "'c'",
+    "_",
+    "self",
+    "dense",
+    "input",
+];
+
+/// Punctuation inserted at every token boundary of a valid spec.
+const STRAY_PUNCTUATION: &[&str] = &[
+    ",", ":", ";", "=", "-", "::", "#", ".", "!", "@", "=>", "&", "<", ">", "()", "[]", "{}",
+];
+
+#[derive(Clone)]
+enum Lexeme {
+    Open(Delimiter),
+    Close(Delimiter),
+    /// An identifier, a literal, or text inserted by a mutation.
+    Word(String),
+    Punct(char, Spacing),
+}
+
+/// The token trees of `stream`, flattened so that groups become open/close lexemes.
+fn lex(stream: TokenStream, out: &mut Vec<Lexeme>) {
+    for tree in stream {
+        match tree {
+            TokenTree::Group(group) => {
+                out.push(Lexeme::Open(group.delimiter()));
+                lex(group.stream(), out);
+                out.push(Lexeme::Close(group.delimiter()));
+            }
+            TokenTree::Ident(ident) => out.push(Lexeme::Word(ident.to_string())),
+            TokenTree::Literal(literal) => out.push(Lexeme::Word(literal.to_string())),
+            TokenTree::Punct(punct) => out.push(Lexeme::Punct(punct.as_char(), punct.spacing())),
+        }
+    }
+}
+
+fn render(lexemes: &[Lexeme]) -> String {
+    let mut text = String::new();
+    for lexeme in lexemes {
+        match lexeme {
+            Lexeme::Open(delimiter) => text += delimiter_text(*delimiter).0,
+            Lexeme::Close(delimiter) => text += delimiter_text(*delimiter).1,
+            Lexeme::Word(word) => text += word,
+            Lexeme::Punct(c, spacing) => {
+                text.push(*c);
+                if *spacing == Spacing::Joint {
+                    continue; // `::`, `=>`: the next punct is glued on
+                }
+            }
+        }
+        text.push(' ');
+    }
+    text
+}
+
+fn delimiter_text(delimiter: Delimiter) -> (&'static str, &'static str) {
+    match delimiter {
+        Delimiter::Parenthesis => ("(", ")"),
+        Delimiter::Brace => ("{", "}"),
+        Delimiter::Bracket => ("[", "]"),
+        Delimiter::None => ("", ""),
+    }
+}
+
+/// Index of the close lexeme of the group that `start` opens, or of the first close lexeme
+/// of the group enclosing `start` (or the end, at top level) when `start` opens nothing.
+fn group_end(lexemes: &[Lexeme], start: usize) -> usize {
+    let mut depth = 0usize;
+    for (index, lexeme) in lexemes.iter().enumerate().skip(start) {
+        match lexeme {
+            Lexeme::Open(_) => depth += 1,
+            Lexeme::Close(_) if depth == 0 => return index,
+            Lexeme::Close(_) => {
+                depth -= 1;
+                if depth == 0 && matches!(lexemes[start], Lexeme::Open(_)) {
+                    return index;
+                }
+            }
+            _ => {}
+        }
+    }
+    lexemes.len()
+}
+
+/// Systematic mutations of a valid spec, as source text (some will not tokenize).
+fn mutants(spec: &str) -> Vec<String> {
+    let mut lexemes = Vec::new();
+    lex(spec.parse().expect("valid specs tokenize"), &mut lexemes);
+    let n = lexemes.len();
+    let with = |range: std::ops::Range<usize>, middle: &[Lexeme]| {
+        let mut mutant = lexemes[..range.start].to_vec();
+        mutant.extend_from_slice(middle);
+        mutant.extend_from_slice(&lexemes[range.end..]);
+        render(&mutant)
+    };
+    let mut out = Vec::new();
+    for i in 0..=n {
+        // Truncation at each boundary, with every open group closed again.
+        let mut truncated = lexemes[..i].to_vec();
+        let mut open: Vec<Delimiter> = Vec::new();
+        for lexeme in &truncated {
+            match lexeme {
+                Lexeme::Open(delimiter) => open.push(*delimiter),
+                Lexeme::Close(_) => drop(open.pop()),
+                _ => {}
+            }
+        }
+        truncated.extend(open.into_iter().rev().map(Lexeme::Close));
+        out.push(render(&truncated));
+        // Truncation of the innermost group only: the rest of the spec stays.
+        out.push(with(i..group_end(&lexemes, i).max(i), &[]));
+        for stray in STRAY_PUNCTUATION {
+            out.push(with(i..i, &[Lexeme::Word(stray.to_string())]));
+        }
+    }
+    for i in 0..n {
+        let end = group_end(&lexemes, i);
+        match &lexemes[i] {
+            Lexeme::Open(_) => {
+                out.push(with(i..end + 1, &[])); // delete the whole group
+                out.push(with(i..end + 1, &lexemes[i + 1..end])); // unwrap it
+                out.push(with(i..i, &lexemes[i..=end])); // duplicate it
+            }
+            Lexeme::Close(_) => {}
+            token => {
+                out.push(with(i..i + 1, &[]));
+                out.push(with(i..i, &[token.clone()]));
+                if i + 1 < n && !matches!(lexemes[i + 1], Lexeme::Open(_) | Lexeme::Close(_)) {
+                    out.push(with(i..i + 2, &[lexemes[i + 1].clone(), token.clone()]));
+                }
+                if matches!(token, Lexeme::Word(_)) {
+                    for odd in ODD_VALUES {
+                        out.push(with(i..i + 1, &[Lexeme::Word(odd.to_string())]));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// What the macro did with one input.
+enum Outcome {
+    Expanded(TokenStream),
+    Panicked(String),
+}
+
+/// Runs the macro on `source`, or `None` when `source` does not tokenize (the compiler
+/// never passes such input to a macro).
+fn run(source: &str) -> Option<Outcome> {
+    let tokens: TokenStream = source.parse().ok()?;
+    Some(
+        match catch_unwind(AssertUnwindSafe(|| network_tokens(tokens))) {
+            Ok(output) => Outcome::Expanded(output),
+            Err(payload) => Outcome::Panicked(
+                payload
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_default(),
+            ),
+        },
+    )
+}
+
+/// The messages of the `compile_error!`s in an expansion, or why the expansion is not the
+/// errors-plus-stub shape that `fallback` promises (which would mean cascading errors).
+fn error_messages(output: &TokenStream) -> Result<Vec<String>, String> {
+    let file: syn::File =
+        syn::parse2(output.clone()).map_err(|e| format!("output is not Rust: {e}"))?;
+    let mut messages = Vec::new();
+    let mut stubs = 0;
+    for item in &file.items {
+        match item {
+            syn::Item::Macro(m)
+                if m.mac
+                    .path
+                    .segments
+                    .last()
+                    .is_some_and(|s| s.ident == "compile_error") =>
+            {
+                let message: syn::LitStr = syn::parse2(m.mac.tokens.clone())
+                    .map_err(|e| format!("odd compile_error: {e}"))?;
+                messages.push(message.value());
+            }
+            syn::Item::Struct(s) if matches!(s.fields, syn::Fields::Unit) => stubs += 1,
+            _ => {}
+        }
+    }
+    if !messages.is_empty() && (stubs > 1 || messages.len() + stubs != file.items.len()) {
+        return Err(format!(
+            "errors come with generated code beside the stub: {output}"
+        ));
+    }
+    Ok(messages)
+}
+
+#[test]
+fn valid_specs_expand_to_parseable_rust() {
+    for spec in VALID_SPECS {
+        let Some(Outcome::Expanded(output)) = run(spec) else {
+            panic!("macro failed on {spec}")
+        };
+        assert!(
+            !output.to_string().contains("compile_error"),
+            "{spec}\n=> {output}"
+        );
+        let file: syn::File =
+            syn::parse2(output).unwrap_or_else(|e| panic!("{spec}: output is not Rust: {e}"));
+        let name = spec
+            .split("struct")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .unwrap();
+        let declares_it = file
+            .items
+            .iter()
+            .any(|item| matches!(item, syn::Item::Struct(s) if s.ident == name));
+        assert!(declares_it, "{spec}: no `struct {name}` in the output");
+    }
+}
+
+#[test]
+fn the_mlp_of_the_docs_has_its_parameter_count() {
+    let Some(Outcome::Expanded(output)) = run(VALID_SPECS[0]) else {
+        panic!("macro failed")
+    };
+    // 784·128+128 + 128·64+64 + 64·10+10, as the doc test of `nn` asserts.
+    assert!(
+        output.to_string().contains("PARAM_COUNT : usize = 109386"),
+        "{output}"
+    );
+}
+
+#[test]
+fn malformed_specs_give_their_errors_and_only_those() {
+    assert!(MALFORMED_SPECS.len() >= 50);
+    for (spec, expected) in MALFORMED_SPECS {
+        let output = match run(spec) {
+            None => panic!("test input does not tokenize: {spec}"),
+            Some(Outcome::Panicked(message)) => panic!("macro panicked on {spec}: {message}"),
+            Some(Outcome::Expanded(output)) => output,
+        };
+        let messages =
+            error_messages(&output).unwrap_or_else(|problem| panic!("{spec}: {problem}"));
+        assert!(
+            !messages.is_empty(),
+            "no compile_error for {spec}\n=> {output}"
+        );
+        if expected.is_empty() {
+            continue;
+        }
+        assert_eq!(messages.len(), expected.len(), "{spec}: {messages:#?}");
+        for (message, fragments) in messages.iter().zip(expected.iter()) {
+            for fragment in fragments.split(" && ") {
+                assert!(
+                    message.contains(fragment),
+                    "{spec}: expected `{fragment}` in `{message}`"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn no_input_makes_the_macro_panic() {
+    let hand_written = MALFORMED_SPECS
+        .iter()
+        .map(|(spec, _)| spec)
+        .chain(VALID_SPECS);
+    let mut inputs: Vec<String> = hand_written.map(|spec| spec.to_string()).collect();
+    for spec in VALID_SPECS {
+        inputs.extend(mutants(spec));
+    }
+    let mut seen = HashSet::new();
+    let (mut ran, mut valid) = (0, 0);
+    let mut failures = Vec::new();
+    for input in inputs {
+        if !seen.insert(input.clone()) {
+            continue;
+        }
+        let output = match run(&input) {
+            None => continue,
+            Some(Outcome::Panicked(message)) => {
+                failures.push(format!("panicked ({message}) on: {input}"));
+                continue;
+            }
+            Some(Outcome::Expanded(output)) => output,
+        };
+        ran += 1;
+        // A mutant may still be a valid spec; then it must expand to plain Rust.
+        match error_messages(&output) {
+            Ok(messages) if messages.is_empty() => valid += 1,
+            Ok(_) => {}
+            Err(problem) => failures.push(format!("{problem}\n  on: {input}")),
+        }
+    }
+    println!("no-panic test: {ran} inputs ran through the macro ({valid} of them valid specs)");
+    assert!(
+        failures.is_empty(),
+        "{} failures, e.g.:\n{}",
+        failures.len(),
+        failures[..failures.len().min(20)].join("\n")
+    );
+    assert!(
+        ran >= 3000,
+        "only {ran} inputs: the mutation generator broke"
+    );
+}

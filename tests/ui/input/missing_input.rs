@@ -1,0 +1,9 @@
+// Every network starts from an input shape.
+
+nn::network! {
+    pub struct Mlp {
+        dense(10), softmax,
+    }
+}
+
+fn main() {}

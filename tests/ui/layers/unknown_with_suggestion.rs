@@ -1,0 +1,10 @@
+// A misspelled layer gets a suggestion.
+
+nn::network! {
+    pub struct Mlp {
+        input: [784],
+        dens(10), softmax,
+    }
+}
+
+fn main() {}
