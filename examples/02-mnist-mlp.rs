@@ -18,14 +18,26 @@ nn::network! {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let dir = std::env::args().nth(1).unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/data/mnist").to_string());
+    let dir = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/data/mnist").to_string());
     let train = Dataset::mnist(&dir, MnistSplit::Train)?;
     let test = Dataset::mnist(&dir, MnistSplit::Test)?;
-    println!("{} training and {} test digits from {dir}\n", train.len(), test.len());
+    println!(
+        "{} training and {} test digits from {dir}\n",
+        train.len(),
+        test.len()
+    );
     print!("{}", Mlp::SUMMARY);
 
     let mut model = Mlp::new_boxed(42);
-    let config = FitConfig { epochs: 5, batch_size: 32, seed: 42, shuffle: true, progress: true };
+    let config = FitConfig {
+        epochs: 5,
+        batch_size: 32,
+        seed: 42,
+        shuffle: true,
+        progress: true,
+    };
     let started = Instant::now();
     let history = model.fit(&train, Some(&test), &mut Adam::new(1e-3), &config)?;
     let seconds = started.elapsed().as_secs_f64();
@@ -42,6 +54,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let result = model.evaluate(&test, 256)?;
     let accuracy = 100.0 * result.accuracy.unwrap_or(0.0);
     println!("\ntest accuracy: {accuracy:.2}% (loss {:.4})", result.loss);
-    println!("training time: {:.3} s per epoch", seconds / config.epochs as f64);
+    println!(
+        "training time: {:.3} s per epoch",
+        seconds / config.epochs as f64
+    );
     Ok(())
 }

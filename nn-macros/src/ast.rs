@@ -14,7 +14,10 @@
 use proc_macro2::Span;
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
-use syn::{braced, bracketed, parenthesized, Attribute, Ident, LitBool, LitFloat, LitInt, Token, Visibility};
+use syn::{
+    braced, bracketed, parenthesized, Attribute, Ident, LitBool, LitFloat, LitInt, Token,
+    Visibility,
+};
 
 /// A whole `network!` invocation.
 pub struct Spec {
@@ -58,11 +61,22 @@ pub struct Arg {
     pub value: Value,
 }
 
-/// An argument value, with its source span.
+/// An argument value, with its source span (and that of a leading `-`).
 pub enum Value {
-    Int { value: i128, span: Span },
-    Float { value: f64, span: Span },
-    Bool { value: bool, span: Span },
+    Int {
+        value: i128,
+        span: Span,
+        minus: Option<Span>,
+    },
+    Float {
+        value: f64,
+        span: Span,
+        minus: Option<Span>,
+    },
+    Bool {
+        value: bool,
+        span: Span,
+    },
     Ident(Ident),
 }
 
@@ -71,6 +85,26 @@ impl Value {
         match self {
             Value::Int { span, .. } | Value::Float { span, .. } | Value::Bool { span, .. } => *span,
             Value::Ident(ident) => ident.span(),
+        }
+    }
+
+    /// An error covering the whole value, sign included (stable Rust cannot join spans, but
+    /// an error spanned over two tokens underlines both).
+    pub fn error(&self, message: impl std::fmt::Display) -> syn::Error {
+        let end = self.span();
+        match self {
+            Value::Int {
+                minus: Some(start), ..
+            }
+            | Value::Float {
+                minus: Some(start), ..
+            } => {
+                let tokens = quote::quote_spanned!(*start=> -)
+                    .into_iter()
+                    .chain(quote::quote_spanned!(end=> value));
+                syn::Error::new_spanned(tokens.collect::<proc_macro2::TokenStream>(), message)
+            }
+            _ => syn::Error::new(end, message),
         }
     }
 
@@ -95,7 +129,9 @@ impl Parse for Spec {
         input.parse::<Token![struct]>()?;
         let name: Ident = input.parse()?;
         if !input.peek(syn::token::Brace) {
-            return Err(input.error(format!("expected `{{` after `struct {name}`, followed by the input shape and the layers")));
+            return Err(input.error(format!(
+                "expected `{{` after `struct {name}`, followed by the input shape and the layers"
+            )));
         }
         let body;
         braced!(body in input);
@@ -103,27 +139,58 @@ impl Parse for Spec {
         if !input.is_empty() {
             return Err(input.error("unexpected tokens after the network's closing brace: declare one network per `network!`"));
         }
-        Ok(Spec { attrs, vis, name, items: items.into_iter().collect() })
+        Ok(Spec {
+            attrs,
+            vis,
+            name,
+            items: items.into_iter().collect(),
+        })
     }
 }
 
 impl Parse for Item {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let keyword = input.call(parse_ident_like)?;
-        if input.peek(Token![:]) && !input.peek(Token![::]) {
+        if input.peek(Token![::]) {
+            return Err(syn::Error::new(
+                keyword.span(),
+                "layers are written without a path, e.g. `dense(10)`, not `nn::dense(10)`",
+            ));
+        }
+        if input.peek(Token![:]) {
             input.parse::<Token![:]>()?;
             return match keyword.to_string().as_str() {
                 "input" => parse_input(keyword, input).map(Item::Input),
-                "loss" => Ok(Item::Loss(LossItem { keyword, name: input.call(parse_ident_like)? })),
-                other => Err(syn::Error::new(keyword.span(), format!("unknown setting `{other}:`; the settings are `input:` and `loss:`"))),
+                "loss" => parse_loss(keyword, input).map(Item::Loss),
+                other => Err(syn::Error::new(
+                    keyword.span(),
+                    format!("unknown setting `{other}:`; the settings are `input:` and `loss:`"),
+                )),
             };
         }
-        let mut layer = LayerItem { name: keyword, paren_span: None, args: Vec::new() };
+        if keyword == "input" || keyword == "loss" {
+            let example = if keyword == "input" {
+                "input: [784]"
+            } else {
+                "loss: cross_entropy"
+            };
+            return Err(syn::Error::new(
+                keyword.span(),
+                format!("expected `:` after `{keyword}`, as in `{example}`"),
+            ));
+        }
+        let mut layer = LayerItem {
+            name: keyword,
+            paren_span: None,
+            args: Vec::new(),
+        };
         if input.peek(syn::token::Paren) {
             let content;
             let paren = parenthesized!(content in input);
             layer.paren_span = Some(paren.span.join());
-            layer.args = Punctuated::<Arg, Token![,]>::parse_terminated(&content)?.into_iter().collect();
+            layer.args = Punctuated::<Arg, Token![,]>::parse_terminated(&content)?
+                .into_iter()
+                .collect();
         }
         if !input.is_empty() && !input.peek(Token![,]) {
             return Err(input.error(format!("expected `,` after layer `{}`", layer.name)));
@@ -132,66 +199,125 @@ impl Parse for Item {
     }
 }
 
+fn parse_loss(keyword: Ident, input: ParseStream) -> syn::Result<LossItem> {
+    use syn::ext::IdentExt;
+    if !input.peek(Ident::peek_any) {
+        return Err(
+            input.error("expected a loss: `mse`, `cross_entropy` or `binary_cross_entropy`")
+        );
+    }
+    Ok(LossItem {
+        keyword,
+        name: Ident::parse_any(input)?,
+    })
+}
+
 fn parse_input(keyword: Ident, input: ParseStream) -> syn::Result<InputItem> {
     if !input.peek(syn::token::Bracket) {
-        return Err(input.error("expected the input shape in brackets, e.g. `input: [784]` or `input: [1, 28, 28]`"));
+        return Err(input.error(
+            "expected the input shape in brackets, e.g. `input: [784]` or `input: [1, 28, 28]`",
+        ));
     }
     let content;
     let bracket = bracketed!(content in input);
     let mut dims = Vec::new();
     while !content.is_empty() {
         if !content.peek(LitInt) {
-            return Err(content.error("expected a whole number: each input dimension is an integer literal"));
+            return Err(content.error(
+                "expected a whole number of at least 1: each input dimension is an integer literal",
+            ));
         }
-        dims.push(content.parse::<LitInt>()?);
+        let dim = content.parse::<LitInt>()?;
+        reject_suffix(dim.suffix(), dim.span())?;
+        dims.push(dim);
         if content.is_empty() {
             break;
         }
         content.parse::<Token![,]>()?;
     }
-    Ok(InputItem { keyword, bracket_span: bracket.span.join(), dims })
+    Ok(InputItem {
+        keyword,
+        bracket_span: bracket.span.join(),
+        dims,
+    })
 }
 
 impl Parse for Arg {
     fn parse(input: ParseStream) -> syn::Result<Self> {
-        if (input.peek(Ident) || input.peek(Token![type])) && input.peek2(Token![=]) && !input.peek2(Token![==]) {
+        use syn::ext::IdentExt;
+        if input.peek(Ident::peek_any) && input.peek2(Token![=]) && !input.peek2(Token![==]) {
             let key = input.call(parse_ident_like)?;
             input.parse::<Token![=]>()?;
-            return Ok(Arg { key: Some(key), value: input.parse()? });
+            return Ok(Arg {
+                key: Some(key),
+                value: input.parse()?,
+            });
         }
-        Ok(Arg { key: None, value: input.parse()? })
+        Ok(Arg {
+            key: None,
+            value: input.parse()?,
+        })
     }
 }
 
 impl Parse for Value {
     fn parse(input: ParseStream) -> syn::Result<Self> {
-        let minus = if input.peek(Token![-]) { Some(input.parse::<Token![-]>()?) } else { None };
+        let minus = if input.peek(Token![-]) {
+            Some(input.parse::<Token![-]>()?.span)
+        } else {
+            None
+        };
         let sign = if minus.is_some() { -1.0 } else { 1.0 };
-        let start = minus.map(|m| m.span);
-        let joined = |span: Span| start.and_then(|s| s.join(span)).unwrap_or(span);
         if input.peek(LitInt) {
             let lit: LitInt = input.parse()?;
-            let value = lit.base10_parse::<i128>().map_err(|_| syn::Error::new(lit.span(), "this number is too large"))?;
+            reject_suffix(lit.suffix(), lit.span())?;
+            let value = lit
+                .base10_parse::<i128>()
+                .map_err(|_| syn::Error::new(lit.span(), "this number is too large"))?;
             let value = if minus.is_some() { -value } else { value };
-            return Ok(Value::Int { value, span: joined(lit.span()) });
+            return Ok(Value::Int {
+                value,
+                span: lit.span(),
+                minus,
+            });
         }
         if input.peek(LitFloat) {
             let lit: LitFloat = input.parse()?;
+            reject_suffix(lit.suffix(), lit.span())?;
             let value: f64 = lit.base10_parse()?;
-            return Ok(Value::Float { value: sign * value, span: joined(lit.span()) });
+            return Ok(Value::Float {
+                value: sign * value,
+                span: lit.span(),
+                minus,
+            });
         }
         if minus.is_some() {
             return Err(input.error("expected a number after `-`"));
         }
         if input.peek(LitBool) {
             let lit: LitBool = input.parse()?;
-            return Ok(Value::Bool { value: lit.value, span: lit.span });
+            return Ok(Value::Bool {
+                value: lit.value,
+                span: lit.span,
+            });
         }
         if input.peek(Ident) {
             return Ok(Value::Ident(input.call(parse_ident_like)?));
         }
         Err(input.error("expected a number, `true`/`false` or a name"))
     }
+}
+
+/// Sizes and rates are plain numbers; a suffix such as `10u8` would suggest a type that is
+/// not used.
+fn reject_suffix(suffix: &str, span: Span) -> syn::Result<()> {
+    if suffix.is_empty() {
+        return Ok(());
+    }
+    Err(syn::Error::new(
+        span,
+        format!("write the number without the `{suffix}` suffix"),
+    ))
 }
 
 /// An identifier, also accepting keywords (so `type = …` or a layer misspelled as a keyword
@@ -201,5 +327,7 @@ fn parse_ident_like(input: ParseStream) -> syn::Result<Ident> {
     if input.peek(Ident::peek_any) {
         return Ident::parse_any(input);
     }
-    Err(input.error("expected a layer name such as `dense(10)` or `relu`, or a setting such as `input: [784]`"))
+    Err(input.error(
+        "expected a layer name such as `dense(10)` or `relu`, or a setting such as `input: [784]`",
+    ))
 }

@@ -13,21 +13,38 @@ const LOSS_NAMES: &[&str] = &["mse", "cross_entropy", "binary_cross_entropy"];
 
 /// Largest parameter count or activation width a spec may produce: beyond this a
 /// fixed-size array of f32 stops being a sensible thing to generate.
-const MAX_ELEMENTS: usize = 1 << 31;
+const MAX_ELEMENTS: usize = 1 << 28;
 
 pub fn check(spec: Spec) -> syn::Result<Network> {
     let mut errors = Errors::default();
+    check_derives(&spec.attrs, &mut errors);
     let (input, layers, loss) = sort_items(&spec, &mut errors);
 
     let input_shape = match input {
         Some(input) => check_input(input, &mut errors),
+        None if layers.is_empty() => {
+            errors.push(spec.name.span(), format!("`{}` is empty: declare its input shape and layers, e.g. `input: [784], dense(10), softmax`", spec.name));
+            None
+        }
         None => {
-            errors.push(spec.name.span(), format!("`{}` has no input shape: begin with e.g. `input: [784],`", spec.name));
+            errors.push(
+                spec.name.span(),
+                format!(
+                    "`{}` has no input shape: begin with e.g. `input: [784],`",
+                    spec.name
+                ),
+            );
             None
         }
     };
-    if layers.is_empty() {
-        errors.push(spec.name.span(), format!("`{}` has no layers: add at least one, e.g. `dense(10)`", spec.name));
+    if layers.is_empty() && input.is_some() {
+        errors.push(
+            spec.name.span(),
+            format!(
+                "`{}` has no layers: add at least one, e.g. `dense(10)`",
+                spec.name
+            ),
+        );
     }
 
     let mut shape = input_shape.clone();
@@ -55,24 +72,48 @@ pub fn check(spec: Spec) -> syn::Result<Network> {
                 }
             }
         };
-        let name = format!("{}_{}", kind.keyword(), checked.iter().filter(|l: &&Layer| l.kind.keyword() == kind.keyword()).count());
+        let name = format!(
+            "{}_{}",
+            kind.keyword(),
+            checked
+                .iter()
+                .filter(|l: &&Layer| l.kind.keyword() == kind.keyword())
+                .count()
+        );
         let mut tensors = Vec::new();
         for (suffix, tensor_shape) in shape::parameter_shapes(&kind, &input) {
-            let len = tensor_shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d));
+            let len = tensor_shape
+                .iter()
+                .try_fold(1usize, |n, &d| n.checked_mul(d));
             match len.and_then(|len| param_count.checked_add(len)).filter(|&n| n <= MAX_ELEMENTS) {
                 Some(total) => {
                     tensors.push(Tensor { name: format!("{name}.{suffix}"), offset: param_count, shape: tensor_shape });
                     param_count = total;
                 }
-                None => errors.push(item.name.span(), format!("`{name}` makes the network too large: more than {MAX_ELEMENTS} parameters")),
+                None => errors.push(item.name.span(), format!("this `{}` layer makes the network too large: more than {MAX_ELEMENTS} parameters", kind.keyword())),
             }
         }
         if element_count(&output) > MAX_ELEMENTS {
-            errors.push(item.name.span(), format!("`{name}` outputs {} values, more than {MAX_ELEMENTS}", format_shape(&output)));
+            errors.push(
+                item.name.span(),
+                format!(
+                    "this `{}` layer outputs {} values, more than {MAX_ELEMENTS}",
+                    kind.keyword(),
+                    format_shape(&output)
+                ),
+            );
             continue;
         }
         let flops = shape::flops(&kind, &input);
-        checked.push(Layer { kind, span: item.name.span(), name, input_shape: input, output_shape: output.clone(), tensors, flops });
+        checked.push(Layer {
+            kind,
+            span: item.name.span(),
+            name,
+            input_shape: input,
+            output_shape: output.clone(),
+            tensors,
+            flops,
+        });
         shape = Some(output);
     }
 
@@ -82,21 +123,70 @@ pub fn check(spec: Spec) -> syn::Result<Network> {
         // Both are only ever missing together with a reported error; never panic regardless.
         return Err(syn::Error::new(spec.name.span(), "invalid network spec"));
     };
-    Ok(Network { attrs: spec.attrs, vis: spec.vis, name: spec.name, input_shape, layers: checked, loss, param_count })
+    Ok(Network {
+        attrs: spec.attrs,
+        vis: spec.vis,
+        name: spec.name,
+        input_shape,
+        layers: checked,
+        loss,
+        param_count,
+    })
+}
+
+/// `network!` implements Clone, PartialEq and Debug itself; a derive of them would clash.
+fn check_derives(attrs: &[syn::Attribute], errors: &mut Errors) {
+    for attr in attrs.iter().filter(|a| a.path().is_ident("derive")) {
+        let Ok(paths) = attr.parse_args_with(
+            syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
+        ) else {
+            continue; // rustc reports a malformed derive itself
+        };
+        for path in paths {
+            let Some(last) = path.segments.last() else {
+                continue;
+            };
+            if ["Clone", "PartialEq", "Debug"]
+                .iter()
+                .any(|t| last.ident == t)
+            {
+                errors.push(
+                    last.ident.span(),
+                    format!(
+                        "`network!` already implements `{}`; remove it from the derive",
+                        last.ident
+                    ),
+                );
+            }
+        }
+    }
 }
 
 /// Splits the body into its single input, its layers and its optional single loss.
-fn sort_items<'a>(spec: &'a Spec, errors: &mut Errors) -> (Option<&'a InputItem>, Vec<&'a LayerItem>, Option<&'a LossItem>) {
+fn sort_items<'a>(
+    spec: &'a Spec,
+    errors: &mut Errors,
+) -> (
+    Option<&'a InputItem>,
+    Vec<&'a LayerItem>,
+    Option<&'a LossItem>,
+) {
     let (mut input, mut layers, mut loss) = (None, Vec::new(), None);
     for item in &spec.items {
         match item {
-            Item::Input(item) if input.is_some() => errors.push(item.keyword.span(), "duplicate `input:`: a network has one input shape"),
+            Item::Input(item) if input.is_some() => errors.push(
+                item.keyword.span(),
+                "duplicate `input:`: a network has one input shape",
+            ),
             Item::Input(item) if !layers.is_empty() => {
                 errors.push(item.keyword.span(), "`input:` must come before the layers");
                 input = Some(item);
             }
             Item::Input(item) => input = Some(item),
-            Item::Loss(item) if loss.is_some() => errors.push(item.keyword.span(), "duplicate `loss:`: a network has one loss"),
+            Item::Loss(item) if loss.is_some() => errors.push(
+                item.keyword.span(),
+                "duplicate `loss:`: a network has one loss",
+            ),
             Item::Loss(item) => loss = Some(item),
             Item::Layer(item) => layers.push(item),
         }
@@ -106,7 +196,10 @@ fn sort_items<'a>(spec: &'a Spec, errors: &mut Errors) -> (Option<&'a InputItem>
 
 fn check_input(input: &InputItem, errors: &mut Errors) -> Option<Vec<usize>> {
     if input.dims.is_empty() {
-        errors.push(input.bracket_span, "the input shape needs at least one dimension, e.g. `[784]` or `[1, 28, 28]`");
+        errors.push(
+            input.bracket_span,
+            "the input shape needs at least one dimension, e.g. `[784]` or `[1, 28, 28]`",
+        );
         return None;
     }
     let mut dims = Vec::new();
@@ -114,12 +207,18 @@ fn check_input(input: &InputItem, errors: &mut Errors) -> Option<Vec<usize>> {
         match dim.base10_parse::<usize>() {
             Ok(0) => errors.push(dim.span(), "an input dimension must be at least 1"),
             Ok(d) if d <= MAX_ELEMENTS => dims.push(d),
-            _ => errors.push(dim.span(), format!("input dimension `{dim}` is not a size a fixed-size network can have")),
+            _ => errors.push(dim.span(), format!("input dimension `{dim}` is larger than a fixed-size network can hold ({MAX_ELEMENTS} values)")),
         }
     }
-    let total = dims.iter().try_fold(1usize, |n, &d| n.checked_mul(d)).filter(|&n| n <= MAX_ELEMENTS);
+    let total = dims
+        .iter()
+        .try_fold(1usize, |n, &d| n.checked_mul(d))
+        .filter(|&n| n <= MAX_ELEMENTS);
     if total.is_none() {
-        errors.push(input.bracket_span, format!("the input shape holds more than {MAX_ELEMENTS} values"));
+        errors.push(
+            input.bracket_span,
+            format!("the input shape holds more than {MAX_ELEMENTS} values"),
+        );
     }
     (dims.len() == input.dims.len() && total.is_some()).then_some(dims)
 }
@@ -134,7 +233,12 @@ fn default_init(next: Option<&&LayerItem>) -> Init {
 
 /// The loss written in the spec, checked against the network's end, or the one its last
 /// layer implies (cross-entropy after softmax, binary cross-entropy after sigmoid, else MSE).
-fn check_loss(item: Option<&LossItem>, layers: &[Layer], written_layers: usize, errors: &mut Errors) -> Option<Loss> {
+fn check_loss(
+    item: Option<&LossItem>,
+    layers: &[Layer],
+    written_layers: usize,
+    errors: &mut Errors,
+) -> Option<Loss> {
     // When an earlier layer failed, the end of the network is unknown: judge nothing.
     let complete = layers.len() == written_layers;
     let last = layers.last().filter(|_| complete);
@@ -143,7 +247,9 @@ fn check_loss(item: Option<&LossItem>, layers: &[Layer], written_layers: usize, 
         Some(LayerKind::Sigmoid) => Loss::SigmoidBinaryCrossEntropy,
         _ => Loss::MeanSquaredError,
     };
-    let Some(item) = item else { return Some(implied) };
+    let Some(item) = item else {
+        return Some(implied);
+    };
     let name = item.name.to_string();
     let loss = match name.as_str() {
         "mse" => Loss::MeanSquaredError,
@@ -163,11 +269,11 @@ fn check_loss(item: Option<&LossItem>, layers: &[Layer], written_layers: usize, 
         ),
         Loss::SoftmaxCrossEntropy if last.kind != LayerKind::Softmax => errors.push(
             item.name.span(),
-            format!("cross_entropy is computed from the probabilities of a final `softmax`, but the network ends with `{}`; add `softmax` as the last layer", last.kind.keyword()),
+            format!("cross_entropy is computed together with a final `softmax`, but the network ends with `{}`; add `softmax` as the last layer", last.kind.keyword()),
         ),
         Loss::SigmoidBinaryCrossEntropy if last.kind != LayerKind::Sigmoid => errors.push(
             item.name.span(),
-            format!("binary_cross_entropy is computed from the probabilities of a final `sigmoid`, but the network ends with `{}`; add `sigmoid` as the last layer", last.kind.keyword()),
+            format!("binary_cross_entropy is computed together with a final `sigmoid`, but the network ends with `{}`; add `sigmoid` as the last layer", last.kind.keyword()),
         ),
         _ => {}
     }

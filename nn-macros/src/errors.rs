@@ -12,6 +12,10 @@ impl Errors {
         self.errors.push(syn::Error::new(span, message));
     }
 
+    pub fn push_error(&mut self, error: syn::Error) {
+        self.errors.push(error);
+    }
+
     pub fn len(&self) -> usize {
         self.errors.len()
     }
@@ -19,7 +23,9 @@ impl Errors {
     /// All errors merged into one, or `Ok` when there were none.
     pub fn finish(self) -> syn::Result<()> {
         let mut errors = self.errors.into_iter();
-        let Some(mut first) = errors.next() else { return Ok(()) };
+        let Some(mut first) = errors.next() else {
+            return Ok(());
+        };
         for error in errors {
             first.combine(error);
         }

@@ -6,7 +6,15 @@ use crate::errors::Errors;
 use crate::ir::{Init, LayerKind};
 use crate::suggest::did_you_mean;
 
-pub const LAYER_NAMES: &[&str] = &["dense", "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "flatten"];
+pub const LAYER_NAMES: &[&str] = &[
+    "dense",
+    "relu",
+    "leaky_relu",
+    "sigmoid",
+    "tanh",
+    "softmax",
+    "flatten",
+];
 
 /// What an argument must be.
 #[derive(Clone, Copy)]
@@ -23,16 +31,36 @@ struct Param {
     name: &'static str,
     kind: Kind,
     required: bool,
+    /// Whether it may be given without its name; options that are not are named only.
+    positional: bool,
     /// How the layer is written, for "needs …, e.g. `dense(128)`" messages.
     example: &'static str,
 }
 
 fn params_of(layer: &str) -> &'static [Param] {
     const DENSE: &[Param] = &[
-        Param { name: "units", kind: Kind::Count, required: true, example: "dense(128)" },
-        Param { name: "init", kind: Kind::Choice(&["he", "glorot"]), required: false, example: "dense(128, init = glorot)" },
+        Param {
+            name: "units",
+            kind: Kind::Count,
+            required: true,
+            positional: true,
+            example: "dense(128)",
+        },
+        Param {
+            name: "init",
+            kind: Kind::Choice(&["he", "glorot"]),
+            required: false,
+            positional: false,
+            example: "dense(128, init = glorot)",
+        },
     ];
-    const LEAKY_RELU: &[Param] = &[Param { name: "alpha", kind: Kind::Number, required: false, example: "leaky_relu(0.01)" }];
+    const LEAKY_RELU: &[Param] = &[Param {
+        name: "alpha",
+        kind: Kind::Number,
+        required: false,
+        positional: true,
+        example: "leaky_relu(0.01)",
+    }];
     match layer {
         "dense" => DENSE,
         "leaky_relu" => LEAKY_RELU,
@@ -44,7 +72,10 @@ fn params_of(layer: &str) -> &'static [Param] {
 pub fn bind_layer(layer: &LayerItem, errors: &mut Errors) -> Option<LayerKind> {
     let name = layer.name.to_string();
     if !LAYER_NAMES.contains(&name.as_str()) {
-        errors.push(layer.name.span(), format!("unknown layer `{name}`{}", did_you_mean(&name, LAYER_NAMES)));
+        errors.push(
+            layer.name.span(),
+            format!("unknown layer `{name}`{}", did_you_mean(&name, LAYER_NAMES)),
+        );
         return None;
     }
     let args = bind_args(&name, layer, errors)?;
@@ -56,10 +87,15 @@ pub fn bind_layer(layer: &LayerItem, errors: &mut Errors) -> Option<LayerKind> {
                 None => None,
             };
             // `init: None` is resolved later from the activation that follows.
-            LayerKind::Dense { units: args.count("units")?, init: init.unwrap_or(Init::Glorot) }
+            LayerKind::Dense {
+                units: args.count("units")?,
+                init: init.unwrap_or(Init::Glorot),
+            }
         }
         "relu" => LayerKind::Relu,
-        "leaky_relu" => LayerKind::LeakyRelu { alpha: args.number("alpha").unwrap_or(0.01) as f32 },
+        "leaky_relu" => LayerKind::LeakyRelu {
+            alpha: args.number("alpha").unwrap_or(0.01) as f32,
+        },
         "sigmoid" => LayerKind::Sigmoid,
         "tanh" => LayerKind::Tanh,
         "softmax" => LayerKind::Softmax,
@@ -69,7 +105,10 @@ pub fn bind_layer(layer: &LayerItem, errors: &mut Errors) -> Option<LayerKind> {
 
 /// Whether the spec chose the dense layer's initialization itself.
 pub fn has_explicit_init(layer: &LayerItem) -> bool {
-    layer.args.iter().any(|a| a.key.as_ref().is_some_and(|k| k == "init"))
+    layer
+        .args
+        .iter()
+        .any(|a| a.key.as_ref().is_some_and(|k| k == "init"))
 }
 
 /// Arguments bound to parameter names, each already validated against its kind.
@@ -79,7 +118,10 @@ struct Bound<'a> {
 
 impl Bound<'_> {
     fn get(&self, name: &str) -> Option<&Value> {
-        self.values.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+        self.values
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| *v)
     }
     fn count(&self, name: &str) -> Option<usize> {
         match self.get(name)? {
@@ -110,7 +152,7 @@ fn bind_args<'a>(name: &str, layer: &'a LayerItem, errors: &mut Errors) -> Optio
     for arg in &layer.args {
         let param = match &arg.key {
             None => {
-                let Some(param) = params.get(next_positional) else {
+                let Some(param) = params.get(next_positional).filter(|p| p.positional) else {
                     errors.push(arg.value.span(), too_many_arguments(name, params));
                     continue;
                 };
@@ -125,7 +167,13 @@ fn bind_args<'a>(name: &str, layer: &'a LayerItem, errors: &mut Errors) -> Optio
                     } else {
                         format!("`{name}` takes {}", list(&names))
                     };
-                    errors.push(key.span(), format!("unknown option `{key}`: {expected}{}", did_you_mean(&key.to_string(), &names)));
+                    errors.push(
+                        key.span(),
+                        format!(
+                            "unknown option `{key}`: {expected}{}",
+                            did_you_mean(&key.to_string(), &names)
+                        ),
+                    );
                     continue;
                 };
                 param
@@ -133,11 +181,17 @@ fn bind_args<'a>(name: &str, layer: &'a LayerItem, errors: &mut Errors) -> Optio
         };
         if bound.get(param.name).is_some() {
             let at = arg.key.as_ref().map_or(arg.value.span(), |k| k.span());
-            errors.push(at, format!("duplicate option `{}` for `{name}`: give it once", param.name));
+            errors.push(
+                at,
+                format!(
+                    "duplicate option `{}` for `{name}`: give it once",
+                    param.name
+                ),
+            );
             continue;
         }
         if let Some(problem) = validate(param, &arg.value) {
-            errors.push(arg.value.span(), problem);
+            errors.push_error(arg.value.error(problem));
             continue;
         }
         bound.values.push((param.name, &arg.value));
@@ -145,7 +199,13 @@ fn bind_args<'a>(name: &str, layer: &'a LayerItem, errors: &mut Errors) -> Optio
     for param in params.iter().filter(|p| p.required) {
         if bound.get(param.name).is_none() && errors.len() == before {
             let at = layer.paren_span.unwrap_or(layer.name.span());
-            errors.push(at, format!("`{name}` needs its {}, e.g. `{}`", param.name, param.example));
+            errors.push(
+                at,
+                format!(
+                    "`{name}` needs its {}, e.g. `{}`",
+                    param.name, param.example
+                ),
+            );
         }
     }
     (errors.len() == before).then_some(bound)
@@ -154,30 +214,91 @@ fn bind_args<'a>(name: &str, layer: &'a LayerItem, errors: &mut Errors) -> Optio
 fn validate(param: &Param, value: &Value) -> Option<String> {
     let name = param.name;
     match (param.kind, value) {
-        (Kind::Count, Value::Int { value, .. }) if *value >= 1 && *value <= u32::MAX as i128 => None,
-        (Kind::Count, Value::Int { value, .. }) if *value < 1 => {
-            Some(format!("{name} must be at least 1, found {value}: a layer of width zero has no outputs"))
+        (Kind::Count, Value::Int { value, .. }) if *value >= 1 && *value <= u32::MAX as i128 => {
+            None
         }
-        (Kind::Count, Value::Int { value, .. }) => Some(format!("{name} = {value} is too large for a fixed-size network")),
-        (Kind::Count, other) => Some(format!("{name} must be a whole number, e.g. `{}`, found {}", param.example, other.describe())),
-        (Kind::Number, Value::Int { .. }) => None,
-        (Kind::Number, Value::Float { value, .. }) if value.is_finite() => None,
-        (Kind::Number, other) => Some(format!("{name} must be a number, e.g. `{}`, found {}", param.example, other.describe())),
+        (Kind::Count, Value::Int { value: 0, .. }) => Some(format!(
+            "{name} must be at least 1, found 0: a layer of width zero has no outputs"
+        )),
+        (Kind::Count, Value::Int { value, .. }) if *value < 0 => {
+            Some(format!("{name} must be at least 1, found {value}"))
+        }
+        (Kind::Count, Value::Int { value, .. }) => Some(format!(
+            "{name} = {value} is too large for a fixed-size network"
+        )),
+        (Kind::Count, other) => Some(format!(
+            "{name} must be a whole number, e.g. `{}`, found {}",
+            param.example,
+            other.describe()
+        )),
+        (Kind::Number, Value::Float { value, .. }) if !value.is_finite() => Some(format!(
+            "{name} must be a finite number, e.g. `{}`",
+            param.example
+        )),
+        (Kind::Number, Value::Int { value, .. }) if (*value as f64).abs() <= f32::MAX as f64 => {
+            None
+        }
+        (Kind::Number, Value::Float { value, .. }) if value.abs() <= f32::MAX as f64 => None,
+        (Kind::Number, Value::Int { .. } | Value::Float { .. }) => Some(format!(
+            "{name} = {} does not fit in an f32",
+            value_text(value)
+        )),
+        (Kind::Number, other) => Some(format!(
+            "{name} must be a number, e.g. `{}`, found {}",
+            param.example,
+            other.describe()
+        )),
         (Kind::Choice(choices), Value::Ident(ident)) if choices.iter().any(|c| ident == c) => None,
         (Kind::Choice(choices), other) => {
             let hint = match other {
+                Value::Ident(ident) if ident == "xavier" => {
+                    "; Xavier initialization is called `glorot` here".to_string()
+                }
+                Value::Ident(ident) if ident == "kaiming" => {
+                    "; Kaiming initialization is called `he` here".to_string()
+                }
                 Value::Ident(ident) => did_you_mean(&ident.to_string(), choices),
                 _ => String::new(),
             };
-            Some(format!("{name} must be one of {}, found {}{hint}", list(choices), other.describe()))
+            Some(format!(
+                "{name} must be one of {}, found {}{hint}",
+                list(choices),
+                other.describe()
+            ))
         }
+    }
+}
+
+fn value_text(value: &Value) -> String {
+    match value {
+        Value::Int { value, .. } => value.to_string(),
+        Value::Float { value, .. } => format!("{value:e}"),
+        other => other.describe(),
     }
 }
 
 fn too_many_arguments(layer: &str, params: &[Param]) -> String {
     match params.first() {
         None => format!("`{layer}` takes no arguments; write `{layer}`"),
-        Some(first) => format!("too many arguments: `{layer}` takes one positional argument ({}), e.g. `{}`", first.name, first.example),
+        Some(first) => {
+            let named: Vec<&str> = params
+                .iter()
+                .filter(|p| !p.positional)
+                .map(|p| p.name)
+                .collect();
+            let options = if named.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; options are named, e.g. `{}`",
+                    params
+                        .iter()
+                        .find(|p| !p.positional)
+                        .map_or("", |p| p.example)
+                )
+            };
+            format!("too many arguments: `{layer}` takes one positional argument ({}), e.g. `{}`{options}", first.name, first.example)
+        }
     }
 }
 

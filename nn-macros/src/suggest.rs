@@ -39,7 +39,15 @@ fn edit_distance(a: &str, b: &str) -> usize {
 mod tests {
     use super::*;
 
-    const LAYERS: &[&str] = &["dense", "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "flatten"];
+    const LAYERS: &[&str] = &[
+        "dense",
+        "relu",
+        "leaky_relu",
+        "sigmoid",
+        "tanh",
+        "softmax",
+        "flatten",
+    ];
 
     #[test]
     fn typos_find_their_layer() {

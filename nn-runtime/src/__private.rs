@@ -4,7 +4,9 @@ pub use crate::network::{LayerInfo, LossKind, Mode, Network, TensorInfo};
 pub use crate::ops::activation::{Activation, LeakyRelu, Relu, Sigmoid, Softmax, Tanh};
 pub use crate::ops::dense::{dense_backward_batch, dense_forward, dense_forward_batch};
 pub use crate::ops::init::{glorot_uniform, he_uniform};
-pub use crate::ops::loss::{mean_squared_error, sigmoid_binary_cross_entropy, softmax_cross_entropy};
+pub use crate::ops::loss::{
+    mean_squared_error, sigmoid_binary_cross_entropy, softmax_cross_entropy,
+};
 pub use crate::rng::Rng;
 pub use core::result::Result;
 
@@ -59,12 +61,22 @@ pub fn node<'a>(nodes: &'a [f32], widths: &[usize], index: usize, batch: usize) 
 }
 
 /// Node `index` of an arena, writable.
-pub fn node_mut<'a>(nodes: &'a mut [f32], widths: &[usize], index: usize, batch: usize) -> &'a mut [f32] {
+pub fn node_mut<'a>(
+    nodes: &'a mut [f32],
+    widths: &[usize],
+    index: usize,
+    batch: usize,
+) -> &'a mut [f32] {
     &mut nodes[node_range(widths, index, batch)]
 }
 
 /// Nodes `index` (read) and `index + 1` (written) of an arena: a layer's input and output.
-pub fn layer_io<'a>(nodes: &'a mut [f32], widths: &[usize], index: usize, batch: usize) -> (&'a [f32], &'a mut [f32]) {
+pub fn layer_io<'a>(
+    nodes: &'a mut [f32],
+    widths: &[usize],
+    index: usize,
+    batch: usize,
+) -> (&'a [f32], &'a mut [f32]) {
     let input = node_range(widths, index, batch);
     let output = node_range(widths, index + 1, batch);
     let (head, tail) = nodes.split_at_mut(output.start);
@@ -73,7 +85,12 @@ pub fn layer_io<'a>(nodes: &'a mut [f32], widths: &[usize], index: usize, batch:
 
 /// Gradients of nodes `index` (written) and `index + 1` (read): a layer's input gradient
 /// and the output gradient it is computed from.
-pub fn layer_grads<'a>(node_grads: &'a mut [f32], widths: &[usize], index: usize, batch: usize) -> (&'a mut [f32], &'a [f32]) {
+pub fn layer_grads<'a>(
+    node_grads: &'a mut [f32],
+    widths: &[usize],
+    index: usize,
+    batch: usize,
+) -> (&'a mut [f32], &'a [f32]) {
     let input = node_range(widths, index, batch);
     let output = node_range(widths, index + 1, batch);
     let (head, tail) = node_grads.split_at_mut(output.start);

@@ -28,7 +28,7 @@ pub use network::{LayerInfo, LossKind, Mode, Network, TensorInfo};
 pub use rng::Rng;
 
 #[cfg(feature = "std")]
-pub use data::{Dataset, DataError};
+pub use data::{DataError, Dataset};
 #[cfg(feature = "std")]
 pub use optim::{Adam, Optimizer, Sgd};
 #[cfg(feature = "std")]

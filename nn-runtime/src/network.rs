@@ -124,12 +124,22 @@ pub trait Network {
     /// node arena after [`Self::forward_batch`]. With `node_grads`, also writes the gradient
     /// that [`Self::backward_batch`] starts from (fused with the final softmax or sigmoid
     /// where the loss calls for it).
-    fn loss_batch(nodes: &[f32], targets: &[f32], batch: usize, node_grads: Option<&mut [f32]>)
-        -> f32;
+    fn loss_batch(
+        nodes: &[f32],
+        targets: &[f32],
+        batch: usize,
+        node_grads: Option<&mut [f32]>,
+    ) -> f32;
 
     /// Backpropagates from the gradient [`Self::loss_batch`] left in `node_grads`, adding
     /// the parameter gradients into `param_grads` (`PARAM_COUNT` floats).
-    fn backward_batch(&self, nodes: &[f32], node_grads: &mut [f32], batch: usize, param_grads: &mut [f32]);
+    fn backward_batch(
+        &self,
+        nodes: &[f32],
+        node_grads: &mut [f32],
+        batch: usize,
+        param_grads: &mut [f32],
+    );
 
     /// Floats in a node arena for `batch` samples.
     fn arena_len(batch: usize) -> usize {

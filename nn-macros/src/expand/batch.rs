@@ -9,16 +9,26 @@ use quote::{quote, quote_spanned};
 pub fn expand(net: &Network) -> TokenStream {
     let rt = rt();
     let name = &net.name;
-    let (in_len, out_len, n) = (lit(input_len(net)), lit(output_len(net)), lit(net.param_count));
+    let (in_len, out_len, n) = (
+        lit(input_len(net)),
+        lit(output_len(net)),
+        lit(net.param_count),
+    );
     let loss_kind = match net.loss {
         Loss::MeanSquaredError => quote!(MeanSquaredError),
         Loss::SoftmaxCrossEntropy => quote!(SoftmaxCrossEntropy),
         Loss::SigmoidBinaryCrossEntropy => quote!(SigmoidBinaryCrossEntropy),
     };
-    let widths = std::iter::once(&net.input_shape).chain(net.layers.iter().map(|l| &l.output_shape)).map(|s| lit(element_count(s)));
+    let widths = std::iter::once(&net.input_shape)
+        .chain(net.layers.iter().map(|l| &l.output_shape))
+        .map(|s| lit(element_count(s)));
     let tensors = meta::tensors(net);
     let layers = meta::layers(net);
-    let forward = net.layers.iter().enumerate().map(|(i, layer)| forward_layer(i, layer));
+    let forward = net
+        .layers
+        .iter()
+        .enumerate()
+        .map(|(i, layer)| forward_layer(i, layer));
     let loss = loss(net);
     let backward = backward(net);
     let type_name = name.to_string();
@@ -118,7 +128,9 @@ fn loss(net: &Network) -> TokenStream {
 fn backward(net: &Network) -> TokenStream {
     let rt = rt();
     let absorbed = usize::from(net.loss.fused_with_last_layer());
-    let Some(first) = net.layers.iter().position(|l| !l.tensors.is_empty()) else { return quote!() };
+    let Some(first) = net.layers.iter().position(|l| !l.tensors.is_empty()) else {
+        return quote!();
+    };
     let top = net.layers.len() - absorbed;
     let steps = (first..top).rev().map(|index| {
         let layer = &net.layers[index];

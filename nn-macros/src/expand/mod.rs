@@ -32,7 +32,9 @@ fn input_len(net: &Network) -> usize {
 }
 
 fn output_len(net: &Network) -> usize {
-    net.layers.last().map_or(input_len(net), |l| element_count(&l.output_shape))
+    net.layers
+        .last()
+        .map_or(input_len(net), |l| element_count(&l.output_shape))
 }
 
 /// `self.params[start..end]` of a layer's `index`-th tensor.

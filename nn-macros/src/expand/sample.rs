@@ -25,7 +25,11 @@ struct Plan {
 
 fn plan(net: &Network) -> Plan {
     let last_out_of_place = net.layers.iter().rposition(|l| !l.kind.in_place());
-    let mut plan = Plan { steps: Vec::new(), a_len: 0, b_len: 0 };
+    let mut plan = Plan {
+        steps: Vec::new(),
+        a_len: 0,
+        b_len: 0,
+    };
     let mut current = Buffer::Input;
     for (index, layer) in net.layers.iter().enumerate() {
         let width = element_count(&layer.output_shape);
@@ -60,7 +64,12 @@ pub fn expand(net: &Network) -> TokenStream {
     let rt = rt();
     let name = &net.name;
     let plan = plan(net);
-    let (in_len, out_len, a_len, scratch) = (lit(input_len(net)), lit(output_len(net)), lit(plan.a_len), lit(plan.a_len + plan.b_len));
+    let (in_len, out_len, a_len, scratch) = (
+        lit(input_len(net)),
+        lit(output_len(net)),
+        lit(plan.a_len),
+        lit(plan.a_len + plan.b_len),
+    );
     let mut current = Buffer::Input;
     let mut body = Vec::new();
     for (layer, &(from, to)) in net.layers.iter().zip(&plan.steps) {
@@ -72,7 +81,9 @@ pub fn expand(net: &Network) -> TokenStream {
             let (src, dst) = (read(from, input_width), write(to, width));
             let copy = quote_spanned!(span=> #dst.copy_from_slice(#src););
             match activation(layer) {
-                Some(act) => quote_spanned!(span=> #copy #rt::Activation::forward_in_place(&#act, #dst);),
+                Some(act) => {
+                    quote_spanned!(span=> #copy #rt::Activation::forward_in_place(&#act, #dst);)
+                }
                 None => copy,
             }
         } else if let Some(act) = activation(layer) {

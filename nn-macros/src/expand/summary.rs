@@ -3,24 +3,55 @@
 use crate::ir::{element_count, format_shape, Network};
 
 pub fn summary(net: &Network) -> String {
-    let mut rows = vec![["Layer".to_string(), "Output shape".into(), "Params".into(), "FLOPs".into()]];
-    rows.push(["input".into(), format_shape(&net.input_shape), "0".into(), "0".into()]);
+    let mut rows = vec![[
+        "Layer".to_string(),
+        "Output shape".into(),
+        "Params".into(),
+        "FLOPs".into(),
+    ]];
+    rows.push([
+        "input".into(),
+        format_shape(&net.input_shape),
+        "0".into(),
+        "0".into(),
+    ]);
     for layer in &net.layers {
         let params: usize = layer.tensors.iter().map(|t| element_count(&t.shape)).sum();
-        rows.push([layer.name.clone(), format_shape(&layer.output_shape), grouped(params as u64), grouped(layer.flops)]);
+        rows.push([
+            layer.name.clone(),
+            format_shape(&layer.output_shape),
+            grouped(params as u64),
+            grouped(layer.flops),
+        ]);
     }
-    let widths: Vec<usize> = (0..4).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
+    let widths: Vec<usize> = (0..4)
+        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .collect();
     let rule = "─".repeat(widths.iter().sum::<usize>() + 3 * 3);
     let mut out = format!("{}\n{rule}\n", net.name);
     for (index, row) in rows.iter().enumerate() {
-        out += &format!("{:<w0$}   {:<w1$}   {:>w2$}   {:>w3$}\n", row[0], row[1], row[2], row[3], w0 = widths[0], w1 = widths[1], w2 = widths[2], w3 = widths[3]);
+        out += &format!(
+            "{:<w0$}   {:<w1$}   {:>w2$}   {:>w3$}\n",
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            w0 = widths[0],
+            w1 = widths[1],
+            w2 = widths[2],
+            w3 = widths[3]
+        );
         if index == 0 {
             out += &format!("{rule}\n");
         }
     }
     let flops: u64 = net.layers.iter().map(|l| l.flops).sum();
     out += &format!("{rule}\n");
-    out += &format!("Parameters: {} ({} bytes)\n", grouped(net.param_count as u64), grouped(net.param_count as u64 * 4));
+    out += &format!(
+        "Parameters: {} ({} bytes)\n",
+        grouped(net.param_count as u64),
+        grouped(net.param_count as u64 * 4)
+    );
     out += &format!("FLOPs per sample: {}\n", grouped(flops));
     out += &format!("Loss: {}\n", net.loss.keyword());
     out

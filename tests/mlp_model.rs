@@ -1,0 +1,128 @@
+//! The generated model type of the benchmark MLP: constants, initialization, summary,
+//! and heap-free single-sample inference.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+nn::network! {
+    /// The MLP of BENCHMARKS.md.
+    pub struct Mlp {
+        input: [784],
+        dense(128), relu,
+        dense(64), relu,
+        dense(10), softmax,
+    }
+}
+
+/// Counts bytes allocated on this thread's behalf (all threads; tests that use it run alone
+/// in the section they measure, guarded by a lock).
+struct CountingAllocator;
+static ALLOCATED: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATED.fetch_add(layout.size(), Ordering::SeqCst);
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: CountingAllocator = CountingAllocator;
+static MEASURE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+#[test]
+fn constants_match_the_benchmark_spec() {
+    assert_eq!(Mlp::PARAM_COUNT, 109_386);
+    assert_eq!(Mlp::PARAM_BYTES, 437_544);
+    assert_eq!(Mlp::FLOPS_PER_SAMPLE, 2 * (784 * 128 + 128 * 64 + 64 * 10));
+    assert_eq!(Mlp::INPUT_LEN, 784);
+    assert_eq!(Mlp::OUTPUT_SHAPE, [10]);
+    // Two ping-pong buffers: 128 floats (dense_0) and 64 (dense_1); dense_2 writes the output.
+    assert_eq!(Mlp::SCRATCH_BYTES, (128 + 64) * 4);
+    assert_eq!(std::mem::size_of::<Mlp>(), Mlp::PARAM_BYTES);
+}
+
+#[test]
+fn summary_lists_every_layer_with_shape_and_parameters() {
+    let summary = Mlp::summary();
+    for row in [
+        ("dense_0", "[128]", "100,480"),
+        ("relu_0", "[128]", "0"),
+        ("dense_1", "[64]", "8,256"),
+        ("dense_2", "[10]", "650"),
+        ("softmax_0", "[10]", "0"),
+    ] {
+        let line = summary
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(row.0))
+            .unwrap_or_else(|| panic!("no row {}:\n{summary}", row.0));
+        assert!(line.contains(row.1) && line.contains(row.2), "{line}");
+    }
+    assert!(summary.contains("Parameters: 109,386"), "{summary}");
+    assert!(summary.contains("Loss: cross_entropy"), "{summary}");
+}
+
+#[test]
+fn initialization_is_seeded_he_before_relu_glorot_before_softmax() {
+    let a = Mlp::new_boxed(42);
+    let b = Mlp::new_boxed(42);
+    let c = Mlp::new_boxed(43);
+    assert!(*a == *b, "same seed, same weights");
+    assert!(*a != *c, "different seed, different weights");
+
+    let tensor = |name: &str| {
+        let t = <Mlp as nn::Network>::TENSORS
+            .iter()
+            .find(|t| t.name == name)
+            .unwrap();
+        &a.parameters()[t.offset..t.offset + t.len()]
+    };
+    let max_abs = |w: &[f32]| w.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+    let he = (6.0f32 / 784.0).sqrt();
+    let glorot = (6.0f32 / (64.0 + 10.0)).sqrt();
+    assert!(
+        max_abs(tensor("dense_0.weight")) <= he && max_abs(tensor("dense_0.weight")) > 0.99 * he
+    );
+    assert!(
+        max_abs(tensor("dense_2.weight")) <= glorot
+            && max_abs(tensor("dense_2.weight")) > 0.9 * glorot
+    );
+    assert!(tensor("dense_0.bias").iter().all(|&b| b == 0.0));
+    let mean = tensor("dense_0.weight").iter().sum::<f32>() / (128.0 * 784.0);
+    assert!(
+        mean.abs() < 0.01 * he,
+        "uniform weights should be centred: mean {mean}"
+    );
+}
+
+#[test]
+fn forward_allocates_nothing_and_outputs_probabilities() {
+    let model = Mlp::new_boxed(1);
+    let input: [f32; 784] = std::array::from_fn(|i| (i % 17) as f32 / 17.0);
+    let _guard = MEASURE.lock().unwrap();
+    let before = ALLOCATED.load(Ordering::SeqCst);
+    let output = model.forward(&input);
+    let after = ALLOCATED.load(Ordering::SeqCst);
+    assert_eq!(
+        after - before,
+        0,
+        "forward allocated {} bytes",
+        after - before
+    );
+    assert!(
+        (output.iter().sum::<f32>() - 1.0).abs() < 1e-5,
+        "{output:?}"
+    );
+    assert!(output.iter().all(|&p| p > 0.0 && p < 1.0));
+}
+
+#[test]
+fn a_model_can_be_a_static_built_at_compile_time() {
+    static ZERO: Mlp = Mlp::zeroed();
+    let output = ZERO.forward(&[1.0; 784]);
+    // All-zero weights: every logit is 0, so the softmax is uniform.
+    assert!(output.iter().all(|&p| (p - 0.1).abs() < 1e-6), "{output:?}");
+}
