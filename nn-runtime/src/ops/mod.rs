@@ -2,12 +2,15 @@
 //! dimensions and is tested against a naive reference and, for gradients, finite differences.
 
 pub mod activation;
+pub mod conv;
 pub mod dense;
+pub mod dropout;
 pub mod gemm;
 pub mod init;
 pub mod loss;
-
 pub(crate) mod math;
+pub mod normalization;
+pub mod pool;
 
 #[cfg(test)]
 pub(crate) mod test_support;
