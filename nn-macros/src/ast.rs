@@ -8,7 +8,7 @@
 //!           | layer
 //! layer    := IDENT ( "(" arg ("," arg)* ","? ")" )?
 //! arg      := value | IDENT "=" value
-//! value    := "-"? INT | "-"? FLOAT | IDENT | BOOL
+//! value    := "-"? INT | "-"? FLOAT | IDENT | BOOL | "(" value ("," value)* ","? ")"
 //! ```
 
 use proc_macro2::Span;
@@ -78,12 +78,17 @@ pub enum Value {
         span: Span,
     },
     Ident(Ident),
+    /// `(a, b)`, e.g. a rectangular kernel.
+    Tuple {
+        items: Vec<Value>,
+        span: Span,
+    },
 }
 
 impl Value {
     pub fn span(&self) -> Span {
         match self {
-            Value::Int { span, .. } | Value::Float { span, .. } | Value::Bool { span, .. } => *span,
+            Value::Int { span, .. } | Value::Float { span, .. } | Value::Bool { span, .. } | Value::Tuple { span, .. } => *span,
             Value::Ident(ident) => ident.span(),
         }
     }
@@ -115,6 +120,7 @@ impl Value {
             Value::Float { value, .. } => format!("the number {value}"),
             Value::Bool { value, .. } => format!("`{value}`"),
             Value::Ident(ident) => format!("`{ident}`"),
+            Value::Tuple { items, .. } => format!("a tuple of {}", items.len()),
         }
     }
 }
@@ -294,6 +300,12 @@ impl Parse for Value {
         if minus.is_some() {
             return Err(input.error("expected a number after `-`"));
         }
+        if input.peek(syn::token::Paren) {
+            let content;
+            let paren = parenthesized!(content in input);
+            let items = Punctuated::<Value, Token![,]>::parse_terminated(&content)?.into_iter().collect();
+            return Ok(Value::Tuple { items, span: paren.span.join() });
+        }
         if input.peek(LitBool) {
             let lit: LitBool = input.parse()?;
             return Ok(Value::Bool {
@@ -304,7 +316,7 @@ impl Parse for Value {
         if input.peek(Ident) {
             return Ok(Value::Ident(input.call(parse_ident_like)?));
         }
-        Err(input.error("expected a number, `true`/`false` or a name"))
+        Err(input.error("expected a number, `true`/`false`, a name or a tuple such as `(3, 5)`"))
     }
 }
 

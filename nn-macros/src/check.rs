@@ -55,7 +55,7 @@ pub fn check(spec: Spec) -> syn::Result<Network> {
             shape = None; // the layer's output is unknown: later shapes cannot be judged
             continue;
         };
-        if let LayerKind::Dense { init, .. } = &mut kind {
+        if let LayerKind::Dense { init, .. } | LayerKind::Conv2d { init, .. } = &mut kind {
             if !has_explicit_init(item) {
                 *init = default_init(layers.get(index + 1));
             }
@@ -81,13 +81,13 @@ pub fn check(spec: Spec) -> syn::Result<Network> {
                 .count()
         );
         let mut tensors = Vec::new();
-        for (suffix, tensor_shape) in shape::parameter_shapes(&kind, &input) {
+        for (suffix, tensor_shape, trainable) in shape::parameter_shapes(&kind, &input) {
             let len = tensor_shape
                 .iter()
                 .try_fold(1usize, |n, &d| n.checked_mul(d));
             match len.and_then(|len| param_count.checked_add(len)).filter(|&n| n <= MAX_ELEMENTS) {
                 Some(total) => {
-                    tensors.push(Tensor { name: format!("{name}.{suffix}"), offset: param_count, shape: tensor_shape });
+                    tensors.push(Tensor { name: format!("{name}.{suffix}"), offset: param_count, shape: tensor_shape, trainable });
                     param_count = total;
                 }
                 None => errors.push(item.name.span(), format!("this `{}` layer makes the network too large: more than {MAX_ELEMENTS} parameters", kind.keyword())),
@@ -105,6 +105,8 @@ pub fn check(spec: Spec) -> syn::Result<Network> {
             continue;
         }
         let flops = shape::flops(&kind, &input);
+        let aux_width = shape::aux_width(&kind, &input);
+        let aux_offset = checked.iter().map(|l: &Layer| l.aux_width).sum();
         checked.push(Layer {
             kind,
             span: item.name.span(),
@@ -113,6 +115,8 @@ pub fn check(spec: Spec) -> syn::Result<Network> {
             output_shape: output.clone(),
             tensors,
             flops,
+            aux_width,
+            aux_offset,
         });
         shape = Some(output);
     }

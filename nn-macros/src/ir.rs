@@ -24,6 +24,10 @@ pub struct Layer {
     pub output_shape: Vec<usize>,
     pub tensors: Vec<Tensor>,
     pub flops: u64,
+    /// Floats per sample the layer keeps in the arena's auxiliary region between its
+    /// forward and backward pass, and where they start within that region.
+    pub aux_width: usize,
+    pub aux_offset: usize,
 }
 
 #[derive(Clone, Copy, PartialEq, Debug)]
@@ -35,6 +39,23 @@ pub enum LayerKind {
     Tanh,
     Softmax,
     Flatten,
+    Conv2d { filters: usize, kernel: Pair, stride: Pair, padding: Padding, init: Init },
+    MaxPool2d { size: Pair, stride: Pair },
+    AvgPool2d { size: Pair, stride: Pair },
+    Dropout { rate: f32 },
+    BatchNorm { momentum: f32, epsilon: f32 },
+}
+
+/// (height, width).
+pub type Pair = (usize, usize);
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Padding {
+    Valid,
+    /// Output size `ceil(input / stride)`, extra padding at the bottom and right (as Keras).
+    Same,
+    /// The same number of zeros on both sides: (rows, columns).
+    Explicit(Pair),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -47,6 +68,8 @@ pub struct Tensor {
     pub name: String,
     pub offset: usize,
     pub shape: Vec<usize>,
+    /// False for state the optimizer never changes (batch norm's running statistics).
+    pub trainable: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -66,12 +89,17 @@ impl LayerKind {
             LayerKind::Tanh => "tanh",
             LayerKind::Softmax => "softmax",
             LayerKind::Flatten => "flatten",
+            LayerKind::Conv2d { .. } => "conv2d",
+            LayerKind::MaxPool2d { .. } => "max_pool2d",
+            LayerKind::AvgPool2d { .. } => "avg_pool2d",
+            LayerKind::Dropout { .. } => "dropout",
+            LayerKind::BatchNorm { .. } => "batch_norm",
         }
     }
 
     /// Whether single-sample inference can apply the layer to its input buffer in place.
     pub fn in_place(&self) -> bool {
-        !matches!(self, LayerKind::Dense { .. })
+        !matches!(self, LayerKind::Dense { .. } | LayerKind::Conv2d { .. } | LayerKind::MaxPool2d { .. } | LayerKind::AvgPool2d { .. })
     }
 }
 

@@ -1,7 +1,19 @@
 //! Shape rules per layer kind: input shape + layer → output shape, or why not.
 //! Pure functions, so every rule is unit-tested without a token in sight.
 
-use crate::ir::{element_count, format_shape, LayerKind};
+use crate::ir::{element_count, format_shape, LayerKind, Padding, Pair};
+
+/// The resolved geometry of a convolution or pooling window over a `[c, h, w]` input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Window {
+    pub channels: usize,
+    pub input: Pair,
+    pub size: Pair,
+    pub stride: Pair,
+    /// Zeros above and left of the input; those below and right are implied by `output`.
+    pub pad_before: Pair,
+    pub output: Pair,
+}
 
 /// The output shape of `kind` applied to one sample of `input`, or the reason it cannot be.
 pub fn output_shape(kind: &LayerKind, input: &[usize]) -> Result<Vec<usize>, String> {
@@ -18,34 +30,103 @@ pub fn output_shape(kind: &LayerKind, input: &[usize]) -> Result<Vec<usize>, Str
         }
         LayerKind::Softmax => {
             if input.len() != 1 {
-                return Err(format!(
-                    "softmax works on a 1-D input, but receives {}; add `flatten` before it",
-                    format_shape(input)
-                ));
+                return Err(format!("softmax works on a 1-D input, but receives {}; add `flatten` before it", format_shape(input)));
             }
             if input[0] < 2 {
-                return Err(
-                    "softmax over 1 value always outputs 1.0; use `sigmoid` for a single output"
-                        .into(),
-                );
+                return Err("softmax over 1 value always outputs 1.0; use `sigmoid` for a single output".into());
             }
             Ok(input.to_vec())
         }
         LayerKind::Flatten => Ok(vec![element_count(input)]),
-        LayerKind::Relu | LayerKind::LeakyRelu { .. } | LayerKind::Sigmoid | LayerKind::Tanh => {
-            Ok(input.to_vec())
+        LayerKind::Relu | LayerKind::LeakyRelu { .. } | LayerKind::Sigmoid | LayerKind::Tanh | LayerKind::Dropout { .. } => Ok(input.to_vec()),
+        LayerKind::BatchNorm { .. } => Ok(input.to_vec()),
+        LayerKind::Conv2d { filters, .. } => {
+            let window = window(kind, input)?;
+            Ok(vec![*filters, window.output.0, window.output.1])
+        }
+        LayerKind::MaxPool2d { .. } | LayerKind::AvgPool2d { .. } => {
+            let window = window(kind, input)?;
+            Ok(vec![window.channels, window.output.0, window.output.1])
         }
     }
 }
 
-/// Trainable parameter tensors (name suffix, shape) of a layer with the given input shape.
-pub fn parameter_shapes(kind: &LayerKind, input: &[usize]) -> Vec<(&'static str, Vec<usize>)> {
-    match kind {
-        LayerKind::Dense { units, .. } => vec![
-            ("weight", vec![*units, element_count(input)]),
-            ("bias", vec![*units]),
-        ],
+/// The window geometry of a conv2d or pooling layer.
+pub fn window(kind: &LayerKind, input: &[usize]) -> Result<Window, String> {
+    let name = kind.keyword();
+    let &[channels, height, width] = input else {
+        return Err(format!(
+            "{name} expects a [channels, height, width] input, but receives {}{}",
+            format_shape(input),
+            if input.len() == 2 { "; give the input a channel dimension, e.g. [1, h, w]" } else { "" }
+        ));
+    };
+    let (size, stride, padding) = match *kind {
+        LayerKind::Conv2d { kernel, stride, padding, .. } => (kernel, stride, padding),
+        LayerKind::MaxPool2d { size, stride } | LayerKind::AvgPool2d { size, stride } => (size, stride, Padding::Valid),
+        _ => return Err(format!("{name} has no window")),
+    };
+    let (height_pad, width_pad) = (axis_padding(height, size.0, stride.0, padding, 0), axis_padding(width, size.1, stride.1, padding, 1));
+    let padded = (height + height_pad.0 + height_pad.1, width + width_pad.0 + width_pad.1);
+    if size.0 > padded.0 || size.1 > padded.1 {
+        let what = if name == "conv2d" { "kernel" } else { "pooling window" };
+        let note = if padded != (height, width) { format!(" (padded: {}×{})", padded.0, padded.1) } else { String::new() };
+        return Err(format!("the {what} {}×{} does not fit the {height}×{width} input{note}", size.0, size.1));
+    }
+    let output = ((padded.0 - size.0) / stride.0 + 1, (padded.1 - size.1) / stride.1 + 1);
+    Ok(Window { channels, input: (height, width), size, stride, pad_before: (height_pad.0, width_pad.0), output })
+}
+
+/// Zeros (before, after) one axis of `input` values for a window of `size` and `stride`.
+fn axis_padding(input: usize, size: usize, stride: usize, padding: Padding, axis: usize) -> Pair {
+    match padding {
+        Padding::Valid => (0, 0),
+        Padding::Explicit(pad) => {
+            let pad = if axis == 0 { pad.0 } else { pad.1 };
+            (pad, pad)
+        }
+        Padding::Same => {
+            let output = input.div_ceil(stride);
+            let total = ((output - 1) * stride + size).saturating_sub(input);
+            (total / 2, total - total / 2)
+        }
+    }
+}
+
+/// Channels and values per channel that batch norm normalizes over: the first dimension
+/// is the channel (features of a 1-D input, feature maps of an image).
+pub fn batch_norm_groups(input: &[usize]) -> (usize, usize) {
+    match input {
+        [features] => (*features, 1),
+        [channels, rest @ ..] => (*channels, element_count(rest)),
+        [] => (0, 0),
+    }
+}
+
+/// Parameter tensors (name suffix, shape, trainable) of a layer with the given input shape.
+pub fn parameter_shapes(kind: &LayerKind, input: &[usize]) -> Vec<(&'static str, Vec<usize>, bool)> {
+    match *kind {
+        LayerKind::Dense { units, .. } => vec![("weight", vec![units, element_count(input)], true), ("bias", vec![units], true)],
+        LayerKind::Conv2d { filters, kernel, .. } => {
+            let channels = input.first().copied().unwrap_or(0);
+            vec![("weight", vec![filters, channels, kernel.0, kernel.1], true), ("bias", vec![filters], true)]
+        }
+        LayerKind::BatchNorm { .. } => {
+            let (channels, _) = batch_norm_groups(input);
+            vec![("weight", vec![channels], true), ("bias", vec![channels], true), ("running_mean", vec![channels], false), ("running_var", vec![channels], false)]
+        }
         _ => Vec::new(),
+    }
+}
+
+/// Floats per sample a layer keeps between its forward and backward pass.
+pub fn aux_width(kind: &LayerKind, input: &[usize]) -> usize {
+    match kind {
+        LayerKind::Conv2d { .. } => window(kind, input).map_or(0, |w| w.channels * w.size.0 * w.size.1 * w.output.0 * w.output.1),
+        LayerKind::Dropout { .. } => element_count(input),
+        // Mean and 1/σ per channel; per sample, so at least that much for any batch.
+        LayerKind::BatchNorm { .. } => 2 * batch_norm_groups(input).0,
+        _ => 0,
     }
 }
 
@@ -54,6 +135,9 @@ pub fn parameter_shapes(kind: &LayerKind, input: &[usize]) -> Vec<(&'static str,
 pub fn flops(kind: &LayerKind, input: &[usize]) -> u64 {
     match kind {
         LayerKind::Dense { units, .. } => 2 * element_count(input) as u64 * *units as u64,
+        LayerKind::Conv2d { filters, .. } => window(kind, input).map_or(0, |w| {
+            2 * (*filters * w.channels * w.size.0 * w.size.1) as u64 * (w.output.0 * w.output.1) as u64
+        }),
         _ => 0,
     }
 }
@@ -65,51 +149,5 @@ fn describe_product(shape: &[usize]) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::ir::Init;
-
-    const DENSE_10: LayerKind = LayerKind::Dense {
-        units: 10,
-        init: Init::Glorot,
-    };
-
-    #[test]
-    fn dense_maps_a_vector_to_its_units() {
-        assert_eq!(output_shape(&DENSE_10, &[784]), Ok(vec![10]));
-        assert_eq!(
-            parameter_shapes(&DENSE_10, &[784]),
-            vec![("weight", vec![10, 784]), ("bias", vec![10])]
-        );
-        assert_eq!(flops(&DENSE_10, &[784]), 15_680);
-    }
-
-    #[test]
-    fn dense_rejects_an_image_and_suggests_flatten() {
-        let err = output_shape(&DENSE_10, &[16, 5, 5]).unwrap_err();
-        assert!(err.contains("[16, 5, 5] (16×5×5 = 400 values)"), "{err}");
-        assert!(err.contains("flatten"), "{err}");
-    }
-
-    #[test]
-    fn flatten_multiplies_out_and_activations_keep_shape() {
-        assert_eq!(
-            output_shape(&LayerKind::Flatten, &[16, 5, 5]),
-            Ok(vec![400])
-        );
-        assert_eq!(output_shape(&LayerKind::Tanh, &[3, 4]), Ok(vec![3, 4]));
-        assert_eq!(
-            output_shape(&LayerKind::LeakyRelu { alpha: 0.1 }, &[7]),
-            Ok(vec![7])
-        );
-    }
-
-    #[test]
-    fn softmax_needs_a_vector_of_at_least_two() {
-        assert!(output_shape(&LayerKind::Softmax, &[1])
-            .unwrap_err()
-            .contains("sigmoid"));
-        assert!(output_shape(&LayerKind::Softmax, &[2, 5]).is_err());
-        assert_eq!(output_shape(&LayerKind::Softmax, &[5]), Ok(vec![5]));
-    }
-}
+#[path = "shape_tests.rs"]
+mod tests;

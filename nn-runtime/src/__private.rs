@@ -2,6 +2,12 @@
 
 pub use crate::network::{LayerInfo, LossKind, Mode, Network, TensorInfo};
 pub use crate::ops::activation::{Activation, LeakyRelu, Relu, Sigmoid, Softmax, Tanh};
+pub use crate::ops::conv::{conv2d_backward_batch, conv2d_forward, conv2d_forward_batch, Conv2dShape};
+pub use crate::ops::dropout::{dropout_backward, dropout_forward_train};
+pub use crate::ops::normalization::{
+    batch_norm_backward, batch_norm_forward_train, batch_norm_infer_in_place, batch_norm_update_running, BatchNormShape,
+};
+pub use crate::ops::pool::{avg_pool2d_backward, avg_pool2d_forward, max_pool2d_backward, max_pool2d_forward, Pool2dShape};
 pub use crate::ops::dense::{dense_backward_batch, dense_forward, dense_forward_batch};
 pub use crate::ops::init::{glorot_uniform, he_uniform};
 pub use crate::ops::loss::{
@@ -97,12 +103,94 @@ pub fn layer_grads<'a>(
     (&mut head[input], &tail[..output.len()])
 }
 
+/// The region of a layer's auxiliary floats: after all nodes, at `aux_offset` per sample.
+fn aux_range(widths: &[usize], batch: usize, aux_offset: usize, aux_width: usize) -> core::ops::Range<usize> {
+    let start = (widths.iter().sum::<usize>() + aux_offset) * batch;
+    start..start + aux_width * batch
+}
+
+/// A layer's auxiliary region, read-only (a dropout mask, batch statistics).
+pub fn aux<'a>(nodes: &'a [f32], widths: &[usize], batch: usize, aux_offset: usize, aux_width: usize) -> &'a [f32] {
+    &nodes[aux_range(widths, batch, aux_offset, aux_width)]
+}
+
+/// A layer's input (read), output (written) and auxiliary region (written).
+pub fn layer_io_aux<'a>(
+    nodes: &'a mut [f32],
+    widths: &[usize],
+    index: usize,
+    batch: usize,
+    aux_offset: usize,
+    aux_width: usize,
+) -> (&'a [f32], &'a mut [f32], &'a mut [f32]) {
+    let aux = aux_range(widths, batch, aux_offset, aux_width);
+    let (nodes, rest) = nodes.split_at_mut(aux.start);
+    let (input, output) = layer_io(nodes, widths, index, batch);
+    (input, output, &mut rest[..aux.len()])
+}
+
+/// A layer's input (read) and auxiliary region (written), for a backward pass that reuses
+/// the region as scratch (convolution overwrites its im2col matrix).
+pub fn input_and_aux<'a>(
+    nodes: &'a mut [f32],
+    widths: &[usize],
+    index: usize,
+    batch: usize,
+    aux_offset: usize,
+    aux_width: usize,
+) -> (&'a [f32], &'a mut [f32]) {
+    let aux = aux_range(widths, batch, aux_offset, aux_width);
+    let (nodes, rest) = nodes.split_at_mut(aux.start);
+    (node(nodes, widths, index, batch), &mut rest[..aux.len()])
+}
+
 /// The first `N` floats of a scratch buffer, as a fixed-size array.
 pub fn prefix<const N: usize>(buffer: &[f32]) -> &[f32; N] {
     match buffer[..N].try_into() {
         Ok(array) => array,
         Err(_) => unreachable!("a slice of N floats converts to [f32; N]"),
     }
+}
+
+/// The region of a layer's auxiliary floats: after all nodes, at `aux_offset` per sample.
+fn aux_range(widths: &[usize], batch: usize, aux_offset: usize, aux_width: usize) -> core::ops::Range<usize> {
+    let start = (widths.iter().sum::<usize>() + aux_offset) * batch;
+    start..start + aux_width * batch
+}
+
+/// A layer's auxiliary region, read-only (a dropout mask, batch statistics).
+pub fn aux<'a>(nodes: &'a [f32], widths: &[usize], batch: usize, aux_offset: usize, aux_width: usize) -> &'a [f32] {
+    &nodes[aux_range(widths, batch, aux_offset, aux_width)]
+}
+
+/// A layer's input (read), output (written) and auxiliary region (written).
+pub fn layer_io_aux<'a>(
+    nodes: &'a mut [f32],
+    widths: &[usize],
+    index: usize,
+    batch: usize,
+    aux_offset: usize,
+    aux_width: usize,
+) -> (&'a [f32], &'a mut [f32], &'a mut [f32]) {
+    let aux = aux_range(widths, batch, aux_offset, aux_width);
+    let (nodes, rest) = nodes.split_at_mut(aux.start);
+    let (input, output) = layer_io(nodes, widths, index, batch);
+    (input, output, &mut rest[..aux.len()])
+}
+
+/// A layer's input (read) and auxiliary region (written), for a backward pass that reuses
+/// the region as scratch (convolution overwrites its im2col matrix).
+pub fn input_and_aux<'a>(
+    nodes: &'a mut [f32],
+    widths: &[usize],
+    index: usize,
+    batch: usize,
+    aux_offset: usize,
+    aux_width: usize,
+) -> (&'a [f32], &'a mut [f32]) {
+    let aux = aux_range(widths, batch, aux_offset, aux_width);
+    let (nodes, rest) = nodes.split_at_mut(aux.start);
+    (node(nodes, widths, index, batch), &mut rest[..aux.len()])
 }
 
 /// The first `N` floats of a scratch buffer, as a writable fixed-size array.

@@ -1,10 +1,10 @@
 //! `impl nn::Network`: the batched forward pass, the loss and the backward pass over a node
 //! arena (node 0 is the input, node i+1 the output of layer i).
 
-use super::{activation, input_len, lit, meta, output_len, rt, tensor};
-use crate::ir::{element_count, Layer, LayerKind, Loss, Network};
+use super::{input_len, layer, lit, meta, output_len, rt};
+use crate::ir::{element_count, Loss, Network};
 use proc_macro2::TokenStream;
-use quote::{quote, quote_spanned};
+use quote::quote;
 
 pub fn expand(net: &Network) -> TokenStream {
     let rt = rt();
@@ -24,11 +24,17 @@ pub fn expand(net: &Network) -> TokenStream {
         .map(|s| lit(element_count(s)));
     let tensors = meta::tensors(net);
     let layers = meta::layers(net);
-    let forward = net
-        .layers
-        .iter()
-        .enumerate()
-        .map(|(i, layer)| forward_layer(i, layer));
+    let forward = net.layers.iter().enumerate().map(|(i, l)| layer::batch_forward(i, l));
+    let aux_width = lit(net.layers.iter().map(|l| l.aux_width).sum());
+    let updates: Vec<TokenStream> = net.layers.iter().filter_map(layer::update_state).collect();
+    let update_state = (!updates.is_empty()).then(|| {
+        quote! {
+            fn update_state(&mut self, nodes: &[f32], batch: usize) {
+                const WIDTHS: &[usize] = <#name as #rt::Network>::NODE_WIDTHS;
+                #(#updates)*
+            }
+        }
+    });
     let loss = loss(net);
     let backward = backward(net);
     let type_name = name.to_string();
@@ -40,6 +46,7 @@ pub fn expand(net: &Network) -> TokenStream {
             const PARAM_COUNT: usize = #n;
             const LOSS: #rt::LossKind = #rt::LossKind::#loss_kind;
             const NODE_WIDTHS: &'static [usize] = &[#(#widths),*];
+            const AUX_WIDTH: usize = #aux_width;
             const TENSORS: &'static [#rt::TensorInfo] = &[#(#tensors),*];
             const LAYERS: &'static [#rt::LayerInfo] = &[#(#layers),*];
 
@@ -75,29 +82,12 @@ pub fn expand(net: &Network) -> TokenStream {
             }
 
             #[allow(unused_variables)]
-            fn backward_batch(&self, nodes: &[f32], node_grads: &mut [f32], batch: usize, param_grads: &mut [f32]) {
+            fn backward_batch(&self, nodes: &mut [f32], node_grads: &mut [f32], batch: usize, param_grads: &mut [f32]) {
                 const WIDTHS: &[usize] = <#name as #rt::Network>::NODE_WIDTHS;
                 #backward
             }
-        }
-    }
-}
 
-fn forward_layer(index: usize, layer: &Layer) -> TokenStream {
-    let rt = rt();
-    let i = lit(index);
-    let op = if let Some(act) = activation(layer) {
-        quote!(#rt::Activation::forward(&#act, x, y);)
-    } else if let LayerKind::Dense { .. } = layer.kind {
-        let (w, b) = (tensor(layer, 0), tensor(layer, 1));
-        quote!(#rt::dense_forward_batch(&#w, &#b, x, y, batch);)
-    } else {
-        quote!(y.copy_from_slice(x);)
-    };
-    quote_spanned! {layer.span=>
-        {
-            let (x, y) = #rt::layer_io(nodes, WIDTHS, #i, batch);
-            #op
+            #update_state
         }
     }
 }
@@ -126,58 +116,9 @@ fn loss(net: &Network) -> TokenStream {
 /// Layers from the last one the loss did not absorb, down to the first one with parameters;
 /// nothing below that needs a gradient.
 fn backward(net: &Network) -> TokenStream {
-    let rt = rt();
     let absorbed = usize::from(net.loss.fused_with_last_layer());
-    let Some(first) = net.layers.iter().position(|l| !l.tensors.is_empty()) else {
-        return quote!();
-    };
+    let Some(first) = net.layers.iter().position(|l| !l.tensors.is_empty()) else { return quote!() };
     let top = net.layers.len() - absorbed;
-    let steps = (first..top).rev().map(|index| {
-        let layer = &net.layers[index];
-        let i = lit(index);
-        let next = lit(index + 1);
-        let step = match layer.kind {
-            LayerKind::Dense { .. } => {
-                let w = tensor(layer, 0);
-                let (w_start, w_len) = (lit(layer.tensors[0].offset), element_count(&layer.tensors[0].shape));
-                let end = lit(layer.tensors[1].offset + element_count(&layer.tensors[1].shape));
-                let w_len = lit(w_len);
-                let grads = quote! {
-                    let (weight_grad, bias_grad) = param_grads[#w_start..#end].split_at_mut(#w_len);
-                };
-                if index == first {
-                    quote! {
-                        let dy = #rt::node(node_grads, WIDTHS, #next, batch);
-                        #grads
-                        #rt::dense_backward_batch(&#w, x, dy, ::core::option::Option::None, weight_grad, bias_grad, batch);
-                    }
-                } else {
-                    quote! {
-                        let (dx, dy) = #rt::layer_grads(node_grads, WIDTHS, #i, batch);
-                        #grads
-                        #rt::dense_backward_batch(&#w, x, dy, ::core::option::Option::Some(dx), weight_grad, bias_grad, batch);
-                    }
-                }
-            }
-            LayerKind::Flatten => quote! {
-                let (dx, dy) = #rt::layer_grads(node_grads, WIDTHS, #i, batch);
-                dx.copy_from_slice(dy);
-            },
-            _ => {
-                let act = activation(layer);
-                quote! {
-                    let y = #rt::node(nodes, WIDTHS, #next, batch);
-                    let (dx, dy) = #rt::layer_grads(node_grads, WIDTHS, #i, batch);
-                    #rt::Activation::backward(&#act, x, y, dy, dx);
-                }
-            }
-        };
-        quote_spanned! {layer.span=>
-            {
-                let x = #rt::node(nodes, WIDTHS, #i, batch);
-                #step
-            }
-        }
-    });
+    let steps = (first..top).rev().map(|index| layer::batch_backward(index, &net.layers[index], index > first));
     quote!(#(#steps)*)
 }

@@ -2,12 +2,13 @@
 //! a sequence of calls into `nn::__private`, where the arithmetic lives.
 
 mod batch;
+mod layer;
 mod meta;
 mod sample;
 mod summary;
 mod types;
 
-use crate::ir::{element_count, Layer, LayerKind, Network};
+use crate::ir::{element_count, Layer, Network};
 use proc_macro2::{Literal, TokenStream};
 use quote::{quote, quote_spanned};
 
@@ -43,18 +44,4 @@ fn tensor(layer: &Layer, index: usize) -> TokenStream {
     let start = lit(t.offset);
     let end = lit(t.offset + element_count(&t.shape));
     quote_spanned!(layer.span=> self.params[#start..#end])
-}
-
-/// The runtime value implementing `Activation` for an activation layer.
-fn activation(layer: &Layer) -> Option<TokenStream> {
-    let rt = rt();
-    let width = lit(element_count(&layer.output_shape));
-    Some(match layer.kind {
-        LayerKind::Relu => quote!(#rt::Relu),
-        LayerKind::LeakyRelu { alpha } => quote!(#rt::LeakyRelu { alpha: #alpha }),
-        LayerKind::Sigmoid => quote!(#rt::Sigmoid),
-        LayerKind::Tanh => quote!(#rt::Tanh),
-        LayerKind::Softmax => quote!(#rt::Softmax { width: #width }),
-        LayerKind::Dense { .. } | LayerKind::Flatten => return None,
-    })
 }

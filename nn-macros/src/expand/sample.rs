@@ -2,7 +2,7 @@
 //! scratch buffers (A and B) in turn, the last one straight into the output; activations
 //! work in place. The scratch size is thus known at compile time.
 
-use super::{activation, input_len, lit, output_len, rt, tensor};
+use super::{input_len, layer, lit, output_len};
 use crate::ir::{element_count, LayerKind, Network};
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
@@ -61,7 +61,6 @@ pub fn scratch_len(net: &Network) -> usize {
 }
 
 pub fn expand(net: &Network) -> TokenStream {
-    let rt = rt();
     let name = &net.name;
     let plan = plan(net);
     let (in_len, out_len, a_len, scratch) = (
@@ -79,22 +78,14 @@ pub fn expand(net: &Network) -> TokenStream {
         let call = if layer.kind.in_place() && from != to {
             // An in-place layer applied to the borrowed input: copy it out first.
             let (src, dst) = (read(from, input_width), write(to, width));
-            let copy = quote_spanned!(span=> #dst.copy_from_slice(#src););
-            match activation(layer) {
-                Some(act) => {
-                    quote_spanned!(span=> #copy #rt::Activation::forward_in_place(&#act, #dst);)
-                }
-                None => copy,
-            }
-        } else if let Some(act) = activation(layer) {
-            let dst = write(to, width);
-            quote_spanned!(span=> #rt::Activation::forward_in_place(&#act, #dst);)
-        } else if let LayerKind::Dense { .. } = layer.kind {
-            let (w, b) = (tensor(layer, 0), tensor(layer, 1));
-            let (src, dst) = (read(from, input_width), write(to, width));
-            quote_spanned!(span=> #rt::dense_forward(&#w, &#b, #src, #dst);)
+            let op = layer::sample_in_place(layer, dst.clone());
+            quote_spanned!(span=> #dst.copy_from_slice(#src); #op)
+        } else if layer.kind.in_place() {
+            let op = layer::sample_in_place(layer, write(to, width));
+            quote_spanned!(span=> #op)
         } else {
-            quote!() // flatten in place
+            let op = layer::sample_out_of_place(layer, read(from, input_width), write(to, width));
+            quote_spanned!(span=> #op)
         };
         body.push(call);
         current = to;

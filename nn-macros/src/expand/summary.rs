@@ -52,6 +52,11 @@ pub fn summary(net: &Network) -> String {
         grouped(net.param_count as u64),
         grouped(net.param_count as u64 * 4)
     );
+    let frozen: usize = net.layers.iter().flat_map(|l| &l.tensors).filter(|t| !t.trainable).map(|t| element_count(&t.shape)).sum();
+    if frozen > 0 {
+        let trainable = (net.param_count - frozen) as u64;
+        out += &format!("  trainable: {}, non-trainable: {}\n", grouped(trainable), grouped(frozen as u64));
+    }
     out += &format!("FLOPs per sample: {}\n", grouped(flops));
     out += &format!("Loss: {}\n", net.loss.keyword());
     out

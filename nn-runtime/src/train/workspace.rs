@@ -136,6 +136,7 @@ impl<N: Network> Workspace<N> {
         if !loss.is_finite() {
             return Ok(stats);
         }
+        network.update_state(nodes, batch);
         let param_grads = &mut self.param_grads[..N::PARAM_COUNT];
         param_grads.fill(0.0);
         network.backward_batch(nodes, node_grads, batch, param_grads);
@@ -211,7 +212,7 @@ impl<N: Network> Workspace<N> {
 
 /// The network output in a node arena of `batch` samples: its last node.
 fn output<N: Network>(nodes: &[f32], batch: usize) -> &[f32] {
-    let end = N::arena_len(batch);
+    let end = batch * N::NODE_WIDTHS.iter().sum::<usize>();
     &nodes[end - batch * N::OUTPUT_LEN..end]
 }
 

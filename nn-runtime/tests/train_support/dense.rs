@@ -132,6 +132,7 @@ impl<H: Head, const I: usize, const O: usize> Network for Dense<H, I, O> {
     const PARAM_COUNT: usize = O * I + O;
     const LOSS: LossKind = H::LOSS;
     const NODE_WIDTHS: &'static [usize] = &[I, O];
+    const AUX_WIDTH: usize = 0;
     const TENSORS: &'static [TensorInfo] = &[
         TensorInfo {
             name: "dense_0.weight",
@@ -200,7 +201,7 @@ impl<H: Head, const I: usize, const O: usize> Network for Dense<H, I, O> {
 
     fn backward_batch(
         &self,
-        nodes: &[f32],
+        nodes: &mut [f32],
         node_grads: &mut [f32],
         batch: usize,
         param_grads: &mut [f32],

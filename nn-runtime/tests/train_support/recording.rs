@@ -47,6 +47,7 @@ impl<N: Network> Network for Recording<N> {
     const PARAM_COUNT: usize = N::PARAM_COUNT;
     const LOSS: LossKind = N::LOSS;
     const NODE_WIDTHS: &'static [usize] = N::NODE_WIDTHS;
+    const AUX_WIDTH: usize = N::AUX_WIDTH;
     const TENSORS: &'static [TensorInfo] = N::TENSORS;
     const LAYERS: &'static [LayerInfo] = N::LAYERS;
 
@@ -89,7 +90,7 @@ impl<N: Network> Network for Recording<N> {
 
     fn backward_batch(
         &self,
-        nodes: &[f32],
+        nodes: &mut [f32],
         node_grads: &mut [f32],
         batch: usize,
         param_grads: &mut [f32],

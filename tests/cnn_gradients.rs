@@ -1,0 +1,109 @@
+//! Whole-network gradient checks of convolutional networks: every windowed layer, padding
+//! mode, stride, dropout and batch norm, through the generated batched passes.
+
+mod support;
+
+use nn::{Mode, Network, Rng};
+use support::check_gradients;
+
+nn::network! {
+    /// The benchmark CNN's structure at a small size.
+    struct SmallCnn {
+        input: [1, 8, 8],
+        conv2d(3, kernel = 3), tanh,
+        max_pool2d(2),
+        conv2d(4, kernel = (2, 3)), relu,
+        flatten,
+        dense(5), softmax,
+    }
+}
+
+nn::network! {
+    /// Same padding, stride 2, explicit padding, average pooling, batch norm, dropout.
+    struct Everything {
+        input: [2, 7, 7],
+        conv2d(3, kernel = 3, padding = same), batch_norm, tanh,
+        conv2d(4, kernel = 3, stride = 2, padding = same), sigmoid,
+        dropout(0.3),
+        conv2d(2, kernel = 2, padding = 1),
+        avg_pool2d(2, stride = 1),
+        flatten,
+        dense(6), batch_norm, leaky_relu,
+        dense(3), softmax,
+    }
+}
+
+#[test]
+fn small_cnn_gradients() {
+    check_gradients(&SmallCnn::new(1), true, 3, 21);
+}
+
+#[test]
+fn every_conv_layer_kind_gradients() {
+    check_gradients(&Everything::new(2), true, 4, 22);
+}
+
+#[test]
+fn shapes_follow_keras_rules() {
+    let widths = <Everything as Network>::NODE_WIDTHS;
+    // input, conv same (3×7×7), bn, tanh, conv s2 same (4×4×4), sigmoid, dropout,
+    // conv k2 p1 (2×5×5), avg 2 s1 (2×4×4), flatten, dense, bn, leaky, dense, softmax
+    assert_eq!(widths, &[98, 147, 147, 147, 64, 64, 64, 50, 32, 32, 6, 6, 6, 3, 3]);
+    assert_eq!(SmallCnn::OUTPUT_SHAPE, [5]);
+    let summary = Everything::summary();
+    assert!(summary.lines().any(|l| l.starts_with("conv2d_1") && l.contains("[4, 4, 4]")), "{summary}");
+    assert!(summary.contains("non-trainable: 18"), "{summary}");
+}
+
+#[test]
+fn evaluation_is_deterministic_and_differs_from_training() {
+    let model = Everything::new(3);
+    let mut rng = Rng::new(4);
+    let batch = 5;
+    let inputs: Vec<f32> = (0..batch * Everything::INPUT_LEN).map(|_| rng.uniform(1.0)).collect();
+    let run = |mode: Mode, seed: u64| {
+        let mut nodes = vec![0.0; Everything::arena_len(batch)];
+        nodes[..inputs.len()].copy_from_slice(&inputs);
+        model.forward_batch(&mut nodes, batch, mode, &mut Rng::new(seed));
+        let end = batch * <Everything as Network>::NODE_WIDTHS.iter().sum::<usize>();
+        nodes[end - batch * 3..end].to_vec()
+    };
+    // Inference ignores the generator (no dropout) and uses running statistics.
+    assert_eq!(run(Mode::Infer, 1), run(Mode::Infer, 2));
+    // Training draws dropout masks from it.
+    assert_ne!(run(Mode::Train, 1), run(Mode::Train, 2));
+    // The single-sample path is the inference path.
+    let batched = run(Mode::Infer, 0);
+    for b in 0..batch {
+        let input: [f32; 98] = inputs[b * 98..(b + 1) * 98].try_into().unwrap();
+        let single = model.forward(&input);
+        for (s, t) in single.iter().zip(&batched[b * 3..b * 3 + 3]) {
+            assert!((s - t).abs() < 1e-5, "sample {b}: {single:?} vs {:?}", &batched[b * 3..b * 3 + 3]);
+        }
+    }
+}
+
+#[test]
+fn training_updates_running_statistics_only_in_train_mode() {
+    let mut model = Everything::new(5);
+    let before = model.clone();
+    let batch = 4;
+    let mut rng = Rng::new(6);
+    let mut nodes = vec![0.0; Everything::arena_len(batch)];
+    for x in &mut nodes[..batch * Everything::INPUT_LEN] {
+        *x = 3.0 + rng.uniform(1.0);
+    }
+    model.forward_batch(&mut nodes, batch, Mode::Infer, &mut rng);
+    assert!(model == before, "an inference pass changes nothing");
+    model.forward_batch(&mut nodes, batch, Mode::Train, &mut rng);
+    model.update_state(&nodes, batch);
+    let mean = <Everything as Network>::TENSORS.iter().find(|t| t.name == "batch_norm_0.running_mean").unwrap();
+    let moved = &model.parameters()[mean.offset..mean.offset + mean.len()];
+    assert!(moved.iter().all(|&m| m != 0.0), "running mean should move towards the batch mean: {moved:?}");
+    let weight = <Everything as Network>::TENSORS.iter().find(|t| t.name == "conv2d_0.weight").unwrap();
+    assert_eq!(
+        &model.parameters()[weight.offset..weight.offset + weight.len()],
+        &before.parameters()[weight.offset..weight.offset + weight.len()],
+        "update_state touches only running statistics"
+    );
+}

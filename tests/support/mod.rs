@@ -1,0 +1,89 @@
+//! Shared by the whole-network tests: a finite-difference check of a generated network's
+//! backward pass against its own forward pass and loss.
+
+use nn::{Mode, Network, Rng};
+
+/// Mean loss of `model` on a batch, through the generated batched forward pass.
+pub fn loss_of<N: Network>(model: &N, inputs: &[f32], targets: &[f32], batch: usize) -> f64 {
+    let mut nodes = vec![0.0; N::arena_len(batch)];
+    nodes[..inputs.len()].copy_from_slice(inputs);
+    // The same generator every time: dropout draws the same masks in every evaluation.
+    model.forward_batch(&mut nodes, batch, Mode::Train, &mut Rng::new(0));
+    N::loss_batch(&nodes, targets, batch, None) as f64
+}
+
+/// Parameter gradients of the mean loss, through the generated backward pass.
+pub fn gradients_of<N: Network>(model: &N, inputs: &[f32], targets: &[f32], batch: usize) -> Vec<f32> {
+    let mut nodes = vec![0.0; N::arena_len(batch)];
+    let mut node_grads = vec![0.0; N::arena_len(batch)];
+    nodes[..inputs.len()].copy_from_slice(inputs);
+    model.forward_batch(&mut nodes, batch, Mode::Train, &mut Rng::new(0));
+    N::loss_batch(&nodes, targets, batch, Some(&mut node_grads));
+    let mut grads = vec![0.0; N::PARAM_COUNT];
+    model.backward_batch(&mut nodes, &mut node_grads, batch, &mut grads);
+    grads
+}
+
+/// Compares every parameter's analytic gradient with a central difference.
+#[allow(dead_code)] // each test binary uses its own subset
+pub fn check_gradients<N: Network + Clone>(
+    model: &N,
+    targets_are_classes: bool,
+    batch: usize,
+    seed: u64,
+) {
+    let mut rng = Rng::new(seed);
+    let inputs: Vec<f32> = (0..batch * N::INPUT_LEN)
+        .map(|_| rng.uniform(1.0))
+        .collect();
+    let targets: Vec<f32> = (0..batch)
+        .flat_map(|_| {
+            let class = rng.below(N::OUTPUT_LEN);
+            let mut row = vec![0.0; N::OUTPUT_LEN];
+            for (j, t) in row.iter_mut().enumerate() {
+                *t = if targets_are_classes {
+                    f32::from(j == class)
+                } else {
+                    rng.uniform(1.0)
+                };
+            }
+            row
+        })
+        .collect();
+    let analytic = gradients_of(model, &inputs, &targets, batch);
+    assert!(analytic.iter().any(|&g| g != 0.0), "all gradients are zero");
+
+    let mut probe = model.clone();
+    let step = 3e-3f32;
+    let mut worst = 0.0f64;
+    for i in 0..N::PARAM_COUNT {
+        let original = probe.params()[i];
+        probe.params_mut()[i] = original + step;
+        let plus = loss_of(&probe, &inputs, &targets, batch);
+        probe.params_mut()[i] = original - step;
+        let minus = loss_of(&probe, &inputs, &targets, batch);
+        probe.params_mut()[i] = original;
+        let numeric = (plus - minus) / (2.0 * step as f64);
+        // Relative error, with a floor that absorbs f32 rounding in the forward pass.
+        let error = (numeric - analytic[i] as f64).abs() / (1e-2 + numeric.abs().max(analytic[i].abs() as f64));
+        worst = worst.max(error);
+        assert!(
+            error < 2e-2,
+            "parameter {i} ({}): analytic {} vs numeric {numeric}",
+            tensor_of::<N>(i),
+            analytic[i]
+        );
+    }
+    eprintln!(
+        "worst relative error {worst:.2e} over {} parameters",
+        N::PARAM_COUNT
+    );
+}
+
+pub fn tensor_of<N: Network>(index: usize) -> &'static str {
+    N::TENSORS
+        .iter()
+        .find(|t| (t.offset..t.offset + t.len()).contains(&index))
+        .map_or("?", |t| t.name)
+}
+
