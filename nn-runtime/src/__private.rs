@@ -152,47 +152,6 @@ pub fn prefix<const N: usize>(buffer: &[f32]) -> &[f32; N] {
     }
 }
 
-/// The region of a layer's auxiliary floats: after all nodes, at `aux_offset` per sample.
-fn aux_range(widths: &[usize], batch: usize, aux_offset: usize, aux_width: usize) -> core::ops::Range<usize> {
-    let start = (widths.iter().sum::<usize>() + aux_offset) * batch;
-    start..start + aux_width * batch
-}
-
-/// A layer's auxiliary region, read-only (a dropout mask, batch statistics).
-pub fn aux<'a>(nodes: &'a [f32], widths: &[usize], batch: usize, aux_offset: usize, aux_width: usize) -> &'a [f32] {
-    &nodes[aux_range(widths, batch, aux_offset, aux_width)]
-}
-
-/// A layer's input (read), output (written) and auxiliary region (written).
-pub fn layer_io_aux<'a>(
-    nodes: &'a mut [f32],
-    widths: &[usize],
-    index: usize,
-    batch: usize,
-    aux_offset: usize,
-    aux_width: usize,
-) -> (&'a [f32], &'a mut [f32], &'a mut [f32]) {
-    let aux = aux_range(widths, batch, aux_offset, aux_width);
-    let (nodes, rest) = nodes.split_at_mut(aux.start);
-    let (input, output) = layer_io(nodes, widths, index, batch);
-    (input, output, &mut rest[..aux.len()])
-}
-
-/// A layer's input (read) and auxiliary region (written), for a backward pass that reuses
-/// the region as scratch (convolution overwrites its im2col matrix).
-pub fn input_and_aux<'a>(
-    nodes: &'a mut [f32],
-    widths: &[usize],
-    index: usize,
-    batch: usize,
-    aux_offset: usize,
-    aux_width: usize,
-) -> (&'a [f32], &'a mut [f32]) {
-    let aux = aux_range(widths, batch, aux_offset, aux_width);
-    let (nodes, rest) = nodes.split_at_mut(aux.start);
-    (node(nodes, widths, index, batch), &mut rest[..aux.len()])
-}
-
 /// The first `N` floats of a scratch buffer, as a writable fixed-size array.
 pub fn prefix_mut<const N: usize>(buffer: &mut [f32]) -> &mut [f32; N] {
     match (&mut buffer[..N]).try_into() {
