@@ -7,13 +7,8 @@ use crate::ir::{Init, LayerKind, Padding, Pair};
 use crate::suggest::did_you_mean;
 
 pub const LAYER_NAMES: &[&str] = &[
-    "dense",
-    "relu",
-    "leaky_relu",
-    "sigmoid",
-    "tanh",
-    "softmax",
-    "flatten",
+    "dense", "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "flatten", "conv2d", "max_pool2d", "avg_pool2d", "dropout",
+    "batch_norm",
 ];
 
 /// What an argument must be.
@@ -352,7 +347,8 @@ fn validate(param: &Param, value: &Value) -> Option<String> {
 fn value_text(value: &Value) -> String {
     match value {
         Value::Int { value, .. } => value.to_string(),
-        Value::Float { value, .. } => format!("{value:e}"),
+        Value::Float { value, .. } if *value != 0.0 && !(1e-4..1e6).contains(&value.abs()) => format!("{value:e}"),
+        Value::Float { value, .. } => value.to_string(),
         other => other.describe(),
     }
 }

@@ -138,10 +138,11 @@ pub trait Network {
     ) -> f32;
 
     /// Backpropagates from the gradient [`Self::loss_batch`] left in `node_grads`, adding
-    /// the parameter gradients into `param_grads` (`PARAM_COUNT` floats).
+    /// the parameter gradients into `param_grads` (`PARAM_COUNT` floats). It may overwrite
+    /// the arena's auxiliary region, so it runs once per forward pass.
     fn backward_batch(
         &self,
-        nodes: &[f32],
+        nodes: &mut [f32],
         node_grads: &mut [f32],
         batch: usize,
         param_grads: &mut [f32],
