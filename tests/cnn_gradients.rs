@@ -12,7 +12,7 @@ nn::network! {
         input: [1, 8, 8],
         conv2d(3, kernel = 3), tanh,
         max_pool2d(2),
-        conv2d(4, kernel = (2, 3)), relu,
+        conv2d(4, kernel = (2, 3)), sigmoid,
         flatten,
         dense(5), softmax,
     }

@@ -54,30 +54,32 @@ pub fn check_gradients<N: Network + Clone>(
     assert!(analytic.iter().any(|&g| g != 0.0), "all gradients are zero");
 
     let mut probe = model.clone();
-    let step = 3e-3f32;
-    let mut worst = 0.0f64;
-    for i in 0..N::PARAM_COUNT {
+    let mut central_difference = |i: usize, step: f32| {
         let original = probe.params()[i];
         probe.params_mut()[i] = original + step;
         let plus = loss_of(&probe, &inputs, &targets, batch);
         probe.params_mut()[i] = original - step;
         let minus = loss_of(&probe, &inputs, &targets, batch);
         probe.params_mut()[i] = original;
-        let numeric = (plus - minus) / (2.0 * step as f64);
-        // Relative error, with a floor that absorbs f32 rounding in the forward pass.
-        let error = (numeric - analytic[i] as f64).abs() / (1e-2 + numeric.abs().max(analytic[i].abs() as f64));
+        (plus - minus) / (2.0 * step as f64)
+    };
+    // Relative error, with a floor that absorbs f32 rounding in the forward pass.
+    let error = |a: f64, b: f64| (a - b).abs() / (1e-2 + a.abs().max(b.abs()));
+    let (mut worst, mut kinks) = (0.0f64, 0);
+    for i in 0..N::PARAM_COUNT {
+        let numeric = central_difference(i, 3e-3);
+        // ReLU and max pooling have kinks; a step across one makes the difference quotient
+        // depend on the step. Such points are skipped, but only a few may be.
+        if error(numeric, central_difference(i, 1e-3)) > 2e-2 {
+            kinks += 1;
+            continue;
+        }
+        let error = error(numeric, analytic[i] as f64);
         worst = worst.max(error);
-        assert!(
-            error < 2e-2,
-            "parameter {i} ({}): analytic {} vs numeric {numeric}",
-            tensor_of::<N>(i),
-            analytic[i]
-        );
+        assert!(error < 2e-2, "parameter {i} ({}): analytic {} vs numeric {numeric}", tensor_of::<N>(i), analytic[i]);
     }
-    eprintln!(
-        "worst relative error {worst:.2e} over {} parameters",
-        N::PARAM_COUNT
-    );
+    assert!(kinks * 20 <= N::PARAM_COUNT, "{kinks} of {} parameters sit on a kink: too many to trust the check", N::PARAM_COUNT);
+    eprintln!("worst relative error {worst:.2e} over {} parameters ({kinks} on kinks skipped)", N::PARAM_COUNT);
 }
 
 pub fn tensor_of<N: Network>(index: usize) -> &'static str {
