@@ -1,6 +1,12 @@
 //! 2-D convolution over `[channels, height, width]` samples (PyTorch's NCHW layout), weight
 //! `[out_channels, in_channels, kernel_h, kernel_w]`, bias `[out_channels]`.
-//! Single samples use a direct loop (no heap); batches use im2col + GEMM.
+//! Single samples use a direct, register-tiled loop (no heap); batches use im2col + GEMM.
+
+use super::gemm::gemm;
+use direct::FILTER_BLOCK;
+
+#[path = "conv_direct.rs"]
+mod direct;
 
 /// The fixed geometry of one convolution, computed by `network!` at compile time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,16 +44,269 @@ impl Conv2dShape {
     }
 }
 
+/// Checks the strides and the parameter lengths against `shape`, naming `what` on failure.
+fn check_parameters(what: &str, shape: &Conv2dShape, weight: usize, bias: usize) {
+    let s = shape;
+    assert!(
+        s.stride_h >= 1 && s.stride_w >= 1,
+        "{what}: strides must be at least 1, got {}×{}",
+        s.stride_h,
+        s.stride_w
+    );
+    let want = s.out_channels * s.in_channels * s.kernel_h * s.kernel_w;
+    assert_eq!(
+        weight, want,
+        "{what}: weight has {weight} values, but {} out_channels × {} in_channels × {}×{} \
+         kernel need {want}",
+        s.out_channels, s.in_channels, s.kernel_h, s.kernel_w
+    );
+    assert_eq!(
+        bias, s.out_channels,
+        "{what}: bias has {bias} values for {} out_channels",
+        s.out_channels
+    );
+}
+
+/// Asserts that a slice of `len` floats holds `batch` samples of `channels × height × width`.
+fn check_samples(what: &str, name: &str, len: usize, batch: usize, dims: [usize; 3]) {
+    let [channels, height, width] = dims;
+    let want = batch * channels * height * width;
+    assert_eq!(
+        len, want,
+        "{what}: {name} has {len} values, but {batch} samples × {channels} channels × \
+         {height}×{width} need {want}"
+    );
+}
+
+/// `[channels, height, width]` of one input sample.
+fn in_dims(s: &Conv2dShape) -> [usize; 3] {
+    [s.in_channels, s.in_height, s.in_width]
+}
+
+/// `[channels, height, width]` of one output sample.
+fn out_dims(s: &Conv2dShape) -> [usize; 3] {
+    [s.out_channels, s.out_height, s.out_width]
+}
+
+/// Floats of one input sample and of one output sample.
+fn sample_lens(s: &Conv2dShape) -> (usize, usize) {
+    (
+        s.in_channels * s.in_height * s.in_width,
+        s.out_channels * s.out_height * s.out_width,
+    )
+}
+
+/// The output positions `lo..hi` (within `0..out_len`) whose input coordinate
+/// `position · stride + offset − pad` lies inside `0..in_len`; everywhere else reads padding.
+/// Computing this once per kernel tap keeps the bounds tests out of the inner loops.
+#[inline]
+fn valid_range(
+    out_len: usize,
+    stride: usize,
+    offset: usize,
+    pad: usize,
+    in_len: usize,
+) -> (usize, usize) {
+    // position · stride ≥ pad − offset  and  position · stride < pad + in_len − offset.
+    let ceil_div = |a: usize| if stride == 1 { a } else { a.div_ceil(stride) };
+    let hi = ceil_div((pad + in_len).saturating_sub(offset)).min(out_len);
+    let lo = ceil_div(pad.saturating_sub(offset)).min(hi);
+    (lo, hi)
+}
+
+/// One run of outputs that a kernel tap reads from a single input row, all inside the input.
+#[derive(Clone, Copy)]
+struct Run {
+    /// The tap `i · kernel_w + j` within one channel's kernel.
+    tap: usize,
+    /// Offset in the output map of the run's first output, `y · out_width + x0`.
+    out_start: usize,
+    /// Outputs in the run (at least one).
+    len: usize,
+    /// Offset in the input map of the value the first output reads; the next output reads
+    /// `stride_w` further along.
+    in_start: usize,
+}
+
+impl Run {
+    /// Input values between the first and last read, inclusive.
+    fn in_span(&self, stride_w: usize) -> usize {
+        (self.len - 1) * stride_w + 1
+    }
+}
+
+/// Calls `visit` for every (kernel tap, output row) pair whose input row exists, with the
+/// outputs whose reads fall inside the input; the rest read padding. It handles the padding
+/// for [`im2col`] and [`col2im`], so their loops that move data have no bounds tests.
+#[inline(always)]
+fn for_each_run(s: &Conv2dShape, mut visit: impl FnMut(Run)) {
+    for i in 0..s.kernel_h {
+        let (y0, y1) = valid_range(s.out_height, s.stride_h, i, s.pad_top, s.in_height);
+        for j in 0..s.kernel_w {
+            let (x0, x1) = valid_range(s.out_width, s.stride_w, j, s.pad_left, s.in_width);
+            if x0 == x1 {
+                continue;
+            }
+            for y in y0..y1 {
+                let iy = y * s.stride_h + i - s.pad_top;
+                visit(Run {
+                    tap: i * s.kernel_w + j,
+                    out_start: y * s.out_width + x0,
+                    len: x1 - x0,
+                    in_start: iy * s.in_width + x0 * s.stride_w + j - s.pad_left,
+                });
+            }
+        }
+    }
+}
+
 /// One sample, direct convolution: `output[o, y, x] = bias[o] + Σ weight[o, c, i, j] ·
 /// input[c, y·sh + i − pad_top, x·sw + j − pad_left]` (zero outside the input).
-pub fn conv2d_forward(shape: &Conv2dShape, weight: &[f32], bias: &[f32], input: &[f32], output: &mut [f32]) {
-    todo!()
+pub fn conv2d_forward(
+    shape: &Conv2dShape,
+    weight: &[f32],
+    bias: &[f32],
+    input: &[f32],
+    output: &mut [f32],
+) {
+    let what = "conv2d_forward";
+    let s = shape;
+    check_parameters(what, s, weight.len(), bias.len());
+    check_samples(what, "input", input.len(), 1, in_dims(s));
+    check_samples(what, "output", output.len(), 1, out_dims(s));
+    let (plane, filter_len) = (
+        s.out_height * s.out_width,
+        s.in_channels * s.kernel_h * s.kernel_w,
+    );
+    if plane == 0 {
+        return;
+    }
+    if filter_len == 0 {
+        for (out_map, &b) in output.chunks_exact_mut(plane).zip(bias) {
+            out_map.fill(b);
+        }
+        return;
+    }
+    let blocks = output
+        .chunks_mut(FILTER_BLOCK * plane)
+        .zip(weight.chunks(FILTER_BLOCK * filter_len));
+    for ((maps, filters), bias) in blocks.zip(bias.chunks(FILTER_BLOCK)) {
+        if bias.len() == FILTER_BLOCK {
+            direct::filter_block::<FILTER_BLOCK>(s, filters, bias, input, maps);
+        } else {
+            for ((map, filter), bias) in maps
+                .chunks_mut(plane)
+                .zip(filters.chunks(filter_len))
+                .zip(bias.chunks(1))
+            {
+                direct::filter_block::<1>(s, filter, bias, input, map);
+            }
+        }
+    }
+}
+
+/// Asserts that `cols` holds `batch` im2col matrices of `shape`.
+fn check_cols(what: &str, s: &Conv2dShape, len: usize, batch: usize) {
+    let want = batch * s.col_len();
+    assert_eq!(
+        len, want,
+        "{what}: cols has {len} values, but {batch} samples × ({} in_channels × {}×{} kernel) × \
+         {}×{} outputs need {want}",
+        s.in_channels, s.kernel_h, s.kernel_w, s.out_height, s.out_width
+    );
+}
+
+/// Copies one sample into its im2col matrix `cols[(c, i, j), (y, x)] = input[c, y·sh + i −
+/// pad_top, x·sw + j − pad_left]` (zero outside the input): `[in_channels·kernel_h·kernel_w,
+/// out_height·out_width]`, row-major, so that the convolution becomes `weight · cols`.
+pub fn im2col(shape: &Conv2dShape, input: &[f32], cols: &mut [f32]) {
+    let s = shape;
+    check_samples("im2col", "input", input.len(), 1, in_dims(s));
+    check_cols("im2col", s, cols.len(), 1);
+    cols.fill(0.0); // The padding; the runs overwrite the rest.
+    let (in_plane, channel_rows) = (s.in_height * s.in_width, s.col_len() / s.in_channels.max(1));
+    if in_plane == 0 || channel_rows == 0 {
+        return;
+    }
+    let (ohw, stride) = (s.out_height * s.out_width, s.stride_w);
+    for (in_map, rows) in input
+        .chunks_exact(in_plane)
+        .zip(cols.chunks_exact_mut(channel_rows))
+    {
+        for_each_run(s, |run| {
+            let src = &in_map[run.in_start..][..run.in_span(stride)];
+            let dst = &mut rows[run.tap * ohw + run.out_start..][..run.len];
+            if stride == 1 {
+                dst.copy_from_slice(src);
+            } else {
+                for (d, &v) in dst.iter_mut().zip(src.iter().step_by(stride)) {
+                    *d = v;
+                }
+            }
+        });
+    }
+}
+
+/// The adjoint of [`im2col`]: *adds* every entry of `cols` to the input position it was
+/// copied from, so overlapping windows accumulate; entries that came from padding are dropped.
+pub fn col2im(shape: &Conv2dShape, cols: &[f32], image: &mut [f32]) {
+    let s = shape;
+    check_samples("col2im", "image", image.len(), 1, in_dims(s));
+    check_cols("col2im", s, cols.len(), 1);
+    let (in_plane, channel_rows) = (s.in_height * s.in_width, s.col_len() / s.in_channels.max(1));
+    if in_plane == 0 || channel_rows == 0 {
+        return;
+    }
+    let (ohw, stride) = (s.out_height * s.out_width, s.stride_w);
+    for (in_map, rows) in image
+        .chunks_exact_mut(in_plane)
+        .zip(cols.chunks_exact(channel_rows))
+    {
+        for_each_run(s, |run| {
+            let dst = &mut in_map[run.in_start..][..run.in_span(stride)];
+            let src = &rows[run.tap * ohw + run.out_start..][..run.len];
+            for (d, &v) in dst.iter_mut().step_by(stride).zip(src) {
+                *d += v;
+            }
+        });
+    }
 }
 
 /// A batch through im2col + GEMM. `cols` holds `batch · col_len()` floats; it is left
 /// holding each sample's im2col matrix, which the backward pass needs.
-pub fn conv2d_forward_batch(shape: &Conv2dShape, weight: &[f32], bias: &[f32], input: &[f32], output: &mut [f32], cols: &mut [f32], batch: usize) {
-    todo!()
+pub fn conv2d_forward_batch(
+    shape: &Conv2dShape,
+    weight: &[f32],
+    bias: &[f32],
+    input: &[f32],
+    output: &mut [f32],
+    cols: &mut [f32],
+    batch: usize,
+) {
+    let what = "conv2d_forward_batch";
+    let s = shape;
+    check_parameters(what, s, weight.len(), bias.len());
+    check_samples(what, "input", input.len(), batch, in_dims(s));
+    check_samples(what, "output", output.len(), batch, out_dims(s));
+    check_cols(what, s, cols.len(), batch);
+    let (in_len, out_len) = sample_lens(s);
+    let (col_len, ohw) = (s.col_len(), s.out_height * s.out_width);
+    let (filters, taps) = (s.out_channels, s.in_channels * s.kernel_h * s.kernel_w);
+    if ohw == 0 {
+        return;
+    }
+    for b in 0..batch {
+        let col = &mut cols[b * col_len..][..col_len];
+        im2col(s, &input[b * in_len..][..in_len], col);
+        let y = &mut output[b * out_len..][..out_len];
+        for (out_map, &bias) in y.chunks_exact_mut(ohw).zip(bias) {
+            out_map.fill(bias);
+        }
+        // Y_b[F, OHW] += W[F, CKK] · cols_b[CKK, OHW].
+        gemm(
+            filters, taps, ohw, 1.0, weight, taps, 1, col, ohw, 1, 1.0, y, ohw, 1,
+        );
+    }
 }
 
 /// Backward over a batch, from the `cols` the forward pass left (which it overwrites):
@@ -57,11 +316,51 @@ pub fn conv2d_backward_batch(
     shape: &Conv2dShape,
     weight: &[f32],
     output_grad: &[f32],
-    input_grad: Option<&mut [f32]>,
+    mut input_grad: Option<&mut [f32]>,
     weight_grad: &mut [f32],
     bias_grad: &mut [f32],
     cols: &mut [f32],
     batch: usize,
 ) {
-    todo!()
+    let (what, s, dw) = ("conv2d_backward_batch", shape, weight_grad);
+    check_parameters(what, s, weight.len(), bias_grad.len());
+    let (dw_len, w_len) = (dw.len(), weight.len());
+    assert_eq!(
+        dw_len, w_len,
+        "{what}: weight_grad has {dw_len} values, weight {w_len}"
+    );
+    check_samples(what, "output_grad", output_grad.len(), batch, out_dims(s));
+    check_cols(what, s, cols.len(), batch);
+    if let Some(dx) = input_grad.as_deref_mut() {
+        check_samples(what, "input_grad", dx.len(), batch, in_dims(s));
+        dx.fill(0.0); // Overwritten: start from zero, then add every window's share.
+    }
+    let (in_len, out_len) = sample_lens(s);
+    let (col_len, ohw) = (s.col_len(), s.out_height * s.out_width);
+    let (filters, taps) = (s.out_channels, s.in_channels * s.kernel_h * s.kernel_w);
+    if ohw == 0 {
+        return;
+    }
+    for b in 0..batch {
+        let dy = &output_grad[b * out_len..][..out_len];
+        let col = &mut cols[b * col_len..][..col_len];
+        // dW[F, CKK] += dY_b[F, OHW] · cols_bᵀ; cols_bᵀ is cols_b read through swapped strides.
+        gemm(
+            filters, ohw, taps, 1.0, dy, ohw, 1, col, 1, ohw, 1.0, dw, taps, 1,
+        );
+        for (db, plane) in bias_grad.iter_mut().zip(dy.chunks_exact(ohw)) {
+            *db += plane.iter().sum::<f32>();
+        }
+        if let Some(dx) = input_grad.as_deref_mut() {
+            // cols_b = Wᵀ[CKK, F] · dY_b, the gradient of each im2col entry; fold it back.
+            gemm(
+                taps, filters, ohw, 1.0, weight, 1, taps, dy, ohw, 1, 0.0, col, ohw, 1,
+            );
+            col2im(s, col, &mut dx[b * in_len..][..in_len]);
+        }
+    }
 }
+
+#[cfg(test)]
+#[path = "conv_tests.rs"]
+mod tests;

@@ -25,23 +25,217 @@ pub struct Pool2dShape {
     pub out_width: usize,
 }
 
+/// Checks the geometry and the slice lengths; returns the number of `in_height × in_width`
+/// planes (samples × channels) the slices hold.
+fn planes(what: &str, shape: &Pool2dShape, input: usize, output: usize) -> usize {
+    let s = shape;
+    assert!(
+        s.stride_h >= 1 && s.stride_w >= 1,
+        "{what}: strides must be at least 1, got {}×{}",
+        s.stride_h,
+        s.stride_w
+    );
+    assert!(
+        (1..=s.in_height).contains(&s.size_h) && (1..=s.in_width).contains(&s.size_w),
+        "{what}: a {}×{} window does not fit a {}×{} input",
+        s.size_h,
+        s.size_w,
+        s.in_height,
+        s.in_width
+    );
+    let want_h = (s.in_height - s.size_h) / s.stride_h + 1;
+    let want_w = (s.in_width - s.size_w) / s.stride_w + 1;
+    assert!(
+        (s.out_height, s.out_width) == (want_h, want_w),
+        "{what}: a {}×{} window with stride {}×{} over {}×{} gives {want_h}×{want_w} outputs, \
+         but the shape says {}×{}",
+        s.size_h,
+        s.size_w,
+        s.stride_h,
+        s.stride_w,
+        s.in_height,
+        s.in_width,
+        s.out_height,
+        s.out_width
+    );
+    let sample = s.channels * s.in_height * s.in_width;
+    if sample == 0 {
+        assert!(
+            input == 0 && output == 0,
+            "{what}: 0 channels hold no values, got {input} inputs and {output} outputs"
+        );
+        return 0;
+    }
+    assert!(
+        input.is_multiple_of(sample),
+        "{what}: {input} input values are not a whole number of samples of {} channels × {}×{}",
+        s.channels,
+        s.in_height,
+        s.in_width
+    );
+    let batch = input / sample;
+    let want = batch * s.channels * s.out_height * s.out_width;
+    assert_eq!(
+        output, want,
+        "{what}: {output} output values, but {batch} samples × {} channels × {}×{} need {want}",
+        s.channels, s.out_height, s.out_width
+    );
+    batch * s.channels
+}
+
+/// Offset in the input plane of the first element of output `(y, x)`'s window.
+#[inline(always)]
+fn window_origin(s: &Pool2dShape, y: usize, x: usize) -> usize {
+    y * s.stride_h * s.in_width + x * s.stride_w
+}
+
+/// The offset (in the plane) and value of the first maximal element of the window starting
+/// at `origin`, in row-major window order. A NaN counts as the maximum, so it propagates.
+#[inline]
+fn window_argmax(s: &Pool2dShape, plane: &[f32], origin: usize) -> (usize, f32) {
+    let (mut best, mut best_at) = (plane[origin], origin);
+    for i in 0..s.size_h {
+        let start = origin + i * s.in_width;
+        for (j, &v) in plane[start..start + s.size_w].iter().enumerate() {
+            if v.is_nan() {
+                return (start + j, v);
+            }
+            if v > best {
+                (best, best_at) = (v, start + j);
+            }
+        }
+    }
+    (best_at, best)
+}
+
 /// Maximum over each window.
 pub fn max_pool2d_forward(shape: &Pool2dShape, input: &[f32], output: &mut [f32]) {
-    todo!()
+    let s = shape;
+    if planes("max_pool2d_forward", s, input.len(), output.len()) == 0 {
+        return;
+    }
+    let in_plane = s.in_height * s.in_width;
+    let out_plane = s.out_height * s.out_width;
+    for (plane, out) in input
+        .chunks_exact(in_plane)
+        .zip(output.chunks_exact_mut(out_plane))
+    {
+        for (y, row) in out.chunks_exact_mut(s.out_width).enumerate() {
+            for (x, o) in row.iter_mut().enumerate() {
+                *o = window_argmax(s, plane, window_origin(s, y, x)).1;
+            }
+        }
+    }
 }
 
 /// Routes each output gradient to the first maximal input of its window (recomputed from
 /// `input` and `output`); *overwrites* `input_grad`.
-pub fn max_pool2d_backward(shape: &Pool2dShape, input: &[f32], output: &[f32], output_grad: &[f32], input_grad: &mut [f32]) {
-    todo!()
+pub fn max_pool2d_backward(
+    shape: &Pool2dShape,
+    input: &[f32],
+    output: &[f32],
+    output_grad: &[f32],
+    input_grad: &mut [f32],
+) {
+    let what = "max_pool2d_backward";
+    let s = shape;
+    check_same_len(
+        what,
+        "output_grad",
+        output_grad.len(),
+        "output",
+        output.len(),
+    );
+    check_same_len(what, "input_grad", input_grad.len(), "input", input.len());
+    if planes(what, s, input.len(), output.len()) == 0 {
+        return;
+    }
+    input_grad.fill(0.0);
+    let in_plane = s.in_height * s.in_width;
+    let out_plane = s.out_height * s.out_width;
+    let grads = input_grad.chunks_exact_mut(in_plane);
+    for ((plane, dx), dy) in input
+        .chunks_exact(in_plane)
+        .zip(grads)
+        .zip(output_grad.chunks_exact(out_plane))
+    {
+        for (y, row) in dy.chunks_exact(s.out_width).enumerate() {
+            for (x, &g) in row.iter().enumerate() {
+                // Recomputed rather than matched against `output`: the same scan as the
+                // forward pass, so ties and NaNs resolve the same way.
+                dx[window_argmax(s, plane, window_origin(s, y, x)).0] += g;
+            }
+        }
+    }
 }
 
 /// Mean over each window.
 pub fn avg_pool2d_forward(shape: &Pool2dShape, input: &[f32], output: &mut [f32]) {
-    todo!()
+    let s = shape;
+    if planes("avg_pool2d_forward", s, input.len(), output.len()) == 0 {
+        return;
+    }
+    let in_plane = s.in_height * s.in_width;
+    let out_plane = s.out_height * s.out_width;
+    let area = (s.size_h * s.size_w) as f32;
+    for (plane, out) in input
+        .chunks_exact(in_plane)
+        .zip(output.chunks_exact_mut(out_plane))
+    {
+        for (y, row) in out.chunks_exact_mut(s.out_width).enumerate() {
+            for (x, o) in row.iter_mut().enumerate() {
+                let origin = window_origin(s, y, x);
+                let mut sum = 0.0f32;
+                for i in 0..s.size_h {
+                    let start = origin + i * s.in_width;
+                    sum += plane[start..start + s.size_w].iter().sum::<f32>();
+                }
+                *o = sum / area;
+            }
+        }
+    }
 }
 
 /// Spreads each output gradient evenly over its window; *overwrites* `input_grad`.
 pub fn avg_pool2d_backward(shape: &Pool2dShape, output_grad: &[f32], input_grad: &mut [f32]) {
-    todo!()
+    let s = shape;
+    if planes(
+        "avg_pool2d_backward",
+        s,
+        input_grad.len(),
+        output_grad.len(),
+    ) == 0
+    {
+        return;
+    }
+    input_grad.fill(0.0);
+    let in_plane = s.in_height * s.in_width;
+    let out_plane = s.out_height * s.out_width;
+    let area = (s.size_h * s.size_w) as f32;
+    let grads = input_grad.chunks_exact_mut(in_plane);
+    for (dx, dy) in grads.zip(output_grad.chunks_exact(out_plane)) {
+        for (y, row) in dy.chunks_exact(s.out_width).enumerate() {
+            for (x, &g) in row.iter().enumerate() {
+                let (origin, share) = (window_origin(s, y, x), g / area);
+                for i in 0..s.size_h {
+                    let start = origin + i * s.in_width;
+                    dx[start..start + s.size_w]
+                        .iter_mut()
+                        .for_each(|d| *d += share);
+                }
+            }
+        }
+    }
 }
+
+/// Asserts that two slices the caller must pair up have the same length.
+fn check_same_len(what: &str, name: &str, len: usize, other: &str, other_len: usize) {
+    assert_eq!(
+        len, other_len,
+        "{what}: {name} has {len} values, but {other} has {other_len}"
+    );
+}
+
+#[cfg(test)]
+#[path = "pool_tests.rs"]
+mod tests;

@@ -1,0 +1,224 @@
+//! Tests of the pooling kernels against naive references and finite differences.
+
+use super::*;
+use crate::ops::test_support::*;
+use crate::rng::Rng;
+use std::vec;
+use std::vec::Vec;
+
+/// `[channels, in_h, in_w, size_h, size_w, stride_h, stride_w]`: stride = size, overlapping
+/// windows (stride < size), sizes that leave rows or columns unused, non-square windows.
+const CASES: [[usize; 7]; 9] = [
+    [1, 4, 4, 2, 2, 2, 2],
+    [3, 8, 6, 2, 3, 2, 3],
+    [2, 7, 7, 2, 2, 2, 2],
+    [2, 7, 7, 3, 3, 2, 2],
+    [1, 6, 9, 3, 2, 1, 1],
+    [4, 5, 11, 2, 4, 3, 2],
+    [1, 1, 5, 1, 2, 1, 1],
+    [2, 9, 4, 4, 1, 3, 1],
+    [1, 3, 3, 3, 3, 1, 1],
+];
+
+fn shape_of([c, h, w, kh, kw, sh, sw]: [usize; 7]) -> Pool2dShape {
+    Pool2dShape {
+        channels: c,
+        in_height: h,
+        in_width: w,
+        size_h: kh,
+        size_w: kw,
+        stride_h: sh,
+        stride_w: sw,
+        out_height: (h - kh) / sh + 1,
+        out_width: (w - kw) / sw + 1,
+    }
+}
+
+/// For each output of a batch, the flat input indices of its window in row-major order.
+fn windows(s: &Pool2dShape, batch: usize) -> Vec<Vec<usize>> {
+    let mut all = Vec::new();
+    for plane in 0..batch * s.channels {
+        for y in 0..s.out_height {
+            for x in 0..s.out_width {
+                let mut window = Vec::new();
+                for i in 0..s.size_h {
+                    for j in 0..s.size_w {
+                        let (iy, ix) = (y * s.stride_h + i, x * s.stride_w + j);
+                        assert!(iy < s.in_height && ix < s.in_width);
+                        window.push((plane * s.in_height + iy) * s.in_width + ix);
+                    }
+                }
+                all.push(window);
+            }
+        }
+    }
+    all
+}
+
+/// Distinct values (a shuffled grid 0.05 apart), so the maximum survives a ±1e-3 nudge.
+fn distinct_values(rng: &mut Rng, len: usize) -> Vec<f32> {
+    let mut v: Vec<f32> = (0..len)
+        .map(|i| i as f32 * 0.05 - len as f32 * 0.025)
+        .collect();
+    rng.shuffle(&mut v);
+    v
+}
+
+fn forward(max: bool, s: &Pool2dShape, x: &[f32], batch: usize) -> Vec<f32> {
+    let mut y = vec![f32::NAN; batch * s.channels * s.out_height * s.out_width];
+    if max {
+        max_pool2d_forward(s, x, &mut y);
+    } else {
+        avg_pool2d_forward(s, x, &mut y);
+    }
+    y
+}
+
+#[test]
+fn forward_and_backward_match_the_naive_loops() {
+    let mut rng = Rng::new(51);
+    for case in CASES {
+        let s = shape_of(case);
+        for batch in [1, 3] {
+            let len = batch * s.channels * s.in_height * s.in_width;
+            let x = random_vec(&mut rng, len, 1.0);
+            let wins = windows(&s, batch);
+            let dy = random_vec(&mut rng, wins.len(), 1.0);
+            let area = (s.size_h * s.size_w) as f64;
+            let (mut want_max, mut want_avg) = (Vec::new(), Vec::new());
+            let (mut want_dmax, mut want_davg) = (vec![0.0f64; len], vec![0.0f64; len]);
+            for (window, &g) in wins.iter().zip(&dy) {
+                let mut first_max = window[0];
+                for &k in window {
+                    if x[k] > x[first_max] {
+                        first_max = k;
+                    }
+                }
+                want_max.push(f64::from(x[first_max]));
+                want_dmax[first_max] += f64::from(g);
+                want_avg.push(window.iter().map(|&k| f64::from(x[k])).sum::<f64>() / area);
+                for &k in window {
+                    want_davg[k] += f64::from(g) / area;
+                }
+            }
+            let what = format!("{case:?} batch {batch}");
+            let y_max = forward(true, &s, &x, batch);
+            assert_close(&y_max, &want_max, 0.0, 0.0, &format!("max {what}"));
+            assert_close(
+                &forward(false, &s, &x, batch),
+                &want_avg,
+                1e-6,
+                1e-6,
+                &format!("avg {what}"),
+            );
+
+            let mut dx = vec![f32::NAN; len];
+            max_pool2d_backward(&s, &x, &y_max, &dy, &mut dx);
+            assert_close(&dx, &want_dmax, 1e-6, 1e-6, &format!("max backward {what}"));
+            let mut dx = vec![f32::NAN; len];
+            avg_pool2d_backward(&s, &dy, &mut dx);
+            assert_close(&dx, &want_davg, 1e-6, 1e-6, &format!("avg backward {what}"));
+        }
+    }
+}
+
+#[test]
+fn backward_matches_finite_differences() {
+    let mut rng = Rng::new(52);
+    for case in CASES {
+        let s = shape_of(case);
+        let batch = 2;
+        let x = distinct_values(&mut rng, batch * s.channels * s.in_height * s.in_width);
+        let r = random_vec(
+            &mut rng,
+            batch * s.channels * s.out_height * s.out_width,
+            1.0,
+        );
+        for max in [true, false] {
+            let y = forward(max, &s, &x, batch);
+            let mut dx = vec![f32::NAN; x.len()];
+            if max {
+                max_pool2d_backward(&s, &x, &y, &r, &mut dx);
+            } else {
+                avg_pool2d_backward(&s, &r, &mut dx);
+            }
+            let what = format!("{} {case:?}", if max { "max" } else { "avg" });
+            check_gradient(&what, &x, &dx, 1e-3, 1e-2, 1e-3, |x| {
+                weighted_sum(&r, &forward(max, &s, x, batch))
+            });
+        }
+    }
+}
+
+#[test]
+fn known_values_and_ties_go_to_the_first_maximum() {
+    // 7×7 input, 2×2 windows with stride 2: a 3×3 output; the last row and column are unused.
+    let s = shape_of([1, 7, 7, 2, 2, 2, 2]);
+    let x: Vec<f32> = (0..49).map(|v| v as f32).collect();
+    let mut y = [f32::NAN; 9];
+    max_pool2d_forward(&s, &x, &mut y);
+    assert_eq!(y, [8.0, 10.0, 12.0, 22.0, 24.0, 26.0, 36.0, 38.0, 40.0]);
+    avg_pool2d_forward(&s, &x, &mut y);
+    assert_eq!(y, [4.0, 6.0, 8.0, 18.0, 20.0, 22.0, 32.0, 34.0, 36.0]);
+
+    // Ties: each window's gradient goes to its first maximum in row-major order; with
+    // overlapping windows (3×3 input, 2×2 windows, stride 1) they accumulate.
+    let s = shape_of([1, 3, 3, 2, 2, 1, 1]);
+    let x = [5.0, 5.0, 1.0, 5.0, 5.0, 5.0, 0.0, 5.0, 5.0];
+    let mut y = [f32::NAN; 4];
+    max_pool2d_forward(&s, &x, &mut y);
+    assert_eq!(y, [5.0; 4]);
+    let mut dx = [f32::NAN; 9];
+    max_pool2d_backward(&s, &x, &y, &[1.0, 2.0, 4.0, 8.0], &mut dx);
+    // Windows start at (0,0), (0,1), (1,0), (1,1); their first 5s are (0,0), (0,1), (1,0), (1,1).
+    assert_eq!(dx, [1.0, 2.0, 0.0, 4.0, 8.0, 0.0, 0.0, 0.0, 0.0]);
+
+    // All equal: everything to the window's top-left element.
+    let s = shape_of([1, 2, 4, 2, 2, 2, 2]);
+    let mut dx = [f32::NAN; 8];
+    max_pool2d_backward(&s, &[3.0; 8], &[3.0; 2], &[1.5, -2.0], &mut dx);
+    assert_eq!(dx, [1.5, 0.0, -2.0, 0.0, 0.0, 0.0, 0.0, 0.0]);
+}
+
+#[test]
+fn a_nan_propagates_through_max_pooling() {
+    let s = shape_of([1, 2, 2, 2, 2, 2, 2]);
+    let x = [1.0, f32::NAN, 3.0, 2.0];
+    let mut y = [0.0; 1];
+    max_pool2d_forward(&s, &x, &mut y);
+    assert!(y[0].is_nan());
+    let mut dx = [f32::NAN; 4];
+    max_pool2d_backward(&s, &x, &y, &[1.0], &mut dx);
+    assert_eq!(dx, [0.0, 1.0, 0.0, 0.0]);
+}
+
+#[test]
+#[should_panic(expected = "max_pool2d_forward: 19 input values are not a whole number of samples")]
+fn a_ragged_batch_is_rejected() {
+    max_pool2d_forward(&shape_of([1, 3, 3, 2, 2, 1, 1]), &[0.0; 19], &mut [0.0; 8]);
+}
+
+#[test]
+#[should_panic(
+    expected = "avg_pool2d_forward: 7 output values, but 2 samples × 1 channels × 2×2 need 8"
+)]
+fn a_wrong_output_length_is_rejected() {
+    avg_pool2d_forward(&shape_of([1, 3, 3, 2, 2, 1, 1]), &[0.0; 18], &mut [0.0; 7]);
+}
+
+#[test]
+#[should_panic(expected = "gives 3×3 outputs, but the shape says 4×3")]
+fn an_inconsistent_shape_is_rejected() {
+    let s = Pool2dShape {
+        out_height: 4,
+        ..shape_of([1, 7, 7, 2, 2, 2, 2])
+    };
+    avg_pool2d_backward(&s, &[0.0; 12], &mut [0.0; 49]);
+}
+
+#[test]
+#[should_panic(expected = "max_pool2d_backward: output_grad has 3 values, but output has 4")]
+fn mismatched_gradients_are_rejected() {
+    let s = shape_of([1, 3, 3, 2, 2, 1, 1]);
+    max_pool2d_backward(&s, &[0.0; 9], &[0.0; 4], &[0.0; 3], &mut [0.0; 9]);
+}
