@@ -20,10 +20,16 @@ nn::network! {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let dir = std::env::args().nth(1).unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/data/mnist").to_string());
+    let dir = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/data/mnist").to_string());
     let train = Dataset::mnist(&dir, MnistSplit::Train)?;
     let test = Dataset::mnist(&dir, MnistSplit::Test)?;
-    println!("{} training and {} test digits from {dir}\n", train.len(), test.len());
+    println!(
+        "{} training and {} test digits from {dir}\n",
+        train.len(),
+        test.len()
+    );
     print!("{}", Cnn::SUMMARY);
 
     let mut model = Cnn::new_boxed(42);
@@ -33,7 +39,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut epoch_seconds: Vec<f64> = history.epochs.iter().map(|e| e.seconds).collect();
     epoch_seconds.sort_by(f64::total_cmp);
     let result = model.evaluate(&test, 256)?;
-    println!("\ntest accuracy: {:.2}% (loss {:.4})", 100.0 * result.accuracy.unwrap_or(0.0), result.loss);
-    println!("training time: {:.3} s per epoch (median of {})", epoch_seconds[epoch_seconds.len() / 2], epoch_seconds.len());
+    println!(
+        "\ntest accuracy: {:.2}% (loss {:.4})",
+        100.0 * result.accuracy.unwrap_or(0.0),
+        result.loss
+    );
+    println!(
+        "training time: {:.3} s per epoch (median of {})",
+        epoch_seconds[epoch_seconds.len() / 2],
+        epoch_seconds.len()
+    );
     Ok(())
 }

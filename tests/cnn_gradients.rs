@@ -48,10 +48,18 @@ fn shapes_follow_keras_rules() {
     let widths = <Everything as Network>::NODE_WIDTHS;
     // input, conv same (3×7×7), bn, tanh, conv s2 same (4×4×4), sigmoid, dropout,
     // conv k2 p1 (2×5×5), avg 2 s1 (2×4×4), flatten, dense, bn, leaky, dense, softmax
-    assert_eq!(widths, &[98, 147, 147, 147, 64, 64, 64, 50, 32, 32, 6, 6, 6, 3, 3]);
+    assert_eq!(
+        widths,
+        &[98, 147, 147, 147, 64, 64, 64, 50, 32, 32, 6, 6, 6, 3, 3]
+    );
     assert_eq!(SmallCnn::OUTPUT_SHAPE, [5]);
     let summary = Everything::summary();
-    assert!(summary.lines().any(|l| l.starts_with("conv2d_1") && l.contains("[4, 4, 4]")), "{summary}");
+    assert!(
+        summary
+            .lines()
+            .any(|l| l.starts_with("conv2d_1") && l.contains("[4, 4, 4]")),
+        "{summary}"
+    );
     assert!(summary.contains("non-trainable: 18"), "{summary}");
 }
 
@@ -60,7 +68,9 @@ fn evaluation_is_deterministic_and_differs_from_training() {
     let model = Everything::new(3);
     let mut rng = Rng::new(4);
     let batch = 5;
-    let inputs: Vec<f32> = (0..batch * Everything::INPUT_LEN).map(|_| rng.uniform(1.0)).collect();
+    let inputs: Vec<f32> = (0..batch * Everything::INPUT_LEN)
+        .map(|_| rng.uniform(1.0))
+        .collect();
     let run = |mode: Mode, seed: u64| {
         let mut nodes = vec![0.0; Everything::arena_len(batch)];
         nodes[..inputs.len()].copy_from_slice(&inputs);
@@ -78,7 +88,11 @@ fn evaluation_is_deterministic_and_differs_from_training() {
         let input: [f32; 98] = inputs[b * 98..(b + 1) * 98].try_into().unwrap();
         let single = model.forward(&input);
         for (s, t) in single.iter().zip(&batched[b * 3..b * 3 + 3]) {
-            assert!((s - t).abs() < 1e-5, "sample {b}: {single:?} vs {:?}", &batched[b * 3..b * 3 + 3]);
+            assert!(
+                (s - t).abs() < 1e-5,
+                "sample {b}: {single:?} vs {:?}",
+                &batched[b * 3..b * 3 + 3]
+            );
         }
     }
 }
@@ -97,10 +111,19 @@ fn training_updates_running_statistics_only_in_train_mode() {
     assert!(model == before, "an inference pass changes nothing");
     model.forward_batch(&mut nodes, batch, Mode::Train, &mut rng);
     model.update_state(&nodes, batch);
-    let mean = <Everything as Network>::TENSORS.iter().find(|t| t.name == "batch_norm_0.running_mean").unwrap();
+    let mean = <Everything as Network>::TENSORS
+        .iter()
+        .find(|t| t.name == "batch_norm_0.running_mean")
+        .unwrap();
     let moved = &model.parameters()[mean.offset..mean.offset + mean.len()];
-    assert!(moved.iter().all(|&m| m != 0.0), "running mean should move towards the batch mean: {moved:?}");
-    let weight = <Everything as Network>::TENSORS.iter().find(|t| t.name == "conv2d_0.weight").unwrap();
+    assert!(
+        moved.iter().all(|&m| m != 0.0),
+        "running mean should move towards the batch mean: {moved:?}"
+    );
+    let weight = <Everything as Network>::TENSORS
+        .iter()
+        .find(|t| t.name == "conv2d_0.weight")
+        .unwrap();
     assert_eq!(
         &model.parameters()[weight.offset..weight.offset + weight.len()],
         &before.parameters()[weight.offset..weight.offset + weight.len()],

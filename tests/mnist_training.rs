@@ -65,16 +65,30 @@ nn::network! {
 
 fn mnist() -> (Dataset, Dataset) {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/data/mnist");
-    (Dataset::mnist(dir, MnistSplit::Train).unwrap(), Dataset::mnist(dir, MnistSplit::Test).unwrap())
+    (
+        Dataset::mnist(dir, MnistSplit::Train).unwrap(),
+        Dataset::mnist(dir, MnistSplit::Test).unwrap(),
+    )
 }
 
 #[test]
 fn cnn_reaches_96_percent_in_5_epochs_of_adam() {
     let (train, test) = mnist();
     let mut model = Cnn::new_boxed(42);
-    model.fit(&train, None, &mut Adam::new(1e-3), &FitConfig::new(5, 32).seed(42).quiet()).unwrap();
+    model
+        .fit(
+            &train,
+            None,
+            &mut Adam::new(1e-3),
+            &FitConfig::new(5, 32).seed(42).quiet(),
+        )
+        .unwrap();
     let accuracy = model.evaluate(&test, 256).unwrap().accuracy.unwrap();
-    assert!(accuracy >= 0.96, "test accuracy {:.2}% is below 96%", 100.0 * accuracy);
+    assert!(
+        accuracy >= 0.96,
+        "test accuracy {:.2}% is below 96%",
+        100.0 * accuracy
+    );
 }
 
 #[test]
@@ -82,15 +96,31 @@ fn regularized_cnn_trains_and_evaluates_deterministically() {
     let (train, test) = mnist();
     let mut model = RegularizedCnn::new_boxed(7);
     let before = model.evaluate(&test, 100).unwrap();
-    let history = model.fit(&train, None, &mut Adam::new(1e-3), &FitConfig::new(2, 32).seed(7).quiet()).unwrap();
+    let history = model
+        .fit(
+            &train,
+            None,
+            &mut Adam::new(1e-3),
+            &FitConfig::new(2, 32).seed(7).quiet(),
+        )
+        .unwrap();
     let first = model.evaluate(&test, 100).unwrap();
     let second = model.evaluate(&test, 250).unwrap();
     // Evaluation uses running statistics and no dropout: the same numbers every time, and
     // whatever the batch size.
     assert_eq!(first.accuracy, second.accuracy);
-    assert!((first.loss - second.loss).abs() < 1e-5, "{first:?} vs {second:?}");
+    assert!(
+        (first.loss - second.loss).abs() < 1e-5,
+        "{first:?} vs {second:?}"
+    );
     let predicted = model.predict(&test.inputs[..784 * 20]).unwrap();
     assert_eq!(predicted, model.predict(&test.inputs[..784 * 20]).unwrap());
-    assert!(first.accuracy.unwrap() > 0.9, "{first:?} (before training: {before:?})");
-    assert!(history.epochs[1].train.loss < history.epochs[0].train.loss, "{history}");
+    assert!(
+        first.accuracy.unwrap() > 0.9,
+        "{first:?} (before training: {before:?})"
+    );
+    assert!(
+        history.epochs[1].train.loss < history.epochs[0].train.loss,
+        "{history}"
+    );
 }

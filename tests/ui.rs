@@ -4,7 +4,9 @@
 
 /// The groups of `tests/ui/` whose cases must fail to compile. (`tests/ui/pass/` holds specs
 /// that must compile, so a single `tests/ui/*/*.rs` glob would not do.)
-const COMPILE_FAIL_GROUPS: &[&str] = &["syntax", "input", "layers", "shapes", "conv", "loss", "multi"];
+const COMPILE_FAIL_GROUPS: &[&str] = &[
+    "syntax", "input", "layers", "shapes", "conv", "loss", "multi",
+];
 
 #[test]
 fn ui() {

@@ -88,7 +88,10 @@ pub enum Value {
 impl Value {
     pub fn span(&self) -> Span {
         match self {
-            Value::Int { span, .. } | Value::Float { span, .. } | Value::Bool { span, .. } | Value::Tuple { span, .. } => *span,
+            Value::Int { span, .. }
+            | Value::Float { span, .. }
+            | Value::Bool { span, .. }
+            | Value::Tuple { span, .. } => *span,
             Value::Ident(ident) => ident.span(),
         }
     }
@@ -303,8 +306,13 @@ impl Parse for Value {
         if input.peek(syn::token::Paren) {
             let content;
             let paren = parenthesized!(content in input);
-            let items = Punctuated::<Value, Token![,]>::parse_terminated(&content)?.into_iter().collect();
-            return Ok(Value::Tuple { items, span: paren.span.join() });
+            let items = Punctuated::<Value, Token![,]>::parse_terminated(&content)?
+                .into_iter()
+                .collect();
+            return Ok(Value::Tuple {
+                items,
+                span: paren.span.join(),
+            });
         }
         if input.peek(LitBool) {
             let lit: LitBool = input.parse()?;

@@ -32,18 +32,40 @@ pub struct Layer {
 
 #[derive(Clone, Copy, PartialEq, Debug)]
 pub enum LayerKind {
-    Dense { units: usize, init: Init },
+    Dense {
+        units: usize,
+        init: Init,
+    },
     Relu,
-    LeakyRelu { alpha: f32 },
+    LeakyRelu {
+        alpha: f32,
+    },
     Sigmoid,
     Tanh,
     Softmax,
     Flatten,
-    Conv2d { filters: usize, kernel: Pair, stride: Pair, padding: Padding, init: Init },
-    MaxPool2d { size: Pair, stride: Pair },
-    AvgPool2d { size: Pair, stride: Pair },
-    Dropout { rate: f32 },
-    BatchNorm { momentum: f32, epsilon: f32 },
+    Conv2d {
+        filters: usize,
+        kernel: Pair,
+        stride: Pair,
+        padding: Padding,
+        init: Init,
+    },
+    MaxPool2d {
+        size: Pair,
+        stride: Pair,
+    },
+    AvgPool2d {
+        size: Pair,
+        stride: Pair,
+    },
+    Dropout {
+        rate: f32,
+    },
+    BatchNorm {
+        momentum: f32,
+        epsilon: f32,
+    },
 }
 
 /// (height, width).
@@ -99,7 +121,13 @@ impl LayerKind {
 
     /// Whether single-sample inference can apply the layer to its input buffer in place.
     pub fn in_place(&self) -> bool {
-        !matches!(self, LayerKind::Dense { .. } | LayerKind::Conv2d { .. } | LayerKind::MaxPool2d { .. } | LayerKind::AvgPool2d { .. })
+        !matches!(
+            self,
+            LayerKind::Dense { .. }
+                | LayerKind::Conv2d { .. }
+                | LayerKind::MaxPool2d { .. }
+                | LayerKind::AvgPool2d { .. }
+        )
     }
 }
 

@@ -7,7 +7,17 @@ use crate::ir::{Init, LayerKind, Padding, Pair};
 use crate::suggest::did_you_mean;
 
 pub const LAYER_NAMES: &[&str] = &[
-    "dense", "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "flatten", "conv2d", "max_pool2d", "avg_pool2d", "dropout",
+    "dense",
+    "relu",
+    "leaky_relu",
+    "sigmoid",
+    "tanh",
+    "softmax",
+    "flatten",
+    "conv2d",
+    "max_pool2d",
+    "avg_pool2d",
+    "dropout",
     "batch_norm",
 ];
 
@@ -45,32 +55,87 @@ struct Param {
     zero: &'static str,
 }
 
-const fn param(name: &'static str, kind: Kind, required: bool, positional: bool, example: &'static str) -> Param {
-    Param { name, kind, required, positional, example, zero: "" }
+const fn param(
+    name: &'static str,
+    kind: Kind,
+    required: bool,
+    positional: bool,
+    example: &'static str,
+) -> Param {
+    Param {
+        name,
+        kind,
+        required,
+        positional,
+        example,
+        zero: "",
+    }
 }
 
 fn params_of(layer: &str) -> &'static [Param] {
-    const INIT: Param = param("init", Kind::Choice(&["he", "glorot"]), false, false, "init = glorot");
+    const INIT: Param = param(
+        "init",
+        Kind::Choice(&["he", "glorot"]),
+        false,
+        false,
+        "init = glorot",
+    );
     const DENSE: &[Param] = &[
-        Param { zero: "a layer of width zero has no outputs", ..param("units", Kind::Count, true, true, "dense(128)") },
+        Param {
+            zero: "a layer of width zero has no outputs",
+            ..param("units", Kind::Count, true, true, "dense(128)")
+        },
         INIT,
     ];
-    const LEAKY_RELU: &[Param] = &[param("alpha", Kind::Number, false, true, "leaky_relu(0.01)")];
+    const LEAKY_RELU: &[Param] = &[param(
+        "alpha",
+        Kind::Number,
+        false,
+        true,
+        "leaky_relu(0.01)",
+    )];
     const CONV2D: &[Param] = &[
-        Param { zero: "a layer of no filters has no outputs", ..param("filters", Kind::Count, true, true, "conv2d(8, kernel = 3)") },
-        Param { zero: "an empty kernel sees nothing", ..param("kernel", Kind::Pair, true, true, "conv2d(8, kernel = 3)") },
-        Param { zero: "a stride of zero never moves the kernel", ..param("stride", Kind::Pair, false, false, "stride = 2") },
+        Param {
+            zero: "a layer of no filters has no outputs",
+            ..param("filters", Kind::Count, true, true, "conv2d(8, kernel = 3)")
+        },
+        Param {
+            zero: "an empty kernel sees nothing",
+            ..param("kernel", Kind::Pair, true, true, "conv2d(8, kernel = 3)")
+        },
+        Param {
+            zero: "a stride of zero never moves the kernel",
+            ..param("stride", Kind::Pair, false, false, "stride = 2")
+        },
         param("padding", Kind::Padding, false, false, "padding = same"),
         INIT,
     ];
     const POOL: &[Param] = &[
-        Param { zero: "an empty window sees nothing", ..param("size", Kind::Pair, true, true, "max_pool2d(2)") },
-        Param { zero: "a stride of zero never moves the window", ..param("stride", Kind::Pair, false, false, "stride = 2") },
+        Param {
+            zero: "an empty window sees nothing",
+            ..param("size", Kind::Pair, true, true, "max_pool2d(2)")
+        },
+        Param {
+            zero: "a stride of zero never moves the window",
+            ..param("stride", Kind::Pair, false, false, "stride = 2")
+        },
     ];
     const DROPOUT: &[Param] = &[param("rate", Kind::Rate, true, true, "dropout(0.25)")];
     const BATCH_NORM: &[Param] = &[
-        param("momentum", Kind::Fraction, false, false, "batch_norm(momentum = 0.1)"),
-        param("epsilon", Kind::Positive, false, false, "batch_norm(epsilon = 1e-5)"),
+        param(
+            "momentum",
+            Kind::Fraction,
+            false,
+            false,
+            "batch_norm(momentum = 0.1)",
+        ),
+        param(
+            "epsilon",
+            Kind::Positive,
+            false,
+            false,
+            "batch_norm(epsilon = 1e-5)",
+        ),
     ];
     match layer {
         "dense" => DENSE,
@@ -115,7 +180,11 @@ pub fn bind_layer(layer: &LayerItem, errors: &mut Errors) -> Option<LayerKind> {
         "tanh" => LayerKind::Tanh,
         "softmax" => LayerKind::Softmax,
         "conv2d" => {
-            let init = if args.choice("init") == Some("glorot") { Init::Glorot } else { Init::He };
+            let init = if args.choice("init") == Some("glorot") {
+                Init::Glorot
+            } else {
+                Init::He
+            };
             let padding = match args.get("padding") {
                 None => Padding::Valid,
                 Some(Value::Ident(ident)) if ident == "same" => Padding::Same,
@@ -123,7 +192,13 @@ pub fn bind_layer(layer: &LayerItem, errors: &mut Errors) -> Option<LayerKind> {
                 Some(_) => Padding::Explicit(args.pair("padding")?),
             };
             let stride = args.pair("stride").unwrap_or((1, 1));
-            LayerKind::Conv2d { filters: args.count("filters")?, kernel: args.pair("kernel")?, stride, padding, init }
+            LayerKind::Conv2d {
+                filters: args.count("filters")?,
+                kernel: args.pair("kernel")?,
+                stride,
+                padding,
+                init,
+            }
         }
         "max_pool2d" | "avg_pool2d" => {
             let size = args.pair("size")?;
@@ -134,7 +209,9 @@ pub fn bind_layer(layer: &LayerItem, errors: &mut Errors) -> Option<LayerKind> {
                 LayerKind::AvgPool2d { size, stride }
             }
         }
-        "dropout" => LayerKind::Dropout { rate: args.number("rate")? as f32 },
+        "dropout" => LayerKind::Dropout {
+            rate: args.number("rate")? as f32,
+        },
         "batch_norm" => LayerKind::BatchNorm {
             momentum: args.number("momentum").unwrap_or(0.1) as f32,
             epsilon: args.number("epsilon").unwrap_or(1e-5) as f32,
@@ -179,9 +256,13 @@ impl Bound<'_> {
     /// A count as a square pair, or a `(height, width)` tuple.
     fn pair(&self, name: &str) -> Option<Pair> {
         match self.get(name)? {
-            Value::Int { value, .. } => Some((usize::try_from(*value).ok()?, usize::try_from(*value).ok()?)),
+            Value::Int { value, .. } => {
+                Some((usize::try_from(*value).ok()?, usize::try_from(*value).ok()?))
+            }
             Value::Tuple { items, .. } => match items.as_slice() {
-                [Value::Int { value: h, .. }, Value::Int { value: w, .. }] => Some((usize::try_from(*h).ok()?, usize::try_from(*w).ok()?)),
+                [Value::Int { value: h, .. }, Value::Int { value: w, .. }] => {
+                    Some((usize::try_from(*h).ok()?, usize::try_from(*w).ok()?))
+                }
                 _ => None,
             },
             _ => None,
@@ -268,7 +349,10 @@ fn validate(param: &Param, value: &Value) -> Option<String> {
         (Kind::Count, Value::Int { value, .. }) if *value >= 1 && *value <= u32::MAX as i128 => {
             None
         }
-        (Kind::Count, Value::Int { value: 0, .. }) => Some(format!("{name} must be at least 1, found 0: {}", param.zero)),
+        (Kind::Count, Value::Int { value: 0, .. }) => Some(format!(
+            "{name} must be at least 1, found 0: {}",
+            param.zero
+        )),
         (Kind::Count, Value::Int { value, .. }) if *value < 0 => {
             Some(format!("{name} must be at least 1, found {value}"))
         }
@@ -280,18 +364,46 @@ fn validate(param: &Param, value: &Value) -> Option<String> {
             param.example,
             other.describe()
         )),
-        (Kind::Pair, Value::Int { .. }) => validate(&Param { kind: Kind::Count, ..*param }, value),
+        (Kind::Pair, Value::Int { .. }) => validate(
+            &Param {
+                kind: Kind::Count,
+                ..*param
+            },
+            value,
+        ),
         (Kind::Pair, Value::Tuple { items, .. }) if items.len() == 2 => {
-            items.iter().find_map(|item| validate(&Param { kind: Kind::Count, ..*param }, item))
+            items.iter().find_map(|item| {
+                validate(
+                    &Param {
+                        kind: Kind::Count,
+                        ..*param
+                    },
+                    item,
+                )
+            })
         }
-        (Kind::Pair, other) => Some(format!("{name} must be a whole number or a pair such as `(3, 5)`, found {}", other.describe())),
+        (Kind::Pair, other) => Some(format!(
+            "{name} must be a whole number or a pair such as `(3, 5)`, found {}",
+            other.describe()
+        )),
         (Kind::Padding, Value::Ident(ident)) if ident == "same" || ident == "valid" => None,
         (Kind::Padding, Value::Int { value: 0.., .. }) => None,
-        (Kind::Padding, Value::Tuple { items, .. }) if items.len() == 2 && items.iter().all(|i| matches!(i, Value::Int { value: 0.., .. })) => None,
-        (Kind::Padding, Value::Ident(ident)) => {
-            Some(format!("padding must be `valid`, `same`, a whole number or a pair, found `{ident}`{}", did_you_mean(&ident.to_string(), &["valid", "same"])))
+        (Kind::Padding, Value::Tuple { items, .. })
+            if items.len() == 2
+                && items
+                    .iter()
+                    .all(|i| matches!(i, Value::Int { value: 0.., .. })) =>
+        {
+            None
         }
-        (Kind::Padding, other) => Some(format!("padding must be `valid`, `same`, a whole number or a pair such as `(1, 2)`, found {}", other.describe())),
+        (Kind::Padding, Value::Ident(ident)) => Some(format!(
+            "padding must be `valid`, `same`, a whole number or a pair, found `{ident}`{}",
+            did_you_mean(&ident.to_string(), &["valid", "same"])
+        )),
+        (Kind::Padding, other) => Some(format!(
+            "padding must be `valid`, `same`, a whole number or a pair such as `(1, 2)`, found {}",
+            other.describe()
+        )),
         (Kind::Rate | Kind::Fraction | Kind::Positive, Value::Int { .. } | Value::Float { .. }) => {
             let number = match value {
                 Value::Int { value, .. } => *value as f64,
@@ -305,7 +417,11 @@ fn validate(param: &Param, value: &Value) -> Option<String> {
             };
             (!ok).then(|| format!("{name} must be {range}, found {}", value_text(value)))
         }
-        (Kind::Rate | Kind::Fraction | Kind::Positive, other) => Some(format!("{name} must be a number, e.g. `{}`, found {}", param.example, other.describe())),
+        (Kind::Rate | Kind::Fraction | Kind::Positive, other) => Some(format!(
+            "{name} must be a number, e.g. `{}`, found {}",
+            param.example,
+            other.describe()
+        )),
         (Kind::Number, Value::Float { value, .. }) if !value.is_finite() => Some(format!(
             "{name} must be a finite number, e.g. `{}`",
             param.example
@@ -347,7 +463,9 @@ fn validate(param: &Param, value: &Value) -> Option<String> {
 fn value_text(value: &Value) -> String {
     match value {
         Value::Int { value, .. } => value.to_string(),
-        Value::Float { value, .. } if *value != 0.0 && !(1e-4..1e6).contains(&value.abs()) => format!("{value:e}"),
+        Value::Float { value, .. } if *value != 0.0 && !(1e-4..1e6).contains(&value.abs()) => {
+            format!("{value:e}")
+        }
         Value::Float { value, .. } => value.to_string(),
         other => other.describe(),
     }
@@ -362,7 +480,10 @@ fn too_many_arguments(layer: &str, params: &[Param]) -> String {
     match positional.as_slice() {
         [] if params.is_empty() => format!("`{layer}` takes no arguments; write `{layer}`"),
         [] => format!("too many arguments: `{layer}` takes only named options{options}"),
-        [only] => format!("too many arguments: `{layer}` takes one positional argument ({}), e.g. `{}`{options}", only.name, only.example),
+        [only] => format!(
+            "too many arguments: `{layer}` takes one positional argument ({}), e.g. `{}`{options}",
+            only.name, only.example
+        ),
         several => {
             let names: Vec<&str> = several.iter().map(|p| p.name).collect();
             format!("too many arguments: `{layer}` takes {} positional arguments ({}), e.g. `{}`{options}", several.len(), names.join(", "), several[0].example)

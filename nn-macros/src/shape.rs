@@ -30,15 +30,25 @@ pub fn output_shape(kind: &LayerKind, input: &[usize]) -> Result<Vec<usize>, Str
         }
         LayerKind::Softmax => {
             if input.len() != 1 {
-                return Err(format!("softmax works on a 1-D input, but receives {}; add `flatten` before it", format_shape(input)));
+                return Err(format!(
+                    "softmax works on a 1-D input, but receives {}; add `flatten` before it",
+                    format_shape(input)
+                ));
             }
             if input[0] < 2 {
-                return Err("softmax over 1 value always outputs 1.0; use `sigmoid` for a single output".into());
+                return Err(
+                    "softmax over 1 value always outputs 1.0; use `sigmoid` for a single output"
+                        .into(),
+                );
             }
             Ok(input.to_vec())
         }
         LayerKind::Flatten => Ok(vec![element_count(input)]),
-        LayerKind::Relu | LayerKind::LeakyRelu { .. } | LayerKind::Sigmoid | LayerKind::Tanh | LayerKind::Dropout { .. } => Ok(input.to_vec()),
+        LayerKind::Relu
+        | LayerKind::LeakyRelu { .. }
+        | LayerKind::Sigmoid
+        | LayerKind::Tanh
+        | LayerKind::Dropout { .. } => Ok(input.to_vec()),
         LayerKind::BatchNorm { .. } => Ok(input.to_vec()),
         LayerKind::Conv2d { filters, .. } => {
             let window = window(kind, input)?;
@@ -58,23 +68,61 @@ pub fn window(kind: &LayerKind, input: &[usize]) -> Result<Window, String> {
         return Err(format!(
             "{name} expects a [channels, height, width] input, but receives {}{}",
             format_shape(input),
-            if input.len() == 2 { "; give the input a channel dimension, e.g. [1, h, w]" } else { "" }
+            if input.len() == 2 {
+                "; give the input a channel dimension, e.g. [1, h, w]"
+            } else {
+                ""
+            }
         ));
     };
     let (size, stride, padding) = match *kind {
-        LayerKind::Conv2d { kernel, stride, padding, .. } => (kernel, stride, padding),
-        LayerKind::MaxPool2d { size, stride } | LayerKind::AvgPool2d { size, stride } => (size, stride, Padding::Valid),
+        LayerKind::Conv2d {
+            kernel,
+            stride,
+            padding,
+            ..
+        } => (kernel, stride, padding),
+        LayerKind::MaxPool2d { size, stride } | LayerKind::AvgPool2d { size, stride } => {
+            (size, stride, Padding::Valid)
+        }
         _ => return Err(format!("{name} has no window")),
     };
-    let (height_pad, width_pad) = (axis_padding(height, size.0, stride.0, padding, 0), axis_padding(width, size.1, stride.1, padding, 1));
-    let padded = (height + height_pad.0 + height_pad.1, width + width_pad.0 + width_pad.1);
+    let (height_pad, width_pad) = (
+        axis_padding(height, size.0, stride.0, padding, 0),
+        axis_padding(width, size.1, stride.1, padding, 1),
+    );
+    let padded = (
+        height + height_pad.0 + height_pad.1,
+        width + width_pad.0 + width_pad.1,
+    );
     if size.0 > padded.0 || size.1 > padded.1 {
-        let what = if name == "conv2d" { "kernel" } else { "pooling window" };
-        let note = if padded != (height, width) { format!(" (padded: {}×{})", padded.0, padded.1) } else { String::new() };
-        return Err(format!("the {what} {}×{} does not fit the {height}×{width} input{note}", size.0, size.1));
+        let what = if name == "conv2d" {
+            "kernel"
+        } else {
+            "pooling window"
+        };
+        let note = if padded != (height, width) {
+            format!(" (padded: {}×{})", padded.0, padded.1)
+        } else {
+            String::new()
+        };
+        return Err(format!(
+            "the {what} {}×{} does not fit the {height}×{width} input{note}",
+            size.0, size.1
+        ));
     }
-    let output = ((padded.0 - size.0) / stride.0 + 1, (padded.1 - size.1) / stride.1 + 1);
-    Ok(Window { channels, input: (height, width), size, stride, pad_before: (height_pad.0, width_pad.0), output })
+    let output = (
+        (padded.0 - size.0) / stride.0 + 1,
+        (padded.1 - size.1) / stride.1 + 1,
+    );
+    Ok(Window {
+        channels,
+        input: (height, width),
+        size,
+        stride,
+        pad_before: (height_pad.0, width_pad.0),
+        output,
+    })
 }
 
 /// Zeros (before, after) one axis of `input` values for a window of `size` and `stride`.
@@ -104,16 +152,32 @@ pub fn batch_norm_groups(input: &[usize]) -> (usize, usize) {
 }
 
 /// Parameter tensors (name suffix, shape, trainable) of a layer with the given input shape.
-pub fn parameter_shapes(kind: &LayerKind, input: &[usize]) -> Vec<(&'static str, Vec<usize>, bool)> {
+pub fn parameter_shapes(
+    kind: &LayerKind,
+    input: &[usize],
+) -> Vec<(&'static str, Vec<usize>, bool)> {
     match *kind {
-        LayerKind::Dense { units, .. } => vec![("weight", vec![units, element_count(input)], true), ("bias", vec![units], true)],
-        LayerKind::Conv2d { filters, kernel, .. } => {
+        LayerKind::Dense { units, .. } => vec![
+            ("weight", vec![units, element_count(input)], true),
+            ("bias", vec![units], true),
+        ],
+        LayerKind::Conv2d {
+            filters, kernel, ..
+        } => {
             let channels = input.first().copied().unwrap_or(0);
-            vec![("weight", vec![filters, channels, kernel.0, kernel.1], true), ("bias", vec![filters], true)]
+            vec![
+                ("weight", vec![filters, channels, kernel.0, kernel.1], true),
+                ("bias", vec![filters], true),
+            ]
         }
         LayerKind::BatchNorm { .. } => {
             let (channels, _) = batch_norm_groups(input);
-            vec![("weight", vec![channels], true), ("bias", vec![channels], true), ("running_mean", vec![channels], false), ("running_var", vec![channels], false)]
+            vec![
+                ("weight", vec![channels], true),
+                ("bias", vec![channels], true),
+                ("running_mean", vec![channels], false),
+                ("running_var", vec![channels], false),
+            ]
         }
         _ => Vec::new(),
     }
@@ -122,7 +186,9 @@ pub fn parameter_shapes(kind: &LayerKind, input: &[usize]) -> Vec<(&'static str,
 /// Floats per sample a layer keeps between its forward and backward pass.
 pub fn aux_width(kind: &LayerKind, input: &[usize]) -> usize {
     match kind {
-        LayerKind::Conv2d { .. } => window(kind, input).map_or(0, |w| w.channels * w.size.0 * w.size.1 * w.output.0 * w.output.1),
+        LayerKind::Conv2d { .. } => window(kind, input).map_or(0, |w| {
+            w.channels * w.size.0 * w.size.1 * w.output.0 * w.output.1
+        }),
         LayerKind::Dropout { .. } => element_count(input),
         // Mean and 1/σ per channel; per sample, so at least that much for any batch.
         LayerKind::BatchNorm { .. } => 2 * batch_norm_groups(input).0,
@@ -136,7 +202,8 @@ pub fn flops(kind: &LayerKind, input: &[usize]) -> u64 {
     match kind {
         LayerKind::Dense { units, .. } => 2 * element_count(input) as u64 * *units as u64,
         LayerKind::Conv2d { filters, .. } => window(kind, input).map_or(0, |w| {
-            2 * (*filters * w.channels * w.size.0 * w.size.1) as u64 * (w.output.0 * w.output.1) as u64
+            2 * (*filters * w.channels * w.size.0 * w.size.1) as u64
+                * (w.output.0 * w.output.1) as u64
         }),
         _ => 0,
     }

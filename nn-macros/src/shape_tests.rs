@@ -1,16 +1,28 @@
 use super::*;
 use crate::ir::Init;
 
-const DENSE_10: LayerKind = LayerKind::Dense { units: 10, init: Init::Glorot };
+const DENSE_10: LayerKind = LayerKind::Dense {
+    units: 10,
+    init: Init::Glorot,
+};
 
 fn conv(filters: usize, kernel: Pair, stride: Pair, padding: Padding) -> LayerKind {
-    LayerKind::Conv2d { filters, kernel, stride, padding, init: Init::He }
+    LayerKind::Conv2d {
+        filters,
+        kernel,
+        stride,
+        padding,
+        init: Init::He,
+    }
 }
 
 #[test]
 fn dense_maps_a_vector_to_its_units() {
     assert_eq!(output_shape(&DENSE_10, &[784]), Ok(vec![10]));
-    assert_eq!(parameter_shapes(&DENSE_10, &[784]), vec![("weight", vec![10, 784], true), ("bias", vec![10], true)]);
+    assert_eq!(
+        parameter_shapes(&DENSE_10, &[784]),
+        vec![("weight", vec![10, 784], true), ("bias", vec![10], true)]
+    );
     assert_eq!(flops(&DENSE_10, &[784]), 15_680);
 }
 
@@ -23,14 +35,22 @@ fn dense_rejects_an_image_and_suggests_flatten() {
 
 #[test]
 fn flatten_multiplies_out_and_activations_keep_shape() {
-    assert_eq!(output_shape(&LayerKind::Flatten, &[16, 5, 5]), Ok(vec![400]));
+    assert_eq!(
+        output_shape(&LayerKind::Flatten, &[16, 5, 5]),
+        Ok(vec![400])
+    );
     assert_eq!(output_shape(&LayerKind::Tanh, &[3, 4]), Ok(vec![3, 4]));
-    assert_eq!(output_shape(&LayerKind::LeakyRelu { alpha: 0.1 }, &[7]), Ok(vec![7]));
+    assert_eq!(
+        output_shape(&LayerKind::LeakyRelu { alpha: 0.1 }, &[7]),
+        Ok(vec![7])
+    );
 }
 
 #[test]
 fn softmax_needs_a_vector_of_at_least_two() {
-    assert!(output_shape(&LayerKind::Softmax, &[1]).unwrap_err().contains("sigmoid"));
+    assert!(output_shape(&LayerKind::Softmax, &[1])
+        .unwrap_err()
+        .contains("sigmoid"));
     assert!(output_shape(&LayerKind::Softmax, &[2, 5]).is_err());
     assert_eq!(output_shape(&LayerKind::Softmax, &[5]), Ok(vec![5]));
 }
@@ -40,7 +60,10 @@ fn the_benchmark_cnn_has_the_keras_shapes_and_flops() {
     let conv1 = conv(8, (3, 3), (1, 1), Padding::Valid);
     assert_eq!(output_shape(&conv1, &[1, 28, 28]), Ok(vec![8, 26, 26]));
     assert_eq!(flops(&conv1, &[1, 28, 28]), 97_344);
-    let pool = LayerKind::MaxPool2d { size: (2, 2), stride: (2, 2) };
+    let pool = LayerKind::MaxPool2d {
+        size: (2, 2),
+        stride: (2, 2),
+    };
     assert_eq!(output_shape(&pool, &[8, 26, 26]), Ok(vec![8, 13, 13]));
     let conv2 = conv(16, (3, 3), (1, 1), Padding::Valid);
     assert_eq!(output_shape(&conv2, &[8, 13, 13]), Ok(vec![16, 11, 11]));
@@ -68,43 +91,80 @@ fn explicit_padding_and_rectangular_kernels() {
     let layer = conv(2, (3, 5), (1, 2), Padding::Explicit((1, 2)));
     // height: (10 + 2 - 3) / 1 + 1 = 10; width: (11 + 4 - 5) / 2 + 1 = 6
     assert_eq!(output_shape(&layer, &[3, 10, 11]), Ok(vec![2, 10, 6]));
-    assert_eq!(parameter_shapes(&layer, &[3, 10, 11])[0].1, vec![2, 3, 3, 5]);
+    assert_eq!(
+        parameter_shapes(&layer, &[3, 10, 11])[0].1,
+        vec![2, 3, 3, 5]
+    );
 }
 
 #[test]
 fn windows_that_do_not_fit_are_errors() {
     let big = conv(2, (5, 5), (1, 1), Padding::Valid);
     let err = output_shape(&big, &[1, 3, 3]).unwrap_err();
-    assert!(err.contains("kernel 5×5 does not fit the 3×3 input"), "{err}");
+    assert!(
+        err.contains("kernel 5×5 does not fit the 3×3 input"),
+        "{err}"
+    );
     let padded = conv(2, (5, 5), (1, 1), Padding::Explicit((0, 1)));
-    assert!(output_shape(&padded, &[1, 3, 3]).unwrap_err().contains("padded"));
-    let pool = LayerKind::AvgPool2d { size: (3, 3), stride: (3, 3) };
-    assert!(output_shape(&pool, &[4, 2, 2]).unwrap_err().contains("pooling window 3×3 does not fit the 2×2 input"));
+    assert!(output_shape(&padded, &[1, 3, 3])
+        .unwrap_err()
+        .contains("padded"));
+    let pool = LayerKind::AvgPool2d {
+        size: (3, 3),
+        stride: (3, 3),
+    };
+    assert!(output_shape(&pool, &[4, 2, 2])
+        .unwrap_err()
+        .contains("pooling window 3×3 does not fit the 2×2 input"));
 }
 
 #[test]
 fn windows_need_an_image() {
     let err = output_shape(&conv(2, (3, 3), (1, 1), Padding::Valid), &[784]).unwrap_err();
-    assert!(err.contains("[channels, height, width]") && err.contains("[784]"), "{err}");
-    assert!(output_shape(&conv(2, (3, 3), (1, 1), Padding::Valid), &[28, 28]).unwrap_err().contains("channel dimension"));
+    assert!(
+        err.contains("[channels, height, width]") && err.contains("[784]"),
+        "{err}"
+    );
+    assert!(
+        output_shape(&conv(2, (3, 3), (1, 1), Padding::Valid), &[28, 28])
+            .unwrap_err()
+            .contains("channel dimension")
+    );
 }
 
 #[test]
 fn overlapping_and_non_dividing_pools_floor_like_keras() {
-    let pool = LayerKind::MaxPool2d { size: (3, 3), stride: (2, 2) };
+    let pool = LayerKind::MaxPool2d {
+        size: (3, 3),
+        stride: (2, 2),
+    };
     assert_eq!(output_shape(&pool, &[1, 7, 7]), Ok(vec![1, 3, 3]));
-    let pool = LayerKind::MaxPool2d { size: (2, 2), stride: (2, 2) };
+    let pool = LayerKind::MaxPool2d {
+        size: (2, 2),
+        stride: (2, 2),
+    };
     assert_eq!(output_shape(&pool, &[1, 7, 7]), Ok(vec![1, 3, 3]));
 }
 
 #[test]
 fn batch_norm_normalizes_channels_and_keeps_shape() {
-    let bn = LayerKind::BatchNorm { momentum: 0.1, epsilon: 1e-5 };
+    let bn = LayerKind::BatchNorm {
+        momentum: 0.1,
+        epsilon: 1e-5,
+    };
     assert_eq!(output_shape(&bn, &[8, 5, 5]), Ok(vec![8, 5, 5]));
     assert_eq!(batch_norm_groups(&[8, 5, 5]), (8, 25));
     assert_eq!(batch_norm_groups(&[64]), (64, 1));
     let tensors = parameter_shapes(&bn, &[8, 5, 5]);
     let names: Vec<_> = tensors.iter().map(|t| (t.0, t.2)).collect();
-    assert_eq!(names, [("weight", true), ("bias", true), ("running_mean", false), ("running_var", false)]);
+    assert_eq!(
+        names,
+        [
+            ("weight", true),
+            ("bias", true),
+            ("running_mean", false),
+            ("running_var", false)
+        ]
+    );
     assert_eq!(aux_width(&bn, &[8, 5, 5]), 16);
 }

@@ -275,7 +275,7 @@ fn mutants(spec: &str) -> Vec<String> {
             Lexeme::Close(_) => {}
             token => {
                 out.push(with(i..i + 1, &[]));
-                out.push(with(i..i, &[token.clone()]));
+                out.push(with(i..i, std::slice::from_ref(token)));
                 if i + 1 < n && !matches!(lexemes[i + 1], Lexeme::Open(_) | Lexeme::Close(_)) {
                     out.push(with(i..i + 2, &[lexemes[i + 1].clone(), token.clone()]));
                 }

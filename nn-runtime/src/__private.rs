@@ -2,16 +2,21 @@
 
 pub use crate::network::{LayerInfo, LossKind, Mode, Network, TensorInfo};
 pub use crate::ops::activation::{Activation, LeakyRelu, Relu, Sigmoid, Softmax, Tanh};
-pub use crate::ops::conv::{conv2d_backward_batch, conv2d_forward, conv2d_forward_batch, Conv2dShape};
-pub use crate::ops::dropout::{dropout_backward, dropout_forward_train};
-pub use crate::ops::normalization::{
-    batch_norm_backward, batch_norm_forward_train, batch_norm_infer_in_place, batch_norm_update_running, BatchNormShape,
+pub use crate::ops::conv::{
+    conv2d_backward_batch, conv2d_forward, conv2d_forward_batch, Conv2dShape,
 };
-pub use crate::ops::pool::{avg_pool2d_backward, avg_pool2d_forward, max_pool2d_backward, max_pool2d_forward, Pool2dShape};
 pub use crate::ops::dense::{dense_backward_batch, dense_forward, dense_forward_batch};
+pub use crate::ops::dropout::{dropout_backward, dropout_forward_train};
 pub use crate::ops::init::{glorot_uniform, he_uniform};
 pub use crate::ops::loss::{
     mean_squared_error, sigmoid_binary_cross_entropy, softmax_cross_entropy,
+};
+pub use crate::ops::normalization::{
+    batch_norm_backward, batch_norm_forward_train, batch_norm_infer_in_place,
+    batch_norm_update_running, BatchNormShape,
+};
+pub use crate::ops::pool::{
+    avg_pool2d_backward, avg_pool2d_forward, max_pool2d_backward, max_pool2d_forward, Pool2dShape,
 };
 pub use crate::rng::Rng;
 pub use core::result::Result;
@@ -104,13 +109,24 @@ pub fn layer_grads<'a>(
 }
 
 /// The region of a layer's auxiliary floats: after all nodes, at `aux_offset` per sample.
-fn aux_range(widths: &[usize], batch: usize, aux_offset: usize, aux_width: usize) -> core::ops::Range<usize> {
+fn aux_range(
+    widths: &[usize],
+    batch: usize,
+    aux_offset: usize,
+    aux_width: usize,
+) -> core::ops::Range<usize> {
     let start = (widths.iter().sum::<usize>() + aux_offset) * batch;
     start..start + aux_width * batch
 }
 
 /// A layer's auxiliary region, read-only (a dropout mask, batch statistics).
-pub fn aux<'a>(nodes: &'a [f32], widths: &[usize], batch: usize, aux_offset: usize, aux_width: usize) -> &'a [f32] {
+pub fn aux<'a>(
+    nodes: &'a [f32],
+    widths: &[usize],
+    batch: usize,
+    aux_offset: usize,
+    aux_width: usize,
+) -> &'a [f32] {
     &nodes[aux_range(widths, batch, aux_offset, aux_width)]
 }
 

@@ -24,7 +24,11 @@ pub fn expand(net: &Network) -> TokenStream {
         .map(|s| lit(element_count(s)));
     let tensors = meta::tensors(net);
     let layers = meta::layers(net);
-    let forward = net.layers.iter().enumerate().map(|(i, l)| layer::batch_forward(i, l));
+    let forward = net
+        .layers
+        .iter()
+        .enumerate()
+        .map(|(i, l)| layer::batch_forward(i, l));
     let aux_width = lit(net.layers.iter().map(|l| l.aux_width).sum());
     let updates: Vec<TokenStream> = net.layers.iter().filter_map(layer::update_state).collect();
     let update_state = (!updates.is_empty()).then(|| {
@@ -117,8 +121,12 @@ fn loss(net: &Network) -> TokenStream {
 /// nothing below that needs a gradient.
 fn backward(net: &Network) -> TokenStream {
     let absorbed = usize::from(net.loss.fused_with_last_layer());
-    let Some(first) = net.layers.iter().position(|l| !l.tensors.is_empty()) else { return quote!() };
+    let Some(first) = net.layers.iter().position(|l| !l.tensors.is_empty()) else {
+        return quote!();
+    };
     let top = net.layers.len() - absorbed;
-    let steps = (first..top).rev().map(|index| layer::batch_backward(index, &net.layers[index], index > first));
+    let steps = (first..top)
+        .rev()
+        .map(|index| layer::batch_backward(index, &net.layers[index], index > first));
     quote!(#(#steps)*)
 }

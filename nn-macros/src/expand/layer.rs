@@ -28,8 +28,11 @@ fn window_shape(layer: &Layer) -> TokenStream {
         Ok(window) => window,
         Err(message) => return quote_spanned!(layer.span=> compile_error!(#message)),
     };
-    let [c, ih, iw, kh, kw, sh, sw, oh, ow] =
-        [w.channels, w.input.0, w.input.1, w.size.0, w.size.1, w.stride.0, w.stride.1, w.output.0, w.output.1].map(lit);
+    let [c, ih, iw, kh, kw, sh, sw, oh, ow] = [
+        w.channels, w.input.0, w.input.1, w.size.0, w.size.1, w.stride.0, w.stride.1, w.output.0,
+        w.output.1,
+    ]
+    .map(lit);
     match layer.kind {
         LayerKind::Conv2d { filters, .. } => {
             let (f, pt, pl) = (lit(filters), lit(w.pad_before.0), lit(w.pad_before.1));
@@ -47,7 +50,9 @@ fn window_shape(layer: &Layer) -> TokenStream {
 
 fn batch_norm_shape(layer: &Layer) -> TokenStream {
     let rt = rt();
-    let LayerKind::BatchNorm { momentum, epsilon } = layer.kind else { return quote!() };
+    let LayerKind::BatchNorm { momentum, epsilon } = layer.kind else {
+        return quote!();
+    };
     let (channels, spatial) = shape::batch_norm_groups(&layer.input_shape);
     let (channels, spatial) = (lit(channels), lit(spatial));
     quote!(&#rt::BatchNormShape { channels: #channels, spatial: #spatial, momentum: #momentum, epsilon: #epsilon })
@@ -167,7 +172,10 @@ pub fn batch_backward(index: usize, layer: &Layer, needs_input_grad: bool) -> To
     let (dy_only, dx_arg) = if needs_input_grad {
         (grads.clone(), quote!(::core::option::Option::Some(dx)))
     } else {
-        (quote!(let dy = #rt::node(node_grads, WIDTHS, #next, batch);), quote!(::core::option::Option::None))
+        (
+            quote!(let dy = #rt::node(node_grads, WIDTHS, #next, batch);),
+            quote!(::core::option::Option::None),
+        )
     };
     let param_grads = || {
         // A layer's first two tensors (weight and bias, or gamma and beta) are adjacent.
@@ -202,7 +210,12 @@ pub fn batch_backward(index: usize, layer: &Layer, needs_input_grad: bool) -> To
             }
             LayerKind::Dropout { .. } => quote!(#aux #grads #rt::dropout_backward(aux, dy, dx);),
             LayerKind::BatchNorm { .. } => {
-                let (gamma, pg, shape, stats) = (tensor(layer, 0), param_grads(), batch_norm_shape(layer), stats_len(layer));
+                let (gamma, pg, shape, stats) = (
+                    tensor(layer, 0),
+                    param_grads(),
+                    batch_norm_shape(layer),
+                    stats_len(layer),
+                );
                 quote! {
                     #x #aux #dy_only #pg
                     #rt::batch_norm_backward(#shape, &#gamma, x, &aux[..#stats], dy, #dx_arg, first_grad, second_grad, batch);
@@ -227,7 +240,12 @@ pub fn init(layer: &Layer) -> TokenStream {
     };
     match layer.kind {
         LayerKind::Dense { units, init } => fill(init, element_count(&layer.input_shape), units),
-        LayerKind::Conv2d { filters, kernel, init, .. } => {
+        LayerKind::Conv2d {
+            filters,
+            kernel,
+            init,
+            ..
+        } => {
             let area = kernel.0 * kernel.1;
             fill(init, layer.input_shape[0] * area, filters * area)
         }
@@ -243,7 +261,9 @@ pub fn init(layer: &Layer) -> TokenStream {
 /// running statistics.
 pub fn update_state(layer: &Layer) -> Option<TokenStream> {
     let rt = rt();
-    let LayerKind::BatchNorm { .. } = layer.kind else { return None };
+    let LayerKind::BatchNorm { .. } = layer.kind else {
+        return None;
+    };
     let (aux_offset, aux_width) = (lit(layer.aux_offset), lit(layer.aux_width));
     let (shape, stats) = (batch_norm_shape(layer), stats_len(layer));
     let start = lit(layer.tensors[2].offset);

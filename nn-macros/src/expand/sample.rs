@@ -33,10 +33,10 @@ fn plan(net: &Network) -> Plan {
     let mut current = Buffer::Input;
     for (index, layer) in net.layers.iter().enumerate() {
         let width = element_count(&layer.output_shape);
-        let next = if layer.kind.in_place() && current != Buffer::Input {
+        // Flatten and inference-mode dropout change nothing in a flat buffer, even the input.
+        let identity = matches!(layer.kind, LayerKind::Flatten | LayerKind::Dropout { .. });
+        let next = if identity || (layer.kind.in_place() && current != Buffer::Input) {
             current
-        } else if layer.kind.in_place() && layer.kind == LayerKind::Flatten {
-            current // flattening the input is a no-op on a flat buffer
         } else if last_out_of_place.is_none_or(|last| index >= last) {
             Buffer::Output
         } else if current == Buffer::A {

@@ -52,10 +52,20 @@ pub fn summary(net: &Network) -> String {
         grouped(net.param_count as u64),
         grouped(net.param_count as u64 * 4)
     );
-    let frozen: usize = net.layers.iter().flat_map(|l| &l.tensors).filter(|t| !t.trainable).map(|t| element_count(&t.shape)).sum();
+    let frozen: usize = net
+        .layers
+        .iter()
+        .flat_map(|l| &l.tensors)
+        .filter(|t| !t.trainable)
+        .map(|t| element_count(&t.shape))
+        .sum();
     if frozen > 0 {
         let trainable = (net.param_count - frozen) as u64;
-        out += &format!("  trainable: {}, non-trainable: {}\n", grouped(trainable), grouped(frozen as u64));
+        out += &format!(
+            "  trainable: {}, non-trainable: {}\n",
+            grouped(trainable),
+            grouped(frozen as u64)
+        );
     }
     out += &format!("FLOPs per sample: {}\n", grouped(flops));
     out += &format!("Loss: {}\n", net.loss.keyword());
@@ -67,7 +77,7 @@ fn grouped(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
