@@ -4,7 +4,7 @@
 mod support;
 
 use nn::{Mode, Network, Rng};
-use support::check_gradients;
+use support::{assert_single_matches_batched, check_gradients};
 
 nn::network! {
     /// The benchmark CNN's structure at a small size.
@@ -83,18 +83,8 @@ fn evaluation_is_deterministic_and_differs_from_training() {
     // Training draws dropout masks from it.
     assert_ne!(run(Mode::Train, 1), run(Mode::Train, 2));
     // The single-sample path is the inference path.
-    let batched = run(Mode::Infer, 0);
-    for b in 0..batch {
-        let input: [f32; 98] = inputs[b * 98..(b + 1) * 98].try_into().unwrap();
-        let single = model.forward(&input);
-        for (s, t) in single.iter().zip(&batched[b * 3..b * 3 + 3]) {
-            assert!(
-                (s - t).abs() < 1e-5,
-                "sample {b}: {single:?} vs {:?}",
-                &batched[b * 3..b * 3 + 3]
-            );
-        }
-    }
+    assert_single_matches_batched(&model, batch, 8);
+    assert_single_matches_batched(&SmallCnn::new(9), 2, 10);
 }
 
 #[test]

@@ -4,8 +4,8 @@
 
 mod support;
 
-use nn::{Mode, Network, Rng};
-use support::check_gradients;
+use nn::Network;
+use support::{assert_single_matches_batched, check_gradients};
 
 nn::network! {
     struct EveryActivation {
@@ -66,25 +66,8 @@ fn mean_squared_error_through_softmax_jacobian() {
 
 #[test]
 fn single_sample_forward_matches_the_batched_forward() {
-    let model = EveryActivation::new(5);
-    let mut rng = Rng::new(6);
-    let batch = 3;
-    let inputs: Vec<f32> = (0..batch * 5).map(|_| rng.uniform(2.0)).collect();
-    let mut nodes = vec![0.0; EveryActivation::arena_len(batch)];
-    nodes[..inputs.len()].copy_from_slice(&inputs);
-    model.forward_batch(&mut nodes, batch, Mode::Infer, &mut rng);
-    let batched = &nodes[nodes.len() - batch * 3..];
-    for b in 0..batch {
-        let input: [f32; 5] = inputs[b * 5..b * 5 + 5].try_into().unwrap();
-        let single = model.forward(&input);
-        for (s, t) in single.iter().zip(&batched[b * 3..b * 3 + 3]) {
-            assert!(
-                (s - t).abs() < 1e-5,
-                "sample {b}: {single:?} vs {:?}",
-                &batched[b * 3..b * 3 + 3]
-            );
-        }
-    }
+    assert_single_matches_batched(&EveryActivation::new(5), 3, 6);
+    assert_single_matches_batched(&Regression::new(6), 4, 7);
 }
 
 #[test]

@@ -105,3 +105,30 @@ pub fn tensor_of<N: Network>(index: usize) -> &'static str {
         .find(|t| (t.offset..t.offset + t.len()).contains(&index))
         .map_or("?", |t| t.name)
 }
+
+/// The heap-free single-sample path gives what the batched inference path gives.
+#[allow(dead_code)] // each test binary uses its own subset
+pub fn assert_single_matches_batched<N: Network>(model: &N, batch: usize, seed: u64) {
+    let mut rng = Rng::new(seed);
+    let inputs: Vec<f32> = (0..batch * N::INPUT_LEN)
+        .map(|_| rng.uniform(2.0))
+        .collect();
+    let mut nodes = vec![0.0; N::arena_len(batch)];
+    nodes[..inputs.len()].copy_from_slice(&inputs);
+    model.forward_batch(&mut nodes, batch, Mode::Infer, &mut rng);
+    let end = batch * N::NODE_WIDTHS.iter().sum::<usize>();
+    let batched = &nodes[end - batch * N::OUTPUT_LEN..end];
+    let mut single = vec![0.0; N::OUTPUT_LEN];
+    for (input, expected) in inputs
+        .chunks(N::INPUT_LEN)
+        .zip(batched.chunks(N::OUTPUT_LEN))
+    {
+        model.forward_sample(input, &mut single);
+        for (s, t) in single.iter().zip(expected) {
+            assert!(
+                (s - t).abs() < 1e-5,
+                "single {single:?} vs batched {expected:?}"
+            );
+        }
+    }
+}
