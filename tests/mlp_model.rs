@@ -126,3 +126,32 @@ fn a_model_can_be_a_static_built_at_compile_time() {
     // All-zero weights: every logit is 0, so the softmax is uniform.
     assert!(output.iter().all(|&p| (p - 0.1).abs() < 1e-6), "{output:?}");
 }
+
+#[test]
+fn weights_round_trip_through_little_endian_bytes_at_compile_time() {
+    nn::network! {
+        struct Tiny { input: [2], dense(3), relu, dense(2), softmax }
+    }
+    const BYTES: [u8; Tiny::PARAM_BYTES] = {
+        let mut bytes = [0u8; Tiny::PARAM_BYTES];
+        let mut i = 0;
+        while i < Tiny::PARAM_COUNT {
+            let b = (i as f32 * 0.25 - 1.0).to_le_bytes();
+            bytes[4 * i] = b[0];
+            bytes[4 * i + 1] = b[1];
+            bytes[4 * i + 2] = b[2];
+            bytes[4 * i + 3] = b[3];
+            i += 1;
+        }
+        bytes
+    };
+    static BAKED: Tiny = Tiny::from_le_bytes(&BYTES);
+    let expected: Vec<f32> = (0..Tiny::PARAM_COUNT)
+        .map(|i| i as f32 * 0.25 - 1.0)
+        .collect();
+    assert_eq!(BAKED.parameters().as_slice(), expected.as_slice());
+    assert_eq!(
+        BAKED.forward(&[1.0, 2.0]),
+        Tiny::from_params(BAKED.parameters().to_owned()).forward(&[1.0, 2.0])
+    );
+}

@@ -71,6 +71,19 @@ pub fn expand(net: &Network) -> proc_macro2::TokenStream {
                 Self { params }
             }
 
+            /// A model from its parameters as little-endian f32 bytes (e.g. trained weights
+            /// baked into firmware with `include_bytes!`). The array type checks the length at
+            /// compile time; in a `static` the decoding happens at compile time too.
+            pub const fn from_le_bytes(bytes: &[u8; #n * 4]) -> Self {
+                let mut params = [0.0f32; #n];
+                let mut i = 0;
+                while i < #n {
+                    params[i] = f32::from_le_bytes([bytes[4 * i], bytes[4 * i + 1], bytes[4 * i + 2], bytes[4 * i + 3]]);
+                    i += 1;
+                }
+                Self { params }
+            }
+
             /// A model whose parameters are all zero (e.g. to hold gradients).
             pub const fn zeroed() -> Self {
                 Self { params: [0.0; #n] }
