@@ -1,15 +1,9 @@
 //! The generated model type of the benchmark MLP: constants, initialization, summary,
 //! and heap-free single-sample inference.
 
-nn::network! {
-    /// The MLP of BENCHMARKS.md.
-    pub struct Mlp {
-        input: [784],
-        dense(128), relu,
-        dense(64), relu,
-        dense(10), softmax,
-    }
-}
+mod support;
+
+use support::Mlp;
 
 #[test]
 fn constants_match_the_benchmark_spec() {

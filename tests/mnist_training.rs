@@ -1,17 +1,11 @@
 //! The MNIST MLP of BENCHMARKS.md, trained as `examples/02-mnist-mlp.rs` trains it, must
 //! reach at least 94% on the 1,000 test digits.
 
+mod support;
+
 use nn::data::MnistSplit;
 use nn::{Adam, Dataset, FitConfig, Model};
-
-nn::network! {
-    struct Mlp {
-        input: [784],
-        dense(128), relu,
-        dense(64), relu,
-        dense(10), softmax,
-    }
-}
+use support::{Cnn, Mlp};
 
 #[test]
 fn mlp_reaches_94_percent_in_5_epochs_of_adam() {
@@ -35,19 +29,6 @@ fn mlp_reaches_94_percent_in_5_epochs_of_adam() {
         "test accuracy {:.2}% is below 94%",
         100.0 * accuracy
     );
-}
-
-nn::network! {
-    /// The CNN of BENCHMARKS.md.
-    struct Cnn {
-        input: [1, 28, 28],
-        conv2d(8, kernel = 3), relu,
-        max_pool2d(2),
-        conv2d(16, kernel = 3), relu,
-        max_pool2d(2),
-        flatten,
-        dense(10), softmax,
-    }
 }
 
 nn::network! {

@@ -2,8 +2,11 @@
 //! of the benchmark MLP and CNN. (The test binary holds one test, so nothing else allocates
 //! while it measures.)
 
+mod support;
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use support::{Cnn, Mlp};
 
 struct CountingAllocator;
 static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
@@ -22,27 +25,6 @@ unsafe impl GlobalAlloc for CountingAllocator {
 
 #[global_allocator]
 static GLOBAL: CountingAllocator = CountingAllocator;
-
-nn::network! {
-    struct Mlp {
-        input: [784],
-        dense(128), relu,
-        dense(64), relu,
-        dense(10), softmax,
-    }
-}
-
-nn::network! {
-    struct Cnn {
-        input: [1, 28, 28],
-        conv2d(8, kernel = 3), relu,
-        max_pool2d(2),
-        conv2d(16, kernel = 3), relu,
-        max_pool2d(2),
-        flatten,
-        dense(10), softmax,
-    }
-}
 
 /// Allocations and bytes allocated while `f` runs.
 fn heap_use(f: impl FnOnce()) -> (usize, usize) {
