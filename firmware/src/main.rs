@@ -1,13 +1,108 @@
+//! MNIST inference on a Cortex-M4 (mps2-an386 under QEMU): the MLP and the CNN that
+//! `examples/04-export-firmware-data.rs` trained on the host classify 100 test digits from
+//! flash, with no heap. Prints the predicted classes, the accuracy and the cost per inference,
+//! and exits with failure if any prediction differs from the host's.
 #![no_std]
 #![no_main]
 
+mod models;
+mod stack;
+mod systick;
+
 use cortex_m_rt::entry;
-use cortex_m_semihosting::{debug, hprintln};
+use cortex_m_semihosting::{debug, hprint, hprintln};
+use models::{Cnn, Mlp, CNN, MLP};
 use panic_halt as _;
+
+/// Test digits in the image.
+const DIGITS: usize = 100;
+/// Pixels per digit.
+const PIXELS: usize = 784;
+
+/// The digits as raw pixels (scaled by 1/255 before inference, as the host's `Dataset`).
+static PIXEL_BYTES: &[u8; DIGITS * PIXELS] = include_bytes!("../data/digits.bin");
+/// Their labels.
+static LABELS: &[u8; DIGITS] = include_bytes!("../data/labels.bin");
+/// The host's predictions: 100 for the MLP, then 100 for the CNN.
+static EXPECTED: &[u8; 2 * DIGITS] = include_bytes!("../data/expected.bin");
 
 #[entry]
 fn main() -> ! {
-    hprintln!("hello from the Cortex-M4");
-    debug::exit(debug::EXIT_SUCCESS);
+    stack::paint();
+    let peripherals = cortex_m::Peripherals::take().unwrap();
+    systick::start(peripherals.SYST);
+
+    let mlp_ok = evaluate("MLP", Mlp::SCRATCH_BYTES, &EXPECTED[..DIGITS], |x| MLP.forward(x));
+    let cnn_ok = evaluate("CNN", Cnn::SCRATCH_BYTES, &EXPECTED[DIGITS..], |x| CNN.forward(x));
+    hprintln!("stack high-water mark: {} bytes", stack::high_water_bytes());
+
+    if mlp_ok && cnn_ok {
+        hprintln!("all predictions match the host's");
+        debug::exit(debug::EXIT_SUCCESS);
+    } else {
+        hprintln!("FAILED: predictions differ from the host's");
+        debug::exit(debug::EXIT_FAILURE);
+    }
     loop {}
+}
+
+/// Classifies every digit with `forward`, prints the classes, the accuracy and the cost, and
+/// tells whether every class is the host's.
+fn evaluate(
+    name: &str,
+    scratch_bytes: usize,
+    expected: &[u8],
+    forward: impl Fn(&[f32; PIXELS]) -> [f32; 10],
+) -> bool {
+    let (mut correct, mut mismatches) = (0, 0);
+    let (mut total_ticks, mut min_ticks, mut max_ticks) = (0u32, u32::MAX, 0u32);
+    hprint!("{} classes:", name);
+    for (i, digit) in PIXEL_BYTES.chunks_exact(PIXELS).enumerate() {
+        let input = scale(digit);
+        let (output, ticks) = systick::ticks(|| forward(&input));
+        let class = argmax(&output);
+        hprint!(" {}", class);
+        correct += usize::from(class == LABELS[i]);
+        mismatches += usize::from(class != expected[i]);
+        total_ticks += ticks;
+        min_ticks = min_ticks.min(ticks);
+        max_ticks = max_ticks.max(ticks);
+    }
+    hprintln!();
+    let per_tick = systick::INSTRUCTIONS_PER_TICK;
+    hprintln!(
+        "{} accuracy: {}/{}; differs from the host on {}",
+        name, correct, DIGITS, mismatches
+    );
+    hprintln!(
+        "{} cost per inference: {} instructions under emulation (mean of {}; min {}, max {}; {} SysTick ticks in all)",
+        name,
+        total_ticks * per_tick / DIGITS as u32,
+        DIGITS,
+        min_ticks * per_tick,
+        max_ticks * per_tick,
+        total_ticks,
+    );
+    hprintln!("{} scratch (stack) per forward pass: {} bytes", name, scratch_bytes);
+    mismatches == 0
+}
+
+/// Pixels to inputs in `[0, 1]`, exactly as the host's `Dataset::mnist` (`pixel as f32 / 255.0`).
+fn scale(pixels: &[u8]) -> [f32; PIXELS] {
+    let mut input = [0.0; PIXELS];
+    for (x, &p) in input.iter_mut().zip(pixels) {
+        *x = f32::from(p) / 255.0;
+    }
+    input
+}
+
+/// The index of the largest output (the first, on ties), as on the host.
+fn argmax(values: &[f32; 10]) -> u8 {
+    let mut best = 0;
+    for (i, &v) in values.iter().enumerate() {
+        if v > values[best] {
+            best = i;
+        }
+    }
+    best as u8
 }
