@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Prints, as a Markdown table, the flash and RAM of the firmware with the MLP, with the CNN,
+# with both, and of a baseline with neither (the same harness and test digits, a stub for
+# the network), and the instructions per inference of each under QEMU.
+#
+# - weights: the size of the `static` model (symbol `nn_firmware::models::MLP` / `CNN`);
+#   test data: the digits, labels and host predictions (symbols `nn_firmware::TEST_*`).
+# - network code: `.vector_table` + `.text` of the build minus that of the baseline, i.e.
+#   the runtime kernels and generated wiring the network pulls in, measured by difference.
+# - stack: high-water mark of the whole run, measured by painting (see src/stack.rs).
+#
+# Needs llvm-tools (`rustup component add llvm-tools`, installed here if missing); runs the
+# builds under qemu-system-arm when it is installed (./run.sh installs it).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+tools="$(rustc --print sysroot)/lib/rustlib/$(rustc -vV | sed -n 's/^host: //p')/bin"
+[ -x "$tools/llvm-size" ] || rustup component add llvm-tools >&2
+elf=target/thumbv7em-none-eabihf/release/nn-firmware
+out=target/size
+mkdir -p "$out"
+
+# Bytes of section $2 in ELF $1 (0 when absent).
+section() {
+    "$tools/llvm-size" -A "$1" | awk -v name="$2" '$1 == name { n = $2 } END { print n + 0 }'
+}
+
+# Total bytes of the symbols of ELF $1 whose demangled name starts with $2.
+symbols() {
+    local total=0 size
+    for size in $("$tools/llvm-nm" -S -C "$1" | awk -v p="$2" 'index($4, p) == 1 { print $2 }'); do
+        total=$((total + 16#$size))
+    done
+    echo "$total"
+}
+
+# Runs ELF $1 under QEMU and prints "MLP-instructions CNN-instructions stack-bytes" ("–" for
+# what it does not report).
+run() {
+    local log=""
+    if command -v qemu-system-arm >/dev/null; then
+        log=$(qemu-system-arm -cpu cortex-m4 -machine mps2-an386 -nographic \
+            -semihosting-config enable=on,target=native -icount shift=0 -kernel "$1" || true)
+    fi
+    local mlp cnn stack
+    mlp=$(echo "$log" | sed -n 's/^MLP cost per inference: \([0-9]*\) .*/\1/p')
+    cnn=$(echo "$log" | sed -n 's/^CNN cost per inference: \([0-9]*\) .*/\1/p')
+    stack=$(echo "$log" | sed -n 's/^stack high-water mark: \([0-9]*\) bytes/\1/p')
+    echo "${mlp:-–} ${cnn:-–} ${stack:-–}"
+}
+
+variants=(none mlp cnn "mlp cnn")
+for variant in "${variants[@]}"; do
+    features=()
+    [ "$variant" = none ] || features=(--features "${variant// /,}")
+    cargo build --release --quiet --no-default-features "${features[@]}"
+    cp "$elf" "$out/${variant// /-}.elf"
+done
+
+code() { echo $(( $(section "$1" .vector_table) + $(section "$1" .text) )); }
+base_code=$(code "$out/none.elf")
+
+echo "| firmware | code (.vector_table + .text) | network code (Δ vs baseline) | weights | test data | other .rodata | .data | .bss | stack high-water | MLP instructions / inference | CNN instructions / inference |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+for variant in "${variants[@]}"; do
+    e="$out/${variant// /-}.elf"
+    text=$(code "$e")
+    rodata=$(section "$e" .rodata)
+    weights=$(( $(symbols "$e" nn_firmware::models::MLP) + $(symbols "$e" nn_firmware::models::CNN) ))
+    test_data=$(symbols "$e" nn_firmware::TEST_)
+    read -r mlp cnn stack <<<"$(run "$e")"
+    case $variant in
+        none) name="baseline (stub, no network)"; delta="–" ;;
+        *) name="${variant// / + }"; name="${name^^}"; delta=$((text - base_code)) ;;
+    esac
+    echo "| $name | $text | $delta | $weights | $test_data | $((rodata - weights - test_data)) | $(section "$e" .data) | $(section "$e" .bss) | $stack | $mlp | $cnn |"
+done
+echo
+echo "Bytes; flash holds code, .rodata and .data, RAM .data, .bss and the stack. Instructions are"
+echo "counted under QEMU -icount shift=0 (SysTick ticks × 40), not cycles on silicon."
