@@ -58,7 +58,9 @@ fn main() -> ! {
         hprintln!("FAILED: predictions differ from the host's");
         debug::exit(debug::EXIT_FAILURE);
     }
-    loop {}
+    loop {
+        cortex_m::asm::wfi();
+    }
 }
 
 /// Classifies every digit with `forward`, prints the classes, the accuracy and the cost, and
