@@ -1,0 +1,43 @@
+//! The firmware's data is consistent with the host: the committed weights, run by the host's
+//! forward pass on the committed digits, give exactly the predictions the firmware must match
+//! (`firmware/data/expected.bin`; the firmware compares itself to them under QEMU in CI).
+
+mod support;
+
+use support::{Cnn, Mlp};
+
+static MLP: Mlp = Mlp::from_le_bytes(include_bytes!("../firmware/data/mlp.bin"));
+static CNN: Cnn = Cnn::from_le_bytes(include_bytes!("../firmware/data/cnn.bin"));
+const DIGITS: &[u8] = include_bytes!("../firmware/data/digits.bin");
+const LABELS: &[u8] = include_bytes!("../firmware/data/labels.bin");
+const EXPECTED: &[u8] = include_bytes!("../firmware/data/expected.bin");
+
+fn argmax(values: &[f32]) -> u8 {
+    let mut best = 0;
+    for (i, &v) in values.iter().enumerate() {
+        if v > values[best] {
+            best = i;
+        }
+    }
+    best as u8
+}
+
+#[test]
+fn host_predictions_on_the_firmware_digits_match_the_committed_expectations() {
+    assert_eq!(DIGITS.len(), 784 * LABELS.len());
+    assert_eq!(EXPECTED.len(), 2 * LABELS.len());
+    let (mut mlp_correct, mut cnn_correct) = (0, 0);
+    for (i, pixels) in DIGITS.chunks_exact(784).enumerate() {
+        let image: [f32; 784] = std::array::from_fn(|p| pixels[p] as f32 / 255.0);
+        let (mlp, cnn) = (argmax(&MLP.forward(&image)), argmax(&CNN.forward(&image)));
+        assert_eq!(mlp, EXPECTED[i], "MLP, digit {i}");
+        assert_eq!(cnn, EXPECTED[LABELS.len() + i], "CNN, digit {i}");
+        mlp_correct += usize::from(mlp == LABELS[i]);
+        cnn_correct += usize::from(cnn == LABELS[i]);
+    }
+    // Trained weights, not noise: both classify most of these digits.
+    assert!(
+        mlp_correct >= 85 && cnn_correct >= 85,
+        "MLP {mlp_correct}/100, CNN {cnn_correct}/100"
+    );
+}
