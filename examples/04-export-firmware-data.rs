@@ -47,7 +47,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let root = env!("CARGO_MANIFEST_DIR");
     let mut args = std::env::args().skip(1);
     let data_dir = args.next().unwrap_or_else(|| format!("{root}/data/mnist"));
-    let out_dir = args.next().unwrap_or_else(|| format!("{root}/firmware/data"));
+    let out_dir = args
+        .next()
+        .unwrap_or_else(|| format!("{root}/firmware/data"));
     let (data_dir, out_dir) = (Path::new(&data_dir), Path::new(&out_dir));
 
     let train = Dataset::mnist(data_dir, MnistSplit::Train)?;
@@ -86,7 +88,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     write(out_dir, "expected.bin", &expected)?;
 
     for (name, predicted) in [("MLP", &expected[..DIGITS]), ("CNN", &expected[DIGITS..])] {
-        let correct = predicted.iter().zip(&labels).filter(|(p, l)| p == l).count();
+        let correct = predicted
+            .iter()
+            .zip(&labels)
+            .filter(|(p, l)| p == l)
+            .count();
         println!("{name}: {correct}/{DIGITS} of the exported digits correct on the host");
     }
     Ok(())
