@@ -17,28 +17,9 @@ use nn::{Adam, Dataset, FitConfig, Model};
 use std::fs;
 use std::path::Path;
 
-nn::network! {
-    /// Classifies 28×28 digits (the MLP of example 02; `firmware/src/models.rs` has the same spec).
-    pub struct Mlp {
-        input: [784],
-        dense(128), relu,
-        dense(64), relu,
-        dense(10), softmax,
-    }
-}
+include!("../models/mlp.rs");
 
-nn::network! {
-    /// The CNN of example 03 (`firmware/src/models.rs` has the same spec).
-    pub struct Cnn {
-        input: [1, 28, 28],
-        conv2d(8, kernel = 3), relu,
-        max_pool2d(2),
-        conv2d(16, kernel = 3), relu,
-        max_pool2d(2),
-        flatten,
-        dense(10), softmax,
-    }
-}
+include!("../models/cnn.rs");
 
 /// Test digits compiled into the firmware.
 const DIGITS: usize = 100;

@@ -37,12 +37,16 @@ fn main() -> ! {
     #[cfg(feature = "mlp")]
     {
         use models::{Mlp, MLP};
-        all_match &= evaluate("MLP", Mlp::SCRATCH_BYTES, &TEST_EXPECTED[..DIGITS], |x| MLP.forward(x));
+        all_match &= evaluate("MLP", Mlp::SCRATCH_BYTES, &TEST_EXPECTED[..DIGITS], |x| {
+            MLP.forward(x)
+        });
     }
     #[cfg(feature = "cnn")]
     {
         use models::{Cnn, CNN};
-        all_match &= evaluate("CNN", Cnn::SCRATCH_BYTES, &TEST_EXPECTED[DIGITS..], |x| CNN.forward(x));
+        all_match &= evaluate("CNN", Cnn::SCRATCH_BYTES, &TEST_EXPECTED[DIGITS..], |x| {
+            CNN.forward(x)
+        });
     }
     #[cfg(not(any(feature = "mlp", feature = "cnn")))]
     {
@@ -90,7 +94,10 @@ fn evaluate(
     let per_tick = systick::INSTRUCTIONS_PER_TICK;
     hprintln!(
         "{} accuracy: {}/{}; differs from the host on {}",
-        name, correct, DIGITS, mismatches
+        name,
+        correct,
+        DIGITS,
+        mismatches
     );
     hprintln!(
         "{} cost per inference: {} instructions under emulation (mean of {}; min {}, max {}; {} SysTick ticks in all)",
@@ -101,7 +108,11 @@ fn evaluate(
         max_ticks * per_tick,
         total_ticks,
     );
-    hprintln!("{} scratch (stack) per forward pass: {} bytes", name, scratch_bytes);
+    hprintln!(
+        "{} scratch (stack) per forward pass: {} bytes",
+        name,
+        scratch_bytes
+    );
     mismatches == 0
 }
 

@@ -1,31 +1,12 @@
-//! The two networks, declared exactly as on the host (`examples/04-export-firmware-data.rs`),
-//! with the weights it trained baked into flash. `from_le_bytes` takes `&[u8; PARAM_BYTES]`, so
-//! a weight file of the wrong length (a spec that drifted from the host's) does not compile.
+//! The two networks, from the same spec files as the host (`models/`), with the weights that
+//! `examples/04-export-firmware-data.rs` trained baked into flash. `from_le_bytes` takes
+//! `&[u8; PARAM_BYTES]`, so a weight file of the wrong length does not compile.
 
 #[cfg(feature = "mlp")]
-nn::network! {
-    /// Classifies 28×28 digits (the MLP of example 02).
-    pub struct Mlp {
-        input: [784],
-        dense(128), relu,
-        dense(64), relu,
-        dense(10), softmax,
-    }
-}
+include!("../../models/mlp.rs");
 
 #[cfg(feature = "cnn")]
-nn::network! {
-    /// The CNN of example 03.
-    pub struct Cnn {
-        input: [1, 28, 28],
-        conv2d(8, kernel = 3), relu,
-        max_pool2d(2),
-        conv2d(16, kernel = 3), relu,
-        max_pool2d(2),
-        flatten,
-        dense(10), softmax,
-    }
-}
+include!("../../models/cnn.rs");
 
 /// The trained MLP; the bytes are decoded to f32 at compile time, so the static is plain
 /// read-only data in flash.

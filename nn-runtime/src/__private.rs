@@ -160,22 +160,6 @@ pub fn input_and_aux<'a>(
     (node(nodes, widths, index, batch), &mut rest[..aux.len()])
 }
 
-/// The first `N` floats of a scratch buffer, as a fixed-size array.
-pub fn prefix<const N: usize>(buffer: &[f32]) -> &[f32; N] {
-    match buffer[..N].try_into() {
-        Ok(array) => array,
-        Err(_) => unreachable!("a slice of N floats converts to [f32; N]"),
-    }
-}
-
-/// The first `N` floats of a scratch buffer, as a writable fixed-size array.
-pub fn prefix_mut<const N: usize>(buffer: &mut [f32]) -> &mut [f32; N] {
-    match (&mut buffer[..N]).try_into() {
-        Ok(array) => array,
-        Err(_) => unreachable!("a slice of N floats converts to [f32; N]"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

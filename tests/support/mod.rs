@@ -133,27 +133,6 @@ pub fn assert_single_matches_batched<N: Network>(model: &N, batch: usize, seed: 
     }
 }
 
-nn::network! {
-    /// The MLP of BENCHMARKS.md.
-    #[allow(dead_code)]
-    pub struct Mlp {
-        input: [784],
-        dense(128), relu,
-        dense(64), relu,
-        dense(10), softmax,
-    }
-}
+include!("../../models/mlp.rs");
 
-nn::network! {
-    /// The CNN of BENCHMARKS.md.
-    #[allow(dead_code)]
-    pub struct Cnn {
-        input: [1, 28, 28],
-        conv2d(8, kernel = 3), relu,
-        max_pool2d(2),
-        conv2d(16, kernel = 3), relu,
-        max_pool2d(2),
-        flatten,
-        dense(10), softmax,
-    }
-}
+include!("../../models/cnn.rs");
