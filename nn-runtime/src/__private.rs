@@ -18,6 +18,10 @@ pub use crate::ops::normalization::{
 pub use crate::ops::pool::{
     avg_pool2d_backward, avg_pool2d_forward, max_pool2d_backward, max_pool2d_forward, Pool2dShape,
 };
+pub use crate::ops::recurrent::{
+    recurrent_backward_batch, recurrent_forward, recurrent_forward_batch, recurrent_init, Cell,
+    RecurrentShape,
+};
 pub use crate::rng::Rng;
 pub use core::result::Result;
 
