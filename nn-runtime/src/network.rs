@@ -1,5 +1,6 @@
 //! What every generated network is: the contract between `nn::network!` and the runtime.
 
+use crate::ops::recurrent::Cell;
 use crate::rng::Rng;
 
 /// Whether a forward pass trains or infers. Layers such as dropout and batch norm behave
@@ -123,6 +124,16 @@ pub enum LayerOp {
         momentum: f32,
         /// Added to the variance.
         epsilon: f32,
+    },
+    /// A recurrent layer over `[steps, features]`, with PyTorch's equations and tensors
+    /// (see [`crate::ops::recurrent`]).
+    Recurrent {
+        /// RNN, LSTM or GRU.
+        cell: Cell,
+        /// State width.
+        units: usize,
+        /// Whether it outputs every step's state `[steps, units]` or only the last `[units]`.
+        return_sequences: bool,
     },
 }
 

@@ -82,5 +82,13 @@ fn op(layer: &Layer) -> TokenStream {
         LayerKind::BatchNorm { momentum, epsilon } => {
             quote!(#rt::LayerOp::BatchNorm { momentum: #momentum, epsilon: #epsilon })
         }
+        LayerKind::Recurrent {
+            cell,
+            units,
+            sequences,
+        } => {
+            let (cell, units) = (super::layer::cell(cell), lit(units));
+            quote!(#rt::LayerOp::Recurrent { cell: #cell, units: #units, return_sequences: #sequences })
+        }
     }
 }
