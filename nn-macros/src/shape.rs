@@ -96,7 +96,7 @@ pub fn sequence_output(
             _ => {
                 let hint = match input {
                     [steps, features] => format!("; mark the steps in the input: `input: [{steps} steps, {features}]`"),
-                    _ => String::new(),
+                    _ => "; a sequence input is written `input: [STEPS steps, FEATURES]`".to_string(),
                 };
                 format!("{name} expects a sequence of [steps, features], but receives {}{hint}", format_shape(input))
             }
