@@ -134,7 +134,7 @@ const MALFORMED_SPECS: &[(&str, &[&str])] = &[
     ("struct R { input: [5 steps], lstm(2) }", &["first of two dimensions"]),
     ("struct R { input: [5 steps, 3, 2], lstm(2) }", &["first of two dimensions"]),
     ("struct R { input: [5, 3], lstm(2) }", &["mark the steps in the input: `input: [5 steps, 3]`"]),
-    ("struct R { input: [15], rnn(2) }", &["rnn expects a sequence", "a sequence input is written"]),
+    ("struct R { input: [15], rnn(2) }", &["rnn expects a sequence && a sequence input is written"]),
     ("struct R { input: [5 steps, 3], gru(0) }", &["units must be at least 1, found 0"]),
     ("struct R { input: [5 steps, 3], lstm() }", &["`lstm` needs its units"]),
     ("struct R { input: [5 steps, 3], lstm(2, return_sequences = 1) }", &["must be `true` or `false`, found the integer 1"]),
