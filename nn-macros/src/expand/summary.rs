@@ -85,17 +85,6 @@ fn grouped(n: u64) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn thousands_are_grouped() {
-        assert_eq!(super::grouped(0), "0");
-        assert_eq!(super::grouped(999), "999");
-        assert_eq!(super::grouped(109_386), "109,386");
-        assert_eq!(super::grouped(1_000_000), "1,000,000");
-    }
-}
-
 /// `[28 steps, 64]` for a sequence, the plain shape otherwise.
 fn shape_text(shape: &[usize], is_sequence: bool) -> String {
     match shape {
@@ -104,5 +93,16 @@ fn shape_text(shape: &[usize], is_sequence: bool) -> String {
             format!("[{steps} steps{rest}]")
         }
         _ => format_shape(shape),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn thousands_are_grouped() {
+        assert_eq!(super::grouped(0), "0");
+        assert_eq!(super::grouped(999), "999");
+        assert_eq!(super::grouped(109_386), "109,386");
+        assert_eq!(super::grouped(1_000_000), "1,000,000");
     }
 }
