@@ -81,8 +81,12 @@ pub fn load_weights<N: Network>(model: &mut N, path: impl AsRef<Path>) -> Result
 pub fn load_weights_mapped<N: Network>(
     model: &mut N,
     bytes: &[u8],
-    mapping: &[(&str, &str)],
+    mapping: &[(impl AsRef<str>, impl AsRef<str>)],
 ) -> Result<(), WeightsError> {
+    let mapping: Vec<(&str, &str)> = mapping
+        .iter()
+        .map(|(from, to)| (from.as_ref(), to.as_ref()))
+        .collect();
     if let Some(&(from, to)) = mapping
         .iter()
         .find(|(_, to)| !N::TENSORS.iter().any(|t| t.name == *to))
@@ -112,11 +116,7 @@ pub fn load_weights_mapped<N: Network>(
 /// `3.weight` to `conv2d_1.weight` and `7.weight` to `dense_0.weight`.
 ///
 /// The pairs are `(file name, network name)` for [`load_weights_mapped`]:
-/// ```ignore
-/// let mapping = nn::io::sequential_mapping::<Cnn>();
-/// let pairs: Vec<(&str, &str)> = mapping.iter().map(|(a, b)| (a.as_str(), *b)).collect();
-/// nn::io::load_weights_mapped(&mut model, &bytes, &pairs)?;
-/// ```
+/// `load_weights_mapped(&mut model, &bytes, &sequential_mapping::<Cnn>())`.
 pub fn sequential_mapping<N: Network>() -> Vec<(String, &'static str)> {
     N::TENSORS
         .iter()
