@@ -5,7 +5,15 @@
 /// The groups of `tests/ui/` whose cases must fail to compile. (`tests/ui/pass/` holds specs
 /// that must compile, so a single `tests/ui/*/*.rs` glob would not do.)
 const COMPILE_FAIL_GROUPS: &[&str] = &[
-    "syntax", "input", "layers", "shapes", "conv", "loss", "multi", "budget",
+    "syntax",
+    "input",
+    "layers",
+    "shapes",
+    "conv",
+    "recurrent",
+    "loss",
+    "multi",
+    "budget",
 ];
 
 #[test]

@@ -1,5 +1,5 @@
 //! Single-sample inference allocates nothing: a counting global allocator watches `forward`
-//! of the benchmark MLP and CNN. (The test binary holds one test, so nothing else allocates
+//! of the benchmark MLP and CNN and of stacked recurrent layers. (The test binary holds one test, so nothing else allocates
 //! while it measures.)
 
 mod support;
@@ -39,12 +39,22 @@ fn heap_use(f: impl FnOnce()) -> (usize, usize) {
     )
 }
 
+nn::network! {
+    /// Recurrent state and per-step gates live in the fixed scratch array.
+    struct StackedRecurrent {
+        input: [28 steps, 28],
+        lstm(32, return_sequences = true),
+        gru(16),
+        dense(10), softmax,
+    }
+}
+
 #[test]
-fn forward_of_the_mlp_and_the_cnn_allocates_nothing() {
+fn forward_of_the_mlp_the_cnn_and_a_recurrent_network_allocates_nothing() {
     let mlp = Mlp::new_boxed(1);
     let cnn = Cnn::new_boxed(2);
     let image: [f32; 784] = std::array::from_fn(|i| (i % 29) as f32 / 29.0);
-    let mut outputs = Vec::with_capacity(2);
+    let mut outputs = Vec::with_capacity(3);
 
     // The counter itself works: a boxed value is seen.
     assert_eq!(
@@ -62,8 +72,15 @@ fn forward_of_the_mlp_and_the_cnn_allocates_nothing() {
             cnn.forward(std::hint::black_box(&image)),
         ))
     });
+    let lstm = StackedRecurrent::new_boxed(3);
+    let lstm_use = heap_use(|| {
+        outputs.push(std::hint::black_box(
+            lstm.forward(std::hint::black_box(&image)),
+        ))
+    });
     assert_eq!(mlp_use, (0, 0), "Mlp::forward allocated");
     assert_eq!(cnn_use, (0, 0), "Cnn::forward allocated");
+    assert_eq!(lstm_use, (0, 0), "StackedRecurrent::forward allocated");
     for output in &outputs {
         assert!(
             (output.iter().sum::<f32>() - 1.0).abs() < 1e-5,

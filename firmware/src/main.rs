@@ -1,5 +1,5 @@
 //! MNIST inference on a Cortex-M4 (mps2-an386 under QEMU): the MLP and the CNN that
-//! `examples/04-export-firmware-data.rs` trained on the host classify 100 test digits from
+//! `examples/export-firmware-data.rs` trained on the host classify 100 test digits from
 //! flash, with no heap. Prints the predicted classes, the accuracy and the cost per inference,
 //! and exits with failure if any prediction differs from the host's.
 #![no_std]

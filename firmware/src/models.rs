@@ -1,5 +1,5 @@
 //! The two networks, from the same spec files as the host (`models/`), with the weights that
-//! `examples/04-export-firmware-data.rs` trained baked into flash. `from_le_bytes` takes
+//! `examples/export-firmware-data.rs` trained baked into flash. `from_le_bytes` takes
 //! `&[u8; PARAM_BYTES]`, so a weight file of the wrong length does not compile.
 
 #[cfg(feature = "mlp")]

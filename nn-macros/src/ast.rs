@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! spec     := attribute* visibility "struct" IDENT "{" item ("," item)* ","? "}"
-//! item     := "input" ":" "[" INT ("," INT)* "]"
+//! item     := "input" ":" "[" INT "steps"? ("," INT)* "]"
 //!           | "loss" ":" IDENT
 //!           | layer
 //! layer    := IDENT ( "(" arg ("," arg)* ","? ")" )?
@@ -34,11 +34,13 @@ pub enum Item {
     Layer(LayerItem),
 }
 
-/// `input: [d0, d1, …]`.
+/// `input: [d0, d1, …]`, or `input: [T steps, F]` for a sequence.
 pub struct InputItem {
     pub keyword: Ident,
     pub bracket_span: Span,
     pub dims: Vec<LitInt>,
+    /// A `steps` marker after a dimension: its position among `dims` and its token.
+    pub steps: Option<(usize, Ident)>,
 }
 
 /// `loss: name`.
@@ -230,6 +232,7 @@ fn parse_input(keyword: Ident, input: ParseStream) -> syn::Result<InputItem> {
     let content;
     let bracket = bracketed!(content in input);
     let mut dims = Vec::new();
+    let mut steps = None;
     while !content.is_empty() {
         if !content.peek(LitInt) {
             return Err(content.error(
@@ -239,6 +242,22 @@ fn parse_input(keyword: Ident, input: ParseStream) -> syn::Result<InputItem> {
         let dim = content.parse::<LitInt>()?;
         reject_suffix(dim.suffix(), dim.span())?;
         dims.push(dim);
+        if content.peek(Ident) {
+            let marker: Ident = content.parse()?;
+            if marker != "steps" {
+                return Err(syn::Error::new(
+                    marker.span(),
+                    format!("unexpected `{marker}`: the only word an input dimension takes is `steps`, as in `input: [28 steps, 28]`"),
+                ));
+            }
+            if steps.is_some() {
+                return Err(syn::Error::new(
+                    marker.span(),
+                    "only one dimension can be the steps",
+                ));
+            }
+            steps = Some((dims.len() - 1, marker));
+        }
         if content.is_empty() {
             break;
         }
@@ -248,6 +267,7 @@ fn parse_input(keyword: Ident, input: ParseStream) -> syn::Result<InputItem> {
         keyword,
         bracket_span: bracket.span.join(),
         dims,
+        steps,
     })
 }
 

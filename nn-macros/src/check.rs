@@ -48,6 +48,7 @@ pub fn check(spec: Spec) -> syn::Result<Network> {
     }
 
     let mut shape = input_shape.clone();
+    let mut is_sequence = input.is_some_and(|input| input.steps.is_some());
     let mut checked = Vec::new();
     let mut param_count = 0usize;
     for (index, item) in layers.iter().enumerate() {
@@ -61,7 +62,9 @@ pub fn check(spec: Spec) -> syn::Result<Network> {
             }
         }
         let Some(input) = shape.take() else { continue };
-        let output = match shape::output_shape(&kind, &input) {
+        let sequence = shape::sequence_output(&kind, is_sequence, &input, checked.last());
+        is_sequence = *sequence.as_ref().unwrap_or(&false);
+        let output = match sequence.and_then(|_| shape::output_shape(&kind, &input)) {
             Ok(output) => output,
             Err(message) => {
                 errors.push(item.name.span(), message);
@@ -223,6 +226,15 @@ fn check_input(input: &InputItem, errors: &mut Errors) -> Option<Vec<usize>> {
             input.bracket_span,
             format!("the input shape holds more than {MAX_ELEMENTS} values"),
         );
+    }
+    if let Some((index, marker)) = &input.steps {
+        if *index != 0 || input.dims.len() != 2 {
+            errors.push(
+                marker.span(),
+                "`steps` marks the first of two dimensions: `input: [28 steps, 16]` is a sequence of 28 steps of 16 features",
+            );
+            return None;
+        }
     }
     (dims.len() == input.dims.len() && total.is_some()).then_some(dims)
 }

@@ -66,6 +66,31 @@ pub enum LayerKind {
         momentum: f32,
         epsilon: f32,
     },
+    /// Over a `[steps, features]` sequence; outputs `[steps, units]` when `sequences`, else
+    /// the last state `[units]`.
+    Recurrent {
+        cell: Cell,
+        units: usize,
+        sequences: bool,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Cell {
+    Rnn,
+    Lstm,
+    Gru,
+}
+
+impl Cell {
+    /// Blocks of `units` rows in the weight matrices (PyTorch's gate order).
+    pub fn gates(self) -> usize {
+        match self {
+            Cell::Rnn => 1,
+            Cell::Lstm => 4,
+            Cell::Gru => 3,
+        }
+    }
 }
 
 /// (height, width).
@@ -116,6 +141,11 @@ impl LayerKind {
             LayerKind::AvgPool2d { .. } => "avg_pool2d",
             LayerKind::Dropout { .. } => "dropout",
             LayerKind::BatchNorm { .. } => "batch_norm",
+            LayerKind::Recurrent { cell, .. } => match cell {
+                Cell::Rnn => "rnn",
+                Cell::Lstm => "lstm",
+                Cell::Gru => "gru",
+            },
         }
     }
 
@@ -127,6 +157,7 @@ impl LayerKind {
                 | LayerKind::Conv2d { .. }
                 | LayerKind::MaxPool2d { .. }
                 | LayerKind::AvgPool2d { .. }
+                | LayerKind::Recurrent { .. }
         )
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::ast::{LayerItem, Value};
 use crate::errors::Errors;
-use crate::ir::{Init, LayerKind, Padding, Pair};
+use crate::ir::{Cell, Init, LayerKind, Padding, Pair};
 use crate::suggest::did_you_mean;
 
 pub const LAYER_NAMES: &[&str] = &[
@@ -19,6 +19,9 @@ pub const LAYER_NAMES: &[&str] = &[
     "avg_pool2d",
     "dropout",
     "batch_norm",
+    "rnn",
+    "lstm",
+    "gru",
 ];
 
 /// What an argument must be.
@@ -40,6 +43,8 @@ enum Kind {
     Positive,
     /// One of a few names.
     Choice(&'static [&'static str]),
+    /// `true` or `false`.
+    Bool,
 }
 
 #[derive(Clone, Copy)]
@@ -137,8 +142,22 @@ fn params_of(layer: &str) -> &'static [Param] {
             "batch_norm(epsilon = 1e-5)",
         ),
     ];
+    const RECURRENT: &[Param] = &[
+        Param {
+            zero: "a recurrent layer of zero units has no state",
+            ..param("units", Kind::Count, true, true, "lstm(64)")
+        },
+        param(
+            "return_sequences",
+            Kind::Bool,
+            false,
+            false,
+            "return_sequences = true",
+        ),
+    ];
     match layer {
         "dense" => DENSE,
+        "rnn" | "lstm" | "gru" => RECURRENT,
         "leaky_relu" => LEAKY_RELU,
         "conv2d" => CONV2D,
         "max_pool2d" | "avg_pool2d" => POOL,
@@ -215,6 +234,18 @@ pub fn bind_layer(layer: &LayerItem, errors: &mut Errors) -> Option<LayerKind> {
         "batch_norm" => LayerKind::BatchNorm {
             momentum: args.number("momentum").unwrap_or(0.1) as f32,
             epsilon: args.number("epsilon").unwrap_or(1e-5) as f32,
+        },
+        "rnn" | "lstm" | "gru" => LayerKind::Recurrent {
+            cell: match name.as_str() {
+                "rnn" => Cell::Rnn,
+                "lstm" => Cell::Lstm,
+                _ => Cell::Gru,
+            },
+            units: args.count("units")?,
+            sequences: matches!(
+                args.get("return_sequences"),
+                Some(Value::Bool { value: true, .. })
+            ),
         },
         _ => LayerKind::Flatten,
     })
@@ -437,6 +468,11 @@ fn validate(param: &Param, value: &Value) -> Option<String> {
         (Kind::Number, other) => Some(format!(
             "{name} must be a number, e.g. `{}`, found {}",
             param.example,
+            other.describe()
+        )),
+        (Kind::Bool, Value::Bool { .. }) => None,
+        (Kind::Bool, other) => Some(format!(
+            "{name} must be `true` or `false`, found {}",
             other.describe()
         )),
         (Kind::Choice(choices), Value::Ident(ident)) if choices.iter().any(|c| ident == c) => None,

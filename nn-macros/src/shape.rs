@@ -1,7 +1,7 @@
 //! Shape rules per layer kind: input shape + layer → output shape, or why not.
 //! Pure functions, so every rule is unit-tested without a token in sight.
 
-use crate::ir::{element_count, format_shape, LayerKind, Padding, Pair};
+use crate::ir::{element_count, format_shape, Cell, Layer, LayerKind, Padding, Pair};
 
 /// The resolved geometry of a convolution or pooling window over a `[c, h, w]` input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,6 +58,60 @@ pub fn output_shape(kind: &LayerKind, input: &[usize]) -> Result<Vec<usize>, Str
             let window = window(kind, input)?;
             Ok(vec![window.channels, window.output.0, window.output.1])
         }
+        LayerKind::Recurrent {
+            units, sequences, ..
+        } => {
+            let &[steps, _] = input else {
+                return Err(format!(
+                    "{} expects a [steps, features] sequence, but receives {}",
+                    kind.keyword(),
+                    format_shape(input)
+                ));
+            };
+            Ok(if *sequences {
+                vec![steps, *units]
+            } else {
+                vec![*units]
+            })
+        }
+    }
+}
+
+/// Whether `kind` outputs a sequence, given whether its input is one; or why it cannot take
+/// its input. `previous` is the layer before it, if any.
+pub fn sequence_output(
+    kind: &LayerKind,
+    input_is_sequence: bool,
+    input: &[usize],
+    previous: Option<&Layer>,
+) -> Result<bool, String> {
+    let name = kind.keyword();
+    match kind {
+        LayerKind::Recurrent { sequences, .. } if input_is_sequence => Ok(*sequences),
+        LayerKind::Recurrent { .. } => Err(match previous.map(|l| (l.kind, &l.name)) {
+            Some((LayerKind::Recurrent { .. }, previous)) => format!(
+                "{name} needs a sequence, but `{previous}` returns only its last state {}; give `{previous}` the option `return_sequences = true` to stack recurrent layers",
+                format_shape(input)
+            ),
+            _ => {
+                let hint = match input {
+                    [steps, features] => format!("; mark the steps in the input: `input: [{steps} steps, {features}]`"),
+                    _ => "; a sequence input is written `input: [STEPS steps, FEATURES]`".to_string(),
+                };
+                format!("{name} expects a sequence of [steps, features], but receives {}{hint}", format_shape(input))
+            }
+        }),
+        LayerKind::Flatten => Ok(false),
+        LayerKind::Relu
+        | LayerKind::LeakyRelu { .. }
+        | LayerKind::Sigmoid
+        | LayerKind::Tanh
+        | LayerKind::Dropout { .. } => Ok(input_is_sequence),
+        _ if input_is_sequence => Err(format!(
+            "{name} does not take a sequence, but receives the sequence {}; take the last state (a recurrent layer without `return_sequences = true`) or add `flatten` before it",
+            format_shape(input)
+        )),
+        _ => Ok(false),
     }
 }
 
@@ -179,6 +233,16 @@ pub fn parameter_shapes(
                 ("running_var", vec![channels], false),
             ]
         }
+        LayerKind::Recurrent { cell, units, .. } => {
+            let rows = cell.gates() * units;
+            let features = input.last().copied().unwrap_or(0);
+            vec![
+                ("weight_ih", vec![rows, features], true),
+                ("weight_hh", vec![rows, units], true),
+                ("bias_ih", vec![rows], true),
+                ("bias_hh", vec![rows], true),
+            ]
+        }
         _ => Vec::new(),
     }
 }
@@ -192,6 +256,17 @@ pub fn aux_width(kind: &LayerKind, input: &[usize]) -> usize {
         LayerKind::Dropout { .. } => element_count(input),
         // Mean and 1/σ per channel; per sample, so at least that much for any batch.
         LayerKind::BatchNorm { .. } => 2 * batch_norm_groups(input).0,
+        // Per step: the gates, LSTM's cell or GRU's hidden projection of `n`, and the
+        // previous state; then the vectors carried backward (`dh`, and LSTM's `dc`).
+        LayerKind::Recurrent { cell, units, .. } => {
+            let steps = input.first().copied().unwrap_or(0);
+            let (extra, carried) = match cell {
+                Cell::Rnn => (0, 1),
+                Cell::Lstm => (1, 2),
+                Cell::Gru => (1, 1),
+            };
+            (steps * (cell.gates() + extra + 1) + carried) * units
+        }
         _ => 0,
     }
 }
@@ -205,6 +280,12 @@ pub fn flops(kind: &LayerKind, input: &[usize]) -> u64 {
             2 * (*filters * w.channels * w.size.0 * w.size.1) as u64
                 * (w.output.0 * w.output.1) as u64
         }),
+        LayerKind::Recurrent { cell, units, .. } => match input {
+            &[steps, features] => {
+                2 * (steps * cell.gates() * units) as u64 * (features + units) as u64
+            }
+            _ => 0,
+        },
         _ => 0,
     }
 }

@@ -23,6 +23,13 @@ const VALID_SPECS: &[&str] = &[
      }",
     "struct Regressor { input: [3], dense(4), relu, dense(1), loss: mse }",
     "struct Gate { input: [1], leaky_relu, sigmoid, loss: binary_cross_entropy }",
+    "pub struct Reader {
+         input: [28 steps, 28],
+         lstm(32, return_sequences = true), dropout(0.1),
+         gru(units = 16, return_sequences = true), tanh, rnn(8, return_sequences = false),
+         dense(10), softmax,
+     }",
+    "struct Tagger { input: [6 steps, 2], gru(4, return_sequences = true), flatten, dense(1) }",
 ];
 
 /// Malformed specs and the message of each error they must produce, in order: fragments of a
@@ -120,6 +127,22 @@ const MALFORMED_SPECS: &[(&str, &[&str])] = &[
     ("struct Mlp { input: [4], dense(3), loss: 5 }", &["expected a loss: `mse`, `cross_entropy` or `binary_cross_entropy`"]),
     ("struct Mlp { input: [4], dense(3), loss: }", &["expected a loss: `mse`, `cross_entropy` or `binary_cross_entropy`"]),
     ("struct Mlp { input: [4], dense(3), optimizer: adam }", &["unknown setting `optimizer:`"]),
+    // Sequences.
+    ("struct R { input: [5 steps 3], lstm(2) }", &["expected `,`"]),
+    ("struct R { input: [5 steps steps, 3], lstm(2) }", &["expected `,`"]),
+    ("struct R { input: [5 seq, 3], lstm(2) }", &["only word an input dimension takes is `steps`"]),
+    ("struct R { input: [5 steps], lstm(2) }", &["first of two dimensions"]),
+    ("struct R { input: [5 steps, 3, 2], lstm(2) }", &["first of two dimensions"]),
+    ("struct R { input: [5, 3], lstm(2) }", &["mark the steps in the input: `input: [5 steps, 3]`"]),
+    ("struct R { input: [15], rnn(2) }", &["rnn expects a sequence && a sequence input is written"]),
+    ("struct R { input: [5 steps, 3], gru(0) }", &["units must be at least 1, found 0"]),
+    ("struct R { input: [5 steps, 3], lstm() }", &["`lstm` needs its units"]),
+    ("struct R { input: [5 steps, 3], lstm(2, return_sequences = 1) }", &["must be `true` or `false`, found the integer 1"]),
+    ("struct R { input: [5 steps, 3], lstm(2, true) }", &["too many arguments"]),
+    ("struct R { input: [5 steps, 3], gru(2), gru(2) }", &["`gru_0` returns only its last state [2]"]),
+    ("struct R { input: [5 steps, 3], gru(2, return_sequences = true), softmax }", &["softmax does not take a sequence"]),
+    ("struct R { input: [5 steps, 3], batch_norm, lstm(2) }", &["batch_norm does not take a sequence"]),
+    ("struct R { input: [5 steps, 3], flatten, lstm(2) }", &["lstm expects a sequence"]),
     // Several problems: all reported by one expansion.
     (
         "struct Multi {

@@ -27,7 +27,7 @@ pub mod train;
 #[doc(hidden)]
 pub mod __private;
 
-pub use network::{LayerInfo, LossKind, Mode, Network, TensorInfo};
+pub use network::{LayerInfo, LayerOp, LossKind, Mode, Network, TensorInfo};
 pub use rng::Rng;
 
 #[cfg(feature = "std")]

@@ -1,5 +1,6 @@
 //! What every generated network is: the contract between `nn::network!` and the runtime.
 
+use crate::ops::recurrent::Cell;
 use crate::rng::Rng;
 
 /// Whether a forward pass trains or infers. Layers such as dropout and batch norm behave
@@ -63,13 +64,90 @@ impl TensorInfo {
     }
 }
 
+/// What a layer computes, with every hyperparameter an exporter needs to rebuild it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum LayerOp {
+    /// `y = W x + b`, `W` is `[units, inputs]`.
+    Dense {
+        /// Output width.
+        units: usize,
+    },
+    /// `max(x, 0)`.
+    Relu,
+    /// `x` for positive inputs, `alpha · x` otherwise.
+    LeakyRelu {
+        /// Slope for negative inputs.
+        alpha: f32,
+    },
+    /// `1 / (1 + e^−x)`.
+    Sigmoid,
+    /// Hyperbolic tangent.
+    Tanh,
+    /// Softmax over the whole (1-D) sample.
+    Softmax,
+    /// Reshape to one dimension; the data does not move.
+    Flatten,
+    /// 2-D convolution with bias over `[C, H, W]` samples; the weight is `[filters, C, KH, KW]`.
+    Conv2d {
+        /// Output channels.
+        filters: usize,
+        /// Window (height, width).
+        kernel: [usize; 2],
+        /// Step (height, width).
+        stride: [usize; 2],
+        /// Zeros added (top, left, bottom, right), as ONNX's `pads` orders them by axis.
+        padding: [usize; 4],
+    },
+    /// Maximum over windows, per channel; no padding.
+    MaxPool2d {
+        /// Window (height, width).
+        size: [usize; 2],
+        /// Step (height, width).
+        stride: [usize; 2],
+    },
+    /// Mean over windows, per channel; no padding.
+    AvgPool2d {
+        /// Window (height, width).
+        size: [usize; 2],
+        /// Step (height, width).
+        stride: [usize; 2],
+    },
+    /// Zeroes inputs with probability `rate` in training (scaling the rest); identity in inference.
+    Dropout {
+        /// Probability of dropping.
+        rate: f32,
+    },
+    /// Per-channel normalization (first dimension) with learned scale and shift.
+    BatchNorm {
+        /// Weight of the newest batch in the running statistics.
+        momentum: f32,
+        /// Added to the variance.
+        epsilon: f32,
+    },
+    /// A recurrent layer over `[steps, features]`, with PyTorch's equations and tensors
+    /// (see [`crate::ops::recurrent`]).
+    Recurrent {
+        /// RNN, LSTM or GRU.
+        cell: Cell,
+        /// State width.
+        units: usize,
+        /// Whether it outputs every step's state `[steps, units]` or only the last `[units]`.
+        return_sequences: bool,
+    },
+}
+
 /// One layer of a network, as `summary()` shows it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct LayerInfo {
     /// Unique name, e.g. `dense_1`.
     pub name: &'static str,
     /// Layer kind as written in the spec, e.g. `dense`.
     pub kind: &'static str,
+    /// What it computes, with its hyperparameters.
+    pub op: LayerOp,
+    /// Input shape of one sample.
+    pub input_shape: &'static [usize],
     /// Output shape of one sample.
     pub output_shape: &'static [usize],
     /// Trainable parameters.

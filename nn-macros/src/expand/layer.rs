@@ -2,7 +2,7 @@
 //! batched forward and backward passes, in initialization and in the state update.
 
 use super::{lit, rt, tensor};
-use crate::ir::{element_count, Init, Layer, LayerKind};
+use crate::ir::{element_count, Cell, Init, Layer, LayerKind};
 use crate::shape;
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
@@ -48,6 +48,56 @@ fn window_shape(layer: &Layer) -> TokenStream {
     }
 }
 
+/// The runtime's `Cell` value.
+pub fn cell(cell: Cell) -> TokenStream {
+    let rt = rt();
+    match cell {
+        Cell::Rnn => quote!(#rt::Cell::Rnn),
+        Cell::Lstm => quote!(#rt::Cell::Lstm),
+        Cell::Gru => quote!(#rt::Cell::Gru),
+    }
+}
+
+/// `&RecurrentShape { … }` of a recurrent layer.
+fn recurrent_shape(layer: &Layer) -> TokenStream {
+    let rt = rt();
+    let LayerKind::Recurrent {
+        cell: kind,
+        units,
+        sequences,
+    } = layer.kind
+    else {
+        return quote!();
+    };
+    let (steps, features) = match layer.input_shape[..] {
+        [steps, features] => (lit(steps), lit(features)),
+        _ => {
+            return quote_spanned!(layer.span=> compile_error!("a recurrent layer needs a [steps, features] input"))
+        }
+    };
+    let (cell, units) = (cell(kind), lit(units));
+    quote!(&#rt::RecurrentShape { cell: #cell, steps: #steps, features: #features, units: #units, sequences: #sequences })
+}
+
+/// The `start..end` range of all of a layer's tensors, which are adjacent.
+fn all_tensors(layer: &Layer) -> TokenStream {
+    let (first, last) = (&layer.tensors[0], &layer.tensors[layer.tensors.len() - 1]);
+    let start = lit(first.offset);
+    let end = lit(last.offset + element_count(&last.shape));
+    quote!(#start..#end)
+}
+
+/// Single-sample scratch a layer needs besides its input and output buffers.
+pub fn state_len(layer: &Layer) -> usize {
+    match layer.kind {
+        LayerKind::Recurrent { cell, units, .. } => {
+            let extra = usize::from(cell != Cell::Rnn);
+            (cell.gates() + extra + 1) * units
+        }
+        _ => 0,
+    }
+}
+
 fn batch_norm_shape(layer: &Layer) -> TokenStream {
     let rt = rt();
     let LayerKind::BatchNorm { momentum, epsilon } = layer.kind else {
@@ -83,6 +133,14 @@ pub fn sample_out_of_place(layer: &Layer, src: TokenStream, dst: TokenStream) ->
         LayerKind::AvgPool2d { .. } => {
             let shape = window_shape(layer);
             quote!(#rt::avg_pool2d_forward(#shape, #src, #dst);)
+        }
+        LayerKind::Recurrent { .. } => {
+            let (shape, params, state) = (
+                recurrent_shape(layer),
+                all_tensors(layer),
+                lit(state_len(layer)),
+            );
+            quote!(#rt::recurrent_forward(#shape, &self.params[#params], #src, #dst, &mut state[..#state]);)
         }
         _ => quote!(),
     }
@@ -131,6 +189,10 @@ pub fn batch_forward(index: usize, layer: &Layer) -> TokenStream {
             LayerKind::AvgPool2d { .. } => {
                 let shape = window_shape(layer);
                 quote!(#io #rt::avg_pool2d_forward(#shape, x, y);)
+            }
+            LayerKind::Recurrent { .. } => {
+                let (shape, params) = (recurrent_shape(layer), all_tensors(layer));
+                quote!(#io_aux #rt::recurrent_forward_batch(#shape, &self.params[#params], x, y, aux, batch);)
             }
             LayerKind::Dropout { rate } => quote! {
                 #io_aux
@@ -209,6 +271,14 @@ pub fn batch_backward(index: usize, layer: &Layer, needs_input_grad: bool) -> To
                 quote!(#grads #rt::avg_pool2d_backward(#shape, dy, dx);)
             }
             LayerKind::Dropout { .. } => quote!(#aux #grads #rt::dropout_backward(aux, dy, dx);),
+            LayerKind::Recurrent { .. } => {
+                let (shape, params) = (recurrent_shape(layer), all_tensors(layer));
+                quote! {
+                    let (x, stash) = #rt::input_and_aux(nodes, WIDTHS, #i, batch, #aux_offset, #aux_width);
+                    #dy_only
+                    #rt::recurrent_backward_batch(#shape, &self.params[#params], x, stash, dy, #dx_arg, &mut param_grads[#params], batch);
+                }
+            }
             LayerKind::BatchNorm { .. } => {
                 let (gamma, pg, shape, stats) = (
                     tensor(layer, 0),
@@ -252,6 +322,10 @@ pub fn init(layer: &Layer) -> TokenStream {
         LayerKind::BatchNorm { .. } => {
             let (gamma, var) = (tensor(layer, 0), tensor(layer, 3));
             quote!(#gamma.fill(1.0); #var.fill(1.0);)
+        }
+        LayerKind::Recurrent { .. } => {
+            let (shape, params) = (recurrent_shape(layer), all_tensors(layer));
+            quote!(#rt::recurrent_init(#shape, &mut self.params[#params], &mut rng);)
         }
         _ => quote!(),
     }

@@ -57,17 +57,23 @@ fn plan(net: &Network) -> Plan {
 
 pub fn scratch_len(net: &Network) -> usize {
     let plan = plan(net);
-    plan.a_len + plan.b_len
+    plan.a_len + plan.b_len + state_len(net)
+}
+
+/// Scratch for layers that keep state besides their output (a recurrent layer's gates).
+fn state_len(net: &Network) -> usize {
+    net.layers.iter().map(layer::state_len).max().unwrap_or(0)
 }
 
 pub fn expand(net: &Network) -> TokenStream {
     let name = &net.name;
     let plan = plan(net);
-    let (in_len, out_len, a_len, scratch) = (
+    let (in_len, out_len, a_len, b_len, scratch) = (
         lit(input_len(net)),
         lit(output_len(net)),
         lit(plan.a_len),
-        lit(plan.a_len + plan.b_len),
+        lit(plan.b_len),
+        lit(scratch_len(net)),
     );
     let mut current = Buffer::Input;
     let mut body = Vec::new();
@@ -111,7 +117,8 @@ pub fn expand(net: &Network) -> TokenStream {
             /// buffer on a microcontroller).
             #[allow(unused_variables)]
             pub fn forward_into(&self, input: &[f32; #in_len], scratch: &mut [f32; #scratch], output: &mut [f32; #out_len]) {
-                let (buffer_a, buffer_b) = scratch.split_at_mut(#a_len);
+                let (buffer_a, rest) = scratch.split_at_mut(#a_len);
+                let (buffer_b, state) = rest.split_at_mut(#b_len);
                 #(#body)*
             }
         }

@@ -22,6 +22,54 @@ pub fn clip_global_norm(grads: &mut [f32], max_norm: f32) -> f32 {
     norm as f32
 }
 
+/// Any optimizer, fed gradients whose global L2 norm is clipped to `max_norm` first: the
+/// usual guard against exploding gradients when training recurrent networks.
+///
+/// ```
+/// use nn_runtime::optim::{ClipGlobalNorm, Optimizer};
+/// use nn_runtime::Sgd;
+/// let mut optimizer = ClipGlobalNorm::new(Sgd::new(1.0), 1.0);
+/// let mut params = [0.0f32; 2];
+/// optimizer.step(&mut params, &[30.0, 40.0]); // norm 50, scaled to 1
+/// assert!((params[0] + 0.6).abs() < 1e-6 && (params[1] + 0.8).abs() < 1e-6);
+/// ```
+#[cfg(feature = "std")]
+#[derive(Clone, Debug)]
+pub struct ClipGlobalNorm<O> {
+    /// The optimizer that takes the clipped gradients.
+    pub inner: O,
+    /// Largest gradient norm passed on.
+    pub max_norm: f32,
+    clipped: std::vec::Vec<f32>,
+}
+
+#[cfg(feature = "std")]
+impl<O: super::Optimizer> ClipGlobalNorm<O> {
+    /// Clips to `max_norm` (≥ 0), then lets `inner` update.
+    pub fn new(inner: O, max_norm: f32) -> Self {
+        assert!(
+            max_norm >= 0.0,
+            "ClipGlobalNorm: max_norm must be non-negative, got {max_norm}"
+        );
+        ClipGlobalNorm {
+            inner,
+            max_norm,
+            clipped: std::vec::Vec::new(),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl<O: super::Optimizer> super::Optimizer for ClipGlobalNorm<O> {
+    fn step(&mut self, params: &mut [f32], grads: &[f32]) {
+        // The copy is made once and reused, so a step allocates nothing.
+        self.clipped.clear();
+        self.clipped.extend_from_slice(grads);
+        clip_global_norm(&mut self.clipped, self.max_norm);
+        self.inner.step(params, &self.clipped);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,5 +147,19 @@ mod tests {
         clip_global_norm(&mut g, 0.0);
         assert_eq!(g, [0.0, -0.0]);
         assert_eq!(clip_global_norm(&mut [], 1.0), 0.0);
+    }
+
+    #[test]
+    fn the_wrapper_clips_before_the_inner_step_and_passes_small_gradients_unchanged() {
+        use crate::optim::{Optimizer, Sgd};
+        let mut optimizer = ClipGlobalNorm::new(Sgd::new(0.5), 2.0);
+        let mut p = [1.0f32, 1.0];
+        optimizer.step(&mut p, &[0.0, 10.0]); // norm 10 → (0, 2)
+        assert_eq!(p, [1.0, 0.0]);
+        optimizer.step(&mut p, &[0.6, 0.8]); // norm 1: untouched
+        assert!(
+            (p[0] - 0.7).abs() < 1e-6 && (p[1] + 0.4).abs() < 1e-6,
+            "{p:?}"
+        );
     }
 }

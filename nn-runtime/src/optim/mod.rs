@@ -9,6 +9,8 @@ mod state;
 
 pub use adam::adam_step;
 pub use clip::clip_global_norm;
+#[cfg(feature = "std")]
+pub use clip::ClipGlobalNorm;
 pub use sgd::sgd_step;
 
 #[cfg(feature = "std")]

@@ -2,7 +2,7 @@
 
 use std::marker::PhantomData;
 
-use nn_runtime::{LayerInfo, LossKind, Mode, Network, Rng, TensorInfo};
+use nn_runtime::{LayerInfo, LayerOp, LossKind, Mode, Network, Rng, TensorInfo};
 
 /// The output activation and loss of a [`Dense`] network.
 pub trait Head: 'static {
@@ -148,6 +148,8 @@ impl<H: Head, const I: usize, const O: usize> Network for Dense<H, I, O> {
     const LAYERS: &'static [LayerInfo] = &[LayerInfo {
         name: "dense_0",
         kind: "dense",
+        op: LayerOp::Dense { units: O },
+        input_shape: &[I],
         output_shape: &[O],
         params: O * I + O,
         flops: 2 * (O * I) as u64,

@@ -9,7 +9,7 @@
 //! | `expected.bin` | the host's predicted class for each digit: 100 bytes for the MLP, then 100 for the CNN |
 //!
 //! Training is deterministic, so the files are reproducible:
-//! `cargo run --release --example 04-export-firmware-data [DATA_DIR] [OUT_DIR]`
+//! `cargo run --release --example export-firmware-data [DATA_DIR] [OUT_DIR]`
 //! (defaults: `data/mnist` and `firmware/data`).
 
 use nn::data::MnistSplit;
