@@ -150,3 +150,28 @@ fn the_unmapped_pytorch_file_is_rejected_and_a_wrong_mapping_is_named() {
     );
     assert_eq!(model.params(), &before[..]);
 }
+
+nn::network! {
+    /// `Sequential`-style numbering of a recurrent model: module 0 is an `nn.LSTM`.
+    pub struct Recurrent {
+        input: [5 steps, 3],
+        lstm(4),
+        dense(2), softmax,
+    }
+}
+
+#[test]
+fn recurrent_layers_map_to_pytorch_layer_zero_names() {
+    let mapping = sequential_mapping::<Recurrent>();
+    assert_eq!(
+        pairs(&mapping),
+        [
+            ("0.weight_ih_l0", "lstm_0.weight_ih"),
+            ("0.weight_hh_l0", "lstm_0.weight_hh"),
+            ("0.bias_ih_l0", "lstm_0.bias_ih"),
+            ("0.bias_hh_l0", "lstm_0.bias_hh"),
+            ("1.weight", "dense_0.weight"),
+            ("1.bias", "dense_0.bias"),
+        ]
+    );
+}

@@ -5,7 +5,7 @@ use std::path::Path;
 use safetensors::SafeTensors;
 
 use super::{format, write_atomically, WeightsError};
-use crate::network::Network;
+use crate::network::{LayerOp, Network};
 
 /// The parameters of `model` as a safetensors file: one F32 tensor per entry of
 /// [`Network::TENSORS`], under its name (`dense_0.weight`, `conv2d_1.bias`,
@@ -111,9 +111,11 @@ pub fn load_weights_mapped<N: Network>(
 
 /// The names of a PyTorch `torch.nn.Sequential` whose modules are the network's layers in
 /// the same order (activations, pooling and `nn.Flatten` included): layer `i`'s tensors are
-/// `"{i}.weight"`, `"{i}.bias"`, … For the benchmark CNN (`conv2d, relu, max_pool2d, conv2d,
-/// relu, max_pool2d, flatten, dense, softmax`) it maps `0.weight` to `conv2d_0.weight`,
-/// `3.weight` to `conv2d_1.weight` and `7.weight` to `dense_0.weight`.
+/// `"{i}.weight"`, `"{i}.bias"`, … and, for a recurrent layer (a one-layer `nn.RNN`,
+/// `nn.LSTM` or `nn.GRU`), `"{i}.weight_ih_l0"`, `"{i}.weight_hh_l0"`, `"{i}.bias_ih_l0"`,
+/// `"{i}.bias_hh_l0"`. For the benchmark CNN (`conv2d, relu, max_pool2d, conv2d, relu,
+/// max_pool2d, flatten, dense, softmax`) it maps `0.weight` to `conv2d_0.weight`, `3.weight`
+/// to `conv2d_1.weight` and `7.weight` to `dense_0.weight`.
 ///
 /// The pairs are `(file name, network name)` for [`load_weights_mapped`]:
 /// `load_weights_mapped(&mut model, &bytes, &sequential_mapping::<Cnn>())`.
@@ -123,7 +125,12 @@ pub fn sequential_mapping<N: Network>() -> Vec<(String, &'static str)> {
         .filter_map(|t| {
             let (layer, tensor) = t.name.split_once('.')?;
             let index = N::LAYERS.iter().position(|l| l.name == layer)?;
-            Some((format!("{index}.{tensor}"), t.name))
+            // PyTorch's recurrent modules number their tensors by stacked layer.
+            let suffix = match N::LAYERS[index].op {
+                LayerOp::Recurrent { .. } => "_l0",
+                _ => "",
+            };
+            Some((format!("{index}.{tensor}{suffix}"), t.name))
         })
         .collect()
 }
