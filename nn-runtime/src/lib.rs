@@ -34,8 +34,8 @@ pub use rng::Rng;
 pub use data::{DataError, Dataset};
 #[cfg(feature = "std")]
 pub use io::{
-    load_weights, load_weights_from_bytes, load_weights_mapped, save_weights, weights_to_bytes,
-    Checkpoint, WeightsError,
+    load_weights, load_weights_from_bytes, load_weights_mapped, save_onnx, save_weights, to_onnx,
+    weights_to_bytes, Checkpoint, WeightsError,
 };
 #[cfg(feature = "std")]
 pub use optim::{Adam, Optimizer, Sgd};

@@ -72,6 +72,13 @@ pub enum WeightsError {
         /// The name it is mapped to.
         to: String,
     },
+    /// A layer that the ONNX export does not handle yet.
+    UnsupportedLayer {
+        /// The layer, e.g. `lstm_0`.
+        layer: String,
+        /// Its kind as written in the spec.
+        kind: &'static str,
+    },
     /// A checkpoint's metadata lacks an entry, or it does not parse.
     BadMetadata {
         /// The metadata key, e.g. `epoch`.
@@ -175,6 +182,9 @@ impl fmt::Display for WeightsError {
                 f,
                 "the mapping renames `{from}` to `{to}`, but the network has no tensor `{to}`"
             ),
+            WeightsError::UnsupportedLayer { layer, kind } => {
+                write!(f, "layer `{layer}` ({kind}) cannot be exported to ONNX yet")
+            }
             WeightsError::BadMetadata { key, found: None } => write!(
                 f,
                 "not a checkpoint: its metadata has no `{key}`; load weights files with \

@@ -1,5 +1,6 @@
 //! Weights in and out: safetensors files of a network's parameters, crash-safe checkpoints
-//! with optimizer state, and weights from other frameworks under other names.
+//! with optimizer state, weights from other frameworks under other names, and export to
+//! ONNX ([`to_onnx`]).
 //!
 //! A weights file holds one F32 tensor per entry of [`Network::TENSORS`](crate::Network),
 //! named `<layer>.<tensor>` after the layers of the spec, in PyTorch's layouts:
@@ -18,11 +19,13 @@ mod atomic;
 mod checkpoint;
 mod error;
 mod format;
+mod onnx;
 mod weights;
 
 pub use atomic::write_atomically;
 pub use checkpoint::Checkpoint;
 pub use error::WeightsError;
+pub use onnx::{save_onnx, to_onnx};
 pub use weights::{
     load_weights, load_weights_from_bytes, load_weights_mapped, save_weights, sequential_mapping,
     weights_to_bytes,
