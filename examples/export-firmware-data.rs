@@ -1,18 +1,20 @@
 //! Trains the MNIST MLP and CNN (as examples 02 and 03: 5 epochs of Adam, lr 1e-3, batches
-//! of 32, seed 42) and writes what the firmware in `firmware/` compiles into its image:
+//! of 32, seed 42) and the LSTM digit reader (as example 04: Adam 2e-3, gradients clipped to
+//! norm 5) and writes what the firmware in `firmware/` compiles into its image:
 //!
 //! | file | contents |
 //! |---|---|
-//! | `mlp.bin`, `cnn.bin` | the trained parameters, little-endian f32, in `parameters()` order |
+//! | `mlp.bin`, `cnn.bin`, `lstm.bin` | the trained parameters, little-endian f32, in `parameters()` order |
 //! | `digits.bin` | the first 100 test digits, 784 raw u8 pixels each (scaled by 1/255 on the device) |
 //! | `labels.bin` | their 100 labels, one byte each |
-//! | `expected.bin` | the host's predicted class for each digit: 100 bytes for the MLP, then 100 for the CNN |
+//! | `expected.bin` | the host's predicted class for each digit: 100 bytes for the MLP, then 100 for the CNN, then 100 for the LSTM |
 //!
 //! Training is deterministic, so the files are reproducible:
 //! `cargo run --release --example export-firmware-data [DATA_DIR] [OUT_DIR]`
 //! (defaults: `data/mnist` and `firmware/data`).
 
 use nn::data::MnistSplit;
+use nn::optim::ClipGlobalNorm;
 use nn::{Adam, Dataset, FitConfig, Model};
 use std::fs;
 use std::path::Path;
@@ -20,6 +22,8 @@ use std::path::Path;
 include!("../models/mlp.rs");
 
 include!("../models/cnn.rs");
+
+include!("../models/lstm.rs");
 
 /// Test digits compiled into the firmware.
 const DIGITS: usize = 100;
@@ -50,8 +54,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     mlp.fit(&train, None, &mut Adam::new(1e-3), &config)?;
     let mut cnn = Cnn::new_boxed(42);
     cnn.fit(&train, None, &mut Adam::new(1e-3), &config)?;
+    let mut lstm = DigitReader::new_boxed(42);
+    lstm.fit(
+        &train,
+        None,
+        &mut ClipGlobalNorm::new(Adam::new(2e-3), 5.0),
+        &config,
+    )?;
 
-    let mut expected = Vec::with_capacity(2 * DIGITS);
+    let mut expected = Vec::with_capacity(3 * DIGITS);
     for digit in scaled.chunks_exact(784) {
         let input: &[f32; 784] = digit.try_into()?;
         expected.push(argmax(&mlp.forward(input)));
@@ -60,15 +71,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let input: &[f32; 784] = digit.try_into()?;
         expected.push(argmax(&cnn.forward(input)));
     }
+    for digit in scaled.chunks_exact(784) {
+        let input: &[f32; 784] = digit.try_into()?;
+        expected.push(argmax(&lstm.forward(input)));
+    }
 
     fs::create_dir_all(out_dir)?;
     write(out_dir, "mlp.bin", &le_bytes(mlp.parameters()))?;
     write(out_dir, "cnn.bin", &le_bytes(cnn.parameters()))?;
+    write(out_dir, "lstm.bin", &le_bytes(lstm.parameters()))?;
     write(out_dir, "digits.bin", &pixels)?;
     write(out_dir, "labels.bin", &labels)?;
     write(out_dir, "expected.bin", &expected)?;
 
-    for (name, predicted) in [("MLP", &expected[..DIGITS]), ("CNN", &expected[DIGITS..])] {
+    for (name, predicted) in [
+        ("MLP", &expected[..DIGITS]),
+        ("CNN", &expected[DIGITS..2 * DIGITS]),
+        ("LSTM", &expected[2 * DIGITS..]),
+    ] {
         let correct = predicted
             .iter()
             .zip(&labels)

@@ -27,7 +27,7 @@
 //! network! {
 //!     /// docs and attributes
 //!     VISIBILITY struct NAME {
-//!         input: [D0, D1, …],        // shape of one sample
+//!         input: [D0, D1, …],        // shape of one sample; [T steps, F] for a sequence
 //!         LAYER, LAYER, …,           // in order
 //!         loss: LOSS,                // optional
 //!     }
@@ -41,6 +41,11 @@
 //! | `leaky_relu`, `leaky_relu(alpha)` | slope for negatives, default 0.01 | same shape |
 //! | `softmax` | — | same shape; 1-D, at least 2 wide |
 //! | `flatten` | — | `[product of dims]` |
+//! | `conv2d(filters, kernel = K)` | `stride`, `padding = valid \| same \| P \| (PH, PW)`, `init` | `[filters, OH, OW]`; needs `[C, H, W]` |
+//! | `max_pool2d(size)`, `avg_pool2d(size)` | `stride` (default: the size) | `[C, OH, OW]` |
+//! | `dropout(rate)` | probability of dropping, in `[0, 1)`; active only in training | same shape |
+//! | `batch_norm` | `momentum = 0.1`, `epsilon = 1e-5` | same shape; per channel |
+//! | `rnn(units)`, `lstm(units)`, `gru(units)` | `return_sequences = true` for every step's state | `[units]` or `[T, units]`; needs a sequence |
 //!
 //! Losses: `cross_entropy` (after a final `softmax`; the default there), `binary_cross_entropy`
 //! (after a final `sigmoid`; the default there), `mse` (the default otherwise). The

@@ -5,7 +5,7 @@ mod support;
 
 use nn::data::MnistSplit;
 use nn::{Adam, Dataset, FitConfig, Model};
-use support::{Cnn, Mlp};
+use support::{Cnn, DigitReader, Mlp};
 
 #[test]
 fn mlp_reaches_94_percent_in_5_epochs_of_adam() {
@@ -104,15 +104,6 @@ fn regularized_cnn_trains_and_evaluates_deterministically() {
         history.epochs[1].train.loss < history.epochs[0].train.loss,
         "{history}"
     );
-}
-
-nn::network! {
-    /// `examples/04-mnist-lstm.rs`: each digit read as 28 rows of 28 pixels.
-    struct DigitReader {
-        input: [28 steps, 28],
-        lstm(64),
-        dense(10), softmax,
-    }
 }
 
 #[test]

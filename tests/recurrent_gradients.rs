@@ -129,6 +129,26 @@ fn tensors_follow_pytorch_names_and_shapes() {
     );
     assert_eq!(Stacked::INPUT_SHAPE, [6, 3]);
     assert_eq!(<Stacked as Network>::NODE_WIDTHS, &[18, 24, 24, 3, 2, 2]);
-    // The single-sample path needs the LSTM's gates, cell and state beside its buffers.
-    assert!(Stacked::SCRATCH_LEN >= 6 * 4);
+    // Single-sample scratch: the LSTM's sequence [6, 4] and the GRU's state [3] in the two
+    // buffers, plus the larger layer's gates, cell and state: LSTM (4 + 1 + 1) × 4.
+    assert_eq!(Stacked::SCRATCH_LEN, 24 + 3 + 24);
+    // The summary marks which shapes are sequences.
+    let rows: Vec<&str> = Stacked::SUMMARY.lines().collect();
+    let row = |name: &str| *rows.iter().find(|r| r.starts_with(name)).unwrap();
+    assert!(
+        row("input").contains("[6 steps, 3]"),
+        "{}",
+        Stacked::SUMMARY
+    );
+    assert!(
+        row("lstm_0").contains("[6 steps, 4]"),
+        "{}",
+        Stacked::SUMMARY
+    );
+    assert!(
+        row("dropout_0").contains("[6 steps, 4]"),
+        "{}",
+        Stacked::SUMMARY
+    );
+    assert!(row("gru_0").contains(" [3] "), "{}", Stacked::SUMMARY);
 }

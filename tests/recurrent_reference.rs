@@ -5,6 +5,7 @@
 
 use nn::{Model, Network};
 
+#[allow(clippy::excessive_precision)] // nine digits, so every f32 round-trips exactly
 mod reference {
     include!("fixtures/recurrent_reference.rs");
 }
@@ -38,16 +39,13 @@ fn assert_within(got: &[f32], want: &[f32], what: &str) {
 
 /// Both paths of the sequence network reproduce every state; the last-state network gives
 /// each sequence's final state.
-fn check<S: Network, L: Network>(
+fn check<S: Network + Model, L: Network>(
     sequence: &S,
     last: &L,
     states: &[f32],
     forward: impl Fn(&[f32]) -> Vec<f32>,
     name: &str,
-) where
-    S: Model,
-    L: Model,
-{
+) {
     let inputs = &reference::INPUTS;
     assert_within(
         &sequence.predict(inputs).unwrap(),

@@ -116,6 +116,7 @@ pub fn check(spec: Spec) -> syn::Result<Network> {
             name,
             input_shape: input,
             output_shape: output.clone(),
+            output_is_sequence: is_sequence,
             tensors,
             flops,
             aux_width,
@@ -124,6 +125,7 @@ pub fn check(spec: Spec) -> syn::Result<Network> {
         shape = Some(output);
     }
 
+    let input_is_sequence = input.is_some_and(|input| input.steps.is_some());
     let loss = check_loss(loss, &checked, layers.len(), &mut errors);
     errors.finish()?;
     let (Some(input_shape), Some(loss)) = (input_shape, loss) else {
@@ -135,6 +137,7 @@ pub fn check(spec: Spec) -> syn::Result<Network> {
         vis: spec.vis,
         name: spec.name,
         input_shape,
+        input_is_sequence,
         layers: checked,
         loss,
         param_count,

@@ -9,6 +9,8 @@ pub struct Network {
     pub vis: Visibility,
     pub name: Ident,
     pub input_shape: Vec<usize>,
+    /// Whether the input is a sequence, `[steps, features]`.
+    pub input_is_sequence: bool,
     pub layers: Vec<Layer>,
     pub loss: Loss,
     pub param_count: usize,
@@ -22,6 +24,8 @@ pub struct Layer {
     pub name: String,
     pub input_shape: Vec<usize>,
     pub output_shape: Vec<usize>,
+    /// Whether the output is a sequence whose first dimension is the steps.
+    pub output_is_sequence: bool,
     pub tensors: Vec<Tensor>,
     pub flops: u64,
     /// Floats per sample the layer keeps in the arena's auxiliary region between its

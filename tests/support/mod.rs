@@ -136,3 +136,5 @@ pub fn assert_single_matches_batched<N: Network>(model: &N, batch: usize, seed: 
 include!("../../models/mlp.rs");
 
 include!("../../models/cnn.rs");
+
+include!("../../models/lstm.rs");

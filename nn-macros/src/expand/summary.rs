@@ -11,7 +11,7 @@ pub fn summary(net: &Network) -> String {
     ]];
     rows.push([
         "input".into(),
-        format_shape(&net.input_shape),
+        shape_text(&net.input_shape, net.input_is_sequence),
         "0".into(),
         "0".into(),
     ]);
@@ -19,7 +19,7 @@ pub fn summary(net: &Network) -> String {
         let params: usize = layer.tensors.iter().map(|t| element_count(&t.shape)).sum();
         rows.push([
             layer.name.clone(),
-            format_shape(&layer.output_shape),
+            shape_text(&layer.output_shape, layer.output_is_sequence),
             grouped(params as u64),
             grouped(layer.flops),
         ]);
@@ -93,5 +93,16 @@ mod tests {
         assert_eq!(super::grouped(999), "999");
         assert_eq!(super::grouped(109_386), "109,386");
         assert_eq!(super::grouped(1_000_000), "1,000,000");
+    }
+}
+
+/// `[28 steps, 64]` for a sequence, the plain shape otherwise.
+fn shape_text(shape: &[usize], is_sequence: bool) -> String {
+    match shape {
+        [steps, rest @ ..] if is_sequence => {
+            let rest: String = rest.iter().map(|d| format!(", {d}")).collect();
+            format!("[{steps} steps{rest}]")
+        }
+        _ => format_shape(shape),
     }
 }
