@@ -60,7 +60,7 @@
 //! [`Model`] (with `std`) offers `fit`, `evaluate` and `predict`.
 //!
 //! # Features
-//! - `std` (default): training, data loading and batched GEMM. Without it the crate is
+//! - `std` (default): training, data loading, weight files and batched GEMM. Without it the crate is
 //!   `#![no_std]` and allocation-free: inference only.
 #![cfg_attr(not(feature = "std"), no_std)]
 
