@@ -36,16 +36,16 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<SafeTensors<'_>, WeightsError> {
     match SafeTensors::deserialize(bytes) {
         Ok(tensors) => Ok(tensors),
         Err(SafeTensorError::MetadataIncompleteBuffer) => {
-            match data_len(&bytes[LENGTH_BYTES..header_end]) {
-                Some(data_len) if header_end + data_len > bytes.len() => {
-                    Err(WeightsError::Truncated {
-                        expected_bytes: header_end + data_len,
-                        found_bytes: bytes.len(),
-                    })
-                }
-                Some(data_len) => Err(corrupt(format!(
+            let end = data_len(&bytes[LENGTH_BYTES..header_end])
+                .and_then(|data_len| header_end.checked_add(data_len));
+            match end {
+                Some(end) if end > bytes.len() => Err(WeightsError::Truncated {
+                    expected_bytes: end,
+                    found_bytes: bytes.len(),
+                }),
+                Some(end) => Err(corrupt(format!(
                     "{} bytes follow the last tensor",
-                    bytes.len() - header_end - data_len
+                    bytes.len() - end
                 ))),
                 None => Err(corrupt(
                     "the tensor data does not match the header".to_string(),

@@ -32,7 +32,8 @@ pub fn save_weights<N: Network>(model: &N, path: impl AsRef<Path>) -> Result<(),
 }
 
 /// Loads parameters saved by [`weights_to_bytes`] (or any safetensors file with the same
-/// names, shapes and dtype) into `model`.
+/// names, shapes and dtype) into `model`. Tensors named `optimizer.*` are skipped, so a
+/// [`Checkpoint`](super::Checkpoint) file loads as weights.
 ///
 /// # Errors
 /// [`WeightsError::Truncated`], [`WeightsError::Corrupt`], and for the first tensor that does
