@@ -19,7 +19,12 @@ fuzz_target!(|bytes: &[u8]| {
     let mut model = Fuzzed::new(1);
     let before: Vec<u32> = model.params().iter().map(|p| p.to_bits()).collect();
     let unchanged = |model: &Fuzzed| {
-        model.params().iter().map(|p| p.to_bits()).collect::<Vec<_>>() == before
+        model
+            .params()
+            .iter()
+            .map(|p| p.to_bits())
+            .collect::<Vec<_>>()
+            == before
     };
 
     if load_weights_from_bytes(&mut model, bytes).is_err() {
@@ -34,11 +39,20 @@ fuzz_target!(|bytes: &[u8]| {
     if let Ok(checkpoint) = Checkpoint::from_bytes::<Fuzzed>(bytes) {
         assert_eq!(checkpoint.params.len(), Fuzzed::PARAM_COUNT);
         // What decodes must encode again, and decode to the same checkpoint.
-        let bytes = checkpoint.to_bytes::<Fuzzed>().expect("a decoded checkpoint encodes");
-        let again = Checkpoint::from_bytes::<Fuzzed>(&bytes).expect("an encoded checkpoint decodes");
+        let bytes = checkpoint
+            .to_bytes::<Fuzzed>()
+            .expect("a decoded checkpoint encodes");
+        let again =
+            Checkpoint::from_bytes::<Fuzzed>(&bytes).expect("an encoded checkpoint decodes");
         let bits = |c: &Checkpoint| c.params.iter().map(|p| p.to_bits()).collect::<Vec<_>>();
         assert_eq!(bits(&again), bits(&checkpoint));
-        assert_eq!((again.epoch, again.seed), (checkpoint.epoch, checkpoint.seed));
-        assert_eq!(again.optimizer.buffers.len(), checkpoint.optimizer.buffers.len());
+        assert_eq!(
+            (again.epoch, again.seed),
+            (checkpoint.epoch, checkpoint.seed)
+        );
+        assert_eq!(
+            again.optimizer.buffers.len(),
+            checkpoint.optimizer.buffers.len()
+        );
     }
 });
