@@ -20,13 +20,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     print!("{}", Xor::SUMMARY);
     let mut model = Xor::new(7);
-    let config = FitConfig {
-        epochs: 500,
-        batch_size: 4,
-        seed: 7,
-        shuffle: true,
-        progress: false,
-    };
+    let config = FitConfig::new(500, 4).seed(7).quiet();
     let history = model.fit(&data, None, &mut Adam::new(0.05), &config)?;
     if let Some(last) = history.epochs.last() {
         println!("final loss {:.4}", last.train.loss);

@@ -31,13 +31,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     print!("{}", Mlp::SUMMARY);
 
     let mut model = Mlp::new_boxed(42);
-    let config = FitConfig {
-        epochs: 5,
-        batch_size: 32,
-        seed: 42,
-        shuffle: true,
-        progress: true,
-    };
+    let config = FitConfig::new(5, 32).seed(42);
     let started = Instant::now();
     let history = model.fit(&train, Some(&test), &mut Adam::new(1e-3), &config)?;
     let seconds = started.elapsed().as_secs_f64();

@@ -60,8 +60,8 @@
 //! [`Model`] (with `std`) offers `fit`, `evaluate` and `predict`.
 //!
 //! # Features
-//! - `std` (default): training, data loading and batched GEMM. Without it the crate is
-//!   `#![no_std]` and allocation-free: inference only.
+//! - `std` (default): training, data loading, weight files and batched GEMM. Without it the
+//!   crate is `#![no_std]` and allocation-free: inference only.
 #![cfg_attr(not(feature = "std"), no_std)]
 
 pub use nn_macros::network;

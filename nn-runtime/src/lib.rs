@@ -5,7 +5,8 @@
 //!
 //! # Features
 //! - `std` (default): batched GEMM through `matrixmultiply`, the training loop
-//!   ([`train`]), data loading ([`data`]) and stateful optimizers that own their buffers.
+//!   ([`train`]), data loading ([`data`]), weight files and checkpoints ([`io`]) and
+//!   stateful optimizers that own their buffers.
 //!   Without it the crate is `#![no_std]` and links no allocator: single-sample inference
 //!   and the slice-level kernels and optimizer steps remain.
 #![cfg_attr(not(feature = "std"), no_std)]
@@ -19,6 +20,8 @@ pub mod rng;
 #[cfg(feature = "std")]
 pub mod data;
 #[cfg(feature = "std")]
+pub mod io;
+#[cfg(feature = "std")]
 pub mod train;
 
 #[doc(hidden)]
@@ -29,6 +32,11 @@ pub use rng::Rng;
 
 #[cfg(feature = "std")]
 pub use data::{DataError, Dataset};
+#[cfg(feature = "std")]
+pub use io::{
+    load_weights, load_weights_from_bytes, load_weights_mapped, save_onnx, save_weights, to_onnx,
+    weights_to_bytes, Checkpoint, WeightsError,
+};
 #[cfg(feature = "std")]
 pub use optim::{Adam, Optimizer, Sgd};
 #[cfg(feature = "std")]

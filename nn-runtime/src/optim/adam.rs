@@ -117,6 +117,40 @@ impl super::Optimizer for Adam {
             self.epsilon,
         );
     }
+
+    /// Method `"adam"`, the step count and the moments `m` and `v`.
+    fn state(&self) -> Option<super::OptimizerState> {
+        Some(super::OptimizerState {
+            method: "adam".to_string(),
+            step: u64::from(self.step),
+            buffers: vec![
+                ("m".to_string(), self.m.clone()),
+                ("v".to_string(), self.v.clone()),
+            ],
+        })
+    }
+
+    fn set_state(
+        &mut self,
+        state: &super::OptimizerState,
+    ) -> Result<(), super::OptimizerStateError> {
+        state.check_method("adam")?;
+        let step = u32::try_from(state.step)
+            .map_err(|_| super::OptimizerStateError::StepOutOfRange { step: state.step })?;
+        // Before the first step the moments are empty; after it, as long as the model.
+        let len = state.buffer("m").map_or(0, <[f32]>::len);
+        if (step == 0) != (len == 0) {
+            return Err(super::OptimizerStateError::Inconsistent {
+                detail: format!("step {step} with {len} values in `m`"),
+            });
+        }
+        let m = state.buffer_of_len("m", len)?;
+        let v = state.buffer_of_len("v", len)?;
+        self.m = m.to_vec();
+        self.v = v.to_vec();
+        self.step = step;
+        Ok(())
+    }
 }
 
 #[cfg(feature = "std")]

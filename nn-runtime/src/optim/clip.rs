@@ -68,6 +68,18 @@ impl<O: super::Optimizer> super::Optimizer for ClipGlobalNorm<O> {
         clip_global_norm(&mut self.clipped, self.max_norm);
         self.inner.step(params, &self.clipped);
     }
+
+    /// The wrapped optimizer's state: clipping itself keeps none between steps.
+    fn state(&self) -> Option<super::OptimizerState> {
+        self.inner.state()
+    }
+
+    fn set_state(
+        &mut self,
+        state: &super::OptimizerState,
+    ) -> Result<(), super::OptimizerStateError> {
+        self.inner.set_state(state)
+    }
 }
 
 #[cfg(test)]

@@ -45,6 +45,8 @@ pub struct Sgd {
     velocity: Vec<f32>,
     /// The parameter count fixed by the first step.
     param_count: Option<usize>,
+    /// Steps taken.
+    steps: u64,
 }
 
 #[cfg(feature = "std")]
@@ -56,6 +58,7 @@ impl Sgd {
             momentum: 0.0,
             velocity: Vec::new(),
             param_count: None,
+            steps: 0,
         }
     }
     /// With heavy-ball momentum.
@@ -94,6 +97,39 @@ impl super::Optimizer for Sgd {
             self.learning_rate,
             self.momentum,
         );
+        self.steps += 1;
+    }
+
+    /// Method `"sgd"`, the step count and the momentum buffer `velocity` (empty until a
+    /// step with momentum).
+    fn state(&self) -> Option<super::OptimizerState> {
+        Some(super::OptimizerState {
+            method: "sgd".to_string(),
+            step: self.steps,
+            buffers: vec![("velocity".to_string(), self.velocity.clone())],
+        })
+    }
+
+    fn set_state(
+        &mut self,
+        state: &super::OptimizerState,
+    ) -> Result<(), super::OptimizerStateError> {
+        state.check_method("sgd")?;
+        let len = state.buffer("velocity").map_or(0, <[f32]>::len);
+        let velocity = state.buffer_of_len("velocity", len)?;
+        if let Some(count) = self.param_count.filter(|&count| len != 0 && len != count) {
+            return Err(super::OptimizerStateError::BadBuffer {
+                name: "velocity".to_string(),
+                found: Some(len),
+                expected: count,
+            });
+        }
+        self.velocity = velocity.to_vec();
+        if len != 0 {
+            self.param_count = Some(len);
+        }
+        self.steps = state.step;
+        Ok(())
     }
 }
 
@@ -105,6 +141,7 @@ impl core::fmt::Debug for Sgd {
             .field("learning_rate", &self.learning_rate)
             .field("momentum", &self.momentum)
             .field("param_count", &self.param_count)
+            .field("steps", &self.steps)
             .finish_non_exhaustive()
     }
 }

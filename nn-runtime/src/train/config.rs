@@ -1,4 +1,6 @@
-//! How a `fit` runs: epochs, batch size, seed, shuffling and progress output.
+//! How a `fit` runs: epochs, batch size, seed, shuffling, progress output and checkpoints.
+
+use std::path::PathBuf;
 
 /// How to train. [`FitConfig::default`] is one epoch of shuffled batches of 32 with seed 0
 /// and a progress bar; the builder methods change one setting each.
@@ -20,6 +22,10 @@ pub struct FitConfig {
     pub shuffle: bool,
     /// Show a progress bar and a one-line summary per epoch on stderr.
     pub progress: bool,
+    /// Where to write a checkpoint after every epoch (see [`FitConfig::checkpoint`]).
+    pub checkpoint: Option<PathBuf>,
+    /// A checkpoint to continue from (see [`FitConfig::resume_from`]).
+    pub resume_from: Option<PathBuf>,
 }
 
 impl Default for FitConfig {
@@ -30,6 +36,8 @@ impl Default for FitConfig {
             seed: 0,
             shuffle: true,
             progress: true,
+            checkpoint: None,
+            resume_from: None,
         }
     }
 }
@@ -59,6 +67,25 @@ impl FitConfig {
     /// Without progress bar or per-epoch summary.
     pub fn quiet(mut self) -> Self {
         self.progress = false;
+        self
+    }
+
+    /// Writes a [`Checkpoint`](crate::io::Checkpoint) to `path` after every epoch: the
+    /// parameters, the optimizer's state, the epochs completed and the seed. Each write is
+    /// crash-safe (a temporary file, synced, then renamed), so `path` always holds the last
+    /// complete epoch.
+    pub fn checkpoint(mut self, path: impl Into<PathBuf>) -> Self {
+        self.checkpoint = Some(path.into());
+        self
+    }
+
+    /// Continues the run saved in the checkpoint at `path`: loads its parameters and optimizer
+    /// state and trains from the epoch after the one it completed up to `epochs`, so a run of
+    /// `FitConfig::new(4, b)` interrupted after epoch 2 and resumed with the same settings
+    /// ends with the parameters of an uninterrupted run, bit for bit. The seed, batch size and
+    /// shuffling must match the checkpoint's.
+    pub fn resume_from(mut self, path: impl Into<PathBuf>) -> Self {
+        self.resume_from = Some(path.into());
         self
     }
 }

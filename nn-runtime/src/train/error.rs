@@ -1,6 +1,9 @@
 //! Why training, evaluation or prediction could not run or stopped early.
 
 use std::fmt;
+use std::path::PathBuf;
+
+use crate::io::WeightsError;
 
 /// Why `fit`, `evaluate` or `predict` failed. Every message says what to change.
 #[derive(Clone, Debug, PartialEq)]
@@ -64,6 +67,13 @@ pub enum TrainError {
         /// Samples in the data set.
         len: usize,
     },
+    /// A checkpoint could not be written, or the one to resume from could not be used.
+    Checkpoint {
+        /// The checkpoint file.
+        path: PathBuf,
+        /// What went wrong.
+        error: WeightsError,
+    },
 }
 
 impl fmt::Display for TrainError {
@@ -117,8 +127,19 @@ impl fmt::Display for TrainError {
                 f,
                 "a batch names sample {index}, but the data set has only {len} samples"
             ),
+            TrainError::Checkpoint {
+                ref path,
+                ref error,
+            } => write!(f, "checkpoint {}: {error}", path.display()),
         }
     }
 }
 
-impl std::error::Error for TrainError {}
+impl std::error::Error for TrainError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            TrainError::Checkpoint { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+}

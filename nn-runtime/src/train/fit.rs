@@ -3,6 +3,7 @@
 use std::time::Instant;
 
 use super::check::{check_batch_size, check_dataset, Role};
+use super::checkpoint;
 use super::evaluate::evaluate;
 use super::metrics::Tally;
 use super::progress::EpochProgress;
@@ -35,14 +36,16 @@ pub(crate) fn fit<N: Network>(
         check_dataset::<N>(validation, Role::Validation)?;
     }
 
+    let completed = checkpoint::prepare(network, optimizer, config)?;
+
     let mut workspace = Workspace::<N>::new(config.batch_size.min(samples));
     let mut order: Vec<usize> = (0..samples).collect();
     let batches = samples.div_ceil(config.batch_size);
     let mut history = History {
-        epochs: Vec::with_capacity(config.epochs),
+        epochs: Vec::with_capacity(config.epochs.saturating_sub(completed)),
     };
 
-    for epoch in 1..=config.epochs {
+    for epoch in completed + 1..=config.epochs {
         let started = Instant::now();
         let mut rng = epoch_rng(config.seed, epoch);
         if config.shuffle {
@@ -79,6 +82,7 @@ pub(crate) fn fit<N: Network>(
         };
         progress.finish(&stats);
         history.epochs.push(stats);
+        checkpoint::save(network, optimizer, config, epoch)?;
     }
     Ok(history)
 }

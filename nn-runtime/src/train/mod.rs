@@ -6,6 +6,7 @@
 //! infinite, and returns a [`History`] of per-epoch [`EpochStats`].
 
 mod check;
+mod checkpoint;
 mod config;
 mod error;
 mod evaluate;

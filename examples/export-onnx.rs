@@ -1,0 +1,93 @@
+//! Exports three networks to ONNX, with `nn`'s outputs on fixed inputs, for
+//! `scripts/check_onnx.py` to compare against ONNX Runtime:
+//!
+//! | file | network |
+//! |---|---|
+//! | `mlp.onnx` | the benchmark MLP (`models/mlp.rs`), trained 1 epoch on MNIST |
+//! | `cnn.onnx` | the benchmark CNN (`models/cnn.rs`), trained 1 epoch on MNIST |
+//! | `mixed.onnx` | batch norm, leaky ReLU, stride, `same` padding, average pooling, dropout, tanh and sigmoid, trained briefly on noise |
+//!
+//! Each `<name>.onnx` comes with `<name>.expected.txt`: an `input` line and the `output`
+//! line `nn` computes for it, per sample.
+//!
+//! `cargo run --release --example export-onnx [OUT_DIR]` (default `target/onnx`).
+
+use nn::data::MnistSplit;
+use nn::{Adam, Dataset, FitConfig, Model, Network, Rng};
+use std::fmt::Write as _;
+use std::path::Path;
+
+include!("../models/mlp.rs");
+
+include!("../models/cnn.rs");
+
+nn::network! {
+    /// Every other layer kind the export maps.
+    pub struct Mixed {
+        input: [3, 8, 8],
+        conv2d(4, kernel = 3, padding = 1), batch_norm, leaky_relu(0.1),
+        conv2d(6, kernel = 3, stride = 2, padding = same), relu,
+        avg_pool2d(2),
+        dropout(0.3),
+        flatten,
+        dense(8), batch_norm, tanh,
+        dense(3), sigmoid,
+    }
+}
+
+/// Writes `<name>.onnx` and `<name>.expected.txt` for `inputs` (rows of `INPUT_LEN`).
+fn export<N: Network>(model: &N, name: &str, inputs: &[f32], dir: &Path) -> std::io::Result<()> {
+    nn::io::save_onnx(model, dir.join(format!("{name}.onnx"))).map_err(std::io::Error::other)?;
+    let mut text = String::new();
+    let mut output = vec![0.0; N::OUTPUT_LEN];
+    for input in inputs.chunks_exact(N::INPUT_LEN) {
+        model.forward_sample(input, &mut output);
+        for (label, row) in [("input", input), ("output", &output[..])] {
+            text += label;
+            for value in row {
+                write!(text, " {value:?}").expect("writing to a String");
+            }
+            text += "\n";
+        }
+    }
+    std::fs::write(dir.join(format!("{name}.expected.txt")), text)?;
+    println!("wrote {}", dir.join(format!("{name}.onnx")).display());
+    Ok(())
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let out = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| format!("{root}/target/onnx"));
+    let out = Path::new(&out);
+    std::fs::create_dir_all(out)?;
+
+    let train = Dataset::mnist(format!("{root}/data/mnist"), MnistSplit::Train)?;
+    let test = Dataset::mnist(format!("{root}/data/mnist"), MnistSplit::Test)?;
+    let digits = &test.inputs[..8 * 784];
+    let config = FitConfig::new(1, 32).seed(42).quiet();
+
+    let mut mlp = Mlp::new_boxed(42);
+    mlp.fit(&train, None, &mut Adam::new(1e-3), &config)?;
+    export(&*mlp, "mlp", digits, out)?;
+
+    let mut cnn = Cnn::new_boxed(42);
+    cnn.fit(&train, None, &mut Adam::new(1e-3), &config)?;
+    export(&*cnn, "cnn", digits, out)?;
+
+    // Noise in, noise out: enough to move every weight and the running statistics.
+    let mut rng = Rng::new(3);
+    let noise: Vec<f32> = (0..64 * 192).map(|_| rng.uniform(1.0)).collect();
+    let targets: Vec<f32> = (0..64 * 3).map(|_| rng.uniform(0.5) + 0.5).collect();
+    let noise_data = Dataset::new(noise.clone(), targets, 192, 3)?;
+    let mut mixed = Mixed::new_boxed(42);
+    mixed.fit(
+        &noise_data,
+        None,
+        &mut Adam::new(1e-2),
+        &FitConfig::new(3, 16).quiet(),
+    )?;
+    export(&*mixed, "mixed", &noise[..8 * 192], out)?;
+    Ok(())
+}

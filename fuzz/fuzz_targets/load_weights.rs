@@ -1,0 +1,58 @@
+//! Arbitrary bytes into every loader of `nn::io`, for a network with dense, conv and batch
+//! norm tensors: none may panic, and a load that fails must leave the model unchanged.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use nn::io::{load_weights_from_bytes, load_weights_mapped, sequential_mapping, Checkpoint};
+use nn::Network;
+
+nn::network! {
+    pub struct Fuzzed {
+        input: [1, 6, 6],
+        conv2d(2, kernel = 3), batch_norm, relu,
+        flatten,
+        dense(3), softmax,
+    }
+}
+
+fuzz_target!(|bytes: &[u8]| {
+    let mut model = Fuzzed::new(1);
+    let before: Vec<u32> = model.params().iter().map(|p| p.to_bits()).collect();
+    let unchanged = |model: &Fuzzed| {
+        model
+            .params()
+            .iter()
+            .map(|p| p.to_bits())
+            .collect::<Vec<_>>()
+            == before
+    };
+
+    if load_weights_from_bytes(&mut model, bytes).is_err() {
+        assert!(unchanged(&model), "a failed load changed the model");
+    }
+
+    let mut model = Fuzzed::new(1);
+    if load_weights_mapped(&mut model, bytes, &sequential_mapping::<Fuzzed>()).is_err() {
+        assert!(unchanged(&model), "a failed mapped load changed the model");
+    }
+
+    if let Ok(checkpoint) = Checkpoint::from_bytes::<Fuzzed>(bytes) {
+        assert_eq!(checkpoint.params.len(), Fuzzed::PARAM_COUNT);
+        // What decodes must encode again, and decode to the same checkpoint.
+        let bytes = checkpoint
+            .to_bytes::<Fuzzed>()
+            .expect("a decoded checkpoint encodes");
+        let again =
+            Checkpoint::from_bytes::<Fuzzed>(&bytes).expect("an encoded checkpoint decodes");
+        let bits = |c: &Checkpoint| c.params.iter().map(|p| p.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&again), bits(&checkpoint));
+        assert_eq!(
+            (again.epoch, again.seed),
+            (checkpoint.epoch, checkpoint.seed)
+        );
+        assert_eq!(
+            again.optimizer.buffers.len(),
+            checkpoint.optimizer.buffers.len()
+        );
+    }
+});

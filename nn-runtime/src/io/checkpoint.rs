@@ -1,0 +1,220 @@
+//! Checkpoints: parameters, optimizer state and the progress of a `fit`, in one safetensors
+//! file, so that training can stop and resume bit for bit.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use super::weights::{decode_params, unexpected, OPTIMIZER_PREFIX};
+use super::{format, write_atomically, WeightsError};
+use crate::network::Network;
+use crate::optim::OptimizerState;
+
+/// What `fit` needs to continue a run: the parameters, the optimizer's state and the settings
+/// that fix the order of the data.
+///
+/// On disk it is a safetensors file: the parameters under the names of
+/// [`Network::TENSORS`] (so [`load_weights`](super::load_weights) reads a checkpoint as
+/// weights), each optimizer buffer as a 1-D tensor `optimizer.<buffer>` (`optimizer.m`,
+/// `optimizer.v` for Adam, `optimizer.velocity` for SGD), and in the metadata `format =
+/// nn-checkpoint`, `epoch`, `seed`, `batch_size`, `shuffle`, `optimizer.method` and
+/// `optimizer.step`.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct Checkpoint {
+    /// All parameters, flat, as [`Network::params`].
+    pub params: Vec<f32>,
+    /// The optimizer's state after the last completed epoch.
+    pub optimizer: OptimizerState,
+    /// Epochs completed (1-based count).
+    pub epoch: usize,
+    /// The run's seed.
+    pub seed: u64,
+    /// The run's batch size.
+    pub batch_size: usize,
+    /// Whether the run shuffles.
+    pub shuffle: bool,
+}
+
+const FORMAT: &str = "nn-checkpoint";
+
+impl Checkpoint {
+    /// A checkpoint of `model` and `optimizer` after `epoch` epochs of a run with these
+    /// settings.
+    pub fn new<N: Network>(
+        model: &N,
+        optimizer: OptimizerState,
+        epoch: usize,
+        seed: u64,
+        batch_size: usize,
+        shuffle: bool,
+    ) -> Self {
+        Checkpoint {
+            params: model.params().to_vec(),
+            optimizer,
+            epoch,
+            seed,
+            batch_size,
+            shuffle,
+        }
+    }
+
+    /// The checkpoint as a safetensors file for network `N`.
+    ///
+    /// # Errors
+    /// [`WeightsError::WrongShape`] when the parameters are not `N`'s, and
+    /// [`WeightsError::Corrupt`] when two optimizer buffers share a name.
+    pub fn to_bytes<N: Network>(&self) -> Result<Vec<u8>, WeightsError> {
+        if self.params.len() != N::PARAM_COUNT {
+            return Err(WeightsError::WrongShape {
+                name: "parameters".to_string(),
+                expected: vec![N::PARAM_COUNT],
+                found: vec![self.params.len()],
+            });
+        }
+        let names: Vec<String> = self
+            .optimizer
+            .buffers
+            .iter()
+            .map(|(name, _)| format!("{OPTIMIZER_PREFIX}{name}"))
+            .collect();
+        let mut unique = names.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        if unique.len() != names.len() {
+            return Err(WeightsError::Corrupt {
+                reason: "two optimizer buffers share a name".to_string(),
+            });
+        }
+        let shapes: Vec<[usize; 1]> = self
+            .optimizer
+            .buffers
+            .iter()
+            .map(|(_, b)| [b.len()])
+            .collect();
+        let params = N::TENSORS.iter().map(|t| {
+            let values = &self.params[t.offset..t.offset + t.len()];
+            (t.name, t.shape, values)
+        });
+        let buffers = self.optimizer.buffers.iter().zip(&names).zip(&shapes).map(
+            |(((_, values), name), shape)| (name.as_str(), shape.as_slice(), values.as_slice()),
+        );
+        let metadata = HashMap::from([
+            ("format".to_string(), FORMAT.to_string()),
+            ("epoch".to_string(), self.epoch.to_string()),
+            ("seed".to_string(), self.seed.to_string()),
+            ("batch_size".to_string(), self.batch_size.to_string()),
+            ("shuffle".to_string(), self.shuffle.to_string()),
+            (
+                "optimizer.method".to_string(),
+                self.optimizer.method.clone(),
+            ),
+            (
+                "optimizer.step".to_string(),
+                self.optimizer.step.to_string(),
+            ),
+        ]);
+        format::write_f32(params.chain(buffers), Some(metadata))
+    }
+
+    /// Decodes a checkpoint of network `N`, checking every tensor and metadata entry.
+    ///
+    /// # Errors
+    /// Those of [`load_weights_from_bytes`](super::load_weights_from_bytes), and
+    /// [`WeightsError::BadMetadata`] for a file that is not a checkpoint or whose metadata
+    /// does not parse; optimizer buffers must be 1-D F32 with 0 or `N::PARAM_COUNT` values.
+    pub fn from_bytes<N: Network>(bytes: &[u8]) -> Result<Self, WeightsError> {
+        let tensors = format::parse(bytes)?;
+        let metadata = format::metadata(bytes);
+        let entry = |key: &'static str| {
+            metadata
+                .get(key)
+                .cloned()
+                .ok_or(WeightsError::BadMetadata { key, found: None })
+        };
+        fn parse<T: std::str::FromStr>(
+            key: &'static str,
+            value: String,
+        ) -> Result<T, WeightsError> {
+            value.parse().map_err(|_| WeightsError::BadMetadata {
+                key,
+                found: Some(value),
+            })
+        }
+        let format = entry("format")?;
+        if format != FORMAT {
+            return Err(WeightsError::BadMetadata {
+                key: "format",
+                found: Some(format),
+            });
+        }
+        let epoch = parse("epoch", entry("epoch")?)?;
+        let seed = parse("seed", entry("seed")?)?;
+        let batch_size = parse("batch_size", entry("batch_size")?)?;
+        let shuffle = parse("shuffle", entry("shuffle")?)?;
+        let method = entry("optimizer.method")?;
+        let step = parse("optimizer.step", entry("optimizer.step")?)?;
+
+        let params = decode_params::<N>(&tensors, |name| name.to_string())?;
+        if let Some(name) = unexpected(&tensors, |name| {
+            N::TENSORS.iter().any(|t| t.name == name) || name.starts_with(OPTIMIZER_PREFIX)
+        }) {
+            return Err(WeightsError::UnexpectedTensor {
+                shape: format::shape_of(&tensors, &name),
+                name,
+            });
+        }
+        let mut names: Vec<&str> = tensors
+            .names()
+            .into_iter()
+            .filter(|name| name.starts_with(OPTIMIZER_PREFIX))
+            .collect();
+        names.sort_unstable();
+        let mut buffers = Vec::with_capacity(names.len());
+        for name in names {
+            let len = format::shape_of(&tensors, name).first().map_or(0, |&len| {
+                if len == 0 {
+                    0
+                } else {
+                    N::PARAM_COUNT
+                }
+            });
+            let values = format::read_f32(&tensors, name, &[len])?;
+            buffers.push((name[OPTIMIZER_PREFIX.len()..].to_string(), values));
+        }
+        Ok(Checkpoint {
+            params,
+            optimizer: OptimizerState {
+                method,
+                step,
+                buffers,
+            },
+            epoch,
+            seed,
+            batch_size,
+            shuffle,
+        })
+    }
+
+    /// Writes the checkpoint to `path` for network `N`, crash-safely (see
+    /// [`write_atomically`]): `path` holds the previous checkpoint until the new one is
+    /// complete on disk.
+    ///
+    /// # Errors
+    /// Those of [`Self::to_bytes`], and [`WeightsError::Io`].
+    pub fn save<N: Network>(&self, path: impl AsRef<Path>) -> Result<(), WeightsError> {
+        let path = path.as_ref();
+        let bytes = self.to_bytes::<N>()?;
+        write_atomically(path, |file| file.write_all(&bytes))
+            .map_err(|e| WeightsError::io(path, &e))
+    }
+
+    /// Reads and decodes the checkpoint at `path`.
+    ///
+    /// # Errors
+    /// [`WeightsError::Io`], and those of [`Self::from_bytes`].
+    pub fn load<N: Network>(path: impl AsRef<Path>) -> Result<Self, WeightsError> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path).map_err(|e| WeightsError::io(path, &e))?;
+        Self::from_bytes::<N>(&bytes)
+    }
+}

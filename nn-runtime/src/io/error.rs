@@ -1,0 +1,221 @@
+//! What can be wrong with a weight file or a checkpoint.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::optim::OptimizerStateError;
+
+/// A weight file or checkpoint that could not be written, read or accepted.
+///
+/// A load that fails leaves the model (and optimizer) as it was: everything is decoded and
+/// checked before anything is copied.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum WeightsError {
+    /// A file could not be created, written, renamed or read.
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The kind of failure.
+        kind: std::io::ErrorKind,
+        /// What the operating system said.
+        message: String,
+    },
+    /// The file ends before its header says it does: it was cut short.
+    Truncated {
+        /// Bytes the header calls for.
+        expected_bytes: usize,
+        /// Bytes present.
+        found_bytes: usize,
+    },
+    /// The bytes are not a valid safetensors file.
+    Corrupt {
+        /// What is wrong with them.
+        reason: String,
+    },
+    /// The network has a tensor the file lacks.
+    MissingTensor {
+        /// The tensor's name in the file.
+        name: String,
+        /// Its shape in the network.
+        expected_shape: Vec<usize>,
+    },
+    /// The file has a tensor the network lacks (a file of another network).
+    UnexpectedTensor {
+        /// The tensor's name.
+        name: String,
+        /// Its shape in the file.
+        shape: Vec<usize>,
+    },
+    /// A tensor is not stored as 32-bit floats.
+    WrongDtype {
+        /// The tensor's name in the file.
+        name: String,
+        /// The only dtype accepted, `F32`.
+        expected: &'static str,
+        /// The dtype in the file, e.g. `F16`.
+        found: String,
+    },
+    /// A tensor's shape differs from the network's.
+    WrongShape {
+        /// The tensor's name in the file.
+        name: String,
+        /// Its shape in the network.
+        expected: Vec<usize>,
+        /// Its shape in the file.
+        found: Vec<usize>,
+    },
+    /// A name mapping points at a tensor the network does not have.
+    UnknownMappingTarget {
+        /// The file's name of the tensor.
+        from: String,
+        /// The name it is mapped to.
+        to: String,
+    },
+    /// A layer that the ONNX export does not handle yet.
+    UnsupportedLayer {
+        /// The layer, e.g. `lstm_0`.
+        layer: String,
+        /// Its kind as written in the spec.
+        kind: &'static str,
+    },
+    /// A checkpoint's metadata lacks an entry, or it does not parse.
+    BadMetadata {
+        /// The metadata key, e.g. `epoch`.
+        key: &'static str,
+        /// Its value, when present.
+        found: Option<String>,
+    },
+    /// A checkpoint's optimizer state does not fit the optimizer it is restored into.
+    Optimizer(OptimizerStateError),
+    /// A checkpoint was written by a `fit` with another setting than the one resuming it;
+    /// resuming would not continue the same run.
+    SettingMismatch {
+        /// The setting, e.g. `seed`.
+        setting: &'static str,
+        /// Its value in the checkpoint.
+        checkpoint: String,
+        /// Its value in the resuming configuration.
+        config: String,
+    },
+}
+
+impl WeightsError {
+    pub(crate) fn io(path: &Path, error: &std::io::Error) -> Self {
+        WeightsError::Io {
+            path: path.to_path_buf(),
+            kind: error.kind(),
+            message: error.to_string(),
+        }
+    }
+}
+
+impl From<OptimizerStateError> for WeightsError {
+    fn from(error: OptimizerStateError) -> Self {
+        WeightsError::Optimizer(error)
+    }
+}
+
+/// `[128, 784]`.
+struct Shape<'a>(&'a [usize]);
+
+impl fmt::Display for Shape<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.0)
+    }
+}
+
+impl fmt::Display for WeightsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WeightsError::Io {
+                path,
+                kind: _,
+                message,
+            } => write!(f, "{}: {message}", path.display()),
+            WeightsError::Truncated {
+                expected_bytes,
+                found_bytes,
+            } => write!(
+                f,
+                "the file is truncated: its header calls for {expected_bytes} bytes, but it has \
+                 {found_bytes}; it was cut short while being written or copied"
+            ),
+            WeightsError::Corrupt { reason } => {
+                write!(f, "not a valid safetensors file: {reason}")
+            }
+            WeightsError::MissingTensor {
+                name,
+                expected_shape,
+            } => write!(
+                f,
+                "tensor `{name}` is missing: the network needs it with shape {}, F32; the \
+                 file was saved from another network, or its names need a mapping",
+                Shape(expected_shape)
+            ),
+            WeightsError::UnexpectedTensor { name, shape } => write!(
+                f,
+                "the file has a tensor `{name}` with shape {} that the network does not have; \
+                 it was saved from another network",
+                Shape(shape)
+            ),
+            WeightsError::WrongDtype {
+                name,
+                expected,
+                found,
+            } => write!(
+                f,
+                "tensor `{name}` is stored as {found}, expected {expected}; convert it to \
+                 32-bit floats before loading"
+            ),
+            WeightsError::WrongShape {
+                name,
+                expected,
+                found,
+            } => write!(
+                f,
+                "tensor `{name}` has shape {}, but the network expects {}",
+                Shape(found),
+                Shape(expected)
+            ),
+            WeightsError::UnknownMappingTarget { from, to } => write!(
+                f,
+                "the mapping renames `{from}` to `{to}`, but the network has no tensor `{to}`"
+            ),
+            WeightsError::UnsupportedLayer { layer, kind } => {
+                write!(f, "layer `{layer}` ({kind}) cannot be exported to ONNX yet")
+            }
+            WeightsError::BadMetadata { key, found: None } => write!(
+                f,
+                "not a checkpoint: its metadata has no `{key}`; load weights files with \
+                 `load_weights`"
+            ),
+            WeightsError::BadMetadata {
+                key,
+                found: Some(found),
+            } => write!(
+                f,
+                "the checkpoint's metadata `{key}` = `{found}` is invalid"
+            ),
+            WeightsError::Optimizer(error) => write!(f, "checkpoint: {error}"),
+            WeightsError::SettingMismatch {
+                setting,
+                checkpoint,
+                config,
+            } => write!(
+                f,
+                "the checkpoint was written with {setting} = {checkpoint}, but training resumes \
+                 with {setting} = {config}; resume with the same setting to continue the run"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for WeightsError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            WeightsError::Optimizer(error) => Some(error),
+            _ => None,
+        }
+    }
+}

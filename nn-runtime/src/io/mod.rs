@@ -1,0 +1,32 @@
+//! Weights in and out: safetensors files of a network's parameters, crash-safe checkpoints
+//! with optimizer state, weights from other frameworks under other names, and export to
+//! ONNX ([`to_onnx`]).
+//!
+//! A weights file holds one F32 tensor per entry of [`Network::TENSORS`](crate::Network),
+//! named `<layer>.<tensor>` after the layers of the spec, in PyTorch's layouts:
+//!
+//! | layer | tensors |
+//! |---|---|
+//! | `dense_<i>` | `weight` `[out, in]`, `bias` `[out]` |
+//! | `conv2d_<i>` | `weight` `[filters, channels, kh, kw]`, `bias` `[filters]` |
+//! | `batch_norm_<i>` | `weight`, `bias`, `running_mean`, `running_var`, each `[channels]` |
+//!
+//! Layers are numbered per kind from 0 in the order of the spec. Loading checks every
+//! tensor's presence, dtype and shape and rejects tensors the network does not have; it
+//! decodes everything before copying anything, so a failed load leaves the model unchanged.
+
+mod atomic;
+mod checkpoint;
+mod error;
+mod format;
+mod onnx;
+mod weights;
+
+pub use atomic::write_atomically;
+pub use checkpoint::Checkpoint;
+pub use error::WeightsError;
+pub use onnx::{save_onnx, to_onnx};
+pub use weights::{
+    load_weights, load_weights_from_bytes, load_weights_mapped, save_weights, sequential_mapping,
+    weights_to_bytes,
+};

@@ -1,0 +1,261 @@
+//! Export to ONNX: a network as a `ModelProto` (IR version 8, opset 17) that ONNX Runtime and
+//! other engines can serve. Written with a small protobuf writer; field numbers are those of
+//! `onnx/onnx.proto`.
+//!
+//! | layer | ONNX node |
+//! |---|---|
+//! | `dense` | `Gemm` with `transB = 1` (the weight stays `[out, in]`) |
+//! | `relu`, `sigmoid`, `tanh`, `leaky_relu(a)` | `Relu`, `Sigmoid`, `Tanh`, `LeakyRelu(alpha = a)` |
+//! | `softmax` | `Softmax(axis = 1)` |
+//! | `flatten` | `Flatten(axis = 1)` |
+//! | `conv2d` | `Conv` with `kernel_shape`, `strides`, `pads` |
+//! | `max_pool2d`, `avg_pool2d` | `MaxPool`, `AveragePool` with `kernel_shape`, `strides` |
+//! | `batch_norm` | `BatchNormalization` (inference: running statistics) with `epsilon` |
+//! | `dropout` | `Identity` (inference) |
+//!
+//! The graph's input is `input`, `[batch, …INPUT_SHAPE]` with a symbolic batch; its output is
+//! `output`. Every parameter tensor is an initializer under its `nn` name.
+
+mod proto;
+
+use std::path::Path;
+
+use proto::Message;
+
+use super::{write_atomically, WeightsError};
+use crate::network::{LayerInfo, LayerOp, Network};
+
+/// `onnx.proto` field numbers, by message.
+mod field {
+    pub const MODEL_IR_VERSION: u32 = 1;
+    pub const MODEL_PRODUCER_NAME: u32 = 2;
+    pub const MODEL_PRODUCER_VERSION: u32 = 3;
+    pub const MODEL_GRAPH: u32 = 7;
+    pub const MODEL_OPSET_IMPORT: u32 = 8;
+    pub const OPSET_VERSION: u32 = 2;
+    pub const GRAPH_NODE: u32 = 1;
+    pub const GRAPH_NAME: u32 = 2;
+    pub const GRAPH_INITIALIZER: u32 = 5;
+    pub const GRAPH_INPUT: u32 = 11;
+    pub const GRAPH_OUTPUT: u32 = 12;
+    pub const NODE_INPUT: u32 = 1;
+    pub const NODE_OUTPUT: u32 = 2;
+    pub const NODE_NAME: u32 = 3;
+    pub const NODE_OP_TYPE: u32 = 4;
+    pub const NODE_ATTRIBUTE: u32 = 5;
+    pub const ATTRIBUTE_NAME: u32 = 1;
+    pub const ATTRIBUTE_F: u32 = 2;
+    pub const ATTRIBUTE_I: u32 = 3;
+    pub const ATTRIBUTE_INTS: u32 = 8;
+    pub const ATTRIBUTE_TYPE: u32 = 20;
+    pub const TENSOR_DIMS: u32 = 1;
+    pub const TENSOR_DATA_TYPE: u32 = 2;
+    pub const TENSOR_NAME: u32 = 8;
+    pub const TENSOR_RAW_DATA: u32 = 9;
+    pub const VALUE_INFO_NAME: u32 = 1;
+    pub const VALUE_INFO_TYPE: u32 = 2;
+    pub const TYPE_TENSOR: u32 = 1;
+    pub const TENSOR_TYPE_ELEM_TYPE: u32 = 1;
+    pub const TENSOR_TYPE_SHAPE: u32 = 2;
+    pub const SHAPE_DIM: u32 = 1;
+    pub const DIM_VALUE: u32 = 1;
+    pub const DIM_PARAM: u32 = 2;
+}
+
+/// `TensorProto.DataType.FLOAT`.
+const FLOAT: i64 = 1;
+/// `AttributeProto.AttributeType` values.
+const ATTRIBUTE_FLOAT: i64 = 1;
+const ATTRIBUTE_INT: i64 = 2;
+const ATTRIBUTE_INTS: i64 = 7;
+const IR_VERSION: i64 = 8;
+const OPSET: i64 = 17;
+
+/// `model` as an ONNX model: one node per layer, the parameters as initializers.
+///
+/// # Errors
+/// [`WeightsError::UnsupportedLayer`] for a layer with no export yet (recurrent layers).
+pub fn to_onnx<N: Network>(model: &N) -> Result<Vec<u8>, WeightsError> {
+    let mut graph = Message::new();
+    graph.string(field::GRAPH_NAME, "nn");
+    let input_shape = N::LAYERS.first().map_or(&[][..], |layer| layer.input_shape);
+    let mut current = "input".to_string();
+    for (index, layer) in N::LAYERS.iter().enumerate() {
+        let output = if index + 1 == N::LAYERS.len() {
+            "output".to_string()
+        } else {
+            layer.name.to_string()
+        };
+        graph.message(field::GRAPH_NODE, &node(layer, &current, &output)?);
+        current = output;
+    }
+    let params = model.params();
+    for t in N::TENSORS {
+        let mut tensor = Message::new();
+        for &dim in t.shape {
+            tensor.int(field::TENSOR_DIMS, dim as i64);
+        }
+        let data: Vec<u8> = params[t.offset..t.offset + t.len()]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
+        tensor
+            .int(field::TENSOR_DATA_TYPE, FLOAT)
+            .string(field::TENSOR_NAME, t.name)
+            .bytes(field::TENSOR_RAW_DATA, &data);
+        graph.message(field::GRAPH_INITIALIZER, &tensor);
+    }
+    let output_shape = N::LAYERS
+        .last()
+        .map_or(input_shape, |layer| layer.output_shape);
+    graph.message(field::GRAPH_INPUT, &value_info("input", input_shape));
+    graph.message(field::GRAPH_OUTPUT, &value_info("output", output_shape));
+
+    let mut opset = Message::new();
+    opset.int(field::OPSET_VERSION, OPSET);
+    let mut model = Message::new();
+    model
+        .int(field::MODEL_IR_VERSION, IR_VERSION)
+        .string(field::MODEL_PRODUCER_NAME, "nn")
+        .string(field::MODEL_PRODUCER_VERSION, env!("CARGO_PKG_VERSION"))
+        .message(field::MODEL_GRAPH, &graph)
+        .message(field::MODEL_OPSET_IMPORT, &opset);
+    Ok(model.into_bytes())
+}
+
+/// Writes [`to_onnx`] to `path`, atomically (see [`write_atomically`]).
+///
+/// # Errors
+/// Those of [`to_onnx`], and [`WeightsError::Io`].
+pub fn save_onnx<N: Network>(model: &N, path: impl AsRef<Path>) -> Result<(), WeightsError> {
+    let path = path.as_ref();
+    let bytes = to_onnx(model)?;
+    write_atomically(path, |file| file.write_all(&bytes)).map_err(|e| WeightsError::io(path, &e))
+}
+
+/// The node of one layer, reading tensor `input` and writing `output`.
+fn node(layer: &LayerInfo, input: &str, output: &str) -> Result<Message, WeightsError> {
+    let param = |tensor: &str| format!("{}.{tensor}", layer.name);
+    let mut inputs = vec![input.to_string()];
+    let mut attributes = Vec::new();
+    let op_type = match layer.op {
+        LayerOp::Dense { .. } => {
+            inputs.extend([param("weight"), param("bias")]);
+            attributes.push(int_attribute("transB", 1));
+            "Gemm"
+        }
+        LayerOp::Relu => "Relu",
+        LayerOp::LeakyRelu { alpha } => {
+            attributes.push(float_attribute("alpha", alpha));
+            "LeakyRelu"
+        }
+        LayerOp::Sigmoid => "Sigmoid",
+        LayerOp::Tanh => "Tanh",
+        LayerOp::Softmax => {
+            attributes.push(int_attribute("axis", 1));
+            "Softmax"
+        }
+        LayerOp::Flatten => {
+            attributes.push(int_attribute("axis", 1));
+            "Flatten"
+        }
+        LayerOp::Conv2d {
+            kernel,
+            stride,
+            padding,
+            ..
+        } => {
+            inputs.extend([param("weight"), param("bias")]);
+            attributes.push(ints_attribute("kernel_shape", &kernel));
+            attributes.push(ints_attribute("strides", &stride));
+            attributes.push(ints_attribute("pads", &padding));
+            "Conv"
+        }
+        LayerOp::MaxPool2d { size, stride } | LayerOp::AvgPool2d { size, stride } => {
+            attributes.push(ints_attribute("kernel_shape", &size));
+            attributes.push(ints_attribute("strides", &stride));
+            if matches!(layer.op, LayerOp::MaxPool2d { .. }) {
+                "MaxPool"
+            } else {
+                "AveragePool"
+            }
+        }
+        LayerOp::Dropout { .. } => "Identity",
+        LayerOp::BatchNorm { momentum, epsilon } => {
+            inputs.extend(["weight", "bias", "running_mean", "running_var"].map(param));
+            attributes.push(float_attribute("epsilon", epsilon));
+            // ONNX's momentum weighs the old statistics, nn's (as PyTorch's) the new batch.
+            attributes.push(float_attribute("momentum", 1.0 - momentum));
+            "BatchNormalization"
+        }
+        _ => {
+            return Err(WeightsError::UnsupportedLayer {
+                layer: layer.name.to_string(),
+                kind: layer.kind,
+            })
+        }
+    };
+    let mut node = Message::new();
+    for input in &inputs {
+        node.string(field::NODE_INPUT, input);
+    }
+    node.string(field::NODE_OUTPUT, output)
+        .string(field::NODE_NAME, layer.name)
+        .string(field::NODE_OP_TYPE, op_type);
+    for attribute in &attributes {
+        node.message(field::NODE_ATTRIBUTE, attribute);
+    }
+    Ok(node)
+}
+
+fn int_attribute(name: &str, value: i64) -> Message {
+    let mut attribute = Message::new();
+    attribute
+        .string(field::ATTRIBUTE_NAME, name)
+        .int(field::ATTRIBUTE_TYPE, ATTRIBUTE_INT)
+        .int(field::ATTRIBUTE_I, value);
+    attribute
+}
+
+fn float_attribute(name: &str, value: f32) -> Message {
+    let mut attribute = Message::new();
+    attribute
+        .string(field::ATTRIBUTE_NAME, name)
+        .int(field::ATTRIBUTE_TYPE, ATTRIBUTE_FLOAT)
+        .float(field::ATTRIBUTE_F, value);
+    attribute
+}
+
+fn ints_attribute(name: &str, values: &[usize]) -> Message {
+    let mut attribute = Message::new();
+    attribute
+        .string(field::ATTRIBUTE_NAME, name)
+        .int(field::ATTRIBUTE_TYPE, ATTRIBUTE_INTS);
+    for &value in values {
+        attribute.int(field::ATTRIBUTE_INTS, value as i64);
+    }
+    attribute
+}
+
+/// A float tensor of shape `[batch, …sample]`, the batch symbolic.
+fn value_info(name: &str, sample: &[usize]) -> Message {
+    let mut shape = Message::new();
+    let mut batch = Message::new();
+    batch.string(field::DIM_PARAM, "batch");
+    shape.message(field::SHAPE_DIM, &batch);
+    for &size in sample {
+        let mut dim = Message::new();
+        dim.int(field::DIM_VALUE, size as i64);
+        shape.message(field::SHAPE_DIM, &dim);
+    }
+    let mut tensor = Message::new();
+    tensor
+        .int(field::TENSOR_TYPE_ELEM_TYPE, FLOAT)
+        .message(field::TENSOR_TYPE_SHAPE, &shape);
+    let mut value_type = Message::new();
+    value_type.message(field::TYPE_TENSOR, &tensor);
+    let mut info = Message::new();
+    info.string(field::VALUE_INFO_NAME, name)
+        .message(field::VALUE_INFO_TYPE, &value_type);
+    info
+}

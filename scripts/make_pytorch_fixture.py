@@ -1,0 +1,165 @@
+"""Writes tests/fixtures/pytorch_*.safetensors and pytorch_*.expected.txt: weights of three
+`torch.nn.Sequential` models under PyTorch's own tensor names, and those models' outputs on
+fixed inputs, for `tests/io_pytorch.rs`.
+
+PyTorch itself is not needed: the forward pass of each module (Linear, Conv2d, BatchNorm1d/2d
+in eval mode, MaxPool2d, AvgPool2d, Flatten and the activations) is written out in numpy,
+following PyTorch's definitions, in float64, and the state dict is saved with the
+`safetensors` package, as `safetensors.torch.save_file(model.state_dict(), ...)` would
+(including BatchNorm's int64 `num_batches_tracked`).
+
+Run once, from the repository root, in a virtual environment with numpy and safetensors:
+
+    python scripts/make_pytorch_fixture.py
+"""
+
+from pathlib import Path
+
+import numpy as np
+from safetensors.numpy import save_file
+
+OUT = Path("tests/fixtures")
+rng = np.random.default_rng(2024)
+
+
+# Modules: each is (kind, parameters, forward) with PyTorch's parameter names.
+
+
+def linear(n_in, n_out):
+    # PyTorch's default init: kaiming_uniform(a=sqrt(5)) gives U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
+    bound = 1 / np.sqrt(n_in)
+    w = rng.uniform(-bound, bound, (n_out, n_in)).astype(np.float32)
+    b = rng.uniform(-bound, bound, n_out).astype(np.float32)
+    return {"weight": w, "bias": b}, lambda x: x @ w.astype(np.float64).T + b
+
+
+def conv2d(c_in, c_out, k, stride=1, padding=0):
+    bound = 1 / np.sqrt(c_in * k * k)
+    w = rng.uniform(-bound, bound, (c_out, c_in, k, k)).astype(np.float32)
+    b = rng.uniform(-bound, bound, c_out).astype(np.float32)
+
+    def forward(x):
+        n, _, h, width = x.shape
+        x = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+        oh = (h + 2 * padding - k) // stride + 1
+        ow = (width + 2 * padding - k) // stride + 1
+        y = np.zeros((n, c_out, oh, ow))
+        for i in range(oh):
+            for j in range(ow):
+                patch = x[:, :, i * stride : i * stride + k, j * stride : j * stride + k]
+                y[:, :, i, j] = np.einsum("nckl,ockl->no", patch, w.astype(np.float64)) + b
+        return y
+
+    return {"weight": w, "bias": b}, forward
+
+
+def batch_norm(channels, eps=1e-5):
+    # Eval mode: normalize with the running statistics.
+    p = {
+        "weight": rng.uniform(0.5, 1.5, channels).astype(np.float32),
+        "bias": rng.uniform(-0.5, 0.5, channels).astype(np.float32),
+        "running_mean": rng.uniform(-0.3, 0.3, channels).astype(np.float32),
+        "running_var": rng.uniform(0.5, 2.0, channels).astype(np.float32),
+        "num_batches_tracked": np.array(100, dtype=np.int64),
+    }
+
+    def forward(x):
+        shape = (1, channels) + (1,) * (x.ndim - 2)
+        mean, var = p["running_mean"].reshape(shape), p["running_var"].reshape(shape)
+        scale, shift = p["weight"].reshape(shape), p["bias"].reshape(shape)
+        return (x - mean) / np.sqrt(var.astype(np.float64) + eps) * scale + shift
+
+    return p, forward
+
+
+def pool(size, reduce):
+    def forward(x):
+        n, c, h, w = x.shape
+        oh, ow = h // size, w // size
+        x = x[:, :, : oh * size, : ow * size].reshape(n, c, oh, size, ow, size)
+        return reduce(x, axis=(3, 5))
+
+    return {}, forward
+
+
+def elementwise(f):
+    return {}, f
+
+
+def softmax(x):
+    e = np.exp(x - x.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+RELU = elementwise(lambda x: np.maximum(x, 0))
+FLATTEN = elementwise(lambda x: x.reshape(x.shape[0], -1))
+
+
+def sequential(modules, inputs, name):
+    """Saves the state dict (`<index>.<tensor>`) and the outputs on `inputs`."""
+    state = {}
+    x = inputs.astype(np.float64)
+    for index, (params, forward) in enumerate(modules):
+        for tensor, values in params.items():
+            state[f"{index}.{tensor}"] = values
+        x = forward(x)
+    save_file(state, OUT / f"pytorch_{name}.safetensors")
+    with open(OUT / f"pytorch_{name}.expected.txt", "w") as f:
+        f.write(f"# {name}: one input row, then the output row PyTorch computes for it\n")
+        for row_in, row_out in zip(inputs.reshape(len(inputs), -1), x.astype(np.float32)):
+            f.write("input " + " ".join(repr(float(v)) for v in row_in) + "\n")
+            f.write("output " + " ".join(repr(float(v)) for v in row_out) + "\n")
+
+
+def main():
+    OUT.mkdir(parents=True, exist_ok=True)
+    images = rng.uniform(0, 1, (4, 1, 28, 28)).astype(np.float32)
+
+    # models/mlp.rs: dense(128), relu, dense(64), relu, dense(10), softmax.
+    sequential(
+        [linear(784, 128), RELU, linear(128, 64), RELU, linear(64, 10), elementwise(softmax)],
+        images.reshape(4, 784),
+        "mlp",
+    )
+
+    # models/cnn.rs: conv 8@3x3, relu, max-pool 2, conv 16@3x3, relu, max-pool 2, flatten,
+    # dense(10), softmax.
+    sequential(
+        [
+            conv2d(1, 8, 3),
+            RELU,
+            pool(2, np.max),
+            conv2d(8, 16, 3),
+            RELU,
+            pool(2, np.max),
+            FLATTEN,
+            linear(400, 10),
+            elementwise(softmax),
+        ],
+        images,
+        "cnn",
+    )
+
+    # Batch norm (2-D and 1-D), padding, stride, average pooling, leaky ReLU, tanh, sigmoid.
+    sequential(
+        [
+            conv2d(3, 4, 3, padding=1),
+            batch_norm(4),
+            elementwise(lambda x: np.where(x > 0, x, 0.1 * x)),
+            conv2d(4, 6, 3, stride=2, padding=1),
+            RELU,
+            pool(2, np.mean),
+            FLATTEN,
+            linear(24, 8),
+            batch_norm(8),
+            elementwise(np.tanh),
+            linear(8, 3),
+            elementwise(lambda x: 1 / (1 + np.exp(-x))),
+        ],
+        rng.uniform(-1, 1, (4, 3, 8, 8)).astype(np.float32),
+        "batch_norm",
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,177 @@
+//! Weights trained in PyTorch: `tests/fixtures/pytorch_*.safetensors` are state dicts of
+//! `torch.nn.Sequential` models with PyTorch's tensor names (`0.weight`, `3.bias`, …), and
+//! `pytorch_*.expected.txt` their outputs on fixed inputs (both written by
+//! `scripts/make_pytorch_fixture.py`). Loaded through a name mapping, `nn` reproduces the
+//! outputs to 1e-5.
+
+mod support;
+
+use nn::io::{load_weights_mapped, sequential_mapping};
+use nn::{Network, WeightsError};
+use support::{Cnn, Mlp};
+
+nn::network! {
+    /// `Sequential(Conv2d(3, 4, 3, padding=1), BatchNorm2d(4), LeakyReLU(0.1),
+    /// Conv2d(4, 6, 3, stride=2, padding=1), ReLU(), AvgPool2d(2), Flatten(), Linear(24, 8),
+    /// BatchNorm1d(8), Tanh(), Linear(8, 3), Sigmoid())`.
+    pub struct WithBatchNorm {
+        input: [3, 8, 8],
+        conv2d(4, kernel = 3, padding = 1), batch_norm, leaky_relu(0.1),
+        conv2d(6, kernel = 3, stride = 2, padding = 1), relu,
+        avg_pool2d(2),
+        flatten,
+        dense(8), batch_norm, tanh,
+        dense(3), sigmoid,
+    }
+}
+
+fn fixture(name: &str) -> String {
+    format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `(input, expected output)` rows of `pytorch_<name>.expected.txt`.
+fn expected(name: &str) -> Vec<(Vec<f32>, Vec<f32>)> {
+    let text = std::fs::read_to_string(fixture(&format!("pytorch_{name}.expected.txt"))).unwrap();
+    let rows: Vec<(&str, Vec<f32>)> = text
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .map(|line| {
+            let mut words = line.split(' ');
+            let kind = words.next().unwrap();
+            (kind, words.map(|w| w.parse().unwrap()).collect())
+        })
+        .collect();
+    rows.chunks(2)
+        .map(|pair| {
+            assert_eq!((pair[0].0, pair[1].0), ("input", "output"));
+            (pair[0].1.clone(), pair[1].1.clone())
+        })
+        .collect()
+}
+
+/// Loads the fixture into `model` with `mapping` and returns the largest difference from
+/// PyTorch's outputs.
+fn max_difference<N: Network>(
+    model: &mut N,
+    name: &str,
+    mapping: &[(impl AsRef<str>, impl AsRef<str>)],
+) -> f32 {
+    let bytes = std::fs::read(fixture(&format!("pytorch_{name}.safetensors"))).unwrap();
+    load_weights_mapped(model, &bytes, mapping).unwrap();
+    let rows = expected(name);
+    assert_eq!(rows.len(), 4);
+    let mut output = vec![0.0; N::OUTPUT_LEN];
+    let mut worst = 0.0f32;
+    for (input, want) in rows {
+        model.forward_sample(&input, &mut output);
+        for (got, want) in output.iter().zip(&want) {
+            worst = worst.max((got - want).abs());
+        }
+    }
+    eprintln!("{name}: max |nn − PyTorch| = {worst:.2e}");
+    worst
+}
+
+fn pairs<'a>(mapping: &'a [(String, &'static str)]) -> Vec<(&'a str, &'static str)> {
+    mapping.iter().map(|(a, b)| (a.as_str(), *b)).collect()
+}
+
+#[test]
+fn a_pytorch_mlp_loads_with_an_explicit_mapping_and_reproduces_its_outputs() {
+    let mapping = [
+        ("0.weight", "dense_0.weight"),
+        ("0.bias", "dense_0.bias"),
+        ("2.weight", "dense_1.weight"),
+        ("2.bias", "dense_1.bias"),
+        ("4.weight", "dense_2.weight"),
+        ("4.bias", "dense_2.bias"),
+    ];
+    assert_eq!(pairs(&sequential_mapping::<Mlp>()), mapping);
+    let mut model = Mlp::new_boxed(0);
+    assert!(max_difference(&mut *model, "mlp", &mapping) <= 1e-5);
+}
+
+#[test]
+fn a_pytorch_cnn_reproduces_its_outputs() {
+    let mapping = sequential_mapping::<Cnn>();
+    assert_eq!(
+        pairs(&mapping),
+        [
+            ("0.weight", "conv2d_0.weight"),
+            ("0.bias", "conv2d_0.bias"),
+            ("3.weight", "conv2d_1.weight"),
+            ("3.bias", "conv2d_1.bias"),
+            ("7.weight", "dense_0.weight"),
+            ("7.bias", "dense_0.bias"),
+        ]
+    );
+    let mut model = Cnn::new_boxed(0);
+    assert!(max_difference(&mut *model, "cnn", &mapping) <= 1e-5);
+}
+
+#[test]
+fn pytorch_batch_norm_padding_and_stride_reproduce_their_outputs() {
+    let mapping = sequential_mapping::<WithBatchNorm>();
+    assert!(pairs(&mapping).contains(&("1.running_var", "batch_norm_0.running_var")));
+    assert!(pairs(&mapping).contains(&("8.running_mean", "batch_norm_1.running_mean")));
+    let mut model = WithBatchNorm::new_boxed(0);
+    // `num_batches_tracked` (int64) is in the file and ignored: the mapping does not name it.
+    assert!(max_difference(&mut *model, "batch_norm", &mapping) <= 1e-5);
+}
+
+#[test]
+fn the_unmapped_pytorch_file_is_rejected_and_a_wrong_mapping_is_named() {
+    let bytes = std::fs::read(fixture("pytorch_mlp.safetensors")).unwrap();
+    let mut model = Mlp::new_boxed(0);
+    let before = model.params().to_vec();
+    assert_eq!(
+        nn::load_weights_from_bytes(&mut *model, &bytes),
+        Err(WeightsError::MissingTensor {
+            name: "dense_0.weight".into(),
+            expected_shape: vec![128, 784]
+        })
+    );
+    // Layers swapped by mistake: the shapes catch it.
+    let swapped = [("2.weight", "dense_0.weight")];
+    assert_eq!(
+        load_weights_mapped(&mut *model, &bytes, &swapped),
+        Err(WeightsError::WrongShape {
+            name: "2.weight".into(),
+            expected: vec![128, 784],
+            found: vec![64, 128]
+        })
+    );
+    assert_eq!(
+        load_weights_mapped(&mut *model, &bytes, &[("0.weight", "dense_9.weight")]),
+        Err(WeightsError::UnknownMappingTarget {
+            from: "0.weight".into(),
+            to: "dense_9.weight".into()
+        })
+    );
+    assert_eq!(model.params(), &before[..]);
+}
+
+nn::network! {
+    /// `Sequential`-style numbering of a recurrent model: module 0 is an `nn.LSTM`.
+    pub struct Recurrent {
+        input: [5 steps, 3],
+        lstm(4),
+        dense(2), softmax,
+    }
+}
+
+#[test]
+fn recurrent_layers_map_to_pytorch_layer_zero_names() {
+    let mapping = sequential_mapping::<Recurrent>();
+    assert_eq!(
+        pairs(&mapping),
+        [
+            ("0.weight_ih_l0", "lstm_0.weight_ih"),
+            ("0.weight_hh_l0", "lstm_0.weight_hh"),
+            ("0.bias_ih_l0", "lstm_0.bias_ih"),
+            ("0.bias_hh_l0", "lstm_0.bias_hh"),
+            ("1.weight", "dense_0.weight"),
+            ("1.bias", "dense_0.bias"),
+        ]
+    );
+}
