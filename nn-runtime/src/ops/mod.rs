@@ -11,6 +11,7 @@ pub mod loss;
 pub(crate) mod math;
 pub mod normalization;
 pub mod pool;
+pub mod simd;
 
 #[cfg(test)]
 pub(crate) mod test_support;

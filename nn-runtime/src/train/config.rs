@@ -20,6 +20,8 @@ pub struct FitConfig {
     pub shuffle: bool,
     /// Show a progress bar and a one-line summary per epoch on stderr.
     pub progress: bool,
+    /// Threads that share each batch (data-parallel; see [`FitConfig::threads`]).
+    pub threads: usize,
 }
 
 impl Default for FitConfig {
@@ -30,6 +32,7 @@ impl Default for FitConfig {
             seed: 0,
             shuffle: true,
             progress: true,
+            threads: 1,
         }
     }
 }
@@ -53,6 +56,12 @@ impl FitConfig {
     /// With shuffling switched on or off; off visits samples in data-set order.
     pub fn shuffle(mut self, shuffle: bool) -> Self {
         self.shuffle = shuffle;
+        self
+    }
+
+    /// With `threads` threads sharing each batch (0 is taken as 1).
+    pub fn threads(mut self, threads: usize) -> Self {
+        self.threads = threads;
         self
     }
 
