@@ -9,6 +9,7 @@ pub mod gemm;
 pub mod init;
 pub mod loss;
 pub(crate) mod math;
+mod matvec;
 pub mod normalization;
 pub mod pool;
 pub mod simd;
