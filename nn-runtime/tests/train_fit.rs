@@ -294,7 +294,8 @@ fn the_default_configuration_matches_its_documentation() {
             batch_size: 8,
             seed: 5,
             shuffle: false,
-            progress: false
+            progress: false,
+            threads: 1,
         }
     );
 }
