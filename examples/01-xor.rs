@@ -26,6 +26,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         seed: 7,
         shuffle: true,
         progress: false,
+        ..FitConfig::default()
     };
     let history = model.fit(&data, None, &mut Adam::new(0.05), &config)?;
     if let Some(last) = history.epochs.last() {

@@ -37,6 +37,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         seed: 42,
         shuffle: true,
         progress: true,
+        ..FitConfig::default()
     };
     let started = Instant::now();
     let history = model.fit(&train, Some(&test), &mut Adam::new(1e-3), &config)?;
