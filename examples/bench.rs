@@ -92,6 +92,9 @@ fn group(x: f64, decimals: usize) -> String {
     out
 }
 
+/// How one table cell shows a model's results.
+type Cell = fn(&Results) -> String;
+
 /// The figures of one model.
 struct Results {
     w1_ns: Summary,
@@ -246,36 +249,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         repeats.epochs,
         if quick { " [--quick]" } else { "" }
     );
-    let rows: [(&str, Box<dyn Fn(&Results) -> String>); 6] = [
-        (
-            "W1 inference batch 1, ns/sample",
-            Box::new(|r| r.w1_ns.show(0)),
-        ),
-        (
-            "W2 inference batch 256, samples/s",
-            Box::new(|r| r.w2_per_second.show(0)),
-        ),
-        (
-            "W3 train epoch SGD b32, s/epoch",
-            Box::new(|r| r.w3_seconds.show(3)),
-        ),
-        (
-            "W4 accuracy after 5 Adam epochs, %",
-            Box::new(|r| format!("{:.1} ({:.3} s/epoch)", r.w4_accuracy, r.w4_seconds)),
-        ),
-        (
-            "W5 train epoch on all cores, s/epoch",
-            Box::new(|r| r.w5_seconds.show(3)),
-        ),
-        (
-            "W5 speed-up over W3 (per epoch pair)",
-            Box::new(|r| {
-                format!(
-                    "{:.2}× ({:.2}–{:.2})",
-                    r.w5_speedup.median, r.w5_speedup.min, r.w5_speedup.max
-                )
-            }),
-        ),
+    let rows: [(&str, Cell); 6] = [
+        ("W1 inference batch 1, ns/sample", |r| r.w1_ns.show(0)),
+        ("W2 inference batch 256, samples/s", |r| {
+            r.w2_per_second.show(0)
+        }),
+        ("W3 train epoch SGD b32, s/epoch", |r| r.w3_seconds.show(3)),
+        ("W4 accuracy after 5 Adam epochs, %", |r| {
+            format!("{:.1} ({:.3} s/epoch)", r.w4_accuracy, r.w4_seconds)
+        }),
+        ("W5 train epoch on all cores, s/epoch", |r| {
+            r.w5_seconds.show(3)
+        }),
+        ("W5 speed-up over W3 (per epoch pair)", |r| {
+            format!(
+                "{:.2}× ({:.2}–{:.2})",
+                r.w5_speedup.median, r.w5_speedup.min, r.w5_speedup.max
+            )
+        }),
     ];
     println!("| {:<38} | {:<30} | {:<30} |", "workload", "MLP", "CNN");
     println!("|{:-<40}|{:-<32}|{:-<32}|", "", "", "");
