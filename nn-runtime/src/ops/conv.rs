@@ -1,12 +1,18 @@
 //! 2-D convolution over `[channels, height, width]` samples (PyTorch's NCHW layout), weight
 //! `[out_channels, in_channels, kernel_h, kernel_w]`, bias `[out_channels]`.
-//! Single samples use a direct, register-tiled loop (no heap); batches use im2col + GEMM.
+//! Single samples use a direct, register-tiled loop (no heap), with an AVX2 + FMA variant for
+//! unit-stride convolutions without leading padding, picked at run time; batches use im2col +
+//! GEMM.
 
 use super::gemm::gemm;
 use direct::FILTER_BLOCK;
 
 #[path = "conv_direct.rs"]
 mod direct;
+
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+#[path = "conv_avx2.rs"]
+pub(crate) mod avx2;
 
 /// The fixed geometry of one convolution, computed by `network!` at compile time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -174,6 +180,23 @@ pub fn conv2d_forward(
     check_parameters(what, s, weight.len(), bias.len());
     check_samples(what, "input", input.len(), 1, in_dims(s));
     check_samples(what, "output", output.len(), 1, out_dims(s));
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if avx2::supports(s) && super::simd::avx2_fma() {
+        // SAFETY: the CPU has AVX2 and FMA (checked just above); the lengths are checked.
+        unsafe { avx2::conv2d_forward(s, weight, bias, input, output) };
+        return;
+    }
+    conv2d_forward_portable(s, weight, bias, input, output);
+}
+
+/// The portable variant of [`conv2d_forward`], for any geometry; lengths already checked.
+pub(crate) fn conv2d_forward_portable(
+    s: &Conv2dShape,
+    weight: &[f32],
+    bias: &[f32],
+    input: &[f32],
+    output: &mut [f32],
+) {
     let (plane, filter_len) = (
         s.out_height * s.out_width,
         s.in_channels * s.kernel_h * s.kernel_w,

@@ -116,13 +116,87 @@ pub fn max_pool2d_forward(shape: &Pool2dShape, input: &[f32], output: &mut [f32]
     }
     let in_plane = s.in_height * s.in_width;
     let out_plane = s.out_height * s.out_width;
+    let halving = is_halving(s);
     for (plane, out) in input
         .chunks_exact(in_plane)
         .zip(output.chunks_exact_mut(out_plane))
     {
+        if halving {
+            max_pool_halving_forward(s, plane, out);
+            continue;
+        }
         for (y, row) in out.chunks_exact_mut(s.out_width).enumerate() {
             for (x, o) in row.iter_mut().enumerate() {
                 *o = window_argmax(s, plane, window_origin(s, y, x)).1;
+            }
+        }
+    }
+}
+
+/// 2×2 windows with stride 2, the common case, which has loops of its own below.
+fn is_halving(s: &Pool2dShape) -> bool {
+    (s.size_h, s.size_w, s.stride_h, s.stride_w) == (2, 2, 2, 2)
+}
+
+/// `b` if it beats `a` as the window's first maximum (greater, or the first NaN), else `a`.
+#[inline(always)]
+fn first_max(a: f32, b: f32) -> f32 {
+    if b > a || (b.is_nan() && !a.is_nan()) {
+        b
+    } else {
+        a
+    }
+}
+
+/// [`max_pool2d_forward`] of one plane with 2×2 windows, stride 2: two input rows per output
+/// row, paired columns, no index arithmetic in the loop. Same result as [`window_argmax`].
+fn max_pool_halving_forward(s: &Pool2dShape, plane: &[f32], out: &mut [f32]) {
+    let (width, used) = (s.in_width, 2 * s.out_width);
+    for (row, pair) in out
+        .chunks_exact_mut(s.out_width)
+        .zip(plane.chunks_exact(2 * width))
+    {
+        let (top, bottom) = (&pair[..used], &pair[width..width + used]);
+        for ((o, t), b) in row
+            .iter_mut()
+            .zip(top.chunks_exact(2))
+            .zip(bottom.chunks_exact(2))
+        {
+            *o = first_max(first_max(t[0], t[1]), first_max(b[0], b[1]));
+        }
+    }
+}
+
+/// [`max_pool2d_backward`] of one plane with 2×2 windows, stride 2, into a zeroed `dx`:
+/// each gradient to its window's first maximum, found as [`window_argmax`] finds it.
+fn max_pool_halving_backward(s: &Pool2dShape, plane: &[f32], dy: &[f32], dx: &mut [f32]) {
+    let (width, used) = (s.in_width, 2 * s.out_width);
+    let rows = plane
+        .chunks_exact(2 * width)
+        .zip(dx.chunks_exact_mut(2 * width));
+    for ((pair, grad_pair), dy) in rows.zip(dy.chunks_exact(s.out_width)) {
+        let (top, bottom) = (&pair[..used], &pair[width..width + used]);
+        let (grad_top, grad_bottom) = grad_pair.split_at_mut(width);
+        let windows = top.chunks_exact(2).zip(bottom.chunks_exact(2));
+        let grads = grad_top[..used]
+            .chunks_exact_mut(2)
+            .zip(grad_bottom[..used].chunks_exact_mut(2));
+        for (((t, b), (gt, gb)), &g) in windows.zip(grads).zip(dy) {
+            let values = [t[0], t[1], b[0], b[1]];
+            let mut best = 0;
+            for k in 1..4 {
+                if values[best].is_nan() {
+                    break;
+                }
+                if values[k] > values[best] || values[k].is_nan() {
+                    best = k;
+                }
+            }
+            match best {
+                0 => gt[0] = g,
+                1 => gt[1] = g,
+                2 => gb[0] = g,
+                _ => gb[1] = g,
             }
         }
     }
@@ -154,11 +228,16 @@ pub fn max_pool2d_backward(
     let in_plane = s.in_height * s.in_width;
     let out_plane = s.out_height * s.out_width;
     let grads = input_grad.chunks_exact_mut(in_plane);
+    let halving = is_halving(s);
     for ((plane, dx), dy) in input
         .chunks_exact(in_plane)
         .zip(grads)
         .zip(output_grad.chunks_exact(out_plane))
     {
+        if halving {
+            max_pool_halving_backward(s, plane, dy, dx);
+            continue;
+        }
         for (y, row) in dy.chunks_exact(s.out_width).enumerate() {
             for (x, &g) in row.iter().enumerate() {
                 // Recomputed rather than matched against `output`: the same scan as the
