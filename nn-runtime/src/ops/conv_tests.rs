@@ -375,6 +375,7 @@ fn zero_stride_is_rejected() {
 }
 
 /// Every single-sample variant this CPU runs, by name (the AVX2 one only where it applies).
+/// Every single-sample variant this CPU runs, by name (the AVX2 one only where it applies).
 fn single_sample_variants(
     s: &Conv2dShape,
 ) -> Vec<(
