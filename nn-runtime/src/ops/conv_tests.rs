@@ -374,18 +374,12 @@ fn zero_stride_is_rejected() {
     conv2d_forward(&s, &[0.0; 4], &[0.0], &[0.0; 9], &mut [0.0; 4]);
 }
 
+/// A single-sample convolution kernel.
+type SingleSample = fn(&Conv2dShape, &[f32], &[f32], &[f32], &mut [f32]);
+
 /// Every single-sample variant this CPU runs, by name (the AVX2 one only where it applies).
-/// Every single-sample variant this CPU runs, by name (the AVX2 one only where it applies).
-fn single_sample_variants(
-    s: &Conv2dShape,
-) -> Vec<(
-    &'static str,
-    fn(&Conv2dShape, &[f32], &[f32], &[f32], &mut [f32]),
-)> {
-    let mut all: Vec<(
-        &'static str,
-        fn(&Conv2dShape, &[f32], &[f32], &[f32], &mut [f32]),
-    )> = vec![("portable", conv2d_forward_portable)];
+fn single_sample_variants(s: &Conv2dShape) -> Vec<(&'static str, SingleSample)> {
+    let mut all: Vec<(&'static str, SingleSample)> = vec![("portable", conv2d_forward_portable)];
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
     if avx2::supports(s) && crate::ops::simd::avx2_fma() {
         // SAFETY (of the call inside): the CPU has AVX2 and FMA, checked just above.
