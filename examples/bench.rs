@@ -2,7 +2,8 @@
 //! subset in `data/mnist`, printed as one table of medians with their spread (min–max).
 //!
 //! Run with `cargo run --release --example bench` (about a minute), or with `-- --quick`
-//! (or `NN_BENCH_QUICK=1`) for fewer repeats. Data loading is outside every timed region.
+//! (or `NN_BENCH_QUICK=1`) for fewer repeats, and `-- --only mlp` or `-- --only cnn` for one
+//! model. Data loading is outside every timed region.
 //!
 //! | id | what | reported as |
 //! |---|---|---|
@@ -234,8 +235,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let test = Dataset::mnist(dir, MnistSplit::Test)?;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
 
-    let mlp = run("MLP", &*Mlp::new_boxed(42), &train, &test, &repeats, cores);
-    let cnn = run("CNN", &*Cnn::new_boxed(42), &train, &test, &repeats, cores);
+    let only = std::env::args()
+        .skip_while(|a| a != "--only")
+        .nth(1)
+        .map(|m| m.to_lowercase());
+    let wanted = |model: &str| only.as_deref().is_none_or(|o| o == model);
+    let mlp =
+        wanted("mlp").then(|| run("MLP", &*Mlp::new_boxed(42), &train, &test, &repeats, cores));
+    let cnn =
+        wanted("cnn").then(|| run("CNN", &*Cnn::new_boxed(42), &train, &test, &repeats, cores));
 
     println!(
         "nn benchmark (BENCHMARKS.md v1): {} training / {} test digits, {cores} cores, {}",
@@ -271,7 +279,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("| {:<38} | {:<30} | {:<30} |", "workload", "MLP", "CNN");
     println!("|{:-<40}|{:-<32}|{:-<32}|", "", "", "");
     for (label, cell) in &rows {
-        println!("| {label:<38} | {:<30} | {:<30} |", cell(&mlp), cell(&cnn));
+        let show = |r: &Option<Results>| r.as_ref().map_or("(not run)".to_string(), cell);
+        println!("| {label:<38} | {:<30} | {:<30} |", show(&mlp), show(&cnn));
     }
     println!("\n{TARGETS}");
     Ok(())

@@ -120,6 +120,18 @@ fn valid_range(
     (lo, hi)
 }
 
+/// True when some window reaches outside the input (into zero padding): only then does
+/// [`im2col`] have entries that no run writes.
+fn reads_padding(s: &Conv2dShape) -> bool {
+    let inside = |out: usize, stride: usize, kernel: usize, len: usize| {
+        out == 0 || (out - 1) * stride + kernel <= len
+    };
+    s.pad_top > 0
+        || s.pad_left > 0
+        || !inside(s.out_height, s.stride_h, s.kernel_h, s.in_height)
+        || !inside(s.out_width, s.stride_w, s.kernel_w, s.in_width)
+}
+
 /// One run of outputs that a kernel tap reads from a single input row, all inside the input.
 #[derive(Clone, Copy)]
 struct Run {
@@ -246,7 +258,9 @@ pub fn im2col(shape: &Conv2dShape, input: &[f32], cols: &mut [f32]) {
     let s = shape;
     check_samples("im2col", "input", input.len(), 1, in_dims(s));
     check_cols("im2col", s, cols.len(), 1);
-    cols.fill(0.0); // The padding; the runs overwrite the rest.
+    if reads_padding(s) {
+        cols.fill(0.0); // The padding; the runs overwrite the rest.
+    }
     let (in_plane, channel_rows) = (s.in_height * s.in_width, s.col_len() / s.in_channels.max(1));
     if in_plane == 0 || channel_rows == 0 {
         return;

@@ -182,22 +182,23 @@ fn max_pool_halving_backward(s: &Pool2dShape, plane: &[f32], dy: &[f32], dx: &mu
             .chunks_exact_mut(2)
             .zip(grad_bottom[..used].chunks_exact_mut(2));
         for (((t, b), (gt, gb)), &g) in windows.zip(grads).zip(dy) {
-            let values = [t[0], t[1], b[0], b[1]];
-            let mut best = 0;
-            for k in 1..4 {
-                if values[best].is_nan() {
-                    break;
-                }
-                if values[k] > values[best] || values[k].is_nan() {
-                    best = k;
-                }
+            let m = first_max(first_max(t[0], t[1]), first_max(b[0], b[1]));
+            if m.is_nan() {
+                // The first NaN takes the gradient: rare, so a plain scan.
+                let at = [t[0], t[1], b[0], b[1]].iter().position(|v| v.is_nan());
+                let mut to = [0.0; 4];
+                to[at.unwrap_or(0)] = g;
+                (gt[0], gt[1], gb[0], gb[1]) = (to[0], to[1], to[2], to[3]);
+                continue;
             }
-            match best {
-                0 => gt[0] = g,
-                1 => gt[1] = g,
-                2 => gb[0] = g,
-                _ => gb[1] = g,
-            }
+            // Without branches on the data (the maximum's place is random): the first of
+            // the four equal to the maximum.
+            let (e0, e1, e2) = (t[0] == m, t[1] == m, b[0] == m);
+            let pick = |first: bool| if first { g } else { 0.0 };
+            gt[0] = pick(e0);
+            gt[1] = pick(e1 && !e0);
+            gb[0] = pick(e2 && !(e0 || e1));
+            gb[1] = pick(!(e0 || e1 || e2));
         }
     }
 }

@@ -20,7 +20,10 @@ pub struct FitConfig {
     pub shuffle: bool,
     /// Show a progress bar and a one-line summary per epoch on stderr.
     pub progress: bool,
-    /// Threads that share each batch (data-parallel; see [`FitConfig::threads`]).
+    /// Threads that share each batch (data-parallel; 0 means one per core). Default 1: the
+    /// same bits on every machine. With more, each batch is split into one shard per thread
+    /// and the gradients are summed in a fixed order, so a run is reproducible for a given
+    /// thread count; dropout masks and batch norm statistics are drawn per shard.
     pub threads: usize,
 }
 
@@ -59,7 +62,7 @@ impl FitConfig {
         self
     }
 
-    /// With `threads` threads sharing each batch (0 is taken as 1).
+    /// With `threads` threads sharing each batch; 0 takes one per core.
     pub fn threads(mut self, threads: usize) -> Self {
         self.threads = threads;
         self
