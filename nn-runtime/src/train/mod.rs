@@ -14,6 +14,7 @@ mod history;
 mod metrics;
 mod parallel;
 mod progress;
+mod team;
 mod workspace;
 
 pub use config::FitConfig;

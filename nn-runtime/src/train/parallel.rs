@@ -10,9 +10,10 @@
 //! - batch norm normalizes each shard with the shard's own statistics, and its running
 //!   statistics are updated once per shard, in shard order (as with smaller batches).
 
-use rayon::prelude::*;
+use std::sync::RwLock;
 
 use super::check::{check_dataset, Role};
+use super::team::Team;
 use super::{BatchStats, TrainError, Workspace};
 use crate::data::Dataset;
 use crate::network::Network;
@@ -61,43 +62,48 @@ impl<N: Network + Sync> Trainer<N> {
     }
 }
 
-/// The shards' workspaces, the summed gradient and the threads that run them.
-pub(crate) struct Parallel<N: Network> {
-    shards: Vec<Workspace<N>>,
-    /// Per shard: its statistics from the forward pass.
-    stats: Vec<BatchStats>,
-    grads: Vec<f32>,
-    pool: rayon::ThreadPool,
+/// One thread's share of a batch: its workspace and what its forward pass measured.
+struct Shard<N: Network> {
+    workspace: Workspace<N>,
+    stats: BatchStats,
 }
 
-/// Parameters per task of the gradient sum: large enough to amortize a task, small enough
-/// to spread a small network over the threads.
-const SUM_CHUNK: usize = 8 * 1024;
+/// The shards, the summed gradient and the threads that work on them.
+pub(crate) struct Parallel<N: Network> {
+    shards: Vec<RwLock<Shard<N>>>,
+    grads: Vec<f32>,
+    team: Team,
+}
+
+/// The summed gradient, written by every thread in a range of its own.
+struct Disjoint(*mut f32);
+
+// SAFETY: the threads write disjoint ranges (see `Parallel::sum_gradients`), and the buffer
+// outlives the job that writes it.
+unsafe impl Sync for Disjoint {}
+
+const NO_STATS: BatchStats = BatchStats {
+    samples: 0,
+    loss: 0.0,
+    correct: 0,
+    judged: 0,
+};
 
 impl<N: Network + Sync> Parallel<N> {
     fn new(threads: usize, max_batch: usize) -> Result<Self, TrainError> {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .thread_name(|i| format!("nn-train-{i}"))
-            .build()
-            .map_err(|e| TrainError::Threads {
-                threads,
-                reason: e.to_string(),
-            })?;
+        let team = Team::new(threads).map_err(|e| TrainError::Threads {
+            threads,
+            reason: e.to_string(),
+        })?;
         let shard_batch = max_batch.div_ceil(threads);
+        let shard = || Shard {
+            workspace: Workspace::new(shard_batch),
+            stats: NO_STATS,
+        };
         Ok(Parallel {
-            shards: (0..threads).map(|_| Workspace::new(shard_batch)).collect(),
-            stats: vec![
-                BatchStats {
-                    samples: 0,
-                    loss: 0.0,
-                    correct: 0,
-                    judged: 0,
-                };
-                threads
-            ],
+            shards: (0..threads).map(|_| RwLock::new(shard())).collect(),
             grads: vec![0.0; N::PARAM_COUNT],
-            pool,
+            team,
         })
     }
 
@@ -114,7 +120,7 @@ impl<N: Network + Sync> Parallel<N> {
         if batch == 0 {
             return Err(TrainError::ZeroBatchSize);
         }
-        let max_batch = self.shards[0].max_batch() * self.shards.len();
+        let max_batch = read(&self.shards[0]).workspace.max_batch() * self.shards.len();
         if batch > max_batch {
             return Err(TrainError::BatchTooLarge { batch, max_batch });
         }
@@ -123,63 +129,79 @@ impl<N: Network + Sync> Parallel<N> {
         }
         // One draw per batch, whatever the thread count; the shards' generators follow.
         let batch_seed = rng.next_u64();
-        let shards = self.shards.len().min(batch);
-        let shard_indices = |k: usize| &indices[k * batch / shards..(k + 1) * batch / shards];
+        let shards = &self.shards[..self.shards.len().min(batch)];
+        let count = shards.len();
+        let shard_indices = |k: usize| &indices[k * batch / count..(k + 1) * batch / count];
 
         // Forward passes and losses, one shard per thread.
         let net: &N = network;
-        self.pool.install(|| {
-            self.shards[..shards]
-                .par_iter_mut()
-                .zip(&mut self.stats[..shards])
-                .enumerate()
-                .for_each(|(k, (workspace, stats))| {
-                    let mut shard_rng = shard_rng(batch_seed, k);
-                    *stats = workspace.forward_loss(net, data, shard_indices(k), &mut shard_rng);
-                });
+        self.team.run(&|k| {
+            if let Some(shard) = shards.get(k) {
+                let shard = &mut *write(shard);
+                let mut shard_rng = shard_rng(batch_seed, k);
+                shard.stats =
+                    shard
+                        .workspace
+                        .forward_loss(net, data, shard_indices(k), &mut shard_rng);
+            }
         });
-        let stats = combine(&self.stats[..shards], batch);
+        let stats = combine(shards.iter().map(|shard| read(shard).stats), batch);
         if !stats.loss.is_finite() {
             return Ok(stats);
         }
 
         // State updates (batch norm's running statistics) in shard order, then the backward
         // passes, which may overwrite what the updates read.
-        for (k, workspace) in self.shards[..shards].iter().enumerate() {
-            network.update_state(
-                workspace.nodes(shard_indices(k).len()),
-                shard_indices(k).len(),
-            );
+        for (k, shard) in shards.iter().enumerate() {
+            let samples = shard_indices(k).len();
+            network.update_state(read(shard).workspace.nodes(samples), samples);
         }
         let net: &N = network;
-        let (workspaces, grads) = (&mut self.shards[..shards], &mut self.grads);
-        self.pool.install(|| {
-            workspaces
-                .par_iter_mut()
-                .enumerate()
-                .for_each(|(k, workspace)| workspace.backward(net, shard_indices(k).len()));
-            // The batch's gradient: Σ_k (samples_k / batch) · gradient_k, in shard order for
-            // every parameter, however the parameters are split into tasks.
-            let workspaces = &*workspaces;
-            grads
-                .par_chunks_mut(SUM_CHUNK)
-                .enumerate()
-                .for_each(|(chunk, sum)| {
-                    let start = chunk * SUM_CHUNK;
-                    for (k, workspace) in workspaces.iter().enumerate() {
-                        let share = shard_indices(k).len() as f32 / batch as f32;
-                        let part = &workspace.param_grads()[start..start + sum.len()];
-                        if k == 0 {
-                            sum.iter_mut().zip(part).for_each(|(s, &g)| *s = share * g);
-                        } else {
-                            sum.iter_mut().zip(part).for_each(|(s, &g)| *s += share * g);
-                        }
-                    }
-                });
+        self.team.run(&|k| {
+            if let Some(shard) = shards.get(k) {
+                write(shard).workspace.backward(net, shard_indices(k).len());
+            }
         });
+        Self::sum_gradients(&self.team, shards, &mut self.grads, batch);
         optimizer.step(network.params_mut(), &self.grads);
         Ok(stats)
     }
+
+    /// `grads = Σ_k (samples_k / batch) · gradient_k`, in shard order for every parameter
+    /// (so the result does not depend on how the parameters are split among the threads),
+    /// each thread summing a contiguous range of parameters.
+    fn sum_gradients(team: &Team, shards: &[RwLock<Shard<N>>], grads: &mut [f32], batch: usize) {
+        let (len, parts) = (grads.len(), team.size());
+        let out = Disjoint(grads.as_mut_ptr());
+        let out = &out;
+        team.run(&|part| {
+            let range = part * len / parts..(part + 1) * len / parts;
+            // SAFETY: the ranges of different parts do not overlap and lie inside `grads`,
+            // which is borrowed mutably for the whole run.
+            let sum =
+                unsafe { std::slice::from_raw_parts_mut(out.0.add(range.start), range.len()) };
+            for (k, shard) in shards.iter().enumerate() {
+                let shard = read(shard);
+                let share = shard.stats.samples as f32 / batch as f32;
+                let part = &shard.workspace.param_grads()[range.clone()];
+                if k == 0 {
+                    sum.iter_mut().zip(part).for_each(|(s, &g)| *s = share * g);
+                } else {
+                    sum.iter_mut().zip(part).for_each(|(s, &g)| *s += share * g);
+                }
+            }
+        });
+    }
+}
+
+/// A shard for reading; a panic elsewhere (reported by the team) does not poison it for us.
+fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A shard for writing.
+fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    lock.write().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Shard `k`'s generator for a batch: SplitMix64 of the batch's draw and the shard index,
@@ -191,13 +213,8 @@ fn shard_rng(batch_seed: u64, shard: usize) -> Rng {
 
 /// The batch's statistics from its shards': samples and counts add up, the mean loss is the
 /// shards' means weighted by their sizes.
-fn combine(shards: &[BatchStats], batch: usize) -> BatchStats {
-    let mut total = BatchStats {
-        samples: 0,
-        loss: 0.0,
-        correct: 0,
-        judged: 0,
-    };
+fn combine(shards: impl Iterator<Item = BatchStats>, batch: usize) -> BatchStats {
+    let mut total = NO_STATS;
     for shard in shards {
         total.samples += shard.samples;
         total.loss += shard.loss * (shard.samples as f32 / batch as f32);
