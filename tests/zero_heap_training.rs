@@ -37,10 +37,12 @@ fn allocations(f: impl FnOnce()) -> usize {
 }
 
 /// Allocations of a whole `fit` of `epochs` epochs from a fresh model.
-fn fit_allocations<N: Model>(fresh: &N, data: &Dataset, epochs: usize, threads: usize) -> usize
-where
-    N: Clone,
-{
+fn fit_allocations<N: Model + Clone>(
+    fresh: &N,
+    data: &Dataset,
+    epochs: usize,
+    threads: usize,
+) -> usize {
     let mut model = fresh.clone();
     let config = FitConfig::new(epochs, 32).seed(3).threads(threads).quiet();
     let mut optimizer = Adam::new(1e-3);
