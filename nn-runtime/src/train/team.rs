@@ -3,7 +3,7 @@
 //! caller then waits for the parts others claimed.
 //!
 //! A training step takes a few hundred microseconds, so waking a sleeping thread (tens of
-//! microseconds) at every step would eat the gain: workers spin for a while after a job
+//! microseconds) at every step would eat the gain: workers poll for a while after a job
 //! before they sleep on a condition variable. Because parts are claimed, not assigned, a
 //! worker that the operating system has not scheduled (a busy machine) costs nothing: the
 //! caller runs its part. Which thread runs a part never changes what the part computes.
@@ -15,8 +15,9 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-/// How long an idle worker spins before it sleeps, and the caller before it sleeps waiting
-/// for parts that others run.
+/// How long an idle worker polls before it sleeps, and the caller before it sleeps waiting
+/// for parts that others run. Polling yields the core at every turn: on an idle machine
+/// that returns at once, on a busy one it lets the thread it waits for run.
 const SPIN: Duration = Duration::from_micros(100);
 
 /// Bits of [`Shared::claims`] that count claimed parts; the bits above hold the generation.
@@ -134,7 +135,7 @@ impl Team {
         let started = Instant::now();
         while shared.finished.load(Ordering::SeqCst) < parts {
             if started.elapsed() < SPIN {
-                std::hint::spin_loop();
+                std::thread::yield_now();
                 continue;
             }
             let guard = shared.job.lock().unwrap_or_else(|e| e.into_inner());
@@ -203,7 +204,7 @@ fn work(shared: &Shared, parts: usize) {
                 break;
             }
             if started.elapsed() < SPIN {
-                std::hint::spin_loop();
+                std::thread::yield_now();
                 continue;
             }
             let guard = shared.job.lock().unwrap_or_else(|e| e.into_inner());
