@@ -130,7 +130,7 @@ impl Team {
             }
             shared.finished.fetch_add(1, Ordering::SeqCst);
         }
-        // Every part is claimed; wait for those others run: spin, then sleep, which frees
+        // Every part is claimed; wait for those others run: poll, then sleep, which frees
         // this core for them on a busy machine.
         let started = Instant::now();
         while shared.finished.load(Ordering::SeqCst) < parts {
@@ -188,7 +188,7 @@ impl Drop for Team {
     }
 }
 
-/// A worker's loop: wait for a new generation (spinning, then sleeping), claim and run parts
+/// A worker's loop: wait for a new generation (polling, then sleeping), claim and run parts
 /// while there are any, and wake the caller after the last one.
 fn work(shared: &Shared, parts: usize) {
     let mut seen = 0;
