@@ -148,57 +148,98 @@ fn first_max(a: f32, b: f32) -> f32 {
     }
 }
 
+/// [`first_max`] for values without NaN: one `maxss`, no branch.
+#[inline(always)]
+fn first_max_finite(a: f32, b: f32) -> f32 {
+    if b > a {
+        b
+    } else {
+        a
+    }
+}
+
+/// The four values of each 2×2 window of a pair of input rows, `used` columns wide.
+#[inline(always)]
+fn windows_of(pair: &[f32], width: usize, used: usize) -> impl Iterator<Item = [f32; 4]> + '_ {
+    let (top, bottom) = (&pair[..used], &pair[width..width + used]);
+    top.chunks_exact(2)
+        .zip(bottom.chunks_exact(2))
+        .map(|(t, b)| [t[0], t[1], b[0], b[1]])
+}
+
+/// True if any of the values is NaN (or the sum overflows to one: then the careful path
+/// runs for nothing, which is still right).
+#[inline(always)]
+fn has_nan(v: [f32; 4]) -> bool {
+    (v[0] + v[1] + v[2] + v[3]).is_nan()
+}
+
 /// [`max_pool2d_forward`] of one plane with 2×2 windows, stride 2: two input rows per output
-/// row, paired columns, no index arithmetic in the loop. Same result as [`window_argmax`].
+/// row, paired columns, no index arithmetic and no data-dependent branch in the loop; a row
+/// with a NaN is redone with the NaN rule. Same result as [`window_argmax`].
 fn max_pool_halving_forward(s: &Pool2dShape, plane: &[f32], out: &mut [f32]) {
     let (width, used) = (s.in_width, 2 * s.out_width);
     for (row, pair) in out
         .chunks_exact_mut(s.out_width)
         .zip(plane.chunks_exact(2 * width))
     {
-        let (top, bottom) = (&pair[..used], &pair[width..width + used]);
-        for ((o, t), b) in row
-            .iter_mut()
-            .zip(top.chunks_exact(2))
-            .zip(bottom.chunks_exact(2))
-        {
-            *o = first_max(first_max(t[0], t[1]), first_max(b[0], b[1]));
+        let mut nan = false;
+        for (o, v) in row.iter_mut().zip(windows_of(pair, width, used)) {
+            *o = first_max_finite(first_max_finite(v[0], v[1]), first_max_finite(v[2], v[3]));
+            nan |= has_nan(v);
+        }
+        if nan {
+            for (o, v) in row.iter_mut().zip(windows_of(pair, width, used)) {
+                *o = first_max(first_max(v[0], v[1]), first_max(v[2], v[3]));
+            }
         }
     }
 }
 
 /// [`max_pool2d_backward`] of one plane with 2×2 windows, stride 2, into a zeroed `dx`:
-/// each gradient to its window's first maximum, found as [`window_argmax`] finds it.
+/// each gradient to its window's first maximum, found as [`window_argmax`] finds it, without
+/// data-dependent branches (the maximum's place is random); a row with a NaN is redone
+/// with the NaN rule.
 fn max_pool_halving_backward(s: &Pool2dShape, plane: &[f32], dy: &[f32], dx: &mut [f32]) {
     let (width, used) = (s.in_width, 2 * s.out_width);
     let rows = plane
         .chunks_exact(2 * width)
         .zip(dx.chunks_exact_mut(2 * width));
     for ((pair, grad_pair), dy) in rows.zip(dy.chunks_exact(s.out_width)) {
-        let (top, bottom) = (&pair[..used], &pair[width..width + used]);
         let (grad_top, grad_bottom) = grad_pair.split_at_mut(width);
-        let windows = top.chunks_exact(2).zip(bottom.chunks_exact(2));
         let grads = grad_top[..used]
             .chunks_exact_mut(2)
             .zip(grad_bottom[..used].chunks_exact_mut(2));
-        for (((t, b), (gt, gb)), &g) in windows.zip(grads).zip(dy) {
-            let m = first_max(first_max(t[0], t[1]), first_max(b[0], b[1]));
-            if m.is_nan() {
-                // The first NaN takes the gradient: rare, so a plain scan.
-                let at = [t[0], t[1], b[0], b[1]].iter().position(|v| v.is_nan());
-                let mut to = [0.0; 4];
-                to[at.unwrap_or(0)] = g;
-                (gt[0], gt[1], gb[0], gb[1]) = (to[0], to[1], to[2], to[3]);
-                continue;
-            }
-            // Without branches on the data (the maximum's place is random): the first of
-            // the four equal to the maximum.
-            let (e0, e1, e2) = (t[0] == m, t[1] == m, b[0] == m);
+        let mut nan = false;
+        for ((v, (gt, gb)), &g) in windows_of(pair, width, used).zip(grads).zip(dy) {
+            let m = first_max_finite(first_max_finite(v[0], v[1]), first_max_finite(v[2], v[3]));
+            // The first of the four equal to the maximum.
+            let (e0, e1, e2) = (v[0] == m, v[1] == m, v[2] == m);
             let pick = |first: bool| if first { g } else { 0.0 };
             gt[0] = pick(e0);
             gt[1] = pick(e1 && !e0);
             gb[0] = pick(e2 && !(e0 || e1));
             gb[1] = pick(!(e0 || e1 || e2));
+            nan |= has_nan(v);
+        }
+        if nan {
+            let grads = grad_top[..used]
+                .chunks_exact_mut(2)
+                .zip(grad_bottom[..used].chunks_exact_mut(2));
+            for ((v, (gt, gb)), &g) in windows_of(pair, width, used).zip(grads).zip(dy) {
+                let mut best = 0;
+                for k in 1..4 {
+                    if v[best].is_nan() {
+                        break;
+                    }
+                    if v[k] > v[best] || v[k].is_nan() {
+                        best = k;
+                    }
+                }
+                let mut to = [0.0; 4];
+                to[best] = g;
+                (gt[0], gt[1], gb[0], gb[1]) = (to[0], to[1], to[2], to[3]);
+            }
         }
     }
 }
