@@ -309,8 +309,9 @@ pub fn col2im(shape: &Conv2dShape, cols: &[f32], image: &mut [f32]) {
     }
 }
 
-/// A batch through im2col + GEMM. `cols` holds `batch · col_len()` floats; it is left
-/// holding each sample's im2col matrix, which the backward pass needs.
+/// A batch through im2col + GEMM, or where [`conv2d_forward`] has its AVX2 kernel, through
+/// that kernel per sample. `cols` holds `batch · col_len()` floats; it is left holding each
+/// sample's im2col matrix, which the backward pass needs.
 pub fn conv2d_forward_batch(
     shape: &Conv2dShape,
     weight: &[f32],
@@ -332,10 +333,25 @@ pub fn conv2d_forward_batch(
     if ohw == 0 {
         return;
     }
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    let direct = avx2::supports(s) && super::simd::avx2_fma();
+    #[cfg(not(all(feature = "std", target_arch = "x86_64")))]
+    let direct = false;
     for b in 0..batch {
         let col = &mut cols[b * col_len..][..col_len];
-        im2col(s, &input[b * in_len..][..in_len], col);
+        let x = &input[b * in_len..][..in_len];
+        im2col(s, x, col);
         let y = &mut output[b * out_len..][..out_len];
+        if direct {
+            // The AVX2 direct kernel beats a GEMM of these small shapes by far; the im2col
+            // matrix is still made for the backward pass.
+            #[cfg(all(feature = "std", target_arch = "x86_64"))]
+            // SAFETY: the CPU has AVX2 and FMA (`direct`); the lengths are checked above.
+            unsafe {
+                avx2::conv2d_forward(s, weight, bias, x, y)
+            };
+            continue;
+        }
         for (out_map, &bias) in y.chunks_exact_mut(ohw).zip(bias) {
             out_map.fill(bias);
         }

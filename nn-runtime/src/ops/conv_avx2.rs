@@ -13,9 +13,10 @@ use core::arch::x86_64::*;
 
 /// Filters per register tile; the leftover filters of a layer go one at a time.
 const FILTERS: usize = 4;
-/// Output rows per register tile: with [`FILTERS`], 12 accumulators + 3 loads + 1 broadcast
-/// of the 16 AVX registers.
-const ROWS: usize = 3;
+/// Output rows per register tile: with [`FILTERS`], 8 accumulators + 2 loads + broadcasts
+/// of the 16 AVX registers. (Three rows, 12 accumulators, made LLVM spill one to the stack
+/// in the inner loop and ran 1.6× slower.)
+const ROWS: usize = 2;
 /// Outputs per vector.
 const LANES: usize = 8;
 

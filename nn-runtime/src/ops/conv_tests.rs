@@ -394,7 +394,7 @@ fn single_sample_variants(s: &Conv2dShape) -> Vec<(&'static str, SingleSample)> 
 fn every_single_sample_variant_matches_the_reference() {
     let mut rng = Rng::new(43);
     // Valid unit-stride convolutions (the AVX2 variant's domain) with widths and heights off
-    // multiples of its 8×3 tile and filter counts off multiples of 4, plus every other case.
+    // multiples of its 8×2 tile and filter counts off multiples of 4, plus every other case.
     let mut cases: Vec<Case> = (0..40)
         .map(|_| {
             let (kh, kw) = (1 + rng.below(4), 1 + rng.below(4));
