@@ -362,6 +362,32 @@ pub fn conv2d_forward_batch(
     }
 }
 
+/// A batch for inference only: [`conv2d_forward`] per sample, without the im2col matrices
+/// that only the backward pass needs.
+pub fn conv2d_infer_batch(
+    shape: &Conv2dShape,
+    weight: &[f32],
+    bias: &[f32],
+    input: &[f32],
+    output: &mut [f32],
+    batch: usize,
+) {
+    let what = "conv2d_infer_batch";
+    let s = shape;
+    check_samples(what, "input", input.len(), batch, in_dims(s));
+    check_samples(what, "output", output.len(), batch, out_dims(s));
+    let (in_len, out_len) = sample_lens(s);
+    if in_len == 0 || out_len == 0 {
+        return;
+    }
+    for (x, y) in input
+        .chunks_exact(in_len)
+        .zip(output.chunks_exact_mut(out_len))
+    {
+        conv2d_forward(s, weight, bias, x, y);
+    }
+}
+
 /// Backward over a batch, from the `cols` the forward pass left (which it overwrites):
 /// *adds* into `weight_grad` and `bias_grad`, *overwrites* `input_grad` when given.
 #[allow(clippy::too_many_arguments)]
