@@ -196,17 +196,21 @@ fn max_pool_halving_forward(s: &Pool2dShape, plane: &[f32], out: &mut [f32]) {
     }
 }
 
-/// [`max_pool2d_backward`] of one plane with 2×2 windows, stride 2, into a zeroed `dx`:
+/// [`max_pool2d_backward`] of one plane with 2×2 windows, stride 2, overwriting `dx` (the
+/// windows write all four of their places; what no window covers is zeroed):
 /// each gradient to its window's first maximum, found as [`window_argmax`] finds it, without
 /// data-dependent branches (the maximum's place is random); a row with a NaN is redone
 /// with the NaN rule.
 fn max_pool_halving_backward(s: &Pool2dShape, plane: &[f32], dy: &[f32], dx: &mut [f32]) {
     let (width, used) = (s.in_width, 2 * s.out_width);
+    dx[2 * s.out_height * width..].fill(0.0); // An odd last row.
     let rows = plane
         .chunks_exact(2 * width)
         .zip(dx.chunks_exact_mut(2 * width));
     for ((pair, grad_pair), dy) in rows.zip(dy.chunks_exact(s.out_width)) {
         let (grad_top, grad_bottom) = grad_pair.split_at_mut(width);
+        grad_top[used..].fill(0.0);
+        grad_bottom[used..].fill(0.0);
         let grads = grad_top[..used]
             .chunks_exact_mut(2)
             .zip(grad_bottom[..used].chunks_exact_mut(2));
@@ -266,11 +270,13 @@ pub fn max_pool2d_backward(
     if planes(what, s, input.len(), output.len()) == 0 {
         return;
     }
-    input_grad.fill(0.0);
+    let halving = is_halving(s);
+    if !halving {
+        input_grad.fill(0.0);
+    }
     let in_plane = s.in_height * s.in_width;
     let out_plane = s.out_height * s.out_width;
     let grads = input_grad.chunks_exact_mut(in_plane);
-    let halving = is_halving(s);
     for ((plane, dx), dy) in input
         .chunks_exact(in_plane)
         .zip(grads)
