@@ -1,7 +1,7 @@
 //! The benchmark suite of BENCHMARKS.md: workloads W1–W5 for the MLP and the CNN on the MNIST
 //! subset in `data/mnist`, printed as one table of medians with their spread (min–max).
 //!
-//! Run with `cargo run --release --example bench` (about a minute), or with `-- --quick`
+//! Run with `cargo run --release --example bench` (about 15 s), or with `-- --quick`
 //! (or `NN_BENCH_QUICK=1`) for fewer repeats, and `-- --only mlp` or `-- --only cnn` for one
 //! model. Data loading is outside every timed region.
 //!
