@@ -193,12 +193,25 @@ pub fn conv2d_forward(
     check_samples(what, "input", input.len(), 1, in_dims(s));
     check_samples(what, "output", output.len(), 1, out_dims(s));
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
-    if avx2::supports(s) && super::simd::avx2_fma() {
+    if has_avx2_kernel(s) {
         // SAFETY: the CPU has AVX2 and FMA (checked just above); the lengths are checked.
         unsafe { avx2::conv2d_forward(s, weight, bias, input, output) };
         return;
     }
     conv2d_forward_portable(s, weight, bias, input, output);
+}
+
+/// True when [`conv2d_forward`] runs its AVX2 + FMA kernel for `s` on this CPU.
+fn has_avx2_kernel(s: &Conv2dShape) -> bool {
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    {
+        avx2::supports(s) && super::simd::avx2_fma()
+    }
+    #[cfg(not(all(feature = "std", target_arch = "x86_64")))]
+    {
+        let _ = s;
+        false
+    }
 }
 
 /// The portable variant of [`conv2d_forward`], for any geometry; lengths already checked.
@@ -333,10 +346,7 @@ pub fn conv2d_forward_batch(
     if ohw == 0 {
         return;
     }
-    #[cfg(all(feature = "std", target_arch = "x86_64"))]
-    let direct = avx2::supports(s) && super::simd::avx2_fma();
-    #[cfg(not(all(feature = "std", target_arch = "x86_64")))]
-    let direct = false;
+    let direct = has_avx2_kernel(s);
     for b in 0..batch {
         let col = &mut cols[b * col_len..][..col_len];
         let x = &input[b * in_len..][..in_len];
@@ -345,11 +355,7 @@ pub fn conv2d_forward_batch(
         if direct {
             // The AVX2 direct kernel beats a GEMM of these small shapes by far; the im2col
             // matrix is still made for the backward pass.
-            #[cfg(all(feature = "std", target_arch = "x86_64"))]
-            // SAFETY: the CPU has AVX2 and FMA (`direct`); the lengths are checked above.
-            unsafe {
-                avx2::conv2d_forward(s, weight, bias, x, y)
-            };
+            conv2d_forward(s, weight, bias, x, y);
             continue;
         }
         for (out_map, &bias) in y.chunks_exact_mut(ohw).zip(bias) {
