@@ -95,7 +95,7 @@ fn a_crash_while_writing_a_checkpoint_keeps_the_last_one() {
         model
             .fit(&data(), None, &mut adam, &config(2).checkpoint(&path))
             .unwrap();
-        let next = Checkpoint::new(&*model, adam.state().unwrap(), 3, 9, 16, true)
+        let next = Checkpoint::new(&*model, adam.state().unwrap(), 3, 9, 16, true, 1)
             .to_bytes::<Small>()
             .unwrap();
         let _ = nn::io::write_atomically(&path, |file| {
@@ -304,6 +304,28 @@ fn resuming_with_other_settings_is_refused_and_changes_nothing() {
         }
     ));
     assert!(error.to_string().contains("seed = 9"), "{error}");
+    // Another thread count splits the batches differently: not the same run.
+    let error = fresh
+        .fit(
+            &data(),
+            None,
+            &mut adam,
+            &config(2).threads(2).resume_from(&path),
+        )
+        .unwrap_err();
+    assert!(
+        matches!(
+            &error,
+            TrainError::Checkpoint {
+                error: nn::WeightsError::SettingMismatch {
+                    setting: "threads",
+                    ..
+                },
+                ..
+            }
+        ),
+        "{error}"
+    );
     // An SGD cannot continue Adam's run.
     let error = fresh
         .fit(

@@ -3,7 +3,7 @@
 pub use crate::network::{LayerInfo, LayerOp, LossKind, Mode, Network, TensorInfo};
 pub use crate::ops::activation::{Activation, LeakyRelu, Relu, Sigmoid, Softmax, Tanh};
 pub use crate::ops::conv::{
-    conv2d_backward_batch, conv2d_forward, conv2d_forward_batch, Conv2dShape,
+    conv2d_backward_batch, conv2d_forward, conv2d_forward_batch, conv2d_infer_batch, Conv2dShape,
 };
 pub use crate::ops::dense::{dense_backward_batch, dense_forward, dense_forward_batch};
 pub use crate::ops::dropout::{dropout_backward, dropout_forward_train};

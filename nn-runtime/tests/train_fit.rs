@@ -251,7 +251,8 @@ fn training_passes_run_in_train_mode_and_validation_in_infer_mode() {
     .unwrap();
     let modes: Vec<(Mode, usize)> = net
         .calls
-        .borrow()
+        .lock()
+        .unwrap()
         .iter()
         .map(|call| (call.mode, call.batch))
         .collect();
@@ -297,6 +298,7 @@ fn the_default_configuration_matches_its_documentation() {
             progress: false,
             checkpoint: None,
             resume_from: None,
+            threads: 1,
         }
     );
 }

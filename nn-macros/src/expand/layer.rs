@@ -180,7 +180,14 @@ pub fn batch_forward(index: usize, layer: &Layer) -> TokenStream {
             }
             LayerKind::Conv2d { .. } => {
                 let (w, b, shape) = (tensor(layer, 0), tensor(layer, 1), window_shape(layer));
-                quote!(#io_aux #rt::conv2d_forward_batch(#shape, &#w, &#b, x, y, aux, batch);)
+                // Inference needs no im2col matrices for a backward pass.
+                quote! {
+                    #io_aux
+                    match mode {
+                        #rt::Mode::Train => #rt::conv2d_forward_batch(#shape, &#w, &#b, x, y, aux, batch),
+                        #rt::Mode::Infer => #rt::conv2d_infer_batch(#shape, &#w, &#b, x, y, batch),
+                    }
+                }
             }
             LayerKind::MaxPool2d { .. } => {
                 let shape = window_shape(layer);

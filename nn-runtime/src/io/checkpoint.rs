@@ -16,8 +16,8 @@ use crate::optim::OptimizerState;
 /// [`Network::TENSORS`] (so [`load_weights`](super::load_weights) reads a checkpoint as
 /// weights), each optimizer buffer as a 1-D tensor `optimizer.<buffer>` (`optimizer.m`,
 /// `optimizer.v` for Adam, `optimizer.velocity` for SGD), and in the metadata `format =
-/// nn-checkpoint`, `epoch`, `seed`, `batch_size`, `shuffle`, `optimizer.method` and
-/// `optimizer.step`.
+/// nn-checkpoint`, `epoch`, `seed`, `batch_size`, `shuffle`, `threads` (1 when absent),
+/// `optimizer.method` and `optimizer.step`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct Checkpoint {
@@ -33,6 +33,9 @@ pub struct Checkpoint {
     pub batch_size: usize,
     /// Whether the run shuffles.
     pub shuffle: bool,
+    /// Threads sharing each batch: another count splits batches differently, so resuming
+    /// is bit-exact only with the same one.
+    pub threads: usize,
 }
 
 const FORMAT: &str = "nn-checkpoint";
@@ -47,6 +50,7 @@ impl Checkpoint {
         seed: u64,
         batch_size: usize,
         shuffle: bool,
+        threads: usize,
     ) -> Self {
         Checkpoint {
             params: model.params().to_vec(),
@@ -55,6 +59,7 @@ impl Checkpoint {
             seed,
             batch_size,
             shuffle,
+            threads,
         }
     }
 
@@ -104,6 +109,7 @@ impl Checkpoint {
             ("seed".to_string(), self.seed.to_string()),
             ("batch_size".to_string(), self.batch_size.to_string()),
             ("shuffle".to_string(), self.shuffle.to_string()),
+            ("threads".to_string(), self.threads.to_string()),
             (
                 "optimizer.method".to_string(),
                 self.optimizer.method.clone(),
@@ -151,6 +157,10 @@ impl Checkpoint {
         let seed = parse("seed", entry("seed")?)?;
         let batch_size = parse("batch_size", entry("batch_size")?)?;
         let shuffle = parse("shuffle", entry("shuffle")?)?;
+        let threads = match metadata.get("threads") {
+            Some(value) => parse("threads", value.clone())?,
+            None => 1,
+        };
         let method = entry("optimizer.method")?;
         let step = parse("optimizer.step", entry("optimizer.step")?)?;
 
@@ -192,6 +202,7 @@ impl Checkpoint {
             seed,
             batch_size,
             shuffle,
+            threads,
         })
     }
 

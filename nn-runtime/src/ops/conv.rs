@@ -1,12 +1,18 @@
 //! 2-D convolution over `[channels, height, width]` samples (PyTorch's NCHW layout), weight
 //! `[out_channels, in_channels, kernel_h, kernel_w]`, bias `[out_channels]`.
-//! Single samples use a direct, register-tiled loop (no heap); batches use im2col + GEMM.
+//! Single samples use a direct, register-tiled loop (no heap), with an AVX2 + FMA variant for
+//! unit-stride convolutions without leading padding, picked at run time; batches use im2col +
+//! GEMM.
 
 use super::gemm::gemm;
 use direct::FILTER_BLOCK;
 
 #[path = "conv_direct.rs"]
 mod direct;
+
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+#[path = "conv_avx2.rs"]
+pub(crate) mod avx2;
 
 /// The fixed geometry of one convolution, computed by `network!` at compile time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -114,6 +120,18 @@ fn valid_range(
     (lo, hi)
 }
 
+/// True when some window reaches outside the input (into zero padding): only then does
+/// [`im2col`] have entries that no run writes.
+fn reads_padding(s: &Conv2dShape) -> bool {
+    let inside = |out: usize, stride: usize, kernel: usize, len: usize| {
+        out == 0 || (out - 1) * stride + kernel <= len
+    };
+    s.pad_top > 0
+        || s.pad_left > 0
+        || !inside(s.out_height, s.stride_h, s.kernel_h, s.in_height)
+        || !inside(s.out_width, s.stride_w, s.kernel_w, s.in_width)
+}
+
 /// One run of outputs that a kernel tap reads from a single input row, all inside the input.
 #[derive(Clone, Copy)]
 struct Run {
@@ -174,6 +192,36 @@ pub fn conv2d_forward(
     check_parameters(what, s, weight.len(), bias.len());
     check_samples(what, "input", input.len(), 1, in_dims(s));
     check_samples(what, "output", output.len(), 1, out_dims(s));
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if has_avx2_kernel(s) {
+        // SAFETY: the CPU has AVX2 and FMA (checked just above); the lengths are checked.
+        unsafe { avx2::conv2d_forward(s, weight, bias, input, output) };
+        return;
+    }
+    conv2d_forward_portable(s, weight, bias, input, output);
+}
+
+/// True when [`conv2d_forward`] runs its AVX2 + FMA kernel for `s` on this CPU.
+fn has_avx2_kernel(s: &Conv2dShape) -> bool {
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    {
+        avx2::supports(s) && super::simd::avx2_fma()
+    }
+    #[cfg(not(all(feature = "std", target_arch = "x86_64")))]
+    {
+        let _ = s;
+        false
+    }
+}
+
+/// The portable variant of [`conv2d_forward`], for any geometry; lengths already checked.
+pub(crate) fn conv2d_forward_portable(
+    s: &Conv2dShape,
+    weight: &[f32],
+    bias: &[f32],
+    input: &[f32],
+    output: &mut [f32],
+) {
     let (plane, filter_len) = (
         s.out_height * s.out_width,
         s.in_channels * s.kernel_h * s.kernel_w,
@@ -223,7 +271,9 @@ pub fn im2col(shape: &Conv2dShape, input: &[f32], cols: &mut [f32]) {
     let s = shape;
     check_samples("im2col", "input", input.len(), 1, in_dims(s));
     check_cols("im2col", s, cols.len(), 1);
-    cols.fill(0.0); // The padding; the runs overwrite the rest.
+    if reads_padding(s) {
+        cols.fill(0.0); // The padding; the runs overwrite the rest.
+    }
     let (in_plane, channel_rows) = (s.in_height * s.in_width, s.col_len() / s.in_channels.max(1));
     if in_plane == 0 || channel_rows == 0 {
         return;
@@ -272,8 +322,9 @@ pub fn col2im(shape: &Conv2dShape, cols: &[f32], image: &mut [f32]) {
     }
 }
 
-/// A batch through im2col + GEMM. `cols` holds `batch · col_len()` floats; it is left
-/// holding each sample's im2col matrix, which the backward pass needs.
+/// A batch through im2col + GEMM, or where [`conv2d_forward`] has its AVX2 kernel, through
+/// that kernel per sample. `cols` holds `batch · col_len()` floats; it is left holding each
+/// sample's im2col matrix, which the backward pass needs.
 pub fn conv2d_forward_batch(
     shape: &Conv2dShape,
     weight: &[f32],
@@ -295,10 +346,18 @@ pub fn conv2d_forward_batch(
     if ohw == 0 {
         return;
     }
+    let direct = has_avx2_kernel(s);
     for b in 0..batch {
         let col = &mut cols[b * col_len..][..col_len];
-        im2col(s, &input[b * in_len..][..in_len], col);
+        let x = &input[b * in_len..][..in_len];
+        im2col(s, x, col);
         let y = &mut output[b * out_len..][..out_len];
+        if direct {
+            // The AVX2 direct kernel beats a GEMM of these small shapes by far; the im2col
+            // matrix is still made for the backward pass.
+            conv2d_forward(s, weight, bias, x, y);
+            continue;
+        }
         for (out_map, &bias) in y.chunks_exact_mut(ohw).zip(bias) {
             out_map.fill(bias);
         }
@@ -307,6 +366,46 @@ pub fn conv2d_forward_batch(
             filters, taps, ohw, 1.0, weight, taps, 1, col, ohw, 1, 1.0, y, ohw, 1,
         );
     }
+}
+
+/// A batch for inference only: [`conv2d_forward`] per sample, without the im2col matrices
+/// that only the backward pass needs.
+pub fn conv2d_infer_batch(
+    shape: &Conv2dShape,
+    weight: &[f32],
+    bias: &[f32],
+    input: &[f32],
+    output: &mut [f32],
+    batch: usize,
+) {
+    let what = "conv2d_infer_batch";
+    let s = shape;
+    check_samples(what, "input", input.len(), batch, in_dims(s));
+    check_samples(what, "output", output.len(), batch, out_dims(s));
+    let (in_len, out_len) = sample_lens(s);
+    if in_len == 0 || out_len == 0 {
+        return;
+    }
+    for (x, y) in input
+        .chunks_exact(in_len)
+        .zip(output.chunks_exact_mut(out_len))
+    {
+        conv2d_forward(s, weight, bias, x, y);
+    }
+}
+
+/// `Σ values` as 16 running sums, which the compiler vectorizes (a plain `iter().sum()` is
+/// one dependent chain of scalar adds).
+fn sum(values: &[f32]) -> f32 {
+    const LANES: usize = 16;
+    let (chunks, rest) = values.as_chunks::<LANES>();
+    let mut acc = [0.0f32; LANES];
+    for chunk in chunks {
+        for lane in 0..LANES {
+            acc[lane] += chunk[lane];
+        }
+    }
+    acc.iter().sum::<f32>() + rest.iter().sum::<f32>()
 }
 
 /// Backward over a batch, from the `cols` the forward pass left (which it overwrites):
@@ -349,7 +448,7 @@ pub fn conv2d_backward_batch(
             filters, ohw, taps, 1.0, dy, ohw, 1, col, 1, ohw, 1.0, dw, taps, 1,
         );
         for (db, plane) in bias_grad.iter_mut().zip(dy.chunks_exact(ohw)) {
-            *db += plane.iter().sum::<f32>();
+            *db += sum(plane);
         }
         if let Some(dx) = input_grad.as_deref_mut() {
             // cols_b = Wᵀ[CKK, F] · dY_b, the gradient of each im2col entry; fold it back.

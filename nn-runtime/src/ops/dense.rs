@@ -1,9 +1,11 @@
 //! Fully connected layers. The weight is `[outputs, inputs]`, row-major (PyTorch's layout).
 //!
-//! Single-sample inference runs [`dense_forward`], a matrix-vector product written so the
-//! compiler vectorizes it; batches go through [`gemm`].
+//! Single-sample inference runs [`dense_forward`], a matrix-vector product with an AVX2 + FMA
+//! variant picked at run time beside a portable one (see `matvec.rs`); batches go through
+//! [`gemm`].
 
 use super::gemm::gemm;
+use super::matvec::matvec;
 
 /// One sample: `output[o] = bias[o] + Σ_i weight[o, i] · input[i]`.
 /// Dimensions come from the slice lengths (`weight.len() == output.len() * input.len()`).
@@ -22,45 +24,7 @@ pub fn dense_forward(weight: &[f32], bias: &[f32], input: &[f32], output: &mut [
         "dense_forward: bias has {} values for {outputs} outputs",
         bias.len()
     );
-    if inputs == 0 {
-        output.copy_from_slice(bias);
-        return;
-    }
-    for ((out, &b), row) in output.iter_mut().zip(bias).zip(weight.chunks_exact(inputs)) {
-        *out = b + dot(row, input);
-    }
-}
-
-/// Independent partial sums in the dot product: enough to hide the latency of vector adds
-/// and to fill two AVX or four SSE/NEON registers.
-const LANES: usize = 16;
-
-/// `Σ a[i] · b[i]` over equal-length slices, as `LANES` running sums over fixed-size chunks
-/// (no bounds checks, no loop-carried dependency between lanes, so LLVM vectorizes it).
-#[inline]
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    debug_assert_eq!(a.len(), b.len());
-    let (a_chunks, a_rest) = a.as_chunks::<LANES>();
-    let (b_chunks, b_rest) = b.as_chunks::<LANES>();
-    let mut acc = [0.0f32; LANES];
-    for (ca, cb) in a_chunks.iter().zip(b_chunks) {
-        for lane in 0..LANES {
-            acc[lane] += ca[lane] * cb[lane];
-        }
-    }
-    let mut tail = 0.0f32;
-    for (x, y) in a_rest.iter().zip(b_rest) {
-        tail += x * y;
-    }
-    // Pairwise reduction of the lanes: shorter dependency chains, smaller rounding error.
-    let mut width = LANES;
-    while width > 1 {
-        width /= 2;
-        for lane in 0..width {
-            acc[lane] += acc[lane + width];
-        }
-    }
-    acc[0] + tail
+    matvec(weight, bias, input, output);
 }
 
 /// `(inputs, outputs)` of a batched dense layer, checked against every slice length.
@@ -277,23 +241,6 @@ mod tests {
                 tolerance,
                 "batch vs single",
             );
-        }
-    }
-
-    #[test]
-    fn dot_covers_every_remainder_length() {
-        let mut rng = Rng::new(32);
-        for len in 0..=3 * LANES + 1 {
-            let (a, b) = (
-                random_vec(&mut rng, len, 1.0),
-                random_vec(&mut rng, len, 1.0),
-            );
-            let want: f64 = a
-                .iter()
-                .zip(&b)
-                .map(|(&x, &y)| f64::from(x) * f64::from(y))
-                .sum();
-            assert!((f64::from(dot(&a, &b)) - want).abs() < 1e-5, "len {len}");
         }
     }
 

@@ -9,9 +9,11 @@ pub mod gemm;
 pub mod init;
 pub mod loss;
 pub(crate) mod math;
+mod matvec;
 pub mod normalization;
 pub mod pool;
 pub mod recurrent;
+pub mod simd;
 
 #[cfg(test)]
 pub(crate) mod test_support;

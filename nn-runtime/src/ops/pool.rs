@@ -116,13 +116,133 @@ pub fn max_pool2d_forward(shape: &Pool2dShape, input: &[f32], output: &mut [f32]
     }
     let in_plane = s.in_height * s.in_width;
     let out_plane = s.out_height * s.out_width;
+    let halving = is_halving(s);
     for (plane, out) in input
         .chunks_exact(in_plane)
         .zip(output.chunks_exact_mut(out_plane))
     {
+        if halving {
+            max_pool_halving_forward(s, plane, out);
+            continue;
+        }
         for (y, row) in out.chunks_exact_mut(s.out_width).enumerate() {
             for (x, o) in row.iter_mut().enumerate() {
                 *o = window_argmax(s, plane, window_origin(s, y, x)).1;
+            }
+        }
+    }
+}
+
+/// 2×2 windows with stride 2, the common case, which has loops of its own below.
+fn is_halving(s: &Pool2dShape) -> bool {
+    (s.size_h, s.size_w, s.stride_h, s.stride_w) == (2, 2, 2, 2)
+}
+
+/// `b` if it beats `a` as the window's first maximum (greater, or the first NaN), else `a`.
+#[inline(always)]
+fn first_max(a: f32, b: f32) -> f32 {
+    if b > a || (b.is_nan() && !a.is_nan()) {
+        b
+    } else {
+        a
+    }
+}
+
+/// [`first_max`] for values without NaN: one `maxss`, no branch.
+#[inline(always)]
+fn first_max_finite(a: f32, b: f32) -> f32 {
+    if b > a {
+        b
+    } else {
+        a
+    }
+}
+
+/// The four values of each 2×2 window of a pair of input rows, `used` columns wide.
+#[inline(always)]
+fn windows_of(pair: &[f32], width: usize, used: usize) -> impl Iterator<Item = [f32; 4]> + '_ {
+    let (top, bottom) = (&pair[..used], &pair[width..width + used]);
+    top.chunks_exact(2)
+        .zip(bottom.chunks_exact(2))
+        .map(|(t, b)| [t[0], t[1], b[0], b[1]])
+}
+
+/// True if any of the values is NaN (or the sum overflows to one: then the careful path
+/// runs for nothing, which is still right).
+#[inline(always)]
+fn has_nan(v: [f32; 4]) -> bool {
+    (v[0] + v[1] + v[2] + v[3]).is_nan()
+}
+
+/// [`max_pool2d_forward`] of one plane with 2×2 windows, stride 2: two input rows per output
+/// row, paired columns, no index arithmetic and no data-dependent branch in the loop; a row
+/// with a NaN is redone with the NaN rule. Same result as [`window_argmax`].
+fn max_pool_halving_forward(s: &Pool2dShape, plane: &[f32], out: &mut [f32]) {
+    let (width, used) = (s.in_width, 2 * s.out_width);
+    for (row, pair) in out
+        .chunks_exact_mut(s.out_width)
+        .zip(plane.chunks_exact(2 * width))
+    {
+        let mut nan = false;
+        for (o, v) in row.iter_mut().zip(windows_of(pair, width, used)) {
+            *o = first_max_finite(first_max_finite(v[0], v[1]), first_max_finite(v[2], v[3]));
+            nan |= has_nan(v);
+        }
+        if nan {
+            for (o, v) in row.iter_mut().zip(windows_of(pair, width, used)) {
+                *o = first_max(first_max(v[0], v[1]), first_max(v[2], v[3]));
+            }
+        }
+    }
+}
+
+/// [`max_pool2d_backward`] of one plane with 2×2 windows, stride 2, overwriting `dx` (the
+/// windows write all four of their places; what no window covers is zeroed):
+/// each gradient to its window's first maximum, found as [`window_argmax`] finds it, without
+/// data-dependent branches (the maximum's place is random); a row with a NaN is redone
+/// with the NaN rule.
+fn max_pool_halving_backward(s: &Pool2dShape, plane: &[f32], dy: &[f32], dx: &mut [f32]) {
+    let (width, used) = (s.in_width, 2 * s.out_width);
+    dx[2 * s.out_height * width..].fill(0.0); // An odd last row.
+    let rows = plane
+        .chunks_exact(2 * width)
+        .zip(dx.chunks_exact_mut(2 * width));
+    for ((pair, grad_pair), dy) in rows.zip(dy.chunks_exact(s.out_width)) {
+        let (grad_top, grad_bottom) = grad_pair.split_at_mut(width);
+        grad_top[used..].fill(0.0);
+        grad_bottom[used..].fill(0.0);
+        let grads = grad_top[..used]
+            .chunks_exact_mut(2)
+            .zip(grad_bottom[..used].chunks_exact_mut(2));
+        let mut nan = false;
+        for ((v, (gt, gb)), &g) in windows_of(pair, width, used).zip(grads).zip(dy) {
+            let m = first_max_finite(first_max_finite(v[0], v[1]), first_max_finite(v[2], v[3]));
+            // The first of the four equal to the maximum.
+            let (e0, e1, e2) = (v[0] == m, v[1] == m, v[2] == m);
+            let pick = |first: bool| if first { g } else { 0.0 };
+            gt[0] = pick(e0);
+            gt[1] = pick(e1 && !e0);
+            gb[0] = pick(e2 && !(e0 || e1));
+            gb[1] = pick(!(e0 || e1 || e2));
+            nan |= has_nan(v);
+        }
+        if nan {
+            let grads = grad_top[..used]
+                .chunks_exact_mut(2)
+                .zip(grad_bottom[..used].chunks_exact_mut(2));
+            for ((v, (gt, gb)), &g) in windows_of(pair, width, used).zip(grads).zip(dy) {
+                let mut best = 0;
+                for k in 1..4 {
+                    if v[best].is_nan() {
+                        break;
+                    }
+                    if v[k] > v[best] || v[k].is_nan() {
+                        best = k;
+                    }
+                }
+                let mut to = [0.0; 4];
+                to[best] = g;
+                (gt[0], gt[1], gb[0], gb[1]) = (to[0], to[1], to[2], to[3]);
             }
         }
     }
@@ -150,7 +270,10 @@ pub fn max_pool2d_backward(
     if planes(what, s, input.len(), output.len()) == 0 {
         return;
     }
-    input_grad.fill(0.0);
+    let halving = is_halving(s);
+    if !halving {
+        input_grad.fill(0.0);
+    }
     let in_plane = s.in_height * s.in_width;
     let out_plane = s.out_height * s.out_width;
     let grads = input_grad.chunks_exact_mut(in_plane);
@@ -159,6 +282,10 @@ pub fn max_pool2d_backward(
         .zip(grads)
         .zip(output_grad.chunks_exact(out_plane))
     {
+        if halving {
+            max_pool_halving_backward(s, plane, dy, dx);
+            continue;
+        }
         for (y, row) in dy.chunks_exact(s.out_width).enumerate() {
             for (x, &g) in row.iter().enumerate() {
                 // Recomputed rather than matched against `output`: the same scan as the

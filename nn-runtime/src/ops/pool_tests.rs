@@ -222,3 +222,43 @@ fn mismatched_gradients_are_rejected() {
     let s = shape_of([1, 3, 3, 2, 2, 1, 1]);
     max_pool2d_backward(&s, &[0.0; 9], &[0.0; 4], &[0.0; 3], &mut [0.0; 9]);
 }
+
+#[test]
+fn the_halving_fast_path_matches_the_general_scan() {
+    // Values from a small set (many ties, signed zeros) and some NaNs; odd and even sizes.
+    let mut rng = Rng::new(91);
+    let palette = [-1.0, -0.0, 0.0, 0.5, 2.0, f32::NAN];
+    for (h, w) in [(2, 2), (4, 6), (5, 7), (7, 4), (26, 26), (11, 11)] {
+        let s = shape_of([3, h, w, 2, 2, 2, 2]);
+        let batch = 2;
+        let x: Vec<f32> = (0..batch * 3 * h * w)
+            .map(|_| {
+                let choices = if rng.below(8) == 0 { 6 } else { 5 };
+                palette[rng.below(choices)]
+            })
+            .collect();
+        let outputs = batch * 3 * s.out_height * s.out_width;
+        let mut fast = vec![f32::NAN; outputs];
+        max_pool2d_forward(&s, &x, &mut fast);
+        let dy = random_vec(&mut rng, outputs, 1.0);
+        let mut fast_dx = vec![f32::NAN; x.len()];
+        max_pool2d_backward(&s, &x, &fast, &dy, &mut fast_dx);
+
+        // The general scan, window by window, with the same tie and NaN rule.
+        let mut slow_dx = vec![0.0f32; x.len()];
+        for (k, window) in windows(&s, batch).iter().enumerate() {
+            let mut best = window[0];
+            for &i in &window[1..] {
+                if x[best].is_nan() {
+                    break;
+                }
+                if x[i] > x[best] || x[i].is_nan() {
+                    best = i;
+                }
+            }
+            assert_eq!(fast[k].to_bits(), x[best].to_bits(), "{h}×{w} output {k}");
+            slow_dx[best] += dy[k];
+        }
+        assert_eq!(fast_dx, slow_dx, "{h}×{w}");
+    }
+}

@@ -36,6 +36,11 @@ pub(crate) fn prepare<N: Network>(
             checkpoint.shuffle.to_string(),
             config.shuffle.to_string(),
         ),
+        (
+            "threads",
+            checkpoint.threads.to_string(),
+            config.threads.to_string(),
+        ),
     ];
     if let Some((setting, checkpoint, config)) = settings.into_iter().find(|(_, a, b)| a != b) {
         let error = WeightsError::SettingMismatch {
@@ -72,6 +77,7 @@ pub(crate) fn save<N: Network>(
         config.seed,
         config.batch_size,
         config.shuffle,
+        config.threads,
     )
     .save::<N>(path)
     .map_err(|error| failed(path, error))

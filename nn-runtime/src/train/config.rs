@@ -26,6 +26,11 @@ pub struct FitConfig {
     pub checkpoint: Option<PathBuf>,
     /// A checkpoint to continue from (see [`FitConfig::resume_from`]).
     pub resume_from: Option<PathBuf>,
+    /// Threads that share each batch (data-parallel; 0 means one per core). Default 1: the
+    /// same bits on every machine. With more, each batch is split into one shard per thread
+    /// and the gradients are summed in a fixed order, so a run is reproducible for a given
+    /// thread count; dropout masks and batch norm statistics are drawn per shard.
+    pub threads: usize,
 }
 
 impl Default for FitConfig {
@@ -38,6 +43,7 @@ impl Default for FitConfig {
             progress: true,
             checkpoint: None,
             resume_from: None,
+            threads: 1,
         }
     }
 }
@@ -61,6 +67,12 @@ impl FitConfig {
     /// With shuffling switched on or off; off visits samples in data-set order.
     pub fn shuffle(mut self, shuffle: bool) -> Self {
         self.shuffle = shuffle;
+        self
+    }
+
+    /// With `threads` threads sharing each batch; 0 takes one per core.
+    pub fn threads(mut self, threads: usize) -> Self {
+        self.threads = threads;
         self
     }
 

@@ -74,11 +74,25 @@ pub enum TrainError {
         /// What went wrong.
         error: WeightsError,
     },
+    /// The threads of data-parallel training could not be started.
+    Threads {
+        /// Threads asked for.
+        threads: usize,
+        /// What the operating system said.
+        reason: String,
+    },
 }
 
 impl fmt::Display for TrainError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
+            TrainError::Threads {
+                threads,
+                ref reason,
+            } => write!(
+                f,
+                "could not start {threads} training threads ({reason}); train with fewer threads"
+            ),
             TrainError::NonFiniteLoss { epoch, batch, loss } => {
                 let value = if loss.is_nan() {
                     "NaN".to_string()

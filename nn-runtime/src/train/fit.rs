@@ -6,8 +6,9 @@ use super::check::{check_batch_size, check_dataset, Role};
 use super::checkpoint;
 use super::evaluate::evaluate;
 use super::metrics::Tally;
+use super::parallel::Trainer;
 use super::progress::EpochProgress;
-use super::{EpochStats, FitConfig, History, TrainError, Workspace};
+use super::{EpochStats, FitConfig, History, TrainError};
 use crate::data::Dataset;
 use crate::network::Network;
 use crate::optim::Optimizer;
@@ -23,7 +24,7 @@ pub(crate) fn epoch_rng(seed: u64, epoch: usize) -> Rng {
 }
 
 /// Trains `network` in place; see [`super::Model::fit`].
-pub(crate) fn fit<N: Network>(
+pub(crate) fn fit<N: Network + Sync>(
     network: &mut N,
     train: &Dataset,
     validation: Option<&Dataset>,
@@ -38,7 +39,7 @@ pub(crate) fn fit<N: Network>(
 
     let completed = checkpoint::prepare(network, optimizer, config)?;
 
-    let mut workspace = Workspace::<N>::new(config.batch_size.min(samples));
+    let mut trainer = Trainer::<N>::new(config.threads, config.batch_size.min(samples))?;
     let mut order: Vec<usize> = (0..samples).collect();
     let batches = samples.div_ceil(config.batch_size);
     let mut history = History {
@@ -58,7 +59,7 @@ pub(crate) fn fit<N: Network>(
         let progress = EpochProgress::start(config.progress, epoch, config.epochs, batches);
         let mut tally = Tally::new(N::LOSS);
         for (batch, indices) in order.chunks(config.batch_size).enumerate() {
-            let stats = workspace.train_batch(network, train, indices, optimizer, &mut rng)?;
+            let stats = trainer.train_batch(network, train, indices, optimizer, &mut rng)?;
             if !stats.loss.is_finite() {
                 return Err(TrainError::NonFiniteLoss {
                     epoch,

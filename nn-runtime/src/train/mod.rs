@@ -13,7 +13,9 @@ mod evaluate;
 mod fit;
 mod history;
 mod metrics;
+mod parallel;
 mod progress;
+mod team;
 mod workspace;
 
 pub use config::FitConfig;
@@ -25,8 +27,9 @@ use crate::data::Dataset;
 use crate::network::Network;
 use crate::optim::Optimizer;
 
-/// Keras-style training, evaluation and prediction, for every [`Network`].
-pub trait Model: Network + Sized {
+/// Keras-style training, evaluation and prediction, for every [`Network`] (all generated
+/// networks are `Sync`: data-parallel training shares one among its threads).
+pub trait Model: Network + Sized + Sync {
     /// Trains in place for `config.epochs` epochs and evaluates `validation` after each.
     ///
     /// Every epoch visits each training sample once, in an order that depends only on
@@ -77,4 +80,4 @@ pub trait Model: Network + Sized {
     }
 }
 
-impl<N: Network> Model for N {}
+impl<N: Network + Sync> Model for N {}

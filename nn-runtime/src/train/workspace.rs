@@ -110,6 +110,27 @@ impl<N: Network> Workspace<N> {
         }
         self.reserve_gradients();
         let batch = indices.len();
+        let stats = self.forward_loss(network, data, indices, rng);
+        if !stats.loss.is_finite() {
+            return Ok(stats);
+        }
+        network.update_state(self.nodes(batch), batch);
+        self.backward(network, batch);
+        optimizer.step(network.params_mut(), self.param_grads());
+        Ok(stats)
+    }
+
+    /// The first half of a training step on checked `indices`: gathers the samples, runs the
+    /// forward pass in [`Mode::Train`] and the loss with its gradient. The gradient buffers
+    /// must exist (see [`Self::reserve_gradients`]).
+    pub(crate) fn forward_loss(
+        &mut self,
+        network: &N,
+        data: &Dataset,
+        indices: &[usize],
+        rng: &mut Rng,
+    ) -> BatchStats {
+        let batch = indices.len();
         let arena = N::arena_len(batch);
         let nodes = &mut self.nodes[..arena];
         let targets = &mut self.targets[..batch * N::OUTPUT_LEN];
@@ -122,26 +143,42 @@ impl<N: Network> Workspace<N> {
         gather(&data.targets, N::OUTPUT_LEN, indices, targets);
 
         network.forward_batch(nodes, batch, Mode::Train, rng);
+        // No zeroing: the loss and every layer's backward pass overwrite the gradients they
+        // produce (the `Network` contract), and nothing reads the others.
         let node_grads = &mut self.node_grads[..arena];
-        node_grads.fill(0.0);
         let loss = N::loss_batch(nodes, targets, batch, Some(&mut *node_grads));
         let (correct, judged) =
             count_correct(N::LOSS, output::<N>(nodes, batch), targets, N::OUTPUT_LEN);
-        let stats = BatchStats {
+        BatchStats {
             samples: batch,
             loss,
             correct,
             judged,
-        };
-        if !loss.is_finite() {
-            return Ok(stats);
         }
-        network.update_state(nodes, batch);
+    }
+
+    /// The node arena of the last forward pass over `batch` samples.
+    pub(crate) fn nodes(&self, batch: usize) -> &[f32] {
+        &self.nodes[..N::arena_len(batch)]
+    }
+
+    /// The second half of a training step, after [`Self::forward_loss`]: the parameter
+    /// gradients of the batch's mean loss, from zero.
+    pub(crate) fn backward(&mut self, network: &N, batch: usize) {
+        let arena = N::arena_len(batch);
         let param_grads = &mut self.param_grads[..N::PARAM_COUNT];
         param_grads.fill(0.0);
-        network.backward_batch(nodes, node_grads, batch, param_grads);
-        optimizer.step(network.params_mut(), param_grads);
-        Ok(stats)
+        network.backward_batch(
+            &mut self.nodes[..arena],
+            &mut self.node_grads[..arena],
+            batch,
+            param_grads,
+        );
+    }
+
+    /// The parameter gradients [`Self::backward`] left.
+    pub(crate) fn param_grads(&self) -> &[f32] {
+        &self.param_grads[..N::PARAM_COUNT]
     }
 
     /// Loss and accuracy of the consecutive samples `rows` of an already checked data set,
@@ -186,7 +223,7 @@ impl<N: Network> Workspace<N> {
         outputs.copy_from_slice(output::<N>(nodes, batch));
     }
 
-    fn check_batch(&self, batch: usize) -> Result<(), TrainError> {
+    pub(crate) fn check_batch(&self, batch: usize) -> Result<(), TrainError> {
         if batch == 0 {
             return Err(TrainError::ZeroBatchSize);
         }
@@ -200,7 +237,7 @@ impl<N: Network> Workspace<N> {
     }
 
     /// Makes the gradient buffers of an inference workspace; a no-op for one made by `new`.
-    fn reserve_gradients(&mut self) {
+    pub(crate) fn reserve_gradients(&mut self) {
         if self.node_grads.len() < self.nodes.len() {
             self.node_grads.resize(self.nodes.len(), 0.0);
         }

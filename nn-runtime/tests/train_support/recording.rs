@@ -1,6 +1,6 @@
 //! A wrapper network that records what the training loop feeds it.
 
-use std::cell::RefCell;
+use std::sync::Mutex;
 
 use nn_runtime::{LayerInfo, LossKind, Mode, Network, Rng, TensorInfo};
 
@@ -17,7 +17,7 @@ pub struct Call {
 /// of one of them (1-based count) NaN.
 pub struct Recording<N: Network> {
     pub inner: N,
-    pub calls: RefCell<Vec<Call>>,
+    pub calls: Mutex<Vec<Call>>,
     pub poison_call: Option<usize>,
 }
 
@@ -25,7 +25,7 @@ impl<N: Network> Recording<N> {
     pub fn new(inner: N) -> Self {
         Recording {
             inner,
-            calls: RefCell::new(Vec::new()),
+            calls: Mutex::new(Vec::new()),
             poison_call: None,
         }
     }
@@ -33,7 +33,8 @@ impl<N: Network> Recording<N> {
     /// The training passes only.
     pub fn train_calls(&self) -> Vec<Call> {
         self.calls
-            .borrow()
+            .lock()
+            .unwrap()
             .iter()
             .filter(|call| call.mode == Mode::Train)
             .cloned()
@@ -66,7 +67,7 @@ impl<N: Network> Network for Recording<N> {
 
     fn forward_batch(&self, nodes: &mut [f32], batch: usize, mode: Mode, rng: &mut Rng) {
         let inputs = nodes[..batch * N::INPUT_LEN].to_vec();
-        let mut calls = self.calls.borrow_mut();
+        let mut calls = self.calls.lock().unwrap();
         calls.push(Call {
             mode,
             batch,

@@ -1,0 +1,95 @@
+//! Data-parallel training (`FitConfig::threads`): a run with a fixed thread count is
+//! bit-for-bit reproducible, and sharding each batch changes the rounding but not what the
+//! network learns.
+
+mod support;
+
+use nn::data::MnistSplit;
+use nn::{Adam, Dataset, FitConfig, History, Model, Network};
+use support::Mlp;
+
+fn mnist() -> (Dataset, Dataset) {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/data/mnist");
+    (
+        Dataset::mnist(dir, MnistSplit::Train).unwrap(),
+        Dataset::mnist(dir, MnistSplit::Test).unwrap(),
+    )
+}
+
+/// Trains a fresh `N` from seed 7 and returns it with its history.
+fn train<N: Model>(
+    fresh: fn(u64) -> Box<N>,
+    data: &Dataset,
+    epochs: usize,
+    threads: usize,
+) -> (Box<N>, History) {
+    let mut model = fresh(7);
+    let config = FitConfig::new(epochs, 32).seed(11).threads(threads).quiet();
+    let history = model
+        .fit(data, None, &mut Adam::new(1e-3), &config)
+        .unwrap();
+    (model, history)
+}
+
+/// Every epoch's training loss and accuracy, as bits (the timings differ between runs).
+fn statistics(history: &History) -> Vec<(u32, Option<u32>)> {
+    history
+        .epochs
+        .iter()
+        .map(|e| (e.train.loss.to_bits(), e.train.accuracy.map(f32::to_bits)))
+        .collect()
+}
+
+fn bits(params: &[f32]) -> Vec<u32> {
+    params.iter().map(|p| p.to_bits()).collect()
+}
+
+#[test]
+fn one_and_two_threads_reach_the_same_accuracy_and_two_threads_repeat_exactly() {
+    let (train_set, test_set) = mnist();
+    let (serial, _) = train(Mlp::new_boxed, &train_set, 3, 1);
+    let (parallel, history) = train(Mlp::new_boxed, &train_set, 3, 2);
+    let (again, history_again) = train(Mlp::new_boxed, &train_set, 3, 2);
+
+    assert_eq!(bits(parallel.params()), bits(again.params()));
+    assert_eq!(statistics(&history), statistics(&history_again));
+    // The batches really were split: the sums round differently from one thread's.
+    assert_ne!(bits(serial.params()), bits(parallel.params()));
+
+    let accuracy = |m: &Mlp| m.evaluate(&test_set, 256).unwrap().accuracy.unwrap();
+    let (one, two) = (accuracy(&serial), accuracy(&parallel));
+    assert!(
+        one >= 0.93 && two >= 0.93,
+        "1 thread {one}, 2 threads {two}"
+    );
+    assert!(
+        (one - two).abs() <= 0.012,
+        "1 thread {one} vs 2 threads {two}: more than noise apart"
+    );
+}
+
+nn::network! {
+    /// Batch norm (per-shard statistics) and dropout (per-shard masks).
+    struct Regularized {
+        input: [1, 28, 28],
+        conv2d(4, kernel = 3, padding = same), batch_norm, relu,
+        max_pool2d(2),
+        dropout(0.25),
+        flatten,
+        dense(10), softmax,
+    }
+}
+
+#[test]
+fn shards_of_uneven_size_with_batch_norm_and_dropout_repeat_exactly() {
+    let (train_set, _) = mnist();
+    let data = train_set.take(500);
+    // 32 samples over 3 threads: shards of 10, 11 and 11; the last batch (20) of 6 and 7.
+    let (first, history) = train(Regularized::new_boxed, &data, 1, 3);
+    let (second, history_again) = train(Regularized::new_boxed, &data, 1, 3);
+    assert_eq!(bits(first.params()), bits(second.params()));
+    assert_eq!(statistics(&history), statistics(&history_again));
+    let (serial, _) = train(Regularized::new_boxed, &data, 1, 1);
+    assert_ne!(bits(serial.params()), bits(first.params()));
+    assert!(history.epochs[0].train.loss.is_finite());
+}
