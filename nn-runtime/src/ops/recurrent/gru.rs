@@ -3,8 +3,8 @@
 //! gate's hidden projection is kept apart from its input projection.
 
 use super::{
-    add_hidden_projection, add_state_grad, output_grad_row, project_inputs, store_state,
-    RecurrentShape, Stash, Weights,
+    add_hidden_projection, add_output_grad, add_state_grad, clear_initial_state, project_inputs,
+    store_state, RecurrentShape, Stash, Weights,
 };
 use crate::ops::activation::sigmoid;
 use crate::ops::math;
@@ -47,16 +47,13 @@ pub(super) fn forward_batch(
         row.copy_from_slice(&w.bias_hh[2 * h..]);
     }
     let (w_rz, w_n) = w.hh.split_at(2 * h * h);
+    clear_initial_state(shape, stash.prev, batch);
     for t in 0..steps {
         if t > 0 {
             let gates = &mut stash.gates[t * g..];
             add_hidden_projection(stash.prev, t, shape, w_rz, 2 * h, gates, steps * g, batch);
             let hidden_n = &mut stash.extra[t * h..];
             add_hidden_projection(stash.prev, t, shape, w_n, h, hidden_n, steps * h, batch);
-        } else {
-            for b in 0..batch {
-                stash.prev[b * steps * h..(b * steps + 1) * h].fill(0.0);
-            }
         }
         for b in 0..batch {
             let row = b * steps + t;
@@ -91,9 +88,7 @@ pub(super) fn backward_through_time(
     for t in (0..steps).rev() {
         for b in 0..batch {
             let dh = &mut dh_all[b * h..(b + 1) * h];
-            if let Some(dy) = output_grad_row(shape, output_grad, b, t) {
-                dh.iter_mut().zip(dy).for_each(|(d, &v)| *d += v);
-            }
+            add_output_grad(shape, output_grad, dh, b, t);
             let row = b * steps + t;
             let gates = &mut stash.gates[row * g..(row + 1) * g];
             for j in 0..h {

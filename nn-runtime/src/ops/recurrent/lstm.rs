@@ -2,8 +2,8 @@
 //! `c' = σ(f) ⊙ c + σ(i) ⊙ tanh(g)`, `h' = σ(o) ⊙ tanh(c')`.
 
 use super::{
-    add_hidden_projection, add_state_grad, output_grad_row, project_inputs, store_state,
-    RecurrentShape, Stash, Weights,
+    add_hidden_projection, add_output_grad, add_state_grad, clear_initial_state, project_inputs,
+    store_state, RecurrentShape, Stash, Weights,
 };
 use crate::ops::activation::sigmoid;
 use crate::ops::math;
@@ -58,14 +58,11 @@ pub(super) fn forward_batch(
         stash.gates,
         batch,
     );
+    clear_initial_state(shape, stash.prev, batch);
     for t in 0..steps {
         if t > 0 {
             let gates = &mut stash.gates[t * g..];
             add_hidden_projection(stash.prev, t, shape, w.hh, g, gates, steps * g, batch);
-        } else {
-            for b in 0..batch {
-                stash.prev[b * steps * h..(b * steps + 1) * h].fill(0.0);
-            }
         }
         for b in 0..batch {
             let row = b * steps + t;
@@ -104,9 +101,7 @@ pub(super) fn backward_through_time(
     for t in (0..steps).rev() {
         for b in 0..batch {
             let dh = &mut dh_all[b * h..(b + 1) * h];
-            if let Some(dy) = output_grad_row(shape, output_grad, b, t) {
-                dh.iter_mut().zip(dy).for_each(|(d, &v)| *d += v);
-            }
+            add_output_grad(shape, output_grad, dh, b, t);
             let dc = &mut dc_all[b * h..(b + 1) * h];
             let row = b * steps + t;
             let gates = &mut stash.gates[row * g..(row + 1) * g];

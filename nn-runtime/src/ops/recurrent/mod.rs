@@ -470,21 +470,33 @@ fn add_column_sums(m: &[f32], stride: usize, sums: &mut [f32], rows: usize) {
     }
 }
 
-/// The gradient arriving at step `t`'s output from above: `[B, H]` rows of `output_grad`.
-fn output_grad_row<'a>(
+/// Adds to `dh`, sample `b`'s state gradient, what arrives at step `t`'s output from above:
+/// every step's row of `output_grad` for a sequence output, only the last step's otherwise.
+fn add_output_grad(
     shape: &RecurrentShape,
-    output_grad: &'a [f32],
+    output_grad: &[f32],
+    dh: &mut [f32],
     b: usize,
     t: usize,
-) -> Option<&'a [f32]> {
+) {
     let h = shape.units;
-    if shape.sequences {
-        let start = (b * shape.steps + t) * h;
-        Some(&output_grad[start..start + h])
+    let start = if shape.sequences {
+        (b * shape.steps + t) * h
     } else if t + 1 == shape.steps {
-        Some(&output_grad[b * h..(b + 1) * h])
+        b * h
     } else {
-        None
+        return;
+    };
+    for (d, &g) in dh.iter_mut().zip(&output_grad[start..start + h]) {
+        *d += g;
+    }
+}
+
+/// Every sample starts from the zero state: the first step's row of `prev`.
+fn clear_initial_state(shape: &RecurrentShape, prev: &mut [f32], batch: usize) {
+    let (h, steps) = (shape.units, shape.steps);
+    for b in 0..batch {
+        prev[b * steps * h..(b * steps + 1) * h].fill(0.0);
     }
 }
 

@@ -1,8 +1,8 @@
 //! Elman RNN: `h' = tanh(W_ih x + b_ih + W_hh h + b_hh)`.
 
 use super::{
-    add_hidden_projection, add_state_grad, output_grad_row, project_inputs, store_state,
-    RecurrentShape, Stash, Weights,
+    add_hidden_projection, add_output_grad, add_state_grad, clear_initial_state, project_inputs,
+    store_state, RecurrentShape, Stash, Weights,
 };
 use crate::ops::math;
 
@@ -36,14 +36,11 @@ pub(super) fn forward_batch(
         stash.gates,
         batch,
     );
+    clear_initial_state(shape, stash.prev, batch);
     for t in 0..steps {
         if t > 0 {
             let gates = &mut stash.gates[t * h..];
             add_hidden_projection(stash.prev, t, shape, w.hh, h, gates, steps * h, batch);
-        } else {
-            for b in 0..batch {
-                stash.prev[b * steps * h..(b * steps + 1) * h].fill(0.0);
-            }
         }
         for b in 0..batch {
             let start = (b * steps + t) * h;
@@ -68,9 +65,7 @@ pub(super) fn backward_through_time(
     for t in (0..steps).rev() {
         for b in 0..batch {
             let dh = &mut dh_all[b * h..(b + 1) * h];
-            if let Some(dy) = output_grad_row(shape, output_grad, b, t) {
-                dh.iter_mut().zip(dy).for_each(|(d, &g)| *d += g);
-            }
+            add_output_grad(shape, output_grad, dh, b, t);
             let start = (b * steps + t) * h;
             for (a, &d) in stash.gates[start..start + h].iter_mut().zip(dh.iter()) {
                 *a = d * (1.0 - *a * *a);
