@@ -12,7 +12,7 @@
 //! | `max_pool2d`, `avg_pool2d` | `MaxPool`, `AveragePool` with `kernel_shape`, `strides` |
 //! | `batch_norm` | `BatchNormalization` (inference: running statistics) with `epsilon` |
 //! | `dropout` | `Identity` (inference) |
-//! | `rnn`, `lstm`, `gru` | `RNN`, `LSTM`, `GRU(linear_before_reset = 1)` between `Transpose`s, then `Squeeze` (see [`recurrent`]) |
+//! | `rnn`, `lstm`, `gru` | `RNN`, `LSTM`, `GRU(linear_before_reset = 1)` between `Transpose`s, then `Squeeze` (see `recurrent.rs`) |
 //!
 //! The graph's input is `input`, `[batch, …INPUT_SHAPE]` with a symbolic batch; its output is
 //! `output`. Every parameter tensor is an initializer under its `nn` name, except those of
