@@ -1,4 +1,4 @@
-//! Exports three networks to ONNX, with `nn`'s outputs on fixed inputs, for
+//! Exports six networks to ONNX, with `nn`'s outputs on fixed inputs, for
 //! `scripts/check_onnx.py` to compare against ONNX Runtime:
 //!
 //! | file | network |
@@ -6,6 +6,9 @@
 //! | `mlp.onnx` | the benchmark MLP (`models/mlp.rs`), trained 1 epoch on MNIST |
 //! | `cnn.onnx` | the benchmark CNN (`models/cnn.rs`), trained 1 epoch on MNIST |
 //! | `mixed.onnx` | batch norm, leaky ReLU, stride, `same` padding, average pooling, dropout, tanh and sigmoid, trained briefly on noise |
+//! | `lstm.onnx` | 28 rows of a digit → `lstm(16)` → `dense(10)`, trained 1 epoch on MNIST |
+//! | `stacked.onnx` | `gru(8, return_sequences = true)` → dropout → `rnn(6)` → `dense(3)`, trained briefly on noise |
+//! | `sequence.onnx` | `lstm(5, return_sequences = true)` → tanh → flatten → `dense(3)`, sigmoid, trained briefly on noise |
 //!
 //! Each `<name>.onnx` comes with `<name>.expected.txt`: an `input` line and the `output`
 //! line `nn` computes for it, per sample.
@@ -13,6 +16,7 @@
 //! `cargo run --release --example export-onnx [OUT_DIR]` (default `target/onnx`).
 
 use nn::data::MnistSplit;
+use nn::optim::ClipGlobalNorm;
 use nn::{Adam, Dataset, FitConfig, Model, Network, Rng};
 use std::fmt::Write as _;
 use std::path::Path;
@@ -33,6 +37,45 @@ nn::network! {
         dense(8), batch_norm, tanh,
         dense(3), sigmoid,
     }
+}
+
+nn::network! {
+    /// Reads a digit top to bottom, one row per step; the last state classifies.
+    pub struct DigitReader {
+        input: [28 steps, 28],
+        lstm(16),
+        dense(10), softmax,
+    }
+}
+
+nn::network! {
+    /// Stacked cells: every step's GRU state feeds an Elman RNN, whose last state is read.
+    pub struct Stacked {
+        input: [12 steps, 5],
+        gru(8, return_sequences = true), dropout(0.2),
+        rnn(6),
+        dense(3),
+    }
+}
+
+nn::network! {
+    /// Every step's LSTM state, flattened.
+    pub struct Sequence {
+        input: [10 steps, 4],
+        lstm(5, return_sequences = true), tanh,
+        flatten,
+        dense(3), sigmoid,
+    }
+}
+
+/// `samples` rows of `width` uniform values in ±1 and `outputs` targets in (0, 1), seeded.
+fn noise_dataset(seed: u64, samples: usize, width: usize, outputs: usize) -> Dataset {
+    let mut rng = Rng::new(seed);
+    let inputs = (0..samples * width).map(|_| rng.uniform(1.0)).collect();
+    let targets = (0..samples * outputs)
+        .map(|_| rng.uniform(0.5) + 0.5)
+        .collect();
+    Dataset::new(inputs, targets, width, outputs).expect("consistent sizes")
 }
 
 /// Writes `<name>.onnx` and `<name>.expected.txt` for `inputs` (rows of `INPUT_LEN`).
@@ -89,5 +132,35 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &FitConfig::new(3, 16).quiet(),
     )?;
     export(&*mixed, "mixed", &noise[..8 * 192], out)?;
+
+    let mut lstm = DigitReader::new_boxed(42);
+    lstm.fit(
+        &train,
+        None,
+        &mut ClipGlobalNorm::new(Adam::new(2e-3), 5.0),
+        &config,
+    )?;
+    export(&*lstm, "lstm", digits, out)?;
+
+    let recurrent_config = FitConfig::new(3, 16).seed(42).quiet();
+    let data = noise_dataset(5, 64, Stacked::INPUT_LEN, 3);
+    let mut stacked = Stacked::new_boxed(42);
+    stacked.fit(&data, None, &mut Adam::new(1e-2), &recurrent_config)?;
+    export(
+        &*stacked,
+        "stacked",
+        &data.inputs[..8 * Stacked::INPUT_LEN],
+        out,
+    )?;
+
+    let data = noise_dataset(6, 64, Sequence::INPUT_LEN, 3);
+    let mut sequence = Sequence::new_boxed(42);
+    sequence.fit(&data, None, &mut Adam::new(1e-2), &recurrent_config)?;
+    export(
+        &*sequence,
+        "sequence",
+        &data.inputs[..8 * Sequence::INPUT_LEN],
+        out,
+    )?;
     Ok(())
 }

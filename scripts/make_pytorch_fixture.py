@@ -1,12 +1,13 @@
 """Writes tests/fixtures/pytorch_*.safetensors and pytorch_*.expected.txt: weights of three
-`torch.nn.Sequential` models under PyTorch's own tensor names, and those models' outputs on
-fixed inputs, for `tests/io_pytorch.rs`.
+`torch.nn.Sequential` models and one recurrent `nn.Module` under PyTorch's own tensor names,
+and those models' outputs on fixed inputs, for `tests/io_pytorch.rs`.
 
 PyTorch itself is not needed: the forward pass of each module (Linear, Conv2d, BatchNorm1d/2d
-in eval mode, MaxPool2d, AvgPool2d, Flatten and the activations) is written out in numpy,
-following PyTorch's definitions, in float64, and the state dict is saved with the
-`safetensors` package, as `safetensors.torch.save_file(model.state_dict(), ...)` would
-(including BatchNorm's int64 `num_batches_tracked`).
+in eval mode, MaxPool2d, AvgPool2d, Flatten, the activations, and one-layer batch-first RNN,
+LSTM and GRU) is written out in numpy, following PyTorch's definitions, in float64, and the
+state dict is saved with the `safetensors` package, as
+`safetensors.torch.save_file(model.state_dict(), ...)` would (including BatchNorm's int64
+`num_batches_tracked`).
 
 Run once, from the repository root, in a virtual environment with numpy and safetensors:
 
@@ -82,6 +83,52 @@ def pool(size, reduce):
     return {}, forward
 
 
+def recurrent(cell, n_in, hidden, return_sequences):
+    """A one-layer, batch-first `nn.RNN`/`nn.LSTM`/`nn.GRU(n_in, hidden)`, zero initial state,
+    followed by what the enclosing module keeps: `output` (every step) or `h_n[0]` (the last).
+
+    Equations and gate order from PyTorch's documentation: LSTM i, f, g, o; GRU r, z, n with
+    the reset gate applied to (W_hn h + b_hn)."""
+    gates = {"rnn": 1, "lstm": 4, "gru": 3}[cell]
+    # PyTorch's default init: every tensor U(-1/sqrt(hidden), 1/sqrt(hidden)).
+    bound = 1 / np.sqrt(hidden)
+    p = {
+        "weight_ih_l0": rng.uniform(-bound, bound, (gates * hidden, n_in)).astype(np.float32),
+        "weight_hh_l0": rng.uniform(-bound, bound, (gates * hidden, hidden)).astype(np.float32),
+        "bias_ih_l0": rng.uniform(-bound, bound, gates * hidden).astype(np.float32),
+        "bias_hh_l0": rng.uniform(-bound, bound, gates * hidden).astype(np.float32),
+    }
+    w_ih, w_hh, b_ih, b_hh = (p[k].astype(np.float64) for k in p)
+
+    def sigmoid(x):
+        return 1 / (1 + np.exp(-x))
+
+    def forward(x):
+        batch, steps, _ = x.shape
+        h = np.zeros((batch, hidden))
+        c = np.zeros((batch, hidden))
+        outputs = []
+        for t in range(steps):
+            gi = x[:, t] @ w_ih.T + b_ih
+            gh = h @ w_hh.T + b_hh
+            if cell == "rnn":
+                h = np.tanh(gi + gh)
+            elif cell == "lstm":
+                i, f, g, o = np.split(gi + gh, 4, axis=1)
+                c = sigmoid(f) * c + sigmoid(i) * np.tanh(g)
+                h = sigmoid(o) * np.tanh(c)
+            else:
+                i_r, i_z, i_n = np.split(gi, 3, axis=1)
+                h_r, h_z, h_n = np.split(gh, 3, axis=1)
+                r, z = sigmoid(i_r + h_r), sigmoid(i_z + h_z)
+                n = np.tanh(i_n + r * h_n)
+                h = (1 - z) * n + z * h
+            outputs.append(h)
+        return np.stack(outputs, axis=1) if return_sequences else h
+
+    return p, forward
+
+
 def elementwise(f):
     return {}, f
 
@@ -97,11 +144,19 @@ FLATTEN = elementwise(lambda x: x.reshape(x.shape[0], -1))
 
 def sequential(modules, inputs, name):
     """Saves the state dict (`<index>.<tensor>`) and the outputs on `inputs`."""
+    named(
+        [(str(index), module) for index, module in enumerate(modules)], inputs, name
+    )
+
+
+def named(modules, inputs, name):
+    """Saves the state dict (`<module name>.<tensor>`) of modules applied in turn, and the
+    outputs on `inputs`."""
     state = {}
     x = inputs.astype(np.float64)
-    for index, (params, forward) in enumerate(modules):
+    for module, (params, forward) in modules:
         for tensor, values in params.items():
-            state[f"{index}.{tensor}"] = values
+            state[f"{module}.{tensor}"] = values
         x = forward(x)
     save_file(state, OUT / f"pytorch_{name}.safetensors")
     with open(OUT / f"pytorch_{name}.expected.txt", "w") as f:
@@ -158,6 +213,22 @@ def main():
         ],
         rng.uniform(-1, 1, (4, 3, 8, 8)).astype(np.float32),
         "batch_norm",
+    )
+
+    # An nn.Module, since nn.Sequential cannot hold modules that return (output, state):
+    #     lstm = nn.LSTM(3, 5, batch_first=True); rnn = nn.RNN(5, 4, batch_first=True)
+    #     gru = nn.GRU(4, 3, batch_first=True); head = nn.Linear(3, 2)
+    #     forward(x): y, _ = lstm(x); y, _ = rnn(y); _, h = gru(y)
+    #                 return head(h[0])
+    named(
+        [
+            ("lstm", recurrent("lstm", 3, 5, return_sequences=True)),
+            ("rnn", recurrent("rnn", 5, 4, return_sequences=True)),
+            ("gru", recurrent("gru", 4, 3, return_sequences=False)),
+            ("head", linear(3, 2)),
+        ],
+        rng.uniform(-1, 1, (4, 6, 3)).astype(np.float32),
+        "recurrent",
     )
 
 

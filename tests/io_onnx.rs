@@ -4,7 +4,7 @@
 mod support;
 
 use nn::io::to_onnx;
-use nn::{Network, WeightsError};
+use nn::Network;
 use support::{Cnn, Mlp};
 
 /// A decoded protobuf field: a varint, a fixed 32-bit value or length-delimited bytes.
@@ -233,18 +233,156 @@ fn conv_pool_and_batch_norm_carry_their_hyperparameters() {
 nn::network! {
     pub struct Recurrent {
         input: [4 steps, 2],
-        gru(3),
+        gru(3, return_sequences = true),
+        lstm(2),
         dense(2), softmax,
     }
 }
 
+/// The initializer `name`: its dims, data type and decoded fields.
+fn initializer(graph: &[(u64, Value)], name: &str) -> Vec<(u64, Value)> {
+    messages(graph, 5)
+        .into_iter()
+        .find(|t| string(t, 8) == name)
+        .unwrap_or_else(|| panic!("no initializer {name}"))
+}
+
+/// The FLOAT values of an initializer (`raw_data`, little-endian).
+fn floats(tensor: &[(u64, Value)]) -> Vec<f32> {
+    assert_eq!(ints(tensor, 2), [1], "FLOAT");
+    bytes(tensor, 9)
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
+        .collect()
+}
+
+/// The values of `nn` tensor `name` in `model`.
+fn param<N: Network>(model: &N, name: &str) -> Vec<f32> {
+    let t = N::TENSORS.iter().find(|t| t.name == name).unwrap();
+    model.params()[t.offset..t.offset + t.len()].to_vec()
+}
+
 #[test]
-fn a_recurrent_layer_is_not_exported_yet() {
+fn recurrent_layers_become_transposed_onnx_cells_with_squeezed_outputs() {
+    let model = Recurrent::new_boxed(1);
+    let graph = graph_of(&to_onnx(&*model).unwrap());
+    let nodes = nodes(&graph);
+    let ops: Vec<&str> = nodes.iter().map(|(op, _, _)| op.as_str()).collect();
     assert_eq!(
-        to_onnx(&*Recurrent::new_boxed(1)),
-        Err(WeightsError::UnsupportedLayer {
-            layer: "gru_0".into(),
-            kind: "gru"
-        })
+        ops,
+        [
+            "Transpose",
+            "GRU",
+            "Squeeze",
+            "Transpose", // every step: [batch, T, H]
+            "Transpose",
+            "LSTM",
+            "Squeeze", // last state: [batch, H]
+            "Gemm",
+            "Softmax"
+        ]
     );
+    assert_eq!(
+        (&nodes[0].1[..], &nodes[0].2[..]),
+        (&["input".into()][..], "gru_0.x")
+    );
+    assert_eq!(ints(&attribute(&graph, 0, "perm"), 8), [1, 0, 2]);
+    assert_eq!(nodes[1].1, ["gru_0.x", "gru_0.W", "gru_0.R", "gru_0.B"]);
+    assert_eq!(nodes[1].2, "gru_0.y");
+    assert_eq!(ints(&attribute(&graph, 1, "hidden_size"), 3), [3]);
+    assert_eq!(ints(&attribute(&graph, 1, "linear_before_reset"), 3), [1]);
+    // Y [T, 1, batch, H] loses its direction axis, then goes back to batch-major.
+    assert_eq!(nodes[2].1, ["gru_0.y", "gru_0.axes"]);
+    assert_eq!(ints(&initializer(&graph, "gru_0.axes"), 7), [1]);
+    assert_eq!(ints(&attribute(&graph, 3, "perm"), 8), [1, 0, 2]);
+    assert_eq!(nodes[3].2, "gru_0");
+
+    // The LSTM's last state: Y is left out (empty name), Y_h [1, batch, H] loses axis 0.
+    let lstm = messages(&graph, 1)[5].clone();
+    let outputs: Vec<Value> = all(&lstm, 2);
+    assert_eq!(
+        outputs,
+        [Value::Bytes(vec![]), Value::Bytes(b"lstm_0.y_h".to_vec())]
+    );
+    assert_eq!(ints(&attribute(&graph, 5, "hidden_size"), 3), [2]);
+    assert_eq!(nodes[4].1, ["gru_0"]);
+    assert_eq!(nodes[6].1, ["lstm_0.y_h", "lstm_0.axes"]);
+    assert_eq!(nodes[6].2, "lstm_0");
+    assert_eq!(ints(&initializer(&graph, "lstm_0.axes"), 7), [0]);
+    assert_eq!(nodes[7].1[0], "lstm_0");
+
+    // Packed initializers replace the nn tensors: W [1, G·H, F], R [1, G·H, H], B [1, 2·G·H].
+    for (name, dims) in [
+        ("gru_0.W", [1, 9, 2].as_slice()),
+        ("gru_0.R", &[1, 9, 3]),
+        ("gru_0.B", &[1, 18]),
+        ("lstm_0.W", &[1, 8, 3]),
+        ("lstm_0.R", &[1, 8, 2]),
+        ("lstm_0.B", &[1, 16]),
+    ] {
+        assert_eq!(ints(&initializer(&graph, name), 1), dims, "{name}");
+    }
+    let names: Vec<String> = messages(&graph, 5).iter().map(|t| string(t, 8)).collect();
+    assert!(!names.iter().any(|n| n.contains("weight_ih")), "{names:?}");
+    assert_eq!(dims(&messages(&graph, 11)[0]), [None, Some(4), Some(2)]);
+    assert_eq!(dims(&messages(&graph, 12)[0]), [None, Some(2)]);
+}
+
+#[test]
+fn recurrent_gates_are_reordered_for_onnx() {
+    let mut model = Recurrent::new_boxed(7);
+    // Every parameter distinct, so any misplaced row or bias shows.
+    for (i, p) in model.params_mut().iter_mut().enumerate() {
+        *p = i as f32;
+    }
+    let graph = graph_of(&to_onnx(&*model).unwrap());
+    // Rows of gate `g` in a `[G·H, width]` tensor.
+    let gate = |t: &[f32], g: usize, units: usize, width: usize| {
+        t[g * units * width..(g + 1) * units * width].to_vec()
+    };
+
+    // GRU, H = 3, F = 2: nn's r, z, n become ONNX's z, r, h.
+    let w = floats(&initializer(&graph, "gru_0.W"));
+    let r = floats(&initializer(&graph, "gru_0.R"));
+    let (weight_ih, weight_hh) = (
+        param(&*model, "gru_0.weight_ih"),
+        param(&*model, "gru_0.weight_hh"),
+    );
+    for (onnx, nn) in [(0, 1), (1, 0), (2, 2)] {
+        assert_eq!(
+            gate(&w, onnx, 3, 2),
+            gate(&weight_ih, nn, 3, 2),
+            "W gate {onnx}"
+        );
+        assert_eq!(
+            gate(&r, onnx, 3, 3),
+            gate(&weight_hh, nn, 3, 3),
+            "R gate {onnx}"
+        );
+    }
+    // ONNX's z row 0 is nn's weight_ih row 3 (the first of z).
+    assert_eq!(w[..2], weight_ih[6..8]);
+
+    // LSTM, H = 2, F = 3: nn's i, f, g, o become ONNX's i, o, f, c; B is Wb then Rb.
+    let w = floats(&initializer(&graph, "lstm_0.W"));
+    let b = floats(&initializer(&graph, "lstm_0.B"));
+    let weight_ih = param(&*model, "lstm_0.weight_ih");
+    let (bias_ih, bias_hh) = (
+        param(&*model, "lstm_0.bias_ih"),
+        param(&*model, "lstm_0.bias_hh"),
+    );
+    let mut expected_b = Vec::new();
+    for bias in [&bias_ih, &bias_hh] {
+        for nn in [0, 3, 1, 2] {
+            expected_b.extend(gate(bias, nn, 2, 1));
+        }
+    }
+    assert_eq!(b, expected_b);
+    for (onnx, nn) in [(0, 0), (1, 3), (2, 1), (3, 2)] {
+        assert_eq!(
+            gate(&w, onnx, 2, 3),
+            gate(&weight_ih, nn, 2, 3),
+            "W gate {onnx}"
+        );
+    }
 }

@@ -1,5 +1,6 @@
 //! Weights trained in PyTorch: `tests/fixtures/pytorch_*.safetensors` are state dicts of
-//! `torch.nn.Sequential` models with PyTorch's tensor names (`0.weight`, `3.bias`, …), and
+//! `torch.nn.Sequential` models with PyTorch's tensor names (`0.weight`, `3.bias`, …) and of
+//! one `nn.Module` with LSTM, RNN and GRU attributes (`lstm.weight_ih_l0`, …), and
 //! `pytorch_*.expected.txt` their outputs on fixed inputs (both written by
 //! `scripts/make_pytorch_fixture.py`). Loaded through a name mapping, `nn` reproduces the
 //! outputs to 1e-5.
@@ -174,4 +175,40 @@ fn recurrent_layers_map_to_pytorch_layer_zero_names() {
             ("1.bias", "dense_0.bias"),
         ]
     );
+}
+
+nn::network! {
+    /// The recurrent module of `scripts/make_pytorch_fixture.py`: `lstm = nn.LSTM(3, 5)`,
+    /// `rnn = nn.RNN(5, 4)`, `gru = nn.GRU(4, 3)` (all `batch_first`), `head = nn.Linear(3, 2)`;
+    /// `forward` feeds every step's output of one to the next and `gru`'s last state to `head`.
+    pub struct RecurrentModule {
+        input: [6 steps, 3],
+        lstm(5, return_sequences = true),
+        rnn(4, return_sequences = true),
+        gru(3),
+        dense(2),
+    }
+}
+
+/// PyTorch's `<module>.<tensor>_l0` (layer 0 of the module) for `nn`'s `<layer>.<tensor>`.
+fn recurrent_pairs(module: &str, layer: &str) -> Vec<(String, String)> {
+    ["weight_ih", "weight_hh", "bias_ih", "bias_hh"]
+        .iter()
+        .map(|tensor| (format!("{module}.{tensor}_l0"), format!("{layer}.{tensor}")))
+        .collect()
+}
+
+#[test]
+fn pytorch_lstm_rnn_and_gru_reproduce_their_outputs() {
+    let mut mapping = recurrent_pairs("lstm", "lstm_0");
+    mapping.extend(recurrent_pairs("rnn", "rnn_0"));
+    mapping.extend(recurrent_pairs("gru", "gru_0"));
+    mapping.push(("head.weight".into(), "dense_0.weight".into()));
+    mapping.push(("head.bias".into(), "dense_0.bias".into()));
+    assert_eq!(
+        mapping[0],
+        ("lstm.weight_ih_l0".into(), "lstm_0.weight_ih".into())
+    );
+    let mut model = RecurrentModule::new_boxed(0);
+    assert!(max_difference(&mut *model, "recurrent", &mapping) <= 1e-5);
 }

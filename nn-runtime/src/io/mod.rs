@@ -10,6 +10,7 @@
 //! | `dense_<i>` | `weight` `[out, in]`, `bias` `[out]` |
 //! | `conv2d_<i>` | `weight` `[filters, channels, kh, kw]`, `bias` `[filters]` |
 //! | `batch_norm_<i>` | `weight`, `bias`, `running_mean`, `running_var`, each `[channels]` |
+//! | `rnn_<i>`, `lstm_<i>`, `gru_<i>` | `weight_ih` `[G·H, F]`, `weight_hh` `[G·H, H]`, `bias_ih`, `bias_hh` `[G·H]` |
 //!
 //! Layers are numbered per kind from 0 in the order of the spec. Loading checks every
 //! tensor's presence, dtype and shape and rejects tensors the network does not have; it

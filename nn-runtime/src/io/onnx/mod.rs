@@ -12,11 +12,15 @@
 //! | `max_pool2d`, `avg_pool2d` | `MaxPool`, `AveragePool` with `kernel_shape`, `strides` |
 //! | `batch_norm` | `BatchNormalization` (inference: running statistics) with `epsilon` |
 //! | `dropout` | `Identity` (inference) |
+//! | `rnn`, `lstm`, `gru` | `RNN`, `LSTM`, `GRU(linear_before_reset = 1)` between `Transpose`s, then `Squeeze` (see `recurrent.rs`) |
 //!
 //! The graph's input is `input`, `[batch, …INPUT_SHAPE]` with a symbolic batch; its output is
-//! `output`. Every parameter tensor is an initializer under its `nn` name.
+//! `output`. Every parameter tensor is an initializer under its `nn` name, except those of
+//! recurrent layers, which ONNX wants with its own gate order and packing
+//! (`<layer>.W`, `<layer>.R`, `<layer>.B`).
 
 mod proto;
+mod recurrent;
 
 use std::path::Path;
 
@@ -51,6 +55,7 @@ mod field {
     pub const TENSOR_DIMS: u32 = 1;
     pub const TENSOR_DATA_TYPE: u32 = 2;
     pub const TENSOR_NAME: u32 = 8;
+    pub const TENSOR_INT64_DATA: u32 = 7;
     pub const TENSOR_RAW_DATA: u32 = 9;
     pub const VALUE_INFO_NAME: u32 = 1;
     pub const VALUE_INFO_TYPE: u32 = 2;
@@ -62,8 +67,9 @@ mod field {
     pub const DIM_PARAM: u32 = 2;
 }
 
-/// `TensorProto.DataType.FLOAT`.
+/// `TensorProto.DataType` values.
 const FLOAT: i64 = 1;
+const INT64: i64 = 7;
 /// `AttributeProto.AttributeType` values.
 const ATTRIBUTE_FLOAT: i64 = 1;
 const ATTRIBUTE_INT: i64 = 2;
@@ -71,14 +77,18 @@ const ATTRIBUTE_INTS: i64 = 7;
 const IR_VERSION: i64 = 8;
 const OPSET: i64 = 17;
 
-/// `model` as an ONNX model: one node per layer, the parameters as initializers.
+/// `model` as an ONNX model: one node per layer (a few for a recurrent layer), the
+/// parameters as initializers.
 ///
 /// # Errors
-/// [`WeightsError::UnsupportedLayer`] for a layer with no export yet (recurrent layers).
+/// None for the layers `network!` has today: each of them has an export.
+/// [`WeightsError::UnsupportedLayer`] is reserved for a layer without an ONNX equivalent.
 pub fn to_onnx<N: Network>(model: &N) -> Result<Vec<u8>, WeightsError> {
     let mut graph = Message::new();
     graph.string(field::GRAPH_NAME, "nn");
     let input_shape = N::LAYERS.first().map_or(&[][..], |layer| layer.input_shape);
+    let params = model.params();
+    let mut initializers = Vec::new();
     let mut current = "input".to_string();
     for (index, layer) in N::LAYERS.iter().enumerate() {
         let output = if index + 1 == N::LAYERS.len() {
@@ -86,24 +96,23 @@ pub fn to_onnx<N: Network>(model: &N) -> Result<Vec<u8>, WeightsError> {
         } else {
             layer.name.to_string()
         };
-        graph.message(field::GRAPH_NODE, &node(layer, &current, &output)?);
+        let tensor = |name: &str| layer_tensor::<N>(params, layer, name);
+        for node in layer_nodes(layer, tensor, &current, &output, &mut initializers)? {
+            graph.message(field::GRAPH_NODE, &node);
+        }
         current = output;
     }
-    let params = model.params();
     for t in N::TENSORS {
-        let mut tensor = Message::new();
-        for &dim in t.shape {
-            tensor.int(field::TENSOR_DIMS, dim as i64);
+        if !is_recurrent::<N>(t.name) {
+            let data = &params[t.offset..t.offset + t.len()];
+            graph.message(
+                field::GRAPH_INITIALIZER,
+                &float_tensor(t.name, t.shape, data),
+            );
         }
-        let data: Vec<u8> = params[t.offset..t.offset + t.len()]
-            .iter()
-            .flat_map(|v| v.to_le_bytes())
-            .collect();
-        tensor
-            .int(field::TENSOR_DATA_TYPE, FLOAT)
-            .string(field::TENSOR_NAME, t.name)
-            .bytes(field::TENSOR_RAW_DATA, &data);
-        graph.message(field::GRAPH_INITIALIZER, &tensor);
+    }
+    for tensor in &initializers {
+        graph.message(field::GRAPH_INITIALIZER, tensor);
     }
     let output_shape = N::LAYERS
         .last()
@@ -123,6 +132,27 @@ pub fn to_onnx<N: Network>(model: &N) -> Result<Vec<u8>, WeightsError> {
     Ok(model.into_bytes())
 }
 
+/// The values of tensor `<layer>.<name>`.
+fn layer_tensor<'a, N: Network>(params: &'a [f32], layer: &LayerInfo, name: &str) -> &'a [f32] {
+    N::TENSORS
+        .iter()
+        .find(|t| {
+            t.name
+                .strip_prefix(layer.name)
+                .and_then(|rest| rest.strip_prefix('.'))
+                == Some(name)
+        })
+        .map_or(&[], |t| &params[t.offset..t.offset + t.len()])
+}
+
+/// Whether tensor `name` belongs to a recurrent layer (exported repacked, not as it is).
+fn is_recurrent<N: Network>(name: &str) -> bool {
+    let layer = name.split_once('.').map_or(name, |(layer, _)| layer);
+    N::LAYERS
+        .iter()
+        .any(|l| l.name == layer && matches!(l.op, LayerOp::Recurrent { .. }))
+}
+
 /// Writes [`to_onnx`] to `path`, atomically (see [`write_atomically`]).
 ///
 /// # Errors
@@ -133,8 +163,16 @@ pub fn save_onnx<N: Network>(model: &N, path: impl AsRef<Path>) -> Result<(), We
     write_atomically(path, |file| file.write_all(&bytes)).map_err(|e| WeightsError::io(path, &e))
 }
 
-/// The node of one layer, reading tensor `input` and writing `output`.
-fn node(layer: &LayerInfo, input: &str, output: &str) -> Result<Message, WeightsError> {
+/// The nodes of one layer, reading tensor `input` and writing `output`; `tensor` gives the
+/// values of the layer's parameter tensors by name, and the initializers the nodes need
+/// beyond the parameters as they are go to `initializers`.
+fn layer_nodes<'a>(
+    layer: &LayerInfo,
+    tensor: impl Fn(&str) -> &'a [f32],
+    input: &str,
+    output: &str,
+    initializers: &mut Vec<Message>,
+) -> Result<Vec<Message>, WeightsError> {
     let param = |tensor: &str| format!("{}.{tensor}", layer.name);
     let mut inputs = vec![input.to_string()];
     let mut attributes = Vec::new();
@@ -188,24 +226,86 @@ fn node(layer: &LayerInfo, input: &str, output: &str) -> Result<Message, Weights
             attributes.push(float_attribute("momentum", 1.0 - momentum));
             "BatchNormalization"
         }
-        _ => {
-            return Err(WeightsError::UnsupportedLayer {
-                layer: layer.name.to_string(),
-                kind: layer.kind,
-            })
+        LayerOp::Recurrent {
+            cell,
+            units,
+            return_sequences,
+        } => {
+            let recurrent = recurrent::Layer {
+                name: layer.name,
+                cell,
+                units,
+                features: layer.input_shape[1],
+                return_sequences,
+            };
+            let weights = recurrent::Weights {
+                weight_ih: tensor("weight_ih"),
+                weight_hh: tensor("weight_hh"),
+                bias_ih: tensor("bias_ih"),
+                bias_hh: tensor("bias_hh"),
+            };
+            initializers.extend(recurrent::initializers(&recurrent, &weights));
+            return Ok(recurrent::nodes(&recurrent, input, output));
         }
     };
+    let inputs: Vec<&str> = inputs.iter().map(String::as_str).collect();
+    Ok(vec![node(
+        layer.name,
+        op_type,
+        &inputs,
+        &[output],
+        &attributes,
+    )])
+}
+
+/// A `NodeProto`; an empty name in `outputs` leaves an optional output out.
+fn node(
+    name: &str,
+    op_type: &str,
+    inputs: &[&str],
+    outputs: &[&str],
+    attributes: &[Message],
+) -> Message {
     let mut node = Message::new();
-    for input in &inputs {
+    for input in inputs {
         node.string(field::NODE_INPUT, input);
     }
-    node.string(field::NODE_OUTPUT, output)
-        .string(field::NODE_NAME, layer.name)
+    for output in outputs {
+        node.string(field::NODE_OUTPUT, output);
+    }
+    node.string(field::NODE_NAME, name)
         .string(field::NODE_OP_TYPE, op_type);
-    for attribute in &attributes {
+    for attribute in attributes {
         node.message(field::NODE_ATTRIBUTE, attribute);
     }
-    Ok(node)
+    node
+}
+
+/// A FLOAT `TensorProto` with its data little-endian in `raw_data`.
+fn float_tensor(name: &str, dims: &[usize], data: &[f32]) -> Message {
+    let mut tensor = Message::new();
+    for &dim in dims {
+        tensor.int(field::TENSOR_DIMS, dim as i64);
+    }
+    let raw: Vec<u8> = data.iter().flat_map(|v| v.to_le_bytes()).collect();
+    tensor
+        .int(field::TENSOR_DATA_TYPE, FLOAT)
+        .string(field::TENSOR_NAME, name)
+        .bytes(field::TENSOR_RAW_DATA, &raw);
+    tensor
+}
+
+/// A one-dimensional INT64 `TensorProto` (axes, shapes), in `int64_data`.
+fn int64_tensor(name: &str, values: &[i64]) -> Message {
+    let mut tensor = Message::new();
+    tensor
+        .int(field::TENSOR_DIMS, values.len() as i64)
+        .int(field::TENSOR_DATA_TYPE, INT64);
+    for &value in values {
+        tensor.int(field::TENSOR_INT64_DATA, value);
+    }
+    tensor.string(field::TENSOR_NAME, name);
+    tensor
 }
 
 fn int_attribute(name: &str, value: i64) -> Message {
