@@ -93,3 +93,31 @@ fn shards_of_uneven_size_with_batch_norm_and_dropout_repeat_exactly() {
     assert_ne!(bits(serial.params()), bits(first.params()));
     assert!(history.epochs[0].train.loss.is_finite());
 }
+
+nn::network! {
+    /// Recurrent layers keep no state across samples, so they shard like any other.
+    struct SmallReader {
+        input: [28 steps, 28],
+        gru(16, return_sequences = true),
+        lstm(16),
+        dense(10), softmax,
+    }
+}
+
+#[test]
+fn a_recurrent_network_trains_data_parallel_and_repeats_exactly() {
+    let (train_set, test_set) = mnist();
+    let subset = train_set.take(3000);
+    let (serial, _) = train(SmallReader::new_boxed, &subset, 2, 1);
+    let (parallel, history) = train(SmallReader::new_boxed, &subset, 2, 2);
+    let (again, history_again) = train(SmallReader::new_boxed, &subset, 2, 2);
+    assert_eq!(bits(parallel.params()), bits(again.params()));
+    assert_eq!(statistics(&history), statistics(&history_again));
+    assert_ne!(bits(serial.params()), bits(parallel.params()));
+    let accuracy = |m: &SmallReader| m.evaluate(&test_set, 256).unwrap().accuracy.unwrap();
+    let (one, two) = (accuracy(&serial), accuracy(&parallel));
+    assert!(
+        one > 0.4 && (one - two).abs() < 0.05,
+        "1 thread {one}, 2 threads {two}"
+    );
+}
