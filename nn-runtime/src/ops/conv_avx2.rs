@@ -4,7 +4,9 @@
 //! × 8 outputs takes, per kernel tap, `ROWS` input loads and `FILTERS` weight broadcasts for
 //! `FILTERS · ROWS` FMAs. A row shorter than a multiple of 8 (or a map with a row count not a
 //! multiple of `ROWS`) ends with a tile moved back to its edge, which recomputes a few
-//! outputs instead of masking.
+//! outputs instead of masking. Where that rounding wastes more lanes than it would to compute
+//! the map as one long row of `in_width`-wide rows, [`Tiling::best`] picks that instead
+//! (`conv_avx2_flat.rs`).
 //!
 //! Other geometries use the portable kernel in `conv_direct.rs`.
 
@@ -47,10 +49,11 @@ fn origins(len: usize, step: usize) -> impl Iterator<Item = usize> {
 }
 
 /// The flat tiling's extra work per vector of outputs (finding its row, permuting the output
-/// lanes together), in FMAs: measured on this project's CNN, its first convolution (1 input
-/// channel, 3×3: 9 FMAs per vector, 92 vectors instead of 104 per filter) ran 12 % slower
-/// flat, its second (72 FMAs per vector, 18 instead of 24) 22 % faster.
-const FLAT_STORE_COST: usize = 8;
+/// lanes together), in FMAs. Measured on this project's CNN with 3×3 kernels: its first
+/// convolution (1 input channel: 9 FMAs per vector, 92 vectors instead of 104 per filter) ran
+/// 11 % faster flat, its second (72 FMAs per vector, 18 vectors instead of 24) 24 % faster;
+/// with the kernel width unknown at compile time the first ran 12 % slower flat.
+const FLAT_STORE_COST: usize = 1;
 
 /// How the outputs of a filter are cut into register tiles.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -126,9 +129,11 @@ pub(super) unsafe fn conv2d_forward_tiled(
         // and the slices are the filters' weights, biases and output maps, as both
         // `filter_block`s require.
         unsafe {
-            match tiling {
-                Tiling::Rows => filter_block::<FILTERS>(s, w, b, input, out),
-                Tiling::Flat => flat::filter_block::<FILTERS>(s, w, b, input, out),
+            match (tiling, s.kernel_w) {
+                (Tiling::Rows, 3) => filter_block::<FILTERS, 3>(s, w, b, input, out),
+                (Tiling::Rows, _) => filter_block::<FILTERS, 0>(s, w, b, input, out),
+                (Tiling::Flat, 3) => flat::filter_block::<FILTERS, 3>(s, w, b, input, out),
+                (Tiling::Flat, _) => flat::filter_block::<FILTERS, 0>(s, w, b, input, out),
             }
         }
     }
@@ -137,29 +142,45 @@ pub(super) unsafe fn conv2d_forward_tiled(
         let out = &mut output[f * plane..][..plane];
         // SAFETY: as above, for one filter.
         unsafe {
-            match tiling {
-                Tiling::Rows => filter_block::<1>(s, w, b, input, out),
-                Tiling::Flat => flat::filter_block::<1>(s, w, b, input, out),
+            match (tiling, s.kernel_w) {
+                (Tiling::Rows, 3) => filter_block::<1, 3>(s, w, b, input, out),
+                (Tiling::Rows, _) => filter_block::<1, 0>(s, w, b, input, out),
+                (Tiling::Flat, 3) => flat::filter_block::<1, 3>(s, w, b, input, out),
+                (Tiling::Flat, _) => flat::filter_block::<1, 0>(s, w, b, input, out),
             }
         }
     }
 }
 
-/// `N` whole output maps from their `N` filters (`[N, in_channels, kernel_h, kernel_w]`).
+/// `s.kernel_w`, as the constant `KW` unless that is 0: a kernel width known at compile time
+/// unrolls the innermost loop of the `filter_block`s, which for 3×3 kernels saves a tenth of
+/// the time.
+#[inline(always)]
+fn kernel_width<const KW: usize>(s: &Conv2dShape) -> usize {
+    if KW == 0 {
+        s.kernel_w
+    } else {
+        assert_eq!(KW, s.kernel_w);
+        KW
+    }
+}
+
+/// `N` whole output maps from their `N` filters (`[N, in_channels, kernel_h, kernel_w]`),
+/// `KW` the kernel width or 0 for "read it from `s`".
 ///
 /// # Safety
 /// The CPU must support AVX2 and FMA; `s` must pass [`supports`] and the slices have the
 /// lengths [`conv2d_forward`] asserts, for `N` filters.
 #[inline]
 #[target_feature(enable = "avx2,fma")]
-unsafe fn filter_block<const N: usize>(
+unsafe fn filter_block<const N: usize, const KW: usize>(
     s: &Conv2dShape,
     filters: &[f32],
     bias: &[f32],
     input: &[f32],
     out_maps: &mut [f32],
 ) {
-    let (kh, kw, width) = (s.kernel_h, s.kernel_w, s.in_width);
+    let (kh, kw, width) = (s.kernel_h, kernel_width::<KW>(s), s.in_width);
     let taps = kh * kw;
     let filter_len = s.in_channels * taps;
     let (in_plane, out_plane) = (s.in_height * width, s.out_height * s.out_width);

@@ -10,7 +10,7 @@
 //! last output, so no load reaches past its channel's plane. The last tile is moved back to
 //! end there, recomputing a few outputs instead of masking the loads.
 
-use super::{origins, Conv2dShape, LANES};
+use super::{kernel_width, origins, Conv2dShape, LANES};
 use core::arch::x86_64::*;
 
 /// Vectors of consecutive positions per register tile (with 4 filters: 8 accumulators).
@@ -29,7 +29,8 @@ pub(super) fn vectors_per_filter(s: &Conv2dShape) -> usize {
     origins(positions(s), TILE).count() * VECTORS
 }
 
-/// `N` whole output maps from their `N` filters (`[N, in_channels, kernel_h, kernel_w]`).
+/// `N` whole output maps from their `N` filters (`[N, in_channels, kernel_h, kernel_w]`),
+/// `KW` the kernel width or 0 (see [`kernel_width`]).
 ///
 /// # Safety
 /// The CPU must support AVX2 and FMA; `s` must pass [`super::supports`] (so
@@ -37,14 +38,14 @@ pub(super) fn vectors_per_filter(s: &Conv2dShape) -> usize {
 /// input) and the slices have the lengths [`super::conv2d_forward`] asserts, for `N` filters.
 #[inline]
 #[target_feature(enable = "avx2,fma")]
-pub(super) unsafe fn filter_block<const N: usize>(
+pub(super) unsafe fn filter_block<const N: usize, const KW: usize>(
     s: &Conv2dShape,
     filters: &[f32],
     bias: &[f32],
     input: &[f32],
     out_maps: &mut [f32],
 ) {
-    let (kh, kw, width) = (s.kernel_h, s.kernel_w, s.in_width);
+    let (kh, kw, width) = (s.kernel_h, kernel_width::<KW>(s), s.in_width);
     let taps = kh * kw;
     let filter_len = s.in_channels * taps;
     let (in_plane, out_plane) = (s.in_height * width, s.out_height * s.out_width);
