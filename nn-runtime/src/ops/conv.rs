@@ -463,3 +463,7 @@ pub fn conv2d_backward_batch(
 #[cfg(test)]
 #[path = "conv_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "conv_variant_tests.rs"]
+mod variant_tests;

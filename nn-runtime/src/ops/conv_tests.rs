@@ -8,7 +8,7 @@ use std::vec;
 use std::vec::Vec;
 
 /// `[in_c, h, w, out_c, kh, kw, stride_h, stride_w, pad_top, pad_left, pad_bottom, pad_right]`.
-type Case = [usize; 12];
+pub(super) type Case = [usize; 12];
 
 /// Hand-picked geometries: valid, "same" (pad (k−1)/2 in front, the rest behind), large
 /// explicit padding, non-square kernels, strides 1–3, sizes off multiples of 8.
@@ -27,7 +27,7 @@ const CASES: [Case; 12] = [
     [2, 3, 2, 2, 1, 3, 1, 1, 0, 1, 0, 1],
 ];
 
-fn shape_of(c: Case) -> Conv2dShape {
+pub(super) fn shape_of(c: Case) -> Conv2dShape {
     let [in_c, h, w, out_c, kh, kw, sh, sw, pt, pl, pb, pr] = c;
     Conv2dShape {
         in_channels: in_c,
@@ -75,7 +75,7 @@ fn random_cases(rng: &mut Rng, count: usize) -> Vec<Case> {
         .collect()
 }
 
-fn all_cases(seed: u64) -> Vec<Case> {
+pub(super) fn all_cases(seed: u64) -> Vec<Case> {
     let mut cases = CASES.to_vec();
     cases.extend(random_cases(&mut Rng::new(seed), 20));
     cases
@@ -92,7 +92,13 @@ fn padded(s: &Conv2dShape, x: &[f32], c: usize, y: usize, i: usize, xx: usize, j
 }
 
 /// Six nested loops per sample, in `f64`, with explicit padding checks.
-fn reference(s: &Conv2dShape, w: &[f32], b: &[f32], input: &[f32], batch: usize) -> Vec<f64> {
+pub(super) fn reference(
+    s: &Conv2dShape,
+    w: &[f32],
+    b: &[f32],
+    input: &[f32],
+    batch: usize,
+) -> Vec<f64> {
     let in_len = s.in_channels * s.in_height * s.in_width;
     let mut out = Vec::new();
     for n in 0..batch {
@@ -118,13 +124,13 @@ fn reference(s: &Conv2dShape, w: &[f32], b: &[f32], input: &[f32], batch: usize)
     out
 }
 
-struct Data {
-    weight: Vec<f32>,
-    bias: Vec<f32>,
-    input: Vec<f32>,
+pub(super) struct Data {
+    pub(super) weight: Vec<f32>,
+    pub(super) bias: Vec<f32>,
+    pub(super) input: Vec<f32>,
 }
 
-fn random_data(rng: &mut Rng, s: &Conv2dShape, batch: usize) -> Data {
+pub(super) fn random_data(rng: &mut Rng, s: &Conv2dShape, batch: usize) -> Data {
     let taps = s.in_channels * s.kernel_h * s.kernel_w;
     Data {
         weight: random_vec(rng, s.out_channels * taps, 1.0),
@@ -372,69 +378,4 @@ fn zero_stride_is_rejected() {
         ..shape_of([1, 3, 3, 1, 2, 2, 1, 1, 0, 0, 0, 0])
     };
     conv2d_forward(&s, &[0.0; 4], &[0.0], &[0.0; 9], &mut [0.0; 4]);
-}
-
-/// A single-sample convolution kernel.
-type SingleSample = fn(&Conv2dShape, &[f32], &[f32], &[f32], &mut [f32]);
-
-/// Every single-sample variant this CPU runs, by name (the AVX2 one only where it applies).
-fn single_sample_variants(s: &Conv2dShape) -> Vec<(&'static str, SingleSample)> {
-    let mut all: Vec<(&'static str, SingleSample)> = vec![("portable", conv2d_forward_portable)];
-    #[cfg(all(feature = "std", target_arch = "x86_64"))]
-    if avx2::supports(s) && crate::ops::simd::avx2_fma() {
-        // SAFETY (of the call inside): the CPU has AVX2 and FMA, checked just above.
-        all.push(("avx2", |s, w, b, x, y| unsafe {
-            avx2::conv2d_forward(s, w, b, x, y)
-        }));
-    }
-    all
-}
-
-#[test]
-fn every_single_sample_variant_matches_the_reference() {
-    let mut rng = Rng::new(43);
-    // Valid unit-stride convolutions (the AVX2 variant's domain) with widths and heights off
-    // multiples of its 8×2 tile and filter counts off multiples of 4, plus every other case.
-    let mut cases: Vec<Case> = (0..40)
-        .map(|_| {
-            let (kh, kw) = (1 + rng.below(4), 1 + rng.below(4));
-            let (h, w) = (kh + 2 + rng.below(14), kw + 7 + rng.below(20));
-            [
-                1 + rng.below(5),
-                h,
-                w,
-                1 + rng.below(9),
-                kh,
-                kw,
-                1,
-                1,
-                0,
-                0,
-                0,
-                0,
-            ]
-        })
-        .collect();
-    cases.extend(all_cases(44));
-    let mut avx2_cases = 0;
-    for case in cases {
-        let s = shape_of(case);
-        let d = random_data(&mut rng, &s, 1);
-        let want = reference(&s, &d.weight, &d.bias, &d.input, 1);
-        let tol = 1e-6 * (s.in_channels * s.kernel_h * s.kernel_w) as f64;
-        for (name, kernel) in single_sample_variants(&s) {
-            avx2_cases += usize::from(name == "avx2");
-            let mut got = vec![f32::NAN; want.len()];
-            kernel(&s, &d.weight, &d.bias, &d.input, &mut got);
-            assert_close(&got, &want, tol, tol, &format!("{name} {case:?}"));
-        }
-    }
-    #[cfg(all(feature = "std", target_arch = "x86_64"))]
-    if crate::ops::simd::avx2_fma() {
-        assert!(
-            avx2_cases >= 30,
-            "only {avx2_cases} cases reached the AVX2 kernel"
-        );
-    }
-    let _ = avx2_cases;
 }

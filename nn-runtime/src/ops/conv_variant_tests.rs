@@ -1,0 +1,140 @@
+//! Every single-sample convolution kernel (portable, and on x86-64 with AVX2 + FMA each tiling
+//! of the AVX2 kernel) against the six-loop reference of `conv_tests.rs`, on the AVX2
+//! kernel's domain (valid unit-stride convolutions) with ragged sizes and on every other case.
+
+use super::tests::{all_cases, random_data, reference, shape_of, Case};
+use super::*;
+use crate::ops::test_support::*;
+use crate::rng::Rng;
+use std::vec;
+use std::vec::Vec;
+
+/// A single-sample convolution kernel.
+type SingleSample = fn(&Conv2dShape, &[f32], &[f32], &[f32], &mut [f32]);
+
+/// Every single-sample variant this CPU runs, by name (the AVX2 ones only where they apply).
+fn single_sample_variants(s: &Conv2dShape) -> Vec<(&'static str, SingleSample)> {
+    let mut all: Vec<(&'static str, SingleSample)> = vec![("portable", conv2d_forward_portable)];
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if avx2::supports(s) && crate::ops::simd::avx2_fma() {
+        // SAFETY (of the calls inside): the CPU has AVX2 and FMA, checked just above.
+        all.push(("avx2", |s, w, b, x, y| unsafe {
+            avx2::conv2d_forward(s, w, b, x, y)
+        }));
+        all.push(("avx2 rows", |s, w, b, x, y| unsafe {
+            avx2::conv2d_forward_tiled(avx2::Tiling::Rows, s, w, b, x, y)
+        }));
+        all.push(("avx2 flat", |s, w, b, x, y| unsafe {
+            avx2::conv2d_forward_tiled(avx2::Tiling::Flat, s, w, b, x, y)
+        }));
+    }
+    all
+}
+
+/// Floats around the output that a kernel must leave alone, and their value.
+const GUARD: usize = 16;
+const SENTINEL: f32 = 12345.0;
+
+/// Runs `kernel` on random data for `s` into a NaN-filled output between guard bands and
+/// panics, naming `what`, unless every output matches the reference and the guards are intact.
+fn check_kernel(rng: &mut Rng, s: &Conv2dShape, kernel: SingleSample, what: &str) {
+    let d = random_data(rng, s, 1);
+    let want = reference(s, &d.weight, &d.bias, &d.input, 1);
+    let tol = 1e-6 * (s.in_channels * s.kernel_h * s.kernel_w) as f64;
+    let mut buffer = vec![SENTINEL; GUARD + want.len() + GUARD];
+    let got = &mut buffer[GUARD..GUARD + want.len()];
+    got.fill(f32::NAN); // An output left unwritten stays NaN and fails.
+    kernel(s, &d.weight, &d.bias, &d.input, got);
+    assert_close(got, &want, tol, tol, what);
+    let (before, after) = (&buffer[..GUARD], &buffer[GUARD + want.len()..]);
+    assert!(
+        before.iter().chain(after).all(|&v| v == SENTINEL),
+        "{what}: wrote outside the output"
+    );
+}
+
+/// Valid unit-stride convolutions (the AVX2 kernel's domain): widths and heights off
+/// multiples of its tiles (maps from 8×2), kernels up to 11 wide (so a whole vector of the
+/// flat tiling can fall between two rows' outputs), filter counts off multiples of 4, and
+/// inputs larger than the windows need (outputs cropped on the right and bottom).
+fn avx2_domain_cases(rng: &mut Rng, count: usize) -> Vec<Conv2dShape> {
+    (0..count)
+        .map(|_| {
+            let (kh, kw) = (1 + rng.below(4), 1 + rng.below(11));
+            let (oh, ow) = (2 + rng.below(14), 8 + rng.below(24));
+            let (crop_h, crop_w) = if rng.below(4) == 0 {
+                (rng.below(3), rng.below(3))
+            } else {
+                (0, 0)
+            };
+            Conv2dShape {
+                in_channels: 1 + rng.below(5),
+                in_height: oh + kh - 1 + crop_h,
+                in_width: ow + kw - 1 + crop_w,
+                out_channels: 1 + rng.below(9),
+                kernel_h: kh,
+                kernel_w: kw,
+                stride_h: 1,
+                stride_w: 1,
+                pad_top: 0,
+                pad_left: 0,
+                out_height: oh,
+                out_width: ow,
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn every_single_sample_variant_matches_the_reference() {
+    let mut rng = Rng::new(43);
+    let mut shapes = avx2_domain_cases(&mut rng, 400);
+    // The benchmark CNN's two convolutions, and the smallest maps the AVX2 kernel takes.
+    let fixed: [Case; 4] = [
+        [1, 28, 28, 8, 3, 3, 1, 1, 0, 0, 0, 0],
+        [8, 13, 13, 16, 3, 3, 1, 1, 0, 0, 0, 0],
+        [2, 3, 8, 5, 2, 1, 1, 1, 0, 0, 0, 0],
+        [3, 4, 10, 3, 3, 3, 1, 1, 0, 0, 0, 0],
+    ];
+    shapes.extend(fixed.into_iter().chain(all_cases(44)).map(shape_of));
+    let mut avx2_cases = 0;
+    for s in shapes {
+        for (name, kernel) in single_sample_variants(&s) {
+            avx2_cases += usize::from(name == "avx2 flat");
+            check_kernel(&mut rng, &s, kernel, &format!("{name} {s:?}"));
+        }
+    }
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if crate::ops::simd::avx2_fma() {
+        assert!(
+            avx2_cases >= 400,
+            "only {avx2_cases} cases reached the AVX2 kernel"
+        );
+    }
+    let _ = avx2_cases;
+}
+
+/// The checker is not vacuous: a kernel that skips one output or gets one wrong fails it.
+/// (One that writes past its output cannot be written without undefined behaviour; the guard
+/// bands are there to catch the AVX2 kernels' raw stores.)
+#[test]
+fn check_kernel_rejects_broken_kernels() {
+    let s = shape_of([8, 13, 13, 16, 3, 3, 1, 1, 0, 0, 0, 0]);
+    let broken: [SingleSample; 2] = [
+        |s, w, b, x, y| {
+            conv2d_forward(s, w, b, x, y);
+            y[57] = f32::NAN;
+        },
+        |s, w, b, x, y| {
+            conv2d_forward(s, w, b, x, y);
+            y[120] += 1e-3;
+        },
+    ];
+    check_kernel(&mut Rng::new(1), &s, conv2d_forward, "the right kernel");
+    for (k, kernel) in broken.into_iter().enumerate() {
+        let failed = std::panic::catch_unwind(|| {
+            check_kernel(&mut Rng::new(1), &s, kernel, &format!("broken kernel {k}"));
+        });
+        assert!(failed.is_err(), "broken kernel {k} passed");
+    }
+}
