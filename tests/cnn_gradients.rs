@@ -120,3 +120,46 @@ fn training_updates_running_statistics_only_in_train_mode() {
         "update_state touches only running statistics"
     );
 }
+
+nn::network! {
+    /// Everything but the last layer runs sample by sample in batched inference, so the node
+    /// the loss reads is the end of that chain.
+    struct ChainToTheEnd {
+        input: [1, 8, 8],
+        conv2d(2, kernel = 3), relu,
+        max_pool2d(2),
+        flatten,
+        sigmoid,
+    }
+}
+
+/// Without dropout or batch norm, training and inference compute the same values: the loss
+/// read after an inference pass (whose inner nodes are scratch) equals the loss after a
+/// training pass (which writes every node).
+fn assert_inference_loss_is_the_training_loss<N: Network>(model: &N, batch: usize, seed: u64) {
+    let mut rng = Rng::new(seed);
+    let inputs: Vec<f32> = (0..batch * N::INPUT_LEN)
+        .map(|_| rng.uniform(1.0))
+        .collect();
+    let targets: Vec<f32> = (0..batch * N::OUTPUT_LEN)
+        .map(|_| f32::from(rng.next_f32() < 0.5))
+        .collect();
+    let loss = |mode: Mode| {
+        let mut nodes = vec![f32::NAN; N::arena_len(batch)];
+        nodes[..inputs.len()].copy_from_slice(&inputs);
+        model.forward_batch(&mut nodes, batch, mode, &mut Rng::new(0));
+        N::loss_batch(&nodes, &targets, batch, None)
+    };
+    let (infer, train) = (loss(Mode::Infer), loss(Mode::Train));
+    assert!(
+        infer.is_finite() && (infer - train).abs() < 1e-6,
+        "{infer} vs {train}"
+    );
+}
+
+#[test]
+fn inference_chains_write_the_nodes_the_loss_reads() {
+    assert_inference_loss_is_the_training_loss(&ChainToTheEnd::new(1), 5, 2);
+    assert_inference_loss_is_the_training_loss(&support::Cnn::new(3), 4, 4);
+    assert_single_matches_batched(&ChainToTheEnd::new(5), 5, 6);
+}

@@ -98,6 +98,26 @@ pub fn layer_io<'a>(
     (&head[input], &mut tail[..output.len()])
 }
 
+/// One sample's slot of node `index` (read) and of node `index + 1` (written): sample
+/// `in_slot` of the input and `out_slot` of the output. Inference runs chains of small layers
+/// one sample at a time this way, with the nodes inside a chain used only at slot 0 as
+/// scratch that stays in cache.
+pub fn layer_io_slots<'a>(
+    nodes: &'a mut [f32],
+    widths: &[usize],
+    index: usize,
+    batch: usize,
+    in_slot: usize,
+    out_slot: usize,
+) -> (&'a [f32], &'a mut [f32]) {
+    let (input, output) = layer_io(nodes, widths, index, batch);
+    let (w_in, w_out) = (widths[index], widths[index + 1]);
+    (
+        &input[in_slot * w_in..(in_slot + 1) * w_in],
+        &mut output[out_slot * w_out..(out_slot + 1) * w_out],
+    )
+}
+
 /// Gradients of nodes `index` (written) and `index + 1` (read): a layer's input gradient
 /// and the output gradient it is computed from.
 pub fn layer_grads<'a>(

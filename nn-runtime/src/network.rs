@@ -202,6 +202,11 @@ pub trait Network {
     fn forward_sample(&self, input: &[f32], output: &mut [f32]);
 
     /// Batched forward pass over a node arena whose node 0 already holds the inputs.
+    ///
+    /// [`Mode::Train`] writes every node, as the backward pass needs them. [`Mode::Infer`]
+    /// writes the output node and the node below it (what [`Self::loss_batch`] reads) in
+    /// full, but may run chains of per-sample layers (convolution, pooling, element-wise)
+    /// one sample at a time and leave the nodes inside such a chain holding scratch.
     fn forward_batch(&self, nodes: &mut [f32], batch: usize, mode: Mode, rng: &mut Rng);
 
     /// Mean loss of the batch against `targets` (`batch * OUTPUT_LEN` floats), read from a

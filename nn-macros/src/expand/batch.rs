@@ -41,6 +41,7 @@ pub fn expand(net: &Network) -> TokenStream {
     });
     let loss = loss(net);
     let backward = backward(net);
+    let infer = infer(net);
     let type_name = name.to_string();
 
     quote! {
@@ -77,6 +78,7 @@ pub fn expand(net: &Network) -> TokenStream {
             #[allow(unused_variables)]
             fn forward_batch(&self, nodes: &mut [f32], batch: usize, mode: #rt::Mode, rng: &mut #rt::Rng) {
                 const WIDTHS: &[usize] = <#name as #rt::Network>::NODE_WIDTHS;
+                #infer
                 #(#forward)*
             }
 
@@ -129,4 +131,67 @@ fn backward(net: &Network) -> TokenStream {
         .rev()
         .map(|index| layer::batch_backward(index, &net.layers[index], index > first));
     quote!(#(#steps)*)
+}
+
+/// Chains of at least two consecutive layers that batched inference runs one sample at a
+/// time, as `first..=last` layer indices. The last layer never belongs to one, so the output
+/// node and the node below it (which a fused loss reads) are always written whole.
+fn per_sample_chains(net: &Network) -> Vec<(usize, usize)> {
+    let mut chains = Vec::new();
+    let candidates = net.layers.len().saturating_sub(1);
+    let mut index = 0;
+    while index < candidates {
+        let start = index;
+        while index < candidates && layer::runs_per_sample(&net.layers[index]) {
+            index += 1;
+        }
+        if index - start >= 2 {
+            chains.push((start, index - 1));
+        }
+        index = index.max(start + 1);
+    }
+    chains
+}
+
+/// The inference pass when it differs from the training pass's layer order: each chain of
+/// per-sample layers runs sample by sample, its inner nodes used only at slot 0 so a
+/// sample's intermediate values stay in cache instead of streaming a whole batch of them
+/// through memory. Other layers run batched as in training. Inner nodes are left holding
+/// scratch, which nothing reads after an inference pass.
+fn infer(net: &Network) -> TokenStream {
+    let rt = rt();
+    let chains = per_sample_chains(net);
+    if chains.is_empty() {
+        return quote!();
+    }
+    let mut steps = Vec::new();
+    let mut index = 0;
+    while index < net.layers.len() {
+        if let Some(&(first, last)) = chains.iter().find(|(first, _)| *first == index) {
+            let body = (first..=last).map(|i| {
+                let (in_slot, out_slot) = match (i == first, i == last) {
+                    (true, _) => (quote!(sample), quote!(0)),
+                    (false, true) => (quote!(0), quote!(sample)),
+                    (false, false) => (quote!(0), quote!(0)),
+                };
+                let layer_index = lit(i);
+                let op = layer::infer_sample(&net.layers[i]);
+                quote! {{
+                    let (x, y) = #rt::layer_io_slots(nodes, WIDTHS, #layer_index, batch, #in_slot, #out_slot);
+                    #op
+                }}
+            });
+            steps.push(quote!(for sample in 0..batch { #(#body)* }));
+            index = last + 1;
+        } else {
+            steps.push(layer::batch_forward(index, &net.layers[index]));
+            index += 1;
+        }
+    }
+    quote! {
+        if mode == #rt::Mode::Infer {
+            #(#steps)*
+            return;
+        }
+    }
 }

@@ -163,6 +163,47 @@ pub fn sample_in_place(layer: &Layer, values: TokenStream) -> TokenStream {
     }
 }
 
+/// Inference of one sample from `x` into `y` (both one sample wide), for a layer that
+/// [`runs_per_sample`] in batched inference.
+pub fn infer_sample(layer: &Layer) -> TokenStream {
+    let rt = rt();
+    let body = if let Some(act) = activation(layer) {
+        quote!(#rt::Activation::forward(&#act, x, y);)
+    } else {
+        match layer.kind {
+            LayerKind::Conv2d { .. } => {
+                let (w, b, shape) = (tensor(layer, 0), tensor(layer, 1), window_shape(layer));
+                quote!(#rt::conv2d_forward(#shape, &#w, &#b, x, y);)
+            }
+            LayerKind::MaxPool2d { .. } => {
+                let shape = window_shape(layer);
+                quote!(#rt::max_pool2d_forward(#shape, x, y);)
+            }
+            LayerKind::AvgPool2d { .. } => {
+                let shape = window_shape(layer);
+                quote!(#rt::avg_pool2d_forward(#shape, x, y);)
+            }
+            LayerKind::BatchNorm { .. } => {
+                let [gamma, beta, mean, var] = [0, 1, 2, 3].map(|i| tensor(layer, i));
+                let shape = batch_norm_shape(layer);
+                quote!(y.copy_from_slice(x); #rt::batch_norm_infer_in_place(#shape, &#gamma, &#beta, &#mean, &#var, y);)
+            }
+            _ => quote!(y.copy_from_slice(x);),
+        }
+    };
+    quote_spanned!(layer.span=> #body)
+}
+
+/// Whether batched inference runs the layer sample by sample inside a chain of such layers:
+/// layers whose work is per sample anyway (convolution, pooling, element-wise), as opposed
+/// to dense and recurrent layers, which gain from one GEMM over the whole batch.
+pub fn runs_per_sample(layer: &Layer) -> bool {
+    !matches!(
+        layer.kind,
+        LayerKind::Dense { .. } | LayerKind::Recurrent { .. } | LayerKind::Softmax
+    )
+}
+
 /// The batched forward pass of layer `index`.
 pub fn batch_forward(index: usize, layer: &Layer) -> TokenStream {
     let rt = rt();
