@@ -53,8 +53,10 @@ fn one_and_two_threads_reach_the_same_accuracy_and_two_threads_repeat_exactly() 
 
     assert_eq!(bits(parallel.params()), bits(again.params()));
     assert_eq!(statistics(&history), statistics(&history_again));
-    // The batches really were split: the sums round differently from one thread's.
-    assert_ne!(bits(serial.params()), bits(parallel.params()));
+    // Dense layers do all of the MLP's work, so the threads share each large GEMM instead
+    // of each batch; every product is still summed in the same order, so two threads give
+    // one thread's very bits.
+    assert_eq!(bits(serial.params()), bits(parallel.params()));
 
     let accuracy = |m: &Mlp| m.evaluate(&test_set, 256).unwrap().accuracy.unwrap();
     let (one, two) = (accuracy(&serial), accuracy(&parallel));

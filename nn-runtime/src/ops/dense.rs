@@ -119,22 +119,25 @@ pub fn dense_backward_batch(
         weight.len()
     );
 
-    // dW[out, in] += dYᵀ[out, batch] · X[batch, in]; dYᵀ is dY read through swapped strides.
+    // dWᵀ[in, out] += Xᵀ[in, batch] · dY[batch, out], with dWᵀ written through swapped
+    // strides: the same sum as dW = dYᵀ·X, posed so that its columns are the output units.
+    // When threads share large products by columns (`gemm_split`), each then owns the same
+    // rows of W in the backward pass as in the forward pass, so they stay in its cache.
     gemm(
-        outputs,
+        inputs,
         batch,
-        inputs,
-        1.0,
-        output_grad,
-        1,
         outputs,
+        1.0,
         input,
+        1,
         inputs,
+        output_grad,
+        outputs,
         1,
         1.0,
         weight_grad,
-        inputs,
         1,
+        inputs,
     );
 
     if outputs > 0 {

@@ -36,6 +36,56 @@ pub fn gemm(
     check_no_aliasing(m, n, c_row_stride, c_col_stride);
 
     #[cfg(feature = "std")]
+    if let Some(splitter) = super::gemm_split::current().filter(|s| {
+        s.parts() > 1
+            && m * k * n >= super::gemm_split::MIN_MACS
+            && n >= 2 * super::gemm_split::ALIGN
+    }) {
+        let operands = Operands {
+            a: a.as_ptr(),
+            b: b.as_ptr(),
+            c: c.as_mut_ptr(),
+        };
+        let blocks: [Option<(usize, usize)>; 8] = {
+            let mut blocks = [None; 8];
+            for (slot, block) in blocks
+                .iter_mut()
+                .zip(super::gemm_split::column_blocks(n, splitter.parts().min(8)))
+            {
+                *slot = Some(block);
+            }
+            blocks
+        };
+        splitter.run(&|part| {
+            let Some(Some((start, width))) = blocks.get(part).copied() else {
+                return;
+            };
+            // SAFETY: as for the whole product below: columns `start..start + width` of B and
+            // C are inside the checked patterns, and different parts write disjoint columns
+            // of C (its elements are distinct, `check_no_aliasing`), so the concurrent calls
+            // never write the same element; A and B are only read.
+            unsafe {
+                matrixmultiply::sgemm(
+                    m,
+                    k,
+                    width,
+                    alpha,
+                    operands.a(),
+                    stride_for_sgemm(m, a_row_stride),
+                    stride_for_sgemm(k, a_col_stride),
+                    operands.b().add(start * b_col_stride),
+                    stride_for_sgemm(k, b_row_stride),
+                    stride_for_sgemm(width, b_col_stride),
+                    beta,
+                    operands.c().add(start * c_col_stride),
+                    stride_for_sgemm(m, c_row_stride),
+                    stride_for_sgemm(width, c_col_stride),
+                );
+            }
+        });
+        return;
+    }
+    #[cfg(feature = "std")]
     {
         // SAFETY: `check_operand` proved that every element the three stride patterns address
         // lies inside its slice; `check_no_aliasing` proved C's elements are distinct, as
@@ -112,6 +162,33 @@ pub fn gemm_naive(
                 alpha * sum + beta * *out
             };
         }
+    }
+}
+
+/// The three operands' addresses, shared with the threads that compute column blocks.
+#[cfg(feature = "std")]
+struct Operands {
+    a: *const f32,
+    b: *const f32,
+    c: *mut f32,
+}
+
+// SAFETY: the blocks read A and B and write disjoint elements of C (see `gemm`), and the
+// borrows they come from outlive `ColumnSplitter::run`.
+#[cfg(feature = "std")]
+unsafe impl Sync for Operands {}
+
+#[cfg(feature = "std")]
+impl Operands {
+    // Methods, so that a closure captures the whole (Sync) struct rather than its fields.
+    fn a(&self) -> *const f32 {
+        self.a
+    }
+    fn b(&self) -> *const f32 {
+        self.b
+    }
+    fn c(&self) -> *mut f32 {
+        self.c
     }
 }
 

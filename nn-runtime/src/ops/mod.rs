@@ -6,6 +6,8 @@ pub mod conv;
 pub mod dense;
 pub mod dropout;
 pub mod gemm;
+#[cfg(feature = "std")]
+pub mod gemm_split;
 pub mod init;
 pub mod loss;
 pub(crate) mod math;

@@ -26,10 +26,12 @@ pub struct FitConfig {
     pub checkpoint: Option<PathBuf>,
     /// A checkpoint to continue from (see [`FitConfig::resume_from`]).
     pub resume_from: Option<PathBuf>,
-    /// Threads that share each batch (data-parallel; 0 means one per core). Default 1: the
-    /// same bits on every machine. With more, each batch is split into one shard per thread
-    /// and the gradients are summed in a fixed order, so a run is reproducible for a given
-    /// thread count; dropout masks and batch norm statistics are drawn per shard.
+    /// Threads that share each training step (0 means one per core). Default 1: the same
+    /// bits on every machine. With more, a network whose dense layers do nearly all its work
+    /// shares every large GEMM by columns (same bits as one thread); any other splits each
+    /// batch into one shard per thread and sums the gradients in a fixed order, so a run is
+    /// reproducible for a given thread count; dropout masks and batch norm statistics are
+    /// then drawn per shard.
     pub threads: usize,
 }
 

@@ -16,7 +16,8 @@ use super::check::{check_dataset, Role};
 use super::team::Team;
 use super::{BatchStats, TrainError, Workspace};
 use crate::data::Dataset;
-use crate::network::Network;
+use crate::network::{LayerOp, Network};
+use crate::ops::gemm_split::{with_splitter, ColumnSplitter};
 use crate::optim::Optimizer;
 use crate::rng::Rng;
 
@@ -26,6 +27,33 @@ pub(crate) enum Trainer<N: Network> {
     Serial(Workspace<N>),
     /// Several threads, each with its shard's workspace.
     Parallel(Parallel<N>),
+    /// Several threads sharing every large GEMM of one workspace's step.
+    SplitGemms(Workspace<N>, Team),
+}
+
+/// Whether threads should share each large GEMM instead of each batch. A shard repeats the
+/// work that grows with the parameters (packing the weights, writing the whole weight
+/// gradient, summing the shards): cheap beside a convolution's or a recurrence's work per
+/// parameter, but most of the step for dense layers, which do only two FLOPs per weight
+/// per sample. So a network whose dense layers do at least 90 % of the work splits each
+/// product by columns instead.
+fn shares_gemms<N: Network>() -> bool {
+    let total: u64 = N::LAYERS.iter().map(|layer| layer.flops).sum();
+    let dense: u64 = N::LAYERS
+        .iter()
+        .filter(|layer| matches!(layer.op, LayerOp::Dense { .. }))
+        .map(|layer| layer.flops)
+        .sum();
+    dense * 10 >= total * 9
+}
+
+impl ColumnSplitter for Team {
+    fn parts(&self) -> usize {
+        self.size()
+    }
+    fn run(&self, job: &(dyn Fn(usize) + Sync)) {
+        Team::run(self, job);
+    }
 }
 
 impl<N: Network + Sync> Trainer<N> {
@@ -38,6 +66,10 @@ impl<N: Network + Sync> Trainer<N> {
         };
         if threads <= 1 {
             return Ok(Trainer::Serial(Workspace::new(max_batch)));
+        }
+        if shares_gemms::<N>() {
+            let team = start_team(threads)?;
+            return Ok(Trainer::SplitGemms(Workspace::new(max_batch), team));
         }
         Ok(Trainer::Parallel(Parallel::new(threads, max_batch)?))
     }
@@ -58,6 +90,9 @@ impl<N: Network + Sync> Trainer<N> {
             Trainer::Parallel(parallel) => {
                 parallel.train_batch(network, data, indices, optimizer, rng)
             }
+            Trainer::SplitGemms(workspace, team) => with_splitter(team, || {
+                workspace.train_batch(network, data, indices, optimizer, rng)
+            }),
         }
     }
 }
@@ -91,10 +126,7 @@ const NO_STATS: BatchStats = BatchStats {
 
 impl<N: Network + Sync> Parallel<N> {
     fn new(threads: usize, max_batch: usize) -> Result<Self, TrainError> {
-        let team = Team::new(threads).map_err(|e| TrainError::Threads {
-            threads,
-            reason: e.to_string(),
-        })?;
+        let team = start_team(threads)?;
         let shard_batch = max_batch.div_ceil(threads);
         let shard = || Shard {
             workspace: Workspace::new(shard_batch),
@@ -192,6 +224,13 @@ impl<N: Network + Sync> Parallel<N> {
             }
         });
     }
+}
+
+fn start_team(threads: usize) -> Result<Team, TrainError> {
+    Team::new(threads).map_err(|e| TrainError::Threads {
+        threads,
+        reason: e.to_string(),
+    })
 }
 
 /// A shard for reading; a panic elsewhere (reported by the team) does not poison it for us.
