@@ -36,78 +36,39 @@ pub fn gemm(
     check_no_aliasing(m, n, c_row_stride, c_col_stride);
 
     #[cfg(feature = "std")]
-    if let Some(splitter) = super::gemm_split::current().filter(|s| {
-        s.parts() > 1
-            && m * k * n >= super::gemm_split::MIN_MACS
-            && n >= 2 * super::gemm_split::ALIGN
-    }) {
-        let operands = Operands {
-            a: a.as_ptr(),
-            b: b.as_ptr(),
-            c: c.as_mut_ptr(),
-        };
-        let blocks: [Option<(usize, usize)>; 8] = {
-            let mut blocks = [None; 8];
-            for (slot, block) in blocks
-                .iter_mut()
-                .zip(super::gemm_split::column_blocks(n, splitter.parts().min(8)))
-            {
-                *slot = Some(block);
-            }
-            blocks
-        };
-        splitter.run(&|part| {
-            let Some(Some((start, width))) = blocks.get(part).copied() else {
-                return;
-            };
-            // SAFETY: as for the whole product below: columns `start..start + width` of B and
-            // C are inside the checked patterns, and different parts write disjoint columns
-            // of C (its elements are distinct, `check_no_aliasing`), so the concurrent calls
-            // never write the same element; A and B are only read.
-            unsafe {
-                matrixmultiply::sgemm(
-                    m,
-                    k,
-                    width,
-                    alpha,
-                    operands.a(),
-                    stride_for_sgemm(m, a_row_stride),
-                    stride_for_sgemm(k, a_col_stride),
-                    operands.b().add(start * b_col_stride),
-                    stride_for_sgemm(k, b_row_stride),
-                    stride_for_sgemm(width, b_col_stride),
-                    beta,
-                    operands.c().add(start * c_col_stride),
-                    stride_for_sgemm(m, c_row_stride),
-                    stride_for_sgemm(width, c_col_stride),
-                );
-            }
-        });
-        return;
-    }
-    #[cfg(feature = "std")]
     {
-        // SAFETY: `check_operand` proved that every element the three stride patterns address
-        // lies inside its slice; `check_no_aliasing` proved C's elements are distinct, as
-        // `sgemm` requires. A, B and C come from distinct borrows, so C aliases neither. The
-        // strides `sgemm` sees fit in `isize`: see `stride_for_sgemm`.
-        unsafe {
-            matrixmultiply::sgemm(
-                m,
-                k,
-                n,
-                alpha,
-                a.as_ptr(),
+        let product = Product {
+            m,
+            k,
+            alpha,
+            beta,
+            a: a.as_ptr(),
+            a_strides: (
                 stride_for_sgemm(m, a_row_stride),
                 stride_for_sgemm(k, a_col_stride),
-                b.as_ptr(),
-                stride_for_sgemm(k, b_row_stride),
-                stride_for_sgemm(n, b_col_stride),
-                beta,
-                c.as_mut_ptr(),
-                stride_for_sgemm(m, c_row_stride),
-                stride_for_sgemm(n, c_col_stride),
-            );
+            ),
+            b: b.as_ptr(),
+            b_strides: (stride_for_sgemm(k, b_row_stride), b_col_stride),
+            c: c.as_mut_ptr(),
+            c_strides: (stride_for_sgemm(m, c_row_stride), c_col_stride),
+        };
+        let split = super::gemm_split::current().filter(|s| {
+            s.parts() > 1
+                && m * k * n >= super::gemm_split::MIN_MACS
+                && n >= 2 * super::gemm_split::ALIGN
+        });
+        // SAFETY (both calls): `check_operand` proved that every element the three stride
+        // patterns address lies inside its slice, so every column block of B and C does too;
+        // `check_no_aliasing` proved C's elements are distinct, so blocks computed at the same
+        // time write disjoint elements; A, B and C come from distinct borrows, which outlive
+        // this call, so C aliases neither and A and B are only read.
+        match split {
+            Some(splitter) => {
+                super::gemm_split::split_columns(splitter, n, &|start, width| unsafe {
+                    product.columns(start, width)
+                })
+            }
+            None => unsafe { product.columns(0, n) },
         }
     }
     #[cfg(not(feature = "std"))]
@@ -165,30 +126,54 @@ pub fn gemm_naive(
     }
 }
 
-/// The three operands' addresses, shared with the threads that compute column blocks.
+/// One product's operands and strides, as `matrixmultiply` takes them, so that column blocks
+/// of it can be computed apart (and on other threads).
 #[cfg(feature = "std")]
-struct Operands {
+struct Product {
+    m: usize,
+    k: usize,
+    alpha: f32,
+    beta: f32,
     a: *const f32,
+    a_strides: (isize, isize),
     b: *const f32,
+    /// Row stride for `sgemm`, column stride in elements (to offset blocks by).
+    b_strides: (isize, usize),
     c: *mut f32,
+    c_strides: (isize, usize),
 }
 
-// SAFETY: the blocks read A and B and write disjoint elements of C (see `gemm`), and the
-// borrows they come from outlive `ColumnSplitter::run`.
+// SAFETY: blocks read A and B and write disjoint elements of C (see `gemm`), and the borrows
+// the pointers come from outlive every call that uses them.
 #[cfg(feature = "std")]
-unsafe impl Sync for Operands {}
+unsafe impl Sync for Product {}
 
 #[cfg(feature = "std")]
-impl Operands {
-    // Methods, so that a closure captures the whole (Sync) struct rather than its fields.
-    fn a(&self) -> *const f32 {
-        self.a
-    }
-    fn b(&self) -> *const f32 {
-        self.b
-    }
-    fn c(&self) -> *mut f32 {
-        self.c
+impl Product {
+    /// Columns `start..start + width` of C.
+    ///
+    /// # Safety
+    /// The block lies inside the operands `gemm` checked, and no other thread writes it.
+    unsafe fn columns(&self, start: usize, width: usize) {
+        // SAFETY: the caller's contract; the strides fit in `isize` (`stride_for_sgemm`).
+        unsafe {
+            matrixmultiply::sgemm(
+                self.m,
+                self.k,
+                width,
+                self.alpha,
+                self.a,
+                self.a_strides.0,
+                self.a_strides.1,
+                self.b.add(start * self.b_strides.1),
+                self.b_strides.0,
+                stride_for_sgemm(width, self.b_strides.1),
+                self.beta,
+                self.c.add(start * self.c_strides.1),
+                self.c_strides.0,
+                stride_for_sgemm(width, self.c_strides.1),
+            );
+        }
     }
 }
 

@@ -54,6 +54,21 @@ pub(crate) fn current<'a>() -> Option<&'a dyn ColumnSplitter> {
         .map(|pointer| unsafe { &*pointer })
 }
 
+/// Runs `block(start, width)` for the column blocks of an `n`-column product, one per part
+/// of `splitter`.
+pub(crate) fn split_columns(
+    splitter: &dyn ColumnSplitter,
+    n: usize,
+    block: &(dyn Fn(usize, usize) + Sync),
+) {
+    let parts = splitter.parts();
+    splitter.run(&|part| {
+        if let Some((start, width)) = column_blocks(n, parts).nth(part) {
+            block(start, width);
+        }
+    });
+}
+
 /// The column blocks of an `n`-column product cut into `parts`: `(start, width)` each, widths
 /// multiples of [`ALIGN`] except the last; fewer blocks than parts when `n` is narrow.
 pub(crate) fn column_blocks(n: usize, parts: usize) -> impl Iterator<Item = (usize, usize)> {
