@@ -2,10 +2,11 @@
 //! `h' = (1 − z) ⊙ n + z ⊙ h`. The reset gate multiplies the *projected* state, so the `n`
 //! gate's hidden projection is kept apart from its input projection.
 
-use super::{
-    add_hidden_projection, add_output_grad, add_state_grad, clear_initial_state, project_inputs,
-    store_state, RecurrentShape, Stash, Weights,
+use super::unrolled::{
+    add_hidden_projection, add_output_grad, add_state_grad, clear_initial_state, matvec_add,
+    project_inputs, store_state,
 };
+use super::{RecurrentShape, Stash, Weights};
 use crate::ops::activation::sigmoid;
 use crate::ops::math;
 
@@ -14,13 +15,13 @@ pub(super) fn step(w: &Weights, x: &[f32], work: &mut [f32], h: &mut [f32]) {
     let units = h.len();
     let (gates, hidden_n) = work.split_at_mut(3 * units);
     gates.copy_from_slice(w.bias_ih);
-    super::matvec_add(w.ih, x, gates);
+    matvec_add(w.ih, x, gates);
     let (w_rz, w_n) = w.hh.split_at(2 * units * units);
     let rz = &mut gates[..2 * units];
     rz.iter_mut().zip(w.bias_hh).for_each(|(v, &b)| *v += b);
-    super::matvec_add(w_rz, h, rz);
+    matvec_add(w_rz, h, rz);
     hidden_n.copy_from_slice(&w.bias_hh[2 * units..]);
-    super::matvec_add(w_n, h, hidden_n);
+    matvec_add(w_n, h, hidden_n);
     for j in 0..units {
         let r = sigmoid(gates[j]);
         let z = sigmoid(gates[units + j]);

@@ -1,10 +1,11 @@
 //! LSTM, gates `i, f, g, o` in PyTorch's order:
 //! `c' = σ(f) ⊙ c + σ(i) ⊙ tanh(g)`, `h' = σ(o) ⊙ tanh(c')`.
 
-use super::{
-    add_hidden_projection, add_output_grad, add_state_grad, clear_initial_state, project_inputs,
-    store_state, RecurrentShape, Stash, Weights,
+use super::unrolled::{
+    add_hidden_projection, add_output_grad, add_state_grad, clear_initial_state, matvec_add,
+    project_inputs, store_state,
 };
+use super::{RecurrentShape, Stash, Weights};
 use crate::ops::activation::sigmoid;
 use crate::ops::math;
 
@@ -24,8 +25,8 @@ pub(super) fn step(w: &Weights, x: &[f32], work: &mut [f32], h: &mut [f32]) {
     for (a, (&bi, &bh)) in gates.iter_mut().zip(w.bias_ih.iter().zip(w.bias_hh)) {
         *a = bi + bh;
     }
-    super::matvec_add(w.ih, x, gates);
-    super::matvec_add(w.hh, h, gates);
+    matvec_add(w.ih, x, gates);
+    matvec_add(w.hh, h, gates);
     activate(gates, units);
     for j in 0..units {
         let (i, f, g, o) = (

@@ -1,9 +1,10 @@
 //! Elman RNN: `h' = tanh(W_ih x + b_ih + W_hh h + b_hh)`.
 
-use super::{
-    add_hidden_projection, add_output_grad, add_state_grad, clear_initial_state, project_inputs,
-    store_state, RecurrentShape, Stash, Weights,
+use super::unrolled::{
+    add_hidden_projection, add_output_grad, add_state_grad, clear_initial_state, matvec_add,
+    project_inputs, store_state,
 };
+use super::{RecurrentShape, Stash, Weights};
 use crate::ops::math;
 
 /// One step of single-sample inference; `work` holds the pre-activation `[H]`.
@@ -11,8 +12,8 @@ pub(super) fn step(w: &Weights, x: &[f32], work: &mut [f32], h: &mut [f32]) {
     for (a, (&bi, &bh)) in work.iter_mut().zip(w.bias_ih.iter().zip(w.bias_hh)) {
         *a = bi + bh;
     }
-    super::matvec_add(w.ih, x, work);
-    super::matvec_add(w.hh, h, work);
+    matvec_add(w.ih, x, work);
+    matvec_add(w.hh, h, work);
     for (h, &a) in h.iter_mut().zip(work.iter()) {
         *h = math::tanh(a);
     }

@@ -1,3 +1,4 @@
+use super::unrolled::matvec_add;
 use super::*;
 use crate::ops::test_support::{check_gradient, random_vec, weighted_sum};
 use std::vec;
