@@ -1,0 +1,138 @@
+//! Whether a written argument value fits its parameter, and the message when it does not.
+
+use super::{list, Kind, Param};
+use crate::ast::Value;
+use crate::suggest::did_you_mean;
+
+pub(super) fn validate(param: &Param, value: &Value) -> Option<String> {
+    let name = param.name;
+    match (param.kind, value) {
+        (Kind::Count, Value::Int { value, .. }) if *value >= 1 && *value <= u32::MAX as i128 => {
+            None
+        }
+        (Kind::Count, Value::Int { value: 0, .. }) => Some(format!(
+            "{name} must be at least 1, found 0: {}",
+            param.zero
+        )),
+        (Kind::Count, Value::Int { value, .. }) if *value < 0 => {
+            Some(format!("{name} must be at least 1, found {value}"))
+        }
+        (Kind::Count, Value::Int { value, .. }) => Some(format!(
+            "{name} = {value} is too large for a fixed-size network"
+        )),
+        (Kind::Count, other) => Some(format!(
+            "{name} must be a whole number, e.g. `{}`, found {}",
+            param.example,
+            other.describe()
+        )),
+        (Kind::Pair, Value::Int { .. }) => validate(
+            &Param {
+                kind: Kind::Count,
+                ..*param
+            },
+            value,
+        ),
+        (Kind::Pair, Value::Tuple { items, .. }) if items.len() == 2 => {
+            items.iter().find_map(|item| {
+                validate(
+                    &Param {
+                        kind: Kind::Count,
+                        ..*param
+                    },
+                    item,
+                )
+            })
+        }
+        (Kind::Pair, other) => Some(format!(
+            "{name} must be a whole number or a pair such as `(3, 5)`, found {}",
+            other.describe()
+        )),
+        (Kind::Padding, Value::Ident(ident)) if ident == "same" || ident == "valid" => None,
+        (Kind::Padding, Value::Int { value: 0.., .. }) => None,
+        (Kind::Padding, Value::Tuple { items, .. })
+            if items.len() == 2
+                && items
+                    .iter()
+                    .all(|i| matches!(i, Value::Int { value: 0.., .. })) =>
+        {
+            None
+        }
+        (Kind::Padding, Value::Ident(ident)) => Some(format!(
+            "padding must be `valid`, `same`, a whole number or a pair, found `{ident}`{}",
+            did_you_mean(&ident.to_string(), &["valid", "same"])
+        )),
+        (Kind::Padding, other) => Some(format!(
+            "padding must be `valid`, `same`, a whole number or a pair such as `(1, 2)`, found {}",
+            other.describe()
+        )),
+        (Kind::Rate | Kind::Fraction | Kind::Positive, Value::Int { .. } | Value::Float { .. }) => {
+            let number = match value {
+                Value::Int { value, .. } => *value as f64,
+                Value::Float { value, .. } => *value,
+                _ => f64::NAN,
+            };
+            let (ok, range) = match param.kind {
+                Kind::Rate => ((0.0..1.0).contains(&number), "in [0, 1)"),
+                Kind::Fraction => (number > 0.0 && number <= 1.0, "in (0, 1]"),
+                _ => (number > 0.0 && number.is_finite(), "greater than 0"),
+            };
+            (!ok).then(|| format!("{name} must be {range}, found {}", value_text(value)))
+        }
+        (Kind::Rate | Kind::Fraction | Kind::Positive, other) => Some(format!(
+            "{name} must be a number, e.g. `{}`, found {}",
+            param.example,
+            other.describe()
+        )),
+        (Kind::Number, Value::Float { value, .. }) if !value.is_finite() => Some(format!(
+            "{name} must be a finite number, e.g. `{}`",
+            param.example
+        )),
+        (Kind::Number, Value::Int { value, .. }) if (*value as f64).abs() <= f32::MAX as f64 => {
+            None
+        }
+        (Kind::Number, Value::Float { value, .. }) if value.abs() <= f32::MAX as f64 => None,
+        (Kind::Number, Value::Int { .. } | Value::Float { .. }) => Some(format!(
+            "{name} = {} does not fit in an f32",
+            value_text(value)
+        )),
+        (Kind::Number, other) => Some(format!(
+            "{name} must be a number, e.g. `{}`, found {}",
+            param.example,
+            other.describe()
+        )),
+        (Kind::Bool, Value::Bool { .. }) => None,
+        (Kind::Bool, other) => Some(format!(
+            "{name} must be `true` or `false`, found {}",
+            other.describe()
+        )),
+        (Kind::Choice(choices), Value::Ident(ident)) if choices.iter().any(|c| ident == c) => None,
+        (Kind::Choice(choices), other) => {
+            let hint = match other {
+                Value::Ident(ident) if ident == "xavier" => {
+                    "; Xavier initialization is called `glorot` here".to_string()
+                }
+                Value::Ident(ident) if ident == "kaiming" => {
+                    "; Kaiming initialization is called `he` here".to_string()
+                }
+                Value::Ident(ident) => did_you_mean(&ident.to_string(), choices),
+                _ => String::new(),
+            };
+            Some(format!(
+                "{name} must be one of {}, found {}{hint}",
+                list(choices),
+                other.describe()
+            ))
+        }
+    }
+}
+
+fn value_text(value: &Value) -> String {
+    match value {
+        Value::Int { value, .. } => value.to_string(),
+        Value::Float { value, .. } if *value != 0.0 && !(1e-4..1e6).contains(&value.abs()) => {
+            format!("{value:e}")
+        }
+        Value::Float { value, .. } => value.to_string(),
+        other => other.describe(),
+    }
+}
