@@ -82,6 +82,15 @@ pub fn dense_forward_batch(
     if outputs == 0 {
         return;
     }
+    // Inference-sized batches take the AVX2 + FMA kernel, training's batches of 32 `gemm`.
+    // Either path gives the same bits with and without threads sharing the product
+    // (`gemm_split`), so training on 1 and on 2 threads stays bit-identical.
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if batch >= super::dense_avx2::MIN_BATCH && super::simd::avx2_fma() {
+        // SAFETY: the CPU has AVX2 and FMA (checked just above).
+        unsafe { super::dense_avx2::forward(weight, bias, input, output, batch) };
+        return;
+    }
     for row in output.chunks_exact_mut(outputs) {
         row.copy_from_slice(bias);
     }
