@@ -1,8 +1,9 @@
 //! Fully connected layers. The weight is `[outputs, inputs]`, row-major (PyTorch's layout).
 //!
 //! Single-sample inference runs [`dense_forward`], a matrix-vector product with an AVX2 + FMA
-//! variant picked at run time beside a portable one (see `matvec.rs`); batches go through
-//! [`gemm`].
+//! variant picked at run time beside a portable one (see `matvec.rs`). Batches go through
+//! [`gemm`], except forward batches of at least 64 rows on a CPU with AVX2 + FMA, which take
+//! the kernel of `dense_avx2.rs` (inference; training's batches of 32 stay on `gemm`).
 
 use super::gemm::gemm;
 use super::matvec::matvec;
