@@ -1,8 +1,9 @@
 //! Fully connected layers. The weight is `[outputs, inputs]`, row-major (PyTorch's layout).
 //!
 //! Single-sample inference runs [`dense_forward`], a matrix-vector product with an AVX2 + FMA
-//! variant picked at run time beside a portable one (see `matvec.rs`); batches go through
-//! [`gemm`].
+//! variant picked at run time beside a portable one (see `matvec.rs`). Batches go through
+//! [`gemm`], except forward batches of at least 64 rows on a CPU with AVX2 + FMA, which take
+//! the kernel of `dense_avx2.rs` (inference; training's batches of 32 stay on `gemm`).
 
 use super::gemm::gemm;
 use super::matvec::matvec;
@@ -80,6 +81,15 @@ pub fn dense_forward_batch(
         batch,
     );
     if outputs == 0 {
+        return;
+    }
+    // Inference-sized batches take the AVX2 + FMA kernel, training's batches of 32 `gemm`.
+    // Either path gives the same bits with and without threads sharing the product
+    // (`gemm_split`), so training on 1 and on 2 threads stays bit-identical.
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if batch >= super::dense_avx2::MIN_BATCH && super::simd::avx2_fma() {
+        // SAFETY: the CPU has AVX2 and FMA (checked just above).
+        unsafe { super::dense_avx2::forward(weight, bias, input, output, batch) };
         return;
     }
     for row in output.chunks_exact_mut(outputs) {

@@ -4,6 +4,8 @@
 pub mod activation;
 pub mod conv;
 pub mod dense;
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+mod dense_avx2;
 pub mod dropout;
 pub mod gemm;
 #[cfg(feature = "std")]

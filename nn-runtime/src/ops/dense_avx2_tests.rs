@@ -1,0 +1,179 @@
+//! The AVX2 dense kernel against a float64 reference and against the portable path (`gemm`),
+//! on ragged shapes: batches not a multiple of the 6-row tile, output counts not a multiple
+//! of the 16-unit panel (or of 8), input counts not a multiple of 8, tiny and large; and split
+//! by columns as threads share it, bit for bit against the whole.
+
+use super::*;
+use crate::ops::gemm::gemm;
+use crate::ops::gemm_split::{with_splitter, ColumnSplitter};
+use crate::ops::test_support::random_vec;
+use crate::rng::Rng;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::vec;
+
+/// Floats around the output that the kernel must leave alone, and their value.
+const GUARD: usize = 16;
+const SENTINEL: f32 = 12345.0;
+
+/// Runs the kernel on random data of `(batch, inputs, outputs)` into a NaN-filled output
+/// between guard bands; returns the output after checking it against the float64 reference,
+/// against `gemm`, and the guards.
+fn check(rng: &mut Rng, (batch, inputs, outputs): (usize, usize, usize)) -> Vec<f32> {
+    let weight = random_vec(rng, outputs * inputs, 1.0);
+    let bias = random_vec(rng, outputs, 1.0);
+    let input = random_vec(rng, batch * inputs, 1.0);
+    let len = batch * outputs;
+    let mut buffer = vec![SENTINEL; len + 2 * GUARD];
+    buffer[GUARD..GUARD + len].fill(f32::NAN);
+    // SAFETY: the tests run only where the CPU has AVX2 and FMA (`avx2_fma()` checked).
+    unsafe {
+        forward(
+            &weight,
+            &bias,
+            &input,
+            &mut buffer[GUARD..GUARD + len],
+            batch,
+        )
+    };
+    let got = &buffer[GUARD..GUARD + len];
+
+    let mut portable = vec![0.0f32; len];
+    for row in portable.chunks_exact_mut(outputs) {
+        row.copy_from_slice(&bias);
+    }
+    let (ld, w) = (inputs, &weight);
+    gemm(
+        batch,
+        inputs,
+        outputs,
+        1.0,
+        &input,
+        ld,
+        1,
+        w,
+        1,
+        ld,
+        1.0,
+        &mut portable,
+        outputs,
+        1,
+    );
+
+    for b in 0..batch {
+        for o in 0..outputs {
+            let (mut sum, mut magnitude) = (f64::from(bias[o]), f64::from(bias[o]).abs());
+            for i in 0..inputs {
+                let term = f64::from(input[b * inputs + i]) * f64::from(weight[o * inputs + i]);
+                sum += term;
+                magnitude += term.abs();
+            }
+            let tolerance = 1e-6 * (inputs as f64 + 1.0) * magnitude + 1e-6;
+            let (y, p) = (
+                f64::from(got[b * outputs + o]),
+                f64::from(portable[b * outputs + o]),
+            );
+            assert!(
+                (y - sum).abs() <= tolerance && (y - p).abs() <= 2.0 * tolerance,
+                "Y[{b},{o}] = {y}, reference {sum}, gemm {p} (batch {batch}, {inputs} inputs, \
+                 {outputs} outputs)"
+            );
+        }
+    }
+    let guards = buffer[..GUARD].iter().chain(&buffer[GUARD + len..]);
+    assert!(
+        guards.into_iter().all(|&g| g == SENTINEL),
+        "a guard was written (batch {batch}, {inputs} inputs, {outputs} outputs)"
+    );
+    got.to_vec()
+}
+
+#[test]
+fn matches_the_reference_and_gemm_on_ragged_shapes() {
+    if !crate::ops::simd::avx2_fma() {
+        return;
+    }
+    let mut rng = Rng::new(61);
+    for batch in [1, 2, 5, 6, 7, 12, 13, 64, 101] {
+        for inputs in [0, 1, 7, 8, 9, 31, 100] {
+            for outputs in [1, 3, 8, 10, 15, 16, 17, 33, 64] {
+                check(&mut rng, (batch, inputs, outputs));
+            }
+        }
+    }
+    // The benchmark MLP's layers at batch 256, and a large ragged one. Shapes change from
+    // call to call, so the reused panel buffer is also checked for stale contents.
+    for dims in [
+        (256, 784, 128),
+        (256, 128, 64),
+        (256, 64, 10),
+        (259, 785, 130),
+    ] {
+        check(&mut rng, dims);
+    }
+}
+
+#[test]
+fn dense_forward_batch_takes_the_kernel_for_large_batches() {
+    if !crate::ops::simd::avx2_fma() {
+        return;
+    }
+    let mut rng = Rng::new(62);
+    let (batch, inputs, outputs) = (MIN_BATCH + 5, 37, 21);
+    let weight = random_vec(&mut rng, outputs * inputs, 1.0);
+    let bias = random_vec(&mut rng, outputs, 1.0);
+    let input = random_vec(&mut rng, batch * inputs, 1.0);
+    let mut via_dense = vec![f32::NAN; batch * outputs];
+    crate::ops::dense::dense_forward_batch(&weight, &bias, &input, &mut via_dense, batch);
+    let mut direct = vec![f32::NAN; batch * outputs];
+    // SAFETY: AVX2 and FMA checked above.
+    unsafe { forward(&weight, &bias, &input, &mut direct, batch) };
+    assert!(via_dense
+        .iter()
+        .zip(&direct)
+        .all(|(a, b)| a.to_bits() == b.to_bits()));
+}
+
+/// Runs the parts one after another on this thread, counting the jobs.
+struct Sequential {
+    parts: usize,
+    calls: AtomicUsize,
+}
+
+impl ColumnSplitter for Sequential {
+    fn parts(&self) -> usize {
+        self.parts
+    }
+    fn run(&self, job: &(dyn Fn(usize) + Sync)) {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        (0..self.parts).for_each(job);
+    }
+}
+
+#[test]
+fn a_split_product_equals_the_whole_one_bit_for_bit() {
+    if !crate::ops::simd::avx2_fma() {
+        return;
+    }
+    for (dims, parts) in [
+        ((256, 784, 128), 2),
+        ((100, 300, 100), 3),
+        ((96, 400, 33), 2),
+    ] {
+        let whole = check(&mut Rng::new(63), dims);
+        let splitter = Sequential {
+            parts,
+            calls: AtomicUsize::new(0),
+        };
+        let split = with_splitter(&splitter, || check(&mut Rng::new(63), dims));
+        // Two split products: the kernel's, and `gemm`'s inside `check`.
+        assert_eq!(
+            splitter.calls.load(Ordering::SeqCst),
+            2,
+            "{dims:?} not split"
+        );
+        assert!(whole
+            .iter()
+            .zip(&split)
+            .all(|(a, b)| a.to_bits() == b.to_bits()));
+    }
+}
