@@ -2,8 +2,8 @@
 //!
 //! Single-sample inference runs [`dense_forward`], a matrix-vector product with an AVX2 + FMA
 //! variant picked at run time beside a portable one (see `matvec.rs`). Batches go through
-//! [`gemm`], except forward batches of at least 64 rows on a CPU with AVX2 + FMA, which take
-//! the kernel of `dense_avx2.rs` (inference; training's batches of 32 stay on `gemm`).
+//! [`gemm`], except forward batches of at least 8 rows on a CPU with AVX2 + FMA, which take
+//! the kernel of `dense_avx2.rs`.
 
 use super::gemm::gemm;
 use super::matvec::matvec;
@@ -83,9 +83,9 @@ pub fn dense_forward_batch(
     if outputs == 0 {
         return;
     }
-    // Inference-sized batches take the AVX2 + FMA kernel, training's batches of 32 `gemm`.
-    // Either path gives the same bits with and without threads sharing the product
-    // (`gemm_split`), so training on 1 and on 2 threads stays bit-identical.
+    // Batches of 8 rows or more take the AVX2 + FMA kernel. Either path gives the same bits
+    // with and without threads sharing the product (`gemm_split`), so training on 1 and on
+    // 2 threads stays bit-identical.
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
     if batch >= super::dense_avx2::MIN_BATCH && super::simd::avx2_fma() {
         // SAFETY: the CPU has AVX2 and FMA (checked just above).
