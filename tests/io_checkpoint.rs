@@ -304,28 +304,6 @@ fn resuming_with_other_settings_is_refused_and_changes_nothing() {
         }
     ));
     assert!(error.to_string().contains("seed = 9"), "{error}");
-    // Another thread count splits the batches differently: not the same run.
-    let error = fresh
-        .fit(
-            &data(),
-            None,
-            &mut adam,
-            &config(2).threads(2).resume_from(&path),
-        )
-        .unwrap_err();
-    assert!(
-        matches!(
-            &error,
-            TrainError::Checkpoint {
-                error: nn::WeightsError::SettingMismatch {
-                    setting: "threads",
-                    ..
-                },
-                ..
-            }
-        ),
-        "{error}"
-    );
     // An SGD cannot continue Adam's run.
     let error = fresh
         .fit(
@@ -376,4 +354,76 @@ fn an_optimizer_without_state_export_cannot_checkpoint() {
         "{error}"
     );
     assert_eq!(bits(model.params()), before, "refused before training");
+}
+
+nn::network! {
+    /// Convolution does most of the work: more threads train it data-parallel.
+    struct Convolutional {
+        input: [1, 4, 4],
+        conv2d(3, kernel = 2), relu,
+        flatten,
+        dense(4), softmax,
+    }
+}
+
+#[test]
+fn a_run_resumes_on_another_thread_count_only_when_the_arithmetic_is_the_same() {
+    let dir = scratch_dir("threads");
+    // `Small` is all dense layers: extra threads share its products, which sums every
+    // gradient as one thread does, so its checkpoint resumes on two threads, exactly.
+    let path = dir.join("dense.ckpt");
+    let mut model = Small::new_boxed(1);
+    let mut adam = Adam::new(1e-2);
+    model
+        .fit(&data(), None, &mut adam, &config(1).checkpoint(&path))
+        .unwrap();
+    let mut resumed = Small::new_boxed(5);
+    resumed
+        .fit(
+            &data(),
+            None,
+            &mut Adam::new(1e-2),
+            &config(2).threads(2).resume_from(&path),
+        )
+        .unwrap();
+    assert_eq!(
+        bits(resumed.params()),
+        bits(&straight_run(2, &mut Adam::new(1e-2)))
+    );
+
+    // Data-parallel shards sum gradients differently: a one-thread checkpoint does not
+    // continue on two threads.
+    let path = dir.join("conv.ckpt");
+    let mut model = Convolutional::new_boxed(1);
+    model
+        .fit(
+            &data(),
+            None,
+            &mut Adam::new(1e-2),
+            &config(1).checkpoint(&path),
+        )
+        .unwrap();
+    let mut fresh = Convolutional::new_boxed(2);
+    let before = bits(fresh.params());
+    let error = fresh
+        .fit(
+            &data(),
+            None,
+            &mut Adam::new(1e-2),
+            &config(2).threads(2).resume_from(&path),
+        )
+        .unwrap_err();
+    assert!(
+        matches!(
+            &error,
+            TrainError::Checkpoint {
+                error: nn::WeightsError::SettingMismatch { checkpoint, config, .. },
+                ..
+            } if checkpoint == "1" && config == "2"
+        ),
+        "{error}"
+    );
+    assert!(error.to_string().contains("shards"), "{error}");
+    assert_eq!(bits(fresh.params()), before);
+    std::fs::remove_dir_all(&dir).ok();
 }

@@ -16,7 +16,7 @@ use crate::optim::OptimizerState;
 /// [`Network::TENSORS`] (so [`load_weights`](super::load_weights) reads a checkpoint as
 /// weights), each optimizer buffer as a 1-D tensor `optimizer.<buffer>` (`optimizer.m`,
 /// `optimizer.v` for Adam, `optimizer.velocity` for SGD), and in the metadata `format =
-/// nn-checkpoint`, `epoch`, `seed`, `batch_size`, `shuffle`, `threads` (1 when absent),
+/// nn-checkpoint`, `epoch`, `seed`, `batch_size`, `shuffle`, `shards` (1 when absent),
 /// `optimizer.method` and `optimizer.step`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -33,9 +33,10 @@ pub struct Checkpoint {
     pub batch_size: usize,
     /// Whether the run shuffles.
     pub shuffle: bool,
-    /// Threads sharing each batch: another count splits batches differently, so resuming
-    /// is bit-exact only with the same one.
-    pub threads: usize,
+    /// Shards each batch was cut into by data-parallel training (1 on one thread, and when
+    /// the threads share each product instead): another count sums gradients differently,
+    /// so resuming is bit-exact only with the same one.
+    pub shards: usize,
 }
 
 const FORMAT: &str = "nn-checkpoint";
@@ -50,7 +51,7 @@ impl Checkpoint {
         seed: u64,
         batch_size: usize,
         shuffle: bool,
-        threads: usize,
+        shards: usize,
     ) -> Self {
         Checkpoint {
             params: model.params().to_vec(),
@@ -59,7 +60,7 @@ impl Checkpoint {
             seed,
             batch_size,
             shuffle,
-            threads,
+            shards,
         }
     }
 
@@ -109,7 +110,7 @@ impl Checkpoint {
             ("seed".to_string(), self.seed.to_string()),
             ("batch_size".to_string(), self.batch_size.to_string()),
             ("shuffle".to_string(), self.shuffle.to_string()),
-            ("threads".to_string(), self.threads.to_string()),
+            ("shards".to_string(), self.shards.to_string()),
             (
                 "optimizer.method".to_string(),
                 self.optimizer.method.clone(),
@@ -157,8 +158,8 @@ impl Checkpoint {
         let seed = parse("seed", entry("seed")?)?;
         let batch_size = parse("batch_size", entry("batch_size")?)?;
         let shuffle = parse("shuffle", entry("shuffle")?)?;
-        let threads = match metadata.get("threads") {
-            Some(value) => parse("threads", value.clone())?,
+        let shards = match metadata.get("shards") {
+            Some(value) => parse("shards", value.clone())?,
             None => 1,
         };
         let method = entry("optimizer.method")?;
@@ -202,7 +203,7 @@ impl Checkpoint {
             seed,
             batch_size,
             shuffle,
-            threads,
+            shards,
         })
     }
 

@@ -35,8 +35,9 @@ pub(super) fn supports(s: &Conv2dShape) -> bool {
         && s.pad_left == 0
         && s.kernel_h >= 1
         && s.kernel_w >= 1
-        && s.out_height + s.kernel_h - 1 <= s.in_height
-        && s.out_width + s.kernel_w - 1 <= s.in_width
+        // Checked: the shape's fields are public, and a wrapped sum must not pass.
+        && s.out_height.checked_add(s.kernel_h - 1).is_some_and(|rows| rows <= s.in_height)
+        && s.out_width.checked_add(s.kernel_w - 1).is_some_and(|cols| cols <= s.in_width)
         && s.out_width >= LANES
         && s.out_height >= ROWS
 }

@@ -9,7 +9,7 @@ mod dense_avx2;
 pub mod dropout;
 pub mod gemm;
 #[cfg(feature = "std")]
-pub mod gemm_split;
+pub(crate) mod gemm_split;
 pub mod init;
 pub mod loss;
 pub(crate) mod math;

@@ -14,6 +14,7 @@ pub(crate) fn prepare<N: Network>(
     network: &mut N,
     optimizer: &mut dyn Optimizer,
     config: &FitConfig,
+    shards: usize,
 ) -> Result<usize, TrainError> {
     if let Some(path) = &config.checkpoint {
         if optimizer.state().is_none() {
@@ -37,9 +38,9 @@ pub(crate) fn prepare<N: Network>(
             config.shuffle.to_string(),
         ),
         (
-            "threads",
-            checkpoint.threads.to_string(),
-            config.threads.to_string(),
+            "data-parallel shards (threads that split each batch)",
+            checkpoint.shards.to_string(),
+            shards.to_string(),
         ),
     ];
     if let Some((setting, checkpoint, config)) = settings.into_iter().find(|(_, a, b)| a != b) {
@@ -62,6 +63,7 @@ pub(crate) fn save<N: Network>(
     network: &N,
     optimizer: &dyn Optimizer,
     config: &FitConfig,
+    shards: usize,
     epoch: usize,
 ) -> Result<(), TrainError> {
     let Some(path) = &config.checkpoint else {
@@ -77,7 +79,7 @@ pub(crate) fn save<N: Network>(
         config.seed,
         config.batch_size,
         config.shuffle,
-        config.threads,
+        shards,
     )
     .save::<N>(path)
     .map_err(|error| failed(path, error))

@@ -27,7 +27,7 @@ pub struct FitConfig {
     /// A checkpoint to continue from (see [`FitConfig::resume_from`]).
     pub resume_from: Option<PathBuf>,
     /// Threads that share each training step (0 means one per core). Default 1: the same
-    /// bits on every machine. With more, a network whose dense layers do nearly all its work
+    /// bits on every core count (for a given CPU's features). With more, a network whose dense layers do nearly all its work
     /// shares every large GEMM by columns (same bits as one thread); any other splits each
     /// batch into one shard per thread and sums the gradients in a fixed order, so a run is
     /// reproducible for a given thread count; dropout masks and batch norm statistics are

@@ -37,9 +37,9 @@ pub(crate) fn fit<N: Network + Sync>(
         check_dataset::<N>(validation, Role::Validation)?;
     }
 
-    let completed = checkpoint::prepare(network, optimizer, config)?;
-
+    // The threads first: if they cannot start, the checkpoint has not touched the model.
     let mut trainer = Trainer::<N>::new(config.threads, config.batch_size.min(samples))?;
+    let completed = checkpoint::prepare(network, optimizer, config, trainer.shards())?;
     let mut order: Vec<usize> = (0..samples).collect();
     let batches = samples.div_ceil(config.batch_size);
     let mut history = History {
@@ -83,7 +83,7 @@ pub(crate) fn fit<N: Network + Sync>(
         };
         progress.finish(&stats);
         history.epochs.push(stats);
-        checkpoint::save(network, optimizer, config, epoch)?;
+        checkpoint::save(network, optimizer, config, trainer.shards(), epoch)?;
     }
     Ok(history)
 }

@@ -74,6 +74,15 @@ impl<N: Network + Sync> Trainer<N> {
         Ok(Trainer::Parallel(Parallel::new(threads, max_batch)?))
     }
 
+    /// Shards each batch is cut into: 1 unless the threads train data-parallel. Runs with the
+    /// same count sum every gradient in the same order.
+    pub(crate) fn shards(&self) -> usize {
+        match self {
+            Trainer::Serial(_) | Trainer::SplitGemms(..) => 1,
+            Trainer::Parallel(parallel) => parallel.shards.len(),
+        }
+    }
+
     /// One gradient step on the samples named by `indices`; see [`Workspace::train_batch`].
     pub(crate) fn train_batch(
         &mut self,

@@ -47,6 +47,8 @@ struct Shared {
     sleepers: AtomicUsize,
     quit: AtomicBool,
     panicked: AtomicBool,
+    /// A job is being run (see [`Team::run`]).
+    running: AtomicBool,
     /// The current job and its generation.
     job: Mutex<Option<(u64, JobPtr)>>,
     wake: Condvar,
@@ -69,6 +71,7 @@ impl Team {
             sleepers: AtomicUsize::new(0),
             quit: AtomicBool::new(false),
             panicked: AtomicBool::new(false),
+            running: AtomicBool::new(false),
             job: Mutex::new(None),
             wake: Condvar::new(),
         });
@@ -94,6 +97,10 @@ impl Team {
 
     /// Runs `job(part)` for every part `0..size()` and returns when all are done. A panic in
     /// any part is raised here once every claimed part has finished.
+    ///
+    /// Jobs of one team must not overlap: the team's owner calls `run` from one thread at a
+    /// time (the trainer holds it mutably; workers never call it), which the assertion
+    /// below checks rather than trusts.
     pub(crate) fn run<'a>(&self, job: &'a (dyn Fn(usize) + Sync + 'a)) {
         let shared = &*self.shared;
         let parts = self.size();
@@ -101,6 +108,7 @@ impl Team {
             job(0);
             return;
         }
+        let _running = Running::enter(&shared.running);
         // SAFETY: only the lifetime is erased. A part can be claimed only together with this
         // job's generation, and this function does not return (or unwind) before every part
         // has been claimed and finished; after that no thread can claim one.
@@ -145,10 +153,12 @@ impl Team {
             }
             shared.caller_asleep.store(false, Ordering::SeqCst);
         }
+        // Cleared before anything is raised, so the next job does not report this one's.
+        let others_panicked = shared.panicked.swap(false, Ordering::SeqCst);
         if let Err(panic) = mine {
             resume_unwind(panic);
         }
-        if shared.panicked.swap(false, Ordering::SeqCst) {
+        if others_panicked {
             panic!("a training thread panicked");
         }
     }
@@ -288,5 +298,22 @@ mod tests {
             done.fetch_add(1, Ordering::SeqCst);
         });
         assert_eq!(done.load(Ordering::SeqCst), 5);
+    }
+}
+
+/// Marks a job as running for its duration, and refuses to start a second one meanwhile.
+struct Running<'a>(&'a AtomicBool);
+
+impl<'a> Running<'a> {
+    fn enter(flag: &'a AtomicBool) -> Self {
+        let was_running = flag.swap(true, Ordering::SeqCst);
+        assert!(!was_running, "Team::run: jobs of one team must not overlap");
+        Running(flag)
+    }
+}
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::SeqCst);
     }
 }
