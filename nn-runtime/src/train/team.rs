@@ -252,6 +252,23 @@ fn work(shared: &Shared, parts: usize) {
     }
 }
 
+/// Marks a job as running for its duration, and refuses to start a second one meanwhile.
+struct Running<'a>(&'a AtomicBool);
+
+impl<'a> Running<'a> {
+    fn enter(flag: &'a AtomicBool) -> Self {
+        let was_running = flag.swap(true, Ordering::SeqCst);
+        assert!(!was_running, "Team::run: jobs of one team must not overlap");
+        Running(flag)
+    }
+}
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::SeqCst);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -298,22 +315,5 @@ mod tests {
             done.fetch_add(1, Ordering::SeqCst);
         });
         assert_eq!(done.load(Ordering::SeqCst), 5);
-    }
-}
-
-/// Marks a job as running for its duration, and refuses to start a second one meanwhile.
-struct Running<'a>(&'a AtomicBool);
-
-impl<'a> Running<'a> {
-    fn enter(flag: &'a AtomicBool) -> Self {
-        let was_running = flag.swap(true, Ordering::SeqCst);
-        assert!(!was_running, "Team::run: jobs of one team must not overlap");
-        Running(flag)
-    }
-}
-
-impl Drop for Running<'_> {
-    fn drop(&mut self) {
-        self.0.store(false, Ordering::SeqCst);
     }
 }
