@@ -316,4 +316,22 @@ mod tests {
         });
         assert_eq!(done.load(Ordering::SeqCst), 5);
     }
+
+    #[test]
+    fn when_every_part_panics_the_next_job_still_succeeds() {
+        let team = Team::new(2).unwrap();
+        for _ in 0..20 {
+            // The caller's own part and the worker's both panic (whoever claims which).
+            let outcome = catch_unwind(AssertUnwindSafe(|| {
+                team.run(&|_| panic!("every part fails"));
+            }));
+            assert!(outcome.is_err());
+            // No panic left over from the job before.
+            let done = AtomicUsize::new(0);
+            team.run(&|_| {
+                done.fetch_add(1, Ordering::SeqCst);
+            });
+            assert_eq!(done.load(Ordering::SeqCst), 2);
+        }
+    }
 }
