@@ -149,6 +149,19 @@ fn the_unmapped_pytorch_file_is_rejected_and_a_wrong_mapping_is_named() {
             to: "dense_9.weight".into()
         })
     );
+    // Two file tensors onto one network tensor: which one would win is not for us to guess.
+    let twice = [
+        ("0.weight", "dense_0.weight"),
+        ("4.weight", "dense_0.weight"),
+    ];
+    assert_eq!(
+        load_weights_mapped(&mut *model, &bytes, &twice),
+        Err(WeightsError::DuplicateMappingTarget {
+            to: "dense_0.weight".into(),
+            first: "0.weight".into(),
+            second: "4.weight".into()
+        })
+    );
     assert_eq!(model.params(), &before[..]);
 }
 

@@ -72,6 +72,15 @@ pub enum WeightsError {
         /// The name it is mapped to.
         to: String,
     },
+    /// Two tensors of the file are mapped to the same tensor of the network.
+    DuplicateMappingTarget {
+        /// The name both are mapped to.
+        to: String,
+        /// The first file name mapped to it.
+        first: String,
+        /// The second.
+        second: String,
+    },
     /// A layer that the ONNX export does not handle yet.
     UnsupportedLayer {
         /// The layer, e.g. `lstm_0`.
@@ -181,6 +190,10 @@ impl fmt::Display for WeightsError {
             WeightsError::UnknownMappingTarget { from, to } => write!(
                 f,
                 "the mapping renames `{from}` to `{to}`, but the network has no tensor `{to}`"
+            ),
+            WeightsError::DuplicateMappingTarget { to, first, second } => write!(
+                f,
+                "the mapping renames both `{first}` and `{second}` to `{to}`; map one file tensor to each network tensor"
             ),
             WeightsError::UnsupportedLayer { layer, kind } => {
                 write!(f, "layer `{layer}` ({kind}) cannot be exported to ONNX yet")

@@ -97,6 +97,15 @@ pub fn load_weights_mapped<N: Network>(
             to: to.to_string(),
         });
     }
+    for (index, &(first, to)) in mapping.iter().enumerate() {
+        if let Some(&(second, _)) = mapping[index + 1..].iter().find(|(_, other)| *other == to) {
+            return Err(WeightsError::DuplicateMappingTarget {
+                to: to.to_string(),
+                first: first.to_string(),
+                second: second.to_string(),
+            });
+        }
+    }
     let tensors = format::parse(bytes)?;
     let source = |name: &str| {
         mapping
