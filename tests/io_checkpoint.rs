@@ -62,6 +62,19 @@ fn straight_run(epochs: usize, optimizer: &mut dyn Optimizer) -> Vec<f32> {
     model.params().to_vec()
 }
 
+/// One epoch of Adam (lr 1e-2) from `model`, checkpointed to `path`; returns the model.
+fn first_epoch_checkpointed<N: Model>(mut model: Box<N>, path: &Path) -> Box<N> {
+    model
+        .fit(
+            &data(),
+            None,
+            &mut Adam::new(1e-2),
+            &config(1).checkpoint(path),
+        )
+        .unwrap();
+    model
+}
+
 fn scratch_dir(test: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("nn-{test}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -276,15 +289,7 @@ fn sgd_with_momentum_resumes_bit_for_bit_in_a_new_process() {
 fn resuming_with_other_settings_is_refused_and_changes_nothing() {
     let dir = scratch_dir("settings");
     let path = dir.join("run.ckpt");
-    let mut model = Small::new_boxed(1);
-    model
-        .fit(
-            &data(),
-            None,
-            &mut Adam::new(1e-2),
-            &config(1).checkpoint(&path),
-        )
-        .unwrap();
+    let model = first_epoch_checkpointed(Small::new_boxed(1), &path);
 
     let mut fresh = Small::new_boxed(3);
     let before = bits(fresh.params());
@@ -372,11 +377,7 @@ fn a_run_resumes_on_another_thread_count_only_when_the_arithmetic_is_the_same() 
     // `Small` is all dense layers: extra threads share its products, which sums every
     // gradient as one thread does, so its checkpoint resumes on two threads, exactly.
     let path = dir.join("dense.ckpt");
-    let mut model = Small::new_boxed(1);
-    let mut adam = Adam::new(1e-2);
-    model
-        .fit(&data(), None, &mut adam, &config(1).checkpoint(&path))
-        .unwrap();
+    first_epoch_checkpointed(Small::new_boxed(1), &path);
     let mut resumed = Small::new_boxed(5);
     resumed
         .fit(
@@ -394,15 +395,7 @@ fn a_run_resumes_on_another_thread_count_only_when_the_arithmetic_is_the_same() 
     // Data-parallel shards sum gradients differently: a one-thread checkpoint does not
     // continue on two threads.
     let path = dir.join("conv.ckpt");
-    let mut model = Convolutional::new_boxed(1);
-    model
-        .fit(
-            &data(),
-            None,
-            &mut Adam::new(1e-2),
-            &config(1).checkpoint(&path),
-        )
-        .unwrap();
+    first_epoch_checkpointed(Convolutional::new_boxed(1), &path);
     let mut fresh = Convolutional::new_boxed(2);
     let before = bits(fresh.params());
     let error = fresh

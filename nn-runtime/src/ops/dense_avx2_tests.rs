@@ -5,7 +5,7 @@
 
 use super::*;
 use crate::ops::gemm::gemm;
-use crate::ops::gemm_split::{with_splitter, ColumnSplitter};
+use crate::ops::gemm_split::{with_splitter, Sequential};
 use crate::ops::test_support::random_vec;
 use crate::rng::Rng;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -131,22 +131,6 @@ fn dense_forward_batch_takes_the_kernel_for_large_batches() {
         .iter()
         .zip(&direct)
         .all(|(a, b)| a.to_bits() == b.to_bits()));
-}
-
-/// Runs the parts one after another on this thread, counting the jobs.
-struct Sequential {
-    parts: usize,
-    calls: AtomicUsize,
-}
-
-impl ColumnSplitter for Sequential {
-    fn parts(&self) -> usize {
-        self.parts
-    }
-    fn run(&self, job: &(dyn Fn(usize) + Sync)) {
-        self.calls.fetch_add(1, Ordering::SeqCst);
-        (0..self.parts).for_each(job);
-    }
 }
 
 #[test]

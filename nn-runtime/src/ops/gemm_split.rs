@@ -78,6 +78,25 @@ pub(crate) fn column_blocks(n: usize, parts: usize) -> impl Iterator<Item = (usi
         .map(move |start| (start, block.min(n - start)))
 }
 
+/// For tests: runs the parts one after another on this thread, counting the jobs.
+#[cfg(test)]
+pub(crate) struct Sequential {
+    pub(crate) parts: usize,
+    pub(crate) calls: core::sync::atomic::AtomicUsize,
+}
+
+#[cfg(test)]
+impl ColumnSplitter for Sequential {
+    fn parts(&self) -> usize {
+        self.parts
+    }
+    fn run(&self, job: &(dyn Fn(usize) + Sync)) {
+        self.calls
+            .fetch_add(1, core::sync::atomic::Ordering::SeqCst);
+        (0..self.parts).for_each(job);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,22 +104,6 @@ mod tests {
     use crate::rng::Rng;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::vec::Vec;
-
-    /// Runs the parts one after another on this thread, counting them.
-    struct Sequential {
-        parts: usize,
-        calls: AtomicUsize,
-    }
-
-    impl ColumnSplitter for Sequential {
-        fn parts(&self) -> usize {
-            self.parts
-        }
-        fn run(&self, job: &(dyn Fn(usize) + Sync)) {
-            self.calls.fetch_add(1, Ordering::SeqCst);
-            (0..self.parts).for_each(job);
-        }
-    }
 
     #[test]
     fn blocks_cover_the_columns_once_in_aligned_pieces() {
