@@ -116,8 +116,9 @@ fn training_steps_allocate_nothing() {
     // Whole fits of one epoch over 10 and over 20 batches: the difference is what 10 steps
     // allocate (set-up and per-epoch work, such as the hidden progress bar, cancel out). With
     // two threads the MLP's threads share its two large products (the first layer's forward
-    // and weight gradient), each run as one `sgemm` call per thread, or for the forward pass
-    // as the dense kernel's column blocks, which allocate nothing.
+    // and weight gradient), each run as one `sgemm` call per column block, or for the forward
+    // pass as the dense kernel's column blocks, which pack into the calling thread's buffer
+    // and so allocate nothing, whichever thread claims which block.
     let fresh = Mlp::new_boxed(3);
     let shared = [(1, mlp_gemms), (2, mlp_gemms + 1 + dense_forward_gemms)];
     for (threads, gemm_calls) in shared {

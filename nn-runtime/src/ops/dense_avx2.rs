@@ -11,7 +11,10 @@
 //!
 //! While threads share GEMMs (`gemm_split`), the output units are cut into the same column
 //! blocks as there, and each thread packs and computes its own panels; every element is the
-//! same sum in the same order, so the result does not depend on the number of threads.
+//! same sum in the same order, so the result does not depend on the number of threads. The
+//! panels of all blocks live in one buffer of the calling thread (each block packs its own
+//! disjoint range of it), so which thread happens to claim which block never decides whether
+//! a call allocates: only a W larger than any before on the calling thread does.
 
 use super::gemm_split;
 use core::arch::x86_64::*;
@@ -36,20 +39,20 @@ struct Lanes([f32; COLS]);
 const ZERO: Lanes = Lanes([0.0; COLS]);
 
 std::thread_local! {
-    /// The packed panels of the current call, kept per thread so that a call allocates only
-    /// when W is larger than any before on this thread.
+    /// The packed panels of the current call, kept per calling thread so that a call
+    /// allocates only when W is larger than any before on this thread.
     static PANELS: RefCell<Vec<Lanes>> = const { RefCell::new(Vec::new()) };
 }
 
-/// The output pointer, shared by the threads of a split product, which write disjoint
-/// columns of it.
-struct SharedOutput(*mut f32);
-// SAFETY: the blocks computed at the same time write disjoint elements (see `forward`).
-unsafe impl Sync for SharedOutput {}
+/// A pointer shared by the threads of a split product, each of which writes its own
+/// disjoint part of what it points at.
+struct Shared<T>(*mut T);
+// SAFETY: the blocks computed at the same time touch disjoint elements (see `forward`).
+unsafe impl<T> Sync for Shared<T> {}
 
-impl SharedOutput {
+impl<T> Shared<T> {
     /// The pointer (a method, so that closures capture the whole `Sync` wrapper).
-    fn get(&self) -> *mut f32 {
+    fn get(&self) -> *mut T {
         self.0
     }
 }
@@ -70,12 +73,30 @@ pub(crate) unsafe fn forward(
     let inputs = input.len() / batch;
     assert!(weight.len() == outputs * inputs && output.len() == batch * outputs);
 
-    let out = SharedOutput(output.as_mut_ptr());
-    let block = |start: usize, width: usize| {
-        assert!(start + width <= outputs);
-        PANELS.with(|panels| {
-            let mut panels = panels.borrow_mut();
-            let panels = pack(weight, bias, inputs, start, width, &mut panels);
+    // Blocks start at multiples of `gemm_split::ALIGN`, so each owns whole panels.
+    const { assert!(gemm_split::ALIGN.is_multiple_of(COLS)) };
+    let steps = inputs + 1;
+    PANELS.with(|panels| {
+        let mut panels = panels.borrow_mut();
+        let len = outputs.div_ceil(COLS) * steps;
+        if panels.len() < len {
+            panels.resize(len, ZERO);
+        }
+        let all_panels = Shared(panels.as_mut_ptr());
+        let out = Shared(output.as_mut_ptr());
+        let block = |start: usize, width: usize| {
+            assert!(start.is_multiple_of(COLS) && start + width <= outputs);
+            // SAFETY: panels `start / COLS ..` for `width` units lie inside the `len` panels
+            // reserved above (`start + width <= outputs`), and no other block packs them:
+            // blocks are disjoint column ranges that start on panel boundaries. The buffer
+            // stays borrowed until every block has returned.
+            let panels = unsafe {
+                core::slice::from_raw_parts_mut(
+                    all_panels.get().add(start / COLS * steps),
+                    width.div_ceil(COLS) * steps,
+                )
+            };
+            pack(weight, bias, inputs, start, width, panels);
             // SAFETY: AVX2 and FMA are the caller's promise. Columns `start..start + width`
             // of every one of the `batch` rows lie inside `output` (`start + width <=
             // outputs`, `output.len() == batch * outputs`), and no other block writes them:
@@ -92,34 +113,30 @@ pub(crate) unsafe fn forward(
                     width,
                 )
             };
+        };
+        let split = gemm_split::current().filter(|s| {
+            s.parts() > 1
+                && batch * inputs * outputs >= gemm_split::MIN_MACS
+                && outputs >= 2 * gemm_split::ALIGN
         });
-    };
-    let split = gemm_split::current().filter(|s| {
-        s.parts() > 1
-            && batch * inputs * outputs >= gemm_split::MIN_MACS
-            && outputs >= 2 * gemm_split::ALIGN
+        match split {
+            Some(splitter) => gemm_split::split_columns(splitter, outputs, &block),
+            None => block(0, outputs),
+        }
     });
-    match split {
-        Some(splitter) => gemm_split::split_columns(splitter, outputs, &block),
-        None => block(0, outputs),
-    }
 }
 
-/// Packs output units `start..start + width` of W and the bias into panels of [`COLS`]
-/// units, each `inputs + 1` steps long (the bias first); returns the panels.
-fn pack<'a>(
+/// Packs output units `start..start + width` of W and the bias into `panels`, one panel of
+/// [`COLS`] units per `inputs + 1` steps (the bias first).
+fn pack(
     weight: &[f32],
     bias: &[f32],
     inputs: usize,
     start: usize,
     width: usize,
-    panels: &'a mut Vec<Lanes>,
-) -> &'a [Lanes] {
-    let len = width.div_ceil(COLS) * (inputs + 1);
-    if panels.len() < len {
-        panels.resize(len, ZERO);
-    }
-    let panels = &mut panels[..len];
+    panels: &mut [Lanes],
+) {
+    assert_eq!(panels.len(), width.div_ceil(COLS) * (inputs + 1));
     for (p, panel) in panels.chunks_exact_mut(inputs + 1).enumerate() {
         let first = start + p * COLS;
         let cols = COLS.min(start + width - first);
@@ -139,7 +156,6 @@ fn pack<'a>(
             }
         }
     }
-    panels
 }
 
 /// Every row of X against every panel: blocks of [`ROWS`] rows, the rest in one smaller
