@@ -62,7 +62,23 @@
 //! # Features
 //! - `std` (default): training, data loading, weight files and batched GEMM. Without it the
 //!   crate is `#![no_std]` and allocation-free: inference only.
+//!
+//! # Debug builds
+//! Training runs in the runtime's kernels; compiled without optimization they are many times
+//! slower. Train in release builds, or optimize the runtime in your debug builds too:
+//!
+//! ```toml
+//! [profile.dev.package.nn-runtime]
+//! opt-level = 3
+//! [profile.dev.package.matrixmultiply]
+//! opt-level = 3
+//! ```
 #![cfg_attr(not(feature = "std"), no_std)]
 
 pub use nn_macros::network;
 pub use nn_runtime::*;
+
+/// The code blocks of README.md, compiled and run as doc-tests so that they cannot go stale.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
