@@ -23,6 +23,8 @@ pub mod data;
 #[cfg(feature = "std")]
 pub mod io;
 #[cfg(feature = "std")]
+pub mod metrics;
+#[cfg(feature = "std")]
 pub mod train;
 
 #[doc(hidden)]
