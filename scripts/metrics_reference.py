@@ -10,6 +10,7 @@ scikit-learn saw.
 Run with scikit-learn installed (`pip install scikit-learn`), from the repository root:
 
     python scripts/metrics_reference.py > tests/fixtures/metrics_reference.rs
+    cargo fmt
 """
 
 import numpy as np
@@ -60,13 +61,18 @@ def floats(values):
     return ", ".join(repr(float(v)) for v in np.ravel(values))
 
 
+def floats32(values):
+    """The shortest decimal that reads back as the same float32."""
+    return ", ".join(np.format_float_positional(np.float32(v), unique=True) for v in np.ravel(values))
+
+
 def ints(values):
     return ", ".join(str(int(v)) for v in np.ravel(values))
 
 
 print(f"// Written by scripts/metrics_reference.py (scikit-learn {sklearn.__version__}, numpy {np.__version__}); do not edit.")
 print(f"pub const CLASSES: usize = {CLASSES};")
-print(f"pub const SCORES: [f32; {SAMPLES * CLASSES}] = [{floats(scores)}];")
+print(f"pub const SCORES: [f32; {SAMPLES * CLASSES}] = [{floats32(scores)}];")
 print(f"pub const ACTUAL: [usize; {SAMPLES}] = [{ints(actual)}];")
 print(f"pub const CONFUSION: [u64; {CLASSES * CLASSES}] = [{ints(matrix)}];")
 print(f"pub const PRECISION: [f64; {CLASSES}] = [{floats(precision)}];")
@@ -75,11 +81,11 @@ print(f"pub const F1: [f64; {CLASSES}] = [{floats(f1)}];")
 print(f"pub const SUPPORT: [u64; {CLASSES}] = [{ints(support)}];")
 print(f"pub const MACRO_PRECISION_RECALL_F1: [f64; 3] = [{floats(macro[:3])}];")
 print(f"pub const TOP_K_ACCURACY: [f64; 3] = [{floats(top_k)}];")
-print(f"pub const BINARY_SCORES: [f32; 150] = [{floats(binary_scores)}];")
+print(f"pub const BINARY_SCORES: [f32; 150] = [{floats32(binary_scores)}];")
 print(f"pub const POSITIVES: [bool; 150] = [{', '.join('true' if p else 'false' for p in positives)}];")
 print(f"pub const ROC_AUC: f64 = {float(auc)!r};")
-print(f"pub const TARGETS: [f32; 300] = [{floats(targets)}];")
-print(f"pub const PREDICTIONS: [f32; 300] = [{floats(predictions)}];")
+print(f"pub const TARGETS: [f32; 300] = [{floats32(targets)}];")
+print(f"pub const PREDICTIONS: [f32; 300] = [{floats32(predictions)}];")
 print(f"pub const MAE: f64 = {float(mae)!r};")
 print(f"pub const RMSE: f64 = {rmse!r};")
 print(f"pub const R2: f64 = {float(r2)!r};")

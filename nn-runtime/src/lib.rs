@@ -10,6 +10,8 @@
 //!   AVX2 + FMA variants of the single-sample kernels, chosen at run time ([`ops::simd`]).
 //!   Without it the crate is `#![no_std]` and links no allocator: single-sample inference
 //!   and the slice-level kernels and optimizer steps remain.
+//! - `plot` (default, implies `std`): [`plot`], training curves and confusion matrices as
+//!   PNG and SVG pictures.
 #![cfg_attr(not(feature = "std"), no_std)]
 #![warn(missing_docs)]
 
@@ -24,6 +26,8 @@ pub mod data;
 pub mod io;
 #[cfg(feature = "std")]
 pub mod metrics;
+#[cfg(feature = "plot")]
+pub mod plot;
 #[cfg(feature = "std")]
 pub mod train;
 

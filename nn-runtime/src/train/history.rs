@@ -55,6 +55,38 @@ impl History {
     pub fn final_validation(&self) -> Option<Evaluation> {
         self.last().and_then(|stats| stats.validation)
     }
+
+    /// The history as CSV, one row per epoch under the header
+    /// `epoch,loss,accuracy,val_loss,val_accuracy,seconds` (Keras' `CSVLogger` names); a
+    /// value that was not measured is an empty cell. Numbers are written in full precision
+    /// (Rust's shortest round-trip form), so reading them back gives the same `f32`s.
+    pub fn to_csv(&self) -> String {
+        let mut csv = String::from("epoch,loss,accuracy,val_loss,val_accuracy,seconds\n");
+        let cell = |value: Option<f32>| value.map_or(String::new(), |v| v.to_string());
+        for stats in &self.epochs {
+            let validation = stats.validation.as_ref();
+            csv.push_str(&format!(
+                "{},{},{},{},{},{}\n",
+                stats.epoch,
+                stats.train.loss,
+                cell(stats.train.accuracy),
+                cell(validation.map(|v| v.loss)),
+                cell(validation.and_then(|v| v.accuracy)),
+                stats.seconds
+            ));
+        }
+        csv
+    }
+
+    /// Writes [`Self::to_csv`] to `path`, crash-safely (see
+    /// [`write_atomically`](crate::io::write_atomically)).
+    ///
+    /// # Errors
+    /// The I/O error of writing the file.
+    pub fn save_csv(&self, path: impl AsRef<std::path::Path>) -> std::io::Result<()> {
+        let csv = self.to_csv();
+        crate::io::write_atomically(path.as_ref(), |file| file.write_all(csv.as_bytes()))
+    }
 }
 
 /// Writes `value` right-aligned in `width` columns, or a dash when there is none.
