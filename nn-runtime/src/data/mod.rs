@@ -6,7 +6,7 @@
 //!
 //! # fn main() -> Result<(), nn_runtime::data::DataError> {
 //! let train = Dataset::mnist("data/mnist", MnistSplit::Train)?;
-//! let (train, validation) = train.split(0.1, 42);
+//! let (train, validation) = train.split(0.1, 42)?;
 //! assert_eq!(train.input_len, 784);
 //! # let _ = validation;
 //! # Ok(())
@@ -26,4 +26,4 @@ pub use dataset::Dataset;
 pub use error::DataError;
 pub use idx::{read_idx_images, read_idx_labels, IdxImages, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC};
 pub use mnist::MnistSplit;
-pub use transform::{one_hot, MinMaxScaler, Standardizer};
+pub use transform::{one_hot, MinMaxScaler, Standardizer, MAX_CLASSES};
