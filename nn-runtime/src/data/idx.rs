@@ -123,7 +123,9 @@ fn read_idx_stream(
         expected_bytes,
         found_bytes,
     };
-    let found = read_up_to(&mut stream, &mut header).map_err(read_error)?;
+    // The magic number alone first: a file of another kind is named as such even when
+    // it is shorter than this kind's header, or damaged further on.
+    let found = read_up_to(&mut stream, &mut header[..4]).map_err(read_error)?;
     if found < 4 {
         return Err(truncated(header_len, found));
     }
@@ -135,6 +137,7 @@ fn read_idx_stream(
             found: found_magic,
         });
     }
+    let found = 4 + read_up_to(&mut stream, &mut header[4..]).map_err(read_error)?;
     if found < header_len {
         return Err(truncated(header_len, found));
     }
