@@ -67,7 +67,12 @@ impl Drop for Scratch {
 fn first_epoch_checkpointed(path: &Path) -> Box<Tiny> {
     let mut model = Tiny::new_boxed(1);
     model
-        .fit(&data(), None, &mut Adam::new(1e-2), &config(1).checkpoint(path))
+        .fit(
+            &data(),
+            None,
+            &mut Adam::new(1e-2),
+            &config(1).checkpoint(path),
+        )
         .unwrap();
     model
 }
@@ -85,7 +90,12 @@ fn too_many_threads_is_an_error_before_any_thread_starts() {
     let mut model = Tiny::new_boxed(1);
     let before = bits(model.params());
     let error = model
-        .fit(&data(), None, &mut Adam::new(1e-2), &config(1).threads(30_000))
+        .fit(
+            &data(),
+            None,
+            &mut Adam::new(1e-2),
+            &config(1).threads(30_000),
+        )
         .unwrap_err();
     assert_eq!(
         error,
@@ -107,7 +117,10 @@ fn too_many_threads_is_an_error_before_any_thread_starts() {
             &config(1).threads(FitConfig::MAX_THREADS + 1),
         )
         .unwrap_err();
-    assert!(matches!(error, TrainError::TooManyThreads { threads: 1025, .. }), "{error}");
+    assert!(
+        matches!(error, TrainError::TooManyThreads { threads: 1025, .. }),
+        "{error}"
+    );
 }
 
 #[test]
@@ -122,13 +135,21 @@ fn a_checkpoint_of_u64_max_epochs_is_refused_not_overflowed() {
     let mut model = Tiny::new_boxed(2);
     let before = bits(model.params());
     let error = model
-        .fit(&data(), None, &mut Adam::new(1e-2), &config(3).resume_from(&path))
+        .fit(
+            &data(),
+            None,
+            &mut Adam::new(1e-2),
+            &config(3).resume_from(&path),
+        )
         .unwrap_err();
     assert!(
         matches!(
             &error,
             TrainError::Checkpoint {
-                error: WeightsError::ResumePastEnd { completed: usize::MAX, epochs: 3 },
+                error: WeightsError::ResumePastEnd {
+                    completed: usize::MAX,
+                    epochs: 3
+                },
                 ..
             }
         ),
@@ -143,7 +164,12 @@ fn a_checkpoint_of_u64_max_epochs_is_refused_not_overflowed() {
     assert_eq!(bits(model.params()), before);
     // Asked for all of them: the run is complete, nothing is trained, nothing overflows.
     let history = model
-        .fit(&data(), None, &mut Adam::new(1e-2), &config(usize::MAX).resume_from(&path))
+        .fit(
+            &data(),
+            None,
+            &mut Adam::new(1e-2),
+            &config(usize::MAX).resume_from(&path),
+        )
         .unwrap();
     assert!(history.epochs.is_empty());
     assert_eq!(bits(model.params()), bits(trained.params()));
@@ -155,19 +181,32 @@ fn resuming_past_the_epochs_is_an_error_and_a_finished_run_trains_nothing() {
     let path = dir.join("run.ckpt");
     let mut model = Tiny::new_boxed(1);
     model
-        .fit(&data(), None, &mut Adam::new(1e-2), &config(2).checkpoint(&path))
+        .fit(
+            &data(),
+            None,
+            &mut Adam::new(1e-2),
+            &config(2).checkpoint(&path),
+        )
         .unwrap();
 
     let mut fresh = Tiny::new_boxed(2);
     let before = bits(fresh.params());
     let error = fresh
-        .fit(&data(), None, &mut Adam::new(1e-2), &config(1).resume_from(&path))
+        .fit(
+            &data(),
+            None,
+            &mut Adam::new(1e-2),
+            &config(1).resume_from(&path),
+        )
         .unwrap_err();
     assert!(
         matches!(
             &error,
             TrainError::Checkpoint {
-                error: WeightsError::ResumePastEnd { completed: 2, epochs: 1 },
+                error: WeightsError::ResumePastEnd {
+                    completed: 2,
+                    epochs: 1
+                },
                 ..
             }
         ),
@@ -184,7 +223,12 @@ fn resuming_past_the_epochs_is_an_error_and_a_finished_run_trains_nothing() {
 
     // Exactly the epochs asked for: a finished run, loaded, with nothing left to train.
     let history = fresh
-        .fit(&data(), None, &mut Adam::new(1e-2), &config(2).resume_from(&path))
+        .fit(
+            &data(),
+            None,
+            &mut Adam::new(1e-2),
+            &config(2).resume_from(&path),
+        )
         .unwrap();
     assert!(history.epochs.is_empty());
     assert_eq!(bits(fresh.params()), bits(model.params()));
@@ -260,7 +304,11 @@ fn resuming_with_another_optimizer_setting_or_other_data_is_refused() {
             && message.contains("the training data now is 48 samples of 4 inputs and 3 targets"),
         "{message}"
     );
-    assert_eq!(bits(fresh.params()), before, "every refusal changed nothing");
+    assert_eq!(
+        bits(fresh.params()),
+        before,
+        "every refusal changed nothing"
+    );
 
     // The same optimizer and data resume.
     let history = fresh
@@ -301,7 +349,12 @@ fn a_checkpoint_path_that_cannot_be_written_fails_before_training() {
         let mut model = Tiny::new_boxed(1);
         let before = bits(model.params());
         let error = model
-            .fit(&data(), None, &mut Adam::new(1e-2), &config(1).checkpoint(path))
+            .fit(
+                &data(),
+                None,
+                &mut Adam::new(1e-2),
+                &config(1).checkpoint(path),
+            )
             .unwrap_err();
         assert!(
             matches!(&error, TrainError::Checkpoint { path: p, .. } if p == path),
@@ -395,7 +448,10 @@ fn only_provably_stale_temporary_files_of_the_target_are_removed() {
     let mut kept = vec![
         stray(&format!(".run.ckpt.{dead}-1-{random}.tmp"), 5), // maybe another machine's writer
         stray(&format!(".run.ckpt.1-8-{random}.tmp"), hour),   // pid 1 is running
-        stray(&format!(".run.ckpt.{}-9-{random}.tmp", std::process::id()), hour), // ours
+        stray(
+            &format!(".run.ckpt.{}-9-{random}.tmp", std::process::id()),
+            hour,
+        ), // ours
         stray(&format!(".other.ckpt.{dead}-0-{random}.tmp"), 25 * hour), // another target
         stray(".run.ckpt.tmp", 25 * hour),                     // not our pattern
         stray(&format!(".run.ckpt.{dead}-0-{random}.tmp.bak"), 25 * hour),

@@ -107,6 +107,9 @@ mod tests {
         let wider = Dataset::new(vec![1.0, 2.0, 3.0, 4.0], vec![0.0, 1.0], 4, 2).unwrap();
         assert_ne!(wider.fingerprint().hash, hash);
         assert_eq!(base.fingerprint().samples, 2);
-        assert!(base.fingerprint().to_string().starts_with("2 samples of 2 inputs and 1 targets"));
+        assert!(base
+            .fingerprint()
+            .to_string()
+            .starts_with("2 samples of 2 inputs and 1 targets"));
     }
 }

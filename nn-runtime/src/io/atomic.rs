@@ -124,7 +124,10 @@ impl Temporary {
         let random = RandomState::new().hash_one((counter, SystemTime::now()));
         let mut temporary = std::ffi::OsString::from(".");
         temporary.push(name);
-        temporary.push(format!(".{}-{counter}-{random:016x}.tmp", std::process::id()));
+        temporary.push(format!(
+            ".{}-{counter}-{random:016x}.tmp",
+            std::process::id()
+        ));
         let temporary = path.with_file_name(temporary);
         let file = OpenOptions::new()
             .write(true)

@@ -216,12 +216,14 @@ impl Checkpoint {
             None => 1,
         };
         let hyperparameters = match metadata.get("optimizer.hyperparameters") {
-            Some(value) => Some(parse_hyperparameters(value).ok_or_else(|| {
-                WeightsError::BadMetadata {
-                    key: "optimizer.hyperparameters",
-                    found: Some(value.clone()),
-                }
-            })?),
+            Some(value) => {
+                Some(
+                    parse_hyperparameters(value).ok_or_else(|| WeightsError::BadMetadata {
+                        key: "optimizer.hyperparameters",
+                        found: Some(value.clone()),
+                    })?,
+                )
+            }
             None => None,
         };
         let data = match metadata.get("data.hash") {

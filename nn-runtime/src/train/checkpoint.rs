@@ -35,8 +35,8 @@ pub(crate) fn prepare<N: Network>(
         }
         check_writable(path).map_err(|error| failed(path, WeightsError::io(path, &error)))?;
     }
-    let data = (config.checkpoint.is_some() || config.resume_from.is_some())
-        .then(|| train.fingerprint());
+    let data =
+        (config.checkpoint.is_some() || config.resume_from.is_some()).then(|| train.fingerprint());
     let Some(path) = &config.resume_from else {
         return Ok(Resumed { completed: 0, data });
     };

@@ -25,7 +25,8 @@ fn split_fractions_outside_the_unit_interval_are_errors() {
         );
         let msg = err.to_string();
         assert!(
-            msg.contains(&format!("is {fraction}")) && msg.contains("expected a number in 0.0..=1.0"),
+            msg.contains(&format!("is {fraction}"))
+                && msg.contains("expected a number in 0.0..=1.0"),
             "{msg}"
         );
     }
@@ -48,7 +49,8 @@ fn a_dataset_with_a_non_finite_value_is_refused_with_its_row_and_column() {
         "{err:?}"
     );
     assert!(
-        err.to_string().contains("inputs row 1, column 1 (0-based) is NaN"),
+        err.to_string()
+            .contains("inputs row 1, column 1 (0-based) is NaN"),
         "{err}"
     );
     let err = Dataset::new(vec![0.0; 2], vec![0.0, f32::NEG_INFINITY], 1, 1).unwrap_err();
@@ -87,15 +89,22 @@ fn absurd_class_counts_are_errors_not_aborts() {
                 "{classes}: {err:?}"
             );
             assert!(
-                err.to_string()
-                    .contains(&format!("{classes} classes were asked for; one-hot encoding accepts at most 16777216")),
+                err.to_string().contains(&format!(
+                    "{classes} classes were asked for; one-hot encoding accepts at most 16777216"
+                )),
                 "{err}"
             );
         }
     }
     // Even a missing file: the count is checked first.
-    let err = Dataset::from_csv(dir.path().join("absent.csv"), CsvOptions::classes(0, usize::MAX));
-    assert!(matches!(err, Err(DataError::TooManyClasses { .. })), "{err:?}");
+    let err = Dataset::from_csv(
+        dir.path().join("absent.csv"),
+        CsvOptions::classes(0, usize::MAX),
+    );
+    assert!(
+        matches!(err, Err(DataError::TooManyClasses { .. })),
+        "{err:?}"
+    );
     // The largest count is accepted, and its one row is allocated.
     assert_eq!(one_hot(&[3u8], MAX_CLASSES).unwrap().len(), MAX_CLASSES);
 }
@@ -143,7 +152,10 @@ fn gzip_is_read_no_further_than_the_header_allows() {
     let middle = labels_header.len() - 6;
     labels_header[middle..].fill(0xA5); // a broken CRC and length: only read at the end
     let err = read_idx_images(dir.file("labels.gz", &labels_header)).unwrap_err();
-    assert!(matches!(err, DataError::BadMagic { found: 0x801, .. }), "{err:?}");
+    assert!(
+        matches!(err, DataError::BadMagic { found: 0x801, .. }),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -191,7 +203,10 @@ fn a_huge_bad_cell_is_quoted_by_its_start_and_its_length() {
     let msg = err.to_string();
     assert!(msg.len() < 400, "a message of {} bytes", msg.len());
     assert!(
-        msg.contains(&format!("found \"{}\"… (a cell of 5000000 bytes)", "x".repeat(40))),
+        msg.contains(&format!(
+            "found \"{}\"… (a cell of 5000000 bytes)",
+            "x".repeat(40)
+        )),
         "{msg}"
     );
     assert!(
@@ -201,7 +216,11 @@ fn a_huge_bad_cell_is_quoted_by_its_start_and_its_length() {
     );
     let path = dir.file("classes.csv", format!("1,{cell}\n").as_bytes());
     let err = Dataset::from_csv(&path, CsvOptions::classes(1, 3)).unwrap_err();
-    assert!(err.to_string().len() < 400, "{} bytes", err.to_string().len());
+    assert!(
+        err.to_string().len() < 400,
+        "{} bytes",
+        err.to_string().len()
+    );
 }
 
 #[test]
@@ -210,7 +229,14 @@ fn an_unclosed_quote_is_named_as_such() {
     let path = dir.file("table.csv", b"1,2,3\n4,\"5,6\n7,8,9\n");
     let err = Dataset::from_csv(&path, CsvOptions::regression(0)).unwrap_err();
     assert!(
-        matches!(err, DataError::CsvUnclosedQuote { line: 2, column: 1, .. }),
+        matches!(
+            err,
+            DataError::CsvUnclosedQuote {
+                line: 2,
+                column: 1,
+                ..
+            }
+        ),
         "{err:?}"
     );
     let msg = err.to_string();
@@ -221,7 +247,17 @@ fn an_unclosed_quote_is_named_as_such() {
     // In a header too.
     let path = dir.file("header.csv", b"a,\"b\nc\n1,2\n");
     let err = Dataset::from_csv(&path, CsvOptions::regression(0).with_header(true)).unwrap_err();
-    assert!(matches!(err, DataError::CsvUnclosedQuote { line: 1, column: 1, .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            DataError::CsvUnclosedQuote {
+                line: 1,
+                column: 1,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     // A closed quote is fine.
     let path = dir.file("quoted.csv", b"\"1\",2\n");
     assert!(Dataset::from_csv(&path, CsvOptions::regression(0)).is_ok());
