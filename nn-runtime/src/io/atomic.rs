@@ -32,8 +32,9 @@ pub fn write_atomically(
     write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> io::Result<()> {
     let name = file_name(path)?;
-    let temporary = Temporary::create(path, name)?;
-    write_and_sync(&temporary.file, write)?;
+    let mut temporary = Temporary::create(path, name)?;
+    // Closed before the rename, which some systems refuse for an open file.
+    write_and_sync(temporary.file.take(), write)?;
     fs::rename(&temporary.path, path)?;
     temporary.renamed();
     sync_directory(path)?;
@@ -109,7 +110,8 @@ fn directory_of(path: &Path) -> &Path {
 /// A temporary file beside the target, removed on drop unless it was renamed.
 struct Temporary {
     path: PathBuf,
-    file: File,
+    /// Open until written.
+    file: Option<File>,
     renamed: bool,
 }
 
@@ -135,7 +137,7 @@ impl Temporary {
             .open(&temporary)?;
         Ok(Temporary {
             path: temporary,
-            file,
+            file: Some(file),
             renamed: false,
         })
     }
@@ -155,13 +157,15 @@ impl Drop for Temporary {
 }
 
 fn write_and_sync(
-    file: &File,
+    file: Option<File>,
     write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> io::Result<()> {
+    let file = file.ok_or_else(|| io::Error::other("the temporary file was already written"))?;
     let mut writer = io::BufWriter::new(file);
     write(&mut writer)?;
-    writer.flush()?;
-    drop(writer);
+    let file = writer
+        .into_inner()
+        .map_err(io::IntoInnerError::into_error)?;
     file.sync_all()
 }
 
