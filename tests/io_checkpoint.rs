@@ -163,15 +163,16 @@ fn a_crash_while_writing_a_checkpoint_keeps_the_last_one() {
     assert_eq!(history.epochs[0].epoch, 3);
     assert_eq!(Checkpoint::load::<Small>(&path).unwrap().epoch, 3);
     // The stray is left while it might belong to a live writer on another machine sharing
-    // the directory (untouched for less than a minute); once older, its writer's process
-    // provably gone from this one, the next save removes it.
+    // the directory (untouched for less than a minute). Once untouched for a day it is stale
+    // whoever wrote it (a writer gone from this machine is enough after a minute, but its
+    // pid may have been reused by now), and the next save removes it.
     assert_eq!(temporaries_of(&path), stray);
-    let an_hour_ago = std::time::SystemTime::now() - Duration::from_secs(3600);
+    let a_day_ago = std::time::SystemTime::now() - Duration::from_secs(25 * 3600);
     std::fs::File::options()
         .write(true)
         .open(&stray[0])
         .unwrap()
-        .set_modified(an_hour_ago)
+        .set_modified(a_day_ago)
         .unwrap();
     model
         .fit(
