@@ -258,12 +258,10 @@ fn resuming_with_another_optimizer_setting_or_other_data_is_refused() {
     );
     let message = error.to_string();
     assert!(
-        message.contains(&format!(
-            "written with the optimizer's learning_rate = {}, but training resumes with \
-             learning_rate = {}",
-            f64::from(1e-2f32),
-            f64::from(2e-2f32)
-        )),
+        message.contains(
+            "written with the optimizer's learning_rate = 0.01, but training resumes with \
+             learning_rate = 0.02; resume with the same optimizer settings"
+        ),
         "{message}"
     );
 

@@ -261,7 +261,7 @@ impl fmt::Display for WeightsError {
                 checkpoint,
                 optimizer,
             } => {
-                let value = |v: &Option<f64>| v.map_or("(none)".to_string(), |v| v.to_string());
+                let value = |v: &Option<f64>| v.map_or("(none)".to_string(), shortest);
                 write!(
                     f,
                     "the checkpoint was written with the optimizer's {name} = {}, but training \
@@ -293,6 +293,17 @@ impl fmt::Display for WeightsError {
                  for; ask for at least {completed} epochs to resume it"
             ),
         }
+    }
+}
+
+/// `v` as briefly as it can be written exactly: as an `f32` when it is one (`0.01`, not
+/// `0.009999999776482582`), which every hyperparameter of this crate's optimizers is.
+fn shortest(v: f64) -> String {
+    let single = v as f32;
+    if f64::from(single).to_bits() == v.to_bits() {
+        single.to_string()
+    } else {
+        v.to_string()
     }
 }
 
