@@ -420,6 +420,65 @@ fn concurrent_saves_of_one_path_all_succeed_and_readers_see_whole_files() {
     assert_eq!(left, ["run.ckpt"], "temporary files left behind");
 }
 
+const CHILD: &str = "NN_MISUSE_CHILD";
+
+/// Two processes save different checkpoints to one path while this one reads it: every
+/// save succeeds (each child exits 0 only then), every read is a whole checkpoint.
+#[test]
+fn two_processes_saving_one_path_all_succeed_and_readers_see_whole_files() {
+    const TEST: &str = "two_processes_saving_one_path_all_succeed_and_readers_see_whole_files";
+    if let Ok(child) = std::env::var(CHILD) {
+        let (path, epoch) = child.split_once('|').unwrap();
+        let epoch: usize = epoch.parse().unwrap();
+        let model = Tiny::new_boxed(1);
+        let state = Adam::new(1e-2).state().unwrap();
+        let checkpoint = Checkpoint::new(&*model, state, epoch, 3, 16, true, 1);
+        for _ in 0..100 {
+            checkpoint.save::<Tiny>(path).unwrap(); // a failure exits non-zero
+        }
+        return;
+    }
+    let dir = Scratch::new("processes");
+    let path = dir.join("run.ckpt");
+    let spawn = |epoch: usize| {
+        std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", TEST, "--test-threads=1"])
+            .env(CHILD, format!("{}|{epoch}", path.display()))
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let mut children = [spawn(1), spawn(2)];
+    let mut reads = 0;
+    let mut running = true;
+    while running {
+        running = children
+            .iter_mut()
+            .any(|child| child.try_wait().unwrap().is_none());
+        match std::fs::read(&path) {
+            Ok(bytes) => {
+                let epoch = Checkpoint::from_bytes::<Tiny>(&bytes).map(|c| c.epoch);
+                assert!(
+                    matches!(epoch, Ok(1 | 2)),
+                    "a reader saw {} bytes: {epoch:?}",
+                    bytes.len()
+                );
+                reads += 1;
+            }
+            Err(error) => assert_eq!(error.kind(), std::io::ErrorKind::NotFound),
+        }
+    }
+    for child in &mut children {
+        assert!(child.wait().unwrap().success(), "a save failed in a child");
+    }
+    assert!(reads > 0);
+    let left: Vec<_> = std::fs::read_dir(&dir.0)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left, ["run.ckpt"], "temporary files left behind");
+}
+
 #[test]
 fn only_provably_stale_temporary_files_of_the_target_are_removed() {
     let dir = Scratch::new("strays");
