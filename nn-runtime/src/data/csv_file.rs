@@ -98,7 +98,9 @@ impl Dataset {
         let mut reader = ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
-            .trim(Trim::All)
+            // Cells are trimmed when read (`Cell::text`), so that a line break a missing
+            // closing quote swallowed is still there to be found.
+            .trim(Trim::None)
             .delimiter(options.delimiter)
             .from_path(path)
             .map_err(csv_error)?;
@@ -222,7 +224,7 @@ struct Cell<'a> {
 
 impl Cell<'_> {
     fn text(&self, column: usize) -> &str {
-        self.record.get(column).unwrap_or("")
+        self.record.get(column).unwrap_or("").trim()
     }
 
     /// The finite number in `column`.

@@ -258,7 +258,21 @@ fn an_unclosed_quote_is_named_as_such() {
         ),
         "{err:?}"
     );
+    // On the last line, where only the final line break is swallowed.
+    let path = dir.file("last.csv", b"1,2\n3,\"4\n");
+    let err = Dataset::from_csv(&path, CsvOptions::regression(0)).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            DataError::CsvUnclosedQuote {
+                line: 2,
+                column: 1,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     // A closed quote is fine.
-    let path = dir.file("quoted.csv", b"\"1\",2\n");
+    let path = dir.file("quoted.csv", b"\" 1 \", 2 \r\n");
     assert!(Dataset::from_csv(&path, CsvOptions::regression(0)).is_ok());
 }
