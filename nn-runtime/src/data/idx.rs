@@ -3,13 +3,6 @@
 //! An IDX file is a big-endian magic number `0x0000TTNN` (element type `TT`, `NN`
 //! dimensions), then `NN` big-endian `u32` dimensions, then the elements. This reader accepts
 //! the two kinds MNIST uses: unsigned bytes in 3 dimensions (images) and in 1 (labels).
-//!
-//! A gzipped file is inflated as a stream, header first: a wrong magic number or impossible
-//! dimensions are reported before the body is inflated, and no more is inflated than the
-//! elements the header calls for and one byte past them, so a small file cannot make the
-//! reader inflate gigabytes. Concatenated gzip members (`cat a.gz b.gz`) are one stream, as
-//! `gunzip` reads them; data past the elements is an error, in a gzipped file as in a plain
-//! one, and so are bytes after the last member that are not gzip.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
@@ -56,8 +49,8 @@ impl IdxImages {
     }
 }
 
-/// Reads an IDX file of images (magic `0x00000803`), gzipped or not (see the module
-/// documentation for how gzip is read).
+/// Reads an IDX file of images (magic `0x00000803`), gzipped or not (see the
+/// [`data`](crate::data) module for how gzip is read).
 pub fn read_idx_images(path: impl AsRef<Path>) -> Result<IdxImages, DataError> {
     let path = path.as_ref();
     let (dims, pixels) = read_idx_u8(path, IDX_IMAGES_MAGIC)?;
@@ -70,7 +63,8 @@ pub fn read_idx_images(path: impl AsRef<Path>) -> Result<IdxImages, DataError> {
     })
 }
 
-/// Reads an IDX file of labels (magic `0x00000801`), gzipped or not.
+/// Reads an IDX file of labels (magic `0x00000801`), gzipped or not (see the
+/// [`data`](crate::data) module for how gzip is read).
 pub fn read_idx_labels(path: impl AsRef<Path>) -> Result<Vec<u8>, DataError> {
     read_idx_u8(path.as_ref(), IDX_LABELS_MAGIC).map(|(_, labels)| labels)
 }
