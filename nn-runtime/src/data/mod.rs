@@ -1,7 +1,7 @@
 //! Data sets: loading (IDX as MNIST ships it, CSV), scaling, standardization, one-hot
 //! encoding and seeded splits. Malformed files give a [`DataError`] that says what is wrong.
 //!
-//! A gzipped file is inflated as a stream, header first: a wrong magic number or impossible
+//! A gzipped IDX file is inflated as a stream, header first: a wrong magic number or impossible
 //! dimensions are reported before the body is inflated, and no more is inflated than the
 //! elements the header calls for and one byte past them, so a small file cannot make the
 //! reader inflate gigabytes. Concatenated gzip members (`cat a.gz b.gz`) are one stream, as
