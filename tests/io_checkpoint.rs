@@ -91,9 +91,20 @@ fn spawn_child(test: &str, dir: &Path) -> std::process::Child {
         .unwrap()
 }
 
-fn temporary_of(path: &Path) -> PathBuf {
+/// The temporary files of `path` in its directory: `.<name>.<pid>-<counter>-<random>.tmp`.
+fn temporaries_of(path: &Path) -> Vec<PathBuf> {
     let name = path.file_name().unwrap().to_str().unwrap();
-    path.with_file_name(format!(".{name}.tmp"))
+    let prefix = format!(".{name}.");
+    let mut found: Vec<PathBuf> = std::fs::read_dir(path.parent().unwrap())
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|p| {
+            let file = p.file_name().unwrap().to_str().unwrap();
+            file.starts_with(&prefix) && file.ends_with(".tmp")
+        })
+        .collect();
+    found.sort();
+    found
 }
 
 #[test]
@@ -123,11 +134,13 @@ fn a_crash_while_writing_a_checkpoint_keeps_the_last_one() {
     let path = dir.join("run.ckpt");
     let status = spawn_child(TEST, &dir).wait().unwrap();
     assert!(!status.success(), "the child should have died: {status}");
-    // It died mid-write: half a checkpoint sits in the temporary file.
-    let partial = std::fs::read(temporary_of(&path)).unwrap();
+    // It died mid-write: half a checkpoint sits in its temporary file.
+    let stray = temporaries_of(&path);
+    assert_eq!(stray.len(), 1, "{stray:?}");
+    let partial = std::fs::read(&stray[0]).unwrap();
     let complete = std::fs::read(&path).unwrap();
     assert!(!partial.is_empty() && partial.len() < complete.len());
-    assert!(Checkpoint::load::<Small>(temporary_of(&path)).is_err());
+    assert!(Checkpoint::load::<Small>(&stray[0]).is_err());
 
     // The checkpoint of epoch 2 is intact: exactly the parameters of two epochs.
     let checkpoint = Checkpoint::load::<Small>(&path).unwrap();
@@ -136,7 +149,7 @@ fn a_crash_while_writing_a_checkpoint_keeps_the_last_one() {
         bits(&checkpoint.params),
         bits(&straight_run(2, &mut Adam::new(1e-2)))
     );
-    // And training resumes from it, writing over the stray temporary file.
+    // And training resumes from it.
     let mut model = Small::new_boxed(5);
     let history = model
         .fit(
@@ -148,8 +161,28 @@ fn a_crash_while_writing_a_checkpoint_keeps_the_last_one() {
         .unwrap();
     assert_eq!(history.epochs.len(), 1);
     assert_eq!(history.epochs[0].epoch, 3);
-    assert!(!temporary_of(&path).exists());
     assert_eq!(Checkpoint::load::<Small>(&path).unwrap().epoch, 3);
+    // The stray is left while it might belong to a live writer on another machine sharing
+    // the directory (untouched for less than a minute). Once untouched for a day it is stale
+    // whoever wrote it (a writer gone from this machine is enough after a minute, but its
+    // pid may have been reused by now), and the next save removes it.
+    assert_eq!(temporaries_of(&path), stray);
+    let a_day_ago = std::time::SystemTime::now() - Duration::from_secs(25 * 3600);
+    std::fs::File::options()
+        .write(true)
+        .open(&stray[0])
+        .unwrap()
+        .set_modified(a_day_ago)
+        .unwrap();
+    model
+        .fit(
+            &data(),
+            None,
+            &mut Adam::new(1e-2),
+            &config(4).resume_from(&path).checkpoint(&path),
+        )
+        .unwrap();
+    assert_eq!(temporaries_of(&path), Vec::<PathBuf>::new());
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

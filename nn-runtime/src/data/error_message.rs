@@ -138,24 +138,26 @@ impl fmt::Display for DataError {
                 line,
                 column,
                 cell,
+                cell_bytes,
             } => write!(
                 f,
                 "{} line {line}, column {column} (0-based): expected a finite number, found {}",
                 path.display(),
-                describe_cell(cell)
+                describe_cell(cell, *cell_bytes)
             ),
             CsvBadClass {
                 path,
                 line,
                 column,
                 cell,
+                cell_bytes,
                 classes,
             } => write!(
                 f,
                 "{} line {line}, column {column} (0-based): expected a class label in \
                  0..{classes}, found {}",
                 path.display(),
-                describe_cell(cell)
+                describe_cell(cell, *cell_bytes)
             ),
             CsvNoSuchColumn {
                 path,
@@ -175,6 +177,47 @@ impl fmt::Display for DataError {
             EmptyDataset { path } => write!(
                 f,
                 "{} holds no data rows; expected at least one",
+                path.display()
+            ),
+            NonFinite {
+                what,
+                row,
+                column,
+                value,
+            } => write!(
+                f,
+                "{what} row {row}, column {column} (0-based) is {value}; expected a finite \
+                 number (clean or drop the sample)"
+            ),
+            BadSplitFraction { fraction } => write!(
+                f,
+                "the validation fraction is {fraction}; expected a number in 0.0..=1.0"
+            ),
+            TooManyClasses { classes, max } => write!(
+                f,
+                "{classes} classes were asked for; one-hot encoding accepts at most {max}"
+            ),
+            TooLarge {
+                what,
+                rows,
+                row_len,
+            } => write!(
+                f,
+                "{what} of {rows} rows of {row_len} floats are too large to allocate"
+            ),
+            GzipTrailingData {
+                path,
+                expected_bytes,
+            } => write!(
+                f,
+                "{} decompresses to more than the {expected_bytes} bytes its IDX header calls \
+                 for; expected the data to end there (extra data or a second gzip member)",
+                path.display()
+            ),
+            CsvUnclosedQuote { path, line, column } => write!(
+                f,
+                "{} line {line}, column {column} (0-based): a quoted cell runs over a line \
+                 break; expected a closing quote before the end of the line",
                 path.display()
             ),
             WidthMismatch { expected, found } => write!(
@@ -210,10 +253,13 @@ fn describe_magic(magic: u32) -> String {
     format!("{element}, {rank} dimension{plural}{content}")
 }
 
-/// Quotes a cell for a message, naming an empty one as such.
-fn describe_cell(cell: &str) -> String {
-    if cell.is_empty() {
+/// Quotes a cell for a message, naming an empty one as such and saying how long a cut one
+/// was.
+fn describe_cell(cell: &str, cell_bytes: usize) -> String {
+    if cell_bytes == 0 {
         "an empty cell".to_owned()
+    } else if cell.len() < cell_bytes {
+        format!("{cell:?}… (a cell of {cell_bytes} bytes)")
     } else {
         format!("{cell:?}")
     }

@@ -4,10 +4,11 @@
 //! dimensions), then `NN` big-endian `u32` dimensions, then the elements. This reader accepts
 //! the two kinds MNIST uses: unsigned bytes in 3 dimensions (images) and in 1 (labels).
 
-use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
 
-use flate2::read::GzDecoder;
+use flate2::bufread::MultiGzDecoder;
 
 use super::DataError;
 
@@ -48,7 +49,8 @@ impl IdxImages {
     }
 }
 
-/// Reads an IDX file of images (magic `0x00000803`), gzipped or not.
+/// Reads an IDX file of images (magic `0x00000803`), gzipped or not (see the
+/// [`data`](crate::data) module for how gzip is read).
 pub fn read_idx_images(path: impl AsRef<Path>) -> Result<IdxImages, DataError> {
     let path = path.as_ref();
     let (dims, pixels) = read_idx_u8(path, IDX_IMAGES_MAGIC)?;
@@ -61,37 +63,87 @@ pub fn read_idx_images(path: impl AsRef<Path>) -> Result<IdxImages, DataError> {
     })
 }
 
-/// Reads an IDX file of labels (magic `0x00000801`), gzipped or not.
+/// Reads an IDX file of labels (magic `0x00000801`), gzipped or not (see the
+/// [`data`](crate::data) module for how gzip is read).
 pub fn read_idx_labels(path: impl AsRef<Path>) -> Result<Vec<u8>, DataError> {
     read_idx_u8(path.as_ref(), IDX_LABELS_MAGIC).map(|(_, labels)| labels)
 }
 
 /// Reads an IDX file of unsigned bytes with the given magic number; returns its dimensions
 /// and its elements, having checked that there are exactly as many as the dimensions say.
+///
+/// The header is read and checked first, and then no more than the elements it calls for
+/// and one byte past them: a gzipped file is inflated as a stream, so a wrong header or
+/// trailing data is found without inflating (or holding) the rest. Concatenated gzip
+/// members are one stream, as `gunzip` treats them; as in a plain file, data past the
+/// elements is an error, and so are bytes after the last member that are not gzip.
 fn read_idx_u8(path: &Path, magic: u32) -> Result<(Vec<usize>, Vec<u8>), DataError> {
-    let mut bytes = read_maybe_gzipped(path)?;
+    let file = File::open(path).map_err(|source| DataError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    let mut reader = BufReader::new(file);
+    let gzipped = reader
+        .fill_buf()
+        .map_err(|source| DataError::Io {
+            path: path.to_owned(),
+            source,
+        })?
+        .starts_with(&GZIP_MAGIC);
+    if gzipped {
+        read_idx_stream(path, magic, MultiGzDecoder::new(reader), true)
+    } else {
+        read_idx_stream(path, magic, reader, false)
+    }
+}
+
+/// [`read_idx_u8`] over the (decompressed) bytes of `stream`.
+fn read_idx_stream(
+    path: &Path,
+    magic: u32,
+    mut stream: impl Read,
+    gzipped: bool,
+) -> Result<(Vec<usize>, Vec<u8>), DataError> {
     let rank = (magic & 0xff) as usize;
     let header_len = 4 + 4 * rank;
+    let mut header = vec![0; header_len];
+    let read_error = |source: std::io::Error| {
+        if gzipped {
+            DataError::CorruptGzip {
+                path: path.to_owned(),
+                source,
+            }
+        } else {
+            DataError::Io {
+                path: path.to_owned(),
+                source,
+            }
+        }
+    };
     let truncated = |expected_bytes, found_bytes| DataError::Truncated {
         path: path.to_owned(),
         expected_bytes,
         found_bytes,
     };
-    if bytes.len() < 4 {
-        return Err(truncated(header_len, bytes.len()));
+    // The magic number alone first: a file of another kind is named as such even when
+    // it is shorter than this kind's header, or damaged further on.
+    let found = read_up_to(&mut stream, &mut header[..4]).map_err(read_error)?;
+    if found < 4 {
+        return Err(truncated(header_len, found));
     }
-    let found = be_u32(&bytes, 0);
-    if found != magic {
+    let found_magic = be_u32(&header, 0);
+    if found_magic != magic {
         return Err(DataError::BadMagic {
             path: path.to_owned(),
             expected: magic,
-            found,
+            found: found_magic,
         });
     }
-    if bytes.len() < header_len {
-        return Err(truncated(header_len, bytes.len()));
+    let found = 4 + read_up_to(&mut stream, &mut header[4..]).map_err(read_error)?;
+    if found < header_len {
+        return Err(truncated(header_len, found));
     }
-    let raw_dims: Vec<u32> = (0..rank).map(|d| be_u32(&bytes, 4 + 4 * d)).collect();
+    let raw_dims: Vec<u32> = (0..rank).map(|d| be_u32(&header, 4 + 4 * d)).collect();
     let dims_too_large = || DataError::DimsTooLarge {
         path: path.to_owned(),
         dims: raw_dims.clone(),
@@ -100,42 +152,56 @@ fn read_idx_u8(path: &Path, magic: u32) -> Result<(Vec<usize>, Vec<u8>), DataErr
         .iter()
         .map(|&d| usize::try_from(d).map_err(|_| dims_too_large()))
         .collect::<Result<Vec<usize>, _>>()?;
-    let expected_bytes = dims
+    let elements = dims
         .iter()
         .try_fold(1usize, |elements, &d| elements.checked_mul(d))
-        .and_then(|elements| elements.checked_add(header_len))
+        .filter(|&elements| elements.checked_add(header_len).is_some())
         .ok_or_else(dims_too_large)?;
-    if bytes.len() < expected_bytes {
-        return Err(truncated(expected_bytes, bytes.len()));
+    let expected_bytes = header_len + elements;
+    // The buffer grows with the data actually read, not with what the header claims.
+    let mut data = Vec::new();
+    let limit = u64::try_from(elements).map_or(u64::MAX, |e| e.saturating_add(1));
+    stream
+        .by_ref()
+        .take(limit)
+        .read_to_end(&mut data)
+        .map_err(read_error)?;
+    if data.len() < elements {
+        return Err(truncated(expected_bytes, header_len + data.len()));
     }
-    if bytes.len() > expected_bytes {
+    if data.len() > elements {
+        if gzipped {
+            return Err(DataError::GzipTrailingData {
+                path: path.to_owned(),
+                expected_bytes,
+            });
+        }
+        // A plain file's length is known without reading the rest.
+        let found_bytes = std::fs::metadata(path)
+            .ok()
+            .and_then(|m| usize::try_from(m.len()).ok())
+            .unwrap_or(expected_bytes + 1);
         return Err(DataError::TrailingBytes {
             path: path.to_owned(),
             expected_bytes,
-            found_bytes: bytes.len(),
+            found_bytes,
         });
     }
-    bytes.drain(..header_len);
-    Ok((dims, bytes))
+    Ok((dims, data))
 }
 
-/// The whole file, decompressed if it starts with the gzip magic bytes.
-fn read_maybe_gzipped(path: &Path) -> Result<Vec<u8>, DataError> {
-    let raw = std::fs::read(path).map_err(|source| DataError::Io {
-        path: PathBuf::from(path),
-        source,
-    })?;
-    if !raw.starts_with(&GZIP_MAGIC) {
-        return Ok(raw);
+/// Reads until `buffer` is full or the stream ends; returns the bytes read.
+fn read_up_to(stream: &mut impl Read, buffer: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buffer.len() {
+        match stream.read(&mut buffer[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
     }
-    let mut decompressed = Vec::new();
-    GzDecoder::new(raw.as_slice())
-        .read_to_end(&mut decompressed)
-        .map_err(|source| DataError::CorruptGzip {
-            path: PathBuf::from(path),
-            source,
-        })?;
-    Ok(decompressed)
+    Ok(filled)
 }
 
 /// The big-endian `u32` at `offset`; the caller has checked that four bytes are there.

@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::transform::check_classes;
 use super::{one_hot, read_idx_images, read_idx_labels, DataError, Dataset};
 
 /// Which half of MNIST to load.
@@ -30,14 +31,16 @@ impl Dataset {
     /// Loads an IDX image file and an IDX label file (each gzipped or not) as one sample per
     /// image: pixels scaled to `[0, 1]` by dividing by 255, labels one-hot over `classes`.
     ///
-    /// Fails if the files are malformed, hold different numbers of samples, or a label is not
-    /// below `classes`.
+    /// Fails if `classes` is 0 or above [`MAX_CLASSES`](super::MAX_CLASSES) (checked before
+    /// any file is read), if the files are malformed, hold different numbers of samples, or a
+    /// label is not below `classes`.
     pub fn from_idx(
         images_path: impl AsRef<Path>,
         labels_path: impl AsRef<Path>,
         classes: usize,
     ) -> Result<Dataset, DataError> {
         let (images_path, labels_path) = (images_path.as_ref(), labels_path.as_ref());
+        check_classes(classes)?;
         let images = read_idx_images(images_path)?;
         let labels = read_idx_labels(labels_path)?;
         if images.count != labels.len() {

@@ -1,12 +1,19 @@
 //! Data sets: loading (IDX as MNIST ships it, CSV), scaling, standardization, one-hot
 //! encoding and seeded splits. Malformed files give a [`DataError`] that says what is wrong.
 //!
+//! A gzipped IDX file is inflated as a stream, header first: a wrong magic number or impossible
+//! dimensions are reported before the body is inflated, and no more is inflated than the
+//! elements the header calls for and one byte past them, so a small file cannot make the
+//! reader inflate gigabytes. Concatenated gzip members (`cat a.gz b.gz`) are one stream, as
+//! `gunzip` reads them; data past the elements is an error, in a gzipped file as in a plain
+//! one, and so are bytes after the last member that are not gzip.
+//!
 //! ```no_run
 //! use nn_runtime::data::{Dataset, MnistSplit};
 //!
 //! # fn main() -> Result<(), nn_runtime::data::DataError> {
 //! let train = Dataset::mnist("data/mnist", MnistSplit::Train)?;
-//! let (train, validation) = train.split(0.1, 42);
+//! let (train, validation) = train.split(0.1, 42)?;
 //! assert_eq!(train.input_len, 784);
 //! # let _ = validation;
 //! # Ok(())
@@ -17,6 +24,7 @@ mod csv_file;
 mod dataset;
 mod error;
 mod error_message;
+mod fingerprint;
 mod idx;
 mod mnist;
 mod transform;
@@ -24,6 +32,7 @@ mod transform;
 pub use csv_file::{CsvOptions, CsvTarget};
 pub use dataset::Dataset;
 pub use error::DataError;
+pub use fingerprint::DataFingerprint;
 pub use idx::{read_idx_images, read_idx_labels, IdxImages, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC};
 pub use mnist::MnistSplit;
-pub use transform::{one_hot, MinMaxScaler, Standardizer};
+pub use transform::{one_hot, MinMaxScaler, Standardizer, MAX_CLASSES};

@@ -5,14 +5,49 @@
 
 use super::{DataError, Dataset};
 
+/// The most classes one-hot encoding accepts: 2²⁴, beyond which `f32` cannot count them
+/// exactly (and one target row alone would take 64 MiB).
+pub const MAX_CLASSES: usize = 1 << 24;
+
+/// Checks a class count before anything is allocated for it: at least 1, at most
+/// [`MAX_CLASSES`].
+pub(crate) fn check_classes(classes: usize) -> Result<(), DataError> {
+    match classes {
+        0 => Err(DataError::NoClasses),
+        c if c > MAX_CLASSES => Err(DataError::TooManyClasses {
+            classes,
+            max: MAX_CLASSES,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// `rows * row_len` zeros, or [`DataError::TooLarge`] when that overflows or the allocator
+/// refuses it (rather than aborting the process).
+pub(crate) fn zeroed_rows(
+    what: &'static str,
+    rows: usize,
+    row_len: usize,
+) -> Result<Vec<f32>, DataError> {
+    let too_large = || DataError::TooLarge {
+        what,
+        rows,
+        row_len,
+    };
+    let len = rows.checked_mul(row_len).ok_or_else(too_large)?;
+    let mut values = Vec::new();
+    values.try_reserve_exact(len).map_err(|_| too_large())?;
+    values.resize(len, 0.0);
+    Ok(values)
+}
+
 /// Encodes class labels as one-hot rows of `classes` floats, row after row.
 ///
-/// Fails if `classes` is 0 or a label is not below `classes`.
+/// Fails if `classes` is 0 or above [`MAX_CLASSES`], if the rows are too large to allocate,
+/// or if a label is not below `classes`.
 pub fn one_hot<L: Copy + Into<usize>>(labels: &[L], classes: usize) -> Result<Vec<f32>, DataError> {
-    if classes == 0 {
-        return Err(DataError::NoClasses);
-    }
-    let mut rows = vec![0.0; labels.len() * classes];
+    check_classes(classes)?;
+    let mut rows = zeroed_rows("one-hot targets", labels.len(), classes)?;
     for (index, &label) in labels.iter().enumerate() {
         let label = label.into();
         if label >= classes {

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use super::weights::{decode_params, unexpected, OPTIMIZER_PREFIX};
 use super::{format, write_atomically, WeightsError};
+use crate::data::DataFingerprint;
 use crate::network::Network;
 use crate::optim::OptimizerState;
 
@@ -17,7 +18,11 @@ use crate::optim::OptimizerState;
 /// weights), each optimizer buffer as a 1-D tensor `optimizer.<buffer>` (`optimizer.m`,
 /// `optimizer.v` for Adam, `optimizer.velocity` for SGD), and in the metadata `format =
 /// nn-checkpoint`, `epoch`, `seed`, `batch_size`, `shuffle`, `shards` (1 when absent),
-/// `optimizer.method` and `optimizer.step`.
+/// `optimizer.method` and `optimizer.step`; and, to tell whether a resume would continue the
+/// same run, `optimizer.hyperparameters` (`name=value` pairs joined by `,`) and
+/// `data.samples`, `data.input_len`, `data.target_len`, `data.hash` (16 hex digits: the
+/// training data's [`DataFingerprint`]). Checkpoints written before these were recorded
+/// lack them, and resume unchecked.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct Checkpoint {
@@ -37,6 +42,11 @@ pub struct Checkpoint {
     /// the threads share each product instead): another count sums gradients differently,
     /// so resuming is bit-exact only with the same one.
     pub shards: usize,
+    /// The optimizer's [`hyperparameters`](crate::Optimizer::hyperparameters); `None` when
+    /// not recorded.
+    pub hyperparameters: Option<Vec<(String, f64)>>,
+    /// The fingerprint of the training data; `None` when not recorded.
+    pub data: Option<DataFingerprint>,
 }
 
 const FORMAT: &str = "nn-checkpoint";
@@ -61,7 +71,25 @@ impl Checkpoint {
             batch_size,
             shuffle,
             shards,
+            hyperparameters: None,
+            data: None,
         }
+    }
+
+    /// The same checkpoint, recording the optimizer's hyperparameters.
+    pub fn with_hyperparameters(mut self, hyperparameters: &[(&str, f64)]) -> Self {
+        let recorded = hyperparameters
+            .iter()
+            .map(|&(name, value)| (name.to_string(), value))
+            .collect();
+        self.hyperparameters = Some(recorded);
+        self
+    }
+
+    /// The same checkpoint, recording the fingerprint of the training data.
+    pub fn with_data(mut self, data: DataFingerprint) -> Self {
+        self.data = Some(data);
+        self
     }
 
     /// The checkpoint as a safetensors file for network `N`.
@@ -104,7 +132,7 @@ impl Checkpoint {
         let buffers = self.optimizer.buffers.iter().zip(&names).zip(&shapes).map(
             |(((_, values), name), shape)| (name.as_str(), shape.as_slice(), values.as_slice()),
         );
-        let metadata = HashMap::from([
+        let mut metadata = HashMap::from([
             ("format".to_string(), FORMAT.to_string()),
             ("epoch".to_string(), self.epoch.to_string()),
             ("seed".to_string(), self.seed.to_string()),
@@ -120,6 +148,31 @@ impl Checkpoint {
                 self.optimizer.step.to_string(),
             ),
         ]);
+        if let Some(hyperparameters) = &self.hyperparameters {
+            if let Some((name, _)) = hyperparameters
+                .iter()
+                .find(|(name, _)| name.is_empty() || name.contains([',', '=']))
+            {
+                return Err(WeightsError::Corrupt {
+                    reason: format!(
+                        "hyperparameter name `{name}`: expected a non-empty name without `,` or `=`"
+                    ),
+                });
+            }
+            let joined: Vec<String> = hyperparameters
+                .iter()
+                .map(|(name, value)| format!("{name}={value}"))
+                .collect();
+            metadata.insert("optimizer.hyperparameters".to_string(), joined.join(","));
+        }
+        if let Some(data) = &self.data {
+            metadata.extend([
+                ("data.samples".to_string(), data.samples.to_string()),
+                ("data.input_len".to_string(), data.input_len.to_string()),
+                ("data.target_len".to_string(), data.target_len.to_string()),
+                ("data.hash".to_string(), format!("{:016x}", data.hash)),
+            ]);
+        }
         format::write_f32(params.chain(buffers), Some(metadata))
     }
 
@@ -161,6 +214,29 @@ impl Checkpoint {
         let shards = match metadata.get("shards") {
             Some(value) => parse("shards", value.clone())?,
             None => 1,
+        };
+        let hyperparameters = match metadata.get("optimizer.hyperparameters") {
+            Some(value) => {
+                Some(
+                    parse_hyperparameters(value).ok_or_else(|| WeightsError::BadMetadata {
+                        key: "optimizer.hyperparameters",
+                        found: Some(value.clone()),
+                    })?,
+                )
+            }
+            None => None,
+        };
+        let data = match metadata.get("data.hash") {
+            Some(hash) => Some(DataFingerprint {
+                samples: parse("data.samples", entry("data.samples")?)?,
+                input_len: parse("data.input_len", entry("data.input_len")?)?,
+                target_len: parse("data.target_len", entry("data.target_len")?)?,
+                hash: u64::from_str_radix(hash, 16).map_err(|_| WeightsError::BadMetadata {
+                    key: "data.hash",
+                    found: Some(hash.clone()),
+                })?,
+            }),
+            None => None,
         };
         let method = entry("optimizer.method")?;
         let step = parse("optimizer.step", entry("optimizer.step")?)?;
@@ -204,6 +280,8 @@ impl Checkpoint {
             batch_size,
             shuffle,
             shards,
+            hyperparameters,
+            data,
         })
     }
 
@@ -229,4 +307,18 @@ impl Checkpoint {
         let bytes = std::fs::read(path).map_err(|e| WeightsError::io(path, &e))?;
         Self::from_bytes::<N>(&bytes)
     }
+}
+
+/// `name=value,name=value` as written by [`Checkpoint::to_bytes`]; `None` if malformed.
+fn parse_hyperparameters(text: &str) -> Option<Vec<(String, f64)>> {
+    if text.is_empty() {
+        return Some(Vec::new());
+    }
+    text.split(',')
+        .map(|pair| {
+            let (name, value) = pair.split_once('=')?;
+            let value = value.parse().ok()?;
+            (!name.is_empty()).then(|| (name.to_string(), value))
+        })
+        .collect()
 }

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use crate::data::DataFingerprint;
 use crate::optim::OptimizerStateError;
 
 /// A weight file or checkpoint that could not be written, read or accepted.
@@ -106,6 +107,36 @@ pub enum WeightsError {
         checkpoint: String,
         /// Its value in the resuming configuration.
         config: String,
+    },
+    /// The file names one tensor twice; which copy to take is ambiguous.
+    DuplicateTensor {
+        /// The name.
+        name: String,
+    },
+    /// A checkpoint was written with an optimizer hyperparameter other than the resuming
+    /// optimizer's (or one of them lacks it); resuming would not continue the same run.
+    HyperparameterMismatch {
+        /// The hyperparameter, e.g. `learning_rate`.
+        name: String,
+        /// Its value in the checkpoint, if it has one.
+        checkpoint: Option<f64>,
+        /// The resuming optimizer's value, if it has one.
+        optimizer: Option<f64>,
+    },
+    /// A checkpoint was written while training on other data than the data given now;
+    /// resuming would not continue the same run.
+    DataMismatch {
+        /// The training data the checkpoint was written with.
+        checkpoint: DataFingerprint,
+        /// The training data given now.
+        given: DataFingerprint,
+    },
+    /// A checkpoint has completed more epochs than the resuming run asks for.
+    ResumePastEnd {
+        /// Epochs the checkpoint has completed.
+        completed: usize,
+        /// Epochs the run asks for.
+        epochs: usize,
     },
 }
 
@@ -220,7 +251,59 @@ impl fmt::Display for WeightsError {
                 "the checkpoint was written with {setting} = {checkpoint}, but training resumes \
                  with {setting} = {config}; resume with the same setting to continue the run"
             ),
+            WeightsError::DuplicateTensor { name } => write!(
+                f,
+                "the file names tensor `{name}` twice; expected each name once (the file was \
+                 written by a faulty tool)"
+            ),
+            WeightsError::HyperparameterMismatch {
+                name,
+                checkpoint,
+                optimizer,
+            } => {
+                let value = |v: &Option<f64>| v.map_or("(none)".to_string(), shortest);
+                write!(
+                    f,
+                    "the checkpoint was written with the optimizer's {name} = {}, but training \
+                     resumes with {name} = {}; resume with the same optimizer settings to \
+                     continue the run bit for bit",
+                    value(checkpoint),
+                    value(optimizer)
+                )
+            }
+            WeightsError::DataMismatch { checkpoint, given } => {
+                write!(
+                    f,
+                    "the checkpoint was written training on {checkpoint}, but the training \
+                     data now is {given}"
+                )?;
+                if (checkpoint.samples, checkpoint.input_len, checkpoint.target_len)
+                    == (given.samples, given.input_len, given.target_len)
+                {
+                    write!(f, ": the same shape, but other values or another order")?;
+                }
+                write!(
+                    f,
+                    "; resume with the same training data to continue the run bit for bit"
+                )
+            }
+            WeightsError::ResumePastEnd { completed, epochs } => write!(
+                f,
+                "it has completed {completed} epochs, more than the {epochs} this run asks \
+                 for; ask for at least {completed} epochs to resume it"
+            ),
         }
+    }
+}
+
+/// `v` as briefly as it can be written exactly: as an `f32` when it is one (`0.01`, not
+/// `0.009999999776482582`), which every hyperparameter of this crate's optimizers is.
+fn shortest(v: f64) -> String {
+    let single = v as f32;
+    if f64::from(single).to_bits() == v.to_bits() {
+        single.to_string()
+    } else {
+        v.to_string()
     }
 }
 

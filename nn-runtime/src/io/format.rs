@@ -33,6 +33,9 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<SafeTensors<'_>, WeightsError> {
             found_bytes: bytes.len(),
         });
     }
+    if let Some(name) = duplicate_key(&bytes[LENGTH_BYTES..header_end]) {
+        return Err(WeightsError::DuplicateTensor { name });
+    }
     match SafeTensors::deserialize(bytes) {
         Ok(tensors) => Ok(tensors),
         Err(SafeTensorError::MetadataIncompleteBuffer) => {
@@ -54,6 +57,52 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<SafeTensors<'_>, WeightsError> {
         }
         Err(error) => Err(corrupt(error.to_string())),
     }
+}
+
+/// The first key that the header's top-level JSON object repeats. A JSON parser keeps the
+/// last of two equal keys silently; a weights file must not be read that way.
+fn duplicate_key(header: &[u8]) -> Option<String> {
+    let mut keys = std::collections::HashSet::new();
+    let (mut depth, mut expect_key, mut i) = (0usize, false, 0);
+    while i < header.len() {
+        match header[i] {
+            b'"' => {
+                let end = end_of_string(header, i)?;
+                if depth == 1 && expect_key {
+                    // Decoded, so that differently escaped spellings of one name compare equal.
+                    let key: String = serde_json::from_slice(&header[i..end]).ok()?;
+                    if !keys.insert(key.clone()) {
+                        return Some(key);
+                    }
+                    expect_key = false;
+                }
+                i = end;
+                continue;
+            }
+            b'{' | b'[' => {
+                depth += 1;
+                expect_key = depth == 1 && header[i] == b'{';
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            b',' if depth == 1 => expect_key = true,
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The index just past the JSON string that starts at `start` (a quote), if it ends.
+fn end_of_string(bytes: &[u8], start: usize) -> Option<usize> {
+    let mut i = start + 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            b'"' => return Some(i + 1),
+            _ => i += 1,
+        }
+    }
+    None
 }
 
 /// The free-form metadata of a file that [`parse`] accepted (empty when it has none).

@@ -23,6 +23,7 @@ mod format;
 mod onnx;
 mod weights;
 
+pub(crate) use atomic::check_writable;
 pub use atomic::write_atomically;
 pub use checkpoint::Checkpoint;
 pub use error::WeightsError;

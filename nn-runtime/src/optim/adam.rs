@@ -151,6 +151,16 @@ impl super::Optimizer for Adam {
         self.step = step;
         Ok(())
     }
+
+    /// `learning_rate`, `beta1`, `beta2` and `epsilon`.
+    fn hyperparameters(&self) -> Vec<(&'static str, f64)> {
+        vec![
+            ("learning_rate", f64::from(self.learning_rate)),
+            ("beta1", f64::from(self.beta1)),
+            ("beta2", f64::from(self.beta2)),
+            ("epsilon", f64::from(self.epsilon)),
+        ]
+    }
 }
 
 #[cfg(feature = "std")]

@@ -80,6 +80,13 @@ impl<O: super::Optimizer> super::Optimizer for ClipGlobalNorm<O> {
     ) -> Result<(), super::OptimizerStateError> {
         self.inner.set_state(state)
     }
+
+    /// `max_norm`, then the wrapped optimizer's.
+    fn hyperparameters(&self) -> Vec<(&'static str, f64)> {
+        let mut hyperparameters = vec![("max_norm", f64::from(self.max_norm))];
+        hyperparameters.extend(self.inner.hyperparameters());
+        hyperparameters
+    }
 }
 
 #[cfg(test)]

@@ -46,4 +46,12 @@ pub trait Optimizer {
         let _ = state;
         Err(OptimizerStateError::Unsupported)
     }
+
+    /// The settings that shape every step, as `(name, value)` pairs: Adam's
+    /// `learning_rate`, `beta1`, `beta2` and `epsilon`, say. A checkpoint records them, and
+    /// resuming with other values is refused, since it would not continue the same run. The
+    /// default is empty: nothing to record or compare.
+    fn hyperparameters(&self) -> Vec<(&'static str, f64)> {
+        Vec::new()
+    }
 }

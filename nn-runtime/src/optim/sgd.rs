@@ -131,6 +131,14 @@ impl super::Optimizer for Sgd {
         self.steps = state.step;
         Ok(())
     }
+
+    /// `learning_rate` and `momentum`.
+    fn hyperparameters(&self) -> Vec<(&'static str, f64)> {
+        vec![
+            ("learning_rate", f64::from(self.learning_rate)),
+            ("momentum", f64::from(self.momentum)),
+        ]
+    }
 }
 
 #[cfg(feature = "std")]

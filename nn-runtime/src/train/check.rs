@@ -1,6 +1,6 @@
 //! Up-front checks of data sets against a network, so a mistake is reported before any work.
 
-use super::TrainError;
+use super::{FitConfig, TrainError};
 use crate::data::Dataset;
 use crate::network::Network;
 
@@ -92,4 +92,17 @@ pub(crate) fn check_batch_size(batch_size: usize) -> Result<(), TrainError> {
         return Err(TrainError::ZeroBatchSize);
     }
     Ok(())
+}
+
+/// The thread count a `fit` runs on: `threads`, or for 0 one per core, at most
+/// [`FitConfig::MAX_THREADS`]. Checked before any thread is started: past some thousands
+/// (about 16 000 on Linux's default of 65 530 memory maps per process) the operating system
+/// refuses to start more, and when it refuses inside a new thread, the process aborts.
+pub(crate) fn check_threads(threads: usize) -> Result<usize, TrainError> {
+    let max = FitConfig::MAX_THREADS;
+    match threads {
+        0 => Ok(std::thread::available_parallelism().map_or(1, |n| n.get().min(max))),
+        n if n > max => Err(TrainError::TooManyThreads { threads: n, max }),
+        n => Ok(n),
+    }
 }

@@ -1,30 +1,89 @@
-//! Checkpoints in `fit`: resuming before the first epoch, saving after each.
+//! Checkpoints in `fit`: checking the path and resuming before the first epoch, saving after
+//! each.
 
 use std::path::Path;
 
 use super::{FitConfig, TrainError};
-use crate::io::{Checkpoint, WeightsError};
+use crate::data::{DataFingerprint, Dataset};
+use crate::io::{check_writable, Checkpoint, WeightsError};
 use crate::network::Network;
 use crate::optim::{Optimizer, OptimizerStateError};
 
-/// Before training: checks that the optimizer can be checkpointed when checkpoints are asked
-/// for, and resumes from `config.resume_from`. Returns the epochs already completed (0 for a
-/// fresh run). On error, `network` and `optimizer` are unchanged.
+/// What [`prepare`] found: where the run stands.
+pub(crate) struct Resumed {
+    /// Epochs already completed (0 for a fresh run).
+    pub(crate) completed: usize,
+    /// The training data's fingerprint, when checkpoints are written or read.
+    pub(crate) data: Option<DataFingerprint>,
+}
+
+/// Before training: checks that checkpoints can be written where `config.checkpoint` says
+/// (by an optimizer that exports its state, into an existing, writable directory), and
+/// resumes from `config.resume_from`, refusing a checkpoint that would not continue the
+/// same run bit for bit or that is past `config.epochs`. On error, `network` and
+/// `optimizer` are unchanged.
 pub(crate) fn prepare<N: Network>(
     network: &mut N,
     optimizer: &mut dyn Optimizer,
+    train: &Dataset,
     config: &FitConfig,
     shards: usize,
-) -> Result<usize, TrainError> {
+) -> Result<Resumed, TrainError> {
     if let Some(path) = &config.checkpoint {
         if optimizer.state().is_none() {
             return Err(failed(path, OptimizerStateError::Unsupported.into()));
         }
+        check_writable(path).map_err(|error| failed(path, WeightsError::io(path, &error)))?;
     }
+    let data =
+        (config.checkpoint.is_some() || config.resume_from.is_some()).then(|| train.fingerprint());
     let Some(path) = &config.resume_from else {
-        return Ok(0);
+        return Ok(Resumed { completed: 0, data });
     };
     let checkpoint = Checkpoint::load::<N>(path).map_err(|error| failed(path, error))?;
+    check_settings(&checkpoint, config, shards).map_err(|error| failed(path, error))?;
+    if let (Some(recorded), Some(given)) = (checkpoint.data, data) {
+        if recorded != given {
+            let error = WeightsError::DataMismatch {
+                checkpoint: recorded,
+                given,
+            };
+            return Err(failed(path, error));
+        }
+    }
+    let same_method = optimizer
+        .state()
+        .is_some_and(|state| state.method == checkpoint.optimizer.method);
+    if same_method {
+        // Another method is refused below, by name, which says more than its settings.
+        if let Some(recorded) = &checkpoint.hyperparameters {
+            check_hyperparameters(recorded, &optimizer.hyperparameters())
+                .map_err(|error| failed(path, error))?;
+        }
+    }
+    if checkpoint.epoch > config.epochs {
+        let error = WeightsError::ResumePastEnd {
+            completed: checkpoint.epoch,
+            epochs: config.epochs,
+        };
+        return Err(failed(path, error));
+    }
+    optimizer
+        .set_state(&checkpoint.optimizer)
+        .map_err(|error| failed(path, error.into()))?;
+    network.params_mut().copy_from_slice(&checkpoint.params);
+    Ok(Resumed {
+        completed: checkpoint.epoch,
+        data,
+    })
+}
+
+/// The settings that fix the order of the data and the arithmetic must be the checkpoint's.
+fn check_settings(
+    checkpoint: &Checkpoint,
+    config: &FitConfig,
+    shards: usize,
+) -> Result<(), WeightsError> {
     let settings = [
         ("seed", checkpoint.seed.to_string(), config.seed.to_string()),
         (
@@ -43,19 +102,38 @@ pub(crate) fn prepare<N: Network>(
             shards.to_string(),
         ),
     ];
-    if let Some((setting, checkpoint, config)) = settings.into_iter().find(|(_, a, b)| a != b) {
-        let error = WeightsError::SettingMismatch {
+    match settings.into_iter().find(|(_, a, b)| a != b) {
+        Some((setting, checkpoint, config)) => Err(WeightsError::SettingMismatch {
             setting,
             checkpoint,
             config,
-        };
-        return Err(failed(path, error));
+        }),
+        None => Ok(()),
     }
-    optimizer
-        .set_state(&checkpoint.optimizer)
-        .map_err(|error| failed(path, error.into()))?;
-    network.params_mut().copy_from_slice(&checkpoint.params);
-    Ok(checkpoint.epoch)
+}
+
+/// Every hyperparameter must be recorded with the same value (bit for bit) on both sides.
+fn check_hyperparameters(
+    recorded: &[(String, f64)],
+    given: &[(&'static str, f64)],
+) -> Result<(), WeightsError> {
+    let recorded_value = |name: &str| recorded.iter().find(|(n, _)| n == name).map(|&(_, v)| v);
+    let given_value = |name: &str| given.iter().find(|(n, _)| *n == name).map(|&(_, v)| v);
+    let names = recorded
+        .iter()
+        .map(|(name, _)| name.as_str())
+        .chain(given.iter().map(|&(name, _)| name));
+    for name in names {
+        let (checkpoint, optimizer) = (recorded_value(name), given_value(name));
+        if checkpoint.map(f64::to_bits) != optimizer.map(f64::to_bits) {
+            return Err(WeightsError::HyperparameterMismatch {
+                name: name.to_string(),
+                checkpoint,
+                optimizer,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// After `epoch` completed: writes the checkpoint, when `config` asks for one.
@@ -65,6 +143,7 @@ pub(crate) fn save<N: Network>(
     config: &FitConfig,
     shards: usize,
     epoch: usize,
+    data: Option<DataFingerprint>,
 ) -> Result<(), TrainError> {
     let Some(path) = &config.checkpoint else {
         return Ok(());
@@ -72,7 +151,7 @@ pub(crate) fn save<N: Network>(
     let state = optimizer
         .state()
         .ok_or_else(|| failed(path, OptimizerStateError::Unsupported.into()))?;
-    Checkpoint::new(
+    let mut checkpoint = Checkpoint::new(
         network,
         state,
         epoch,
@@ -81,8 +160,13 @@ pub(crate) fn save<N: Network>(
         config.shuffle,
         shards,
     )
-    .save::<N>(path)
-    .map_err(|error| failed(path, error))
+    .with_hyperparameters(&optimizer.hyperparameters());
+    if let Some(data) = data {
+        checkpoint = checkpoint.with_data(data);
+    }
+    checkpoint
+        .save::<N>(path)
+        .map_err(|error| failed(path, error))
 }
 
 fn failed(path: &Path, error: WeightsError) -> TrainError {

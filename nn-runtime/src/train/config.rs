@@ -31,7 +31,8 @@ pub struct FitConfig {
     /// shares every large GEMM by columns (same bits as one thread); any other splits each
     /// batch into one shard per thread and sums the gradients in a fixed order, so a run is
     /// reproducible for a given thread count; dropout masks and batch norm statistics are
-    /// then drawn per shard.
+    /// then drawn per shard. At most [`FitConfig::MAX_THREADS`]; 0 takes one per core up
+    /// to that.
     pub threads: usize,
 }
 
@@ -51,6 +52,13 @@ impl Default for FitConfig {
 }
 
 impl FitConfig {
+    /// The most threads a `fit` starts; more is [`TrainError::TooManyThreads`](super::TrainError::TooManyThreads),
+    /// before any thread is started. Far more than any machine has cores, and far fewer
+    /// than the operating system's limits (on Linux, each thread takes four of the 65 530
+    /// memory maps a process may have by default; past them, starting a thread fails, or
+    /// aborts the process).
+    pub const MAX_THREADS: usize = 1024;
+
     /// `epochs` passes in batches of `batch_size`; everything else as in [`Default`].
     pub fn new(epochs: usize, batch_size: usize) -> Self {
         FitConfig {
@@ -72,7 +80,8 @@ impl FitConfig {
         self
     }
 
-    /// With `threads` threads sharing each batch; 0 takes one per core.
+    /// With `threads` threads sharing each batch; 0 takes one per core. More than
+    /// [`FitConfig::MAX_THREADS`] makes `fit` fail before it starts any.
     pub fn threads(mut self, threads: usize) -> Self {
         self.threads = threads;
         self
@@ -85,9 +94,11 @@ impl FitConfig {
     }
 
     /// Writes a [`Checkpoint`](crate::io::Checkpoint) to `path` after every epoch: the
-    /// parameters, the optimizer's state, the epochs completed and the seed. Each write is
-    /// crash-safe (a temporary file, synced, then renamed), so `path` always holds the last
-    /// complete epoch.
+    /// parameters, the optimizer's state and hyperparameters, the epochs completed, the seed
+    /// and a fingerprint of the training data. Each write is crash-safe (a temporary file of
+    /// its own, synced, then renamed), so `path` always holds the last complete epoch, even
+    /// when several runs save to it at once. `fit` checks before the first epoch that the
+    /// directory exists and is writable.
     pub fn checkpoint(mut self, path: impl Into<PathBuf>) -> Self {
         self.checkpoint = Some(path.into());
         self
@@ -96,8 +107,11 @@ impl FitConfig {
     /// Continues the run saved in the checkpoint at `path`: loads its parameters and optimizer
     /// state and trains from the epoch after the one it completed up to `epochs`, so a run of
     /// `FitConfig::new(4, b)` interrupted after epoch 2 and resumed with the same settings
-    /// ends with the parameters of an uninterrupted run, bit for bit. The seed, batch size and
-    /// shuffling must match the checkpoint's.
+    /// ends with the parameters of an uninterrupted run, bit for bit. The seed, batch size,
+    /// shuffling, training data and optimizer (method and hyperparameters) must match the
+    /// checkpoint's, or `fit` refuses, naming what changed. A checkpoint that has completed
+    /// exactly `epochs` resumes to nothing: `fit` loads it and returns an empty history (so
+    /// re-running a finished script is harmless); one past `epochs` is an error.
     pub fn resume_from(mut self, path: impl Into<PathBuf>) -> Self {
         self.resume_from = Some(path.into());
         self

@@ -74,6 +74,13 @@ pub enum TrainError {
         /// What went wrong.
         error: WeightsError,
     },
+    /// More training threads were asked for than [`FitConfig::MAX_THREADS`](super::FitConfig::MAX_THREADS).
+    TooManyThreads {
+        /// Threads asked for.
+        threads: usize,
+        /// The most accepted.
+        max: usize,
+    },
     /// The threads of data-parallel training could not be started.
     Threads {
         /// Threads asked for.
@@ -86,6 +93,11 @@ pub enum TrainError {
 impl fmt::Display for TrainError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
+            TrainError::TooManyThreads { threads, max } => write!(
+                f,
+                "{threads} training threads were asked for; expected at most {max} (0 takes \
+                 one per core)"
+            ),
             TrainError::Threads {
                 threads,
                 ref reason,
@@ -141,6 +153,15 @@ impl fmt::Display for TrainError {
                 f,
                 "a batch names sample {index}, but the data set has only {len} samples"
             ),
+            TrainError::Checkpoint {
+                ref path,
+                error:
+                    WeightsError::Io {
+                        path: ref about,
+                        ref message,
+                        ..
+                    },
+            } if about == path => write!(f, "checkpoint {}: {message}", path.display()),
             TrainError::Checkpoint {
                 ref path,
                 ref error,

@@ -49,7 +49,17 @@ pub(crate) fn predict<N: Network>(network: &N, inputs: &[f32]) -> Result<Vec<f32
 }
 
 /// The class of one sample; see [`super::Model::predict_class`].
+///
+/// # Panics
+/// When `input` is not one row of `N::INPUT_LEN` floats; the message names both lengths.
 pub(crate) fn predict_class<N: Network>(network: &N, input: &[f32]) -> usize {
+    assert!(
+        input.len() == N::INPUT_LEN,
+        "predict_class: expected one sample of {} floats (the network's INPUT_LEN), got {} \
+         floats; use `predict` for several samples",
+        N::INPUT_LEN,
+        input.len()
+    );
     let mut stack = [0.0f32; STACK_OUTPUT];
     let mut heap = Vec::new();
     let output = if N::OUTPUT_LEN <= STACK_OUTPUT {

@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use super::check::{check_batch_size, check_dataset, Role};
+use super::check::{check_batch_size, check_dataset, check_threads, Role};
 use super::checkpoint;
 use super::evaluate::evaluate;
 use super::metrics::Tally;
@@ -37,16 +37,21 @@ pub(crate) fn fit<N: Network + Sync>(
         check_dataset::<N>(validation, Role::Validation)?;
     }
 
+    let threads = check_threads(config.threads)?;
+
     // The threads first: if they cannot start, the checkpoint has not touched the model.
-    let mut trainer = Trainer::<N>::new(config.threads, config.batch_size.min(samples))?;
-    let completed = checkpoint::prepare(network, optimizer, config, trainer.shards())?;
+    let mut trainer = Trainer::<N>::new(threads, config.batch_size.min(samples))?;
+    let resumed = checkpoint::prepare(network, optimizer, train, config, trainer.shards())?;
     let mut order: Vec<usize> = (0..samples).collect();
     let batches = samples.div_ceil(config.batch_size);
+    let remaining = config.epochs - resumed.completed; // `prepare` checked the order
     let mut history = History {
-        epochs: Vec::with_capacity(config.epochs.saturating_sub(completed)),
+        // A huge epoch count is legal (train until stopped); the history grows as it goes.
+        epochs: Vec::with_capacity(remaining.min(1024)),
     };
 
-    for epoch in completed + 1..=config.epochs {
+    // Counted from the epochs completed, so that no count can overflow.
+    for epoch in (resumed.completed..config.epochs).map(|done| done + 1) {
         let started = Instant::now();
         let mut rng = epoch_rng(config.seed, epoch);
         if config.shuffle {
@@ -83,7 +88,14 @@ pub(crate) fn fit<N: Network + Sync>(
         };
         progress.finish(&stats);
         history.epochs.push(stats);
-        checkpoint::save(network, optimizer, config, trainer.shards(), epoch)?;
+        checkpoint::save(
+            network,
+            optimizer,
+            config,
+            trainer.shards(),
+            epoch,
+            resumed.data,
+        )?;
     }
     Ok(history)
 }

@@ -62,7 +62,19 @@ pub(crate) struct Team {
 
 impl Team {
     /// A team of `size` (≥ 1) parts: `size − 1` new threads and the caller.
+    ///
+    /// # Errors
+    /// When a thread cannot be started, and before starting any when `size` is above
+    /// [`FitConfig::MAX_THREADS`](super::FitConfig::MAX_THREADS): past the operating
+    /// system's limits a thread that fails to set itself up aborts the process.
     pub(crate) fn new(size: usize) -> std::io::Result<Team> {
+        let max = super::FitConfig::MAX_THREADS;
+        if size > max {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("a team of {size} threads; expected at most {max}"),
+            ));
+        }
         let shared = Arc::new(Shared {
             claims: AtomicU64::new(0),
             finished: AtomicUsize::new(0),
@@ -272,6 +284,13 @@ impl Drop for Running<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_team_larger_than_the_maximum_is_refused_before_any_thread_starts() {
+        let error = Team::new(crate::FitConfig::MAX_THREADS + 1).err().unwrap();
+        assert_eq!(error.kind(), std::io::ErrorKind::InvalidInput);
+        assert!(error.to_string().contains("at most 1024"), "{error}");
+    }
 
     #[test]
     fn every_part_runs_once_per_job_and_sees_the_callers_data() {
