@@ -73,13 +73,13 @@ const MALFORMED_SPECS: &[(&str, &[&str])] = &[
     ("struct Mlp { input (784), dense(10) }", &["expected `:` after `input`, as in `input: [784]`"]),
     // Layers and their arguments.
     ("struct Mlp { input: [4], dens(10) }", &["unknown layer `dens`; did you mean `dense`?"]),
-    ("struct Mlp { input: [4], Dense(10) }", &["did you mean `dense`?"]),
+    ("struct Mlp { input: [4], Dense(10) }", &["the layer is called `dense` here"]),
     ("struct Mlp { input: [4], transformer(8) }", &["unknown layer `transformer`"]),
     ("struct Mlp { input: [4], struct }", &["unknown layer `struct`"]),
     ("struct Mlp { input: [4], dense(0) }", &["units must be at least 1, found 0"]),
     // Says "a layer of width zero" for -1.
     ("struct Mlp { input: [4], dense(-1) }", &["units must be at least 1, found -1"]),
-    ("struct Mlp { input: [4], dense(1.5) }", &["whole number && found the number 1.5"]),
+    ("struct Mlp { input: [4], dense(1.5) }", &["whole number && found the float `1.5`"]),
     ("struct Mlp { input: [4], dense(relu) }", &["whole number && found `relu`"]),
     ("struct Mlp { input: [4], dense(true) }", &["found `true`"]),
     ("struct Mlp { input: [4], dense(\"10\") }", &["expected a number"]),
@@ -106,7 +106,7 @@ const MALFORMED_SPECS: &[(&str, &[&str])] = &[
     ("struct Mlp { input: [4], dense(- relu) }", &["expected a number after `-`"]),
     ("struct Mlp { input: [4], dense(10) relu }", &["expected `,` after layer `dense`"]),
     ("struct Mlp { input: [4], dense(10) ; relu }", &["expected `,` after layer `dense`"]),
-    ("struct Mlp { input: [4], dense[10] }", &["expected `,` after layer `dense`"]),
+    ("struct Mlp { input: [4], dense[10] }", &["arguments of a layer go in parentheses, as in `dense(128)`"]),
     ("struct Mlp { input: [4] dense(3) }", &["expected `,`"]),
     ("struct Mlp { input: [4], dense(3),, relu }", &["expected a layer name"]),
     ("struct Mlp { input: [4], 10 }", &["expected a layer name"]),
@@ -143,13 +143,50 @@ const MALFORMED_SPECS: &[(&str, &[&str])] = &[
     ("struct R { input: [5 steps, 3], gru(2, return_sequences = true), softmax }", &["softmax does not take a sequence"]),
     ("struct R { input: [5 steps, 3], batch_norm, lstm(2) }", &["batch_norm does not take a sequence"]),
     ("struct R { input: [5 steps, 3], flatten, lstm(2) }", &["lstm expects a sequence"]),
+    // Numbers out of range in the type the generated code holds: errors, never panics,
+    // wraps, dropped layers or roundings into another meaning.
+    ("struct C { input: [1, 8, 8], conv2d(2, kernel = 3, padding = 18446744073709551615) }", &["padding = 18446744073709551615 is too large"]),
+    ("struct C { input: [1, 8, 8], conv2d(2, kernel = 3, padding = 4294967296) }", &["padding = 4294967296 is too large"]),
+    ("struct C { input: [1, 8, 8], conv2d(2, kernel = 3, padding = 100000000000000000000), dense(0) }", &["padding = 100000000000000000000 is too large", "units must be at least 1"]),
+    ("struct C { input: [1, 8, 8], conv2d(2, kernel = (1, 4294967295), padding = (0, 4294967295)) }", &["kernel = 4294967295 is too large", "padding = 4294967295 is too large"]),
+    ("struct C { input: [1, 8, 8], conv2d(2, kernel = 268435456, padding = 268435456) }", &[]),
+    ("struct C { input: [1, 8, 8], conv2d(2, kernel = 3, padding = -1) }", &["padding must be at least 0"]),
+    ("struct R { input: [100000 steps, 100000], lstm(268435456) }", &[]),
+    ("struct B { input: [4], batch_norm(epsilon = 1e39) }", &["epsilon = 1e39 becomes inf as an f32"]),
+    ("struct B { input: [4], batch_norm(epsilon = 1e-50) }", &["epsilon = 1e-50 becomes 0 as an f32 && the smallest"]),
+    ("struct D { input: [4], dropout(0.99999999) }", &["rate = 0.99999999 becomes 1 as an f32 && the largest rate below 1"]),
+    ("struct D { input: [4], dense(10.0) }", &["a whole number && found the float `10.0`"]),
+    ("struct D { input: [4], dense(1e30) }", &["found the float `1e30`"]),
+    ("struct D { input: [4], dense(1e400) }", &["found the float `1e400`"]),
+    ("struct D { input: [-784], dense(10) }", &["must be at least 1, found -784"]),
+    ("struct D { input: [None, 784], dense(10) }", &["`None` looks like a batch dimension"]),
+    ("struct D { input: [32, 784], dense(10) }", &["1-D input && if 32 is the batch size, leave it out"]),
+    ("struct D { input: [64, 1, 28, 28], conv2d(8, kernel = 3) }", &["if the first dimension is the batch size"]),
+    ("struct D { input: [28, 28, 1], conv2d(8, kernel = 3) }", &["does not fit the 28×1 input && [channels, height, width] && [1, 28, 28]"]),
+    // Syntax that other languages or frameworks suggest.
+    ("struct D { input:: [784], dense(10) }", &["a single `:` after `input`"]),
+    ("struct D { input: [4], dense{10} }", &["go in parentheses, as in `dense(128)`"]),
+    ("struct D { input: [4], dense 10 }", &["go in parentheses, as in `dense(128)`"]),
+    ("struct D { input: [4], linear(10) }", &["`linear`: the layer is called `dense` here, e.g. `dense(128)`"]),
+    ("struct D { input: [1, 8, 8], Conv2D(4, kernel = 3) }", &["called `conv2d` here"]),
+    ("struct D { input: [4], gelu }", &["`gelu`: `nn` has no such layer; the layers are `dense`"]),
+    ("struct D { input: [8 steps, 4], conv1d(4) }", &["`conv1d`: `nn` has no such layer"]),
+    ("struct D { input: [4], /// hidden\n dense(10) }", &["doc comments (`///`) cannot be put on a layer"]),
+    ("struct D { input: [4], #[allow(dead_code)] dense(10) }", &["attributes and doc comments"]),
+    ("struct C { input: [1, 8, 8], conv2d(2, kernel = 3, padding = \"same\") }", &["found the string \"same\": write it without quotes, `same`"]),
+    ("struct D { input: [4], dense(3), loss: mse, sigmoid }", &["`loss:` comes after the layers, but `sigmoid` follows it"]),
+    ("struct R { input: [3, 5 steps], lstm(2) }", &["the steps come first: write `input: [5 steps, 3]`"]),
+    ("struct R { input: [steps 5, 3], lstm(2) }", &["number of steps before `steps`"]),
+    ("struct R { input: [5 steps, 3], lstm(8), relu, lstm(4) }", &["`lstm_0` returns only its last state [8]; give `lstm_0` the option `return_sequences = true`"]),
+    ("#[derive(Hash)] struct D { input: [4], dense(1) }", &["cannot derive `Hash`"]),
+    ("#[derive(Default)] struct D { input: [40], dense(1) }", &["41 parameters cannot derive `Default`"]),
     // Several problems: all reported by one expansion.
     (
         "struct Multi {
              input: [784], dense(0), relu(3), dense(1.5), dense(10, init = xavier), softmax,
              loss: crossentropy,
          }",
-        &["found 0", "`relu` takes", "found the number 1.5", "found `xavier`", "`cross_entropy`?"],
+        &["found 0", "`relu` takes", "found the float `1.5`", "found `xavier`", "`cross_entropy`?"],
     ),
 ];
 
@@ -401,7 +438,9 @@ fn the_mlp_of_the_docs_has_its_parameter_count() {
     };
     // 784·128+128 + 128·64+64 + 64·10+10, as the doc test of `nn` asserts.
     assert!(
-        output.to_string().contains("PARAM_COUNT : usize = 109386"),
+        output
+            .to_string()
+            .contains("PARAM_COUNT : :: nn :: __private :: core :: primitive :: usize = 109386"),
         "{output}"
     );
 }
