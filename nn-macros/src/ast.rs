@@ -220,14 +220,15 @@ impl Parse for Item {
         }
         if !input.is_empty() && !input.peek(Token![,]) {
             let name = &layer.name;
-            let example =
-                crate::layers::example(&name.to_string()).unwrap_or_else(|| format!("{name}(…)"));
             let message = if layer.paren_span.is_none()
                 && (input.peek(syn::token::Bracket)
                     || input.peek(syn::token::Brace)
                     || input.peek(syn::Lit))
             {
-                format!("the arguments of a layer go in parentheses, as in `{example}`; or, if `{name}` takes none, put a `,` after it")
+                match crate::layers::example(&name.to_string()) {
+                    Some(example) if example != name.to_string() => format!("the arguments of `{name}` go in parentheses, as in `{example}`"),
+                    _ => format!("expected `,` after layer `{name}`; a layer's arguments go in parentheses, e.g. `dense(10)`"),
+                }
             } else {
                 format!("expected `,` after layer `{name}`: layers are separated by commas")
             };

@@ -105,17 +105,34 @@ pub fn check(spec: Spec) -> syn::Result<Network> {
                 .count()
         );
         let mut tensors = Vec::new();
+        let mut too_large = false;
         for (suffix, tensor_shape, trainable) in shape::parameter_shapes(&kind, &input) {
             let len = tensor_shape
                 .iter()
                 .try_fold(1usize, |n, &d| n.checked_mul(d));
-            match len.and_then(|len| param_count.checked_add(len)).filter(|&n| n <= MAX_ELEMENTS) {
+            match len
+                .and_then(|len| param_count.checked_add(len))
+                .filter(|&n| n <= MAX_ELEMENTS)
+            {
                 Some(total) => {
-                    tensors.push(Tensor { name: format!("{name}.{suffix}"), offset: param_count, shape: tensor_shape, trainable });
+                    tensors.push(Tensor {
+                        name: format!("{name}.{suffix}"),
+                        offset: param_count,
+                        shape: tensor_shape,
+                        trainable,
+                    });
                     param_count = total;
                 }
-                None => errors.push(item.name.span(), format!("this `{}` layer makes the network too large: more than {MAX_ELEMENTS} parameters", kind.keyword())),
+                None => {
+                    errors.push(item.name.span(), format!("this `{}` layer makes the network too large: more than {MAX_ELEMENTS} parameters", kind.keyword()));
+                    too_large = true;
+                    break;
+                }
             }
+        }
+        if too_large {
+            // One error per layer: its other sizes would only say the same again.
+            continue;
         }
         if element_count(&output) > MAX_ELEMENTS {
             errors.push(

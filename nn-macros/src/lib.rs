@@ -14,6 +14,8 @@ mod shape;
 mod suggest;
 
 #[cfg(test)]
+mod fuzz;
+#[cfg(test)]
 mod tests;
 
 use proc_macro2::TokenStream;

@@ -124,7 +124,6 @@ pub fn window(kind: &LayerKind, input: &[usize]) -> Result<Window, String> {
             format_shape(input),
             match input {
                 [_, _] => "; give the input a channel dimension, e.g. [1, h, w]",
-                [_, _, _, _] => "; if the first dimension is the batch size, leave it out: `input:` is the shape of one sample",
                 _ => "",
             }
         ));

@@ -9,7 +9,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// Valid specs, in the styles a user writes them: docs, attributes, visibilities, trailing
 /// commas, named and positional arguments, explicit and implied losses.
-const VALID_SPECS: &[&str] = &[
+pub(crate) const VALID_SPECS: &[&str] = &[
     "/// Classifies 28×28 digits.
      pub struct Mlp { input: [784], dense(128), relu, dense(64), relu, dense(10), softmax }",
     "/// Two inputs, one hidden layer, one probability out.
@@ -106,7 +106,7 @@ const MALFORMED_SPECS: &[(&str, &[&str])] = &[
     ("struct Mlp { input: [4], dense(- relu) }", &["expected a number after `-`"]),
     ("struct Mlp { input: [4], dense(10) relu }", &["expected `,` after layer `dense`"]),
     ("struct Mlp { input: [4], dense(10) ; relu }", &["expected `,` after layer `dense`"]),
-    ("struct Mlp { input: [4], dense[10] }", &["arguments of a layer go in parentheses, as in `dense(128)`"]),
+    ("struct Mlp { input: [4], dense[10] }", &["arguments of `dense` go in parentheses, as in `dense(128)`"]),
     ("struct Mlp { input: [4] dense(3) }", &["expected `,`"]),
     ("struct Mlp { input: [4], dense(3),, relu }", &["expected a layer name"]),
     ("struct Mlp { input: [4], 10 }", &["expected a layer name"]),
@@ -153,7 +153,7 @@ const MALFORMED_SPECS: &[(&str, &[&str])] = &[
     ("struct C { input: [1, 8, 8], conv2d(2, kernel = 3, padding = -1) }", &["padding must be at least 0"]),
     ("struct R { input: [100000 steps, 100000], lstm(268435456) }", &[]),
     ("struct B { input: [4], batch_norm(epsilon = 1e39) }", &["epsilon = 1e39 becomes inf as an f32"]),
-    ("struct B { input: [4], batch_norm(epsilon = 1e-50) }", &["epsilon = 1e-50 becomes 0 as an f32 && the smallest"]),
+    ("struct B { input: [4], batch_norm(epsilon = 1e-50) }", &["epsilon = 1e-50 becomes 0 as an f32 && at least 1e-38"]),
     ("struct D { input: [4], dropout(0.99999999) }", &["rate = 0.99999999 becomes 1 as an f32 && the largest rate below 1"]),
     ("struct D { input: [4], dense(10.0) }", &["a whole number && found the float `10.0`"]),
     ("struct D { input: [4], dense(1e30) }", &["found the float `1e30`"]),
@@ -161,7 +161,7 @@ const MALFORMED_SPECS: &[(&str, &[&str])] = &[
     ("struct D { input: [-784], dense(10) }", &["must be at least 1, found -784"]),
     ("struct D { input: [None, 784], dense(10) }", &["`None` looks like a batch dimension"]),
     ("struct D { input: [32, 784], dense(10) }", &["1-D input && if 32 is the batch size, leave it out"]),
-    ("struct D { input: [64, 1, 28, 28], conv2d(8, kernel = 3) }", &["if the first dimension is the batch size"]),
+    ("struct D { input: [64, 1, 28, 28], conv2d(8, kernel = 3) }", &["if 64 is the batch size, leave it out"]),
     ("struct D { input: [28, 28, 1], conv2d(8, kernel = 3) }", &["does not fit the 28×1 input && [channels, height, width] && [1, 28, 28]"]),
     // Syntax that other languages or frameworks suggest.
     ("struct D { input:: [784], dense(10) }", &["a single `:` after `input`"]),
@@ -191,7 +191,7 @@ const MALFORMED_SPECS: &[(&str, &[&str])] = &[
 ];
 
 /// Values that replace each identifier and literal of a valid spec.
-const ODD_VALUES: &[&str] = &[
+pub(crate) const ODD_VALUES: &[&str] = &[
     "1e39",
     "-1e39",
     "10u8",
@@ -216,12 +216,12 @@ const ODD_VALUES: &[&str] = &[
 ];
 
 /// Punctuation inserted at every token boundary of a valid spec.
-const STRAY_PUNCTUATION: &[&str] = &[
+pub(crate) const STRAY_PUNCTUATION: &[&str] = &[
     ",", ":", ";", "=", "-", "::", "#", ".", "!", "@", "=>", "&", "<", ">", "()", "[]", "{}",
 ];
 
 #[derive(Clone)]
-enum Lexeme {
+pub(crate) enum Lexeme {
     Open(Delimiter),
     Close(Delimiter),
     /// An identifier, a literal, or text inserted by a mutation.
@@ -230,7 +230,7 @@ enum Lexeme {
 }
 
 /// The token trees of `stream`, flattened so that groups become open/close lexemes.
-fn lex(stream: TokenStream, out: &mut Vec<Lexeme>) {
+pub(crate) fn lex(stream: TokenStream, out: &mut Vec<Lexeme>) {
     for tree in stream {
         match tree {
             TokenTree::Group(group) => {
@@ -245,7 +245,7 @@ fn lex(stream: TokenStream, out: &mut Vec<Lexeme>) {
     }
 }
 
-fn render(lexemes: &[Lexeme]) -> String {
+pub(crate) fn render(lexemes: &[Lexeme]) -> String {
     let mut text = String::new();
     for lexeme in lexemes {
         match lexeme {
@@ -351,14 +351,14 @@ fn mutants(spec: &str) -> Vec<String> {
 }
 
 /// What the macro did with one input.
-enum Outcome {
+pub(crate) enum Outcome {
     Expanded(TokenStream),
     Panicked(String),
 }
 
 /// Runs the macro on `source`, or `None` when `source` does not tokenize (the compiler
 /// never passes such input to a macro).
-fn run(source: &str) -> Option<Outcome> {
+pub(crate) fn run(source: &str) -> Option<Outcome> {
     let tokens: TokenStream = source.parse().ok()?;
     Some(
         match catch_unwind(AssertUnwindSafe(|| network_tokens(tokens))) {
@@ -376,7 +376,7 @@ fn run(source: &str) -> Option<Outcome> {
 
 /// The messages of the `compile_error!`s in an expansion, or why the expansion is not the
 /// errors-plus-stub shape that `fallback` promises (which would mean cascading errors).
-fn error_messages(output: &TokenStream) -> Result<Vec<String>, String> {
+pub(crate) fn error_messages(output: &TokenStream) -> Result<Vec<String>, String> {
     let file: syn::File =
         syn::parse2(output.clone()).map_err(|e| format!("output is not Rust: {e}"))?;
     let mut messages = Vec::new();

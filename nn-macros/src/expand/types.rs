@@ -18,6 +18,13 @@ pub fn expand(net: &Network) -> proc_macro2::TokenStream {
         attrs, vis, name, ..
     } = net;
     let n = lit(net.param_count);
+    // On the user's name: a second network of the same name is reported there, not on the
+    // whole macro call. (A field name is not hygienic, so `self.params` still finds it.)
+    let struct_item = quote::quote_spanned! {name.span()=>
+        #vis struct #name {
+            params: [#f32; #n],
+        }
+    };
     let input_shape = net.input_shape.iter().map(|&d| lit(d));
     let output_shape = net
         .layers
@@ -41,9 +48,7 @@ pub fn expand(net: &Network) -> proc_macro2::TokenStream {
         #[doc = ""]
         #[doc = #struct_doc]
         #[repr(transparent)]
-        #vis struct #name {
-            params: [#f32; #n],
-        }
+        #struct_item
 
         // SAFETY: the struct is repr(transparent) over [f32; #n] and has no other invariant.
         #(#impl_attrs)*

@@ -368,7 +368,15 @@ fn bind_args<'a>(name: &str, layer: &'a LayerItem, errors: &mut Errors) -> Optio
             continue;
         }
         if let Some(problem) = validate(param, &arg.value) {
-            errors.push_error(arg.value.error(problem));
+            // On the offending element of a pair, not on the whole tuple.
+            let at = match &arg.value {
+                Value::Tuple { items, .. } if items.len() == 2 => items
+                    .iter()
+                    .find(|item| validate(param, item).is_some())
+                    .unwrap_or(&arg.value),
+                _ => &arg.value,
+            };
+            errors.push_error(at.error(problem));
             continue;
         }
         bound.values.push((param.name, &arg.value));

@@ -93,8 +93,8 @@ pub(super) fn validate(param: &Param, value: &Value) -> Option<String> {
                     Kind::Rate => {
                         format!("the largest rate below 1 is {}", 1.0 - f32::EPSILON / 2.0)
                     }
-                    _ if single == 0.0 => format!("the smallest is about {:e}", f32::MIN_POSITIVE),
-                    _ => format!("the largest is about {:e}", f32::MAX),
+                    _ if single == 0.0 => "write a value of at least 1e-38".to_string(),
+                    _ => "write a value of at most 3.4e38".to_string(),
                 };
                 format!(
                     "{name} = {} becomes {single} as an f32, which is not {range}; {nearest}",
