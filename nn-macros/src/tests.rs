@@ -520,3 +520,65 @@ fn no_input_makes_the_macro_panic() {
         "only {ran} inputs: the mutation generator broke"
     );
 }
+
+/// A kernel tuple nested ten thousand levels deep is one error on the first group past the
+/// bound, not a stack overflow. Built from the inside out (parsing the text would recurse)
+/// and run on a thread with room for the recursive drop of the nested tokens.
+#[test]
+fn deep_nesting_is_an_error_not_a_stack_overflow() {
+    let worker = std::thread::Builder::new()
+        .stack_size(256 << 20)
+        .spawn(|| {
+            let mut kernel: TokenStream = "3".parse().unwrap();
+            for _ in 0..10_000 {
+                let group = proc_macro2::Group::new(Delimiter::Parenthesis, kernel);
+                kernel = TokenTree::Group(group).into();
+            }
+            let spec: TokenStream = "struct Cnn { input: [1, 28, 28], conv2d(8, kernel = KERNEL) }"
+                .parse()
+                .unwrap();
+            // Put the nested tuple where `KERNEL` stands, one level down.
+            let spec: TokenStream = spec
+                .into_iter()
+                .map(|tree| match tree {
+                    TokenTree::Group(body) => {
+                        let inner: TokenStream = body
+                            .stream()
+                            .into_iter()
+                            .map(|tree| match tree {
+                                TokenTree::Group(args)
+                                    if args.delimiter() == Delimiter::Parenthesis =>
+                                {
+                                    let args: TokenStream = args
+                                        .stream()
+                                        .into_iter()
+                                        .flat_map(|t| match t {
+                                            TokenTree::Ident(i) if i == "KERNEL" => kernel.clone(),
+                                            other => other.into(),
+                                        })
+                                        .collect();
+                                    TokenTree::Group(proc_macro2::Group::new(
+                                        Delimiter::Parenthesis,
+                                        args,
+                                    ))
+                                }
+                                other => other,
+                            })
+                            .collect();
+                        TokenTree::Group(proc_macro2::Group::new(body.delimiter(), inner))
+                    }
+                    other => other,
+                })
+                .collect();
+            let output = network_tokens(spec);
+            error_messages(&output)
+        })
+        .expect("thread starts");
+    let messages = worker.join().expect("no panic").expect("errors plus stub");
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert!(
+        messages[0].contains("nested more than 32 levels"),
+        "{}",
+        messages[0]
+    );
+}
