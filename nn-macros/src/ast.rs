@@ -226,7 +226,7 @@ impl Parse for Item {
                     || input.peek(syn::Lit))
             {
                 match crate::layers::example(&name.to_string()) {
-                    Some(example) if example != name.to_string() => format!("the arguments of `{name}` go in parentheses, as in `{example}`"),
+                    Some(example) if *name != example => format!("the arguments of `{name}` go in parentheses, as in `{example}`"),
                     _ => format!("expected `,` after layer `{name}`; a layer's arguments go in parentheses, e.g. `dense(10)`"),
                 }
             } else {

@@ -173,7 +173,7 @@ pub fn sample_in_place(layer: &Layer, values: TokenStream) -> TokenStream {
 /// [`runs_per_sample`] in batched inference.
 pub fn infer_sample(layer: &Layer) -> TokenStream {
     let rt = rt();
-    let body = if let Some(act) = activation(layer) {
+    if let Some(act) = activation(layer) {
         quote!(#rt::Activation::forward(&#act, x, y);)
     } else {
         match layer.kind {
@@ -196,8 +196,7 @@ pub fn infer_sample(layer: &Layer) -> TokenStream {
             }
             _ => quote!(y.copy_from_slice(x);),
         }
-    };
-    body
+    }
 }
 
 /// Whether batched inference runs the layer sample by sample inside a chain of such layers:
