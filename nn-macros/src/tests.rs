@@ -582,3 +582,72 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
         messages[0]
     );
 }
+
+/// Names the generated code must never use unqualified: prelude items (absent in a
+/// `#[no_implicit_prelude]` module, `TryFrom` absent before edition 2021, any of them
+/// shadowable by a user's glob import) and primitive types (shadowable by a network named
+/// `f32`). Complements the real 2015/2018 builds of `tests/editions.rs`, in milliseconds.
+#[test]
+fn expansions_name_prelude_items_and_primitives_by_full_path() {
+    const UNQUALIFIED: &[&str] = &[
+        "Ok",
+        "Err",
+        "Some",
+        "None",
+        "Option",
+        "Result",
+        "TryFrom",
+        "TryInto",
+        "From",
+        "Into",
+        "Clone",
+        "Copy",
+        "Default",
+        "PartialEq",
+        "Debug",
+        "Box",
+        "Vec",
+        "String",
+        "panic",
+        "assert",
+        "unreachable",
+        "compile_error",
+        "f32",
+        "f64",
+        "usize",
+        "u64",
+        "u8",
+        "u32",
+        "i32",
+        "str",
+        "bool",
+    ];
+    fn walk(stream: TokenStream, previous: &mut Option<TokenTree>, found: &mut Vec<String>) {
+        for tree in stream {
+            if let TokenTree::Group(group) = &tree {
+                *previous = None;
+                walk(group.stream(), previous, found);
+            }
+            if let TokenTree::Ident(ident) = &tree {
+                let after_path =
+                    matches!(previous, Some(TokenTree::Punct(p)) if p.as_char() == ':');
+                if !after_path && UNQUALIFIED.iter().any(|name| ident == name) {
+                    found.push(ident.to_string());
+                }
+            }
+            *previous = Some(tree);
+        }
+    }
+    let specs = VALID_SPECS.iter().copied().chain([
+        "struct Cnn { input: [1, 8, 8], conv2d(2, kernel = 3, padding = same), max_pool2d(2), batch_norm, avg_pool2d(1), flatten, dropout(0.5), dense(2), softmax }",
+    ]);
+    for spec in specs {
+        let Some(Outcome::Expanded(output)) = run(spec) else {
+            panic!("macro failed on {spec}")
+        };
+        let mut found = Vec::new();
+        walk(output, &mut None, &mut found);
+        // A struct's own name is the one unqualified item the user wrote.
+        assert!(found.is_empty(), "{spec}: unqualified {found:?}");
+    }
+}
