@@ -2,11 +2,12 @@
 //! well-formed networks with arguments drawn from ordinary and boundary values) and random
 //! mutations of them and of hand-written valid specs. For each input the macro must not
 //! panic, and must expand either to its errors plus the stub type, or to Rust that parses;
-//! a sample of the valid expansions is compiled (see `tests/fuzz_sample.rs` at the root).
+//! a seeded sample of the specs that expand without error is compiled as a crate
+//! ([`a_sample_of_valid_specs_compiles`]).
 //!
 //! `cargo test` runs a fixed, seeded number of cases in a few seconds. A long run:
-//! `NN_FUZZ_SECONDS=600 cargo test -p nn-macros --release fuzz -- --nocapture`, which
-//! prints the number of cases and specs that expanded.
+//! `NN_FUZZ_SECONDS=600 cargo test -p nn-macros --release --lib fuzz_the_macro -- --nocapture`,
+//! which prints the number of cases and of specs that expanded to a network.
 
 use crate::tests::{
     error_messages, lex, render, run, Lexeme, Outcome, ODD_VALUES, STRAY_PUNCTUATION, VALID_SPECS,
