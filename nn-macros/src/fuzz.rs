@@ -9,9 +9,10 @@
 //! `NN_FUZZ_SECONDS=600 cargo test -p nn-macros --release --lib fuzz_the_macro -- --nocapture`,
 //! which prints the number of cases and of specs that expanded to a network.
 
-use crate::tests::{
-    error_messages, lex, render, run, Lexeme, Outcome, ODD_VALUES, STRAY_PUNCTUATION, VALID_SPECS,
+use crate::harness::{
+    error_messages, lex, render, run, Lexeme, Outcome, ODD_VALUES, STRAY_PUNCTUATION,
 };
+use crate::tests::VALID_SPECS;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRunner};
 use std::time::{Duration, Instant};

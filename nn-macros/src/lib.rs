@@ -16,6 +16,8 @@ mod suggest;
 #[cfg(test)]
 mod fuzz;
 #[cfg(test)]
+mod harness;
+#[cfg(test)]
 mod tests;
 
 use proc_macro2::TokenStream;
