@@ -364,12 +364,22 @@ fn fuzz_the_macro() {
 }
 
 /// The other half of the property: a spec that expands without error compiles. A sample of
-/// generated valid specs (fixed seed, so the same sample each run) is built as one crate,
+/// generated valid specs (fixed seed, so the same sample each run; 10 unless
+/// `NN_FUZZ_SAMPLE` says otherwise) is built as one crate,
 /// in edition 2018, beside the crates of `tests/editions.rs` (sharing their dependencies).
 #[test]
 fn a_sample_of_valid_specs_compiles() {
-    let sample = valid_sample(7, 10);
-    assert_eq!(sample.len(), 10, "the generator found too few valid specs");
+    // `NN_FUZZ_SAMPLE` asks for a larger sample in a long run.
+    let wanted = std::env::var("NN_FUZZ_SAMPLE")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(10);
+    let sample = valid_sample(7, wanted);
+    assert_eq!(
+        sample.len(),
+        wanted,
+        "the generator found too few valid specs"
+    );
     let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("nn-macros lies in the workspace")
