@@ -14,6 +14,8 @@ const COMPILE_FAIL_GROUPS: &[&str] = &[
     "loss",
     "multi",
     "budget",
+    "limits",
+    "hygiene",
 ];
 
 #[test]

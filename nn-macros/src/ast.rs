@@ -15,7 +15,7 @@ use proc_macro2::Span;
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::{
-    braced, bracketed, parenthesized, Attribute, Ident, LitBool, LitFloat, LitInt, Token,
+    braced, bracketed, parenthesized, Attribute, Ident, LitBool, LitFloat, LitInt, LitStr, Token,
     Visibility,
 };
 
@@ -72,6 +72,8 @@ pub enum Value {
     },
     Float {
         value: f64,
+        /// The number as written (`10.0`, `1e400`), for messages: `value` may have rounded.
+        text: String,
         span: Span,
         minus: Option<Span>,
     },
@@ -122,7 +124,7 @@ impl Value {
     pub fn describe(&self) -> String {
         match self {
             Value::Int { value, .. } => format!("the integer {value}"),
-            Value::Float { value, .. } => format!("the number {value}"),
+            Value::Float { text, .. } => format!("the number {text}"),
             Value::Bool { value, .. } => format!("`{value}`"),
             Value::Ident(ident) => format!("`{ident}`"),
             Value::Tuple { items, .. } => format!("a tuple of {}", items.len()),
@@ -161,7 +163,20 @@ impl Parse for Spec {
 
 impl Parse for Item {
     fn parse(input: ParseStream) -> syn::Result<Self> {
+        if input.peek(Token![#]) {
+            return Err(input.error("attributes and doc comments (`///`) cannot be put on a layer: write a plain `//` comment, or document the network above `struct`"));
+        }
         let keyword = input.call(parse_ident_like)?;
+        if (keyword == "input" || keyword == "loss") && input.peek(Token![::]) {
+            let example = if keyword == "input" {
+                "input: [784]"
+            } else {
+                "loss: cross_entropy"
+            };
+            return Err(input.error(format!(
+                "expected a single `:` after `{keyword}`, as in `{example}`"
+            )));
+        }
         if input.peek(Token![::]) {
             return Err(syn::Error::new(
                 keyword.span(),
@@ -204,7 +219,20 @@ impl Parse for Item {
                 .collect();
         }
         if !input.is_empty() && !input.peek(Token![,]) {
-            return Err(input.error(format!("expected `,` after layer `{}`", layer.name)));
+            let name = &layer.name;
+            let message = if layer.paren_span.is_none()
+                && (input.peek(syn::token::Bracket)
+                    || input.peek(syn::token::Brace)
+                    || input.peek(syn::Lit))
+            {
+                match crate::layers::example(&name.to_string()) {
+                    Some(example) if *name != example => format!("the arguments of `{name}` go in parentheses, as in `{example}`"),
+                    _ => format!("expected `,` after layer `{name}`; a layer's arguments go in parentheses, e.g. `dense(10)`"),
+                }
+            } else {
+                format!("expected `,` after layer `{name}`: layers are separated by commas")
+            };
+            return Err(input.error(message));
         }
         Ok(Item::Layer(layer))
     }
@@ -234,6 +262,24 @@ fn parse_input(keyword: Ident, input: ParseStream) -> syn::Result<InputItem> {
     let mut dims = Vec::new();
     let mut steps = None;
     while !content.is_empty() {
+        if content.peek(Token![-]) && content.peek2(LitInt) {
+            let minus: Token![-] = content.parse()?;
+            let dim: LitInt = content.parse()?;
+            let tokens = quote::quote!(#minus #dim);
+            return Err(syn::Error::new_spanned(
+                tokens,
+                format!("an input dimension must be at least 1, found -{dim}"),
+            ));
+        }
+        if content.peek(Token![_]) || (content.peek(Ident) && !content.peek(LitInt)) {
+            let word = content.parse::<proc_macro2::TokenTree>()?;
+            let message = match word.to_string().as_str() {
+                "steps" => "write the number of steps before `steps`, as in `input: [28 steps, 16]`".to_string(),
+                "None" | "_" | "batch" | "batch_size" | "N" => format!("`{word}` looks like a batch dimension: leave it out, `input:` is the shape of one sample, e.g. `input: [784]`"),
+                _ => format!("expected a whole number of at least 1, found `{word}`: each input dimension is an integer literal"),
+            };
+            return Err(syn::Error::new(word.span(), message));
+        }
         if !content.peek(LitInt) {
             return Err(content.error(
                 "expected a whole number of at least 1: each input dimension is an integer literal",
@@ -241,6 +287,13 @@ fn parse_input(keyword: Ident, input: ParseStream) -> syn::Result<InputItem> {
         }
         let dim = content.parse::<LitInt>()?;
         reject_suffix(dim.suffix(), dim.span())?;
+        if dim.base10_digits().starts_with('-') {
+            // A negative literal arrives as one token through a `macro_rules!` `$x:literal`.
+            return Err(syn::Error::new(
+                dim.span(),
+                format!("an input dimension must be at least 1, found {dim}"),
+            ));
+        }
         dims.push(dim);
         if content.peek(Ident) {
             let marker: Ident = content.parse()?;
@@ -314,8 +367,10 @@ impl Parse for Value {
             let lit: LitFloat = input.parse()?;
             reject_suffix(lit.suffix(), lit.span())?;
             let value: f64 = lit.base10_parse()?;
+            let sign_text = if minus.is_some() { "-" } else { "" };
             return Ok(Value::Float {
                 value: sign * value,
+                text: format!("{sign_text}{}", lit.base10_digits()),
                 span: lit.span(),
                 minus,
             });
@@ -343,6 +398,20 @@ impl Parse for Value {
         }
         if input.peek(Ident) {
             return Ok(Value::Ident(input.call(parse_ident_like)?));
+        }
+        if input.peek(LitStr) {
+            let lit: LitStr = input.parse()?;
+            let text = lit.value();
+            let unquoted = if syn::parse_str::<Ident>(&text).is_ok() || text.parse::<f64>().is_ok()
+            {
+                format!(": write it without quotes, `{text}`")
+            } else {
+                String::new()
+            };
+            return Err(syn::Error::new(
+                lit.span(),
+                format!("expected a number, `true`/`false`, a name or a tuple such as `(3, 5)`, found the string {}{unquoted}", lit.token()),
+            ));
         }
         Err(input.error("expected a number, `true`/`false`, a name or a tuple such as `(3, 5)`"))
     }

@@ -51,8 +51,17 @@ pub fn check(spec: Spec) -> syn::Result<Network> {
     let mut is_sequence = input.is_some_and(|input| input.steps.is_some());
     let mut checked = Vec::new();
     let mut param_count = 0usize;
+    let mut aux_total = 0usize;
     for (index, item) in layers.iter().enumerate() {
+        let before = errors.len();
         let Some(mut kind) = bind_layer(item, &mut errors) else {
+            if errors.len() == before {
+                // Never drop a layer silently: a layer that cannot be bound is an error.
+                errors.push(
+                    item.name.span(),
+                    format!("the arguments of `{}` cannot be used", item.name),
+                );
+            }
             shape = None; // the layer's output is unknown: later shapes cannot be judged
             continue;
         };
@@ -62,12 +71,24 @@ pub fn check(spec: Spec) -> syn::Result<Network> {
             }
         }
         let Some(input) = shape.take() else { continue };
-        let sequence = shape::sequence_output(&kind, is_sequence, &input, checked.last());
+        // The layer whose output this one receives, looking through element-wise layers:
+        // in `lstm(8), relu, lstm(4)` it is the first `lstm` that must return sequences.
+        let source = checked
+            .iter()
+            .rev()
+            .find(|l: &&Layer| !l.kind.element_wise());
+        let sequence = shape::sequence_output(&kind, is_sequence, &input, source);
         is_sequence = *sequence.as_ref().unwrap_or(&false);
         let output = match sequence.and_then(|_| shape::output_shape(&kind, &input)) {
             Ok(output) => output,
             Err(message) => {
-                errors.push(item.name.span(), message);
+                let hint = if index == 0 && input.len() >= 2 && output_rank_mismatch(&kind, &input)
+                {
+                    format!("; if {} is the batch size, leave it out: `input:` is the shape of one sample", input[0])
+                } else {
+                    String::new()
+                };
+                errors.push(item.name.span(), format!("{message}{hint}"));
                 // Keep going with the layer's nominal output so later layers are still checked.
                 match kind {
                     LayerKind::Dense { units, .. } => vec![units],
@@ -84,17 +105,34 @@ pub fn check(spec: Spec) -> syn::Result<Network> {
                 .count()
         );
         let mut tensors = Vec::new();
+        let mut too_large = false;
         for (suffix, tensor_shape, trainable) in shape::parameter_shapes(&kind, &input) {
             let len = tensor_shape
                 .iter()
                 .try_fold(1usize, |n, &d| n.checked_mul(d));
-            match len.and_then(|len| param_count.checked_add(len)).filter(|&n| n <= MAX_ELEMENTS) {
+            match len
+                .and_then(|len| param_count.checked_add(len))
+                .filter(|&n| n <= MAX_ELEMENTS)
+            {
                 Some(total) => {
-                    tensors.push(Tensor { name: format!("{name}.{suffix}"), offset: param_count, shape: tensor_shape, trainable });
+                    tensors.push(Tensor {
+                        name: format!("{name}.{suffix}"),
+                        offset: param_count,
+                        shape: tensor_shape,
+                        trainable,
+                    });
                     param_count = total;
                 }
-                None => errors.push(item.name.span(), format!("this `{}` layer makes the network too large: more than {MAX_ELEMENTS} parameters", kind.keyword())),
+                None => {
+                    errors.push(item.name.span(), format!("this `{}` layer makes the network too large: more than {MAX_ELEMENTS} parameters", kind.keyword()));
+                    too_large = true;
+                    break;
+                }
             }
+        }
+        if too_large {
+            // One error per layer: its other sizes would only say the same again.
+            continue;
         }
         if element_count(&output) > MAX_ELEMENTS {
             errors.push(
@@ -109,7 +147,20 @@ pub fn check(spec: Spec) -> syn::Result<Network> {
         }
         let flops = shape::flops(&kind, &input);
         let aux_width = shape::aux_width(&kind, &input);
-        let aux_offset = checked.iter().map(|l: &Layer| l.aux_width).sum();
+        let aux_offset = aux_total;
+        match aux_total
+            .checked_add(aux_width)
+            .filter(|&n| n <= MAX_ELEMENTS)
+        {
+            Some(total) => aux_total = total,
+            None => {
+                errors.push(
+                    item.name.span(),
+                    format!("this `{}` layer needs {aux_width} values per sample for training, which takes the network past {MAX_ELEMENTS}", kind.keyword()),
+                );
+                continue;
+            }
+        }
         checked.push(Layer {
             kind,
             span: item.name.span(),
@@ -127,6 +178,7 @@ pub fn check(spec: Spec) -> syn::Result<Network> {
 
     let input_is_sequence = input.is_some_and(|input| input.steps.is_some());
     let loss = check_loss(loss, &checked, layers.len(), &mut errors);
+    check_default_derive(&spec.attrs, param_count, &mut errors);
     errors.finish()?;
     let (Some(input_shape), Some(loss)) = (input_shape, loss) else {
         // Both are only ever missing together with a reported error; never panic regardless.
@@ -144,32 +196,62 @@ pub fn check(spec: Spec) -> syn::Result<Network> {
     })
 }
 
-/// `network!` implements Clone, PartialEq and Debug itself; a derive of them would clash.
-fn check_derives(attrs: &[syn::Attribute], errors: &mut Errors) {
+/// The traits named in the spec's `#[derive(…)]`s, by their last path segment.
+fn derived(attrs: &[syn::Attribute]) -> Vec<syn::Ident> {
+    let mut traits = Vec::new();
     for attr in attrs.iter().filter(|a| a.path().is_ident("derive")) {
         let Ok(paths) = attr.parse_args_with(
             syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
         ) else {
             continue; // rustc reports a malformed derive itself
         };
-        for path in paths {
-            let Some(last) = path.segments.last() else {
-                continue;
-            };
-            if ["Clone", "PartialEq", "Debug"]
-                .iter()
-                .any(|t| last.ident == t)
-            {
-                errors.push(
-                    last.ident.span(),
-                    format!(
-                        "`network!` already implements `{}`; remove it from the derive",
-                        last.ident
-                    ),
-                );
-            }
+        traits.extend(
+            paths
+                .into_iter()
+                .filter_map(|p| p.segments.last().map(|s| s.ident.clone())),
+        );
+    }
+    traits
+}
+
+/// `network!` implements Clone, PartialEq and Debug itself, so a derive of them would
+/// clash; the parameters are f32, which have no Eq, Ord or Hash. Each is one error on the
+/// derive's own token, not a trait error over the whole macro call.
+fn check_derives(attrs: &[syn::Attribute], errors: &mut Errors) {
+    for ident in derived(attrs) {
+        if ["Clone", "PartialEq", "Debug"].iter().any(|t| ident == t) {
+            errors.push(
+                ident.span(),
+                format!("`network!` already implements `{ident}`; remove it from the derive"),
+            );
+        } else if ["Eq", "Ord", "Hash"].iter().any(|t| ident == t) {
+            errors.push(
+                ident.span(),
+                format!("a network cannot derive `{ident}`: its parameters are f32, which have no `{ident}`; remove it from the derive"),
+            );
         }
     }
+}
+
+/// `Default` is derivable only for up to 32 parameters (the arrays the standard library
+/// implements it for); `zeroed()` and `new(seed)` build any network.
+fn check_default_derive(attrs: &[syn::Attribute], param_count: usize, errors: &mut Errors) {
+    for ident in derived(attrs).into_iter().filter(|i| i == "Default") {
+        if param_count > 32 {
+            errors.push(
+                ident.span(),
+                format!("a network of {param_count} parameters cannot derive `Default` (arrays of more than 32 values have no `Default`); remove it and use `zeroed()` or `new(seed)`"),
+            );
+        }
+    }
+}
+
+/// Whether a layer's shape error looks like one dimension too many: the first layer would
+/// fit the input without its first dimension (a batch size left in `input:`).
+fn output_rank_mismatch(kind: &LayerKind, input: &[usize]) -> bool {
+    let rest = &input[1..];
+    shape::output_shape(kind, rest).is_ok()
+        && !matches!(kind, LayerKind::Recurrent { .. } | LayerKind::Softmax)
 }
 
 /// Splits the body into its single input, its layers and its optional single loss.
@@ -182,6 +264,7 @@ fn sort_items<'a>(
     Option<&'a LossItem>,
 ) {
     let (mut input, mut layers, mut loss) = (None, Vec::new(), None);
+    let mut misplaced_loss = false;
     for item in &spec.items {
         match item {
             Item::Input(item) if input.is_some() => errors.push(
@@ -198,7 +281,16 @@ fn sort_items<'a>(
                 "duplicate `loss:`: a network has one loss",
             ),
             Item::Loss(item) => loss = Some(item),
-            Item::Layer(item) => layers.push(item),
+            Item::Layer(item) => {
+                if let Some(loss) = loss.filter(|_| !misplaced_loss) {
+                    misplaced_loss = true;
+                    errors.push(
+                        loss.keyword.span(),
+                        format!("`loss:` comes after the layers, but `{}` follows it; move `loss: {}` to the end", item.name, loss.name),
+                    );
+                }
+                layers.push(item)
+            }
         }
     }
     (input, layers, loss)
@@ -231,10 +323,23 @@ fn check_input(input: &InputItem, errors: &mut Errors) -> Option<Vec<usize>> {
         );
     }
     if let Some((index, marker)) = &input.steps {
-        if *index != 0 || input.dims.len() != 2 {
+        let written: Vec<String> = input.dims.iter().map(|d| d.to_string()).collect();
+        let fix = match (written.as_slice(), index) {
+            ([_, _], 0) => None,
+            ([features, steps], _) => Some(format!("the steps come first: write `input: [{steps} steps, {features}]`")),
+            ([steps], _) => Some(format!("a sequence also needs the features of each step: write e.g. `input: [{steps} steps, 1]`")),
+            (_, _) => {
+                let features = input.dims.iter().enumerate().filter(|(i, _)| i != index)
+                    .map(|(_, d)| d.to_string()).collect::<Vec<_>>().join("×");
+                Some(format!("a sequence has two dimensions: write `input: [{} steps, F]` with F = {features}, the features of each step flattened", written[*index]))
+            }
+        };
+        if let Some(fix) = fix {
             errors.push(
                 marker.span(),
-                "`steps` marks the first of two dimensions: `input: [28 steps, 16]` is a sequence of 28 steps of 16 features",
+                format!(
+                    "`steps` marks the first of two dimensions ([STEPS steps, FEATURES]); {fix}"
+                ),
             );
             return None;
         }

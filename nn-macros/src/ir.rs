@@ -153,6 +153,18 @@ impl LayerKind {
         }
     }
 
+    /// Whether the layer works value by value and keeps its input's shape and sequence-ness.
+    pub fn element_wise(&self) -> bool {
+        matches!(
+            self,
+            LayerKind::Relu
+                | LayerKind::LeakyRelu { .. }
+                | LayerKind::Sigmoid
+                | LayerKind::Tanh
+                | LayerKind::Dropout { .. }
+        )
+    }
+
     /// Whether single-sample inference can apply the layer to its input buffer in place.
     pub fn in_place(&self) -> bool {
         !matches!(
@@ -182,8 +194,19 @@ impl Loss {
     }
 }
 
+/// The values in a tensor of `shape`, saturating at `usize::MAX`: `check` rejects anything
+/// near that, so a saturated count only ever reaches an error message.
 pub fn element_count(shape: &[usize]) -> usize {
-    shape.iter().product()
+    shape.iter().fold(1, |n: usize, &d| n.saturating_mul(d))
+}
+
+impl Network {
+    /// Floating-point operations of one forward pass (saturating).
+    pub fn flops(&self) -> u64 {
+        self.layers
+            .iter()
+            .fold(0, |n: u64, l| n.saturating_add(l.flops))
+    }
 }
 
 pub fn format_shape(shape: &[usize]) -> String {

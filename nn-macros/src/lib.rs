@@ -9,9 +9,14 @@ mod expand;
 mod fallback;
 mod ir;
 mod layers;
+mod nesting;
 mod shape;
 mod suggest;
 
+#[cfg(test)]
+mod fuzz;
+#[cfg(test)]
+mod harness;
 #[cfg(test)]
 mod tests;
 
@@ -25,6 +30,10 @@ pub fn network(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
 
 /// The whole macro on `proc_macro2` tokens, so it can be tested outside a compiler.
 fn network_tokens(input: TokenStream) -> TokenStream {
+    // Before syn, whose token buffer (like the parser) recurses once per nesting level.
+    if let Err(error) = nesting::check(&input) {
+        return fallback::fallback(None, error);
+    }
     let spec: ast::Spec = match syn::parse2(input) {
         Ok(spec) => spec,
         Err(error) => return fallback::fallback(None, error),

@@ -122,10 +122,9 @@ pub fn window(kind: &LayerKind, input: &[usize]) -> Result<Window, String> {
         return Err(format!(
             "{name} expects a [channels, height, width] input, but receives {}{}",
             format_shape(input),
-            if input.len() == 2 {
-                "; give the input a channel dimension, e.g. [1, h, w]"
-            } else {
-                ""
+            match input {
+                [_, _] => "; give the input a channel dimension, e.g. [1, h, w]",
+                _ => "",
             }
         ));
     };
@@ -145,9 +144,15 @@ pub fn window(kind: &LayerKind, input: &[usize]) -> Result<Window, String> {
         axis_padding(height, size.0, stride.0, padding, 0),
         axis_padding(width, size.1, stride.1, padding, 1),
     );
+    // Saturating: the operands are bounded by `check`, but a shape rule must not be what
+    // panics when they are not.
     let padded = (
-        height + height_pad.0 + height_pad.1,
-        width + width_pad.0 + width_pad.1,
+        height
+            .saturating_add(height_pad.0)
+            .saturating_add(height_pad.1),
+        width
+            .saturating_add(width_pad.0)
+            .saturating_add(width_pad.1),
     );
     if size.0 > padded.0 || size.1 > padded.1 {
         let what = if name == "conv2d" {
@@ -161,13 +166,15 @@ pub fn window(kind: &LayerKind, input: &[usize]) -> Result<Window, String> {
             String::new()
         };
         return Err(format!(
-            "the {what} {}×{} does not fit the {height}×{width} input{note}",
-            size.0, size.1
+            "the {what} {}×{} does not fit the {height}×{width} input{note}{}",
+            size.0,
+            size.1,
+            channels_last_hint(input)
         ));
     }
     let output = (
-        (padded.0 - size.0) / stride.0 + 1,
-        (padded.1 - size.1) / stride.1 + 1,
+        (padded.0 - size.0) / stride.0.max(1) + 1,
+        (padded.1 - size.1) / stride.1.max(1) + 1,
     );
     Ok(Window {
         channels,
@@ -179,6 +186,17 @@ pub fn window(kind: &LayerKind, input: &[usize]) -> Result<Window, String> {
     })
 }
 
+/// A hint when an input looks like `[height, width, channels]`, the layout of Keras and
+/// image files, rather than the `[channels, height, width]` that `nn` (like PyTorch) uses.
+fn channels_last_hint(input: &[usize]) -> String {
+    match *input {
+        [height, width, channels] if channels <= 4 && height > channels && width > channels => {
+            format!("; `nn` takes images as [channels, height, width]: if {} is the channels, write the shape [{channels}, {height}, {width}]", channels)
+        }
+        _ => String::new(),
+    }
+}
+
 /// Zeros (before, after) one axis of `input` values for a window of `size` and `stride`.
 fn axis_padding(input: usize, size: usize, stride: usize, padding: Padding, axis: usize) -> Pair {
     match padding {
@@ -188,8 +206,12 @@ fn axis_padding(input: usize, size: usize, stride: usize, padding: Padding, axis
             (pad, pad)
         }
         Padding::Same => {
-            let output = input.div_ceil(stride);
-            let total = ((output - 1) * stride + size).saturating_sub(input);
+            let output = input.div_ceil(stride.max(1));
+            let total = output
+                .saturating_sub(1)
+                .saturating_mul(stride)
+                .saturating_add(size)
+                .saturating_sub(input);
             (total / 2, total - total / 2)
         }
     }
@@ -251,7 +273,7 @@ pub fn parameter_shapes(
 pub fn aux_width(kind: &LayerKind, input: &[usize]) -> usize {
     match kind {
         LayerKind::Conv2d { .. } => window(kind, input).map_or(0, |w| {
-            w.channels * w.size.0 * w.size.1 * w.output.0 * w.output.1
+            element_count(&[w.channels, w.size.0, w.size.1, w.output.0, w.output.1])
         }),
         LayerKind::Dropout { .. } => element_count(input),
         // Mean and 1/σ per channel; per sample, so at least that much for any batch.
@@ -265,7 +287,10 @@ pub fn aux_width(kind: &LayerKind, input: &[usize]) -> usize {
                 Cell::Lstm => (1, 2),
                 Cell::Gru => (1, 1),
             };
-            (steps * (cell.gates() + extra + 1) + carried) * units
+            steps
+                .saturating_mul(cell.gates() + extra + 1)
+                .saturating_add(carried)
+                .saturating_mul(*units)
         }
         _ => 0,
     }
@@ -275,19 +300,32 @@ pub fn aux_width(kind: &LayerKind, input: &[usize]) -> usize {
 /// work is not counted (it is negligible beside the products, and matches how papers count).
 pub fn flops(kind: &LayerKind, input: &[usize]) -> u64 {
     match kind {
-        LayerKind::Dense { units, .. } => 2 * element_count(input) as u64 * *units as u64,
+        LayerKind::Dense { units, .. } => mul_u64(&[2, element_count(input), *units]),
         LayerKind::Conv2d { filters, .. } => window(kind, input).map_or(0, |w| {
-            2 * (*filters * w.channels * w.size.0 * w.size.1) as u64
-                * (w.output.0 * w.output.1) as u64
+            mul_u64(&[
+                2, *filters, w.channels, w.size.0, w.size.1, w.output.0, w.output.1,
+            ])
         }),
         LayerKind::Recurrent { cell, units, .. } => match input {
-            &[steps, features] => {
-                2 * (steps * cell.gates() * units) as u64 * (features + units) as u64
-            }
+            &[steps, features] => mul_u64(&[
+                2,
+                steps,
+                cell.gates(),
+                *units,
+                features.saturating_add(*units),
+            ]),
             _ => 0,
         },
         _ => 0,
     }
+}
+
+/// The product of `factors` as a u64, saturating: a FLOP count is a statistic, and a huge
+/// layer is rejected by `check` anyway.
+fn mul_u64(factors: &[usize]) -> u64 {
+    factors
+        .iter()
+        .fold(1, |n: u64, &f| n.saturating_mul(f as u64))
 }
 
 /// `16×5×5 = 400` for a multi-dimensional shape.

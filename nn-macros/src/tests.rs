@@ -2,14 +2,14 @@
 //! ones become `compile_error!` with the right message, and no input makes the macro panic
 //! (hand-written malformed specs plus systematic mutations of valid ones).
 
+use crate::harness::{error_messages, mutants, run, Outcome};
 use crate::network_tokens;
-use proc_macro2::{Delimiter, Spacing, TokenStream, TokenTree};
+use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use std::collections::HashSet;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// Valid specs, in the styles a user writes them: docs, attributes, visibilities, trailing
 /// commas, named and positional arguments, explicit and implied losses.
-const VALID_SPECS: &[&str] = &[
+pub(crate) const VALID_SPECS: &[&str] = &[
     "/// Classifies 28×28 digits.
      pub struct Mlp { input: [784], dense(128), relu, dense(64), relu, dense(10), softmax }",
     "/// Two inputs, one hidden layer, one probability out.
@@ -73,13 +73,13 @@ const MALFORMED_SPECS: &[(&str, &[&str])] = &[
     ("struct Mlp { input (784), dense(10) }", &["expected `:` after `input`, as in `input: [784]`"]),
     // Layers and their arguments.
     ("struct Mlp { input: [4], dens(10) }", &["unknown layer `dens`; did you mean `dense`?"]),
-    ("struct Mlp { input: [4], Dense(10) }", &["did you mean `dense`?"]),
+    ("struct Mlp { input: [4], Dense(10) }", &["the layer is called `dense` here"]),
     ("struct Mlp { input: [4], transformer(8) }", &["unknown layer `transformer`"]),
     ("struct Mlp { input: [4], struct }", &["unknown layer `struct`"]),
     ("struct Mlp { input: [4], dense(0) }", &["units must be at least 1, found 0"]),
     // Says "a layer of width zero" for -1.
     ("struct Mlp { input: [4], dense(-1) }", &["units must be at least 1, found -1"]),
-    ("struct Mlp { input: [4], dense(1.5) }", &["whole number && found the number 1.5"]),
+    ("struct Mlp { input: [4], dense(1.5) }", &["whole number && found the float `1.5`"]),
     ("struct Mlp { input: [4], dense(relu) }", &["whole number && found `relu`"]),
     ("struct Mlp { input: [4], dense(true) }", &["found `true`"]),
     ("struct Mlp { input: [4], dense(\"10\") }", &["expected a number"]),
@@ -106,7 +106,7 @@ const MALFORMED_SPECS: &[(&str, &[&str])] = &[
     ("struct Mlp { input: [4], dense(- relu) }", &["expected a number after `-`"]),
     ("struct Mlp { input: [4], dense(10) relu }", &["expected `,` after layer `dense`"]),
     ("struct Mlp { input: [4], dense(10) ; relu }", &["expected `,` after layer `dense`"]),
-    ("struct Mlp { input: [4], dense[10] }", &["expected `,` after layer `dense`"]),
+    ("struct Mlp { input: [4], dense[10] }", &["arguments of `dense` go in parentheses, as in `dense(128)`"]),
     ("struct Mlp { input: [4] dense(3) }", &["expected `,`"]),
     ("struct Mlp { input: [4], dense(3),, relu }", &["expected a layer name"]),
     ("struct Mlp { input: [4], 10 }", &["expected a layer name"]),
@@ -143,231 +143,52 @@ const MALFORMED_SPECS: &[(&str, &[&str])] = &[
     ("struct R { input: [5 steps, 3], gru(2, return_sequences = true), softmax }", &["softmax does not take a sequence"]),
     ("struct R { input: [5 steps, 3], batch_norm, lstm(2) }", &["batch_norm does not take a sequence"]),
     ("struct R { input: [5 steps, 3], flatten, lstm(2) }", &["lstm expects a sequence"]),
+    // Numbers out of range in the type the generated code holds: errors, never panics,
+    // wraps, dropped layers or roundings into another meaning.
+    ("struct C { input: [1, 8, 8], conv2d(2, kernel = 3, padding = 18446744073709551615) }", &["padding = 18446744073709551615 is too large"]),
+    ("struct C { input: [1, 8, 8], conv2d(2, kernel = 3, padding = 4294967296) }", &["padding = 4294967296 is too large"]),
+    ("struct C { input: [1, 8, 8], conv2d(2, kernel = 3, padding = 100000000000000000000), dense(0) }", &["padding = 100000000000000000000 is too large", "units must be at least 1"]),
+    ("struct C { input: [1, 8, 8], conv2d(2, kernel = (1, 4294967295), padding = (0, 4294967295)) }", &["kernel = 4294967295 is too large", "padding = 4294967295 is too large"]),
+    ("struct C { input: [1, 8, 8], conv2d(2, kernel = 268435456, padding = 268435456) }", &[]),
+    ("struct C { input: [1, 8, 8], conv2d(2, kernel = 3, padding = -1) }", &["padding must be at least 0"]),
+    ("struct R { input: [100000 steps, 100000], lstm(268435456) }", &[]),
+    ("struct B { input: [4], batch_norm(epsilon = 1e39) }", &["epsilon = 1e39 becomes inf as an f32"]),
+    ("struct B { input: [4], batch_norm(epsilon = 1e-50) }", &["epsilon = 1e-50 becomes 0 as an f32 && at least 1e-38"]),
+    ("struct D { input: [4], dropout(0.99999999) }", &["rate = 0.99999999 becomes 1 as an f32 && the largest rate below 1"]),
+    ("struct D { input: [4], dense(10.0) }", &["a whole number && found the float `10.0`"]),
+    ("struct D { input: [4], dense(1e30) }", &["found the float `1e30`"]),
+    ("struct D { input: [4], dense(1e400) }", &["found the float `1e400`"]),
+    ("struct D { input: [-784], dense(10) }", &["must be at least 1, found -784"]),
+    ("struct D { input: [None, 784], dense(10) }", &["`None` looks like a batch dimension"]),
+    ("struct D { input: [32, 784], dense(10) }", &["1-D input && if 32 is the batch size, leave it out"]),
+    ("struct D { input: [64, 1, 28, 28], conv2d(8, kernel = 3) }", &["if 64 is the batch size, leave it out"]),
+    ("struct D { input: [28, 28, 1], conv2d(8, kernel = 3) }", &["does not fit the 28×1 input && [channels, height, width] && [1, 28, 28]"]),
+    // Syntax that other languages or frameworks suggest.
+    ("struct D { input:: [784], dense(10) }", &["a single `:` after `input`"]),
+    ("struct D { input: [4], dense{10} }", &["go in parentheses, as in `dense(128)`"]),
+    ("struct D { input: [4], dense 10 }", &["go in parentheses, as in `dense(128)`"]),
+    ("struct D { input: [4], linear(10) }", &["`linear`: the layer is called `dense` here, e.g. `dense(128)`"]),
+    ("struct D { input: [1, 8, 8], Conv2D(4, kernel = 3) }", &["called `conv2d` here"]),
+    ("struct D { input: [4], gelu }", &["`gelu`: `nn` has no such layer; the layers are `dense`"]),
+    ("struct D { input: [8 steps, 4], conv1d(4) }", &["`conv1d`: `nn` has no such layer"]),
+    ("struct D { input: [4], /// hidden\n dense(10) }", &["doc comments (`///`) cannot be put on a layer"]),
+    ("struct D { input: [4], #[allow(dead_code)] dense(10) }", &["attributes and doc comments"]),
+    ("struct C { input: [1, 8, 8], conv2d(2, kernel = 3, padding = \"same\") }", &["found the string \"same\": write it without quotes, `same`"]),
+    ("struct D { input: [4], dense(3), loss: mse, sigmoid }", &["`loss:` comes after the layers, but `sigmoid` follows it"]),
+    ("struct R { input: [3, 5 steps], lstm(2) }", &["the steps come first: write `input: [5 steps, 3]`"]),
+    ("struct R { input: [steps 5, 3], lstm(2) }", &["number of steps before `steps`"]),
+    ("struct R { input: [5 steps, 3], lstm(8), relu, lstm(4) }", &["`lstm_0` returns only its last state [8]; give `lstm_0` the option `return_sequences = true`"]),
+    ("#[derive(Hash)] struct D { input: [4], dense(1) }", &["cannot derive `Hash`"]),
+    ("#[derive(Default)] struct D { input: [40], dense(1) }", &["41 parameters cannot derive `Default`"]),
     // Several problems: all reported by one expansion.
     (
         "struct Multi {
              input: [784], dense(0), relu(3), dense(1.5), dense(10, init = xavier), softmax,
              loss: crossentropy,
          }",
-        &["found 0", "`relu` takes", "found the number 1.5", "found `xavier`", "`cross_entropy`?"],
+        &["found 0", "`relu` takes", "found the float `1.5`", "found `xavier`", "`cross_entropy`?"],
     ),
 ];
-
-/// Values that replace each identifier and literal of a valid spec.
-const ODD_VALUES: &[&str] = &[
-    "1e39",
-    "-1e39",
-    "10u8",
-    "0",
-    "-1",
-    "1.5",
-    "99999999999999999999999",
-    "true",
-    "r#type",
-    "struct",
-    "\"\"",
-    "-0.0",
-    "1e400",
-    "0x10",
-    "1_000",
-    "10u8",
-    "'c'",
-    "_",
-    "self",
-    "dense",
-    "input",
-];
-
-/// Punctuation inserted at every token boundary of a valid spec.
-const STRAY_PUNCTUATION: &[&str] = &[
-    ",", ":", ";", "=", "-", "::", "#", ".", "!", "@", "=>", "&", "<", ">", "()", "[]", "{}",
-];
-
-#[derive(Clone)]
-enum Lexeme {
-    Open(Delimiter),
-    Close(Delimiter),
-    /// An identifier, a literal, or text inserted by a mutation.
-    Word(String),
-    Punct(char, Spacing),
-}
-
-/// The token trees of `stream`, flattened so that groups become open/close lexemes.
-fn lex(stream: TokenStream, out: &mut Vec<Lexeme>) {
-    for tree in stream {
-        match tree {
-            TokenTree::Group(group) => {
-                out.push(Lexeme::Open(group.delimiter()));
-                lex(group.stream(), out);
-                out.push(Lexeme::Close(group.delimiter()));
-            }
-            TokenTree::Ident(ident) => out.push(Lexeme::Word(ident.to_string())),
-            TokenTree::Literal(literal) => out.push(Lexeme::Word(literal.to_string())),
-            TokenTree::Punct(punct) => out.push(Lexeme::Punct(punct.as_char(), punct.spacing())),
-        }
-    }
-}
-
-fn render(lexemes: &[Lexeme]) -> String {
-    let mut text = String::new();
-    for lexeme in lexemes {
-        match lexeme {
-            Lexeme::Open(delimiter) => text += delimiter_text(*delimiter).0,
-            Lexeme::Close(delimiter) => text += delimiter_text(*delimiter).1,
-            Lexeme::Word(word) => text += word,
-            Lexeme::Punct(c, spacing) => {
-                text.push(*c);
-                if *spacing == Spacing::Joint {
-                    continue; // `::`, `=>`: the next punct is glued on
-                }
-            }
-        }
-        text.push(' ');
-    }
-    text
-}
-
-fn delimiter_text(delimiter: Delimiter) -> (&'static str, &'static str) {
-    match delimiter {
-        Delimiter::Parenthesis => ("(", ")"),
-        Delimiter::Brace => ("{", "}"),
-        Delimiter::Bracket => ("[", "]"),
-        Delimiter::None => ("", ""),
-    }
-}
-
-/// Index of the close lexeme of the group that `start` opens, or of the first close lexeme
-/// of the group enclosing `start` (or the end, at top level) when `start` opens nothing.
-fn group_end(lexemes: &[Lexeme], start: usize) -> usize {
-    let mut depth = 0usize;
-    for (index, lexeme) in lexemes.iter().enumerate().skip(start) {
-        match lexeme {
-            Lexeme::Open(_) => depth += 1,
-            Lexeme::Close(_) if depth == 0 => return index,
-            Lexeme::Close(_) => {
-                depth -= 1;
-                if depth == 0 && matches!(lexemes[start], Lexeme::Open(_)) {
-                    return index;
-                }
-            }
-            _ => {}
-        }
-    }
-    lexemes.len()
-}
-
-/// Systematic mutations of a valid spec, as source text (some will not tokenize).
-fn mutants(spec: &str) -> Vec<String> {
-    let mut lexemes = Vec::new();
-    lex(spec.parse().expect("valid specs tokenize"), &mut lexemes);
-    let n = lexemes.len();
-    let with = |range: std::ops::Range<usize>, middle: &[Lexeme]| {
-        let mut mutant = lexemes[..range.start].to_vec();
-        mutant.extend_from_slice(middle);
-        mutant.extend_from_slice(&lexemes[range.end..]);
-        render(&mutant)
-    };
-    let mut out = Vec::new();
-    for i in 0..=n {
-        // Truncation at each boundary, with every open group closed again.
-        let mut truncated = lexemes[..i].to_vec();
-        let mut open: Vec<Delimiter> = Vec::new();
-        for lexeme in &truncated {
-            match lexeme {
-                Lexeme::Open(delimiter) => open.push(*delimiter),
-                Lexeme::Close(_) => drop(open.pop()),
-                _ => {}
-            }
-        }
-        truncated.extend(open.into_iter().rev().map(Lexeme::Close));
-        out.push(render(&truncated));
-        // Truncation of the innermost group only: the rest of the spec stays.
-        out.push(with(i..group_end(&lexemes, i).max(i), &[]));
-        for stray in STRAY_PUNCTUATION {
-            out.push(with(i..i, &[Lexeme::Word(stray.to_string())]));
-        }
-    }
-    for i in 0..n {
-        let end = group_end(&lexemes, i);
-        match &lexemes[i] {
-            Lexeme::Open(_) => {
-                out.push(with(i..end + 1, &[])); // delete the whole group
-                out.push(with(i..end + 1, &lexemes[i + 1..end])); // unwrap it
-                out.push(with(i..i, &lexemes[i..=end])); // duplicate it
-            }
-            Lexeme::Close(_) => {}
-            token => {
-                out.push(with(i..i + 1, &[]));
-                out.push(with(i..i, std::slice::from_ref(token)));
-                if i + 1 < n && !matches!(lexemes[i + 1], Lexeme::Open(_) | Lexeme::Close(_)) {
-                    out.push(with(i..i + 2, &[lexemes[i + 1].clone(), token.clone()]));
-                }
-                if matches!(token, Lexeme::Word(_)) {
-                    for odd in ODD_VALUES {
-                        out.push(with(i..i + 1, &[Lexeme::Word(odd.to_string())]));
-                    }
-                }
-            }
-        }
-    }
-    out
-}
-
-/// What the macro did with one input.
-enum Outcome {
-    Expanded(TokenStream),
-    Panicked(String),
-}
-
-/// Runs the macro on `source`, or `None` when `source` does not tokenize (the compiler
-/// never passes such input to a macro).
-fn run(source: &str) -> Option<Outcome> {
-    let tokens: TokenStream = source.parse().ok()?;
-    Some(
-        match catch_unwind(AssertUnwindSafe(|| network_tokens(tokens))) {
-            Ok(output) => Outcome::Expanded(output),
-            Err(payload) => Outcome::Panicked(
-                payload
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| payload.downcast_ref::<String>().cloned())
-                    .unwrap_or_default(),
-            ),
-        },
-    )
-}
-
-/// The messages of the `compile_error!`s in an expansion, or why the expansion is not the
-/// errors-plus-stub shape that `fallback` promises (which would mean cascading errors).
-fn error_messages(output: &TokenStream) -> Result<Vec<String>, String> {
-    let file: syn::File =
-        syn::parse2(output.clone()).map_err(|e| format!("output is not Rust: {e}"))?;
-    let mut messages = Vec::new();
-    let mut stubs = 0;
-    for item in &file.items {
-        match item {
-            syn::Item::Macro(m)
-                if m.mac
-                    .path
-                    .segments
-                    .last()
-                    .is_some_and(|s| s.ident == "compile_error") =>
-            {
-                let message: syn::LitStr = syn::parse2(m.mac.tokens.clone())
-                    .map_err(|e| format!("odd compile_error: {e}"))?;
-                messages.push(message.value());
-            }
-            syn::Item::Struct(s) if matches!(s.fields, syn::Fields::Unit) => stubs += 1,
-            _ => {}
-        }
-    }
-    if !messages.is_empty() && (stubs > 1 || messages.len() + stubs != file.items.len()) {
-        return Err(format!(
-            "errors come with generated code beside the stub: {output}"
-        ));
-    }
-    Ok(messages)
-}
 
 #[test]
 fn valid_specs_expand_to_parseable_rust() {
@@ -401,7 +222,9 @@ fn the_mlp_of_the_docs_has_its_parameter_count() {
     };
     // 784·128+128 + 128·64+64 + 64·10+10, as the doc test of `nn` asserts.
     assert!(
-        output.to_string().contains("PARAM_COUNT : usize = 109386"),
+        output
+            .to_string()
+            .contains("PARAM_COUNT : :: nn :: __private :: core :: primitive :: usize = 109386"),
         "{output}"
     );
 }
@@ -480,4 +303,135 @@ fn no_input_makes_the_macro_panic() {
         ran >= 3000,
         "only {ran} inputs: the mutation generator broke"
     );
+}
+
+/// A kernel tuple nested ten thousand levels deep is one error on the first group past the
+/// bound, not a stack overflow. Built from the inside out (parsing the text would recurse)
+/// and run on a thread with room for the recursive drop of the nested tokens.
+#[test]
+fn deep_nesting_is_an_error_not_a_stack_overflow() {
+    let worker = std::thread::Builder::new()
+        .stack_size(256 << 20)
+        .spawn(|| {
+            let mut kernel: TokenStream = "3".parse().unwrap();
+            for _ in 0..10_000 {
+                let group = proc_macro2::Group::new(Delimiter::Parenthesis, kernel);
+                kernel = TokenTree::Group(group).into();
+            }
+            let spec: TokenStream = "struct Cnn { input: [1, 28, 28], conv2d(8, kernel = KERNEL) }"
+                .parse()
+                .unwrap();
+            // Put the nested tuple where `KERNEL` stands, one level down.
+            let spec: TokenStream = spec
+                .into_iter()
+                .map(|tree| match tree {
+                    TokenTree::Group(body) => {
+                        let inner: TokenStream = body
+                            .stream()
+                            .into_iter()
+                            .map(|tree| match tree {
+                                TokenTree::Group(args)
+                                    if args.delimiter() == Delimiter::Parenthesis =>
+                                {
+                                    let args: TokenStream = args
+                                        .stream()
+                                        .into_iter()
+                                        .flat_map(|t| match t {
+                                            TokenTree::Ident(i) if i == "KERNEL" => kernel.clone(),
+                                            other => other.into(),
+                                        })
+                                        .collect();
+                                    TokenTree::Group(proc_macro2::Group::new(
+                                        Delimiter::Parenthesis,
+                                        args,
+                                    ))
+                                }
+                                other => other,
+                            })
+                            .collect();
+                        TokenTree::Group(proc_macro2::Group::new(body.delimiter(), inner))
+                    }
+                    other => other,
+                })
+                .collect();
+            let output = network_tokens(spec);
+            error_messages(&output)
+        })
+        .expect("thread starts");
+    let messages = worker.join().expect("no panic").expect("errors plus stub");
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert!(
+        messages[0].contains("nested more than 32 levels"),
+        "{}",
+        messages[0]
+    );
+}
+
+/// Names the generated code must never use unqualified: prelude items (absent in a
+/// `#[no_implicit_prelude]` module, `TryFrom` absent before edition 2021, any of them
+/// shadowable by a user's glob import) and primitive types (shadowable by a network named
+/// `f32`). Complements the real 2015/2018 builds of `tests/editions.rs`, in milliseconds.
+#[test]
+fn expansions_name_prelude_items_and_primitives_by_full_path() {
+    const UNQUALIFIED: &[&str] = &[
+        "Ok",
+        "Err",
+        "Some",
+        "None",
+        "Option",
+        "Result",
+        "TryFrom",
+        "TryInto",
+        "From",
+        "Into",
+        "Clone",
+        "Copy",
+        "Default",
+        "PartialEq",
+        "Debug",
+        "Box",
+        "Vec",
+        "String",
+        "panic",
+        "assert",
+        "unreachable",
+        "compile_error",
+        "f32",
+        "f64",
+        "usize",
+        "u64",
+        "u8",
+        "u32",
+        "i32",
+        "str",
+        "bool",
+    ];
+    fn walk(stream: TokenStream, previous: &mut Option<TokenTree>, found: &mut Vec<String>) {
+        for tree in stream {
+            if let TokenTree::Group(group) = &tree {
+                *previous = None;
+                walk(group.stream(), previous, found);
+            }
+            if let TokenTree::Ident(ident) = &tree {
+                let after_path =
+                    matches!(previous, Some(TokenTree::Punct(p)) if p.as_char() == ':');
+                if !after_path && UNQUALIFIED.iter().any(|name| ident == name) {
+                    found.push(ident.to_string());
+                }
+            }
+            *previous = Some(tree);
+        }
+    }
+    let specs = VALID_SPECS.iter().copied().chain([
+        "struct Cnn { input: [1, 8, 8], conv2d(2, kernel = 3, padding = same), max_pool2d(2), batch_norm, avg_pool2d(1), flatten, dropout(0.5), dense(2), softmax }",
+    ]);
+    for spec in specs {
+        let Some(Outcome::Expanded(output)) = run(spec) else {
+            panic!("macro failed on {spec}")
+        };
+        let mut found = Vec::new();
+        walk(output, &mut None, &mut found);
+        // A struct's own name is the one unqualified item the user wrote.
+        assert!(found.is_empty(), "{spec}: unqualified {found:?}");
+    }
 }

@@ -23,6 +23,8 @@ pub use crate::ops::recurrent::{
     RecurrentShape,
 };
 pub use crate::rng::Rng;
+/// `core` for generated code: `::core` does not resolve in a 2015-edition crate, `::nn` does.
+pub use core;
 pub use core::result::Result;
 
 #[cfg(feature = "std")]

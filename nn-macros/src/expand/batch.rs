@@ -7,7 +7,11 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 pub fn expand(net: &Network) -> TokenStream {
-    let rt = rt();
+    let (rt, core) = (rt(), super::core());
+    let super::Primitives {
+        f32, usize, u64, ..
+    } = super::primitives();
+    let attrs = super::impl_attrs(net);
     let name = &net.name;
     let (in_len, out_len, n) = (
         lit(input_len(net)),
@@ -33,8 +37,8 @@ pub fn expand(net: &Network) -> TokenStream {
     let updates: Vec<TokenStream> = net.layers.iter().filter_map(layer::update_state).collect();
     let update_state = (!updates.is_empty()).then(|| {
         quote! {
-            fn update_state(&mut self, nodes: &[f32], batch: usize) {
-                const WIDTHS: &[usize] = <#name as #rt::Network>::NODE_WIDTHS;
+            fn update_state(&mut self, nodes: &[#f32], batch: #usize) {
+                const WIDTHS: &[#usize] = <#name as #rt::Network>::NODE_WIDTHS;
                 #(#updates)*
             }
         }
@@ -45,51 +49,55 @@ pub fn expand(net: &Network) -> TokenStream {
     let type_name = name.to_string();
 
     quote! {
+        #(#attrs)*
         impl #rt::Network for #name {
-            const INPUT_LEN: usize = #in_len;
-            const OUTPUT_LEN: usize = #out_len;
-            const PARAM_COUNT: usize = #n;
+            const INPUT_LEN: #usize = #in_len;
+            const OUTPUT_LEN: #usize = #out_len;
+            const PARAM_COUNT: #usize = #n;
             const LOSS: #rt::LossKind = #rt::LossKind::#loss_kind;
-            const NODE_WIDTHS: &'static [usize] = &[#(#widths),*];
-            const AUX_WIDTH: usize = #aux_width;
+            const NODE_WIDTHS: &'static [#usize] = &[#(#widths),*];
+            const AUX_WIDTH: #usize = #aux_width;
             const TENSORS: &'static [#rt::TensorInfo] = &[#(#tensors),*];
             const LAYERS: &'static [#rt::LayerInfo] = &[#(#layers),*];
 
-            fn params(&self) -> &[f32] {
+            fn params(&self) -> &[#f32] {
                 &self.params
             }
 
-            fn params_mut(&mut self) -> &mut [f32] {
+            fn params_mut(&mut self) -> &mut [#f32] {
                 &mut self.params
             }
 
-            fn init(&mut self, seed: u64) {
+            fn init(&mut self, seed: #u64) {
                 self.init_params(seed);
             }
 
-            fn forward_sample(&self, input: &[f32], output: &mut [f32]) {
-                let (Ok(input), Ok(output)) = (<&[f32; #in_len]>::try_from(input), <&mut [f32; #out_len]>::try_from(output)) else {
-                    panic!("{}::forward_sample takes {} inputs and {} outputs", #type_name, #in_len, #out_len);
+            fn forward_sample(&self, input: &[#f32], output: &mut [#f32]) {
+                let (#core::result::Result::Ok(input), #core::result::Result::Ok(output)) = (
+                    <&[#f32; #in_len] as #core::convert::TryFrom<&[#f32]>>::try_from(input),
+                    <&mut [#f32; #out_len] as #core::convert::TryFrom<&mut [#f32]>>::try_from(output),
+                ) else {
+                    #core::panic!("{}::forward_sample takes {} inputs and {} outputs", #type_name, #in_len, #out_len);
                 };
                 let mut scratch = [0.0f32; Self::SCRATCH_LEN];
                 self.forward_into(input, &mut scratch, output);
             }
 
             #[allow(unused_variables)]
-            fn forward_batch(&self, nodes: &mut [f32], batch: usize, mode: #rt::Mode, rng: &mut #rt::Rng) {
-                const WIDTHS: &[usize] = <#name as #rt::Network>::NODE_WIDTHS;
+            fn forward_batch(&self, nodes: &mut [#f32], batch: #usize, mode: #rt::Mode, rng: &mut #rt::Rng) {
+                const WIDTHS: &[#usize] = <#name as #rt::Network>::NODE_WIDTHS;
                 #infer
                 #(#forward)*
             }
 
-            fn loss_batch(nodes: &[f32], targets: &[f32], batch: usize, node_grads: ::core::option::Option<&mut [f32]>) -> f32 {
-                const WIDTHS: &[usize] = <#name as #rt::Network>::NODE_WIDTHS;
+            fn loss_batch(nodes: &[#f32], targets: &[#f32], batch: #usize, node_grads: #core::option::Option<&mut [#f32]>) -> #f32 {
+                const WIDTHS: &[#usize] = <#name as #rt::Network>::NODE_WIDTHS;
                 #loss
             }
 
             #[allow(unused_variables)]
-            fn backward_batch(&self, nodes: &mut [f32], node_grads: &mut [f32], batch: usize, param_grads: &mut [f32]) {
-                const WIDTHS: &[usize] = <#name as #rt::Network>::NODE_WIDTHS;
+            fn backward_batch(&self, nodes: &mut [#f32], node_grads: &mut [#f32], batch: #usize, param_grads: &mut [#f32]) {
+                const WIDTHS: &[#usize] = <#name as #rt::Network>::NODE_WIDTHS;
                 #backward
             }
 

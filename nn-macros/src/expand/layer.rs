@@ -26,7 +26,12 @@ fn window_shape(layer: &Layer) -> TokenStream {
     let rt = rt();
     let w = match shape::window(&layer.kind, &layer.input_shape) {
         Ok(window) => window,
-        Err(message) => return quote_spanned!(layer.span=> compile_error!(#message)),
+        Err(message) => {
+            return {
+                let core = super::core();
+                quote_spanned!(layer.span=> #core::compile_error!(#message))
+            }
+        }
     };
     let [c, ih, iw, kh, kw, sh, sw, oh, ow] = [
         w.channels, w.input.0, w.input.1, w.size.0, w.size.1, w.stride.0, w.stride.1, w.output.0,
@@ -72,7 +77,8 @@ fn recurrent_shape(layer: &Layer) -> TokenStream {
     let (steps, features) = match layer.input_shape[..] {
         [steps, features] => (lit(steps), lit(features)),
         _ => {
-            return quote_spanned!(layer.span=> compile_error!("a recurrent layer needs a [steps, features] input"))
+            let core = super::core();
+            return quote_spanned!(layer.span=> #core::compile_error!("a recurrent layer needs a [steps, features] input"));
         }
     };
     let (cell, units) = (cell(kind), lit(units));
@@ -167,7 +173,7 @@ pub fn sample_in_place(layer: &Layer, values: TokenStream) -> TokenStream {
 /// [`runs_per_sample`] in batched inference.
 pub fn infer_sample(layer: &Layer) -> TokenStream {
     let rt = rt();
-    let body = if let Some(act) = activation(layer) {
+    if let Some(act) = activation(layer) {
         quote!(#rt::Activation::forward(&#act, x, y);)
     } else {
         match layer.kind {
@@ -190,8 +196,7 @@ pub fn infer_sample(layer: &Layer) -> TokenStream {
             }
             _ => quote!(y.copy_from_slice(x);),
         }
-    };
-    quote_spanned!(layer.span=> #body)
+    }
 }
 
 /// Whether batched inference runs the layer sample by sample inside a chain of such layers:
@@ -266,13 +271,13 @@ pub fn batch_forward(index: usize, layer: &Layer) -> TokenStream {
             _ => quote!(#io y.copy_from_slice(x);),
         }
     };
-    quote_spanned!(layer.span=> { #body })
+    quote!({ #body })
 }
 
 /// The backward pass of layer `index`; `needs_input_grad` is false for the lowest layer
 /// with parameters, below which nothing needs a gradient.
 pub fn batch_backward(index: usize, layer: &Layer, needs_input_grad: bool) -> TokenStream {
-    let rt = rt();
+    let (rt, core) = (rt(), super::core());
     let (i, next) = (lit(index), lit(index + 1));
     let (aux_offset, aux_width) = (lit(layer.aux_offset), lit(layer.aux_width));
     let x = quote!(let x = #rt::node(nodes, WIDTHS, #i, batch););
@@ -280,11 +285,11 @@ pub fn batch_backward(index: usize, layer: &Layer, needs_input_grad: bool) -> To
     let y = quote!(let y = #rt::node(nodes, WIDTHS, #next, batch););
     let grads = quote!(let (dx, dy) = #rt::layer_grads(node_grads, WIDTHS, #i, batch););
     let (dy_only, dx_arg) = if needs_input_grad {
-        (grads.clone(), quote!(::core::option::Option::Some(dx)))
+        (grads.clone(), quote!(#core::option::Option::Some(dx)))
     } else {
         (
             quote!(let dy = #rt::node(node_grads, WIDTHS, #next, batch);),
-            quote!(::core::option::Option::None),
+            quote!(#core::option::Option::None),
         )
     };
     let param_grads = || {
@@ -342,7 +347,7 @@ pub fn batch_backward(index: usize, layer: &Layer, needs_input_grad: bool) -> To
             _ => quote!(#grads dx.copy_from_slice(dy);),
         }
     };
-    quote_spanned!(layer.span=> { #body })
+    quote!({ #body })
 }
 
 /// Initialization of a layer's parameters (all start at zero).
@@ -391,7 +396,7 @@ pub fn update_state(layer: &Layer) -> Option<TokenStream> {
     let start = lit(layer.tensors[2].offset);
     let end = lit(layer.tensors[3].offset + element_count(&layer.tensors[3].shape));
     let split = lit(element_count(&layer.tensors[2].shape));
-    Some(quote_spanned! {layer.span=> {
+    Some(quote! {{
         let stats = &#rt::aux(nodes, WIDTHS, batch, #aux_offset, #aux_width)[..#stats];
         let (mean, var) = self.params[#start..#end].split_at_mut(#split);
         #rt::batch_norm_update_running(#shape, stats, mean, var, batch);

@@ -58,7 +58,10 @@ fn op(layer: &Layer) -> TokenStream {
         LayerKind::Conv2d { filters, .. } => {
             let w = match shape::window(&layer.kind, &layer.input_shape) {
                 Ok(window) => window,
-                Err(message) => return quote_spanned!(layer.span=> compile_error!(#message)),
+                Err(message) => {
+                    let core = super::core();
+                    return quote_spanned!(layer.span=> #core::compile_error!(#message));
+                }
             };
             // Zeros below and right: whatever the last window reaches past the input.
             let after = |input: usize, size: usize, stride: usize, output: usize, before: usize| {

@@ -5,7 +5,7 @@
 use super::{input_len, layer, lit, output_len};
 use crate::ir::{element_count, LayerKind, Network};
 use proc_macro2::TokenStream;
-use quote::{quote, quote_spanned};
+use quote::quote;
 
 #[derive(Clone, Copy, PartialEq)]
 enum Buffer {
@@ -67,6 +67,8 @@ fn state_len(net: &Network) -> usize {
 
 pub fn expand(net: &Network) -> TokenStream {
     let name = &net.name;
+    let super::Primitives { f32, .. } = super::primitives();
+    let allow = super::impl_attrs(net);
     let plan = plan(net);
     let (in_len, out_len, a_len, b_len, scratch) = (
         lit(input_len(net)),
@@ -80,18 +82,15 @@ pub fn expand(net: &Network) -> TokenStream {
     for (layer, &(from, to)) in net.layers.iter().zip(&plan.steps) {
         let width = element_count(&layer.output_shape);
         let input_width = element_count(&layer.input_shape);
-        let span = layer.span;
         let call = if layer.kind.in_place() && from != to {
             // An in-place layer applied to the borrowed input: copy it out first.
             let (src, dst) = (read(from, input_width), write(to, width));
             let op = layer::sample_in_place(layer, dst.clone());
-            quote_spanned!(span=> #dst.copy_from_slice(#src); #op)
+            quote!(#dst.copy_from_slice(#src); #op)
         } else if layer.kind.in_place() {
-            let op = layer::sample_in_place(layer, write(to, width));
-            quote_spanned!(span=> #op)
+            layer::sample_in_place(layer, write(to, width))
         } else {
-            let op = layer::sample_out_of_place(layer, read(from, input_width), write(to, width));
-            quote_spanned!(span=> #op)
+            layer::sample_out_of_place(layer, read(from, input_width), write(to, width))
         };
         body.push(call);
         current = to;
@@ -102,11 +101,11 @@ pub fn expand(net: &Network) -> TokenStream {
     }
 
     quote! {
-        #[allow(dead_code)]
+        #(#allow)*
         impl #name {
             /// Inference on one sample. Allocates nothing; keeps `SCRATCH_BYTES` of scratch
             /// on the stack.
-            pub fn forward(&self, input: &[f32; #in_len]) -> [f32; #out_len] {
+            pub fn forward(&self, input: &[#f32; #in_len]) -> [#f32; #out_len] {
                 let mut scratch = [0.0f32; #scratch];
                 let mut output = [0.0f32; #out_len];
                 self.forward_into(input, &mut scratch, &mut output);
@@ -116,7 +115,7 @@ pub fn expand(net: &Network) -> TokenStream {
             /// Inference on one sample with caller-provided scratch memory (e.g. a `static`
             /// buffer on a microcontroller).
             #[allow(unused_variables)]
-            pub fn forward_into(&self, input: &[f32; #in_len], scratch: &mut [f32; #scratch], output: &mut [f32; #out_len]) {
+            pub fn forward_into(&self, input: &[#f32; #in_len], scratch: &mut [#f32; #scratch], output: &mut [#f32; #out_len]) {
                 let (buffer_a, rest) = scratch.split_at_mut(#a_len);
                 let (buffer_b, state) = rest.split_at_mut(#b_len);
                 #(#body)*

@@ -45,12 +45,12 @@ pub fn summary(net: &Network) -> String {
             out += &format!("{rule}\n");
         }
     }
-    let flops: u64 = net.layers.iter().map(|l| l.flops).sum();
+    let flops: u64 = net.flops();
     out += &format!("{rule}\n");
     out += &format!(
         "Parameters: {} ({} bytes)\n",
         grouped(net.param_count as u64),
-        grouped(net.param_count as u64 * 4)
+        grouped((net.param_count as u64).saturating_mul(4))
     );
     let frozen: usize = net
         .layers

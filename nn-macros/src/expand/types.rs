@@ -5,11 +5,26 @@ use crate::ir::Network;
 use quote::quote;
 
 pub fn expand(net: &Network) -> proc_macro2::TokenStream {
-    let rt = rt();
+    let (rt, core) = (rt(), super::core());
+    let super::Primitives {
+        f32,
+        usize,
+        u64,
+        u8,
+        str,
+    } = super::primitives();
+    let impl_attrs = super::impl_attrs(net);
     let Network {
         attrs, vis, name, ..
     } = net;
     let n = lit(net.param_count);
+    // On the user's name: a second network of the same name is reported there, not on the
+    // whole macro call. (A field name is not hygienic, so `self.params` still finds it.)
+    let struct_item = quote::quote_spanned! {name.span()=>
+        #vis struct #name {
+            params: [#f32; #n],
+        }
+    };
     let input_shape = net.input_shape.iter().map(|&d| lit(d));
     let output_shape = net
         .layers
@@ -19,7 +34,7 @@ pub fn expand(net: &Network) -> proc_macro2::TokenStream {
         .map(|&d| lit(d));
     let (in_rank, out_rank) = (lit(net.input_shape.len()), lit(output_shape.len()));
     let (in_len, out_len) = (lit(input_len(net)), lit(output_len(net)));
-    let flops: u64 = net.layers.iter().map(|l| l.flops).sum();
+    let flops: u64 = net.flops();
     let scratch = lit(scratch_len(net));
     let summary = summary(net);
     let init = net.layers.iter().map(super::layer::init);
@@ -32,53 +47,67 @@ pub fn expand(net: &Network) -> proc_macro2::TokenStream {
         #(#attrs)*
         #[doc = ""]
         #[doc = #struct_doc]
-        #[derive(Clone, PartialEq)]
         #[repr(transparent)]
-        #vis struct #name {
-            params: [f32; #n],
-        }
+        #struct_item
 
         // SAFETY: the struct is repr(transparent) over [f32; #n] and has no other invariant.
+        #(#impl_attrs)*
         unsafe impl #rt::FlatParams<#n> for #name {}
 
-        #[allow(dead_code)]
+        // Written out rather than derived: a derive is looked up in the prelude, which a
+        // `#[no_implicit_prelude]` module does not have.
+        #(#impl_attrs)*
+        impl #core::clone::Clone for #name {
+            fn clone(&self) -> Self {
+                Self { params: self.params }
+            }
+        }
+
+        #(#impl_attrs)*
+        impl #core::cmp::PartialEq for #name {
+            fn eq(&self, other: &Self) -> #core::primitive::bool {
+                self.params == other.params
+            }
+        }
+
+        #(#impl_attrs)*
         impl #name {
             /// Shape of one input sample.
-            pub const INPUT_SHAPE: [usize; #in_rank] = [#(#input_shape),*];
+            pub const INPUT_SHAPE: [#usize; #in_rank] = [#(#input_shape),*];
             /// Shape of one output sample.
-            pub const OUTPUT_SHAPE: [usize; #out_rank] = [#(#output_shape),*];
+            pub const OUTPUT_SHAPE: [#usize; #out_rank] = [#(#output_shape),*];
             /// Floats in one input sample.
-            pub const INPUT_LEN: usize = #in_len;
+            pub const INPUT_LEN: #usize = #in_len;
             /// Floats in one output sample.
-            pub const OUTPUT_LEN: usize = #out_len;
+            pub const OUTPUT_LEN: #usize = #out_len;
             /// Trainable parameters.
-            pub const PARAM_COUNT: usize = #n;
+            pub const PARAM_COUNT: #usize = #n;
             /// Bytes of the parameters (f32).
-            pub const PARAM_BYTES: usize = #n * 4;
+            pub const PARAM_BYTES: #usize = #n * 4;
             /// Floating-point operations of one forward pass (2 per multiply-accumulate).
-            pub const FLOPS_PER_SAMPLE: u64 = #flops;
+            pub const FLOPS_PER_SAMPLE: #u64 = #flops;
             /// Floats of scratch memory that [`Self::forward_into`] needs.
-            pub const SCRATCH_LEN: usize = #scratch;
+            pub const SCRATCH_LEN: #usize = #scratch;
             /// Bytes of scratch memory that a single-sample forward pass needs besides its
             /// input and output: `forward` keeps it on the stack.
-            pub const SCRATCH_BYTES: usize = #scratch * 4;
+            pub const SCRATCH_BYTES: #usize = #scratch * 4;
             /// A Keras-style table of the layers, their output shapes, parameters and FLOPs.
-            pub const SUMMARY: &'static str = #summary;
+            pub const SUMMARY: &'static #str = #summary;
 
             /// A model with the given flat parameters (e.g. trained weights baked into
             /// firmware as a `static`).
-            pub const fn from_params(params: [f32; #n]) -> Self {
+            pub const fn from_params(params: [#f32; #n]) -> Self {
                 Self { params }
             }
 
             /// A model from its parameters as little-endian f32 bytes (e.g. trained weights
             /// baked into firmware with `include_bytes!`). The array type checks the length at
             /// compile time; in a `static` the decoding happens at compile time too.
-            pub const fn from_le_bytes(bytes: &[u8; #n * 4]) -> Self {
+            pub const fn from_le_bytes(bytes: &[#u8; #n * 4]) -> Self {
                 let mut params = [0.0f32; #n];
                 let mut i = 0;
                 while i < #n {
-                    params[i] = f32::from_le_bytes([bytes[4 * i], bytes[4 * i + 1], bytes[4 * i + 2], bytes[4 * i + 3]]);
+                    params[i] = #f32::from_le_bytes([bytes[4 * i], bytes[4 * i + 1], bytes[4 * i + 2], bytes[4 * i + 3]]);
                     i += 1;
                 }
                 Self { params }
@@ -92,28 +121,28 @@ pub fn expand(net: &Network) -> proc_macro2::TokenStream {
             /// A freshly initialized model: He-uniform weights before ReLU-family
             /// activations, Glorot-uniform elsewhere, zero biases; deterministic for `seed`.
             /// It is built on the stack; for large models prefer `new_boxed`.
-            pub fn new(seed: u64) -> Self {
+            pub fn new(seed: #u64) -> Self {
                 let mut model = Self::zeroed();
                 <Self as #rt::Network>::init(&mut model, seed);
                 model
             }
 
             /// The layer table, as [`Self::SUMMARY`].
-            pub const fn summary() -> &'static str {
+            pub const fn summary() -> &'static #str {
                 Self::SUMMARY
             }
 
             /// All parameters, in the order of `<Self as nn::Network>::TENSORS`.
-            pub const fn parameters(&self) -> &[f32; #n] {
+            pub const fn parameters(&self) -> &[#f32; #n] {
                 &self.params
             }
 
             /// All parameters, writable.
-            pub fn parameters_mut(&mut self) -> &mut [f32; #n] {
+            pub fn parameters_mut(&mut self) -> &mut [#f32; #n] {
                 &mut self.params
             }
 
-            fn init_params(&mut self, seed: u64) {
+            fn init_params(&mut self, seed: #u64) {
                 let mut rng = #rt::Rng::new(seed);
                 self.params = [0.0; #n];
                 #(#init)*
@@ -122,10 +151,10 @@ pub fn expand(net: &Network) -> proc_macro2::TokenStream {
         }
 
         #rt::if_std! {
-            #[allow(dead_code)]
+            #(#impl_attrs)*
             impl #name {
                 /// A freshly initialized model built directly on the heap (see `new`).
-                pub fn new_boxed(seed: u64) -> #rt::Box<Self> {
+                pub fn new_boxed(seed: #u64) -> #rt::Box<Self> {
                     let mut model = Self::zeroed_boxed();
                     <Self as #rt::Network>::init(&mut *model, seed);
                     model
@@ -138,8 +167,9 @@ pub fn expand(net: &Network) -> proc_macro2::TokenStream {
             }
         }
 
-        impl ::core::fmt::Debug for #name {
-            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        #(#impl_attrs)*
+        impl #core::fmt::Debug for #name {
+            fn fmt(&self, f: &mut #core::fmt::Formatter<'_>) -> #core::fmt::Result {
                 f.write_str(Self::SUMMARY)
             }
         }

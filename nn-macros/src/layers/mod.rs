@@ -6,8 +6,25 @@ use crate::errors::Errors;
 use crate::ir::{Cell, Init, LayerKind, Padding, Pair};
 use crate::suggest::did_you_mean;
 
+mod names;
 mod validate;
 use validate::validate;
+
+/// How a layer is written with its first argument, e.g. `dense(128)`; `None` for a name
+/// that is not a layer, the name itself for a layer without arguments.
+pub fn example(layer: &str) -> Option<String> {
+    if !LAYER_NAMES.contains(&layer) {
+        return None;
+    }
+    Some(match params_of(layer).first() {
+        Some(param) => param.example.to_string(),
+        None => layer.to_string(),
+    })
+}
+
+/// The largest count or padding a spec may write (and the largest input dimension):
+/// beyond it, a fixed-size network could not hold even one such row.
+pub const MAX_DIMENSION: usize = 1 << 28;
 
 pub const LAYER_NAMES: &[&str] = &[
     "dense",
@@ -174,10 +191,7 @@ fn params_of(layer: &str) -> &'static [Param] {
 pub fn bind_layer(layer: &LayerItem, errors: &mut Errors) -> Option<LayerKind> {
     let name = layer.name.to_string();
     if !LAYER_NAMES.contains(&name.as_str()) {
-        errors.push(
-            layer.name.span(),
-            format!("unknown layer `{name}`{}", did_you_mean(&name, LAYER_NAMES)),
-        );
+        errors.push(layer.name.span(), names::unknown_layer(&name));
         return None;
     }
     let args = bind_args(&name, layer, errors)?;
@@ -196,7 +210,7 @@ pub fn bind_layer(layer: &LayerItem, errors: &mut Errors) -> Option<LayerKind> {
         }
         "relu" => LayerKind::Relu,
         "leaky_relu" => LayerKind::LeakyRelu {
-            alpha: args.number("alpha").unwrap_or(0.01) as f32,
+            alpha: args.number("alpha").unwrap_or(0.01),
         },
         "sigmoid" => LayerKind::Sigmoid,
         "tanh" => LayerKind::Tanh,
@@ -232,11 +246,11 @@ pub fn bind_layer(layer: &LayerItem, errors: &mut Errors) -> Option<LayerKind> {
             }
         }
         "dropout" => LayerKind::Dropout {
-            rate: args.number("rate")? as f32,
+            rate: args.number("rate")?,
         },
         "batch_norm" => LayerKind::BatchNorm {
-            momentum: args.number("momentum").unwrap_or(0.1) as f32,
-            epsilon: args.number("epsilon").unwrap_or(1e-5) as f32,
+            momentum: args.number("momentum").unwrap_or(0.1),
+            epsilon: args.number("epsilon").unwrap_or(1e-5),
         },
         "rnn" | "lstm" | "gru" => LayerKind::Recurrent {
             cell: match name.as_str() {
@@ -280,12 +294,9 @@ impl Bound<'_> {
             _ => None,
         }
     }
-    fn number(&self, name: &str) -> Option<f64> {
-        match self.get(name)? {
-            Value::Int { value, .. } => Some(*value as f64),
-            Value::Float { value, .. } => Some(*value),
-            _ => None,
-        }
+    /// A number as the f32 the generated code holds; `validate` has checked that value.
+    fn number(&self, name: &str) -> Option<f32> {
+        validate::as_f32(self.get(name)?)
     }
     /// A count as a square pair, or a `(height, width)` tuple.
     fn pair(&self, name: &str) -> Option<Pair> {
@@ -357,7 +368,15 @@ fn bind_args<'a>(name: &str, layer: &'a LayerItem, errors: &mut Errors) -> Optio
             continue;
         }
         if let Some(problem) = validate(param, &arg.value) {
-            errors.push_error(arg.value.error(problem));
+            // On the offending element of a pair, not on the whole tuple.
+            let at = match &arg.value {
+                Value::Tuple { items, .. } if items.len() == 2 => items
+                    .iter()
+                    .find(|item| validate(param, item).is_some())
+                    .unwrap_or(&arg.value),
+                _ => &arg.value,
+            };
+            errors.push_error(at.error(problem));
             continue;
         }
         bound.values.push((param.name, &arg.value));
