@@ -2,6 +2,10 @@
 //!
 //! All slices may hold a whole batch: element-wise activations do not care about rows, and
 //! softmax works on every row of `width` elements. Lengths must match; a mismatch panics.
+//!
+//! A NaN input gives a NaN output and a NaN derivative, as IEEE arithmetic would: an
+//! activation never turns a NaN into a number, so a NaN in the data reaches the loss and
+//! the gradients, where training notices it. (A softmax row with a NaN is NaN throughout.)
 
 use super::math;
 
@@ -79,16 +83,30 @@ impl Activation for Relu {
     }
     fn backward(&self, x: &[f32], y: &[f32], dy: &[f32], dx: &mut [f32]) {
         // The derivative at exactly 0 is taken as 0, as in PyTorch.
-        map_backward(x, y, dy, dx, |x, _, dy| if x > 0.0 { dy } else { 0.0 });
+        map_backward(x, y, dy, dx, |x, _, dy| piecewise(x, dy, 0.0));
     }
 }
 
+/// `0` for `x ≤ 0`, else `x`; NaN stays NaN (a plain `x > 0 ? x : 0` would make it 0).
 #[inline]
 fn relu(x: f32) -> f32 {
-    if x > 0.0 {
-        x
-    } else {
+    if x <= 0.0 {
         0.0
+    } else {
+        x
+    }
+}
+
+/// The derivative of a two-piece linear activation times `dy`: `dy` for `x > 0`,
+/// `below` for `x ≤ 0`, and NaN for a NaN `x` (two selects, no branch).
+#[inline]
+fn piecewise(x: f32, dy: f32, below: f32) -> f32 {
+    if x > 0.0 {
+        dy
+    } else if x <= 0.0 {
+        below
+    } else {
+        x
     }
 }
 
@@ -108,7 +126,7 @@ impl Activation for LeakyRelu {
             y,
             dy,
             dx,
-            |x, _, dy| if x > 0.0 { dy } else { alpha * dy },
+            |x, _, dy| piecewise(x, dy, alpha * dy),
         );
     }
 }
@@ -405,6 +423,54 @@ mod tests {
                 check_backward(&Softmax { width }, &x, "softmax'");
             }
         }
+    }
+
+    /// Every activation, forward (both forms) and backward, maps a NaN input to NaN and
+    /// leaves its neighbours alone.
+    #[test]
+    fn a_nan_input_gives_a_nan_output_and_derivative() {
+        let x = [-2.0, f32::NAN, 0.0, 1.5, -0.0, 3.0];
+        let elementwise: [(&dyn Activation, &str); 4] = [
+            (&Relu, "relu"),
+            (&LeakyRelu { alpha: 0.1 }, "leaky relu"),
+            (&Sigmoid, "sigmoid"),
+            (&Tanh, "tanh"),
+        ];
+        for (act, what) in elementwise {
+            let mut y = [0.0; 6];
+            act.forward(&x, &mut y);
+            let mut in_place = x;
+            act.forward_in_place(&mut in_place);
+            let mut dx = [0.0; 6];
+            act.backward(&x, &y, &[1.0; 6], &mut dx);
+            for (i, (v, d)) in y.iter().zip(dx).enumerate() {
+                assert_eq!(v.is_nan(), i == 1, "{what}: y = {y:?}");
+                assert_eq!(in_place[i].is_nan(), i == 1, "{what} in place: {in_place:?}");
+                assert_eq!(d.is_nan(), i == 1, "{what}': dx = {dx:?}");
+            }
+        }
+        // Softmax: the row with the NaN is NaN throughout, the other row is untouched.
+        let act = Softmax { width: 3 };
+        let x = [0.5, f32::NAN, -1.0, 0.5, 2.0, -1.0];
+        let mut y = [0.0; 6];
+        act.forward(&x, &mut y);
+        assert!(y[..3].iter().all(|v| v.is_nan()), "{y:?}");
+        assert!(y[3..].iter().all(|v| v.is_finite()), "{y:?}");
+        let mut dx = [0.0; 6];
+        act.backward(&x, &y, &[1.0, 0.0, 0.0, 1.0, 0.0, 0.0], &mut dx);
+        assert!(dx[..3].iter().all(|v| v.is_nan()), "{dx:?}");
+        assert!(dx[3..].iter().all(|v| v.is_finite()), "{dx:?}");
+    }
+
+    #[test]
+    fn relu_keeps_its_values_at_signed_zeros_and_infinities() {
+        let x = [-0.0, 0.0, f32::INFINITY, f32::NEG_INFINITY];
+        let mut y = [f32::NAN; 4];
+        Relu.forward(&x, &mut y);
+        assert_eq!(y.map(f32::to_bits), [0.0, 0.0, f32::INFINITY, 0.0].map(f32::to_bits));
+        let mut dx = [f32::NAN; 4];
+        Relu.backward(&x, &y, &[2.0; 4], &mut dx);
+        assert_eq!(dx, [0.0, 0.0, 2.0, 0.0]);
     }
 
     #[test]
