@@ -29,25 +29,98 @@ pub fn adam_step(
         v.len()
     );
     assert!(step >= 1, "adam_step: step counts from 1");
-    // The corrections are computed once per step, in f64: 1 − β^t is a small difference.
-    let correction1 = 1.0 - math::powi(f64::from(beta1), step);
-    let correction2 = 1.0 - math::powi(f64::from(beta2), step);
-    let step_size = (f64::from(learning_rate) / correction1) as f32;
-    let inv_sqrt_correction2 = (1.0 / math::sqrt_f64(correction2)) as f32;
+    let update = AdamUpdate::new(step, learning_rate, beta1, beta2, epsilon);
     for (((p, &g), m), v) in params
         .iter_mut()
         .zip(grads)
         .zip(m.iter_mut())
         .zip(v.iter_mut())
     {
-        *m = beta1 * *m + (1.0 - beta1) * g;
-        *v = beta2 * *v + (1.0 - beta2) * g * g;
-        let denominator = math::sqrt(*v) * inv_sqrt_correction2 + epsilon;
-        *p -= step_size * *m / denominator;
+        (*p, *m, *v) = update.apply(*p, g, *m, *v);
     }
 }
 
+/// The coefficients of one Adam step, and the update of one parameter: shared by
+/// [`adam_step`] and the check before a checked step, so both see the same values.
+#[derive(Clone, Copy)]
+struct AdamUpdate {
+    step_size: f32,
+    inv_sqrt_correction2: f32,
+    beta1: f32,
+    beta2: f32,
+    epsilon: f32,
+}
+
+impl AdamUpdate {
+    fn new(step: u32, learning_rate: f32, beta1: f32, beta2: f32, epsilon: f32) -> Self {
+        // The corrections are computed once per step, in f64: 1 − β^t is a small difference.
+        let correction1 = 1.0 - math::powi(f64::from(beta1), step);
+        let correction2 = 1.0 - math::powi(f64::from(beta2), step);
+        AdamUpdate {
+            step_size: (f64::from(learning_rate) / correction1) as f32,
+            inv_sqrt_correction2: (1.0 / math::sqrt_f64(correction2)) as f32,
+            beta1,
+            beta2,
+            epsilon,
+        }
+    }
+
+    /// The new `(p, m, v)` of one parameter.
+    #[inline(always)]
+    fn apply(&self, p: f32, g: f32, m: f32, v: f32) -> (f32, f32, f32) {
+        let m = self.beta1 * m + (1.0 - self.beta1) * g;
+        let v = self.beta2 * v + (1.0 - self.beta2) * g * g;
+        let denominator = math::sqrt(v) * self.inv_sqrt_correction2 + self.epsilon;
+        (p - self.step_size * m / denominator, m, v)
+    }
+}
+
+/// The first parameter whose Adam step would leave it or a moment NaN or infinite, and
+/// which buffer that would be; reads only. Empty moments count as zeros (the first step).
+#[cfg(feature = "std")]
+fn adam_overflow(
+    params: &[f32],
+    grads: &[f32],
+    m: &[f32],
+    v: &[f32],
+    update: &AdamUpdate,
+) -> Option<(&'static str, usize)> {
+    use super::error::non_finite;
+    let candidate = |i: usize| {
+        let (m, v) = (m.get(i).copied(), v.get(i).copied());
+        update.apply(params[i], grads[i], m.unwrap_or(0.0), v.unwrap_or(0.0))
+    };
+    let bad = |(p, m, v): (f32, f32, f32)| non_finite(p) | non_finite(m) | non_finite(v);
+    let count: usize = if m.len() == params.len() && v.len() == params.len() {
+        let values = params.iter().zip(grads).zip(m).zip(v);
+        values
+            .map(|(((&p, &g), &m), &v)| usize::from(bad(update.apply(p, g, m, v))))
+            .sum()
+    } else {
+        (0..params.len())
+            .map(|i| usize::from(bad(candidate(i))))
+            .sum()
+    };
+    if count == 0 {
+        return None;
+    }
+    let index = (0..params.len()).find(|&i| bad(candidate(i)))?;
+    let (_, m, v) = candidate(index);
+    let buffer = if non_finite(m) {
+        "m"
+    } else if non_finite(v) {
+        "v"
+    } else {
+        "parameter"
+    };
+    Some((buffer, index))
+}
+
 /// Adam that owns its moment buffers.
+///
+/// `new` takes any value, and the fields are public; [`Optimizer::validate`](super::Optimizer::validate)
+/// (which `fit` calls first) accepts a learning rate that is finite and at least 0, `beta1`
+/// and `beta2` in `[0, 1)` and an `epsilon` that is finite and greater than 0.
 #[cfg(feature = "std")]
 #[derive(Clone)]
 pub struct Adam {
@@ -118,6 +191,57 @@ impl super::Optimizer for Adam {
         );
     }
 
+    fn validate(&self, param_count: usize) -> Result<(), super::OptimizerError> {
+        use super::error::{check_hyperparameter, DECAY, NON_NEGATIVE, POSITIVE};
+        let checks = [
+            ("learning_rate", self.learning_rate, NON_NEGATIVE),
+            ("beta1", self.beta1, DECAY),
+            ("beta2", self.beta2, DECAY),
+            ("epsilon", self.epsilon, POSITIVE),
+        ];
+        for (name, value, (allowed, accepts)) in checks {
+            check_hyperparameter("Adam", name, value, allowed, accepts)?;
+        }
+        if self.step > 0 && self.m.len() != param_count {
+            return Err(super::OptimizerError::ParamCountMismatch {
+                expected: self.m.len(),
+                found: param_count,
+            });
+        }
+        Ok(())
+    }
+
+    /// Checks the candidate parameters and moments in a read-only pass, then steps.
+    fn try_step(&mut self, params: &mut [f32], grads: &[f32]) -> Result<(), super::OptimizerError> {
+        assert_eq!(
+            params.len(),
+            grads.len(),
+            "Adam::try_step: {} parameters but {} gradients",
+            params.len(),
+            grads.len()
+        );
+        super::Optimizer::validate(self, params.len())?;
+        super::check_gradients(grads)?;
+        let (m, v): (&[f32], &[f32]) = if self.step == 0 {
+            (&[], &[])
+        } else {
+            (&self.m, &self.v)
+        };
+        let step = self.step.saturating_add(1);
+        let update = AdamUpdate::new(
+            step,
+            self.learning_rate,
+            self.beta1,
+            self.beta2,
+            self.epsilon,
+        );
+        if let Some((buffer, index)) = adam_overflow(params, grads, m, v, &update) {
+            return Err(super::OptimizerError::NonFiniteUpdate { buffer, index });
+        }
+        super::Optimizer::step(self, params, grads);
+        Ok(())
+    }
+
     /// Method `"adam"`, the step count and the moments `m` and `v`.
     fn state(&self) -> Option<super::OptimizerState> {
         Some(super::OptimizerState {
@@ -171,7 +295,7 @@ impl core::fmt::Debug for Adam {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::optim::Optimizer;
+    use crate::optim::{Optimizer, OptimizerError};
 
     /// Adam written out in f64 straight from Kingma & Ba, Algorithm 1 (with ε̂ placement as
     /// in PyTorch): the oracle for the f32 kernel.
@@ -310,6 +434,93 @@ mod tests {
         let mut opt = Adam::new(0.1);
         opt.step(&mut [0.0; 2], &[0.0; 2]);
         opt.step(&mut [0.0; 3], &[0.0; 3]);
+    }
+
+    #[test]
+    fn invalid_hyperparameters_are_named_with_their_value_and_range() {
+        let cases = [
+            (Adam::new(-1.0), "learning_rate is -1, but it must be finite and at least 0"),
+            (Adam::new(f32::NAN), "learning_rate is NaN"),
+            (Adam::new(f32::INFINITY), "learning_rate is inf"),
+            (Adam { beta1: 1.0, ..Adam::new(0.1) }, "beta1 is 1, but it must be in [0, 1)"),
+            (Adam { beta2: -0.5, ..Adam::new(0.1) }, "beta2 is -0.5"),
+            (Adam { beta2: f32::NAN, ..Adam::new(0.1) }, "beta2 is NaN"),
+            (Adam { epsilon: 0.0, ..Adam::new(0.1) }, "epsilon is 0, but it must be finite and greater than 0"),
+        ];
+        for (mut opt, message) in cases {
+            let error = opt.validate(2).unwrap_err();
+            assert!(error.to_string().contains(message), "{error}");
+            let mut p = [1.0f32, 2.0];
+            assert_eq!(opt.try_step(&mut p, &[0.5, 0.5]).map_err(|e| e.to_string()), Err(error.to_string()));
+            assert_eq!((p, opt.step), ([1.0, 2.0], 0));
+        }
+        assert_eq!(Adam::new(0.0).validate(2), Ok(()));
+    }
+
+    /// The state (moments and step count) and parameters, to compare before and after.
+    fn snapshot(opt: &Adam, p: &[f32]) -> (Vec<u32>, Vec<u32>, Vec<u32>, u32) {
+        let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect();
+        (bits(p), bits(&opt.m), bits(&opt.v), opt.step)
+    }
+
+    #[test]
+    fn a_refused_step_changes_nothing() {
+        let mut opt = Adam::new(0.1);
+        let mut p = [1.0f32, -1.0, 0.5];
+        opt.try_step(&mut p, &[0.1, 0.2, 0.3]).unwrap();
+        let before = snapshot(&opt, &p);
+        let error = opt.try_step(&mut p, &[0.1, f32::NAN, 0.3]).unwrap_err();
+        assert!(
+            matches!(error, OptimizerError::NonFiniteGradient { index: 1, value } if value.is_nan()),
+            "{error:?}"
+        );
+        assert_eq!(snapshot(&opt, &p), before);
+        // A finite gradient whose square overflows: the second moment would be infinite.
+        let error = opt.try_step(&mut p, &[0.1, 0.2, 3e22]).unwrap_err();
+        assert_eq!(
+            error,
+            OptimizerError::NonFiniteUpdate {
+                buffer: "v",
+                index: 2
+            }
+        );
+        assert_eq!(snapshot(&opt, &p), before);
+        // A huge learning rate: the parameter would overflow.
+        opt.learning_rate = 3e38;
+        let error = opt.try_step(&mut p, &[1.0, 0.2, 0.3]).unwrap_err();
+        assert_eq!(
+            error,
+            OptimizerError::NonFiniteUpdate {
+                buffer: "parameter",
+                index: 0
+            }
+        );
+        assert_eq!(snapshot(&opt, &p), before);
+    }
+
+    #[test]
+    fn a_checked_step_is_the_unchecked_step_bit_for_bit() {
+        let (mut checked, mut unchecked) = (Adam::new(0.05), Adam::new(0.05));
+        let (mut p, mut q) = ([0.5f32, -0.25, 2.0], [0.5f32, -0.25, 2.0]);
+        for g in [[0.3f32, -1.2, 4.0], [0.1, -1.0, -2.0], [-0.4, 0.6, 1.0]] {
+            checked.try_step(&mut p, &g).unwrap();
+            unchecked.step(&mut q, &g);
+            assert_eq!(snapshot(&checked, &p), snapshot(&unchecked, &q));
+        }
+    }
+
+    #[test]
+    fn reusing_an_optimizer_for_a_model_of_another_size_is_an_error() {
+        let mut opt = Adam::new(0.1);
+        opt.try_step(&mut [0.0; 2], &[1.0; 2]).unwrap();
+        let expected = OptimizerError::ParamCountMismatch {
+            expected: 2,
+            found: 3,
+        };
+        assert_eq!(opt.validate(3), Err(expected.clone()));
+        let mut p = [1.0f32; 3];
+        assert_eq!(opt.try_step(&mut p, &[1.0; 3]), Err(expected));
+        assert_eq!((p, opt.step), ([1.0; 3], 1));
     }
 
     #[test]

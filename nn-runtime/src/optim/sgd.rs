@@ -34,7 +34,61 @@ pub fn sgd_step(
     }
 }
 
+/// The first parameter whose update by [`sgd_step`] would be NaN or infinite, and which
+/// buffer would hold it; reads only. An empty `velocity` counts as zeros.
+#[cfg(feature = "std")]
+fn sgd_overflow(
+    params: &[f32],
+    grads: &[f32],
+    velocity: &[f32],
+    learning_rate: f32,
+    momentum: f32,
+) -> Option<(&'static str, usize)> {
+    use super::error::non_finite;
+    // The same expressions as `sgd_step`, so the check sees the values it would write.
+    let new_velocity = |i: usize| {
+        let v = velocity.get(i).copied().unwrap_or(0.0);
+        momentum * v + grads[i]
+    };
+    if momentum == 0.0 {
+        let bad = |(&p, &g): (&f32, &f32)| non_finite(p - learning_rate * g);
+        if params.iter().zip(grads).map(|pair| usize::from(bad(pair))).sum::<usize>() == 0 {
+            return None;
+        }
+        return params.iter().zip(grads).position(bad).map(|i| ("parameter", i));
+    }
+    let bad = |i: usize| {
+        let v = new_velocity(i);
+        non_finite(v) || non_finite(params[i] - learning_rate * v)
+    };
+    let count: usize = if velocity.len() == params.len() {
+        let candidates = params.iter().zip(grads).zip(velocity);
+        candidates
+            .map(|((&p, &g), &v)| {
+                let v = momentum * v + g;
+                usize::from(non_finite(v) | non_finite(p - learning_rate * v))
+            })
+            .sum()
+    } else {
+        (0..params.len()).map(|i| usize::from(bad(i))).sum()
+    };
+    if count == 0 {
+        return None;
+    }
+    let index = (0..params.len()).find(|&i| bad(i))?;
+    let buffer = if non_finite(new_velocity(index)) {
+        "velocity"
+    } else {
+        "parameter"
+    };
+    Some((buffer, index))
+}
+
 /// SGD that owns its velocity buffer.
+///
+/// `new` and `with_momentum` take any value; [`Optimizer::validate`](super::Optimizer::validate)
+/// (which `fit` calls first) accepts a learning rate that is finite and at least 0 and a
+/// momentum in `[0, 1)`.
 #[cfg(feature = "std")]
 #[derive(Clone)]
 pub struct Sgd {
@@ -98,6 +152,48 @@ impl super::Optimizer for Sgd {
             self.momentum,
         );
         self.steps += 1;
+    }
+
+    fn validate(&self, param_count: usize) -> Result<(), super::OptimizerError> {
+        use super::error::{check_hyperparameter, DECAY, NON_NEGATIVE};
+        let (allowed, accepts) = NON_NEGATIVE;
+        check_hyperparameter("Sgd", "learning_rate", self.learning_rate, allowed, accepts)?;
+        let (allowed, accepts) = DECAY;
+        check_hyperparameter("Sgd", "momentum", self.momentum, allowed, accepts)?;
+        match self.param_count {
+            Some(expected) if expected != param_count => {
+                Err(super::OptimizerError::ParamCountMismatch {
+                    expected,
+                    found: param_count,
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Checks the candidate velocity and parameters in a read-only pass, then steps.
+    fn try_step(&mut self, params: &mut [f32], grads: &[f32]) -> Result<(), super::OptimizerError> {
+        assert_eq!(
+            params.len(),
+            grads.len(),
+            "Sgd::try_step: {} parameters but {} gradients",
+            params.len(),
+            grads.len()
+        );
+        super::Optimizer::validate(self, params.len())?;
+        super::check_gradients(grads)?;
+        // A velocity of another length is about to be replaced by zeros (see `step`).
+        let velocity = if self.velocity.len() == params.len() {
+            &self.velocity[..]
+        } else {
+            &[]
+        };
+        let overflow = sgd_overflow(params, grads, velocity, self.learning_rate, self.momentum);
+        if let Some((buffer, index)) = overflow {
+            return Err(super::OptimizerError::NonFiniteUpdate { buffer, index });
+        }
+        super::Optimizer::step(self, params, grads);
+        Ok(())
     }
 
     /// Method `"sgd"`, the step count and the momentum buffer `velocity` (empty until a
@@ -220,6 +316,81 @@ mod tests {
         let mut opt = Sgd::new(0.1);
         opt.step(&mut [0.0; 3], &[0.0; 3]);
         opt.step(&mut [0.0; 2], &[0.0; 2]);
+    }
+
+    #[test]
+    fn invalid_hyperparameters_are_named_with_their_value_and_range() {
+        use crate::optim::Optimizer;
+        let cases = [
+            (Sgd::new(f32::NAN), "Sgd: learning_rate is NaN, but it must be finite and at least 0"),
+            (Sgd::new(f32::NEG_INFINITY), "learning_rate is -inf"),
+            (Sgd::new(-0.1), "learning_rate is -0.1"),
+            (Sgd::new(0.1).with_momentum(f32::NAN), "momentum is NaN, but it must be in [0, 1)"),
+            (Sgd::new(0.1).with_momentum(1.0), "momentum is 1"),
+            (Sgd::new(0.1).with_momentum(-0.5), "momentum is -0.5"),
+        ];
+        for (mut opt, message) in cases {
+            let error = opt.validate(2).unwrap_err();
+            assert!(error.to_string().contains(message), "{error}");
+            let mut p = [1.0f32, 2.0];
+            assert_eq!(opt.try_step(&mut p, &[0.5, 0.5]).map_err(|e| e.to_string()), Err(error.to_string()));
+            assert_eq!((p, opt.steps), ([1.0, 2.0], 0));
+        }
+        assert_eq!(Sgd::new(0.0).with_momentum(0.99).validate(2), Ok(()));
+    }
+
+    #[test]
+    fn a_refused_step_changes_nothing_and_a_taken_one_is_the_plain_step() {
+        use crate::optim::{Optimizer, OptimizerError};
+        for momentum in [0.0, 0.9] {
+            let mut opt = Sgd::new(0.5).with_momentum(momentum);
+            let mut twin = opt.clone();
+            let (mut p, mut q) = ([1.0f32, -1.0], [1.0f32, -1.0]);
+            opt.try_step(&mut p, &[0.25, 0.5]).unwrap();
+            twin.step(&mut q, &[0.25, 0.5]);
+            assert_eq!((p, &opt.velocity), (q, &twin.velocity));
+            let error = opt.try_step(&mut p, &[f32::INFINITY, 0.5]).unwrap_err();
+            assert!(
+                matches!(error, OptimizerError::NonFiniteGradient { index: 0, value } if value.is_infinite()),
+                "{error:?}"
+            );
+            opt.learning_rate = 3e38;
+            let error = opt.try_step(&mut p, &[0.25, 4.0]).unwrap_err();
+            assert_eq!(
+                error,
+                OptimizerError::NonFiniteUpdate {
+                    buffer: "parameter",
+                    index: 1
+                }
+            );
+            assert_eq!((p, &opt.velocity, opt.steps), (q, &twin.velocity, 1));
+        }
+        // The velocity itself overflows.
+        let mut opt = Sgd::new(0.0).with_momentum(0.5);
+        let mut p = [0.0f32];
+        opt.try_step(&mut p, &[3e38]).unwrap();
+        let error = opt.try_step(&mut p, &[3e38]).unwrap_err();
+        assert_eq!(
+            error,
+            OptimizerError::NonFiniteUpdate {
+                buffer: "velocity",
+                index: 0
+            }
+        );
+        assert_eq!(opt.velocity, [3e38]);
+    }
+
+    #[test]
+    fn reusing_an_optimizer_for_a_model_of_another_size_is_an_error() {
+        use crate::optim::{Optimizer, OptimizerError};
+        let mut opt = Sgd::new(0.1);
+        opt.try_step(&mut [0.0; 3], &[0.0; 3]).unwrap();
+        let expected = OptimizerError::ParamCountMismatch {
+            expected: 3,
+            found: 2,
+        };
+        assert_eq!(opt.validate(2), Err(expected.clone()));
+        assert_eq!(opt.try_step(&mut [0.0; 2], &[0.0; 2]), Err(expected));
     }
 
     #[test]
