@@ -270,6 +270,8 @@ impl super::Optimizer for Adam {
         }
         let m = state.buffer_of_len("m", len)?;
         let v = state.buffer_of_len("v", len)?;
+        super::OptimizerState::check_values("m", m, false)?;
+        super::OptimizerState::check_values("v", v, true)?;
         self.m = m.to_vec();
         self.v = v.to_vec();
         self.step = step;

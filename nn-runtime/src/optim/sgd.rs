@@ -213,6 +213,7 @@ impl super::Optimizer for Sgd {
         state.check_method("sgd")?;
         let len = state.buffer("velocity").map_or(0, <[f32]>::len);
         let velocity = state.buffer_of_len("velocity", len)?;
+        super::OptimizerState::check_values("velocity", velocity, false)?;
         if let Some(count) = self.param_count.filter(|&count| len != 0 && len != count) {
             return Err(super::OptimizerStateError::BadBuffer {
                 name: "velocity".to_string(),

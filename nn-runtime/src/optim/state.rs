@@ -39,6 +39,27 @@ impl OptimizerState {
         }
     }
 
+    /// `Ok` when every value of buffer `name` is finite and, if `non_negative`, at least 0.
+    pub(crate) fn check_values(
+        name: &str,
+        values: &[f32],
+        non_negative: bool,
+    ) -> Result<(), OptimizerStateError> {
+        let bad = |v: &f32| !v.is_finite() || (non_negative && *v < 0.0);
+        match values.iter().position(bad) {
+            None => Ok(()),
+            Some(index) => Err(OptimizerStateError::InvalidValue {
+                name: name.to_string(),
+                index,
+                reason: if values[index].is_finite() {
+                    "negative (a second moment never is)"
+                } else {
+                    "NaN or infinite"
+                },
+            }),
+        }
+    }
+
     /// The buffer `name`, which must hold `expected` values.
     pub(crate) fn buffer_of_len(
         &self,
@@ -83,6 +104,16 @@ pub enum OptimizerStateError {
         /// What contradicts what.
         detail: String,
     },
+    /// A buffer holds a value the method never produces: NaN or infinity (the state of a run
+    /// that diverged), or a negative second moment.
+    InvalidValue {
+        /// The buffer's name.
+        name: String,
+        /// The element.
+        index: usize,
+        /// What is wrong with it, e.g. `"NaN or infinite"`.
+        reason: &'static str,
+    },
     /// A step count the optimizer cannot represent.
     StepOutOfRange {
         /// The step in the state.
@@ -122,6 +153,15 @@ impl fmt::Display for OptimizerStateError {
             OptimizerStateError::Inconsistent { detail } => {
                 write!(f, "the optimizer state is inconsistent: {detail}")
             }
+            OptimizerStateError::InvalidValue {
+                name,
+                index,
+                reason,
+            } => write!(
+                f,
+                "the optimizer state's buffer `{name}` is {reason} at element {index}; \
+                 resume from an earlier checkpoint or start afresh"
+            ),
             OptimizerStateError::StepOutOfRange { step } => {
                 write!(f, "the optimizer state's step count {step} is out of range")
             }
