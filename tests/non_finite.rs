@@ -180,13 +180,18 @@ fn non_finite_or_out_of_range_hyperparameters_are_refused_before_anything_change
         (Box::new(adam_with(|a| a.epsilon = 0.0)), "epsilon is 0"),
         (Box::new(ClipGlobalNorm::new(Sgd::new(0.1), 0.0)), "max_norm is 0, but it must be finite and greater than 0"),
     ];
+    // Every case is tried, and every one that is not refused is listed.
+    let mut accepted = Vec::new();
     for (mut optimizer, expected) in cases {
         let mut model = Small::new(3);
         let start = model.clone();
-        let message = fit_error(&mut model, &train, None, &mut *optimizer, &quiet(2, 4));
-        assert!(message.contains(expected), "{expected}: {message}");
-        assert_eq!(bits(model.params()), bits(start.params()), "{expected}");
+        let outcome = model.fit(&train, None, &mut *optimizer, &quiet(2, 4));
+        let message = outcome.map(|_| "Ok".to_string()).unwrap_or_else(|e| e.to_string());
+        if !message.contains(expected) || bits(model.params()) != bits(start.params()) {
+            accepted.push(format!("{expected}: got {message}"));
+        }
     }
+    assert!(accepted.is_empty(), "{accepted:#?}");
 }
 
 #[test]
@@ -242,10 +247,16 @@ fn weight_files_and_checkpoints_holding_nan_are_refused_with_the_tensor_named() 
     broken.params_mut()[Small::TENSORS[2].offset + 5] = f32::NAN;
     let bytes = weights_to_bytes(&broken);
     let start = model.clone();
-    let error = load_weights_from_bytes(&mut model, &bytes).map_err(|e| e.to_string());
-    let message = error.unwrap_err();
-    assert!(message.contains("tensor `dense_1.weight` holds NaN at element 5"), "{message}");
-    assert_eq!(bits(model.params()), bits(start.params()));
+    let loaded = load_weights_from_bytes(&mut model, &bytes);
+    let message = loaded.map(|()| "Ok".to_string()).unwrap_or_else(|e| e.to_string());
+    let mut accepted = Vec::new();
+    if !message.contains("tensor `dense_1.weight` holds NaN at element 5") {
+        accepted.push(format!("weights: got {message}"));
+    }
+    if bits(model.params()) != bits(start.params()) {
+        accepted.push("weights: the refused load changed the model".to_string());
+        model = start.clone();
+    }
 
     // A checkpoint: NaN parameters, a NaN moment, a negative second moment.
     let mut adam = Adam::new(0.01);
@@ -261,23 +272,23 @@ fn weight_files_and_checkpoints_holding_nan_are_refused_with_the_tensor_named() 
         .unwrap();
     let nan_m = with_state(&|s| s.buffers[0].1[3] = f32::NAN);
     let negative_v = with_state(&|s| s.buffers[1].1[4] = -1.0);
-    let expected = [
+    let checkpoints = [
         (nan_params, "dense_1.weight"),
         (nan_m, "`optimizer.m` holds NaN at element 3"),
         (negative_v, "`v` is negative (a second moment never is) at element 4"),
     ];
-    for (bytes, expected) in expected {
+    for (bytes, expected) in checkpoints {
         // Refused when decoded, or at the latest when an optimizer resumes from it.
         let refused = match Checkpoint::from_bytes::<Small>(&bytes) {
             Err(error) => error.to_string(),
-            Ok(checkpoint) => {
-                let mut fresh = Adam::new(0.01);
-                match fresh.set_state(&checkpoint.optimizer) {
-                    Err(error) => error.to_string(),
-                    Ok(()) => panic!("{expected}: the checkpoint was accepted"),
-                }
-            }
+            Ok(checkpoint) => match Adam::new(0.01).set_state(&checkpoint.optimizer) {
+                Err(error) => error.to_string(),
+                Ok(()) => "accepted".to_string(),
+            },
         };
-        assert!(refused.contains(expected), "{expected}: {refused}");
+        if !refused.contains(expected) {
+            accepted.push(format!("{expected}: got {refused}"));
+        }
     }
+    assert!(accepted.is_empty(), "{accepted:#?}");
 }
