@@ -107,6 +107,19 @@ fn a_nan_in_the_training_data_stops_fit_with_the_model_as_before_that_batch() {
 }
 
 #[test]
+fn fit_refuses_to_start_from_nan_parameters_and_names_the_tensor() {
+    let mut model = Small::new(3);
+    model.params_mut()[Small::TENSORS[2].offset + 5] = f32::NAN;
+    let start = model.clone();
+    let message = fit_error(&mut model, &data::<Small>(4), None, &mut Sgd::new(0.1), &quiet(1, 4));
+    assert!(
+        message.contains("parameter `dense_1.weight` (element 5) is NaN before training"),
+        "{message}"
+    );
+    assert_eq!(bits(model.params()), bits(start.params()));
+}
+
+#[test]
 fn evaluate_predict_and_predict_class_name_a_sample_with_a_nan_input() {
     let model = Small::new(3);
     let mut test = data::<Small>(5);
@@ -238,6 +251,24 @@ fn an_overflowing_step_is_refused_and_names_the_tensor() {
     // Batch norm's running statistics included; the velocity was not started either.
     assert_eq!(bits(model.params()), bits(start.params()));
     assert!(optimizer.state().unwrap().buffers[0].1.is_empty());
+}
+
+#[test]
+fn data_parallel_training_refuses_an_overflowing_step_the_same_way() {
+    // Soft targets of 1000 make gradients of about 1000 / batch; shards on two threads.
+    let mut train = data::<Conv>(8);
+    train.targets.iter_mut().for_each(|t| *t *= 1000.0);
+    let mut model = Conv::new(4);
+    let start = model.clone();
+    let mut optimizer = Sgd::new(1e37);
+    let config = quiet(1, 4).threads(2);
+    let message = fit_error(&mut model, &train, None, &mut optimizer, &config);
+    assert!(
+        message.starts_with("training stopped at epoch 1, batch 1: the update would make")
+            && message.contains("overflow"),
+        "{message}"
+    );
+    assert_eq!(bits(model.params()), bits(start.params()));
 }
 
 #[test]

@@ -116,6 +116,24 @@ fn adam_overflow(
     Some((buffer, index))
 }
 
+/// The largest gradient magnitude for which a step from finite parameters, with moments of
+/// at most `(m_bound, v_bound)`, provably leaves the parameters and the moments finite.
+#[cfg(feature = "std")]
+fn adam_gradient_limit(update: &AdamUpdate, (m_bound, v_bound): (f64, f64)) -> Option<f32> {
+    // |p' − p| = step_size·|m'| / (√v'·c + ε) ≤ step_size·|m'| / ε must be at most
+    // UPDATE_LIMIT, with |m'| ≤ β₁·|m| + (1 − β₁)·|g|; and v' ≤ β₂·v + (1 − β₂)·g² must stay
+    // finite, which gradients up to 2^60 and v up to 2^120 guarantee.
+    const GRADIENT_CAP: f64 = (1u64 << 60) as f64;
+    if !(v_bound <= GRADIENT_CAP * GRADIENT_CAP) {
+        return None;
+    }
+    let beta1 = f64::from(update.beta1);
+    let m_limit = guard::UPDATE_LIMIT * f64::from(update.epsilon) / f64::from(update.step_size);
+    let room = (m_limit - beta1 * m_bound) / (1.0 - beta1);
+    // At most half the room per gradient, so that the bound of m settles below its limit.
+    guard::gradient_limit(room.min(m_limit / 2.0).min(GRADIENT_CAP))
+}
+
 /// Adam that owns its moment buffers.
 ///
 /// `new` takes any value, and the fields are public; [`Optimizer::validate`](super::Optimizer::validate)
@@ -135,6 +153,8 @@ pub struct Adam {
     m: Vec<f32>,
     v: Vec<f32>,
     step: u32,
+    /// Upper bounds of `|m|` and `v`, kept by checked steps; `None` after an unchecked one.
+    moment_bounds: Option<(f64, f64)>,
 }
 
 #[cfg(feature = "std")]
@@ -149,9 +169,13 @@ impl Adam {
             m: Vec::new(),
             v: Vec::new(),
             step: 0,
+            moment_bounds: Some((0.0, 0.0)),
         }
     }
 }
+
+#[cfg(feature = "std")]
+use super::guard;
 
 #[cfg(feature = "std")]
 impl super::Optimizer for Adam {
@@ -178,6 +202,7 @@ impl super::Optimizer for Adam {
         );
         // Past u32::MAX steps both corrections are 1 to f32 precision; saturating is exact.
         self.step = self.step.saturating_add(1);
+        self.moment_bounds = None;
         adam_step(
             params,
             grads,
@@ -211,7 +236,9 @@ impl super::Optimizer for Adam {
         Ok(())
     }
 
-    /// Checks the candidate parameters and moments in a read-only pass, then steps.
+    /// Compares the gradients with the largest one that provably keeps the step finite
+    /// (see the module `guard`); only when one is larger, or NaN, computes every candidate
+    /// parameter and moment before writing.
     fn try_step(&mut self, params: &mut [f32], grads: &[f32]) -> Result<(), super::OptimizerError> {
         assert_eq!(
             params.len(),
@@ -221,11 +248,10 @@ impl super::Optimizer for Adam {
             grads.len()
         );
         super::Optimizer::validate(self, params.len())?;
-        super::check_gradients(grads)?;
-        let (m, v): (&[f32], &[f32]) = if self.step == 0 {
-            (&[], &[])
+        let (m, v, bounds): (&[f32], &[f32], _) = if self.step == 0 {
+            (&[], &[], Some((0.0, 0.0)))
         } else {
-            (&self.m, &self.v)
+            (&self.m, &self.v, self.moment_bounds)
         };
         let step = self.step.saturating_add(1);
         let update = AdamUpdate::new(
@@ -235,10 +261,25 @@ impl super::Optimizer for Adam {
             self.beta2,
             self.epsilon,
         );
-        if let Some((buffer, index)) = adam_overflow(params, grads, m, v, &update) {
-            return Err(super::OptimizerError::NonFiniteUpdate { buffer, index });
+        let limit = bounds
+            .and_then(|bounds| adam_gradient_limit(&update, bounds))
+            .filter(|&limit| guard::all_within(grads, limit));
+        if limit.is_none() {
+            super::check_gradients(grads)?;
+            if let Some((buffer, index)) = adam_overflow(params, grads, m, v, &update) {
+                return Err(super::OptimizerError::NonFiniteUpdate { buffer, index });
+            }
         }
+        let (m_bound, v_bound) = bounds.unwrap_or((0.0, 0.0));
         super::Optimizer::step(self, params, grads);
+        let (beta1, beta2) = (f64::from(self.beta1), f64::from(self.beta2));
+        self.moment_bounds = Some(match limit.map(f64::from) {
+            Some(g) => (
+                beta1 * m_bound + (1.0 - beta1) * g,
+                beta2 * v_bound + (1.0 - beta2) * g * g,
+            ),
+            None => (guard::max_abs(&self.m), guard::max_abs(&self.v)),
+        });
         Ok(())
     }
 
@@ -274,6 +315,7 @@ impl super::Optimizer for Adam {
         super::OptimizerState::check_values("v", v, true)?;
         self.m = m.to_vec();
         self.v = v.to_vec();
+        self.moment_bounds = Some((guard::max_abs(m), guard::max_abs(v)));
         self.step = step;
         Ok(())
     }

@@ -109,16 +109,30 @@ pub(crate) const POSITIVE: (&str, fn(f32) -> bool) =
 /// The exponent bits of an `f32`: all set for infinities and NaN, and only for them.
 const EXPONENT: u32 = 0x7f80_0000;
 
+/// A word whose top bit is set exactly when `x` is NaN or infinite: the exponent plus one
+/// step carries into the sign position only from all ones. OR-ing such words is a
+/// reduction that vectorizes, unlike a search or a float sum.
+#[inline(always)]
+pub(crate) fn non_finite_flag(x: f32) -> u32 {
+    (x.to_bits() & EXPONENT).wrapping_add(0x0080_0000)
+}
+
+/// Whether a word OR-ed together from [`non_finite_flag`]s saw a NaN or an infinity.
+#[inline(always)]
+pub(crate) fn flagged(flags: u32) -> bool {
+    flags & 0x8000_0000 != 0
+}
+
 /// Whether `x` is NaN or infinite, as bit arithmetic that vectorizes.
 #[inline(always)]
 pub(crate) fn non_finite(x: f32) -> bool {
-    x.to_bits() & EXPONENT == EXPONENT
+    flagged(non_finite_flag(x))
 }
 
-/// How many of `values` are NaN or infinite, without a branch per value.
+/// Whether any of `values` is NaN or infinite, in one branch-free pass.
 #[inline]
-pub(crate) fn count_non_finite(values: &[f32]) -> usize {
-    values.iter().map(|&x| usize::from(non_finite(x))).sum()
+pub(crate) fn any_non_finite(values: &[f32]) -> bool {
+    flagged(values.iter().fold(0, |flags, &x| flags | non_finite_flag(x)))
 }
 
 #[cfg(test)]
@@ -133,8 +147,9 @@ mod tests {
         for x in [0.0, -0.0, 1.0, f32::MAX, f32::MIN, f32::MIN_POSITIVE, 1e-45] {
             assert!(!non_finite(x), "{x}");
         }
-        assert_eq!(count_non_finite(&[1.0, f32::NAN, 2.0, f32::INFINITY]), 2);
-        assert_eq!(count_non_finite(&[]), 0);
+        assert!(any_non_finite(&[1.0, 2.0, f32::INFINITY, 3.0]));
+        assert!(!any_non_finite(&[1.0, f32::MAX, -0.0, f32::MIN]));
+        assert!(!any_non_finite(&[]));
     }
 
     #[test]

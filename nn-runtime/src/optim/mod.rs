@@ -4,6 +4,8 @@
 mod adam;
 mod clip;
 mod error;
+#[cfg(feature = "std")]
+mod guard;
 mod sgd;
 #[cfg(feature = "std")]
 mod state;
@@ -56,12 +58,16 @@ pub trait Optimizer {
         Ok(())
     }
 
-    /// [`Self::step`], taken only when it leaves every parameter and every value of the
-    /// optimizer's state finite; otherwise nothing changes.
+    /// [`Self::step`], taken only when it turns no finite parameter and no finite value of
+    /// the optimizer's state into NaN or infinity; otherwise nothing changes. (From finite
+    /// parameters, as `fit` makes sure it starts with, everything stays finite.)
     ///
-    /// The built-in optimizers check the candidate values before they write any (a read-only
-    /// pass as long as the update). The default checks [`Self::validate`] and the gradients,
-    /// then steps: an optimizer that can overflow on finite gradients should override it.
+    /// The built-in optimizers decide before they write: they keep bounds of their state's
+    /// magnitudes, from which the largest gradient that provably keeps the update finite
+    /// follows, and compare every gradient with it in one pass; only when a gradient is
+    /// larger (or NaN) do they compute every candidate value first. The default checks
+    /// [`Self::validate`] and the gradients, then steps: an optimizer that can overflow on
+    /// finite gradients should override it.
     ///
     /// # Errors
     /// What [`Self::validate`] returns, [`OptimizerError::NonFiniteGradient`] (the first
@@ -105,7 +111,7 @@ pub trait Optimizer {
 /// `Ok` when every gradient is finite, else the first that is not.
 #[cfg(feature = "std")]
 pub(crate) fn check_gradients(grads: &[f32]) -> Result<(), OptimizerError> {
-    if error::count_non_finite(grads) == 0 {
+    if !error::any_non_finite(grads) {
         return Ok(());
     }
     let index = grads.iter().position(|&g| !g.is_finite()).unwrap_or(0);

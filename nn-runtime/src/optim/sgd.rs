@@ -35,7 +35,8 @@ pub fn sgd_step(
 }
 
 /// The first parameter whose update by [`sgd_step`] would be NaN or infinite, and which
-/// buffer would hold it; reads only. An empty `velocity` counts as zeros.
+/// buffer would hold it (a non-finite gradient makes both non-finite); reads only. An empty
+/// `velocity` counts as zeros.
 #[cfg(feature = "std")]
 fn sgd_overflow(
     params: &[f32],
@@ -44,44 +45,57 @@ fn sgd_overflow(
     learning_rate: f32,
     momentum: f32,
 ) -> Option<(&'static str, usize)> {
-    use super::error::non_finite;
-    // The same expressions as `sgd_step`, so the check sees the values it would write.
-    let new_velocity = |i: usize| {
-        let v = velocity.get(i).copied().unwrap_or(0.0);
-        momentum * v + grads[i]
-    };
-    if momentum == 0.0 {
-        let bad = |(&p, &g): (&f32, &f32)| non_finite(p - learning_rate * g);
-        if params.iter().zip(grads).map(|pair| usize::from(bad(pair))).sum::<usize>() == 0 {
-            return None;
-        }
-        return params.iter().zip(grads).position(bad).map(|i| ("parameter", i));
-    }
-    let bad = |i: usize| {
-        let v = new_velocity(i);
-        non_finite(v) || non_finite(params[i] - learning_rate * v)
-    };
-    let count: usize = if velocity.len() == params.len() {
-        let candidates = params.iter().zip(grads).zip(velocity);
-        candidates
-            .map(|((&p, &g), &v)| {
-                let v = momentum * v + g;
-                usize::from(non_finite(v) | non_finite(p - learning_rate * v))
-            })
-            .sum()
+    use super::error::{flagged, non_finite, non_finite_flag};
+    // The same expressions as `sgd_step`, so the check sees the values it would write; one
+    // branch-free pass for the common case that all is well.
+    let flags = if momentum == 0.0 {
+        let pairs = params.iter().zip(grads);
+        pairs.fold(0, |flags, (&p, &g)| {
+            flags | non_finite_flag(p - learning_rate * g)
+        })
+    } else if velocity.len() == params.len() {
+        let triples = params.iter().zip(grads).zip(velocity);
+        triples.fold(0, |flags, ((&p, &g), &v)| {
+            let v = momentum * v + g;
+            flags | non_finite_flag(v) | non_finite_flag(p - learning_rate * v)
+        })
     } else {
-        (0..params.len()).map(|i| usize::from(bad(i))).sum()
+        let pairs = params.iter().zip(grads);
+        pairs.fold(0, |flags, (&p, &g)| {
+            flags | non_finite_flag(g) | non_finite_flag(p - learning_rate * g)
+        })
     };
-    if count == 0 {
+    if !flagged(flags) {
         return None;
     }
-    let index = (0..params.len()).find(|&i| bad(i))?;
-    let buffer = if non_finite(new_velocity(index)) {
-        "velocity"
-    } else {
-        "parameter"
-    };
-    Some((buffer, index))
+    // Rare: find the first offender and what it is.
+    let new_velocity = |i: usize| momentum * velocity.get(i).copied().unwrap_or(0.0) + grads[i];
+    (0..params.len()).find_map(|i| {
+        let v = if momentum == 0.0 { grads[i] } else { new_velocity(i) };
+        if momentum != 0.0 && non_finite(v) {
+            Some(("velocity", i))
+        } else if non_finite(params[i] - learning_rate * v) {
+            Some(("parameter", i))
+        } else {
+            None
+        }
+    })
+}
+
+/// The largest gradient magnitude for which a step from finite parameters, with a velocity
+/// of at most `velocity_bound`, provably leaves the velocity and the parameters finite.
+#[cfg(feature = "std")]
+fn sgd_gradient_limit(learning_rate: f32, momentum: f32, velocity_bound: f64) -> Option<f32> {
+    let (learning_rate, momentum) = (f64::from(learning_rate), f64::from(momentum));
+    // |v'| ≤ momentum·|v| + |g| must stay finite, and learning_rate·|v'| ≤ UPDATE_LIMIT.
+    let velocity_limit = (guard::UPDATE_LIMIT / learning_rate).min(f64::from(f32::MAX) / 2.0);
+    if momentum == 0.0 {
+        return guard::gradient_limit(velocity_limit);
+    }
+    // At most half the room per gradient, so that the bound, which grows by the limit each
+    // step and decays by the momentum, settles below the velocity limit.
+    let room = velocity_limit - momentum * velocity_bound;
+    guard::gradient_limit(((1.0 - momentum) * velocity_limit / 2.0).min(room))
 }
 
 /// SGD that owns its velocity buffer.
@@ -99,6 +113,8 @@ pub struct Sgd {
     velocity: Vec<f32>,
     /// The parameter count fixed by the first step.
     param_count: Option<usize>,
+    /// An upper bound of `|velocity|`, kept by checked steps; `None` after an unchecked one.
+    velocity_bound: Option<f64>,
     /// Steps taken.
     steps: u64,
 }
@@ -112,6 +128,7 @@ impl Sgd {
             momentum: 0.0,
             velocity: Vec::new(),
             param_count: None,
+            velocity_bound: Some(0.0),
             steps: 0,
         }
     }
@@ -120,6 +137,9 @@ impl Sgd {
         Sgd { momentum, ..self }
     }
 }
+
+#[cfg(feature = "std")]
+use super::guard;
 
 #[cfg(feature = "std")]
 impl super::Optimizer for Sgd {
@@ -144,6 +164,7 @@ impl super::Optimizer for Sgd {
         if self.momentum != 0.0 && self.velocity.len() != count {
             self.velocity = vec![0.0; count];
         }
+        self.velocity_bound = None;
         sgd_step(
             params,
             grads,
@@ -171,7 +192,9 @@ impl super::Optimizer for Sgd {
         }
     }
 
-    /// Checks the candidate velocity and parameters in a read-only pass, then steps.
+    /// Compares the gradients with the largest one that provably keeps the step finite
+    /// (see the module `guard`); only when one is larger, or NaN, computes every candidate
+    /// velocity and parameter before writing.
     fn try_step(&mut self, params: &mut [f32], grads: &[f32]) -> Result<(), super::OptimizerError> {
         assert_eq!(
             params.len(),
@@ -181,18 +204,30 @@ impl super::Optimizer for Sgd {
             grads.len()
         );
         super::Optimizer::validate(self, params.len())?;
-        super::check_gradients(grads)?;
+        let (learning_rate, momentum) = (self.learning_rate, self.momentum);
         // A velocity of another length is about to be replaced by zeros (see `step`).
-        let velocity = if self.velocity.len() == params.len() {
-            &self.velocity[..]
+        let (velocity, velocity_bound) = if self.velocity.len() == params.len() {
+            (&self.velocity[..], self.velocity_bound)
         } else {
-            &[]
+            (&[][..], Some(0.0))
         };
-        let overflow = sgd_overflow(params, grads, velocity, self.learning_rate, self.momentum);
-        if let Some((buffer, index)) = overflow {
-            return Err(super::OptimizerError::NonFiniteUpdate { buffer, index });
+        let limit = velocity_bound
+            .and_then(|bound| sgd_gradient_limit(learning_rate, momentum, bound))
+            .filter(|&limit| guard::all_within(grads, limit));
+        if limit.is_none() {
+            let overflow = sgd_overflow(params, grads, velocity, learning_rate, momentum);
+            if let Some((buffer, index)) = overflow {
+                // A non-finite gradient is the likelier cause, and the more useful report.
+                super::check_gradients(grads)?;
+                return Err(super::OptimizerError::NonFiniteUpdate { buffer, index });
+            }
         }
+        let before = velocity_bound.unwrap_or(0.0);
         super::Optimizer::step(self, params, grads);
+        self.velocity_bound = Some(match limit {
+            Some(limit) => f64::from(momentum) * before + f64::from(limit),
+            None => guard::max_abs(&self.velocity),
+        });
         Ok(())
     }
 
@@ -222,6 +257,7 @@ impl super::Optimizer for Sgd {
             });
         }
         self.velocity = velocity.to_vec();
+        self.velocity_bound = Some(guard::max_abs(velocity));
         if len != 0 {
             self.param_count = Some(len);
         }

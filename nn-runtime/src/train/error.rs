@@ -96,6 +96,16 @@ pub enum TrainError {
         /// What the optimizer found.
         error: OptimizerError,
     },
+    /// A parameter is NaN or infinite before training starts (after resuming from a
+    /// checkpoint, if asked to): there is nothing to train from.
+    NonFiniteParameter {
+        /// The tensor, as [`Network::TENSORS`](crate::Network::TENSORS) names it.
+        tensor: &'static str,
+        /// The element within that tensor (row-major).
+        element: usize,
+        /// The value.
+        value: f32,
+    },
     /// The network's output for a sample is NaN or infinite (its input holds NaN or infinity,
     /// or the parameters do); `evaluate`, `predict` and `predict_class` never pass one on.
     NonFiniteOutput {
@@ -168,6 +178,15 @@ impl fmt::Display for TrainError {
                     ref other => write!(f, "{place}: {other}; {unchanged}"),
                 }
             }
+            TrainError::NonFiniteParameter {
+                tensor,
+                element,
+                value,
+            } => write!(
+                f,
+                "parameter `{tensor}` (element {element}) is {value} before training; \
+                 initialize the network or load finite weights"
+            ),
             TrainError::NonFiniteOutput {
                 what,
                 sample,

@@ -31,6 +31,26 @@ pub(crate) fn step_error<N: Network>(error: OptimizerError) -> TrainError {
     }
 }
 
+/// [`TrainError::NonFiniteParameter`] for the first NaN or infinite parameter of `N`.
+pub(crate) fn check_params<N: Network>(params: &[f32]) -> Result<(), TrainError> {
+    if first_non_finite_row(params, 1).is_none() {
+        return Ok(());
+    }
+    let (tensor, element, value) = N::TENSORS
+        .iter()
+        .find_map(|tensor| {
+            let values = &params[tensor.offset..tensor.offset + tensor.len()];
+            let element = values.iter().position(|v| !v.is_finite())?;
+            Some((tensor.name, element, values[element]))
+        })
+        .unwrap_or(("parameters", 0, f32::NAN));
+    Err(TrainError::NonFiniteParameter {
+        tensor,
+        element,
+        value,
+    })
+}
+
 /// `error` with the epoch and batch of `fit` filled in, if it is a refused step.
 pub(crate) fn at_batch(error: TrainError, epoch: usize, batch: usize) -> TrainError {
     match error {

@@ -5,7 +5,7 @@ use std::time::Instant;
 use super::check::{check_batch_size, check_dataset, Role};
 use super::checkpoint;
 use super::evaluate::evaluate_as;
-use super::finite::at_batch;
+use super::finite::{at_batch, check_params};
 use super::metrics::Tally;
 use super::parallel::Trainer;
 use super::progress::EpochProgress;
@@ -45,6 +45,7 @@ pub(crate) fn fit<N: Network + Sync>(
     // The threads first: if they cannot start, the checkpoint has not touched the model.
     let mut trainer = Trainer::<N>::new(config.threads, config.batch_size.min(samples))?;
     let completed = checkpoint::prepare(network, optimizer, config, trainer.shards())?;
+    check_params::<N>(network.params())?;
     let mut order: Vec<usize> = (0..samples).collect();
     let batches = samples.div_ceil(config.batch_size);
     let mut history = History {

@@ -43,8 +43,9 @@ pub trait Model: Network + Sized + Sync {
     /// # Errors
     /// Before any training: [`TrainError::ZeroBatchSize`], for either data set
     /// [`TrainError::ShapeMismatch`], [`TrainError::RaggedData`], [`TrainError::RowMismatch`]
-    /// or [`TrainError::EmptyDataset`], and [`TrainError::InvalidOptimizer`] when
-    /// [`Optimizer::validate`] refuses the optimizer's hyperparameters or state. During
+    /// or [`TrainError::EmptyDataset`], [`TrainError::InvalidOptimizer`] when
+    /// [`Optimizer::validate`] refuses the optimizer's hyperparameters or state, and
+    /// [`TrainError::NonFiniteParameter`] when the network starts with NaN or infinity. During
     /// training, [`TrainError::NonFiniteLoss`], or [`TrainError::NonFiniteStep`] when a
     /// step would leave a parameter or the optimizer's state NaN or infinite (a NaN in the
     /// data, an overflow), both with the parameters and the optimizer's state as they were
