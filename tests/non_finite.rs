@@ -77,7 +77,11 @@ fn fit_error<N: Model>(
             "fit returned Ok with {} of {} parameters non-finite; history {:?}",
             model.params().iter().filter(|p| !p.is_finite()).count(),
             N::PARAM_COUNT,
-            history.epochs.iter().map(|e| e.validation).collect::<Vec<_>>()
+            history
+                .epochs
+                .iter()
+                .map(|e| e.validation)
+                .collect::<Vec<_>>()
         ),
         Err(error) => error.to_string(),
     }
@@ -111,7 +115,13 @@ fn fit_refuses_to_start_from_nan_parameters_and_names_the_tensor() {
     let mut model = Small::new(3);
     model.params_mut()[Small::TENSORS[2].offset + 5] = f32::NAN;
     let start = model.clone();
-    let message = fit_error(&mut model, &data::<Small>(4), None, &mut Sgd::new(0.1), &quiet(1, 4));
+    let message = fit_error(
+        &mut model,
+        &data::<Small>(4),
+        None,
+        &mut Sgd::new(0.1),
+        &quiet(1, 4),
+    );
     assert!(
         message.contains("parameter `dense_1.weight` (element 5) is NaN before training"),
         "{message}"
@@ -124,7 +134,11 @@ fn evaluate_predict_and_predict_class_name_a_sample_with_a_nan_input() {
     let model = Small::new(3);
     let mut test = data::<Small>(5);
     test.inputs[3 * 4 + 1] = f32::NAN;
-    let message = model.evaluate(&test, 2).map(|e| e.loss).unwrap_err().to_string();
+    let message = model
+        .evaluate(&test, 2)
+        .map(|e| e.loss)
+        .unwrap_err()
+        .to_string();
     assert!(message.contains("evaluation sample 3 is NaN"), "{message}");
 
     let predicted = model.predict(&test.inputs).map(|outputs| outputs[3 * 3]);
@@ -147,7 +161,10 @@ fn one_nan_pixel_reaches_the_output_through_convolution_relu_and_max_pooling() {
         images[image * 36 + pixel] = f32::NAN;
         let image = &images[image * 36..(image + 1) * 36];
         let class = model.predict_class(image);
-        assert!(format!("{class:?}").contains("NonFiniteOutput"), "{class:?}");
+        assert!(
+            format!("{class:?}").contains("NonFiniteOutput"),
+            "{class:?}"
+        );
         let mut output = [0.0; 3];
         model.forward_sample(image, &mut output);
         assert!(output.iter().all(|v| v.is_nan()), "{output:?}");
@@ -185,13 +202,28 @@ fn non_finite_or_out_of_range_hyperparameters_are_refused_before_anything_change
     let cases: Vec<(Box<dyn Optimizer>, &str)> = vec![
         (Box::new(Sgd::new(f32::NAN)), "learning_rate is NaN"),
         (Box::new(Sgd::new(f32::INFINITY)), "learning_rate is inf"),
-        (Box::new(Sgd::new(0.1).with_momentum(f32::NAN)), "momentum is NaN"),
-        (Box::new(Sgd::new(0.1).with_momentum(1.0)), "momentum is 1, but it must be in [0, 1)"),
-        (Box::new(Adam::new(-1.0)), "learning_rate is -1, but it must be finite and at least 0"),
+        (
+            Box::new(Sgd::new(0.1).with_momentum(f32::NAN)),
+            "momentum is NaN",
+        ),
+        (
+            Box::new(Sgd::new(0.1).with_momentum(1.0)),
+            "momentum is 1, but it must be in [0, 1)",
+        ),
+        (
+            Box::new(Adam::new(-1.0)),
+            "learning_rate is -1, but it must be finite and at least 0",
+        ),
         (Box::new(Adam::new(f32::NAN)), "learning_rate is NaN"),
-        (Box::new(adam_with(|a| a.beta1 = f32::INFINITY)), "beta1 is inf"),
+        (
+            Box::new(adam_with(|a| a.beta1 = f32::INFINITY)),
+            "beta1 is inf",
+        ),
         (Box::new(adam_with(|a| a.epsilon = 0.0)), "epsilon is 0"),
-        (Box::new(ClipGlobalNorm::new(Sgd::new(0.1), 0.0)), "max_norm is 0, but it must be finite and greater than 0"),
+        (
+            Box::new(ClipGlobalNorm::new(Sgd::new(0.1), 0.0)),
+            "max_norm is 0, but it must be finite and greater than 0",
+        ),
     ];
     // Every case is tried, and every one that is not refused is listed.
     let mut accepted = Vec::new();
@@ -199,7 +231,9 @@ fn non_finite_or_out_of_range_hyperparameters_are_refused_before_anything_change
         let mut model = Small::new(3);
         let start = model.clone();
         let outcome = model.fit(&train, None, &mut *optimizer, &quiet(2, 4));
-        let message = outcome.map(|_| "Ok".to_string()).unwrap_or_else(|e| e.to_string());
+        let message = outcome
+            .map(|_| "Ok".to_string())
+            .unwrap_or_else(|e| e.to_string());
         if !message.contains(expected) || bits(model.params()) != bits(start.params()) {
             accepted.push(format!("{expected}: got {message}"));
         }
@@ -215,7 +249,13 @@ fn reusing_an_optimizer_for_a_model_of_another_size_is_an_error() {
         .unwrap();
     let mut other = Conv::new(1);
     let start = other.clone();
-    let message = fit_error(&mut other, &data::<Conv>(4), None, &mut optimizer, &quiet(1, 4));
+    let message = fit_error(
+        &mut other,
+        &data::<Conv>(4),
+        None,
+        &mut optimizer,
+        &quiet(1, 4),
+    );
     assert!(
         message.contains(&format!(
             "a model of {} parameters, but this model has {}",
@@ -279,7 +319,9 @@ fn weight_files_and_checkpoints_holding_nan_are_refused_with_the_tensor_named() 
     let bytes = weights_to_bytes(&broken);
     let start = model.clone();
     let loaded = load_weights_from_bytes(&mut model, &bytes);
-    let message = loaded.map(|()| "Ok".to_string()).unwrap_or_else(|e| e.to_string());
+    let message = loaded
+        .map(|()| "Ok".to_string())
+        .unwrap_or_else(|e| e.to_string());
     let mut accepted = Vec::new();
     if !message.contains("tensor `dense_1.weight` holds NaN at element 5") {
         accepted.push(format!("weights: got {message}"));
@@ -291,12 +333,16 @@ fn weight_files_and_checkpoints_holding_nan_are_refused_with_the_tensor_named() 
 
     // A checkpoint: NaN parameters, a NaN moment, a negative second moment.
     let mut adam = Adam::new(0.01);
-    model.fit(&data::<Small>(4), None, &mut adam, &quiet(1, 4)).unwrap();
+    model
+        .fit(&data::<Small>(4), None, &mut adam, &quiet(1, 4))
+        .unwrap();
     let state = adam.state().unwrap();
     let with_state = |edit: &dyn Fn(&mut nn::optim::OptimizerState)| {
         let mut state = state.clone();
         edit(&mut state);
-        Checkpoint::new(&model, state, 1, 0, 4, false, 1).to_bytes::<Small>().unwrap()
+        Checkpoint::new(&model, state, 1, 0, 4, false, 1)
+            .to_bytes::<Small>()
+            .unwrap()
     };
     let nan_params = Checkpoint::new(&broken, state.clone(), 1, 0, 4, false, 1)
         .to_bytes::<Small>()
@@ -306,7 +352,10 @@ fn weight_files_and_checkpoints_holding_nan_are_refused_with_the_tensor_named() 
     let checkpoints = [
         (nan_params, "dense_1.weight"),
         (nan_m, "`optimizer.m` holds NaN at element 3"),
-        (negative_v, "`v` is negative (a second moment never is) at element 4"),
+        (
+            negative_v,
+            "`v` is negative (a second moment never is) at element 4",
+        ),
     ];
     for (bytes, expected) in checkpoints {
         // Refused when decoded, or at the latest when an optimizer resumes from it.

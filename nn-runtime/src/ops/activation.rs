@@ -121,13 +121,7 @@ impl Activation for LeakyRelu {
     }
     fn backward(&self, x: &[f32], y: &[f32], dy: &[f32], dx: &mut [f32]) {
         let alpha = self.alpha;
-        map_backward(
-            x,
-            y,
-            dy,
-            dx,
-            |x, _, dy| piecewise(x, dy, alpha * dy),
-        );
+        map_backward(x, y, dy, dx, |x, _, dy| piecewise(x, dy, alpha * dy));
     }
 }
 
@@ -445,7 +439,11 @@ mod tests {
             act.backward(&x, &y, &[1.0; 6], &mut dx);
             for (i, (v, d)) in y.iter().zip(dx).enumerate() {
                 assert_eq!(v.is_nan(), i == 1, "{what}: y = {y:?}");
-                assert_eq!(in_place[i].is_nan(), i == 1, "{what} in place: {in_place:?}");
+                assert_eq!(
+                    in_place[i].is_nan(),
+                    i == 1,
+                    "{what} in place: {in_place:?}"
+                );
                 assert_eq!(d.is_nan(), i == 1, "{what}': dx = {dx:?}");
             }
         }
@@ -467,7 +465,10 @@ mod tests {
         let x = [-0.0, 0.0, f32::INFINITY, f32::NEG_INFINITY];
         let mut y = [f32::NAN; 4];
         Relu.forward(&x, &mut y);
-        assert_eq!(y.map(f32::to_bits), [0.0, 0.0, f32::INFINITY, 0.0].map(f32::to_bits));
+        assert_eq!(
+            y.map(f32::to_bits),
+            [0.0, 0.0, f32::INFINITY, 0.0].map(f32::to_bits)
+        );
         let mut dx = [f32::NAN; 4];
         Relu.backward(&x, &y, &[2.0; 4], &mut dx);
         assert_eq!(dx, [0.0, 0.0, 2.0, 0.0]);

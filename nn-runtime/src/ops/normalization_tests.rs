@@ -225,7 +225,10 @@ fn a_nan_in_the_batch_reaches_the_output_and_the_running_statistics() {
     let (mut mean, mut var) = ([1.0f32, 1.0], [2.0f32, 0.5]);
     batch_norm_update_running(&s, &stats, &mut mean, &mut var, 2);
     assert!(mean[0].is_nan() && var[0].is_nan(), "{mean:?} {var:?}");
-    assert!(mean[1].is_finite() && var[1].is_finite(), "{mean:?} {var:?}");
+    assert!(
+        mean[1].is_finite() && var[1].is_finite(),
+        "{mean:?} {var:?}"
+    );
 }
 
 #[test]

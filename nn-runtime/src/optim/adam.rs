@@ -124,7 +124,8 @@ fn adam_gradient_limit(update: &AdamUpdate, (m_bound, v_bound): (f64, f64)) -> O
     // UPDATE_LIMIT, with |m'| ≤ β₁·|m| + (1 − β₁)·|g|; and v' ≤ β₂·v + (1 − β₂)·g² must stay
     // finite, which gradients up to 2^60 and v up to 2^120 guarantee.
     const GRADIENT_CAP: f64 = (1u64 << 60) as f64;
-    if !(v_bound <= GRADIENT_CAP * GRADIENT_CAP) {
+    // Also refuses a NaN bound.
+    if v_bound.is_nan() || v_bound > GRADIENT_CAP * GRADIENT_CAP {
         return None;
     }
     let beta1 = f64::from(update.beta1);
@@ -483,19 +484,49 @@ mod tests {
     #[test]
     fn invalid_hyperparameters_are_named_with_their_value_and_range() {
         let cases = [
-            (Adam::new(-1.0), "learning_rate is -1, but it must be finite and at least 0"),
+            (
+                Adam::new(-1.0),
+                "learning_rate is -1, but it must be finite and at least 0",
+            ),
             (Adam::new(f32::NAN), "learning_rate is NaN"),
             (Adam::new(f32::INFINITY), "learning_rate is inf"),
-            (Adam { beta1: 1.0, ..Adam::new(0.1) }, "beta1 is 1, but it must be in [0, 1)"),
-            (Adam { beta2: -0.5, ..Adam::new(0.1) }, "beta2 is -0.5"),
-            (Adam { beta2: f32::NAN, ..Adam::new(0.1) }, "beta2 is NaN"),
-            (Adam { epsilon: 0.0, ..Adam::new(0.1) }, "epsilon is 0, but it must be finite and greater than 0"),
+            (
+                Adam {
+                    beta1: 1.0,
+                    ..Adam::new(0.1)
+                },
+                "beta1 is 1, but it must be in [0, 1)",
+            ),
+            (
+                Adam {
+                    beta2: -0.5,
+                    ..Adam::new(0.1)
+                },
+                "beta2 is -0.5",
+            ),
+            (
+                Adam {
+                    beta2: f32::NAN,
+                    ..Adam::new(0.1)
+                },
+                "beta2 is NaN",
+            ),
+            (
+                Adam {
+                    epsilon: 0.0,
+                    ..Adam::new(0.1)
+                },
+                "epsilon is 0, but it must be finite and greater than 0",
+            ),
         ];
         for (mut opt, message) in cases {
             let error = opt.validate(2).unwrap_err();
             assert!(error.to_string().contains(message), "{error}");
             let mut p = [1.0f32, 2.0];
-            assert_eq!(opt.try_step(&mut p, &[0.5, 0.5]).map_err(|e| e.to_string()), Err(error.to_string()));
+            assert_eq!(
+                opt.try_step(&mut p, &[0.5, 0.5]).map_err(|e| e.to_string()),
+                Err(error.to_string())
+            );
             assert_eq!((p, opt.step), ([1.0, 2.0], 0));
         }
         assert_eq!(Adam::new(0.0).validate(2), Ok(()));

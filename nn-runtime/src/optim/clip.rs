@@ -209,12 +209,21 @@ mod tests {
                 "{message}"
             );
             let mut p = [1.0f32, 1.0];
-            assert_eq!(optimizer.try_step(&mut p, &[1.0, 1.0]).map_err(|e| e.to_string()), Err(message));
+            assert_eq!(
+                optimizer
+                    .try_step(&mut p, &[1.0, 1.0])
+                    .map_err(|e| e.to_string()),
+                Err(message)
+            );
             assert_eq!(p, [1.0, 1.0]);
         }
         // The inner optimizer's hyperparameters are checked too.
         let optimizer = ClipGlobalNorm::new(Sgd::new(-1.0), 1.0);
-        assert!(optimizer.validate(2).unwrap_err().to_string().contains("learning_rate is -1"));
+        assert!(optimizer
+            .validate(2)
+            .unwrap_err()
+            .to_string()
+            .contains("learning_rate is -1"));
     }
 
     #[test]

@@ -60,10 +60,9 @@ impl fmt::Display for OptimizerError {
                 "the optimizer's state is for a model of {expected} parameters, but this model \
                  has {found}; use one optimizer per model (or a fresh one)"
             ),
-            OptimizerError::NonFiniteGradient { index, value } => write!(
-                f,
-                "gradient {index} is {value}; the step was not taken"
-            ),
+            OptimizerError::NonFiniteGradient { index, value } => {
+                write!(f, "gradient {index} is {value}; the step was not taken")
+            }
             OptimizerError::NonFiniteUpdate { buffer, index } => write!(
                 f,
                 "the step would make {buffer} {index} overflow to a non-finite value; it was not \
@@ -76,6 +75,7 @@ impl fmt::Display for OptimizerError {
 #[cfg(feature = "std")]
 impl std::error::Error for OptimizerError {}
 
+#[cfg(feature = "std")]
 /// `Ok` when `value` is in the range `accepts` decides, else
 /// [`OptimizerError::InvalidHyperparameter`].
 pub(crate) fn check_hyperparameter(
@@ -97,18 +97,23 @@ pub(crate) fn check_hyperparameter(
     }
 }
 
+#[cfg(feature = "std")]
 /// Finite and at least 0: a learning rate.
 pub(crate) const NON_NEGATIVE: (&str, fn(f32) -> bool) =
     ("finite and at least 0", |x| x.is_finite() && x >= 0.0);
+#[cfg(feature = "std")]
 /// In `[0, 1)`: a momentum or a moment's decay.
 pub(crate) const DECAY: (&str, fn(f32) -> bool) = ("in [0, 1)", |x| (0.0..1.0).contains(&x));
+#[cfg(feature = "std")]
 /// Finite and above 0: Adam's ε, a clipping norm.
 pub(crate) const POSITIVE: (&str, fn(f32) -> bool) =
     ("finite and greater than 0", |x| x.is_finite() && x > 0.0);
 
+#[cfg(feature = "std")]
 /// The exponent bits of an `f32`: all set for infinities and NaN, and only for them.
 const EXPONENT: u32 = 0x7f80_0000;
 
+#[cfg(feature = "std")]
 /// A word whose top bit is set exactly when `x` is NaN or infinite: the exponent plus one
 /// step carries into the sign position only from all ones. OR-ing such words is a
 /// reduction that vectorizes, unlike a search or a float sum.
@@ -117,22 +122,29 @@ pub(crate) fn non_finite_flag(x: f32) -> u32 {
     (x.to_bits() & EXPONENT).wrapping_add(0x0080_0000)
 }
 
+#[cfg(feature = "std")]
 /// Whether a word OR-ed together from [`non_finite_flag`]s saw a NaN or an infinity.
 #[inline(always)]
 pub(crate) fn flagged(flags: u32) -> bool {
     flags & 0x8000_0000 != 0
 }
 
+#[cfg(feature = "std")]
 /// Whether `x` is NaN or infinite, as bit arithmetic that vectorizes.
 #[inline(always)]
 pub(crate) fn non_finite(x: f32) -> bool {
     flagged(non_finite_flag(x))
 }
 
+#[cfg(feature = "std")]
 /// Whether any of `values` is NaN or infinite, in one branch-free pass.
 #[inline]
 pub(crate) fn any_non_finite(values: &[f32]) -> bool {
-    flagged(values.iter().fold(0, |flags, &x| flags | non_finite_flag(x)))
+    flagged(
+        values
+            .iter()
+            .fold(0, |flags, &x| flags | non_finite_flag(x)),
+    )
 }
 
 #[cfg(test)]

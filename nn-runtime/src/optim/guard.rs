@@ -37,9 +37,9 @@ unsafe fn all_within_avx2(values: &[f32], limit: f32) -> bool {
 #[inline(always)]
 fn all_within_portable(values: &[f32], limit: f32) -> bool {
     let limit = limit.to_bits() as i32;
-    let signs = values
-        .iter()
-        .fold(0i32, |signs, &x| signs | (limit - (x.to_bits() & 0x7fff_ffff) as i32));
+    let signs = values.iter().fold(0i32, |signs, &x| {
+        signs | (limit - (x.to_bits() & 0x7fff_ffff) as i32)
+    });
     signs >= 0
 }
 
@@ -54,7 +54,7 @@ pub(crate) fn max_abs(values: &[f32]) -> f64 {
 
 /// `limit` as an `f32` no larger than it, or `None` when it is not positive.
 pub(crate) fn gradient_limit(limit: f64) -> Option<f32> {
-    if !(limit > 0.0) {
+    if limit.is_nan() || limit <= 0.0 {
         return None;
     }
     let rounded = limit.min(f64::from(f32::MAX)) as f32;
@@ -158,6 +158,9 @@ mod tests {
             }
         }
         // Both outcomes occur, so both branches above were checked.
-        assert!(taken > 100 && refused > 100, "{taken} taken, {refused} refused");
+        assert!(
+            taken > 100 && refused > 100,
+            "{taken} taken, {refused} refused"
+        );
     }
 }

@@ -12,9 +12,9 @@ mod state;
 
 pub use adam::adam_step;
 pub use clip::clip_global_norm;
-pub use error::OptimizerError;
 #[cfg(feature = "std")]
 pub use clip::ClipGlobalNorm;
+pub use error::OptimizerError;
 pub use sgd::sgd_step;
 
 #[cfg(feature = "std")]

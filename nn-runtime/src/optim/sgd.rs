@@ -71,7 +71,11 @@ fn sgd_overflow(
     // Rare: find the first offender and what it is.
     let new_velocity = |i: usize| momentum * velocity.get(i).copied().unwrap_or(0.0) + grads[i];
     (0..params.len()).find_map(|i| {
-        let v = if momentum == 0.0 { grads[i] } else { new_velocity(i) };
+        let v = if momentum == 0.0 {
+            grads[i]
+        } else {
+            new_velocity(i)
+        };
         if momentum != 0.0 && non_finite(v) {
             Some(("velocity", i))
         } else if non_finite(params[i] - learning_rate * v) {
@@ -359,10 +363,16 @@ mod tests {
     fn invalid_hyperparameters_are_named_with_their_value_and_range() {
         use crate::optim::Optimizer;
         let cases = [
-            (Sgd::new(f32::NAN), "Sgd: learning_rate is NaN, but it must be finite and at least 0"),
+            (
+                Sgd::new(f32::NAN),
+                "Sgd: learning_rate is NaN, but it must be finite and at least 0",
+            ),
             (Sgd::new(f32::NEG_INFINITY), "learning_rate is -inf"),
             (Sgd::new(-0.1), "learning_rate is -0.1"),
-            (Sgd::new(0.1).with_momentum(f32::NAN), "momentum is NaN, but it must be in [0, 1)"),
+            (
+                Sgd::new(0.1).with_momentum(f32::NAN),
+                "momentum is NaN, but it must be in [0, 1)",
+            ),
             (Sgd::new(0.1).with_momentum(1.0), "momentum is 1"),
             (Sgd::new(0.1).with_momentum(-0.5), "momentum is -0.5"),
         ];
@@ -370,7 +380,10 @@ mod tests {
             let error = opt.validate(2).unwrap_err();
             assert!(error.to_string().contains(message), "{error}");
             let mut p = [1.0f32, 2.0];
-            assert_eq!(opt.try_step(&mut p, &[0.5, 0.5]).map_err(|e| e.to_string()), Err(error.to_string()));
+            assert_eq!(
+                opt.try_step(&mut p, &[0.5, 0.5]).map_err(|e| e.to_string()),
+                Err(error.to_string())
+            );
             assert_eq!((p, opt.steps), ([1.0, 2.0], 0));
         }
         assert_eq!(Sgd::new(0.0).with_momentum(0.99).validate(2), Ok(()));

@@ -80,7 +80,12 @@ pub(crate) fn fit<N: Network + Sync>(
         }
 
         let validation = match validation {
-            Some(data) => Some(evaluate_as(network, data, config.batch_size, Role::Validation)?),
+            Some(data) => Some(evaluate_as(
+                network,
+                data,
+                config.batch_size,
+                Role::Validation,
+            )?),
             None => None,
         };
         let stats = EpochStats {
