@@ -197,6 +197,22 @@ fn adam_with(edit: fn(&mut Adam)) -> Adam {
 }
 
 #[test]
+fn a_nan_target_makes_evaluation_an_error_although_every_output_is_finite() {
+    let model = Small::new(3);
+    let mut test = data::<Small>(4);
+    test.targets[2 * 3 + 1] = f32::NAN;
+    let evaluated = model.evaluate(&test, 4);
+    let message = evaluated
+        .map(|e| e.loss.to_string())
+        .unwrap_or_else(|e| e.to_string());
+    assert!(
+        message
+            .contains("the loss over the evaluation data is NaN although every output is finite"),
+        "{message}"
+    );
+}
+
+#[test]
 fn non_finite_or_out_of_range_hyperparameters_are_refused_before_anything_changes() {
     let train = data::<Small>(8);
     let cases: Vec<(Box<dyn Optimizer>, &str)> = vec![

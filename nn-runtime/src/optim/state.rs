@@ -246,4 +246,43 @@ mod tests {
         ));
         assert_eq!(fresh.state().unwrap().step, 0);
     }
+
+    #[test]
+    fn a_state_with_nan_or_a_negative_second_moment_is_refused_and_changes_nothing() {
+        let mut adam = Adam::new(0.1);
+        adam.step(&mut [0.0; 3], &[1.0; 3]);
+        let good = adam.state().unwrap();
+        for (buffer, index, value, reason) in [
+            (0, 1, f32::NAN, "NaN or infinite"),
+            (1, 2, f32::INFINITY, "NaN or infinite"),
+            (1, 0, -1e-9, "negative (a second moment never is)"),
+        ] {
+            let mut bad = good.clone();
+            bad.buffers[buffer].1[index] = value;
+            let mut fresh = Adam::new(0.1);
+            assert_eq!(
+                fresh.set_state(&bad),
+                Err(OptimizerStateError::InvalidValue {
+                    name: bad.buffers[buffer].0.clone(),
+                    index,
+                    reason
+                })
+            );
+            assert_eq!(fresh.state().unwrap().step, 0);
+        }
+        let mut sgd = Sgd::new(0.1).with_momentum(0.9);
+        sgd.step(&mut [0.0; 2], &[1.0; 2]);
+        let mut bad = sgd.state().unwrap();
+        bad.buffers[0].1[1] = f32::NEG_INFINITY;
+        let before = sgd.state();
+        assert!(matches!(
+            sgd.set_state(&bad),
+            Err(OptimizerStateError::InvalidValue { index: 1, .. })
+        ));
+        assert_eq!(sgd.state(), before);
+        // A negative velocity is an ordinary one.
+        let mut negative = before.unwrap();
+        negative.buffers[0].1[0] = -5.0;
+        assert_eq!(sgd.set_state(&negative), Ok(()));
+    }
 }
