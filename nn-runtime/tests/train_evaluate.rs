@@ -88,11 +88,11 @@ fn predict_returns_one_output_row_per_input_row() {
 #[test]
 fn predict_class_takes_the_argmax_or_thresholds_a_single_sigmoid() {
     let net = identity_classifier();
-    assert_eq!(net.predict_class(&[0.3, 0.9]), 1);
-    assert_eq!(net.predict_class(&[0.9, 0.3]), 0);
+    assert_eq!(net.predict_class(&[0.3, 0.9]).unwrap(), 1);
+    assert_eq!(net.predict_class(&[0.9, 0.3]).unwrap(), 0);
     let positive = Dense::<Sigmoid, 1, 1>::with_params(&[1.0, 0.0]);
-    assert_eq!(positive.predict_class(&[0.5]), 1);
-    assert_eq!(positive.predict_class(&[-0.5]), 0);
+    assert_eq!(positive.predict_class(&[0.5]).unwrap(), 1);
+    assert_eq!(positive.predict_class(&[-0.5]).unwrap(), 0);
 }
 
 #[test]
@@ -100,5 +100,5 @@ fn predict_class_handles_outputs_wider_than_its_stack_buffer() {
     let mut params = vec![0.0; 300 + 300];
     params[300 + 271] = 1.0; // bias of output 271
     let net = Dense::<Softmax, 1, 300>::with_params(&params);
-    assert_eq!(net.predict_class(&[0.0]), 271);
+    assert_eq!(net.predict_class(&[0.0]).unwrap(), 271);
 }

@@ -4,7 +4,9 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use super::weights::{decode_params, unexpected, OPTIMIZER_PREFIX};
+use super::weights::{
+    check_finite, check_finite_params, decode_params, unexpected, OPTIMIZER_PREFIX,
+};
 use super::{format, write_atomically, WeightsError};
 use crate::data::DataFingerprint;
 use crate::network::Network;
@@ -182,7 +184,23 @@ impl Checkpoint {
     /// Those of [`load_weights_from_bytes`](super::load_weights_from_bytes), and
     /// [`WeightsError::BadMetadata`] for a file that is not a checkpoint or whose metadata
     /// does not parse; optimizer buffers must be 1-D F32 with 0 or `N::PARAM_COUNT` values.
+    /// [`WeightsError::NonFinite`] for a parameter or optimizer tensor holding NaN or
+    /// infinity (see [`Self::from_bytes_allow_non_finite`]).
     pub fn from_bytes<N: Network>(bytes: &[u8]) -> Result<Self, WeightsError> {
+        Self::decode::<N>(bytes, true)
+    }
+
+    /// [`Self::from_bytes`], but NaN and infinite values are accepted as they are: for
+    /// inspecting the checkpoint of a run that diverged. (No optimizer resumes from such a
+    /// state: [`Optimizer::set_state`](crate::Optimizer::set_state) refuses it.)
+    ///
+    /// # Errors
+    /// Those of [`Self::from_bytes`] except [`WeightsError::NonFinite`].
+    pub fn from_bytes_allow_non_finite<N: Network>(bytes: &[u8]) -> Result<Self, WeightsError> {
+        Self::decode::<N>(bytes, false)
+    }
+
+    fn decode<N: Network>(bytes: &[u8], finite: bool) -> Result<Self, WeightsError> {
         let tensors = format::parse(bytes)?;
         let metadata = format::metadata(bytes);
         let entry = |key: &'static str| {
@@ -242,6 +260,9 @@ impl Checkpoint {
         let step = parse("optimizer.step", entry("optimizer.step")?)?;
 
         let params = decode_params::<N>(&tensors, |name| name.to_string())?;
+        if finite {
+            check_finite_params::<N>(&params, |name| name.to_string())?;
+        }
         if let Some(name) = unexpected(&tensors, |name| {
             N::TENSORS.iter().any(|t| t.name == name) || name.starts_with(OPTIMIZER_PREFIX)
         }) {
@@ -266,6 +287,9 @@ impl Checkpoint {
                 }
             });
             let values = format::read_f32(&tensors, name, &[len])?;
+            if finite {
+                check_finite(name, &values)?;
+            }
             buffers.push((name[OPTIMIZER_PREFIX.len()..].to_string(), values));
         }
         Ok(Checkpoint {

@@ -98,6 +98,16 @@ pub enum WeightsError {
     },
     /// A checkpoint's optimizer state does not fit the optimizer it is restored into.
     Optimizer(OptimizerStateError),
+    /// A parameter or optimizer tensor holds NaN or infinity: the file was saved from a run
+    /// that diverged. The `*_allow_non_finite` loaders accept it, for inspection.
+    NonFinite {
+        /// The tensor's name in the file.
+        name: String,
+        /// The element (row-major).
+        index: usize,
+        /// The value.
+        value: f32,
+    },
     /// A checkpoint was written by a `fit` with another setting than the one resuming it;
     /// resuming would not continue the same run.
     SettingMismatch {
@@ -242,6 +252,11 @@ impl fmt::Display for WeightsError {
                 "the checkpoint's metadata `{key}` = `{found}` is invalid"
             ),
             WeightsError::Optimizer(error) => write!(f, "checkpoint: {error}"),
+            WeightsError::NonFinite { name, index, value } => write!(
+                f,
+                "tensor `{name}` holds {value} at element {index}; the file was saved from a \
+                 run that diverged (load it with a `*_allow_non_finite` loader to inspect it)"
+            ),
             WeightsError::SettingMismatch {
                 setting,
                 checkpoint,

@@ -38,13 +38,38 @@ pub fn save_weights<N: Network>(model: &N, path: impl AsRef<Path>) -> Result<(),
 /// # Errors
 /// [`WeightsError::Truncated`], [`WeightsError::Corrupt`], and for the first tensor that does
 /// not fit: [`WeightsError::MissingTensor`], [`WeightsError::WrongDtype`],
-/// [`WeightsError::WrongShape`], [`WeightsError::UnexpectedTensor`]. `model` is then unchanged.
+/// [`WeightsError::WrongShape`], [`WeightsError::UnexpectedTensor`], and
+/// [`WeightsError::NonFinite`] for one holding NaN or infinity (see
+/// [`load_weights_allow_non_finite`]). `model` is then unchanged.
 pub fn load_weights_from_bytes<N: Network>(
     model: &mut N,
     bytes: &[u8],
 ) -> Result<(), WeightsError> {
+    load_weights_checked(model, bytes, true)
+}
+
+/// [`load_weights_from_bytes`], but NaN and infinite parameters are loaded as they are: for
+/// inspecting the weights of a run that diverged, not for training or inference.
+///
+/// # Errors
+/// Those of [`load_weights_from_bytes`] except [`WeightsError::NonFinite`].
+pub fn load_weights_allow_non_finite<N: Network>(
+    model: &mut N,
+    bytes: &[u8],
+) -> Result<(), WeightsError> {
+    load_weights_checked(model, bytes, false)
+}
+
+fn load_weights_checked<N: Network>(
+    model: &mut N,
+    bytes: &[u8],
+    finite: bool,
+) -> Result<(), WeightsError> {
     let tensors = format::parse(bytes)?;
     let params = decode_params::<N>(&tensors, |name| name.to_string())?;
+    if finite {
+        check_finite_params::<N>(&params, |name| name.to_string())?;
+    }
     if let Some(name) = unexpected(&tensors, |name| {
         N::TENSORS.iter().any(|t| t.name == name) || name.starts_with(OPTIMIZER_PREFIX)
     }) {
@@ -114,7 +139,8 @@ pub fn load_weights_mapped<N: Network>(
             .map_or(name, |(from, _)| from)
             .to_string()
     };
-    let params = decode_params::<N>(&tensors, source)?;
+    let params = decode_params::<N>(&tensors, &source)?;
+    check_finite_params::<N>(&params, source)?;
     model.params_mut().copy_from_slice(&params);
     Ok(())
 }
@@ -159,6 +185,30 @@ pub(crate) fn decode_params<N: Network>(
         params[t.offset..t.offset + t.len()].copy_from_slice(&values);
     }
     Ok(params)
+}
+
+/// [`WeightsError::NonFinite`] for the first parameter tensor (in the order of
+/// [`Network::TENSORS`]) holding NaN or infinity, named as `source` names it in the file.
+pub(crate) fn check_finite_params<N: Network>(
+    params: &[f32],
+    source: impl Fn(&str) -> String,
+) -> Result<(), WeightsError> {
+    for t in N::TENSORS {
+        check_finite(&source(t.name), &params[t.offset..t.offset + t.len()])?;
+    }
+    Ok(())
+}
+
+/// [`WeightsError::NonFinite`] when `values` of tensor `name` hold NaN or infinity.
+pub(crate) fn check_finite(name: &str, values: &[f32]) -> Result<(), WeightsError> {
+    match values.iter().position(|v| !v.is_finite()) {
+        None => Ok(()),
+        Some(index) => Err(WeightsError::NonFinite {
+            name: name.to_string(),
+            index,
+            value: values[index],
+        }),
+    }
 }
 
 /// The first name, in sorted order, that `known` does not accept.

@@ -2,6 +2,10 @@
 //!
 //! All slices may hold a whole batch: element-wise activations do not care about rows, and
 //! softmax works on every row of `width` elements. Lengths must match; a mismatch panics.
+//!
+//! A NaN input gives a NaN output and a NaN derivative, as IEEE arithmetic would: an
+//! activation never turns a NaN into a number, so a NaN in the data reaches the loss and
+//! the gradients, where training notices it. (A softmax row with a NaN is NaN throughout.)
 
 use super::math;
 
@@ -79,16 +83,30 @@ impl Activation for Relu {
     }
     fn backward(&self, x: &[f32], y: &[f32], dy: &[f32], dx: &mut [f32]) {
         // The derivative at exactly 0 is taken as 0, as in PyTorch.
-        map_backward(x, y, dy, dx, |x, _, dy| if x > 0.0 { dy } else { 0.0 });
+        map_backward(x, y, dy, dx, |x, _, dy| piecewise(x, dy, 0.0));
     }
 }
 
+/// `0` for `x ≤ 0`, else `x`; NaN stays NaN (a plain `x > 0 ? x : 0` would make it 0).
 #[inline]
 fn relu(x: f32) -> f32 {
-    if x > 0.0 {
-        x
-    } else {
+    if x <= 0.0 {
         0.0
+    } else {
+        x
+    }
+}
+
+/// The derivative of a two-piece linear activation times `dy`: `dy` for `x > 0`,
+/// `below` for `x ≤ 0`, and NaN for a NaN `x` (two selects, no branch).
+#[inline]
+fn piecewise(x: f32, dy: f32, below: f32) -> f32 {
+    if x > 0.0 {
+        dy
+    } else if x <= 0.0 {
+        below
+    } else {
+        x
     }
 }
 
@@ -103,13 +121,7 @@ impl Activation for LeakyRelu {
     }
     fn backward(&self, x: &[f32], y: &[f32], dy: &[f32], dx: &mut [f32]) {
         let alpha = self.alpha;
-        map_backward(
-            x,
-            y,
-            dy,
-            dx,
-            |x, _, dy| if x > 0.0 { dy } else { alpha * dy },
-        );
+        map_backward(x, y, dy, dx, |x, _, dy| piecewise(x, dy, alpha * dy));
     }
 }
 
@@ -223,199 +235,5 @@ impl Activation for Softmax {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::ops::test_support::*;
-    use crate::rng::Rng;
-    use std::vec;
-    use std::vec::Vec;
-
-    const SIZES: [usize; 6] = [1, 3, 7, 16, 33, 100];
-
-    /// Forward, in-place forward and a reference function agree.
-    fn check_forward(act: &dyn Activation, reference: impl Fn(f64) -> f64, limit: f32, what: &str) {
-        let mut rng = Rng::new(11);
-        for n in SIZES {
-            let x = random_vec(&mut rng, n, limit);
-            let mut y = vec![f32::NAN; n];
-            act.forward(&x, &mut y);
-            let want: Vec<f64> = x.iter().map(|&v| reference(f64::from(v))).collect();
-            assert_close(&y, &want, 1e-6, 1e-7, what);
-            let mut in_place = x.clone();
-            act.forward_in_place(&mut in_place);
-            assert_eq!(in_place, y, "{what}: in-place forward differs");
-        }
-    }
-
-    /// Backward against central differences of `Σ r ⊙ f(x)`.
-    fn check_backward(act: &dyn Activation, x: &[f32], what: &str) {
-        let mut rng = Rng::new(5);
-        let n = x.len();
-        let r = random_vec(&mut rng, n, 1.0);
-        let mut y = vec![0.0; n];
-        act.forward(x, &mut y);
-        let mut dx = vec![f32::NAN; n];
-        act.backward(x, &y, &r, &mut dx);
-        let mut scratch = vec![0.0; n];
-        check_gradient(what, x, &dx, 1e-3, 1e-2, 1e-4, |probe| {
-            act.forward(probe, &mut scratch);
-            weighted_sum(&r, &scratch)
-        });
-    }
-
-    #[test]
-    fn relu_forward_and_gradient() {
-        check_forward(&Relu, |x| x.max(0.0), 3.0, "relu");
-        let mut rng = Rng::new(1);
-        for n in SIZES {
-            check_backward(
-                &Relu,
-                &random_vec_away_from_zero(&mut rng, n, 3.0, 0.01),
-                "relu'",
-            );
-        }
-        let mut dx = [f32::NAN; 3];
-        Relu.backward(
-            &[-1.0, 0.0, 2.0],
-            &[0.0, 0.0, 2.0],
-            &[5.0, 5.0, 5.0],
-            &mut dx,
-        );
-        assert_eq!(dx, [0.0, 0.0, 5.0]);
-    }
-
-    #[test]
-    fn leaky_relu_forward_and_gradient() {
-        let act = LeakyRelu { alpha: 0.3 };
-        check_forward(
-            &act,
-            |x| if x > 0.0 { x } else { 0.3 * x },
-            3.0,
-            "leaky relu",
-        );
-        let mut rng = Rng::new(2);
-        for n in SIZES {
-            check_backward(
-                &act,
-                &random_vec_away_from_zero(&mut rng, n, 3.0, 0.01),
-                "leaky relu'",
-            );
-        }
-    }
-
-    #[test]
-    fn sigmoid_forward_and_gradient() {
-        check_forward(&Sigmoid, |x| 1.0 / (1.0 + (-x).exp()), 8.0, "sigmoid");
-        let mut rng = Rng::new(3);
-        for n in SIZES {
-            check_backward(&Sigmoid, &random_vec(&mut rng, n, 4.0), "sigmoid'");
-        }
-    }
-
-    #[test]
-    fn sigmoid_is_stable_for_large_inputs() {
-        let x = [
-            -1000.0,
-            -100.0,
-            -88.0,
-            88.0,
-            100.0,
-            1000.0,
-            f32::MAX,
-            f32::MIN,
-        ];
-        let mut y = [f32::NAN; 8];
-        Sigmoid.forward(&x, &mut y);
-        assert!(
-            y.iter().all(|v| v.is_finite() && (0.0..=1.0).contains(v)),
-            "{y:?}"
-        );
-        assert_eq!(y[0], 0.0);
-        assert_eq!(y[5], 1.0);
-        // e^-88 ≈ 6e-39 must survive as a tiny positive number, not collapse to 0.
-        assert!(y[2] > 0.0 && y[2] < 1e-37, "{}", y[2]);
-        let mut dx = [f32::NAN; 8];
-        Sigmoid.backward(&x, &y, &[1.0; 8], &mut dx);
-        assert!(dx.iter().all(|v| v.is_finite() && *v >= 0.0), "{dx:?}");
-    }
-
-    #[test]
-    fn tanh_forward_and_gradient() {
-        check_forward(&Tanh, f64::tanh, 5.0, "tanh");
-        let mut rng = Rng::new(4);
-        for n in SIZES {
-            check_backward(&Tanh, &random_vec(&mut rng, n, 2.0), "tanh'");
-        }
-    }
-
-    /// Softmax of each row in `f64`.
-    fn softmax_reference(x: &[f32], width: usize) -> Vec<f64> {
-        let mut out = Vec::new();
-        for row in x.chunks(width) {
-            let exps: Vec<f64> = row.iter().map(|&v| f64::from(v).exp()).collect();
-            let sum: f64 = exps.iter().sum();
-            out.extend(exps.iter().map(|e| e / sum));
-        }
-        out
-    }
-
-    #[test]
-    fn softmax_forward_matches_reference_per_row() {
-        let mut rng = Rng::new(6);
-        for width in [1, 2, 3, 10, 17] {
-            for rows in [1, 4, 7] {
-                let act = Softmax { width };
-                let x = random_vec(&mut rng, width * rows, 6.0);
-                let mut y = vec![f32::NAN; x.len()];
-                act.forward(&x, &mut y);
-                assert_close(&y, &softmax_reference(&x, width), 1e-5, 1e-7, "softmax");
-                for row in y.chunks(width) {
-                    assert!((row.iter().sum::<f32>() - 1.0).abs() < 1e-5);
-                }
-                let mut in_place = x.clone();
-                act.forward_in_place(&mut in_place);
-                assert_eq!(in_place, y);
-            }
-        }
-    }
-
-    #[test]
-    fn softmax_survives_huge_logits() {
-        let act = Softmax { width: 3 };
-        let mut y = [0.0; 6];
-        act.forward(&[1000.0, 999.0, -1000.0, -5000.0, -5001.0, -5000.0], &mut y);
-        let e = (-1.0f64).exp();
-        let want = [
-            1.0 / (1.0 + e),
-            e / (1.0 + e),
-            0.0,
-            1.0 / (2.0 + e),
-            e / (2.0 + e),
-            1.0 / (2.0 + e),
-        ];
-        assert_close(&y, &want, 1e-6, 1e-7, "softmax of huge logits");
-    }
-
-    #[test]
-    fn softmax_gradient_is_the_jacobian_vector_product() {
-        let mut rng = Rng::new(7);
-        for width in [1, 2, 5, 10] {
-            for rows in [1, 3] {
-                let x = random_vec(&mut rng, width * rows, 3.0);
-                check_backward(&Softmax { width }, &x, "softmax'");
-            }
-        }
-    }
-
-    #[test]
-    #[should_panic(expected = "whole number of rows")]
-    fn softmax_rejects_partial_rows() {
-        Softmax { width: 3 }.forward_in_place(&mut [0.0; 4]);
-    }
-
-    #[test]
-    #[should_panic(expected = "same length")]
-    fn backward_rejects_mismatched_lengths() {
-        Tanh.backward(&[0.0; 3], &[0.0; 3], &[0.0; 2], &mut [0.0; 3]);
-    }
-}
+#[path = "activation_tests.rs"]
+mod tests;

@@ -195,8 +195,10 @@ pub fn batch_norm_update_running(
     };
     for c in 0..channels {
         let inv_std = f64::from(stats[channels + c]);
-        // Rounding can push a zero variance slightly below zero.
-        let biased = (1.0 / (inv_std * inv_std) - f64::from(shape.epsilon)).max(0.0);
+        // Rounding can push a zero variance slightly below zero. Not `max(0.0)`, which would
+        // turn the NaN of a batch with a NaN into a running variance of 0.
+        let biased = 1.0 / (inv_std * inv_std) - f64::from(shape.epsilon);
+        let biased = if biased < 0.0 { 0.0 } else { biased };
         running_mean[c] = blend(running_mean[c], f64::from(stats[c]));
         running_var[c] = blend(running_var[c], biased * correction);
     }

@@ -217,6 +217,21 @@ fn a_single_value_per_channel_blends_in_variance_zero() {
 }
 
 #[test]
+fn a_nan_in_the_batch_reaches_the_output_and_the_running_statistics() {
+    let s = shape(2, 1);
+    let (y, stats) = forward(&s, &[1.0; 2], &[0.0; 2], &[f32::NAN, 1.0, 2.0, 3.0], 2);
+    assert!(y[0].is_nan() && y[2].is_nan(), "{y:?}");
+    assert!(y[1].is_finite() && y[3].is_finite(), "{y:?}");
+    let (mut mean, mut var) = ([1.0f32, 1.0], [2.0f32, 0.5]);
+    batch_norm_update_running(&s, &stats, &mut mean, &mut var, 2);
+    assert!(mean[0].is_nan() && var[0].is_nan(), "{mean:?} {var:?}");
+    assert!(
+        mean[1].is_finite() && var[1].is_finite(),
+        "{mean:?} {var:?}"
+    );
+}
+
+#[test]
 fn an_empty_batch_leaves_the_running_statistics_alone() {
     let s = shape(2, 3);
     let (y, stats) = forward(&s, &[1.0; 2], &[0.0; 2], &[], 0);

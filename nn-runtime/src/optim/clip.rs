@@ -45,12 +45,12 @@ pub struct ClipGlobalNorm<O> {
 
 #[cfg(feature = "std")]
 impl<O: super::Optimizer> ClipGlobalNorm<O> {
-    /// Clips to `max_norm` (≥ 0), then lets `inner` update.
+    /// Clips to `max_norm`, then lets `inner` update.
+    ///
+    /// Takes any value; [`Optimizer::validate`](super::Optimizer::validate) (which `fit`
+    /// calls first) accepts a `max_norm` that is finite and greater than 0 (a limit of 0
+    /// would zero every gradient, and training would silently stop).
     pub fn new(inner: O, max_norm: f32) -> Self {
-        assert!(
-            max_norm >= 0.0,
-            "ClipGlobalNorm: max_norm must be non-negative, got {max_norm}"
-        );
         ClipGlobalNorm {
             inner,
             max_norm,
@@ -67,6 +67,28 @@ impl<O: super::Optimizer> super::Optimizer for ClipGlobalNorm<O> {
         self.clipped.extend_from_slice(grads);
         clip_global_norm(&mut self.clipped, self.max_norm);
         self.inner.step(params, &self.clipped);
+    }
+
+    fn validate(&self, param_count: usize) -> Result<(), super::OptimizerError> {
+        let (allowed, accepts) = super::error::POSITIVE;
+        super::error::check_hyperparameter(
+            "ClipGlobalNorm",
+            "max_norm",
+            self.max_norm,
+            allowed,
+            accepts,
+        )?;
+        self.inner.validate(param_count)
+    }
+
+    /// Validates, clips (a non-finite norm leaves the gradients as they are) and lets the
+    /// inner optimizer take a checked step.
+    fn try_step(&mut self, params: &mut [f32], grads: &[f32]) -> Result<(), super::OptimizerError> {
+        super::Optimizer::validate(self, params.len())?;
+        self.clipped.clear();
+        self.clipped.extend_from_slice(grads);
+        clip_global_norm(&mut self.clipped, self.max_norm);
+        self.inner.try_step(params, &self.clipped)
     }
 
     /// The wrapped optimizer's state: clipping itself keeps none between steps.
@@ -180,5 +202,49 @@ mod tests {
             (p[0] - 0.7).abs() < 1e-6 && (p[1] + 0.4).abs() < 1e-6,
             "{p:?}"
         );
+    }
+
+    #[test]
+    fn a_limit_that_is_not_positive_and_finite_is_refused() {
+        use crate::optim::{Optimizer, Sgd};
+        for max_norm in [0.0, -1.0, f32::NAN, f32::INFINITY] {
+            let mut optimizer = ClipGlobalNorm::new(Sgd::new(0.5), max_norm);
+            let error = optimizer.validate(2).unwrap_err();
+            let message = error.to_string();
+            assert!(
+                message.starts_with(&format!("ClipGlobalNorm: max_norm is {max_norm}, but it must be finite and greater than 0")),
+                "{message}"
+            );
+            let mut p = [1.0f32, 1.0];
+            assert_eq!(
+                optimizer
+                    .try_step(&mut p, &[1.0, 1.0])
+                    .map_err(|e| e.to_string()),
+                Err(message)
+            );
+            assert_eq!(p, [1.0, 1.0]);
+        }
+        // The inner optimizer's hyperparameters are checked too.
+        let optimizer = ClipGlobalNorm::new(Sgd::new(-1.0), 1.0);
+        assert!(optimizer
+            .validate(2)
+            .unwrap_err()
+            .to_string()
+            .contains("learning_rate is -1"));
+    }
+
+    #[test]
+    fn non_finite_gradients_reach_the_inner_check_unclipped() {
+        use crate::optim::{Optimizer, OptimizerError, Sgd};
+        let mut optimizer = ClipGlobalNorm::new(Sgd::new(0.5), 1.0);
+        let mut p = [1.0f32, 1.0];
+        let error = optimizer.try_step(&mut p, &[2.0, f32::NAN]).unwrap_err();
+        assert!(
+            matches!(error, OptimizerError::NonFiniteGradient { index: 1, .. }),
+            "{error:?}"
+        );
+        assert_eq!(p, [1.0, 1.0]);
+        optimizer.try_step(&mut p, &[0.0, 10.0]).unwrap();
+        assert_eq!(p, [1.0, 0.5]);
     }
 }

@@ -3,6 +3,9 @@
 
 mod adam;
 mod clip;
+mod error;
+#[cfg(feature = "std")]
+mod guard;
 mod sgd;
 #[cfg(feature = "std")]
 mod state;
@@ -11,6 +14,7 @@ pub use adam::adam_step;
 pub use clip::clip_global_norm;
 #[cfg(feature = "std")]
 pub use clip::ClipGlobalNorm;
+pub use error::OptimizerError;
 pub use sgd::sgd_step;
 
 #[cfg(feature = "std")]
@@ -25,10 +29,66 @@ pub use state::{OptimizerState, OptimizerStateError};
 /// The trait is object-safe (`fit` takes `&mut dyn Optimizer`). An optimizer whose state can
 /// be exported and restored ([`Self::state`], [`Self::set_state`]) can be checkpointed and
 /// resumed bit for bit; the defaults say it cannot.
+///
+/// # Checked and unchecked steps
+/// Constructors take any value, as plain structs with public fields do; the values are
+/// checked when training starts: `fit` calls [`Self::validate`] before it touches the model
+/// and then takes every step with [`Self::try_step`], which refuses a step that would leave
+/// a parameter or the optimizer's state NaN or infinite and then changes nothing. [`Self::step`]
+/// is the unchecked update for callers who run their own loop.
 #[cfg(feature = "std")]
 pub trait Optimizer {
-    /// One update of `params` (flat) from `grads` of the same length.
+    /// One update of `params` (flat) from `grads` of the same length, unchecked: NaN or
+    /// infinite gradients or hyperparameters go straight into the parameters.
+    ///
+    /// # Panics
+    /// The built-in optimizers panic when the lengths differ or when their state belongs to
+    /// a model of another size.
     fn step(&mut self, params: &mut [f32], grads: &[f32]);
+
+    /// Checks, before any step, that the hyperparameters are in range and that the state
+    /// (if any steps were taken) fits a model of `param_count` parameters. The default
+    /// accepts everything.
+    ///
+    /// # Errors
+    /// [`OptimizerError::InvalidHyperparameter`], saying what the value is and what is
+    /// allowed, or [`OptimizerError::ParamCountMismatch`].
+    fn validate(&self, param_count: usize) -> Result<(), OptimizerError> {
+        let _ = param_count;
+        Ok(())
+    }
+
+    /// [`Self::step`], taken only when it turns no finite parameter and no finite value of
+    /// the optimizer's state into NaN or infinity; otherwise nothing changes. (From finite
+    /// parameters, as `fit` makes sure it starts with, everything stays finite.)
+    ///
+    /// The built-in optimizers decide before they write: they keep bounds of their state's
+    /// magnitudes, from which the largest gradient that provably keeps the update finite
+    /// follows, and compare every gradient with it in one pass; only when a gradient is
+    /// larger (or NaN) do they compute every candidate value first. The default checks
+    /// [`Self::validate`] and the gradients, then steps: an optimizer that can overflow on
+    /// finite gradients should override it.
+    ///
+    /// # Errors
+    /// What [`Self::validate`] returns, [`OptimizerError::NonFiniteGradient`] (the first
+    /// one) or [`OptimizerError::NonFiniteUpdate`]; the parameters and the state are then
+    /// unchanged.
+    ///
+    /// # Panics
+    /// When `params` and `grads` differ in length.
+    fn try_step(&mut self, params: &mut [f32], grads: &[f32]) -> Result<(), OptimizerError> {
+        assert_eq!(
+            params.len(),
+            grads.len(),
+            "Optimizer::try_step: {} parameters but {} gradients",
+            params.len(),
+            grads.len()
+        );
+        self.validate(params.len())?;
+        check_gradients(grads)?;
+        self.step(params, grads);
+        Ok(())
+    }
 
     /// Everything the optimizer carries from one step to the next, or `None` (the default)
     /// when it cannot say; checkpoints then refuse it. Hyperparameters are not part of it.
@@ -54,4 +114,17 @@ pub trait Optimizer {
     fn hyperparameters(&self) -> Vec<(&'static str, f64)> {
         Vec::new()
     }
+}
+
+/// `Ok` when every gradient is finite, else the first that is not.
+#[cfg(feature = "std")]
+pub(crate) fn check_gradients(grads: &[f32]) -> Result<(), OptimizerError> {
+    if !error::any_non_finite(grads) {
+        return Ok(());
+    }
+    let index = grads.iter().position(|&g| !g.is_finite()).unwrap_or(0);
+    Err(OptimizerError::NonFiniteGradient {
+        index,
+        value: grads[index],
+    })
 }

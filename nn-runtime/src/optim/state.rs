@@ -39,6 +39,27 @@ impl OptimizerState {
         }
     }
 
+    /// `Ok` when every value of buffer `name` is finite and, if `non_negative`, at least 0.
+    pub(crate) fn check_values(
+        name: &str,
+        values: &[f32],
+        non_negative: bool,
+    ) -> Result<(), OptimizerStateError> {
+        let bad = |v: &f32| !v.is_finite() || (non_negative && *v < 0.0);
+        match values.iter().position(bad) {
+            None => Ok(()),
+            Some(index) => Err(OptimizerStateError::InvalidValue {
+                name: name.to_string(),
+                index,
+                reason: if values[index].is_finite() {
+                    "negative (a second moment never is)"
+                } else {
+                    "NaN or infinite"
+                },
+            }),
+        }
+    }
+
     /// The buffer `name`, which must hold `expected` values.
     pub(crate) fn buffer_of_len(
         &self,
@@ -83,6 +104,16 @@ pub enum OptimizerStateError {
         /// What contradicts what.
         detail: String,
     },
+    /// A buffer holds a value the method never produces: NaN or infinity (the state of a run
+    /// that diverged), or a negative second moment.
+    InvalidValue {
+        /// The buffer's name.
+        name: String,
+        /// The element.
+        index: usize,
+        /// What is wrong with it, e.g. `"NaN or infinite"`.
+        reason: &'static str,
+    },
     /// A step count the optimizer cannot represent.
     StepOutOfRange {
         /// The step in the state.
@@ -122,6 +153,15 @@ impl fmt::Display for OptimizerStateError {
             OptimizerStateError::Inconsistent { detail } => {
                 write!(f, "the optimizer state is inconsistent: {detail}")
             }
+            OptimizerStateError::InvalidValue {
+                name,
+                index,
+                reason,
+            } => write!(
+                f,
+                "the optimizer state's buffer `{name}` is {reason} at element {index}; \
+                 resume from an earlier checkpoint or start afresh"
+            ),
             OptimizerStateError::StepOutOfRange { step } => {
                 write!(f, "the optimizer state's step count {step} is out of range")
             }
@@ -205,5 +245,44 @@ mod tests {
             Err(OptimizerStateError::Inconsistent { .. })
         ));
         assert_eq!(fresh.state().unwrap().step, 0);
+    }
+
+    #[test]
+    fn a_state_with_nan_or_a_negative_second_moment_is_refused_and_changes_nothing() {
+        let mut adam = Adam::new(0.1);
+        adam.step(&mut [0.0; 3], &[1.0; 3]);
+        let good = adam.state().unwrap();
+        for (buffer, index, value, reason) in [
+            (0, 1, f32::NAN, "NaN or infinite"),
+            (1, 2, f32::INFINITY, "NaN or infinite"),
+            (1, 0, -1e-9, "negative (a second moment never is)"),
+        ] {
+            let mut bad = good.clone();
+            bad.buffers[buffer].1[index] = value;
+            let mut fresh = Adam::new(0.1);
+            assert_eq!(
+                fresh.set_state(&bad),
+                Err(OptimizerStateError::InvalidValue {
+                    name: bad.buffers[buffer].0.clone(),
+                    index,
+                    reason
+                })
+            );
+            assert_eq!(fresh.state().unwrap().step, 0);
+        }
+        let mut sgd = Sgd::new(0.1).with_momentum(0.9);
+        sgd.step(&mut [0.0; 2], &[1.0; 2]);
+        let mut bad = sgd.state().unwrap();
+        bad.buffers[0].1[1] = f32::NEG_INFINITY;
+        let before = sgd.state();
+        assert!(matches!(
+            sgd.set_state(&bad),
+            Err(OptimizerStateError::InvalidValue { index: 1, .. })
+        ));
+        assert_eq!(sgd.state(), before);
+        // A negative velocity is an ordinary one.
+        let mut negative = before.unwrap();
+        negative.buffers[0].1[0] = -5.0;
+        assert_eq!(sgd.set_state(&negative), Ok(()));
     }
 }

@@ -4,6 +4,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 use crate::io::WeightsError;
+use crate::optim::OptimizerError;
 
 /// Why `fit`, `evaluate` or `predict` failed. Every message says what to change.
 #[derive(Clone, Debug, PartialEq)]
@@ -81,6 +82,55 @@ pub enum TrainError {
         /// The most accepted.
         max: usize,
     },
+    /// The optimizer cannot train this model: a hyperparameter is out of range, or its state
+    /// belongs to a model with another number of parameters. Reported before any training,
+    /// with the model and the optimizer untouched.
+    InvalidOptimizer(OptimizerError),
+    /// A training step would have left a parameter or the optimizer's state NaN or infinite:
+    /// a gradient was (the data holds NaN or infinity, or the loss's gradient overflowed), or
+    /// the update overflowed. The step was not taken: the parameters and the optimizer's
+    /// state are those from before the offending batch.
+    NonFiniteStep {
+        /// 1-based epoch; 0 for a step taken outside `fit`.
+        epoch: usize,
+        /// 1-based batch within the epoch; 0 for a step taken outside `fit`.
+        batch: usize,
+        /// The first tensor concerned, as [`Network::TENSORS`](crate::Network::TENSORS)
+        /// names it, e.g. `dense_0.weight`.
+        tensor: &'static str,
+        /// The element within that tensor (row-major).
+        element: usize,
+        /// What the optimizer found.
+        error: OptimizerError,
+    },
+    /// A parameter is NaN or infinite before training starts (after resuming from a
+    /// checkpoint, if asked to): there is nothing to train from.
+    NonFiniteParameter {
+        /// The tensor, as [`Network::TENSORS`](crate::Network::TENSORS) names it.
+        tensor: &'static str,
+        /// The element within that tensor (row-major).
+        element: usize,
+        /// The value.
+        value: f32,
+    },
+    /// The network's output for a sample is NaN or infinite (its input holds NaN or infinity,
+    /// or the parameters do); `evaluate`, `predict` and `predict_class` never pass one on.
+    NonFiniteOutput {
+        /// Whose sample, e.g. `"evaluation"`, `"validation"` or `"prediction"`.
+        what: &'static str,
+        /// 0-based row of the sample in the data or the inputs.
+        sample: usize,
+        /// The first non-finite output value.
+        value: f32,
+    },
+    /// Every output is finite, but the loss over evaluation or validation data is not: the
+    /// targets hold NaN or infinity, or the loss overflowed.
+    NonFiniteEvaluationLoss {
+        /// Which data, e.g. `"validation"`.
+        what: &'static str,
+        /// The loss.
+        loss: f32,
+    },
     /// The threads of data-parallel training could not be started.
     Threads {
         /// Threads asked for.
@@ -104,6 +154,64 @@ impl fmt::Display for TrainError {
             } => write!(
                 f,
                 "could not start {threads} training threads ({reason}); train with fewer threads"
+            ),
+            TrainError::InvalidOptimizer(ref error) => {
+                write!(f, "the optimizer cannot train this model: {error}")
+            }
+            TrainError::NonFiniteStep {
+                epoch,
+                batch,
+                tensor,
+                element,
+                ref error,
+            } => {
+                let place = if epoch == 0 {
+                    "a training step was refused".to_string()
+                } else {
+                    format!("training stopped at epoch {epoch}, batch {batch}")
+                };
+                let unchanged = "the parameters and the optimizer's state are as before this batch";
+                match *error {
+                    OptimizerError::NonFiniteGradient { value, .. } => write!(
+                        f,
+                        "{place}: the gradient of `{tensor}` (element {element}) is {value}; \
+                         {unchanged}; check the data for NaN/inf or lower the learning rate"
+                    ),
+                    OptimizerError::NonFiniteUpdate { buffer, .. } => write!(
+                        f,
+                        "{place}: the update would make {} of `{tensor}` (element {element}) \
+                         overflow; {unchanged}; lower the learning rate",
+                        if buffer == "parameter" {
+                            "the parameter".to_string()
+                        } else {
+                            format!("the optimizer's `{buffer}`")
+                        }
+                    ),
+                    ref other => write!(f, "{place}: {other}; {unchanged}"),
+                }
+            }
+            TrainError::NonFiniteParameter {
+                tensor,
+                element,
+                value,
+            } => write!(
+                f,
+                "parameter `{tensor}` (element {element}) is {value} before training; \
+                 initialize the network or load finite weights"
+            ),
+            TrainError::NonFiniteOutput {
+                what,
+                sample,
+                value,
+            } => write!(
+                f,
+                "the network's output for {what} sample {sample} is {value}; check that \
+                 sample's inputs (and the parameters) for NaN/inf"
+            ),
+            TrainError::NonFiniteEvaluationLoss { what, loss } => write!(
+                f,
+                "the loss over the {what} data is {loss} although every output is finite; \
+                 check the {what} targets for NaN/inf"
             ),
             TrainError::NonFiniteLoss { epoch, batch, loss } => {
                 let value = if loss.is_nan() {
@@ -174,6 +282,9 @@ impl std::error::Error for TrainError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             TrainError::Checkpoint { error, .. } => Some(error),
+            TrainError::InvalidOptimizer(error) | TrainError::NonFiniteStep { error, .. } => {
+                Some(error)
+            }
             _ => None,
         }
     }

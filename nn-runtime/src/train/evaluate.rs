@@ -1,6 +1,7 @@
 //! Inference over data: batched evaluation and prediction, and single-sample classification.
 
 use super::check::{check_batch_size, check_dataset, whole_rows, Role};
+use super::finite::first_non_finite_row;
 use super::metrics::{argmax, Tally};
 use super::{Evaluation, TrainError, Workspace};
 use crate::data::Dataset;
@@ -19,14 +20,38 @@ pub(crate) fn evaluate<N: Network>(
     data: &Dataset,
     batch_size: usize,
 ) -> Result<Evaluation, TrainError> {
+    evaluate_as(network, data, batch_size, Role::Evaluation)
+}
+
+/// [`evaluate`] of data playing `role` (evaluation or validation), which names it in errors.
+pub(crate) fn evaluate_as<N: Network>(
+    network: &N,
+    data: &Dataset,
+    batch_size: usize,
+    role: Role,
+) -> Result<Evaluation, TrainError> {
     check_batch_size(batch_size)?;
-    let samples = check_dataset::<N>(data, Role::Evaluation)?;
+    let samples = check_dataset::<N>(data, role)?;
     let batch_size = batch_size.min(samples);
     let mut workspace = Workspace::<N>::for_inference(batch_size);
     let mut tally = Tally::new(N::LOSS);
     for start in (0..samples).step_by(batch_size) {
         let rows = start..(start + batch_size).min(samples);
-        let stats = workspace.evaluate_rows(network, data, rows);
+        let stats = workspace.evaluate_rows(network, data, rows.clone());
+        let outputs = workspace.outputs(rows.len());
+        if let Some((row, value)) = first_non_finite_row(outputs, N::OUTPUT_LEN) {
+            return Err(TrainError::NonFiniteOutput {
+                what: role.name(),
+                sample: start + row,
+                value,
+            });
+        }
+        if !stats.loss.is_finite() {
+            return Err(TrainError::NonFiniteEvaluationLoss {
+                what: role.name(),
+                loss: stats.loss,
+            });
+        }
         tally.add(stats.samples, stats.loss, stats.correct, stats.judged);
     }
     Ok(tally.evaluation())
@@ -42,24 +67,32 @@ pub(crate) fn predict<N: Network>(network: &N, inputs: &[f32]) -> Result<Vec<f32
     let mut workspace = Workspace::<N>::for_inference(PREDICT_BATCH.min(samples));
     let input_chunks = inputs.chunks(PREDICT_BATCH * N::INPUT_LEN);
     let output_chunks = outputs.chunks_mut(PREDICT_BATCH * N::OUTPUT_LEN);
-    for (input, output) in input_chunks.zip(output_chunks) {
+    for (chunk, (input, output)) in input_chunks.zip(output_chunks).enumerate() {
         workspace.predict_rows(network, input, output);
+        if let Some((row, value)) = first_non_finite_row(output, N::OUTPUT_LEN) {
+            return Err(TrainError::NonFiniteOutput {
+                what: "prediction",
+                sample: chunk * PREDICT_BATCH + row,
+                value,
+            });
+        }
     }
     Ok(outputs)
 }
 
 /// The class of one sample; see [`super::Model::predict_class`].
 ///
-/// # Panics
-/// When `input` is not one row of `N::INPUT_LEN` floats; the message names both lengths.
-pub(crate) fn predict_class<N: Network>(network: &N, input: &[f32]) -> usize {
-    assert!(
-        input.len() == N::INPUT_LEN,
-        "predict_class: expected one sample of {} floats (the network's INPUT_LEN), got {} \
-         floats; use `predict` for several samples",
-        N::INPUT_LEN,
-        input.len()
-    );
+/// # Errors
+/// [`TrainError::ShapeMismatch`] when `input` is not one row of `N::INPUT_LEN` floats (it
+/// names both lengths), and [`TrainError::NonFiniteOutput`] for a NaN or infinite output.
+pub(crate) fn predict_class<N: Network>(network: &N, input: &[f32]) -> Result<usize, TrainError> {
+    if input.len() != N::INPUT_LEN {
+        return Err(TrainError::ShapeMismatch {
+            what: "predict_class inputs (one sample; use `predict` for several)",
+            expected: N::INPUT_LEN,
+            found: input.len(),
+        });
+    }
     let mut stack = [0.0f32; STACK_OUTPUT];
     let mut heap = Vec::new();
     let output = if N::OUTPUT_LEN <= STACK_OUTPUT {
@@ -69,8 +102,16 @@ pub(crate) fn predict_class<N: Network>(network: &N, input: &[f32]) -> usize {
         &mut heap[..]
     };
     network.forward_sample(input, output);
-    match (N::LOSS, &*output) {
+    // `argmax` skips NaN, and `probability > 0.5` is false for it: both would pick a class.
+    if let Some((_, value)) = first_non_finite_row(output, N::OUTPUT_LEN) {
+        return Err(TrainError::NonFiniteOutput {
+            what: "prediction",
+            sample: 0,
+            value,
+        });
+    }
+    Ok(match (N::LOSS, &*output) {
         (LossKind::SigmoidBinaryCrossEntropy, &[probability]) => usize::from(probability > 0.5),
         _ => argmax(output),
-    }
+    })
 }

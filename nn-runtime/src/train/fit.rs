@@ -4,7 +4,8 @@ use std::time::Instant;
 
 use super::check::{check_batch_size, check_dataset, check_threads, Role};
 use super::checkpoint;
-use super::evaluate::evaluate;
+use super::evaluate::evaluate_as;
+use super::finite::{at_batch, check_params};
 use super::metrics::Tally;
 use super::parallel::Trainer;
 use super::progress::EpochProgress;
@@ -38,10 +39,14 @@ pub(crate) fn fit<N: Network + Sync>(
     }
 
     let threads = check_threads(config.threads)?;
+    optimizer
+        .validate(N::PARAM_COUNT)
+        .map_err(TrainError::InvalidOptimizer)?;
 
     // The threads first: if they cannot start, the checkpoint has not touched the model.
     let mut trainer = Trainer::<N>::new(threads, config.batch_size.min(samples))?;
     let resumed = checkpoint::prepare(network, optimizer, train, config, trainer.shards())?;
+    check_params::<N>(network.params())?;
     let mut order: Vec<usize> = (0..samples).collect();
     let batches = samples.div_ceil(config.batch_size);
     let remaining = config.epochs - resumed.completed; // `prepare` checked the order
@@ -64,7 +69,9 @@ pub(crate) fn fit<N: Network + Sync>(
         let progress = EpochProgress::start(config.progress, epoch, config.epochs, batches);
         let mut tally = Tally::new(N::LOSS);
         for (batch, indices) in order.chunks(config.batch_size).enumerate() {
-            let stats = trainer.train_batch(network, train, indices, optimizer, &mut rng)?;
+            let stats = trainer
+                .train_batch(network, train, indices, optimizer, &mut rng)
+                .map_err(|error| at_batch(error, epoch, batch + 1))?;
             if !stats.loss.is_finite() {
                 return Err(TrainError::NonFiniteLoss {
                     epoch,
@@ -77,7 +84,12 @@ pub(crate) fn fit<N: Network + Sync>(
         }
 
         let validation = match validation {
-            Some(data) => Some(evaluate(network, data, config.batch_size)?),
+            Some(data) => Some(evaluate_as(
+                network,
+                data,
+                config.batch_size,
+                Role::Validation,
+            )?),
             None => None,
         };
         let stats = EpochStats {

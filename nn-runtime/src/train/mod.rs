@@ -3,13 +3,16 @@
 //! [`Model`] gives every network Keras-style methods. A `fit` checks its data up front, then
 //! runs epochs of seeded, shuffled batches through one [`Workspace`] (so a step allocates
 //! nothing), stops with [`TrainError::NonFiniteLoss`] the moment the loss is NaN or
-//! infinite, and returns a [`History`] of per-epoch [`EpochStats`].
+//! infinite and with [`TrainError::NonFiniteStep`] before a step that would leave a
+//! parameter NaN or infinite, and returns a [`History`] of per-epoch [`EpochStats`].
+//! Evaluation and prediction never pass on a NaN output: they name the sample instead.
 
 mod check;
 mod checkpoint;
 mod config;
 mod error;
 mod evaluate;
+mod finite;
 mod fit;
 mod history;
 mod metrics;
@@ -38,10 +41,17 @@ pub trait Model: Network + Sized + Sync {
     /// parameters and optimizer give bit-identical parameters and statistics.
     ///
     /// # Errors
-    /// Before any training: [`TrainError::ZeroBatchSize`], and for either data set
+    /// Before any training: [`TrainError::ZeroBatchSize`], for either data set
     /// [`TrainError::ShapeMismatch`], [`TrainError::RaggedData`], [`TrainError::RowMismatch`]
-    /// or [`TrainError::EmptyDataset`]. During training, [`TrainError::NonFiniteLoss`], with
-    /// the parameters as they were before the offending batch.
+    /// or [`TrainError::EmptyDataset`], [`TrainError::InvalidOptimizer`] when
+    /// [`Optimizer::validate`] refuses the optimizer's hyperparameters or state, and
+    /// [`TrainError::NonFiniteParameter`] when the network starts with NaN or infinity. During
+    /// training, [`TrainError::NonFiniteLoss`], or [`TrainError::NonFiniteStep`] when a
+    /// step would leave a parameter or the optimizer's state NaN or infinite (a NaN in the
+    /// data, an overflow), both with the parameters and the optimizer's state as they were
+    /// before the offending batch; after an epoch, [`TrainError::NonFiniteOutput`] or
+    /// [`TrainError::NonFiniteEvaluationLoss`] for the validation data, instead of recording
+    /// a NaN loss.
     fn fit(
         &mut self,
         train: &Dataset,
@@ -55,7 +65,10 @@ pub trait Model: Network + Sized + Sync {
     /// Mean loss and accuracy over `data` in batches of `batch_size`, in inference mode.
     ///
     /// # Errors
-    /// As `fit` does for its data, before any work.
+    /// As `fit` does for its data, before any work; [`TrainError::NonFiniteOutput`] naming
+    /// the first sample whose output is NaN or infinite, and
+    /// [`TrainError::NonFiniteEvaluationLoss`] when the outputs are finite but the loss is
+    /// not (NaN or infinite targets).
     fn evaluate(&self, data: &Dataset, batch_size: usize) -> Result<Evaluation, TrainError> {
         evaluate::evaluate(self, data, batch_size)
     }
@@ -64,7 +77,8 @@ pub trait Model: Network + Sized + Sync {
     /// [`Network::OUTPUT_LEN`] floats, in inference mode.
     ///
     /// # Errors
-    /// [`TrainError::RaggedData`] when `inputs` is not a whole number of rows.
+    /// [`TrainError::RaggedData`] when `inputs` is not a whole number of rows, and
+    /// [`TrainError::NonFiniteOutput`] naming the first row whose output is NaN or infinite.
     fn predict(&self, inputs: &[f32]) -> Result<Vec<f32>, TrainError> {
         evaluate::predict(self, inputs)
     }
@@ -73,9 +87,11 @@ pub trait Model: Network + Sized + Sync {
     /// sigmoid output, 1 when it is above 0.5. Uses the stack alone for outputs of up to 256
     /// floats.
     ///
-    /// # Panics
-    /// When `input.len()` is not [`Network::INPUT_LEN`], as [`Network::forward_sample`] does.
-    fn predict_class(&self, input: &[f32]) -> usize {
+    /// # Errors
+    /// [`TrainError::ShapeMismatch`] when `input.len()` is not [`Network::INPUT_LEN`] (both
+    /// lengths named), and [`TrainError::NonFiniteOutput`] (sample 0) when an output is NaN
+    /// or infinite: no class is picked from it.
+    fn predict_class(&self, input: &[f32]) -> Result<usize, TrainError> {
         evaluate::predict_class(self, input)
     }
 }

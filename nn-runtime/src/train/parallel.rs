@@ -13,6 +13,7 @@
 use std::sync::RwLock;
 
 use super::check::{check_dataset, Role};
+use super::finite::{step_error, SavedState};
 use super::team::Team;
 use super::{BatchStats, TrainError, Workspace};
 use crate::data::Dataset;
@@ -116,6 +117,7 @@ struct Shard<N: Network> {
 pub(crate) struct Parallel<N: Network> {
     shards: Vec<RwLock<Shard<N>>>,
     grads: Vec<f32>,
+    saved_state: SavedState,
     team: Team,
 }
 
@@ -144,6 +146,7 @@ impl<N: Network + Sync> Parallel<N> {
         Ok(Parallel {
             shards: (0..threads).map(|_| RwLock::new(shard())).collect(),
             grads: vec![0.0; N::PARAM_COUNT],
+            saved_state: SavedState::default(),
             team,
         })
     }
@@ -193,6 +196,7 @@ impl<N: Network + Sync> Parallel<N> {
 
         // State updates (batch norm's running statistics) in shard order, then the backward
         // passes, which may overwrite what the updates read.
+        self.saved_state.save::<N>(network.params());
         for (k, shard) in shards.iter().enumerate() {
             let samples = shard_indices(k).len();
             network.update_state(read(shard).workspace.nodes(samples), samples);
@@ -204,7 +208,10 @@ impl<N: Network + Sync> Parallel<N> {
             }
         });
         Self::sum_gradients(&self.team, shards, &mut self.grads, batch);
-        optimizer.step(network.params_mut(), &self.grads);
+        if let Err(error) = optimizer.try_step(network.params_mut(), &self.grads) {
+            self.saved_state.restore::<N>(network.params_mut());
+            return Err(step_error::<N>(error));
+        }
         Ok(stats)
     }
 

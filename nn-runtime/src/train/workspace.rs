@@ -5,6 +5,7 @@ use core::marker::PhantomData;
 use core::ops::Range;
 
 use super::check::{check_dataset, Role};
+use super::finite::{step_error, SavedState};
 use super::metrics::count_correct;
 use super::TrainError;
 use crate::data::Dataset;
@@ -37,6 +38,7 @@ pub struct Workspace<N: Network> {
     node_grads: Vec<f32>,
     param_grads: Vec<f32>,
     targets: Vec<f32>,
+    saved_state: SavedState,
     network: PhantomData<fn() -> N>,
 }
 
@@ -59,6 +61,7 @@ impl<N: Network> Workspace<N> {
             node_grads: vec![0.0; arena],
             param_grads: vec![0.0; N::PARAM_COUNT],
             targets: vec![0.0; max_batch * N::OUTPUT_LEN],
+            saved_state: SavedState::default(),
             network: PhantomData,
         }
     }
@@ -71,6 +74,7 @@ impl<N: Network> Workspace<N> {
             node_grads: Vec::new(),
             param_grads: Vec::new(),
             targets: vec![0.0; max_batch * N::OUTPUT_LEN],
+            saved_state: SavedState::default(),
             network: PhantomData,
         }
     }
@@ -90,11 +94,18 @@ impl<N: Network> Workspace<N> {
 
     /// One gradient step on the samples of `data` named by `indices`: gather them, run the
     /// forward pass in [`Mode::Train`], the loss and the backward pass, then let `optimizer`
-    /// update `network`. Allocates nothing (after the first step of a workspace made for
-    /// inference).
+    /// update `network` with [`Optimizer::try_step`]. Allocates nothing (after the first
+    /// step of a workspace made for inference, or of a network with batch norm).
     ///
     /// A non-finite loss is returned in [`BatchStats::loss`] without updating the parameters;
     /// `fit` turns it into [`TrainError::NonFiniteLoss`].
+    ///
+    /// # Errors
+    /// Besides the checks of the batch: [`TrainError::NonFiniteStep`] (with epoch and batch
+    /// 0) when the optimizer refuses the step because a gradient or the update is not finite,
+    /// and [`TrainError::InvalidOptimizer`] when it refuses its hyperparameters or the
+    /// model's size; the parameters (batch norm's running statistics included) and the
+    /// optimizer's state are then unchanged.
     pub fn train_batch(
         &mut self,
         network: &mut N,
@@ -114,9 +125,13 @@ impl<N: Network> Workspace<N> {
         if !stats.loss.is_finite() {
             return Ok(stats);
         }
+        self.saved_state.save::<N>(network.params());
         network.update_state(self.nodes(batch), batch);
         self.backward(network, batch);
-        optimizer.step(network.params_mut(), self.param_grads());
+        if let Err(error) = optimizer.try_step(network.params_mut(), self.param_grads()) {
+            self.saved_state.restore::<N>(network.params_mut());
+            return Err(step_error::<N>(error));
+        }
         Ok(stats)
     }
 
@@ -210,6 +225,11 @@ impl<N: Network> Workspace<N> {
             correct,
             judged,
         }
+    }
+
+    /// The network outputs of the last forward pass over `batch` samples.
+    pub(crate) fn outputs(&self, batch: usize) -> &[f32] {
+        output::<N>(&self.nodes, batch)
     }
 
     /// Network outputs for whole input rows (`inputs.len() / INPUT_LEN <= max_batch`), in
