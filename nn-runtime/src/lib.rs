@@ -15,6 +15,7 @@
 #![cfg_attr(not(feature = "std"), no_std)]
 #![warn(missing_docs)]
 
+pub mod layers;
 pub mod network;
 pub mod ops;
 pub mod optim;

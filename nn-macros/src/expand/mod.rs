@@ -8,7 +8,7 @@ mod sample;
 mod summary;
 mod types;
 
-use crate::ir::{element_count, Layer, Network};
+use crate::ir::{element_count, Network};
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
@@ -81,14 +81,4 @@ fn output_len(net: &Network) -> usize {
     net.layers
         .last()
         .map_or(input_len(net), |l| element_count(&l.output_shape))
-}
-
-/// `self.params[start..end]` of a layer's `index`-th tensor.
-fn tensor(layer: &Layer, index: usize) -> TokenStream {
-    let t = &layer.tensors[index];
-    let start = lit(t.offset);
-    let end = lit(t.offset + element_count(&t.shape));
-    // Spanned at the call site, not on the layer's token: `self` must resolve in the
-    // expansion's own hygiene context, even when the layers come through a `macro_rules!`.
-    quote!(self.params[#start..#end])
 }

@@ -82,7 +82,10 @@ pub fn expand(net: &Network) -> TokenStream {
     for (layer, &(from, to)) in net.layers.iter().zip(&plan.steps) {
         let width = element_count(&layer.output_shape);
         let input_width = element_count(&layer.input_shape);
-        let call = if layer.kind.in_place() && from != to {
+        let call = if to == Buffer::Input {
+            // Only an identity (flatten, inference-mode dropout) keeps the borrowed input.
+            quote!()
+        } else if layer.kind.in_place() && from != to {
             // An in-place layer applied to the borrowed input: copy it out first.
             let (src, dst) = (read(from, input_width), write(to, width));
             let op = layer::sample_in_place(layer, dst.clone());

@@ -1,0 +1,77 @@
+//! `dense(units)`: `y = W x + b`, `W` is `[units, inputs]` (PyTorch's layout), then the bias.
+
+use super::{Backward, Init, Kernel};
+use crate::network::Mode;
+use crate::ops::dense::{dense_backward_batch, dense_forward, dense_forward_batch};
+use crate::rng::Rng;
+
+/// A fully connected layer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Dense {
+    /// Input width.
+    pub inputs: usize,
+    /// Output width.
+    pub units: usize,
+    /// How the weight starts.
+    pub init: Init,
+}
+
+impl Dense {
+    fn split<'a>(&self, params: &'a [f32]) -> (&'a [f32], &'a [f32]) {
+        params.split_at(self.units * self.inputs)
+    }
+}
+
+impl Kernel for Dense {
+    fn aux_width(&self) -> usize {
+        0
+    }
+
+    fn state_len(&self) -> usize {
+        0
+    }
+
+    fn init(&self, params: &mut [f32], rng: &mut Rng) {
+        let weight = &mut params[..self.units * self.inputs];
+        self.init.fill(weight, self.inputs, self.units, rng);
+    }
+
+    fn forward_sample(&self, params: &[f32], x: &[f32], y: &mut [f32], _state: &mut [f32]) {
+        let (weight, bias) = self.split(params);
+        dense_forward(weight, bias, x, y);
+    }
+
+    fn forward_batch(
+        &self,
+        params: &[f32],
+        x: &[f32],
+        y: &mut [f32],
+        _aux: &mut [f32],
+        batch: usize,
+        _mode: Mode,
+        _rng: &mut Rng,
+    ) {
+        let (weight, bias) = self.split(params);
+        dense_forward_batch(weight, bias, x, y, batch);
+    }
+
+    fn backward_batch(
+        &self,
+        params: &[f32],
+        pass: Backward<'_>,
+        param_grads: &mut [f32],
+        batch: usize,
+    ) {
+        let (weight, _) = self.split(params);
+        let (weight_grad, bias_grad) = param_grads.split_at_mut(weight.len());
+        dense_backward_batch(
+            weight,
+            pass.x,
+            pass.dy,
+            pass.dx,
+            weight_grad,
+            bias_grad,
+            batch,
+        );
+    }
+}

@@ -1,0 +1,65 @@
+//! `dropout(rate)`: inverted dropout, active only in training; the identity in inference.
+
+use super::{Backward, InPlace, Kernel};
+use crate::network::Mode;
+use crate::ops::dropout::{dropout_backward, dropout_forward_train};
+use crate::rng::Rng;
+
+/// Dropout of `rate` over samples of `width` floats.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Dropout {
+    /// Probability of dropping a value, in `[0, 1)`.
+    pub rate: f32,
+    /// Floats per sample.
+    pub width: usize,
+}
+
+impl Kernel for Dropout {
+    /// Training keeps the mask.
+    fn aux_width(&self) -> usize {
+        self.width
+    }
+
+    fn state_len(&self) -> usize {
+        0
+    }
+
+    fn init(&self, _params: &mut [f32], _rng: &mut Rng) {}
+
+    fn forward_sample(&self, _params: &[f32], x: &[f32], y: &mut [f32], _state: &mut [f32]) {
+        y.copy_from_slice(x);
+    }
+
+    fn forward_batch(
+        &self,
+        _params: &[f32],
+        x: &[f32],
+        y: &mut [f32],
+        aux: &mut [f32],
+        _batch: usize,
+        mode: Mode,
+        rng: &mut Rng,
+    ) {
+        match mode {
+            Mode::Train => dropout_forward_train(self.rate, x, y, aux, rng),
+            Mode::Infer => y.copy_from_slice(x),
+        }
+    }
+
+    fn backward_batch(
+        &self,
+        _params: &[f32],
+        pass: Backward<'_>,
+        _param_grads: &mut [f32],
+        _batch: usize,
+    ) {
+        if let Some(dx) = pass.dx {
+            dropout_backward(pass.aux, pass.dy, dx);
+        }
+    }
+}
+
+impl InPlace for Dropout {
+    /// Inference keeps every value.
+    fn forward_in_place(&self, _params: &[f32], _values: &mut [f32]) {}
+}

@@ -1,0 +1,57 @@
+//! `flatten`: one dimension of all the input's values; in a flat buffer nothing moves.
+
+use super::{Backward, InPlace, Kernel};
+use crate::network::Mode;
+use crate::rng::Rng;
+
+/// A reshape to `[width]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Flatten {
+    /// Floats per sample.
+    pub width: usize,
+}
+
+impl Kernel for Flatten {
+    fn aux_width(&self) -> usize {
+        0
+    }
+
+    fn state_len(&self) -> usize {
+        0
+    }
+
+    fn init(&self, _params: &mut [f32], _rng: &mut Rng) {}
+
+    fn forward_sample(&self, _params: &[f32], x: &[f32], y: &mut [f32], _state: &mut [f32]) {
+        y.copy_from_slice(x);
+    }
+
+    fn forward_batch(
+        &self,
+        _params: &[f32],
+        x: &[f32],
+        y: &mut [f32],
+        _aux: &mut [f32],
+        _batch: usize,
+        _mode: Mode,
+        _rng: &mut Rng,
+    ) {
+        y.copy_from_slice(x);
+    }
+
+    fn backward_batch(
+        &self,
+        _params: &[f32],
+        pass: Backward<'_>,
+        _param_grads: &mut [f32],
+        _batch: usize,
+    ) {
+        if let Some(dx) = pass.dx {
+            dx.copy_from_slice(pass.dy);
+        }
+    }
+}
+
+impl InPlace for Flatten {
+    fn forward_in_place(&self, _params: &[f32], _values: &mut [f32]) {}
+}

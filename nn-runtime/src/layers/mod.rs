@@ -1,0 +1,122 @@
+//! One type per layer kind, holding its resolved geometry, and the kernels of that kind
+//! behind one trait: what a generated network calls for every layer.
+//!
+//! `network!` checks a spec and resolves every layer to one of these values (a [`Dense`] of
+//! 784 inputs and 128 units, a [`Conv2d`] with its whole [`Conv2dShape`](crate::ops::conv::Conv2dShape), …);
+//! the generated code then makes the same few calls for every layer, through [`Kernel`] and,
+//! where a kind has them, [`InPlace`] and [`RunningState`]. A kind that lacks a kernel the
+//! generated code calls does not compile: nothing falls back to a default.
+//!
+//! Parameters are handed to a kernel as one slice: the layer's tensors, adjacent and in the
+//! order of its `TENSORS` entries.
+
+mod activation;
+mod batch_norm;
+mod conv2d;
+mod dense;
+mod dropout;
+mod flatten;
+mod pool;
+mod recurrent;
+
+pub use batch_norm::BatchNorm;
+pub use conv2d::Conv2d;
+pub use dense::Dense;
+pub use dropout::Dropout;
+pub use flatten::Flatten;
+pub use pool::{AvgPool2d, MaxPool2d};
+pub use recurrent::Recurrent;
+
+pub use crate::ops::activation::{LeakyRelu, Relu, Sigmoid, Softmax, Tanh};
+
+use crate::network::Mode;
+use crate::rng::Rng;
+
+/// How a layer's weight starts: He (Kaiming) uniform before ReLU-family activations, Glorot
+/// (Xavier) uniform otherwise.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Init {
+    /// `U(±√(6/fan_in))`.
+    He,
+    /// `U(±√(6/(fan_in + fan_out)))`.
+    Glorot,
+}
+
+impl Init {
+    /// Fills `weights` for a layer with the given fans.
+    pub fn fill(self, weights: &mut [f32], fan_in: usize, fan_out: usize, rng: &mut Rng) {
+        match self {
+            Init::He => crate::ops::init::he_uniform(weights, fan_in, rng),
+            Init::Glorot => crate::ops::init::glorot_uniform(weights, fan_in, fan_out, rng),
+        }
+    }
+}
+
+/// What the backward pass of one layer reads and writes, over a batch.
+pub struct Backward<'a> {
+    /// The layer's input, as the forward pass saw it.
+    pub x: &'a [f32],
+    /// The layer's output.
+    pub y: &'a [f32],
+    /// What the forward pass kept (dropout masks, im2col matrices, batch statistics, a
+    /// recurrent layer's gates); the backward pass may overwrite it.
+    pub aux: &'a mut [f32],
+    /// The gradient of the loss with respect to `y`.
+    pub dy: &'a [f32],
+    /// Where the gradient with respect to `x` goes (overwritten), unless nothing below needs
+    /// it.
+    pub dx: Option<&'a mut [f32]>,
+}
+
+/// The kernels of one layer kind.
+pub trait Kernel {
+    /// Floats per sample the batched forward pass keeps for the backward pass.
+    fn aux_width(&self) -> usize;
+
+    /// Scratch floats single-sample inference needs besides its input and output.
+    fn state_len(&self) -> usize;
+
+    /// Fills the layer's parameters (which start at zero) from `rng`.
+    fn init(&self, params: &mut [f32], rng: &mut Rng);
+
+    /// Inference on one sample, from `x` into `y`; `state` holds [`Self::state_len`] floats.
+    fn forward_sample(&self, params: &[f32], x: &[f32], y: &mut [f32], state: &mut [f32]);
+
+    /// The forward pass over `batch` samples; in [`Mode::Train`] it fills `aux`
+    /// ([`Self::aux_width`] floats per sample) for the backward pass.
+    #[allow(clippy::too_many_arguments)]
+    fn forward_batch(
+        &self,
+        params: &[f32],
+        x: &[f32],
+        y: &mut [f32],
+        aux: &mut [f32],
+        batch: usize,
+        mode: Mode,
+        rng: &mut Rng,
+    );
+
+    /// The backward pass over `batch` samples after a [`Mode::Train`] forward pass: *adds*
+    /// the parameter gradients into `param_grads`, *overwrites* `pass.dx` when given.
+    fn backward_batch(
+        &self,
+        params: &[f32],
+        pass: Backward<'_>,
+        param_grads: &mut [f32],
+        batch: usize,
+    );
+}
+
+/// A kind whose single-sample inference can overwrite its input with its output.
+pub trait InPlace: Kernel {
+    /// Inference on one sample, in place.
+    fn forward_in_place(&self, params: &[f32], values: &mut [f32]);
+}
+
+/// A kind with non-trainable state that a training batch updates (batch norm's running
+/// statistics), kept among its parameters.
+pub trait RunningState: Kernel {
+    /// After a [`Mode::Train`] forward pass: updates the state in `params` from what the pass
+    /// kept in `aux`.
+    fn update_state(&self, params: &mut [f32], aux: &[f32], batch: usize);
+}
