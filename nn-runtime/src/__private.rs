@@ -232,7 +232,7 @@ pub fn backward_layer<L: Kernel>(
     );
     let (dx, dy) = if input_grad {
         let (dx, dy) = layer_grads(node_grads, widths, index, batch);
-        (Some(dx), &*dy)
+        (Some(dx), dy)
     } else {
         (None, node(node_grads, widths, index + 1, batch))
     };
