@@ -6,6 +6,7 @@ use crate::ast::{InputItem, Item, LayerItem, LossItem, Spec};
 use crate::errors::Errors;
 use crate::ir::{element_count, format_shape, Init, Layer, LayerKind, Loss, Network, Tensor};
 use crate::layers::{bind_layer, has_explicit_init};
+use crate::resolve::resolve;
 use crate::shape;
 use crate::suggest::did_you_mean;
 
@@ -104,9 +105,18 @@ pub fn check(spec: Spec) -> syn::Result<Network> {
                 .filter(|l: &&Layer| l.kind.keyword() == kind.keyword())
                 .count()
         );
+        let value = match resolve(&kind, &input, &output) {
+            Ok(value) => value,
+            Err(message) => {
+                errors.push(item.name.span(), message);
+                continue;
+            }
+        };
         let mut tensors = Vec::new();
         let mut too_large = false;
-        for (suffix, tensor_shape, trainable) in shape::parameter_shapes(&kind, &input) {
+        for spec in value.definition().tensors().iter() {
+            let tensor_shape = spec.shape().to_vec();
+            let (suffix, trainable) = (spec.name, spec.trainable);
             let len = tensor_shape
                 .iter()
                 .try_fold(1usize, |n, &d| n.checked_mul(d));
@@ -145,8 +155,8 @@ pub fn check(spec: Spec) -> syn::Result<Network> {
             );
             continue;
         }
-        let flops = shape::flops(&kind, &input);
-        let aux_width = shape::aux_width(&kind, &input);
+        // Bounded now that the tensors and the output are: no product here can overflow.
+        let aux_width = value.definition().aux_width();
         let aux_offset = aux_total;
         match aux_total
             .checked_add(aux_width)
@@ -169,7 +179,7 @@ pub fn check(spec: Spec) -> syn::Result<Network> {
             output_shape: output.clone(),
             output_is_sequence: is_sequence,
             tensors,
-            flops,
+            value,
             aux_width,
             aux_offset,
         });

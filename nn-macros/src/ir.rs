@@ -1,6 +1,7 @@
 //! The checked network: what `check` produces and `expand` consumes. Every shape, offset
 //! and count here has been validated, so code generation may assume a valid network.
 
+use nn_runtime::layers::{AnyLayer, Definition, SamplePass};
 use proc_macro2::Span;
 use syn::{Attribute, Ident, Visibility};
 
@@ -27,7 +28,9 @@ pub struct Layer {
     /// Whether the output is a sequence whose first dimension is the steps.
     pub output_is_sequence: bool,
     pub tensors: Vec<Tensor>,
-    pub flops: u64,
+    /// The runtime value: the kind's type with the layer's resolved geometry, which also
+    /// says what the layer costs and how inference runs it.
+    pub value: AnyLayer,
     /// Floats per sample the layer keeps in the arena's auxiliary region between its
     /// forward and backward pass, and where they start within that region.
     pub aux_width: usize,
@@ -84,17 +87,6 @@ pub enum Cell {
     Rnn,
     Lstm,
     Gru,
-}
-
-impl Cell {
-    /// Blocks of `units` rows in the weight matrices (PyTorch's gate order).
-    pub fn gates(self) -> usize {
-        match self {
-            Cell::Rnn => 1,
-            Cell::Lstm => 4,
-            Cell::Gru => 3,
-        }
-    }
 }
 
 /// (height, width).
@@ -164,18 +156,6 @@ impl LayerKind {
                 | LayerKind::Dropout { .. }
         )
     }
-
-    /// Whether single-sample inference can apply the layer to its input buffer in place.
-    pub fn in_place(&self) -> bool {
-        !matches!(
-            self,
-            LayerKind::Dense { .. }
-                | LayerKind::Conv2d { .. }
-                | LayerKind::MaxPool2d { .. }
-                | LayerKind::AvgPool2d { .. }
-                | LayerKind::Recurrent { .. }
-        )
-    }
 }
 
 impl Loss {
@@ -205,11 +185,23 @@ impl Network {
     pub fn flops(&self) -> u64 {
         self.layers
             .iter()
-            .fold(0, |n: u64, l| n.saturating_add(l.flops))
+            .fold(0, |n: u64, l| n.saturating_add(l.definition().flops()))
     }
 }
 
 pub fn format_shape(shape: &[usize]) -> String {
     let dims: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
     format!("[{}]", dims.join(", "))
+}
+
+impl Layer {
+    /// What the layer's kind says about it.
+    pub fn definition(&self) -> &dyn Definition {
+        self.value.definition()
+    }
+
+    /// How single-sample inference runs it.
+    pub fn sample_pass(&self) -> SamplePass {
+        self.definition().sample_pass()
+    }
 }

@@ -10,6 +10,7 @@ mod fallback;
 mod ir;
 mod layers;
 mod nesting;
+mod resolve;
 mod shape;
 mod suggest;
 

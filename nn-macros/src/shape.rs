@@ -1,7 +1,7 @@
 //! Shape rules per layer kind: input shape + layer → output shape, or why not.
 //! Pure functions, so every rule is unit-tested without a token in sight.
 
-use crate::ir::{element_count, format_shape, Cell, Layer, LayerKind, Padding, Pair};
+use crate::ir::{element_count, format_shape, Layer, LayerKind, Padding, Pair};
 
 /// The resolved geometry of a convolution or pooling window over a `[c, h, w]` input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -225,107 +225,6 @@ pub fn batch_norm_groups(input: &[usize]) -> (usize, usize) {
         [channels, rest @ ..] => (*channels, element_count(rest)),
         [] => (0, 0),
     }
-}
-
-/// Parameter tensors (name suffix, shape, trainable) of a layer with the given input shape.
-pub fn parameter_shapes(
-    kind: &LayerKind,
-    input: &[usize],
-) -> Vec<(&'static str, Vec<usize>, bool)> {
-    match *kind {
-        LayerKind::Dense { units, .. } => vec![
-            ("weight", vec![units, element_count(input)], true),
-            ("bias", vec![units], true),
-        ],
-        LayerKind::Conv2d {
-            filters, kernel, ..
-        } => {
-            let channels = input.first().copied().unwrap_or(0);
-            vec![
-                ("weight", vec![filters, channels, kernel.0, kernel.1], true),
-                ("bias", vec![filters], true),
-            ]
-        }
-        LayerKind::BatchNorm { .. } => {
-            let (channels, _) = batch_norm_groups(input);
-            vec![
-                ("weight", vec![channels], true),
-                ("bias", vec![channels], true),
-                ("running_mean", vec![channels], false),
-                ("running_var", vec![channels], false),
-            ]
-        }
-        LayerKind::Recurrent { cell, units, .. } => {
-            let rows = cell.gates() * units;
-            let features = input.last().copied().unwrap_or(0);
-            vec![
-                ("weight_ih", vec![rows, features], true),
-                ("weight_hh", vec![rows, units], true),
-                ("bias_ih", vec![rows], true),
-                ("bias_hh", vec![rows], true),
-            ]
-        }
-        _ => Vec::new(),
-    }
-}
-
-/// Floats per sample a layer keeps between its forward and backward pass.
-pub fn aux_width(kind: &LayerKind, input: &[usize]) -> usize {
-    match kind {
-        LayerKind::Conv2d { .. } => window(kind, input).map_or(0, |w| {
-            element_count(&[w.channels, w.size.0, w.size.1, w.output.0, w.output.1])
-        }),
-        LayerKind::Dropout { .. } => element_count(input),
-        // Mean and 1/σ per channel; per sample, so at least that much for any batch.
-        LayerKind::BatchNorm { .. } => 2 * batch_norm_groups(input).0,
-        // Per step: the gates, LSTM's cell or GRU's hidden projection of `n`, and the
-        // previous state; then the vectors carried backward (`dh`, and LSTM's `dc`).
-        LayerKind::Recurrent { cell, units, .. } => {
-            let steps = input.first().copied().unwrap_or(0);
-            let (extra, carried) = match cell {
-                Cell::Rnn => (0, 1),
-                Cell::Lstm => (1, 2),
-                Cell::Gru => (1, 1),
-            };
-            steps
-                .saturating_mul(cell.gates() + extra + 1)
-                .saturating_add(carried)
-                .saturating_mul(*units)
-        }
-        _ => 0,
-    }
-}
-
-/// Floating-point operations per sample, counting 2 per multiply-accumulate; element-wise
-/// work is not counted (it is negligible beside the products, and matches how papers count).
-pub fn flops(kind: &LayerKind, input: &[usize]) -> u64 {
-    match kind {
-        LayerKind::Dense { units, .. } => mul_u64(&[2, element_count(input), *units]),
-        LayerKind::Conv2d { filters, .. } => window(kind, input).map_or(0, |w| {
-            mul_u64(&[
-                2, *filters, w.channels, w.size.0, w.size.1, w.output.0, w.output.1,
-            ])
-        }),
-        LayerKind::Recurrent { cell, units, .. } => match input {
-            &[steps, features] => mul_u64(&[
-                2,
-                steps,
-                cell.gates(),
-                *units,
-                features.saturating_add(*units),
-            ]),
-            _ => 0,
-        },
-        _ => 0,
-    }
-}
-
-/// The product of `factors` as a u64, saturating: a FLOP count is a statistic, and a huge
-/// layer is rejected by `check` anyway.
-fn mul_u64(factors: &[usize]) -> u64 {
-    factors
-        .iter()
-        .fold(1, |n: u64, &f| n.saturating_mul(f as u64))
 }
 
 /// `16×5×5 = 400` for a multi-dimensional shape.

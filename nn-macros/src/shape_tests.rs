@@ -1,5 +1,30 @@
 use super::*;
 use crate::ir::Init;
+use nn_runtime::layers::AnyLayer;
+
+/// The runtime value `check` resolves a valid layer to.
+fn resolved(kind: &LayerKind, input: &[usize]) -> AnyLayer {
+    let output = output_shape(kind, input).unwrap();
+    crate::resolve::resolve(kind, input, &output).unwrap()
+}
+
+/// The parameter tensors its definition gives: (name, shape, trainable).
+fn parameter_shapes(kind: &LayerKind, input: &[usize]) -> Vec<(&'static str, Vec<usize>, bool)> {
+    let layer = resolved(kind, input);
+    let tensors = layer.definition().tensors();
+    tensors
+        .iter()
+        .map(|t| (t.name, t.shape().to_vec(), t.trainable))
+        .collect()
+}
+
+fn flops(kind: &LayerKind, input: &[usize]) -> u64 {
+    resolved(kind, input).definition().flops()
+}
+
+fn aux_width(kind: &LayerKind, input: &[usize]) -> usize {
+    resolved(kind, input).definition().aux_width()
+}
 
 const DENSE_10: LayerKind = LayerKind::Dense {
     units: 10,

@@ -137,6 +137,61 @@ pub enum LayerOp {
     },
 }
 
+impl LayerOp {
+    /// Writes the value as a Rust expression, `path` being a module that exports `LayerOp`
+    /// and `Cell` (generated code builds the same value for `Network::LAYERS`).
+    pub fn write_literal(&self, path: &str, out: &mut dyn core::fmt::Write) -> core::fmt::Result {
+        let op = format_args!("{path}::LayerOp");
+        match *self {
+            LayerOp::Dense { units } => write!(out, "{op}::Dense {{ units: {units} }}"),
+            LayerOp::Relu => write!(out, "{op}::Relu"),
+            LayerOp::LeakyRelu { alpha } => {
+                write!(out, "{op}::LeakyRelu {{ alpha: {alpha:?}f32 }}")
+            }
+            LayerOp::Sigmoid => write!(out, "{op}::Sigmoid"),
+            LayerOp::Tanh => write!(out, "{op}::Tanh"),
+            LayerOp::Softmax => write!(out, "{op}::Softmax"),
+            LayerOp::Flatten => write!(out, "{op}::Flatten"),
+            LayerOp::Conv2d {
+                filters,
+                kernel,
+                stride,
+                padding,
+            } => write!(
+                out,
+                "{op}::Conv2d {{ filters: {filters}, kernel: {kernel:?}, stride: {stride:?}, \
+                 padding: {padding:?} }}"
+            ),
+            LayerOp::MaxPool2d { size, stride } => {
+                write!(
+                    out,
+                    "{op}::MaxPool2d {{ size: {size:?}, stride: {stride:?} }}"
+                )
+            }
+            LayerOp::AvgPool2d { size, stride } => {
+                write!(
+                    out,
+                    "{op}::AvgPool2d {{ size: {size:?}, stride: {stride:?} }}"
+                )
+            }
+            LayerOp::Dropout { rate } => write!(out, "{op}::Dropout {{ rate: {rate:?}f32 }}"),
+            LayerOp::BatchNorm { momentum, epsilon } => write!(
+                out,
+                "{op}::BatchNorm {{ momentum: {momentum:?}f32, epsilon: {epsilon:?}f32 }}"
+            ),
+            LayerOp::Recurrent {
+                cell,
+                units,
+                return_sequences,
+            } => write!(
+                out,
+                "{op}::Recurrent {{ cell: {path}::Cell::{cell:?}, units: {units}, \
+                 return_sequences: {return_sequences} }}"
+            ),
+        }
+    }
+}
+
 /// One layer of a network, as `summary()` shows it.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct LayerInfo {

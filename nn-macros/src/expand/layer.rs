@@ -3,112 +3,28 @@
 //! with it, the same for every kind. The kernels live with those types in the runtime.
 
 use super::{lit, rt};
-use crate::ir::{element_count, Cell, Init, Layer, LayerKind};
-use crate::shape;
+use crate::ir::{element_count, Layer};
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 
-/// The layer's runtime value, e.g. `::nn::__private::layers::Dense { inputs: 784, … }`.
+/// The layer's runtime value as generated code builds it, e.g.
+/// `::nn::__private::layers::Dense { inputs: 784, units: 128, init: … }`: written by the
+/// kind's own definition.
 pub fn value(layer: &Layer) -> TokenStream {
-    let rt = rt();
-    let layers = quote!(#rt::layers);
-    let init = |init: Init| match init {
-        Init::He => quote!(#layers::Init::He),
-        Init::Glorot => quote!(#layers::Init::Glorot),
-    };
-    let width = lit(element_count(&layer.output_shape));
-    match layer.kind {
-        LayerKind::Dense { units, init: i } => {
-            let (inputs, units, init) =
-                (lit(element_count(&layer.input_shape)), lit(units), init(i));
-            quote!(#layers::Dense { inputs: #inputs, units: #units, init: #init })
+    let mut literal = String::new();
+    let written = layer
+        .definition()
+        .write_literal("::nn::__private::layers", &mut literal);
+    match written
+        .ok()
+        .and_then(|()| literal.parse::<TokenStream>().ok())
+    {
+        Some(value) => value,
+        None => {
+            let core = super::core();
+            let message = format!("the definition of `{}` wrote no valid Rust", layer.name);
+            quote_spanned!(layer.span=> #core::compile_error!(#message))
         }
-        LayerKind::Relu => quote!(#layers::Relu),
-        LayerKind::LeakyRelu { alpha } => quote!(#layers::LeakyRelu { alpha: #alpha }),
-        LayerKind::Sigmoid => quote!(#layers::Sigmoid),
-        LayerKind::Tanh => quote!(#layers::Tanh),
-        LayerKind::Softmax => quote!(#layers::Softmax { width: #width }),
-        LayerKind::Flatten => quote!(#layers::Flatten { width: #width }),
-        LayerKind::Conv2d { init: i, .. } => {
-            let (shape, init) = (window_shape(layer), init(i));
-            quote!(#layers::Conv2d { shape: #shape, init: #init })
-        }
-        LayerKind::MaxPool2d { .. } => {
-            let shape = window_shape(layer);
-            quote!(#layers::MaxPool2d(#shape))
-        }
-        LayerKind::AvgPool2d { .. } => {
-            let shape = window_shape(layer);
-            quote!(#layers::AvgPool2d(#shape))
-        }
-        LayerKind::Dropout { rate } => quote!(#layers::Dropout { rate: #rate, width: #width }),
-        LayerKind::BatchNorm { momentum, epsilon } => {
-            let (channels, spatial) = shape::batch_norm_groups(&layer.input_shape);
-            let (channels, spatial) = (lit(channels), lit(spatial));
-            quote!(#layers::BatchNorm(#rt::BatchNormShape {
-                channels: #channels, spatial: #spatial, momentum: #momentum, epsilon: #epsilon,
-            }))
-        }
-        LayerKind::Recurrent {
-            cell: kind,
-            units,
-            sequences,
-        } => {
-            let (steps, features) = match layer.input_shape[..] {
-                [steps, features] => (lit(steps), lit(features)),
-                _ => {
-                    return checked_away(layer, "a recurrent layer needs a [steps, features] input")
-                }
-            };
-            let (cell, units) = (cell(kind), lit(units));
-            quote!(#layers::Recurrent(#rt::RecurrentShape {
-                cell: #cell, steps: #steps, features: #features, units: #units, sequences: #sequences,
-            }))
-        }
-    }
-}
-
-/// `Conv2dShape { … }` or `Pool2dShape { … }` of a windowed layer.
-fn window_shape(layer: &Layer) -> TokenStream {
-    let rt = rt();
-    let w = match shape::window(&layer.kind, &layer.input_shape) {
-        Ok(window) => window,
-        Err(message) => return checked_away(layer, &message),
-    };
-    let [c, ih, iw, kh, kw, sh, sw, oh, ow] = [
-        w.channels, w.input.0, w.input.1, w.size.0, w.size.1, w.stride.0, w.stride.1, w.output.0,
-        w.output.1,
-    ]
-    .map(lit);
-    match layer.kind {
-        LayerKind::Conv2d { filters, .. } => {
-            let (f, pt, pl) = (lit(filters), lit(w.pad_before.0), lit(w.pad_before.1));
-            quote!(#rt::Conv2dShape {
-                in_channels: #c, in_height: #ih, in_width: #iw, out_channels: #f, kernel_h: #kh, kernel_w: #kw,
-                stride_h: #sh, stride_w: #sw, pad_top: #pt, pad_left: #pl, out_height: #oh, out_width: #ow,
-            })
-        }
-        _ => quote!(#rt::Pool2dShape {
-            channels: #c, in_height: #ih, in_width: #iw, size_h: #kh, size_w: #kw,
-            stride_h: #sh, stride_w: #sw, out_height: #oh, out_width: #ow,
-        }),
-    }
-}
-
-/// What `check` rules out: should it ever reach code generation, a compile error on the
-/// layer, never a panic.
-fn checked_away(layer: &Layer, message: &str) -> TokenStream {
-    let core = super::core();
-    quote_spanned!(layer.span=> #core::compile_error!(#message))
-}
-
-/// The runtime's `Cell` value.
-pub fn cell(cell: Cell) -> TokenStream {
-    let rt = rt();
-    match cell {
-        Cell::Rnn => quote!(#rt::Cell::Rnn),
-        Cell::Lstm => quote!(#rt::Cell::Lstm),
-        Cell::Gru => quote!(#rt::Cell::Gru),
     }
 }
 
@@ -124,13 +40,7 @@ fn param_range(layer: &Layer) -> TokenStream {
 
 /// Single-sample scratch a layer needs besides its input and output buffers.
 pub fn state_len(layer: &Layer) -> usize {
-    match layer.kind {
-        LayerKind::Recurrent { cell, units, .. } => {
-            let extra = usize::from(cell != Cell::Rnn);
-            (cell.gates() + extra + 1) * units
-        }
-        _ => 0,
-    }
+    layer.definition().state_len()
 }
 
 /// Single-sample inference of a layer that changes its buffer's size: `src` → `dst`.
@@ -155,14 +65,10 @@ pub fn infer_sample(layer: &Layer) -> TokenStream {
     quote!(#rt::Kernel::forward_sample(&#value, &self.params[#params], x, y, &mut []);)
 }
 
-/// Whether batched inference runs the layer sample by sample inside a chain of such layers:
-/// layers whose work is per sample anyway (convolution, pooling, element-wise), as opposed
-/// to dense and recurrent layers, which gain from one GEMM over the whole batch.
+/// Whether batched inference runs the layer sample by sample inside a chain of such layers
+/// (its definition says: work per sample anyway, rather than one GEMM over the batch).
 pub fn runs_per_sample(layer: &Layer) -> bool {
-    !matches!(
-        layer.kind,
-        LayerKind::Dense { .. } | LayerKind::Recurrent { .. } | LayerKind::Softmax
-    )
+    layer.definition().per_sample()
 }
 
 /// `(aux_offset, aux_width)` of a layer.
@@ -198,13 +104,13 @@ pub fn init(layer: &Layer) -> TokenStream {
     quote!(#rt::Kernel::init(&#value, &mut self.params[#params], &mut rng);)
 }
 
-/// After a training forward pass: the running state of a layer that has one (batch norm's
-/// running statistics).
+/// After a training forward pass: the running state of a layer that has one, i.e. a tensor
+/// training does not optimize (batch norm's running statistics).
 pub fn update_state(layer: &Layer) -> Option<TokenStream> {
     let rt = rt();
-    let LayerKind::BatchNorm { .. } = layer.kind else {
+    if layer.tensors.iter().all(|t| t.trainable) {
         return None;
-    };
+    }
     let (value, params, aux) = (value(layer), param_range(layer), aux(layer));
     Some(
         quote!(#rt::update_layer_state(&#value, &mut self.params[#params], nodes, WIDTHS, batch, #aux);),

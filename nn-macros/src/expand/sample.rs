@@ -3,7 +3,8 @@
 //! work in place. The scratch size is thus known at compile time.
 
 use super::{input_len, layer, lit, output_len};
-use crate::ir::{element_count, LayerKind, Network};
+use crate::ir::{element_count, Network};
+use nn_runtime::layers::SamplePass;
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -24,7 +25,10 @@ struct Plan {
 }
 
 fn plan(net: &Network) -> Plan {
-    let last_out_of_place = net.layers.iter().rposition(|l| !l.kind.in_place());
+    let last_out_of_place = net
+        .layers
+        .iter()
+        .rposition(|l| l.sample_pass() == SamplePass::OutOfPlace);
     let mut plan = Plan {
         steps: Vec::new(),
         a_len: 0,
@@ -33,9 +37,10 @@ fn plan(net: &Network) -> Plan {
     let mut current = Buffer::Input;
     for (index, layer) in net.layers.iter().enumerate() {
         let width = element_count(&layer.output_shape);
-        // Flatten and inference-mode dropout change nothing in a flat buffer, even the input.
-        let identity = matches!(layer.kind, LayerKind::Flatten | LayerKind::Dropout { .. });
-        let next = if identity || (layer.kind.in_place() && current != Buffer::Input) {
+        // A reshape or inference-mode dropout changes nothing in a flat buffer, even the input.
+        let pass = layer.sample_pass();
+        let in_place = pass != SamplePass::OutOfPlace;
+        let next = if pass == SamplePass::Identity || (in_place && current != Buffer::Input) {
             current
         } else if last_out_of_place.is_none_or(|last| index >= last) {
             Buffer::Output
@@ -85,12 +90,12 @@ pub fn expand(net: &Network) -> TokenStream {
         let call = if to == Buffer::Input {
             // Only an identity (flatten, inference-mode dropout) keeps the borrowed input.
             quote!()
-        } else if layer.kind.in_place() && from != to {
+        } else if layer.sample_pass() != SamplePass::OutOfPlace && from != to {
             // An in-place layer applied to the borrowed input: copy it out first.
             let (src, dst) = (read(from, input_width), write(to, width));
             let op = layer::sample_in_place(layer, dst.clone());
             quote!(#dst.copy_from_slice(#src); #op)
-        } else if layer.kind.in_place() {
+        } else if layer.sample_pass() != SamplePass::OutOfPlace {
             layer::sample_in_place(layer, write(to, width))
         } else {
             layer::sample_out_of_place(layer, read(from, input_width), write(to, width))

@@ -21,7 +21,7 @@ pub fn summary(net: &Network) -> String {
             layer.name.clone(),
             shape_text(&layer.output_shape, layer.output_is_sequence),
             grouped(params as u64),
-            grouped(layer.flops),
+            grouped(layer.definition().flops()),
         ]);
     }
     let widths: Vec<usize> = (0..4)

@@ -1,10 +1,12 @@
 //! `relu`, `leaky_relu`, `sigmoid`, `tanh`, `softmax`: every [`Activation`] is a layer kind,
 //! its function and derivative side by side in [`crate::ops::activation`].
 
-use super::{Backward, InPlace, Kernel};
+use super::{Backward, Definition, InPlace, Kernel, SamplePass, Tensors};
+use crate::network::LayerOp;
 use crate::network::Mode;
 use crate::ops::activation::{Activation, LeakyRelu, Relu, Sigmoid, Softmax, Tanh};
 use crate::rng::Rng;
+use core::fmt;
 
 /// The kernels of an activation, whatever it is.
 macro_rules! activation_kernels {
@@ -61,3 +63,80 @@ macro_rules! activation_kernels {
 }
 
 activation_kernels!(Relu, LeakyRelu, Sigmoid, Tanh, Softmax);
+
+/// The definition of an activation: no tensors, in place, uncounted FLOPs.
+macro_rules! activation_definition {
+    ($kind:ty, $keyword:literal, $per_sample:literal, |$layer:ident| $op:expr, |$path:ident, $out:ident| $literal:expr) => {
+        impl Definition for $kind {
+            fn keyword(&self) -> &'static str {
+                $keyword
+            }
+
+            fn tensors(&self) -> Tensors {
+                Tensors::NONE
+            }
+
+            fn flops(&self) -> u64 {
+                0
+            }
+
+            fn op(&self) -> LayerOp {
+                let $layer = self;
+                $op
+            }
+
+            fn sample_pass(&self) -> SamplePass {
+                SamplePass::InPlace
+            }
+
+            fn per_sample(&self) -> bool {
+                $per_sample
+            }
+
+            fn write_literal(&self, $path: &str, $out: &mut dyn fmt::Write) -> fmt::Result {
+                let $layer = self;
+                $literal
+            }
+        }
+    };
+}
+
+activation_definition!(
+    Relu,
+    "relu",
+    true,
+    |_layer| LayerOp::Relu,
+    |path, out| write!(out, "{path}::Relu")
+);
+activation_definition!(
+    LeakyRelu,
+    "leaky_relu",
+    true,
+    |layer| LayerOp::LeakyRelu { alpha: layer.alpha },
+    |path, out| write!(out, "{path}::LeakyRelu {{ alpha: {:?}f32 }}", layer.alpha)
+);
+activation_definition!(
+    Sigmoid,
+    "sigmoid",
+    true,
+    |_layer| LayerOp::Sigmoid,
+    |path, out| write!(out, "{path}::Sigmoid")
+);
+activation_definition!(
+    Tanh,
+    "tanh",
+    true,
+    |_layer| LayerOp::Tanh,
+    |path, out| write!(out, "{path}::Tanh")
+);
+// Softmax couples a row: batched inference runs it over the whole batch at once.
+activation_definition!(
+    Softmax,
+    "softmax",
+    false,
+    |layer| {
+        let _ = layer;
+        LayerOp::Softmax
+    },
+    |path, out| write!(out, "{path}::Softmax {{ width: {} }}", layer.width)
+);

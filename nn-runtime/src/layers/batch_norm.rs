@@ -2,13 +2,15 @@
 //! (γ), `bias` (β), `running_mean` and `running_var`, each `[channels]`, the last two
 //! non-trainable state.
 
-use super::{Backward, InPlace, Kernel, RunningState};
+use super::{Backward, Definition, InPlace, Kernel, RunningState, SamplePass, TensorSpec, Tensors};
+use crate::network::LayerOp;
 use crate::network::Mode;
 use crate::ops::normalization::{
     batch_norm_backward, batch_norm_forward_train, batch_norm_infer_in_place,
     batch_norm_update_running, BatchNormShape,
 };
 use crate::rng::Rng;
+use core::fmt;
 
 /// Batch normalization of a fixed geometry and settings.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -113,5 +115,54 @@ impl RunningState for BatchNorm {
         let c = self.0.channels;
         let (mean, var) = params[2 * c..4 * c].split_at_mut(c);
         batch_norm_update_running(&self.0, &aux[..self.stats_len()], mean, var, batch);
+    }
+}
+
+impl Definition for BatchNorm {
+    fn keyword(&self) -> &'static str {
+        "batch_norm"
+    }
+
+    fn tensors(&self) -> Tensors {
+        let c = self.0.channels;
+        Tensors::of([
+            TensorSpec::trained("weight", [c]),
+            TensorSpec::trained("bias", [c]),
+            TensorSpec::trained("running_mean", [c]).state(),
+            TensorSpec::trained("running_var", [c]).state(),
+        ])
+    }
+
+    fn flops(&self) -> u64 {
+        0
+    }
+
+    fn op(&self) -> LayerOp {
+        LayerOp::BatchNorm {
+            momentum: self.0.momentum,
+            epsilon: self.0.epsilon,
+        }
+    }
+
+    fn sample_pass(&self) -> SamplePass {
+        SamplePass::InPlace
+    }
+
+    fn per_sample(&self) -> bool {
+        true
+    }
+
+    fn write_literal(&self, path: &str, out: &mut dyn fmt::Write) -> fmt::Result {
+        let BatchNormShape {
+            channels,
+            spatial,
+            momentum,
+            epsilon,
+        } = self.0;
+        write!(
+            out,
+            "{path}::BatchNorm({path}::BatchNormShape {{ channels: {channels}, \
+             spatial: {spatial}, momentum: {momentum:?}f32, epsilon: {epsilon:?}f32 }})"
+        )
     }
 }

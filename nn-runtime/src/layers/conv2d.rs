@@ -1,12 +1,15 @@
 //! `conv2d(filters, kernel = …)`: a 2-D convolution with bias over `[C, H, W]` samples; the
 //! weight is `[filters, C, KH, KW]` (PyTorch's layout).
 
-use super::{Backward, Init, Kernel};
+use super::definition::product;
+use super::{Backward, Definition, Init, Kernel, SamplePass, TensorSpec, Tensors};
+use crate::network::LayerOp;
 use crate::network::Mode;
 use crate::ops::conv::{
     conv2d_backward_batch, conv2d_forward, conv2d_forward_batch, conv2d_infer_batch, Conv2dShape,
 };
 use crate::rng::Rng;
+use core::fmt;
 
 /// A convolution of a fixed geometry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,5 +87,86 @@ impl Kernel for Conv2d {
             pass.aux,
             batch,
         );
+    }
+}
+
+impl Definition for Conv2d {
+    fn keyword(&self) -> &'static str {
+        "conv2d"
+    }
+
+    fn tensors(&self) -> Tensors {
+        let s = &self.shape;
+        Tensors::of([
+            TensorSpec::trained(
+                "weight",
+                [s.out_channels, s.in_channels, s.kernel_h, s.kernel_w],
+            ),
+            TensorSpec::trained("bias", [s.out_channels]),
+        ])
+    }
+
+    fn flops(&self) -> u64 {
+        let s = &self.shape;
+        product(&[
+            2,
+            s.out_channels,
+            s.in_channels,
+            s.kernel_h,
+            s.kernel_w,
+            s.out_height,
+            s.out_width,
+        ])
+    }
+
+    fn op(&self) -> LayerOp {
+        let s = &self.shape;
+        // Zeros below and right: whatever the last window reaches past the input.
+        let after = |input: usize, size: usize, stride: usize, output: usize, before: usize| {
+            (output.saturating_sub(1) * stride + size).saturating_sub(input + before)
+        };
+        let bottom = after(s.in_height, s.kernel_h, s.stride_h, s.out_height, s.pad_top);
+        let right = after(s.in_width, s.kernel_w, s.stride_w, s.out_width, s.pad_left);
+        LayerOp::Conv2d {
+            filters: s.out_channels,
+            kernel: [s.kernel_h, s.kernel_w],
+            stride: [s.stride_h, s.stride_w],
+            padding: [s.pad_top, s.pad_left, bottom, right],
+        }
+    }
+
+    fn sample_pass(&self) -> SamplePass {
+        SamplePass::OutOfPlace
+    }
+
+    fn per_sample(&self) -> bool {
+        true
+    }
+
+    fn write_literal(&self, path: &str, out: &mut dyn fmt::Write) -> fmt::Result {
+        let Conv2dShape {
+            in_channels,
+            in_height,
+            in_width,
+            out_channels,
+            kernel_h,
+            kernel_w,
+            stride_h,
+            stride_w,
+            pad_top,
+            pad_left,
+            out_height,
+            out_width,
+        } = self.shape;
+        write!(
+            out,
+            "{path}::Conv2d {{ shape: {path}::Conv2dShape {{ in_channels: {in_channels}, \
+             in_height: {in_height}, in_width: {in_width}, out_channels: {out_channels}, \
+             kernel_h: {kernel_h}, kernel_w: {kernel_w}, stride_h: {stride_h}, \
+             stride_w: {stride_w}, pad_top: {pad_top}, pad_left: {pad_left}, \
+             out_height: {out_height}, out_width: {out_width} }}, init: "
+        )?;
+        self.init.write_literal(path, out)?;
+        write!(out, " }}")
     }
 }

@@ -1,9 +1,12 @@
 //! `dense(units)`: `y = W x + b`, `W` is `[units, inputs]` (PyTorch's layout), then the bias.
 
-use super::{Backward, Init, Kernel};
+use super::definition::product;
+use super::{Backward, Definition, Init, Kernel, SamplePass, TensorSpec, Tensors};
+use crate::network::LayerOp;
 use crate::network::Mode;
 use crate::ops::dense::{dense_backward_batch, dense_forward, dense_forward_batch};
 use crate::rng::Rng;
+use core::fmt;
 
 /// A fully connected layer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,5 +76,48 @@ impl Kernel for Dense {
             bias_grad,
             batch,
         );
+    }
+}
+
+impl Definition for Dense {
+    fn keyword(&self) -> &'static str {
+        "dense"
+    }
+
+    fn tensors(&self) -> Tensors {
+        Tensors::of([
+            TensorSpec::trained("weight", [self.units, self.inputs]),
+            TensorSpec::trained("bias", [self.units]),
+        ])
+    }
+
+    fn flops(&self) -> u64 {
+        product(&[2, self.inputs, self.units])
+    }
+
+    fn op(&self) -> LayerOp {
+        LayerOp::Dense { units: self.units }
+    }
+
+    fn sample_pass(&self) -> SamplePass {
+        SamplePass::OutOfPlace
+    }
+
+    fn per_sample(&self) -> bool {
+        false
+    }
+
+    fn write_literal(&self, path: &str, out: &mut dyn fmt::Write) -> fmt::Result {
+        let Dense {
+            inputs,
+            units,
+            init,
+        } = self;
+        write!(
+            out,
+            "{path}::Dense {{ inputs: {inputs}, units: {units}, init: "
+        )?;
+        init.write_literal(path, out)?;
+        write!(out, " }}")
     }
 }

@@ -1,9 +1,11 @@
 //! `dropout(rate)`: inverted dropout, active only in training; the identity in inference.
 
-use super::{Backward, InPlace, Kernel};
+use super::{Backward, Definition, InPlace, Kernel, SamplePass, Tensors};
+use crate::network::LayerOp;
 use crate::network::Mode;
 use crate::ops::dropout::{dropout_backward, dropout_forward_train};
 use crate::rng::Rng;
+use core::fmt;
 
 /// Dropout of `rate` over samples of `width` floats.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -62,4 +64,39 @@ impl Kernel for Dropout {
 impl InPlace for Dropout {
     /// Inference keeps every value.
     fn forward_in_place(&self, _params: &[f32], _values: &mut [f32]) {}
+}
+
+impl Definition for Dropout {
+    fn keyword(&self) -> &'static str {
+        "dropout"
+    }
+
+    fn tensors(&self) -> Tensors {
+        Tensors::NONE
+    }
+
+    fn flops(&self) -> u64 {
+        0
+    }
+
+    fn op(&self) -> LayerOp {
+        LayerOp::Dropout { rate: self.rate }
+    }
+
+    /// Inference keeps every value.
+    fn sample_pass(&self) -> SamplePass {
+        SamplePass::Identity
+    }
+
+    fn per_sample(&self) -> bool {
+        true
+    }
+
+    fn write_literal(&self, path: &str, out: &mut dyn fmt::Write) -> fmt::Result {
+        let Dropout { rate, width } = self;
+        write!(
+            out,
+            "{path}::Dropout {{ rate: {rate:?}f32, width: {width} }}"
+        )
+    }
 }

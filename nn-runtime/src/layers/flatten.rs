@@ -1,8 +1,10 @@
 //! `flatten`: one dimension of all the input's values; in a flat buffer nothing moves.
 
-use super::{Backward, InPlace, Kernel};
+use super::{Backward, Definition, InPlace, Kernel, SamplePass, Tensors};
+use crate::network::LayerOp;
 use crate::network::Mode;
 use crate::rng::Rng;
+use core::fmt;
 
 /// A reshape to `[width]`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,4 +56,34 @@ impl Kernel for Flatten {
 
 impl InPlace for Flatten {
     fn forward_in_place(&self, _params: &[f32], _values: &mut [f32]) {}
+}
+
+impl Definition for Flatten {
+    fn keyword(&self) -> &'static str {
+        "flatten"
+    }
+
+    fn tensors(&self) -> Tensors {
+        Tensors::NONE
+    }
+
+    fn flops(&self) -> u64 {
+        0
+    }
+
+    fn op(&self) -> LayerOp {
+        LayerOp::Flatten
+    }
+
+    fn sample_pass(&self) -> SamplePass {
+        SamplePass::Identity
+    }
+
+    fn per_sample(&self) -> bool {
+        true
+    }
+
+    fn write_literal(&self, path: &str, out: &mut dyn fmt::Write) -> fmt::Result {
+        write!(out, "{path}::Flatten {{ width: {} }}", self.width)
+    }
 }

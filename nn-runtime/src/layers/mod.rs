@@ -13,6 +13,7 @@
 mod activation;
 mod batch_norm;
 mod conv2d;
+mod definition;
 mod dense;
 mod dropout;
 mod flatten;
@@ -21,6 +22,7 @@ mod recurrent;
 
 pub use batch_norm::BatchNorm;
 pub use conv2d::Conv2d;
+pub use definition::{Definition, SamplePass, TensorSpec, Tensors};
 pub use dense::Dense;
 pub use dropout::Dropout;
 pub use flatten::Flatten;
@@ -28,9 +30,53 @@ pub use pool::{AvgPool2d, MaxPool2d};
 pub use recurrent::Recurrent;
 
 pub use crate::ops::activation::{LeakyRelu, Relu, Sigmoid, Softmax, Tanh};
+pub use crate::ops::conv::Conv2dShape;
+pub use crate::ops::normalization::BatchNormShape;
+pub use crate::ops::pool::Pool2dShape;
+pub use crate::ops::recurrent::{Cell, RecurrentShape};
 
 use crate::network::Mode;
 use crate::rng::Rng;
+
+/// Every layer kind, once: the registry `network!` resolves layers into. Adding a kind is a
+/// file beside this one (its type, [`Kernel`] and [`Definition`]) and a line here.
+macro_rules! registry {
+    ($($kind:ident),* $(,)?) => {
+        /// A resolved layer of any kind.
+        #[derive(Clone, Copy, Debug, PartialEq)]
+        pub enum AnyLayer {
+            $(
+                #[doc = concat!("A [`", stringify!($kind), "`] layer.")]
+                $kind($kind),
+            )*
+        }
+
+        impl AnyLayer {
+            /// Its definition.
+            pub fn definition(&self) -> &dyn Definition {
+                match self {
+                    $(AnyLayer::$kind(layer) => layer,)*
+                }
+            }
+        }
+    };
+}
+
+registry! {
+    Dense,
+    Conv2d,
+    MaxPool2d,
+    AvgPool2d,
+    Relu,
+    LeakyRelu,
+    Sigmoid,
+    Tanh,
+    Softmax,
+    Flatten,
+    Dropout,
+    BatchNorm,
+    Recurrent,
+}
 
 /// How a layer's weight starts: He (Kaiming) uniform before ReLU-family activations, Glorot
 /// (Xavier) uniform otherwise.
@@ -43,6 +89,11 @@ pub enum Init {
 }
 
 impl Init {
+    /// Writes the value as a Rust expression, `path` being this module.
+    pub fn write_literal(self, path: &str, out: &mut dyn core::fmt::Write) -> core::fmt::Result {
+        write!(out, "{path}::Init::{self:?}")
+    }
+
     /// Fills `weights` for a layer with the given fans.
     pub fn fill(self, weights: &mut [f32], fan_in: usize, fan_out: usize, rng: &mut Rng) {
         match self {

@@ -1,12 +1,14 @@
 //! `max_pool2d(size)` and `avg_pool2d(size)`: the maximum or the mean over windows, per
 //! channel, without padding.
 
-use super::{Backward, Kernel};
+use super::{Backward, Definition, Kernel, SamplePass, Tensors};
+use crate::network::LayerOp;
 use crate::network::Mode;
 use crate::ops::pool::{
     avg_pool2d_backward, avg_pool2d_forward, max_pool2d_backward, max_pool2d_forward, Pool2dShape,
 };
 use crate::rng::Rng;
+use core::fmt;
 
 /// Max pooling of a fixed geometry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -98,3 +100,73 @@ impl Kernel for AvgPool2d {
         }
     }
 }
+
+/// The window's size and stride, as [`LayerOp`] gives them.
+fn window(shape: &Pool2dShape) -> ([usize; 2], [usize; 2]) {
+    (
+        [shape.size_h, shape.size_w],
+        [shape.stride_h, shape.stride_w],
+    )
+}
+
+/// `Pool2dShape { … }` as a Rust expression.
+fn write_shape(shape: &Pool2dShape, path: &str, out: &mut dyn fmt::Write) -> fmt::Result {
+    let Pool2dShape {
+        channels,
+        in_height,
+        in_width,
+        size_h,
+        size_w,
+        stride_h,
+        stride_w,
+        out_height,
+        out_width,
+    } = shape;
+    write!(
+        out,
+        "{path}::Pool2dShape {{ channels: {channels}, in_height: {in_height}, \
+         in_width: {in_width}, size_h: {size_h}, size_w: {size_w}, stride_h: {stride_h}, \
+         stride_w: {stride_w}, out_height: {out_height}, out_width: {out_width} }}"
+    )
+}
+
+/// The definition of a pooling kind: no tensors, no multiply-accumulates.
+macro_rules! pooling_definition {
+    ($kind:ident, $keyword:literal) => {
+        impl Definition for $kind {
+            fn keyword(&self) -> &'static str {
+                $keyword
+            }
+
+            fn tensors(&self) -> Tensors {
+                Tensors::NONE
+            }
+
+            fn flops(&self) -> u64 {
+                0
+            }
+
+            fn op(&self) -> LayerOp {
+                let (size, stride) = window(&self.0);
+                LayerOp::$kind { size, stride }
+            }
+
+            fn sample_pass(&self) -> SamplePass {
+                SamplePass::OutOfPlace
+            }
+
+            fn per_sample(&self) -> bool {
+                true
+            }
+
+            fn write_literal(&self, path: &str, out: &mut dyn fmt::Write) -> fmt::Result {
+                write!(out, concat!("{}::", stringify!($kind), "("), path)?;
+                write_shape(&self.0, path, out)?;
+                write!(out, ")")
+            }
+        }
+    };
+}
+
+pooling_definition!(MaxPool2d, "max_pool2d");
+pooling_definition!(AvgPool2d, "avg_pool2d");

@@ -2,13 +2,17 @@
 //! sequence, with tensors `weight_ih`, `weight_hh`, `bias_ih`, `bias_hh` (see
 //! [`crate::ops::recurrent`]).
 
-use super::{Backward, Kernel};
+use super::definition::product;
+use super::{Backward, Definition, Kernel, SamplePass, TensorSpec, Tensors};
+use crate::network::LayerOp;
 use crate::network::Mode;
+use crate::ops::recurrent::Cell;
 use crate::ops::recurrent::{
     recurrent_backward_batch, recurrent_forward, recurrent_forward_batch, recurrent_init,
     RecurrentShape,
 };
 use crate::rng::Rng;
+use core::fmt;
 
 /// A recurrent layer of a fixed geometry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,5 +67,70 @@ impl Kernel for Recurrent {
             param_grads,
             batch,
         );
+    }
+}
+
+impl Definition for Recurrent {
+    fn keyword(&self) -> &'static str {
+        match self.0.cell {
+            Cell::Rnn => "rnn",
+            Cell::Lstm => "lstm",
+            Cell::Gru => "gru",
+        }
+    }
+
+    fn tensors(&self) -> Tensors {
+        let s = &self.0;
+        let rows = s.cell.gates() * s.units;
+        Tensors::of([
+            TensorSpec::trained("weight_ih", [rows, s.features]),
+            TensorSpec::trained("weight_hh", [rows, s.units]),
+            TensorSpec::trained("bias_ih", [rows]),
+            TensorSpec::trained("bias_hh", [rows]),
+        ])
+    }
+
+    /// Per step, every gate's products with the input and the previous state.
+    fn flops(&self) -> u64 {
+        let s = &self.0;
+        product(&[
+            2,
+            s.steps,
+            s.cell.gates(),
+            s.units,
+            s.features.saturating_add(s.units),
+        ])
+    }
+
+    fn op(&self) -> LayerOp {
+        LayerOp::Recurrent {
+            cell: self.0.cell,
+            units: self.0.units,
+            return_sequences: self.0.sequences,
+        }
+    }
+
+    fn sample_pass(&self) -> SamplePass {
+        SamplePass::OutOfPlace
+    }
+
+    /// One GEMM per step over the whole batch.
+    fn per_sample(&self) -> bool {
+        false
+    }
+
+    fn write_literal(&self, path: &str, out: &mut dyn fmt::Write) -> fmt::Result {
+        let RecurrentShape {
+            cell,
+            steps,
+            features,
+            units,
+            sequences,
+        } = self.0;
+        write!(
+            out,
+            "{path}::Recurrent({path}::RecurrentShape {{ cell: {path}::Cell::{cell:?}, \
+             steps: {steps}, features: {features}, units: {units}, sequences: {sequences} }})"
+        )
     }
 }

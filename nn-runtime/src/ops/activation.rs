@@ -20,17 +20,22 @@ pub trait Activation {
 }
 
 /// `max(x, 0)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Relu;
 /// `x` for `x > 0`, else `alpha · x`.
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct LeakyRelu {
     /// Slope for negative inputs (Keras' default is 0.3, PyTorch's 0.01).
     pub alpha: f32,
 }
 /// `1 / (1 + e^-x)`, computed without overflow for large `|x|`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Sigmoid;
 /// `tanh(x)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Tanh;
 /// `e^x_i / Σ_j e^x_j` over each row of `width` elements, max-subtracted for stability.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Softmax {
     /// Elements per row (the number of classes).
     pub width: usize,
