@@ -2,27 +2,10 @@
 
 pub use crate::layers::{self, Backward, InPlace, Kernel, RunningState};
 pub use crate::network::{LayerInfo, LayerOp, LossKind, Mode, Network, TensorInfo};
-pub use crate::ops::activation::{Activation, LeakyRelu, Relu, Sigmoid, Softmax, Tanh};
-pub use crate::ops::conv::{
-    conv2d_backward_batch, conv2d_forward, conv2d_forward_batch, conv2d_infer_batch, Conv2dShape,
-};
-pub use crate::ops::dense::{dense_backward_batch, dense_forward, dense_forward_batch};
-pub use crate::ops::dropout::{dropout_backward, dropout_forward_train};
-pub use crate::ops::init::{glorot_uniform, he_uniform};
 pub use crate::ops::loss::{
     mean_squared_error, sigmoid_binary_cross_entropy, softmax_cross_entropy,
 };
-pub use crate::ops::normalization::{
-    batch_norm_backward, batch_norm_forward_train, batch_norm_infer_in_place,
-    batch_norm_update_running, BatchNormShape,
-};
-pub use crate::ops::pool::{
-    avg_pool2d_backward, avg_pool2d_forward, max_pool2d_backward, max_pool2d_forward, Pool2dShape,
-};
-pub use crate::ops::recurrent::{
-    recurrent_backward_batch, recurrent_forward, recurrent_forward_batch, recurrent_init, Cell,
-    RecurrentShape,
-};
+pub use crate::ops::recurrent::Cell;
 pub use crate::rng::Rng;
 /// `core` for generated code: `::core` does not resolve in a 2015-edition crate, `::nn` does.
 pub use core;
