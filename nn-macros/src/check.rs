@@ -6,9 +6,10 @@ use crate::ast::{InputItem, Item, LayerItem, LossItem, Spec};
 use crate::errors::Errors;
 use crate::ir::{element_count, format_shape, Init, Layer, LayerKind, Loss, Network, Tensor};
 use crate::layers::{bind_layer, has_explicit_init};
-use crate::resolve::resolve;
+use crate::resolve::{nominal, resolve};
 use crate::shape;
 use crate::suggest::did_you_mean;
+use nn_runtime::layers::MAX_RANK;
 
 const LOSS_NAMES: &[&str] = &["mse", "cross_entropy", "binary_cross_entropy"];
 
@@ -80,8 +81,8 @@ pub fn check(spec: Spec) -> syn::Result<Network> {
             .find(|l: &&Layer| !l.kind.element_wise());
         let sequence = shape::sequence_output(&kind, is_sequence, &input, source);
         is_sequence = *sequence.as_ref().unwrap_or(&false);
-        let output = match sequence.and_then(|_| shape::output_shape(&kind, &input)) {
-            Ok(output) => output,
+        let (value, output) = match sequence.and_then(|_| resolve(&kind, &input)) {
+            Ok(resolved) => resolved,
             Err(message) => {
                 let hint = if index == 0 && input.len() >= 2 && output_rank_mismatch(&kind, &input)
                 {
@@ -91,9 +92,9 @@ pub fn check(spec: Spec) -> syn::Result<Network> {
                 };
                 errors.push(item.name.span(), format!("{message}{hint}"));
                 // Keep going with the layer's nominal output so later layers are still checked.
-                match kind {
-                    LayerKind::Dense { units, .. } => vec![units],
-                    _ => continue,
+                match nominal(&kind, &input) {
+                    Some(resolved) => resolved,
+                    None => continue,
                 }
             }
         };
@@ -105,13 +106,6 @@ pub fn check(spec: Spec) -> syn::Result<Network> {
                 .filter(|l: &&Layer| l.kind.keyword() == kind.keyword())
                 .count()
         );
-        let value = match resolve(&kind, &input, &output) {
-            Ok(value) => value,
-            Err(message) => {
-                errors.push(item.name.span(), message);
-                continue;
-            }
-        };
         let mut tensors = Vec::new();
         let mut too_large = false;
         for spec in value.definition().tensors().iter() {
@@ -260,8 +254,7 @@ fn check_default_derive(attrs: &[syn::Attribute], param_count: usize, errors: &m
 /// fit the input without its first dimension (a batch size left in `input:`).
 fn output_rank_mismatch(kind: &LayerKind, input: &[usize]) -> bool {
     let rest = &input[1..];
-    shape::output_shape(kind, rest).is_ok()
-        && !matches!(kind, LayerKind::Recurrent { .. } | LayerKind::Softmax)
+    resolve(kind, rest).is_ok() && !matches!(kind, LayerKind::Recurrent { .. } | LayerKind::Softmax)
 }
 
 /// Splits the body into its single input, its layers and its optional single loss.
@@ -311,6 +304,16 @@ fn check_input(input: &InputItem, errors: &mut Errors) -> Option<Vec<usize>> {
         errors.push(
             input.bracket_span,
             "the input shape needs at least one dimension, e.g. `[784]` or `[1, 28, 28]`",
+        );
+        return None;
+    }
+    if input.dims.len() > MAX_RANK {
+        errors.push(
+            input.bracket_span,
+            format!(
+                "the input shape has {} dimensions; a sample may have at most {MAX_RANK}",
+                input.dims.len()
+            ),
         );
         return None;
     }

@@ -1,11 +1,36 @@
 use super::*;
-use crate::ir::Init;
+use crate::ir::{Init, Padding, Pair};
+use crate::resolve::resolve;
 use nn_runtime::layers::AnyLayer;
 
 /// The runtime value `check` resolves a valid layer to.
 fn resolved(kind: &LayerKind, input: &[usize]) -> AnyLayer {
-    let output = output_shape(kind, input).unwrap();
-    crate::resolve::resolve(kind, input, &output).unwrap()
+    resolve(kind, input).unwrap().0
+}
+
+/// The output shape, or the kind's message.
+fn output_shape(kind: &LayerKind, input: &[usize]) -> Result<Vec<usize>, String> {
+    resolve(kind, input).map(|(_, output)| output)
+}
+
+/// Zeros above and left of the input of a resolved convolution.
+fn pad_before(kind: &LayerKind, input: &[usize]) -> (usize, usize) {
+    match resolved(kind, input) {
+        AnyLayer::Conv2d(conv) => (conv.shape.pad_top, conv.shape.pad_left),
+        other => panic!("not a convolution: {other:?}"),
+    }
+}
+
+/// The (channels, values per channel) a resolved batch norm normalizes over.
+fn batch_norm_groups(input: &[usize]) -> (usize, usize) {
+    let kind = LayerKind::BatchNorm {
+        momentum: 0.1,
+        epsilon: 1e-5,
+    };
+    match resolved(&kind, input) {
+        AnyLayer::BatchNorm(bn) => (bn.0.channels, bn.0.spatial),
+        other => panic!("not a batch norm: {other:?}"),
+    }
 }
 
 /// The parameter tensors its definition gives: (name, shape, trainable).
@@ -101,13 +126,13 @@ fn the_benchmark_cnn_has_the_keras_shapes_and_flops() {
 fn same_padding_keeps_size_at_stride_1_and_rounds_up_at_stride_2() {
     let same = conv(4, (3, 3), (1, 1), Padding::Same);
     assert_eq!(output_shape(&same, &[1, 28, 28]), Ok(vec![4, 28, 28]));
-    assert_eq!(window(&same, &[1, 28, 28]).unwrap().pad_before, (1, 1));
+    assert_eq!(pad_before(&same, &[1, 28, 28]), (1, 1));
     let strided = conv(4, (3, 3), (2, 2), Padding::Same);
     assert_eq!(output_shape(&strided, &[1, 28, 28]), Ok(vec![4, 14, 14]));
     // Keras: total padding 1 for 28 → 14 with k=3, s=2: none before, one after.
-    assert_eq!(window(&strided, &[1, 28, 28]).unwrap().pad_before, (0, 0));
+    assert_eq!(pad_before(&strided, &[1, 28, 28]), (0, 0));
     let even = conv(4, (4, 4), (1, 1), Padding::Same);
-    assert_eq!(window(&even, &[1, 9, 9]).unwrap().pad_before, (1, 1));
+    assert_eq!(pad_before(&even, &[1, 9, 9]), (1, 1));
     assert_eq!(output_shape(&even, &[1, 9, 9]), Ok(vec![4, 9, 9]));
 }
 

@@ -1,6 +1,7 @@
 //! `relu`, `leaky_relu`, `sigmoid`, `tanh`, `softmax`: every [`Activation`] is a layer kind,
 //! its function and derivative side by side in [`crate::ops::activation`].
 
+use super::shape::{shape_of, Shape, ShapeError};
 use super::{Backward, Definition, InPlace, Kernel, SamplePass, Tensors};
 use crate::network::LayerOp;
 use crate::network::Mode;
@@ -140,3 +141,33 @@ activation_definition!(
     },
     |path, out| write!(out, "{path}::Softmax {{ width: {} }}", layer.width)
 );
+
+/// Element-wise activations keep their input's shape.
+macro_rules! element_wise_resolve {
+    ($($kind:ident),*) => {$(
+        impl $kind {
+            /// The activation over `input`, whose shape it keeps.
+            pub fn resolve(self, input: &[usize]) -> ($kind, Shape) {
+                (self, shape_of(input))
+            }
+        }
+    )*};
+}
+
+element_wise_resolve!(Relu, LeakyRelu, Sigmoid, Tanh);
+
+impl Softmax {
+    /// Softmax over a vector of at least two values.
+    ///
+    /// # Errors
+    /// [`ShapeError::SoftmaxNotVector`] or [`ShapeError::SoftmaxOfOne`].
+    pub fn resolve(input: &[usize]) -> Result<(Softmax, Shape), ShapeError> {
+        match *input {
+            [width] if width >= 2 => Ok((Softmax { width }, shape_of(input))),
+            [_] => Err(ShapeError::SoftmaxOfOne),
+            _ => Err(ShapeError::SoftmaxNotVector {
+                found: shape_of(input),
+            }),
+        }
+    }
+}

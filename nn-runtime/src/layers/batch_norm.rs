@@ -2,6 +2,7 @@
 //! (γ), `bias` (β), `running_mean` and `running_var`, each `[channels]`, the last two
 //! non-trainable state.
 
+use super::shape::{element_count, shape_of, Shape};
 use super::{Backward, Definition, InPlace, Kernel, RunningState, SamplePass, TensorSpec, Tensors};
 use crate::network::LayerOp;
 use crate::network::Mode;
@@ -164,5 +165,23 @@ impl Definition for BatchNorm {
             "{path}::BatchNorm({path}::BatchNormShape {{ channels: {channels}, \
              spatial: {spatial}, momentum: {momentum:?}f32, epsilon: {epsilon:?}f32 }})"
         )
+    }
+}
+
+impl BatchNorm {
+    /// Batch norm over `input`, whose shape it keeps: the first dimension is the channel
+    /// (the features of a vector, the feature maps of an image).
+    pub fn resolve(input: &[usize], momentum: f32, epsilon: f32) -> (BatchNorm, Shape) {
+        let (channels, spatial) = match input {
+            [channels, rest @ ..] => (*channels, element_count(rest)),
+            [] => (0, 0),
+        };
+        let shape = BatchNormShape {
+            channels,
+            spatial,
+            momentum,
+            epsilon,
+        };
+        (BatchNorm(shape), shape_of(input))
     }
 }

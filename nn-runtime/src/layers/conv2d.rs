@@ -2,6 +2,7 @@
 //! weight is `[filters, C, KH, KW]` (PyTorch's layout).
 
 use super::definition::product;
+use super::shape::{shape_of, Padding, Shape, ShapeError, Window};
 use super::{Backward, Definition, Init, Kernel, SamplePass, TensorSpec, Tensors};
 use crate::network::LayerOp;
 use crate::network::Mode;
@@ -168,5 +169,39 @@ impl Definition for Conv2d {
         )?;
         self.init.write_literal(path, out)?;
         write!(out, " }}")
+    }
+}
+
+impl Conv2d {
+    /// A convolution of `filters` windows of `kernel` over a `[channels, height, width]`
+    /// input; with its output shape `[filters, out_height, out_width]`.
+    ///
+    /// # Errors
+    /// [`ShapeError::NotImage`] or [`ShapeError::WindowTooLarge`].
+    pub fn resolve(
+        input: &[usize],
+        filters: usize,
+        kernel: (usize, usize),
+        stride: (usize, usize),
+        padding: Padding,
+        init: Init,
+    ) -> Result<(Conv2d, Shape), ShapeError> {
+        let w = Window::resolve("conv2d", "kernel", input, kernel, stride, padding)?;
+        let shape = Conv2dShape {
+            in_channels: w.channels,
+            in_height: w.input.0,
+            in_width: w.input.1,
+            out_channels: filters,
+            kernel_h: w.size.0,
+            kernel_w: w.size.1,
+            stride_h: w.stride.0,
+            stride_w: w.stride.1,
+            pad_top: w.pad_before.0,
+            pad_left: w.pad_before.1,
+            out_height: w.output.0,
+            out_width: w.output.1,
+        };
+        let output = shape_of(&[filters, w.output.0, w.output.1]);
+        Ok((Conv2d { shape, init }, output))
     }
 }

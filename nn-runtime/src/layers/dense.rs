@@ -1,6 +1,7 @@
 //! `dense(units)`: `y = W x + b`, `W` is `[units, inputs]` (PyTorch's layout), then the bias.
 
 use super::definition::product;
+use super::shape::{shape_of, Shape, ShapeError};
 use super::{Backward, Definition, Init, Kernel, SamplePass, TensorSpec, Tensors};
 use crate::network::LayerOp;
 use crate::network::Mode;
@@ -119,5 +120,30 @@ impl Definition for Dense {
         )?;
         init.write_literal(path, out)?;
         write!(out, " }}")
+    }
+}
+
+impl Dense {
+    /// A dense layer of `units` over `input`, which must be a vector; with its output shape.
+    ///
+    /// # Errors
+    /// [`ShapeError::NotVector`] for an input of more dimensions.
+    pub fn resolve(
+        input: &[usize],
+        units: usize,
+        init: Init,
+    ) -> Result<(Dense, Shape), ShapeError> {
+        let &[inputs] = input else {
+            return Err(ShapeError::NotVector {
+                kind: "dense",
+                found: shape_of(input),
+            });
+        };
+        let layer = Dense {
+            inputs,
+            units,
+            init,
+        };
+        Ok((layer, shape_of(&[units])))
     }
 }

@@ -1,5 +1,6 @@
 //! `dropout(rate)`: inverted dropout, active only in training; the identity in inference.
 
+use super::shape::{element_count, shape_of, Shape};
 use super::{Backward, Definition, InPlace, Kernel, SamplePass, Tensors};
 use crate::network::LayerOp;
 use crate::network::Mode;
@@ -98,5 +99,13 @@ impl Definition for Dropout {
             out,
             "{path}::Dropout {{ rate: {rate:?}f32, width: {width} }}"
         )
+    }
+}
+
+impl Dropout {
+    /// Dropout of `rate` over `input`, whose shape it keeps.
+    pub fn resolve(input: &[usize], rate: f32) -> (Dropout, Shape) {
+        let width = element_count(input);
+        (Dropout { rate, width }, shape_of(input))
     }
 }

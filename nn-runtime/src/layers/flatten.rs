@@ -1,5 +1,6 @@
 //! `flatten`: one dimension of all the input's values; in a flat buffer nothing moves.
 
+use super::shape::{element_count, shape_of, Shape};
 use super::{Backward, Definition, InPlace, Kernel, SamplePass, Tensors};
 use crate::network::LayerOp;
 use crate::network::Mode;
@@ -85,5 +86,13 @@ impl Definition for Flatten {
 
     fn write_literal(&self, path: &str, out: &mut dyn fmt::Write) -> fmt::Result {
         write!(out, "{path}::Flatten {{ width: {} }}", self.width)
+    }
+}
+
+impl Flatten {
+    /// All of `input`'s values in one dimension.
+    pub fn resolve(input: &[usize]) -> (Flatten, Shape) {
+        let width = element_count(input);
+        (Flatten { width }, shape_of(&[width]))
     }
 }

@@ -19,6 +19,7 @@ mod dropout;
 mod flatten;
 mod pool;
 mod recurrent;
+mod shape;
 
 pub use batch_norm::BatchNorm;
 pub use conv2d::Conv2d;
@@ -28,6 +29,7 @@ pub use dropout::Dropout;
 pub use flatten::Flatten;
 pub use pool::{AvgPool2d, MaxPool2d};
 pub use recurrent::Recurrent;
+pub use shape::{Padding, Shape, ShapeError, Window, MAX_RANK};
 
 pub use crate::ops::activation::{LeakyRelu, Relu, Sigmoid, Softmax, Tanh};
 pub use crate::ops::conv::Conv2dShape;

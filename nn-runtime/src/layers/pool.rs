@@ -1,6 +1,7 @@
 //! `max_pool2d(size)` and `avg_pool2d(size)`: the maximum or the mean over windows, per
 //! channel, without padding.
 
+use super::shape::{shape_of, Padding, Shape, ShapeError, Window};
 use super::{Backward, Definition, Kernel, SamplePass, Tensors};
 use crate::network::LayerOp;
 use crate::network::Mode;
@@ -170,3 +171,57 @@ macro_rules! pooling_definition {
 
 pooling_definition!(MaxPool2d, "max_pool2d");
 pooling_definition!(AvgPool2d, "avg_pool2d");
+
+/// The pooling geometry of windows of `size` moving by `stride` over `input`, for `kind`.
+fn resolve_window(
+    kind: &'static str,
+    input: &[usize],
+    size: (usize, usize),
+    stride: (usize, usize),
+) -> Result<(Pool2dShape, Shape), ShapeError> {
+    let w = Window::resolve(kind, "pooling window", input, size, stride, Padding::Valid)?;
+    let shape = Pool2dShape {
+        channels: w.channels,
+        in_height: w.input.0,
+        in_width: w.input.1,
+        size_h: w.size.0,
+        size_w: w.size.1,
+        stride_h: w.stride.0,
+        stride_w: w.stride.1,
+        out_height: w.output.0,
+        out_width: w.output.1,
+    };
+    Ok((shape, shape_of(&[w.channels, w.output.0, w.output.1])))
+}
+
+impl MaxPool2d {
+    /// Max pooling over a `[channels, height, width]` input; windows that overhang it are
+    /// dropped. With the output shape.
+    ///
+    /// # Errors
+    /// [`ShapeError::NotImage`] or [`ShapeError::WindowTooLarge`].
+    pub fn resolve(
+        input: &[usize],
+        size: (usize, usize),
+        stride: (usize, usize),
+    ) -> Result<(MaxPool2d, Shape), ShapeError> {
+        let (shape, output) = resolve_window("max_pool2d", input, size, stride)?;
+        Ok((MaxPool2d(shape), output))
+    }
+}
+
+impl AvgPool2d {
+    /// Average pooling over a `[channels, height, width]` input; windows that overhang it
+    /// are dropped. With the output shape.
+    ///
+    /// # Errors
+    /// [`ShapeError::NotImage`] or [`ShapeError::WindowTooLarge`].
+    pub fn resolve(
+        input: &[usize],
+        size: (usize, usize),
+        stride: (usize, usize),
+    ) -> Result<(AvgPool2d, Shape), ShapeError> {
+        let (shape, output) = resolve_window("avg_pool2d", input, size, stride)?;
+        Ok((AvgPool2d(shape), output))
+    }
+}

@@ -3,6 +3,7 @@
 //! [`crate::ops::recurrent`]).
 
 use super::definition::product;
+use super::shape::{shape_of, Shape, ShapeError};
 use super::{Backward, Definition, Kernel, SamplePass, TensorSpec, Tensors};
 use crate::network::LayerOp;
 use crate::network::Mode;
@@ -132,5 +133,44 @@ impl Definition for Recurrent {
             "{path}::Recurrent({path}::RecurrentShape {{ cell: {path}::Cell::{cell:?}, \
              steps: {steps}, features: {features}, units: {units}, sequences: {sequences} }})"
         )
+    }
+}
+
+impl Recurrent {
+    /// A `cell` layer of `units` over a `[steps, features]` input; with its output shape,
+    /// `[steps, units]` when it returns every step's state, else `[units]`.
+    ///
+    /// # Errors
+    /// [`ShapeError::NotSequence`] for any other input.
+    pub fn resolve(
+        input: &[usize],
+        cell: Cell,
+        units: usize,
+        sequences: bool,
+    ) -> Result<(Recurrent, Shape), ShapeError> {
+        let shape = RecurrentShape {
+            cell,
+            steps: 0,
+            features: 0,
+            units,
+            sequences,
+        };
+        let &[steps, features] = input else {
+            return Err(ShapeError::NotSequence {
+                kind: Recurrent(shape).keyword(),
+                found: shape_of(input),
+            });
+        };
+        let output = if sequences {
+            shape_of(&[steps, units])
+        } else {
+            shape_of(&[units])
+        };
+        let shape = RecurrentShape {
+            steps,
+            features,
+            ..shape
+        };
+        Ok((Recurrent(shape), output))
     }
 }
