@@ -435,3 +435,35 @@ fn expansions_name_prelude_items_and_primitives_by_full_path() {
         assert!(found.is_empty(), "{spec}: unqualified {found:?}");
     }
 }
+
+#[test]
+fn every_layer_name_binds_and_resolves_to_its_own_kind() {
+    use nn_runtime::layers::Definition;
+    // One valid use of every name the grammar lists, with the input it needs.
+    let uses: &[(&str, &str)] = &[
+        ("dense", "input: [4], dense(3)"),
+        ("relu", "input: [4], relu"),
+        ("leaky_relu", "input: [4], leaky_relu"),
+        ("sigmoid", "input: [4], sigmoid"),
+        ("tanh", "input: [4], tanh"),
+        ("softmax", "input: [4], softmax"),
+        ("flatten", "input: [2, 2], flatten"),
+        ("conv2d", "input: [1, 4, 4], conv2d(2, kernel = 3)"),
+        ("max_pool2d", "input: [1, 4, 4], max_pool2d(2)"),
+        ("avg_pool2d", "input: [1, 4, 4], avg_pool2d(2)"),
+        ("dropout", "input: [4], dropout(0.5)"),
+        ("batch_norm", "input: [4], batch_norm"),
+        ("rnn", "input: [3 steps, 2], rnn(4)"),
+        ("lstm", "input: [3 steps, 2], lstm(4)"),
+        ("gru", "input: [3 steps, 2], gru(4)"),
+    ];
+    let listed: HashSet<&str> = crate::layers::LAYER_NAMES.iter().copied().collect();
+    let used: HashSet<&str> = uses.iter().map(|(name, _)| *name).collect();
+    assert_eq!(listed, used, "every listed layer name has a use here");
+    for (name, body) in uses {
+        let spec: crate::ast::Spec = syn::parse_str(&format!("struct N {{ {body} }}")).unwrap();
+        let network = crate::check::check(spec).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let layer = network.layers.last().unwrap();
+        assert_eq!(layer.definition().keyword(), *name);
+    }
+}

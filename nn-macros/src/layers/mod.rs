@@ -256,7 +256,8 @@ pub fn bind_layer(layer: &LayerItem, errors: &mut Errors) -> Option<LayerKind> {
             cell: match name.as_str() {
                 "rnn" => Cell::Rnn,
                 "lstm" => Cell::Lstm,
-                _ => Cell::Gru,
+                "gru" => Cell::Gru,
+                _ => return None,
             },
             units: args.count("units")?,
             sequences: matches!(
@@ -264,7 +265,16 @@ pub fn bind_layer(layer: &LayerItem, errors: &mut Errors) -> Option<LayerKind> {
                 Some(Value::Bool { value: true, .. })
             ),
         },
-        _ => LayerKind::Flatten,
+        "flatten" => LayerKind::Flatten,
+        _ => {
+            // `LAYER_NAMES` lists every name bound above; a name it lists but this does not
+            // bind is a bug to report, never a layer to guess.
+            errors.push(
+                layer.name.span(),
+                format!("`{name}` is listed as a layer but has no binding"),
+            );
+            return None;
+        }
     })
 }
 
