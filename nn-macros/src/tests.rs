@@ -438,7 +438,6 @@ fn expansions_name_prelude_items_and_primitives_by_full_path() {
 
 #[test]
 fn every_layer_name_binds_and_resolves_to_its_own_kind() {
-    use nn_runtime::layers::Definition;
     // One valid use of every name the grammar lists, with the input it needs.
     let uses: &[(&str, &str)] = &[
         ("dense", "input: [4], dense(3)"),
