@@ -4,12 +4,12 @@
 
 use crate::ast::{InputItem, Item, LayerItem, LossItem, Spec};
 use crate::errors::Errors;
-use crate::ir::{element_count, format_shape, Init, Layer, LayerKind, Loss, Network, Tensor};
-use crate::layers::{bind_layer, has_explicit_init};
+use crate::ir::{element_count, format_shape, Layer, Loss, Network, Tensor};
+use crate::layers::{bind_layer, has_explicit_init, BoundLayer};
 use crate::resolve::{nominal, resolve};
 use crate::shape;
 use crate::suggest::did_you_mean;
-use nn_runtime::layers::MAX_RANK;
+use nn_runtime::layers::{ArgValue, SequenceRule, MAX_RANK};
 
 const LOSS_NAMES: &[&str] = &["mse", "cross_entropy", "binary_cross_entropy"];
 
@@ -67,10 +67,10 @@ pub fn check(spec: Spec) -> syn::Result<Network> {
             shape = None; // the layer's output is unknown: later shapes cannot be judged
             continue;
         };
-        if let LayerKind::Dense { init, .. } | LayerKind::Conv2d { init, .. } = &mut kind {
-            if !has_explicit_init(item) {
-                *init = default_init(layers.get(index + 1));
-            }
+        let takes_init = kind.kind.args.iter().any(|arg| arg.name == "init");
+        if takes_init && !has_explicit_init(item) {
+            let init = default_init(layers.get(index + 1));
+            kind.values.push(("init", ArgValue::Choice(init)));
         }
         let Some(input) = shape.take() else { continue };
         // The layer whose output this one receives, looking through element-wise layers:
@@ -78,7 +78,7 @@ pub fn check(spec: Spec) -> syn::Result<Network> {
         let source = checked
             .iter()
             .rev()
-            .find(|l: &&Layer| !l.kind.element_wise());
+            .find(|l: &&Layer| l.kind.sequence != SequenceRule::Keeps);
         let sequence = shape::sequence_output(&kind, is_sequence, &input, source);
         is_sequence = *sequence.as_ref().unwrap_or(&false);
         let (value, output) = match sequence.and_then(|_| resolve(&kind, &input)) {
@@ -100,10 +100,10 @@ pub fn check(spec: Spec) -> syn::Result<Network> {
         };
         let name = format!(
             "{}_{}",
-            kind.keyword(),
+            kind.kind.keyword,
             checked
                 .iter()
-                .filter(|l: &&Layer| l.kind.keyword() == kind.keyword())
+                .filter(|l: &&Layer| l.kind.keyword == kind.kind.keyword)
                 .count()
         );
         let mut tensors = Vec::new();
@@ -128,7 +128,7 @@ pub fn check(spec: Spec) -> syn::Result<Network> {
                     param_count = total;
                 }
                 None => {
-                    errors.push(item.name.span(), format!("this `{}` layer makes the network too large: more than {MAX_ELEMENTS} parameters", kind.keyword()));
+                    errors.push(item.name.span(), format!("this `{}` layer makes the network too large: more than {MAX_ELEMENTS} parameters", kind.kind.keyword));
                     too_large = true;
                     break;
                 }
@@ -143,7 +143,7 @@ pub fn check(spec: Spec) -> syn::Result<Network> {
                 item.name.span(),
                 format!(
                     "this `{}` layer outputs {} values, more than {MAX_ELEMENTS}",
-                    kind.keyword(),
+                    kind.kind.keyword,
                     format_shape(&output)
                 ),
             );
@@ -160,13 +160,13 @@ pub fn check(spec: Spec) -> syn::Result<Network> {
             None => {
                 errors.push(
                     item.name.span(),
-                    format!("this `{}` layer needs {aux_width} values per sample for training, which takes the network past {MAX_ELEMENTS}", kind.keyword()),
+                    format!("this `{}` layer needs {aux_width} values per sample for training, which takes the network past {MAX_ELEMENTS}", kind.kind.keyword),
                 );
                 continue;
             }
         }
         checked.push(Layer {
-            kind,
+            kind: kind.kind,
             span: item.name.span(),
             name,
             input_shape: input,
@@ -252,9 +252,11 @@ fn check_default_derive(attrs: &[syn::Attribute], param_count: usize, errors: &m
 
 /// Whether a layer's shape error looks like one dimension too many: the first layer would
 /// fit the input without its first dimension (a batch size left in `input:`).
-fn output_rank_mismatch(kind: &LayerKind, input: &[usize]) -> bool {
+fn output_rank_mismatch(kind: &BoundLayer, input: &[usize]) -> bool {
     let rest = &input[1..];
-    resolve(kind, rest).is_ok() && !matches!(kind, LayerKind::Recurrent { .. } | LayerKind::Softmax)
+    resolve(kind, rest).is_ok()
+        && kind.kind.sequence != SequenceRule::Requires
+        && kind.kind.keyword != "softmax"
 }
 
 /// Splits the body into its single input, its layers and its optional single loss.
@@ -361,10 +363,10 @@ fn check_input(input: &InputItem, errors: &mut Errors) -> Option<Vec<usize>> {
 }
 
 /// He initialization before a ReLU-family activation, Glorot otherwise.
-fn default_init(next: Option<&&LayerItem>) -> Init {
+fn default_init(next: Option<&&LayerItem>) -> &'static str {
     match next.map(|l| l.name.to_string()).as_deref() {
-        Some("relu" | "leaky_relu") => Init::He,
-        _ => Init::Glorot,
+        Some("relu" | "leaky_relu") => "he",
+        _ => "glorot",
     }
 }
 
@@ -379,9 +381,9 @@ fn check_loss(
     // When an earlier layer failed, the end of the network is unknown: judge nothing.
     let complete = layers.len() == written_layers;
     let last = layers.last().filter(|_| complete);
-    let implied = match last.map(|l| l.kind) {
-        Some(LayerKind::Softmax) => Loss::SoftmaxCrossEntropy,
-        Some(LayerKind::Sigmoid) => Loss::SigmoidBinaryCrossEntropy,
+    let implied = match last.map(|l| l.kind.keyword) {
+        Some("softmax") => Loss::SoftmaxCrossEntropy,
+        Some("sigmoid") => Loss::SigmoidBinaryCrossEntropy,
         _ => Loss::MeanSquaredError,
     };
     let Some(item) = item else {
@@ -404,13 +406,13 @@ fn check_loss(
             item.name.span(),
             format!("cross_entropy needs at least 2 classes, but the network outputs {} value; for one output end with `sigmoid` and use `loss: binary_cross_entropy`", outputs),
         ),
-        Loss::SoftmaxCrossEntropy if last.kind != LayerKind::Softmax => errors.push(
+        Loss::SoftmaxCrossEntropy if last.kind.keyword != "softmax" => errors.push(
             item.name.span(),
-            format!("cross_entropy is computed together with a final `softmax`, but the network ends with `{}`; add `softmax` as the last layer", last.kind.keyword()),
+            format!("cross_entropy is computed together with a final `softmax`, but the network ends with `{}`; add `softmax` as the last layer", last.kind.keyword),
         ),
-        Loss::SigmoidBinaryCrossEntropy if last.kind != LayerKind::Sigmoid => errors.push(
+        Loss::SigmoidBinaryCrossEntropy if last.kind.keyword != "sigmoid" => errors.push(
             item.name.span(),
-            format!("binary_cross_entropy is computed together with a final `sigmoid`, but the network ends with `{}`; add `sigmoid` as the last layer", last.kind.keyword()),
+            format!("binary_cross_entropy is computed together with a final `sigmoid`, but the network ends with `{}`; add `sigmoid` as the last layer", last.kind.keyword),
         ),
         _ => {}
     }

@@ -1,7 +1,7 @@
 //! The checked network: what `check` produces and `expand` consumes. Every shape, offset
 //! and count here has been validated, so code generation may assume a valid network.
 
-use nn_runtime::layers::{AnyLayer, Definition, SamplePass};
+use nn_runtime::layers::{AnyLayer, Definition, KindInfo, SamplePass};
 use proc_macro2::Span;
 use syn::{Attribute, Ident, Visibility};
 
@@ -18,7 +18,8 @@ pub struct Network {
 }
 
 pub struct Layer {
-    pub kind: LayerKind,
+    /// The layer's kind: its keyword, arguments and sequence rule.
+    pub kind: &'static KindInfo,
     /// The layer's name token in the spec.
     pub span: Span,
     /// Unique name, `<kind>_<n>`: the prefix of its tensors' names.
@@ -37,76 +38,6 @@ pub struct Layer {
     pub aux_offset: usize,
 }
 
-#[derive(Clone, Copy, PartialEq, Debug)]
-pub enum LayerKind {
-    Dense {
-        units: usize,
-        init: Init,
-    },
-    Relu,
-    LeakyRelu {
-        alpha: f32,
-    },
-    Sigmoid,
-    Tanh,
-    Softmax,
-    Flatten,
-    Conv2d {
-        filters: usize,
-        kernel: Pair,
-        stride: Pair,
-        padding: Padding,
-        init: Init,
-    },
-    MaxPool2d {
-        size: Pair,
-        stride: Pair,
-    },
-    AvgPool2d {
-        size: Pair,
-        stride: Pair,
-    },
-    Dropout {
-        rate: f32,
-    },
-    BatchNorm {
-        momentum: f32,
-        epsilon: f32,
-    },
-    /// Over a `[steps, features]` sequence; outputs `[steps, units]` when `sequences`, else
-    /// the last state `[units]`.
-    Recurrent {
-        cell: Cell,
-        units: usize,
-        sequences: bool,
-    },
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Cell {
-    Rnn,
-    Lstm,
-    Gru,
-}
-
-/// (height, width).
-pub type Pair = (usize, usize);
-
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Padding {
-    Valid,
-    /// Output size `ceil(input / stride)`, extra padding at the bottom and right (as Keras).
-    Same,
-    /// The same number of zeros on both sides: (rows, columns).
-    Explicit(Pair),
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Init {
-    He,
-    Glorot,
-}
-
 pub struct Tensor {
     pub name: String,
     pub offset: usize,
@@ -120,42 +51,6 @@ pub enum Loss {
     MeanSquaredError,
     SoftmaxCrossEntropy,
     SigmoidBinaryCrossEntropy,
-}
-
-impl LayerKind {
-    pub fn keyword(&self) -> &'static str {
-        match self {
-            LayerKind::Dense { .. } => "dense",
-            LayerKind::Relu => "relu",
-            LayerKind::LeakyRelu { .. } => "leaky_relu",
-            LayerKind::Sigmoid => "sigmoid",
-            LayerKind::Tanh => "tanh",
-            LayerKind::Softmax => "softmax",
-            LayerKind::Flatten => "flatten",
-            LayerKind::Conv2d { .. } => "conv2d",
-            LayerKind::MaxPool2d { .. } => "max_pool2d",
-            LayerKind::AvgPool2d { .. } => "avg_pool2d",
-            LayerKind::Dropout { .. } => "dropout",
-            LayerKind::BatchNorm { .. } => "batch_norm",
-            LayerKind::Recurrent { cell, .. } => match cell {
-                Cell::Rnn => "rnn",
-                Cell::Lstm => "lstm",
-                Cell::Gru => "gru",
-            },
-        }
-    }
-
-    /// Whether the layer works value by value and keeps its input's shape and sequence-ness.
-    pub fn element_wise(&self) -> bool {
-        matches!(
-            self,
-            LayerKind::Relu
-                | LayerKind::LeakyRelu { .. }
-                | LayerKind::Sigmoid
-                | LayerKind::Tanh
-                | LayerKind::Dropout { .. }
-        )
-    }
 }
 
 impl Loss {

@@ -1,7 +1,7 @@
 //! What an unknown layer name means: a Keras or PyTorch name for one of ours, a layer that
 //! `nn` does not have, or a typo.
 
-use super::{example, LAYER_NAMES};
+use super::{example, layer_names};
 use crate::suggest::closest;
 
 /// Keras and PyTorch layer names (compared case-insensitively, without `_`) and ours.
@@ -84,7 +84,7 @@ fn normalized(name: &str) -> String {
     name.to_lowercase().replace('_', "")
 }
 
-/// The message for a layer name that is not one of [`LAYER_NAMES`].
+/// The message for a layer name that is not one of [`layer_names`].
 pub fn unknown_layer(name: &str) -> String {
     let key = normalized(name);
     if let Some(&(_, ours)) = FOREIGN_NAMES.iter().find(|(foreign, _)| *foreign == key) {
@@ -93,7 +93,7 @@ pub fn unknown_layer(name: &str) -> String {
             "unknown layer `{name}`: the layer is called `{ours}` here, e.g. `{example}`"
         );
     }
-    let all = LAYER_NAMES
+    let all = layer_names()
         .iter()
         .map(|n| format!("`{n}`"))
         .collect::<Vec<_>>()
@@ -101,7 +101,7 @@ pub fn unknown_layer(name: &str) -> String {
     if MISSING_LAYERS.contains(&key.as_str()) {
         return format!("unknown layer `{name}`: `nn` has no such layer; the layers are {all}");
     }
-    match closest(name, LAYER_NAMES) {
+    match closest(name, &layer_names()) {
         Some(candidate) => format!("unknown layer `{name}`; did you mean `{candidate}`?"),
         None => format!("unknown layer `{name}`; the layers are {all}"),
     }

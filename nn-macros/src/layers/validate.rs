@@ -1,8 +1,9 @@
 //! Whether a written argument value fits its parameter, and the message when it does not.
 
-use super::{list, Kind, Param, MAX_DIMENSION};
+use super::{list, MAX_DIMENSION};
 use crate::ast::Value;
 use crate::suggest::did_you_mean;
+use nn_runtime::layers::{ArgKind as Kind, ArgSpec as Param};
 
 pub(super) fn validate(param: &Param, value: &Value) -> Option<String> {
     let name = param.name;

@@ -1,7 +1,9 @@
 //! `relu`, `leaky_relu`, `sigmoid`, `tanh`, `softmax`: every [`Activation`] is a layer kind,
 //! its function and derivative side by side in [`crate::ops::activation`].
 
+use super::args::{ArgKind, ArgSpec, KindInfo, SequenceRule};
 use super::shape::{shape_of, Shape, ShapeError};
+use super::AnyLayer;
 use super::{Backward, Definition, InPlace, Kernel, SamplePass, Tensors};
 use crate::network::LayerOp;
 use crate::network::Mode;
@@ -170,4 +172,60 @@ impl Softmax {
             }),
         }
     }
+}
+
+/// `relu`.
+pub const RELU: KindInfo = KindInfo {
+    keyword: "relu",
+    args: &[],
+    sequence: SequenceRule::Keeps,
+    resolve: |_args, input| Ok(wrap(Relu.resolve(input), AnyLayer::Relu)),
+};
+
+/// `leaky_relu`, `leaky_relu(alpha)`: PyTorch's default slope 0.01.
+pub const LEAKY_RELU: KindInfo = KindInfo {
+    keyword: "leaky_relu",
+    args: &[ArgSpec::new(
+        "alpha",
+        ArgKind::Number,
+        false,
+        true,
+        "leaky_relu(0.01)",
+    )],
+    sequence: SequenceRule::Keeps,
+    resolve: |args, input| {
+        let alpha = args.number_or("alpha", 0.01);
+        Ok(wrap(
+            LeakyRelu { alpha }.resolve(input),
+            AnyLayer::LeakyRelu,
+        ))
+    },
+};
+
+/// `sigmoid`.
+pub const SIGMOID: KindInfo = KindInfo {
+    keyword: "sigmoid",
+    args: &[],
+    sequence: SequenceRule::Keeps,
+    resolve: |_args, input| Ok(wrap(Sigmoid.resolve(input), AnyLayer::Sigmoid)),
+};
+
+/// `tanh`.
+pub const TANH: KindInfo = KindInfo {
+    keyword: "tanh",
+    args: &[],
+    sequence: SequenceRule::Keeps,
+    resolve: |_args, input| Ok(wrap(Tanh.resolve(input), AnyLayer::Tanh)),
+};
+
+/// `softmax`: over a whole vector, so not over a sequence.
+pub const SOFTMAX: KindInfo = KindInfo {
+    keyword: "softmax",
+    args: &[],
+    sequence: SequenceRule::Rejects,
+    resolve: |_args, input| Ok(wrap(Softmax::resolve(input)?, AnyLayer::Softmax)),
+};
+
+fn wrap<L>((layer, shape): (L, Shape), kind: fn(L) -> AnyLayer) -> (AnyLayer, Shape) {
+    (kind(layer), shape)
 }

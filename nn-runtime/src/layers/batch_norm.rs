@@ -2,7 +2,9 @@
 //! (γ), `bias` (β), `running_mean` and `running_var`, each `[channels]`, the last two
 //! non-trainable state.
 
+use super::args::{ArgKind, ArgSpec, KindInfo, SequenceRule};
 use super::shape::{element_count, shape_of, Shape};
+use super::AnyLayer;
 use super::{Backward, Definition, InPlace, Kernel, RunningState, SamplePass, TensorSpec, Tensors};
 use crate::network::LayerOp;
 use crate::network::Mode;
@@ -185,3 +187,31 @@ impl BatchNorm {
         (BatchNorm(shape), shape_of(input))
     }
 }
+
+/// `batch_norm(momentum = 0.1, epsilon = 1e-5)`, PyTorch's defaults.
+pub const KIND: KindInfo = KindInfo {
+    keyword: "batch_norm",
+    args: &[
+        ArgSpec::new(
+            "momentum",
+            ArgKind::Fraction,
+            false,
+            false,
+            "batch_norm(momentum = 0.1)",
+        ),
+        ArgSpec::new(
+            "epsilon",
+            ArgKind::Positive,
+            false,
+            false,
+            "batch_norm(epsilon = 1e-5)",
+        ),
+    ],
+    sequence: SequenceRule::Rejects,
+    resolve: |args, input| {
+        let momentum = args.number_or("momentum", 0.1);
+        let epsilon = args.number_or("epsilon", 1e-5);
+        let (layer, output) = BatchNorm::resolve(input, momentum, epsilon);
+        Ok((AnyLayer::BatchNorm(layer), output))
+    },
+};

@@ -1,8 +1,10 @@
 //! `conv2d(filters, kernel = …)`: a 2-D convolution with bias over `[C, H, W]` samples; the
 //! weight is `[filters, C, KH, KW]` (PyTorch's layout).
 
+use super::args::{init_of, ArgKind, ArgSpec, KindInfo, SequenceRule, INIT};
 use super::definition::product;
 use super::shape::{shape_of, Padding, Shape, ShapeError, Window};
+use super::AnyLayer;
 use super::{Backward, Definition, Init, Kernel, SamplePass, TensorSpec, Tensors};
 use crate::network::LayerOp;
 use crate::network::Mode;
@@ -205,3 +207,39 @@ impl Conv2d {
         Ok((Conv2d { shape, init }, output))
     }
 }
+
+/// `conv2d(filters, kernel = K, stride = S, padding = P, init = he | glorot)`.
+pub const KIND: KindInfo = KindInfo {
+    keyword: "conv2d",
+    args: &[
+        ArgSpec::new(
+            "filters",
+            ArgKind::Count,
+            true,
+            true,
+            "conv2d(8, kernel = 3)",
+        )
+        .zero_means("a layer of no filters has no outputs"),
+        ArgSpec::new("kernel", ArgKind::Pair, true, true, "conv2d(8, kernel = 3)")
+            .zero_means("an empty kernel sees nothing"),
+        ArgSpec::new("stride", ArgKind::Pair, false, false, "stride = 2")
+            .zero_means("a stride of zero never moves the kernel"),
+        ArgSpec::new("padding", ArgKind::Padding, false, false, "padding = same"),
+        INIT,
+    ],
+    sequence: SequenceRule::Rejects,
+    resolve: |args, input| {
+        let kernel = args
+            .pair("kernel")
+            .ok_or(ShapeError::MissingArgument { name: "kernel" })?;
+        let (layer, output) = Conv2d::resolve(
+            input,
+            args.count("filters")?,
+            kernel,
+            args.pair("stride").unwrap_or((1, 1)),
+            args.padding("padding"),
+            init_of(args),
+        )?;
+        Ok((AnyLayer::Conv2d(layer), output))
+    },
+};

@@ -1,7 +1,9 @@
 //! `dense(units)`: `y = W x + b`, `W` is `[units, inputs]` (PyTorch's layout), then the bias.
 
+use super::args::{init_of, ArgKind, ArgSpec, KindInfo, SequenceRule, INIT};
 use super::definition::product;
 use super::shape::{shape_of, Shape, ShapeError};
+use super::AnyLayer;
 use super::{Backward, Definition, Init, Kernel, SamplePass, TensorSpec, Tensors};
 use crate::network::LayerOp;
 use crate::network::Mode;
@@ -147,3 +149,18 @@ impl Dense {
         Ok((layer, shape_of(&[units])))
     }
 }
+
+/// `dense(units, init = he | glorot)`.
+pub const KIND: KindInfo = KindInfo {
+    keyword: "dense",
+    args: &[
+        ArgSpec::new("units", ArgKind::Count, true, true, "dense(128)")
+            .zero_means("a layer of width zero has no outputs"),
+        INIT,
+    ],
+    sequence: SequenceRule::Rejects,
+    resolve: |args, input| {
+        let (layer, output) = Dense::resolve(input, args.count("units")?, init_of(args))?;
+        Ok((AnyLayer::Dense(layer), output))
+    },
+};

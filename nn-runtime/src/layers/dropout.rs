@@ -1,6 +1,8 @@
 //! `dropout(rate)`: inverted dropout, active only in training; the identity in inference.
 
-use super::shape::{element_count, shape_of, Shape};
+use super::args::{ArgKind, ArgSpec, ArgValue, KindInfo, SequenceRule};
+use super::shape::{element_count, shape_of, Shape, ShapeError};
+use super::AnyLayer;
 use super::{Backward, Definition, InPlace, Kernel, SamplePass, Tensors};
 use crate::network::LayerOp;
 use crate::network::Mode;
@@ -109,3 +111,24 @@ impl Dropout {
         (Dropout { rate, width }, shape_of(input))
     }
 }
+
+/// `dropout(rate)`.
+pub const KIND: KindInfo = KindInfo {
+    keyword: "dropout",
+    args: &[ArgSpec::new(
+        "rate",
+        ArgKind::Rate,
+        true,
+        true,
+        "dropout(0.25)",
+    )],
+    sequence: SequenceRule::Keeps,
+    resolve: |args, input| {
+        let rate = match args.get("rate") {
+            Some(ArgValue::Number(rate)) => rate,
+            _ => return Err(ShapeError::MissingArgument { name: "rate" }),
+        };
+        let (layer, output) = Dropout::resolve(input, rate);
+        Ok((AnyLayer::Dropout(layer), output))
+    },
+};

@@ -1,6 +1,8 @@
 //! `flatten`: one dimension of all the input's values; in a flat buffer nothing moves.
 
+use super::args::{KindInfo, SequenceRule};
 use super::shape::{element_count, shape_of, Shape};
+use super::AnyLayer;
 use super::{Backward, Definition, InPlace, Kernel, SamplePass, Tensors};
 use crate::network::LayerOp;
 use crate::network::Mode;
@@ -96,3 +98,14 @@ impl Flatten {
         (Flatten { width }, shape_of(&[width]))
     }
 }
+
+/// `flatten`.
+pub const KIND: KindInfo = KindInfo {
+    keyword: "flatten",
+    args: &[],
+    sequence: SequenceRule::Ends,
+    resolve: |_args, input| {
+        let (layer, output) = Flatten::resolve(input);
+        Ok((AnyLayer::Flatten(layer), output))
+    },
+};

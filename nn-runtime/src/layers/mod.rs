@@ -11,6 +11,7 @@
 //! order of its `TENSORS` entries.
 
 mod activation;
+mod args;
 mod batch_norm;
 mod conv2d;
 mod definition;
@@ -21,6 +22,7 @@ mod pool;
 mod recurrent;
 mod shape;
 
+pub use args::{ArgKind, ArgSpec, ArgValue, Args, KindInfo, Resolved, SequenceRule};
 pub use batch_norm::BatchNorm;
 pub use conv2d::Conv2d;
 pub use definition::{Definition, SamplePass, TensorSpec, Tensors};
@@ -43,7 +45,7 @@ use crate::rng::Rng;
 /// Every layer kind, once: the registry `network!` resolves layers into. Adding a kind is a
 /// file beside this one (its type, [`Kernel`] and [`Definition`]) and a line here.
 macro_rules! registry {
-    ($($kind:ident),* $(,)?) => {
+    ($($kind:ident: $($info:path),+;)*) => {
         /// A resolved layer of any kind.
         #[derive(Clone, Copy, Debug, PartialEq)]
         pub enum AnyLayer {
@@ -61,23 +63,31 @@ macro_rules! registry {
                 }
             }
         }
+
+        /// Every kind as specs name it, in the order of the grammar's table.
+        pub const KINDS: &[KindInfo] = &[$($($info),+),*];
     };
 }
 
 registry! {
-    Dense,
-    Conv2d,
-    MaxPool2d,
-    AvgPool2d,
-    Relu,
-    LeakyRelu,
-    Sigmoid,
-    Tanh,
-    Softmax,
-    Flatten,
-    Dropout,
-    BatchNorm,
-    Recurrent,
+    Dense: dense::KIND;
+    Relu: activation::RELU;
+    LeakyRelu: activation::LEAKY_RELU;
+    Sigmoid: activation::SIGMOID;
+    Tanh: activation::TANH;
+    Softmax: activation::SOFTMAX;
+    Flatten: flatten::KIND;
+    Conv2d: conv2d::KIND;
+    MaxPool2d: pool::MAX_POOL2D;
+    AvgPool2d: pool::AVG_POOL2D;
+    Dropout: dropout::KIND;
+    BatchNorm: batch_norm::KIND;
+    Recurrent: recurrent::RNN, recurrent::LSTM, recurrent::GRU;
+}
+
+/// The kind specs name `keyword`.
+pub fn kind(keyword: &str) -> Option<&'static KindInfo> {
+    KINDS.iter().find(|kind| kind.keyword == keyword)
 }
 
 /// How a layer's weight starts: He (Kaiming) uniform before ReLU-family activations, Glorot
@@ -173,3 +183,6 @@ pub trait RunningState: Kernel {
     /// kept in `aux`.
     fn update_state(&self, params: &mut [f32], aux: &[f32], batch: usize);
 }
+
+#[cfg(all(test, feature = "std"))]
+mod tests;

@@ -1,7 +1,9 @@
 //! `max_pool2d(size)` and `avg_pool2d(size)`: the maximum or the mean over windows, per
 //! channel, without padding.
 
+use super::args::{ArgKind, ArgSpec, Args, KindInfo, SequenceRule};
 use super::shape::{shape_of, Padding, Shape, ShapeError, Window};
+use super::AnyLayer;
 use super::{Backward, Definition, Kernel, SamplePass, Tensors};
 use crate::network::LayerOp;
 use crate::network::Mode;
@@ -225,3 +227,46 @@ impl AvgPool2d {
         Ok((AvgPool2d(shape), output))
     }
 }
+
+/// `max_pool2d(size)` and `avg_pool2d(size)`: `stride` defaults to the size.
+const POOL_ARGS: &[ArgSpec] = &[
+    ArgSpec::new("size", ArgKind::Pair, true, true, "max_pool2d(2)")
+        .zero_means("an empty window sees nothing"),
+    ArgSpec::new("stride", ArgKind::Pair, false, false, "stride = 2")
+        .zero_means("a stride of zero never moves the window"),
+];
+
+/// (height, width).
+type Pair = (usize, usize);
+
+/// The window and stride of a pooling layer's arguments.
+fn window_args(args: &Args<'_>) -> Result<(Pair, Pair), ShapeError> {
+    let size = args
+        .pair("size")
+        .ok_or(ShapeError::MissingArgument { name: "size" })?;
+    Ok((size, args.pair("stride").unwrap_or(size)))
+}
+
+/// `max_pool2d(size, stride = S)`.
+pub const MAX_POOL2D: KindInfo = KindInfo {
+    keyword: "max_pool2d",
+    args: POOL_ARGS,
+    sequence: SequenceRule::Rejects,
+    resolve: |args, input| {
+        let (size, stride) = window_args(args)?;
+        let (layer, output) = MaxPool2d::resolve(input, size, stride)?;
+        Ok((AnyLayer::MaxPool2d(layer), output))
+    },
+};
+
+/// `avg_pool2d(size, stride = S)`.
+pub const AVG_POOL2D: KindInfo = KindInfo {
+    keyword: "avg_pool2d",
+    args: POOL_ARGS,
+    sequence: SequenceRule::Rejects,
+    resolve: |args, input| {
+        let (size, stride) = window_args(args)?;
+        let (layer, output) = AvgPool2d::resolve(input, size, stride)?;
+        Ok((AnyLayer::AvgPool2d(layer), output))
+    },
+};

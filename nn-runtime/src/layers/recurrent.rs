@@ -2,8 +2,10 @@
 //! sequence, with tensors `weight_ih`, `weight_hh`, `bias_ih`, `bias_hh` (see
 //! [`crate::ops::recurrent`]).
 
+use super::args::{ArgKind, ArgSpec, Args, KindInfo, SequenceRule};
 use super::definition::product;
 use super::shape::{shape_of, Shape, ShapeError};
+use super::AnyLayer;
 use super::{Backward, Definition, Kernel, SamplePass, TensorSpec, Tensors};
 use crate::network::LayerOp;
 use crate::network::Mode;
@@ -174,3 +176,56 @@ impl Recurrent {
         Ok((Recurrent(shape), output))
     }
 }
+
+/// `rnn(units)`, `lstm(units)`, `gru(units)`, each with `return_sequences = true` to output
+/// every step's state.
+const RECURRENT_ARGS: &[ArgSpec] = &[
+    ArgSpec::new("units", ArgKind::Count, true, true, "lstm(64)")
+        .zero_means("a recurrent layer of zero units has no state"),
+    ArgSpec::new(
+        "return_sequences",
+        ArgKind::Bool,
+        false,
+        false,
+        "return_sequences = true",
+    ),
+];
+
+/// A recurrent layer of `cell` from its arguments.
+fn resolve_cell(
+    cell: Cell,
+    args: &Args<'_>,
+    input: &[usize],
+) -> Result<(AnyLayer, Shape), ShapeError> {
+    let (layer, output) = Recurrent::resolve(
+        input,
+        cell,
+        args.count("units")?,
+        args.flag("return_sequences"),
+    )?;
+    Ok((AnyLayer::Recurrent(layer), output))
+}
+
+/// `rnn(units)`.
+pub const RNN: KindInfo = KindInfo {
+    keyword: "rnn",
+    args: RECURRENT_ARGS,
+    sequence: SequenceRule::Requires,
+    resolve: |args, input| resolve_cell(Cell::Rnn, args, input),
+};
+
+/// `lstm(units)`.
+pub const LSTM: KindInfo = KindInfo {
+    keyword: "lstm",
+    args: RECURRENT_ARGS,
+    sequence: SequenceRule::Requires,
+    resolve: |args, input| resolve_cell(Cell::Lstm, args, input),
+};
+
+/// `gru(units)`.
+pub const GRU: KindInfo = KindInfo {
+    keyword: "gru",
+    args: RECURRENT_ARGS,
+    sequence: SequenceRule::Requires,
+    resolve: |args, input| resolve_cell(Cell::Gru, args, input),
+};

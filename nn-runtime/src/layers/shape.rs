@@ -216,6 +216,11 @@ pub enum ShapeError {
         /// The input's (height, width) with its padding.
         padded: (usize, usize),
     },
+    /// A required argument was not bound (`network!` reports it before resolving).
+    MissingArgument {
+        /// Its name.
+        name: &'static str,
+    },
     /// A recurrent layer received something other than `[steps, features]`.
     NotSequence {
         /// The layer's keyword.
@@ -279,6 +284,7 @@ impl fmt::Display for ShapeError {
                 }
                 Ok(())
             }
+            ShapeError::MissingArgument { name } => write!(f, "the argument `{name}` is missing"),
             ShapeError::NotSequence { kind, found } => write!(
                 f,
                 "{kind} expects a [steps, features] sequence, but receives {found}"
