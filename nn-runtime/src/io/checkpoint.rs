@@ -11,6 +11,7 @@ use super::{format, write_atomically, WeightsError};
 use crate::data::DataFingerprint;
 use crate::network::Network;
 use crate::optim::OptimizerState;
+use crate::train::callbacks::CallbackState;
 
 /// What `fit` needs to continue a run: the parameters, the optimizer's state and the settings
 /// that fix the order of the data.
@@ -24,7 +25,10 @@ use crate::optim::OptimizerState;
 /// same run, `optimizer.hyperparameters` (`name=value` pairs joined by `,`) and
 /// `data.samples`, `data.input_len`, `data.target_len`, `data.hash` (16 hex digits: the
 /// training data's [`DataFingerprint`]). Checkpoints written before these were recorded
-/// lack them, and resume unchecked.
+/// lack them, and resume unchecked. A run with a schedule or callbacks also records
+/// `optimizer.learning_rate` (the rate of the next step), `stopped = true` once a callback
+/// stopped it, and each callback's state: `callback.<name>` in the metadata (its numbers,
+/// joined by `,`) and, when it keeps parameters, a tensor of the same name.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct Checkpoint {
@@ -49,9 +53,19 @@ pub struct Checkpoint {
     pub hyperparameters: Option<Vec<(String, f64)>>,
     /// The fingerprint of the training data; `None` when not recorded.
     pub data: Option<DataFingerprint>,
+    /// The optimizer's learning rate for the next step, which schedules and callbacks
+    /// change; `None` when not recorded (the hyperparameters hold the initial rate).
+    pub learning_rate: Option<f32>,
+    /// Whether a callback stopped the run (it then resumes to nothing).
+    pub stopped: bool,
+    /// Every callback's state, by name.
+    pub callbacks: Vec<(String, CallbackState)>,
 }
 
 const FORMAT: &str = "nn-checkpoint";
+
+/// The prefix of the metadata entries and tensors holding callbacks' state.
+const CALLBACK_PREFIX: &str = "callback.";
 
 impl Checkpoint {
     /// A checkpoint of `model` and `optimizer` after `epoch` epochs of a run with these
@@ -75,6 +89,9 @@ impl Checkpoint {
             shards,
             hyperparameters: None,
             data: None,
+            learning_rate: None,
+            stopped: false,
+            callbacks: Vec::new(),
         }
     }
 
@@ -134,6 +151,25 @@ impl Checkpoint {
         let buffers = self.optimizer.buffers.iter().zip(&names).zip(&shapes).map(
             |(((_, values), name), shape)| (name.as_str(), shape.as_slice(), values.as_slice()),
         );
+        let callback_names: Vec<String> = self
+            .callbacks
+            .iter()
+            .map(|(name, _)| format!("{CALLBACK_PREFIX}{name}"))
+            .collect();
+        let callback_shapes: Vec<[usize; 1]> = self
+            .callbacks
+            .iter()
+            .map(|(_, state)| [state.params.as_ref().map_or(0, Vec::len)])
+            .collect();
+        let callback_params = self
+            .callbacks
+            .iter()
+            .zip(&callback_names)
+            .zip(&callback_shapes)
+            .filter_map(|(((_, state), name), shape)| {
+                let params = state.params.as_ref()?;
+                Some((name.as_str(), shape.as_slice(), params.as_slice()))
+            });
         let mut metadata = HashMap::from([
             ("format".to_string(), FORMAT.to_string()),
             ("epoch".to_string(), self.epoch.to_string()),
@@ -167,6 +203,23 @@ impl Checkpoint {
                 .collect();
             metadata.insert("optimizer.hyperparameters".to_string(), joined.join(","));
         }
+        if let Some(rate) = self.learning_rate {
+            metadata.insert("optimizer.learning_rate".to_string(), rate.to_string());
+        }
+        if self.stopped {
+            metadata.insert("stopped".to_string(), "true".to_string());
+        }
+        for ((name, state), key) in self.callbacks.iter().zip(&callback_names) {
+            if name.is_empty() || name.contains(['.', ',']) {
+                return Err(WeightsError::Corrupt {
+                    reason: format!(
+                        "callback name `{name}`: expected a non-empty name without `.` or `,`"
+                    ),
+                });
+            }
+            let values: Vec<String> = state.values.iter().map(f64::to_string).collect();
+            metadata.insert(key.clone(), values.join(","));
+        }
         if let Some(data) = &self.data {
             metadata.extend([
                 ("data.samples".to_string(), data.samples.to_string()),
@@ -175,7 +228,7 @@ impl Checkpoint {
                 ("data.hash".to_string(), format!("{:016x}", data.hash)),
             ]);
         }
-        format::write_f32(params.chain(buffers), Some(metadata))
+        format::write_f32(params.chain(buffers).chain(callback_params), Some(metadata))
     }
 
     /// Decodes a checkpoint of network `N`, checking every tensor and metadata entry.
@@ -256,6 +309,15 @@ impl Checkpoint {
             }),
             None => None,
         };
+        let learning_rate = match metadata.get("optimizer.learning_rate") {
+            Some(value) => Some(parse("optimizer.learning_rate", value.clone())?),
+            None => None,
+        };
+        let stopped = match metadata.get("stopped") {
+            Some(value) => parse("stopped", value.clone())?,
+            None => false,
+        };
+        let callbacks = decode_callbacks::<N>(&metadata, &tensors)?;
         let method = entry("optimizer.method")?;
         let step = parse("optimizer.step", entry("optimizer.step")?)?;
 
@@ -264,7 +326,9 @@ impl Checkpoint {
             check_finite_params::<N>(&params, |name| name.to_string())?;
         }
         if let Some(name) = unexpected(&tensors, |name| {
-            N::TENSORS.iter().any(|t| t.name == name) || name.starts_with(OPTIMIZER_PREFIX)
+            N::TENSORS.iter().any(|t| t.name == name)
+                || name.starts_with(OPTIMIZER_PREFIX)
+                || name.starts_with(CALLBACK_PREFIX)
         }) {
             return Err(WeightsError::UnexpectedTensor {
                 shape: format::shape_of(&tensors, &name),
@@ -306,6 +370,9 @@ impl Checkpoint {
             shards,
             hyperparameters,
             data,
+            learning_rate,
+            stopped,
+            callbacks,
         })
     }
 
@@ -331,6 +398,42 @@ impl Checkpoint {
         let bytes = std::fs::read(path).map_err(|e| WeightsError::io(path, &e))?;
         Self::from_bytes::<N>(&bytes)
     }
+}
+
+/// Every callback's state: the numbers under `callback.<name>` in the metadata, and the
+/// parameters in the tensor of that name when there is one.
+fn decode_callbacks<N: Network>(
+    metadata: &HashMap<String, String>,
+    tensors: &safetensors::SafeTensors<'_>,
+) -> Result<Vec<(String, CallbackState)>, WeightsError> {
+    let mut keys: Vec<&String> = metadata
+        .keys()
+        .filter(|key| key.starts_with(CALLBACK_PREFIX))
+        .collect();
+    keys.sort_unstable();
+    let mut callbacks = Vec::with_capacity(keys.len());
+    for key in keys {
+        let text = &metadata[key];
+        let values = if text.is_empty() {
+            Vec::new()
+        } else {
+            text.split(',')
+                .map(str::parse)
+                .collect::<Result<Vec<f64>, _>>()
+                .map_err(|_| WeightsError::BadMetadata {
+                    key: "callback",
+                    found: Some(format!("{key}={text}")),
+                })?
+        };
+        let params = if tensors.names().iter().any(|name| *name == key) {
+            Some(format::read_f32(tensors, key, &[N::PARAM_COUNT])?)
+        } else {
+            None
+        };
+        let name = key[CALLBACK_PREFIX.len()..].to_string();
+        callbacks.push((name, CallbackState { values, params }));
+    }
+    Ok(callbacks)
 }
 
 /// `name=value,name=value` as written by [`Checkpoint::to_bytes`]; `None` if malformed.

@@ -270,6 +270,16 @@ impl super::Optimizer for Sgd {
     }
 
     /// `learning_rate` and `momentum`.
+    fn learning_rate(&self) -> Option<f32> {
+        Some(self.learning_rate)
+    }
+
+    fn set_learning_rate(&mut self, learning_rate: f32) -> Result<(), super::OptimizerError> {
+        super::check_learning_rate("Sgd", learning_rate)?;
+        self.learning_rate = learning_rate;
+        Ok(())
+    }
+
     fn hyperparameters(&self) -> Vec<(&'static str, f64)> {
         vec![
             ("learning_rate", f64::from(self.learning_rate)),

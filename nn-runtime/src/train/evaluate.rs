@@ -1,6 +1,8 @@
 //! Inference over data: batched evaluation and prediction, and single-sample classification.
 
-use super::check::{check_batch_size, check_dataset, whole_rows, Role};
+use core::ops::Range;
+
+use super::check::{check_batch_size, check_dataset_and_labels, whole_rows, Role};
 use super::finite::first_non_finite_row;
 use super::metrics::{argmax, Tally};
 use super::{Evaluation, TrainError, Workspace};
@@ -31,12 +33,24 @@ pub(crate) fn evaluate_as<N: Network>(
     role: Role,
 ) -> Result<Evaluation, TrainError> {
     check_batch_size(batch_size)?;
-    let samples = check_dataset::<N>(data, role)?;
-    let batch_size = batch_size.min(samples);
+    let samples = check_dataset_and_labels::<N>(data, role)?;
+    evaluate_rows(network, data, 0..samples, batch_size, role)
+}
+
+/// [`evaluate_as`] of the consecutive samples `samples` of a checked data set (the
+/// validation part of a `validation_split`, say); errors name samples by their row in `data`.
+pub(crate) fn evaluate_rows<N: Network>(
+    network: &N,
+    data: &Dataset,
+    samples: Range<usize>,
+    batch_size: usize,
+    role: Role,
+) -> Result<Evaluation, TrainError> {
+    let batch_size = batch_size.min(samples.len()).max(1);
     let mut workspace = Workspace::<N>::for_inference(batch_size);
     let mut tally = Tally::new(N::LOSS);
-    for start in (0..samples).step_by(batch_size) {
-        let rows = start..(start + batch_size).min(samples);
+    for start in samples.clone().step_by(batch_size) {
+        let rows = start..(start + batch_size).min(samples.end);
         let stats = workspace.evaluate_rows(network, data, rows.clone());
         let outputs = workspace.outputs(rows.len());
         if let Some((row, value)) = first_non_finite_row(outputs, N::OUTPUT_LEN) {

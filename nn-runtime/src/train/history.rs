@@ -61,19 +61,9 @@ impl History {
     /// value that was not measured is an empty cell. Numbers are written in full precision
     /// (Rust's shortest round-trip form), so reading them back gives the same `f32`s.
     pub fn to_csv(&self) -> String {
-        let mut csv = String::from("epoch,loss,accuracy,val_loss,val_accuracy,seconds\n");
-        let cell = |value: Option<f32>| value.map_or(String::new(), |v| v.to_string());
+        let mut csv = csv_header();
         for stats in &self.epochs {
-            let validation = stats.validation.as_ref();
-            csv.push_str(&format!(
-                "{},{},{},{},{},{}\n",
-                stats.epoch,
-                stats.train.loss,
-                cell(stats.train.accuracy),
-                cell(validation.map(|v| v.loss)),
-                cell(validation.and_then(|v| v.accuracy)),
-                stats.seconds
-            ));
+            csv.push_str(&csv_row(stats));
         }
         csv
     }
@@ -87,6 +77,26 @@ impl History {
         let csv = self.to_csv();
         crate::io::write_atomically(path.as_ref(), |file| file.write_all(csv.as_bytes()))
     }
+}
+
+/// The header line of [`History::to_csv`].
+pub(crate) fn csv_header() -> String {
+    String::from("epoch,loss,accuracy,val_loss,val_accuracy,seconds\n")
+}
+
+/// One epoch's line of [`History::to_csv`].
+pub(crate) fn csv_row(stats: &EpochStats) -> String {
+    let cell = |value: Option<f32>| value.map_or(String::new(), |v| v.to_string());
+    let validation = stats.validation.as_ref();
+    format!(
+        "{},{},{},{},{},{}\n",
+        stats.epoch,
+        stats.train.loss,
+        cell(stats.train.accuracy),
+        cell(validation.map(|v| v.loss)),
+        cell(validation.and_then(|v| v.accuracy)),
+        stats.seconds
+    )
 }
 
 /// Writes `value` right-aligned in `width` columns, or a dash when there is none.

@@ -7,6 +7,7 @@
 //! parameter NaN or infinite, and returns a [`History`] of per-epoch [`EpochStats`].
 //! Evaluation and prediction never pass on a NaN output: they name the sample instead.
 
+pub mod callbacks;
 mod check;
 mod checkpoint;
 mod config;
@@ -14,10 +15,12 @@ mod error;
 mod evaluate;
 mod finite;
 mod fit;
-mod history;
+pub(crate) mod history;
 mod metrics;
 mod parallel;
 mod progress;
+mod settings;
+mod targets;
 mod team;
 mod workspace;
 
@@ -29,6 +32,7 @@ pub use workspace::{BatchStats, Workspace};
 use crate::data::Dataset;
 use crate::network::Network;
 use crate::optim::Optimizer;
+use callbacks::Callback;
 
 /// Keras-style training, evaluation and prediction, for every [`Network`] (all generated
 /// networks are `Sync`: data-parallel training shares one among its threads).
@@ -59,7 +63,37 @@ pub trait Model: Network + Sized + Sync {
         optimizer: &mut dyn Optimizer,
         config: &FitConfig,
     ) -> Result<History, TrainError> {
-        fit::fit(self, train, validation, optimizer, config)
+        fit::fit(self, train, validation, optimizer, config, &mut [])
+    }
+
+    /// [`Self::fit`] with callbacks (see [`callbacks`]), run in the order given: early
+    /// stopping, schedules, checkpoints of the best weights, a CSV log, or your own.
+    ///
+    /// ```no_run
+    /// use nn_runtime::train::callbacks::{EarlyStopping, LearningRateScheduler, Monitor, Schedule};
+    /// # use nn_runtime::{Adam, Dataset, FitConfig, History, Model, TrainError};
+    /// # fn train<M: Model>(model: &mut M, data: &Dataset) -> Result<History, TrainError> {
+    /// let mut stopping = EarlyStopping::new(Monitor::ValLoss).patience(2).restore_best_weights(true);
+    /// let mut cosine = LearningRateScheduler::new(Schedule::Cosine { epochs: 10, min_lr: 0.0 });
+    /// let config = FitConfig::new(10, 32).validation_split(0.1);
+    /// model.fit_with(data, None, &mut Adam::new(1e-3), &config, &mut [&mut stopping, &mut cosine])
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// Those of [`Self::fit`], [`TrainError::InvalidSetting`] for a validation split or
+    /// weights that do not fit the data, and [`TrainError::Callback`] when a callback fails
+    /// (two share a name, a monitored value was not measured, a file cannot be written, a
+    /// checkpoint holds state for other callbacks).
+    fn fit_with(
+        &mut self,
+        train: &Dataset,
+        validation: Option<&Dataset>,
+        optimizer: &mut dyn Optimizer,
+        config: &FitConfig,
+        callbacks: &mut [&mut dyn Callback],
+    ) -> Result<History, TrainError> {
+        fit::fit(self, train, validation, optimizer, config, callbacks)
     }
 
     /// Mean loss and accuracy over `data` in batches of `batch_size`, in inference mode.

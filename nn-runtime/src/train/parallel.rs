@@ -84,24 +84,26 @@ impl<N: Network + Sync> Trainer<N> {
         }
     }
 
-    /// One gradient step on the samples named by `indices`; see [`Workspace::train_batch`].
+    /// One gradient step on the samples named by `indices` of data checked by `fit`, each
+    /// sample's loss weighted by `weights[index]` when given; see [`Workspace::train_batch`].
     pub(crate) fn train_batch(
         &mut self,
         network: &mut N,
         data: &Dataset,
         indices: &[usize],
+        weights: Option<&[f32]>,
         optimizer: &mut dyn Optimizer,
         rng: &mut Rng,
     ) -> Result<BatchStats, TrainError> {
         match self {
             Trainer::Serial(workspace) => {
-                workspace.train_batch(network, data, indices, optimizer, rng)
+                workspace.train_checked_batch(network, data, indices, weights, optimizer, rng)
             }
             Trainer::Parallel(parallel) => {
-                parallel.train_batch(network, data, indices, optimizer, rng)
+                parallel.train_batch(network, data, indices, weights, optimizer, rng)
             }
             Trainer::SplitGemms(workspace, team) => with_splitter(team, || {
-                workspace.train_batch(network, data, indices, optimizer, rng)
+                workspace.train_checked_batch(network, data, indices, weights, optimizer, rng)
             }),
         }
     }
@@ -156,6 +158,7 @@ impl<N: Network + Sync> Parallel<N> {
         network: &mut N,
         data: &Dataset,
         indices: &[usize],
+        weights: Option<&[f32]>,
         optimizer: &mut dyn Optimizer,
         rng: &mut Rng,
     ) -> Result<BatchStats, TrainError> {
@@ -183,10 +186,13 @@ impl<N: Network + Sync> Parallel<N> {
             if let Some(shard) = shards.get(k) {
                 let shard = &mut *write(shard);
                 let mut shard_rng = shard_rng(batch_seed, k);
-                shard.stats =
-                    shard
-                        .workspace
-                        .forward_loss(net, data, shard_indices(k), &mut shard_rng);
+                shard.stats = shard.workspace.forward_loss(
+                    net,
+                    data,
+                    shard_indices(k),
+                    weights,
+                    &mut shard_rng,
+                );
             }
         });
         let stats = combine(shards.iter().map(|shard| read(shard).stats), batch);

@@ -6,7 +6,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::{EpochStats, Evaluation};
 
-const TEMPLATE: &str = "epoch {prefix} [{bar:30}] {pos}/{len} {msg} ({elapsed})";
+const TEMPLATE: &str =
+    "epoch {prefix} [{bar:30}] {pos}/{len} samples {msg} ({elapsed}, ETA {eta}, {per_sec})";
 
 /// Progress of one epoch: a bar over its batches when enabled and stderr is a terminal.
 pub(crate) struct EpochProgress {
@@ -16,13 +17,13 @@ pub(crate) struct EpochProgress {
 }
 
 impl EpochProgress {
-    /// Starts the bar of epoch `epoch` (1-based) of `epochs`, over `batches` batches.
-    pub(crate) fn start(enabled: bool, epoch: usize, epochs: usize, batches: usize) -> Self {
+    /// Starts the bar of epoch `epoch` (1-based) of `epochs`, over `samples` samples.
+    pub(crate) fn start(enabled: bool, epoch: usize, epochs: usize, samples: usize) -> Self {
         let bar = if enabled && std::io::stderr().is_terminal() {
             let style = ProgressStyle::with_template(TEMPLATE)
                 .map(|style| style.progress_chars("=> "))
                 .unwrap_or_else(|_| ProgressStyle::default_bar());
-            let bar = ProgressBar::new(batches as u64).with_style(style);
+            let bar = ProgressBar::new(samples as u64).with_style(style);
             bar.set_prefix(format!("{epoch}/{epochs}"));
             bar
         } else {
@@ -35,20 +36,21 @@ impl EpochProgress {
         }
     }
 
-    /// One more batch done; `so_far` is the running evaluation of the epoch.
-    pub(crate) fn advance(&self, so_far: Evaluation) {
+    /// A batch of `samples` more done; `so_far` is the running evaluation of the epoch.
+    pub(crate) fn advance(&self, samples: usize, so_far: Evaluation) {
         if self.bar.is_hidden() {
             return; // formatting the message would allocate for nothing
         }
         self.bar.set_message(evaluation_text(so_far));
-        self.bar.inc(1);
+        self.bar.inc(samples as u64);
     }
 
-    /// Clears the bar and, when enabled, prints the epoch's summary line to stderr.
-    pub(crate) fn finish(self, stats: &EpochStats) {
+    /// Clears the bar and, when enabled, prints the epoch's summary line to stderr: the
+    /// one line per epoch a log gets when stderr is not a terminal.
+    pub(crate) fn finish(self, stats: &EpochStats, samples: usize) {
         self.bar.finish_and_clear();
         if self.enabled {
-            eprintln!("{}", summary_line(stats, self.epochs));
+            eprintln!("{}", summary_line(stats, self.epochs, samples));
         }
     }
 }
@@ -64,8 +66,9 @@ fn evaluation_text(evaluation: Evaluation) -> String {
     }
 }
 
-/// `epoch 3/10: loss 0.2310, accuracy 93.10%; validation loss 0.2500, accuracy 92.40% (1.52 s)`
-pub(crate) fn summary_line(stats: &EpochStats, epochs: usize) -> String {
+/// `epoch 3/10: loss 0.2310, accuracy 93.10%; validation loss 0.2500, accuracy 92.40% (1.52 s,
+/// 5263 samples/s)`, the rate counting the training samples.
+pub(crate) fn summary_line(stats: &EpochStats, epochs: usize, samples: usize) -> String {
     let mut line = format!(
         "epoch {}/{}: {}",
         stats.epoch,
@@ -76,7 +79,8 @@ pub(crate) fn summary_line(stats: &EpochStats, epochs: usize) -> String {
         line.push_str("; validation ");
         line.push_str(&evaluation_text(validation));
     }
-    line.push_str(&format!(" ({:.2} s)", stats.seconds));
+    let rate = samples as f64 / stats.seconds.max(1e-9);
+    line.push_str(&format!(" ({:.2} s, {rate:.0} samples/s)", stats.seconds));
     line
 }
 
@@ -99,8 +103,9 @@ mod tests {
             seconds: 1.5,
         };
         assert_eq!(
-            summary_line(&stats, 10),
-            "epoch 3/10: loss 0.2310, accuracy 93.10%; validation loss 0.2500, accuracy 92.40% (1.50 s)"
+            summary_line(&stats, 10, 3000),
+            "epoch 3/10: loss 0.2310, accuracy 93.10%; validation loss 0.2500, accuracy 92.40% \
+             (1.50 s, 2000 samples/s)"
         );
     }
 }
