@@ -20,6 +20,7 @@
 //! # }
 //! ```
 
+mod class_indices;
 mod csv_file;
 mod dataset;
 mod error;
