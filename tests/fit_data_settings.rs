@@ -228,3 +228,64 @@ fn weights_of_the_wrong_count_or_sign_are_refused() {
         assert!(error.to_string().contains(expected), "{error}");
     }
 }
+
+#[test]
+fn selected_metrics_are_those_of_nn_metrics_on_the_epochs_outputs() {
+    use nn::metrics::{top_k_accuracy, ConfusionMatrix};
+    use nn::train::Metric;
+    let data = one_hot_data();
+    let (mut model, _) = train(&data, None, &FitConfig::new(2, 8).quiet());
+    // A learning rate of 0: the outputs seen while training are those of inference.
+    let metrics = vec![Metric::F1, Metric::TopKAccuracy(2), Metric::Recall];
+    let config = FitConfig::new(1, 8)
+        .quiet()
+        .validation_split(0.25)
+        .metrics(metrics);
+    let history = model.fit(&data, None, &mut Sgd::new(0.0), &config).unwrap();
+    let indices: Vec<usize> = (0..48).collect();
+    let reference = |part: &Dataset| {
+        let inputs: Vec<f32> = (0..part.len())
+            .flat_map(|i| part.input(i).to_vec())
+            .collect();
+        let outputs = model.predict(&inputs).unwrap();
+        let matrix = ConfusionMatrix::from_outputs(3, &part.labels(), &outputs).unwrap();
+        let top2 = top_k_accuracy(3, &part.labels(), &outputs, 2).unwrap();
+        [
+            matrix.macro_average().f1,
+            top2,
+            matrix.macro_average().recall,
+        ]
+    };
+    let (train_part, validation_part) = (data.subset(&indices[..36]), data.subset(&indices[36..]));
+    let (train_reference, validation_reference) =
+        (reference(&train_part), reference(&validation_part));
+    let values = &history.epochs[0].metrics;
+    assert_eq!(values.len(), 3);
+    for (index, value) in values.iter().enumerate() {
+        assert!(
+            (value.train - train_reference[index]).abs() < 1e-12,
+            "{value:?}"
+        );
+        assert_eq!(
+            value.validation,
+            Some(validation_reference[index]),
+            "{value:?}"
+        );
+    }
+    assert!(history
+        .to_csv()
+        .starts_with("epoch,loss,accuracy,val_loss,val_accuracy,f1,val_f1,"));
+}
+
+#[test]
+fn a_metric_that_does_not_fit_the_network_is_refused_before_training() {
+    use nn::train::Metric;
+    let config = FitConfig::new(1, 8).quiet().metrics(vec![Metric::RocAuc]);
+    let error = Mlp::new_boxed(1)
+        .fit(&one_hot_data(), None, &mut Sgd::new(0.1), &config)
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "`metrics`: `auc` does not apply to a network trained with cross_entropy over 3 outputs"
+    );
+}

@@ -3,6 +3,7 @@
 
 use nn::metrics::ConfusionMatrix;
 use nn::plot::{plot_confusion, plot_history, PlotError};
+use nn::train::{Metric, MetricValue};
 use nn::{EpochStats, Evaluation, History};
 use std::path::PathBuf;
 
@@ -24,6 +25,7 @@ fn history(epochs: usize, validation: bool) -> History {
                 train: evaluation(epoch as f32, 0.0),
                 validation: validation.then(|| evaluation(epoch as f32, 0.5)),
                 seconds: 0.25,
+                metrics: Vec::new(),
             })
             .collect(),
     }
@@ -150,4 +152,44 @@ fn history_csv_round_trips_every_value() {
     let path = scratch("history.csv");
     history.save_csv(&path).unwrap();
     assert_eq!(std::fs::read_to_string(&path).unwrap(), csv);
+}
+
+#[test]
+fn every_selected_metric_gets_a_panel_and_two_csv_columns() {
+    let mut history = history(5, true);
+    for stats in &mut history.epochs {
+        let x = stats.epoch as f64;
+        stats.metrics = vec![
+            MetricValue {
+                metric: Metric::F1,
+                train: 1.0 - 0.4 / x,
+                validation: Some(1.0 - 0.5 / x),
+            },
+            MetricValue {
+                metric: Metric::TopKAccuracy(3),
+                train: 1.0 - 0.1 / x,
+                validation: None,
+            },
+        ];
+    }
+    let path = scratch("metrics.png");
+    plot_history(&history, &path).unwrap();
+    let image = image::open(&path).unwrap().to_rgb8();
+    assert_eq!(
+        image.dimensions(),
+        (900, 4 * 320),
+        "loss, accuracy, f1, top-3 accuracy"
+    );
+    let validation = pixels_near(&image, [255, 127, 14]);
+    assert!(validation > 1_000, "validation curve pixels: {validation}");
+    let csv = history.to_csv();
+    let header = csv.lines().next().unwrap();
+    assert_eq!(
+        header,
+        "epoch,loss,accuracy,val_loss,val_accuracy,f1,val_f1,top_3_accuracy,val_top_3_accuracy,seconds"
+    );
+    assert!(
+        csv.lines().nth(1).unwrap().ends_with(",0.6,0.5,0.9,,0.25"),
+        "{csv}"
+    );
 }

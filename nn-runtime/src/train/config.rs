@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use super::Metric;
+
 /// How to train. [`FitConfig::default`] is one epoch of shuffled batches of 32 with seed 0
 /// and a progress bar; the builder methods change one setting each.
 ///
@@ -44,6 +46,8 @@ pub struct FitConfig {
     /// Epochs already trained by earlier `fit` calls: training runs epochs
     /// `initial_epoch + 1 ..= epochs`, each with its own shuffle (Keras' `initial_epoch`).
     pub initial_epoch: usize,
+    /// Metrics reported per epoch besides loss and accuracy (see [`FitConfig::metrics`]).
+    pub metrics: Vec<Metric>,
 }
 
 impl Default for FitConfig {
@@ -61,6 +65,7 @@ impl Default for FitConfig {
             class_weight: None,
             sample_weight: None,
             initial_epoch: 0,
+            metrics: Vec::new(),
         }
     }
 }
@@ -162,6 +167,16 @@ impl FitConfig {
     /// calls gives every epoch its own shuffle and dropout masks.
     pub fn initial_epoch(mut self, initial_epoch: usize) -> Self {
         self.initial_epoch = initial_epoch;
+        self
+    }
+
+    /// Reports `metrics` for every epoch, on the training samples (from the outputs they had
+    /// as they were trained, as Keras does) and on the validation data, in
+    /// [`EpochStats::metrics`](super::EpochStats::metrics), the progress line and the
+    /// history's CSV and plots. `fit` refuses a metric that does not fit the network (top-k
+    /// accuracy of a regressor, say) before it trains.
+    pub fn metrics(mut self, metrics: Vec<Metric>) -> Self {
+        self.metrics = metrics;
         self
     }
 }

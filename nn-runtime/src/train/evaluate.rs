@@ -4,6 +4,7 @@ use core::ops::Range;
 
 use super::check::{check_batch_size, check_dataset_and_labels, whole_rows, Role};
 use super::finite::first_non_finite_row;
+use super::metric_selection::Collected;
 use super::metrics::{argmax, Tally};
 use super::{Evaluation, TrainError, Workspace};
 use crate::data::Dataset;
@@ -34,7 +35,7 @@ pub(crate) fn evaluate_as<N: Network>(
 ) -> Result<Evaluation, TrainError> {
     check_batch_size(batch_size)?;
     let samples = check_dataset_and_labels::<N>(data, role)?;
-    evaluate_rows(network, data, 0..samples, batch_size, role)
+    evaluate_rows(network, data, 0..samples, batch_size, role, None)
 }
 
 /// [`evaluate_as`] of the consecutive samples `samples` of a checked data set (the
@@ -45,6 +46,7 @@ pub(crate) fn evaluate_rows<N: Network>(
     samples: Range<usize>,
     batch_size: usize,
     role: Role,
+    mut collect: Option<&mut Collected>,
 ) -> Result<Evaluation, TrainError> {
     let batch_size = batch_size.min(samples.len()).max(1);
     let mut workspace = Workspace::<N>::for_inference(batch_size);
@@ -67,6 +69,9 @@ pub(crate) fn evaluate_rows<N: Network>(
             });
         }
         tally.add(stats.samples, stats.loss, stats.correct, stats.judged);
+        if let Some(collected) = collect.as_deref_mut() {
+            workspace.collect(collected, false);
+        }
     }
     Ok(tally.evaluation())
 }

@@ -5,13 +5,14 @@ use std::time::Instant;
 use super::callbacks::{Callback, Callbacks};
 use super::check::{check_batch_size, check_dataset_and_labels, check_threads, Role};
 use super::checkpoint::{self, RunState};
-use super::evaluate::{evaluate_as, evaluate_rows};
+use super::evaluate::evaluate_rows;
 use super::finite::{at_batch, check_params};
+use super::metric_selection::Collected;
 use super::metrics::Tally;
 use super::parallel::Trainer;
 use super::progress::EpochProgress;
 use super::settings;
-use super::{EpochStats, FitConfig, History, TrainError};
+use super::{EpochStats, FitConfig, History, Metric, MetricValue, TrainError};
 use crate::data::Dataset;
 use crate::network::Network;
 use crate::optim::Optimizer;
@@ -52,6 +53,14 @@ pub(crate) fn fit<N: Network + Sync>(
         });
     }
     let mut callbacks = Callbacks::new(callbacks, config.epochs)?;
+    for metric in &config.metrics {
+        metric
+            .check::<N>()
+            .map_err(|reason| TrainError::InvalidSetting {
+                setting: "metrics",
+                reason,
+            })?;
+    }
 
     let threads = check_threads(config.threads)?;
     optimizer
@@ -74,6 +83,11 @@ pub(crate) fn fit<N: Network + Sync>(
         &run_settings,
     )?;
     check_params::<N>(network.params())?;
+    let measuring = !config.metrics.is_empty();
+    let (mut train_rows, mut validation_rows) = (Collected::default(), Collected::default());
+    if measuring {
+        trainer.keep_outputs();
+    }
     callbacks.set_resumed_from(resumed.completed);
     callbacks.run(network, optimizer, |callback, control| {
         callback.on_train_begin(control)
@@ -115,6 +129,8 @@ pub(crate) fn fit<N: Network + Sync>(
 
         let progress = EpochProgress::start(config.progress, epoch, config.epochs, train_len);
         let mut tally = Tally::new(N::LOSS);
+        train_rows.clear();
+        validation_rows.clear();
         for (batch, indices) in order.chunks(config.batch_size).enumerate() {
             let stats = trainer
                 .train_batch(
@@ -134,15 +150,21 @@ pub(crate) fn fit<N: Network + Sync>(
                 });
             }
             tally.add(stats.samples, stats.loss, stats.correct, stats.judged);
+            if measuring {
+                trainer.collect(&mut train_rows);
+            }
             progress.advance(stats.samples, tally.evaluation());
         }
 
+        let collect = measuring.then_some(&mut validation_rows);
         let validation = match (validation, &split.validation) {
-            (Some(data), _) => Some(evaluate_as(
+            (Some(data), _) => Some(evaluate_rows(
                 network,
                 data,
+                0..data.len(),
                 config.batch_size,
                 Role::Validation,
+                collect,
             )?),
             (None, Some(rows)) => Some(evaluate_rows(
                 network,
@@ -150,14 +172,21 @@ pub(crate) fn fit<N: Network + Sync>(
                 rows.clone(),
                 config.batch_size,
                 Role::Validation,
+                collect,
             )?),
             (None, None) => None,
         };
+        let metrics = selected_metrics::<N>(
+            &config.metrics,
+            &train_rows,
+            validation.is_some().then_some(&validation_rows),
+        )?;
         let stats = EpochStats {
             epoch,
             train: tally.evaluation(),
             validation,
             seconds: started.elapsed().as_secs_f64(),
+            metrics,
         };
         let stop = callbacks.run(network, optimizer, |callback, control| {
             callback.on_epoch_end(&stats, control)
@@ -191,6 +220,35 @@ pub(crate) fn fit<N: Network + Sync>(
         callback.on_train_end(control)
     })?;
     Ok(history)
+}
+
+/// The selected metrics of an epoch's training and validation rows.
+fn selected_metrics<N: Network>(
+    metrics: &[Metric],
+    train: &Collected,
+    validation: Option<&Collected>,
+) -> Result<Vec<MetricValue>, TrainError> {
+    if metrics.is_empty() {
+        return Ok(Vec::new());
+    }
+    let failed = |error: crate::metrics::MetricError| TrainError::InvalidSetting {
+        setting: "metrics",
+        reason: error.to_string(),
+    };
+    let trained = train.compute::<N>(metrics).map_err(failed)?;
+    let validated = match validation {
+        Some(rows) => Some(rows.compute::<N>(metrics).map_err(failed)?),
+        None => None,
+    };
+    Ok(metrics
+        .iter()
+        .enumerate()
+        .map(|(index, &metric)| MetricValue {
+            metric,
+            train: trained[index],
+            validation: validated.as_ref().map(|values| values[index]),
+        })
+        .collect())
 }
 
 #[cfg(test)]

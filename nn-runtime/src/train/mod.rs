@@ -16,6 +16,7 @@ mod evaluate;
 mod finite;
 mod fit;
 pub(crate) mod history;
+mod metric_selection;
 mod metrics;
 mod parallel;
 mod progress;
@@ -27,6 +28,7 @@ mod workspace;
 pub use config::FitConfig;
 pub use error::TrainError;
 pub use history::{EpochStats, Evaluation, History};
+pub use metric_selection::{Metric, MetricValue};
 pub use workspace::{BatchStats, Workspace};
 
 use crate::data::Dataset;

@@ -14,6 +14,7 @@ use std::sync::RwLock;
 
 use super::check::{check_dataset, Role};
 use super::finite::{step_error, SavedState};
+use super::metric_selection::Collected;
 use super::team::Team;
 use super::{BatchStats, TrainError, Workspace};
 use crate::data::Dataset;
@@ -75,6 +76,36 @@ impl<N: Network + Sync> Trainer<N> {
         Ok(Trainer::Parallel(Parallel::new(threads, max_batch)?))
     }
 
+    /// Makes every training step keep its outputs for [`Self::collect`].
+    pub(crate) fn keep_outputs(&mut self) {
+        match self {
+            Trainer::Serial(workspace) | Trainer::SplitGemms(workspace, _) => {
+                workspace.keep_outputs = true;
+            }
+            Trainer::Parallel(parallel) => {
+                for shard in &parallel.shards {
+                    write(shard).workspace.keep_outputs = true;
+                }
+            }
+        }
+    }
+
+    /// Appends the last step's outputs and targets, in the order of its indices.
+    pub(crate) fn collect(&self, into: &mut Collected) {
+        match self {
+            Trainer::Serial(workspace) | Trainer::SplitGemms(workspace, _) => {
+                workspace.collect(into, true);
+            }
+            Trainer::Parallel(parallel) => {
+                // Shards hold consecutive slices of the batch; an unused shard's last step
+                // was an earlier batch, so only the shards of this step are read.
+                for shard in &parallel.shards[..parallel.used] {
+                    read(shard).workspace.collect(into, true);
+                }
+            }
+        }
+    }
+
     /// Shards each batch is cut into: 1 unless the threads train data-parallel. Runs with the
     /// same count sum every gradient in the same order.
     pub(crate) fn shards(&self) -> usize {
@@ -121,6 +152,8 @@ pub(crate) struct Parallel<N: Network> {
     grads: Vec<f32>,
     saved_state: SavedState,
     team: Team,
+    /// Shards the last batch used (fewer than the threads for a batch smaller than them).
+    used: usize,
 }
 
 /// The summed gradient, written by every thread in a range of its own.
@@ -150,6 +183,7 @@ impl<N: Network + Sync> Parallel<N> {
             grads: vec![0.0; N::PARAM_COUNT],
             saved_state: SavedState::default(),
             team,
+            used: 0,
         })
     }
 
@@ -178,6 +212,7 @@ impl<N: Network + Sync> Parallel<N> {
         let batch_seed = rng.next_u64();
         let shards = &self.shards[..self.shards.len().min(batch)];
         let count = shards.len();
+        self.used = count;
         let shard_indices = |k: usize| &indices[k * batch / count..(k + 1) * batch / count];
 
         // Forward passes and losses, one shard per thread.

@@ -79,6 +79,12 @@ pub(crate) fn summary_line(stats: &EpochStats, epochs: usize, samples: usize) ->
         line.push_str("; validation ");
         line.push_str(&evaluation_text(validation));
     }
+    for value in &stats.metrics {
+        line.push_str(&format!(", {} {:.4}", value.metric.name(), value.train));
+        if let Some(validation) = value.validation {
+            line.push_str(&format!(" (validation {validation:.4})"));
+        }
+    }
     let rate = samples as f64 / stats.seconds.max(1e-9);
     line.push_str(&format!(" ({:.2} s, {rate:.0} samples/s)", stats.seconds));
     line
@@ -101,6 +107,7 @@ mod tests {
                 accuracy: Some(0.924),
             }),
             seconds: 1.5,
+            metrics: Vec::new(),
         };
         assert_eq!(
             summary_line(&stats, 10, 3000),

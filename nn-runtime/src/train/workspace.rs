@@ -6,6 +6,7 @@ use core::ops::Range;
 
 use super::check::{check_dataset, Role};
 use super::finite::{step_error, SavedState};
+use super::metric_selection::Collected;
 use super::metrics::count_correct;
 use super::targets::{apply_weights, check_labels, gather_targets};
 use super::TrainError;
@@ -41,6 +42,12 @@ pub struct Workspace<N: Network> {
     targets: Vec<f32>,
     /// The weights of the batch's samples, when `fit` weights them.
     batch_weights: Vec<f32>,
+    /// Whether a training step keeps its outputs for the epoch's metrics.
+    pub(crate) keep_outputs: bool,
+    /// The outputs of the last training step, when kept.
+    kept_outputs: Vec<f32>,
+    /// Samples in the last forward pass.
+    last_batch: usize,
     saved_state: SavedState,
     network: PhantomData<fn() -> N>,
 }
@@ -65,6 +72,9 @@ impl<N: Network> Workspace<N> {
             param_grads: vec![0.0; N::PARAM_COUNT],
             targets: vec![0.0; max_batch * N::OUTPUT_LEN],
             batch_weights: Vec::new(),
+            keep_outputs: false,
+            kept_outputs: Vec::new(),
+            last_batch: 0,
             saved_state: SavedState::default(),
             network: PhantomData,
         }
@@ -79,6 +89,9 @@ impl<N: Network> Workspace<N> {
             param_grads: Vec::new(),
             targets: vec![0.0; max_batch * N::OUTPUT_LEN],
             batch_weights: Vec::new(),
+            keep_outputs: false,
+            kept_outputs: Vec::new(),
+            last_batch: 0,
             saved_state: SavedState::default(),
             network: PhantomData,
         }
@@ -192,12 +205,33 @@ impl<N: Network> Workspace<N> {
         }
         let (correct, judged) =
             count_correct(N::LOSS, output::<N>(nodes, batch), targets, N::OUTPUT_LEN);
+        self.last_batch = batch;
+        if self.keep_outputs {
+            // Copied now: the backward pass may reuse the arena.
+            self.kept_outputs.clear();
+            self.kept_outputs
+                .extend_from_slice(output::<N>(&self.nodes, batch));
+        }
         BatchStats {
             samples: batch,
             loss,
             correct,
             judged,
         }
+    }
+
+    /// Appends the outputs and targets of the last training step (with
+    /// [`Self::keep_outputs`]) or the last evaluation to `into`.
+    pub(crate) fn collect(&self, into: &mut Collected, training: bool) {
+        let batch = self.last_batch;
+        if training {
+            into.outputs.extend_from_slice(&self.kept_outputs);
+        } else {
+            into.outputs
+                .extend_from_slice(output::<N>(&self.nodes, batch));
+        }
+        into.targets
+            .extend_from_slice(&self.targets[..batch * N::OUTPUT_LEN]);
     }
 
     /// The node arena of the last forward pass over `batch` samples.
@@ -245,6 +279,7 @@ impl<N: Network> Workspace<N> {
         // Inference is deterministic, so the generator is never drawn from.
         network.forward_batch(nodes, batch, Mode::Infer, &mut Rng::new(0));
         let loss = N::loss_batch(nodes, targets, batch, None);
+        self.last_batch = batch;
         let (correct, judged) =
             count_correct(N::LOSS, output::<N>(nodes, batch), targets, output_len);
         BatchStats {

@@ -13,7 +13,9 @@ use crate::train::EpochStats;
 #[derive(Clone, Debug)]
 pub struct CsvLogger {
     path: PathBuf,
-    text: String,
+    /// The rows so far, without the header (which names the metrics of the first row).
+    rows: String,
+    header: String,
 }
 
 impl CsvLogger {
@@ -21,12 +23,14 @@ impl CsvLogger {
     pub fn new(path: impl Into<PathBuf>) -> Self {
         CsvLogger {
             path: path.into(),
-            text: String::new(),
+            rows: String::new(),
+            header: csv_header(None),
         }
     }
 
     fn write(&self) -> Result<(), String> {
-        crate::io::write_atomically(&self.path, |file| file.write_all(self.text.as_bytes()))
+        let text = format!("{}{}", self.header, self.rows);
+        crate::io::write_atomically(&self.path, |file| file.write_all(text.as_bytes()))
             .map_err(|error| format!("{}: {error}", self.path.display()))
     }
 }
@@ -37,16 +41,20 @@ impl Callback for CsvLogger {
     }
 
     fn on_train_begin(&mut self, control: &mut Control<'_>) -> Result<(), String> {
-        self.text = csv_header();
+        self.rows.clear();
+        self.header = csv_header(None);
         if control.resumed_from() > 0 {
             let old = std::fs::read_to_string(&self.path).unwrap_or_default();
+            if let Some(header) = old.lines().next() {
+                self.header = format!("{header}\n");
+            }
             let kept = old.lines().skip(1).filter(|line| {
                 let epoch = line.split(',').next().and_then(|e| e.parse::<usize>().ok());
                 epoch.is_some_and(|epoch| epoch <= control.resumed_from())
             });
             for line in kept {
-                self.text.push_str(line);
-                self.text.push('\n');
+                self.rows.push_str(line);
+                self.rows.push('\n');
             }
         }
         self.write()
@@ -57,7 +65,10 @@ impl Callback for CsvLogger {
         stats: &EpochStats,
         _control: &mut Control<'_>,
     ) -> Result<(), String> {
-        self.text.push_str(&csv_row(stats));
+        if self.rows.is_empty() {
+            self.header = csv_header(Some(stats));
+        }
+        self.rows.push_str(&csv_row(stats));
         self.write()
     }
 }
