@@ -289,3 +289,24 @@ fn a_metric_that_does_not_fit_the_network_is_refused_before_training() {
         "`metrics`: `auc` does not apply to a network trained with cross_entropy over 3 outputs"
     );
 }
+
+#[test]
+fn batched_predictions_are_one_row_per_sample_with_the_classes_of_predict_class() {
+    let data = one_hot_data();
+    let (model, _) = train(&data, None, &FitConfig::new(2, 8).quiet());
+    let predictions = model.predict_rows(&data.inputs).unwrap();
+    assert_eq!((predictions.len(), predictions.width()), (48, 3));
+    assert_eq!(
+        predictions.as_flat(),
+        &model.predict(&data.inputs).unwrap()[..]
+    );
+    let classes = model.predict_classes(&data.inputs).unwrap();
+    for sample in 0..48 {
+        assert_eq!(predictions[sample].len(), 3);
+        assert_eq!(
+            classes[sample],
+            model.predict_class(data.input(sample)).unwrap()
+        );
+    }
+    assert!(model.predict_classes(&data.inputs[..5]).is_err());
+}

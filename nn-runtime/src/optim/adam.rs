@@ -321,7 +321,6 @@ impl super::Optimizer for Adam {
         Ok(())
     }
 
-    /// `learning_rate`, `beta1`, `beta2` and `epsilon`.
     fn learning_rate(&self) -> Option<f32> {
         Some(self.learning_rate)
     }
@@ -332,6 +331,7 @@ impl super::Optimizer for Adam {
         Ok(())
     }
 
+    /// `learning_rate`, `beta1`, `beta2` and `epsilon`.
     fn hyperparameters(&self) -> Vec<(&'static str, f64)> {
         vec![
             ("learning_rate", f64::from(self.learning_rate)),

@@ -103,7 +103,6 @@ impl<O: super::Optimizer> super::Optimizer for ClipGlobalNorm<O> {
         self.inner.set_state(state)
     }
 
-    /// `max_norm`, then the wrapped optimizer's.
     fn learning_rate(&self) -> Option<f32> {
         self.inner.learning_rate()
     }
@@ -112,6 +111,7 @@ impl<O: super::Optimizer> super::Optimizer for ClipGlobalNorm<O> {
         self.inner.set_learning_rate(learning_rate)
     }
 
+    /// `max_norm`, then the wrapped optimizer's.
     fn hyperparameters(&self) -> Vec<(&'static str, f64)> {
         let mut hyperparameters = vec![("max_norm", f64::from(self.max_norm))];
         hyperparameters.extend(self.inner.hyperparameters());

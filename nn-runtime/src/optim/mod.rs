@@ -3,9 +3,13 @@
 
 mod adam;
 mod clip;
+#[cfg(feature = "std")]
+mod decay;
 mod error;
 #[cfg(feature = "std")]
 mod guard;
+#[cfg(feature = "std")]
+mod rmsprop;
 mod sgd;
 #[cfg(feature = "std")]
 mod state;
@@ -19,6 +23,10 @@ pub use sgd::sgd_step;
 
 #[cfg(feature = "std")]
 pub use adam::Adam;
+#[cfg(feature = "std")]
+pub use decay::{AdamW, DecoupledWeightDecay, L2};
+#[cfg(feature = "std")]
+pub use rmsprop::RmsProp;
 #[cfg(feature = "std")]
 pub use sgd::Sgd;
 #[cfg(feature = "std")]

@@ -269,7 +269,6 @@ impl super::Optimizer for Sgd {
         Ok(())
     }
 
-    /// `learning_rate` and `momentum`.
     fn learning_rate(&self) -> Option<f32> {
         Some(self.learning_rate)
     }
@@ -280,6 +279,7 @@ impl super::Optimizer for Sgd {
         Ok(())
     }
 
+    /// `learning_rate` and `momentum`.
     fn hyperparameters(&self) -> Vec<(&'static str, f64)> {
         vec![
             ("learning_rate", f64::from(self.learning_rate)),

@@ -19,6 +19,7 @@ pub(crate) mod history;
 mod metric_selection;
 mod metrics;
 mod parallel;
+mod predictions;
 mod progress;
 mod settings;
 mod targets;
@@ -29,6 +30,7 @@ pub use config::FitConfig;
 pub use error::TrainError;
 pub use history::{EpochStats, Evaluation, History};
 pub use metric_selection::{Metric, MetricValue};
+pub use predictions::Predictions;
 pub use workspace::{BatchStats, Workspace};
 
 use crate::data::Dataset;
@@ -117,6 +119,32 @@ pub trait Model: Network + Sized + Sync {
     /// [`TrainError::NonFiniteOutput`] naming the first row whose output is NaN or infinite.
     fn predict(&self, inputs: &[f32]) -> Result<Vec<f32>, TrainError> {
         evaluate::predict(self, inputs)
+    }
+
+    /// [`Self::predict`] as one fixed-size row per sample: `predictions[i]` is sample `i`'s
+    /// outputs, and [`Predictions::classes`] their classes.
+    ///
+    /// # Errors
+    /// As [`Self::predict`].
+    fn predict_rows(&self, inputs: &[f32]) -> Result<Predictions, TrainError> {
+        Ok(Predictions::new(
+            evaluate::predict(self, inputs)?,
+            Self::OUTPUT_LEN,
+        ))
+    }
+
+    /// The predicted class of every sample of `inputs` (rows of [`Network::INPUT_LEN`]), in
+    /// batches, as [`Self::predict_class`] picks it for one.
+    ///
+    /// # Errors
+    /// As [`Self::predict`]: no class is picked from a NaN or infinite output.
+    fn predict_classes(&self, inputs: &[f32]) -> Result<Vec<usize>, TrainError> {
+        let predictions = self.predict_rows(inputs)?;
+        if Self::LOSS == crate::network::LossKind::SigmoidBinaryCrossEntropy {
+            return Ok(predictions.classes());
+        }
+        // Only a sigmoid's single output is thresholded; any other row takes its argmax.
+        Ok(predictions.rows().map(metrics::argmax).collect())
     }
 
     /// The predicted class of one sample: the index of the largest output, or for a single
