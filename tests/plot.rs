@@ -193,3 +193,51 @@ fn every_selected_metric_gets_a_panel_and_two_csv_columns() {
         "{csv}"
     );
 }
+
+nn::network! {
+    pub struct Tiny { input: [4], dense(6), relu, dense(3), softmax }
+}
+
+/// What `examples/08-seed-cnn.rs` does after training, on a model small enough for a test:
+/// sparse labels, a validation split, metrics, then both pictures, decoded again.
+#[test]
+fn a_trained_models_curves_and_confusion_matrix_are_pictures() {
+    use nn::train::Metric;
+    use nn::{Adam, Dataset, FitConfig, Model};
+    let mut rng = nn::Rng::new(6);
+    let inputs: Vec<f32> = (0..90 * 4).map(|_| rng.uniform(1.0)).collect();
+    let labels: Vec<usize> = inputs
+        .chunks(4)
+        .map(|x| usize::from(x[0] > x[1]) + usize::from(x[2] > x[3]))
+        .collect();
+    let data = Dataset::with_class_indices(inputs, 4, &labels).unwrap();
+    let config = FitConfig::new(3, 8)
+        .quiet()
+        .validation_split(0.2)
+        .metrics(vec![Metric::F1]);
+    let mut model = Tiny::new_boxed(2);
+    let history = model
+        .fit(&data, None, &mut Adam::new(0.01), &config)
+        .unwrap();
+    let classes = model.predict_classes(&data.inputs).unwrap();
+    let matrix = ConfusionMatrix::new(3, &data.labels(), &classes).unwrap();
+    let (curves, confusion) = (
+        scratch("trained-curves.png"),
+        scratch("trained-confusion.png"),
+    );
+    plot_history(&history, &curves).unwrap();
+    plot_confusion(&matrix, None, &confusion).unwrap();
+    let curves = image::open(&curves).unwrap().to_rgb8();
+    assert_eq!(curves.dimensions(), (900, 3 * 320), "loss, accuracy and F1");
+    assert!(
+        pixels_near(&curves, [255, 127, 14]) > 500,
+        "no validation curve"
+    );
+    let confusion = image::open(&confusion).unwrap().to_rgb8();
+    let distinct: std::collections::HashSet<[u8; 3]> = confusion.pixels().map(|p| p.0).collect();
+    assert!(
+        distinct.len() > 20,
+        "a blank picture: {} colours",
+        distinct.len()
+    );
+}
