@@ -163,7 +163,7 @@ fn each_schedule_sets_its_rate_before_every_epoch() {
                 min_lr: 0.001,
             },
             // 0.001 + 0.009 · (1 + cos(π·k/4)) / 2 for k = 0..4, then the floor.
-            vec![0.01, 0.008681980, 0.0055, 0.002318019, 0.001],
+            vec![0.01, 0.008_681_98, 0.0055, 0.002_318_019, 0.001],
         ),
         (
             Schedule::Custom(Box::new(|epoch, rate| rate + epoch as f32)),
