@@ -398,3 +398,48 @@ fn a_checkpoint_refuses_other_callbacks() {
         "{error}"
     );
 }
+
+const CHILD: &str = "NN_CALLBACKS_CHILD";
+
+/// A process killed (SIGKILL) while it trains and saves its best weights after most epochs
+/// leaves a weights file that loads: each write replaces the file only once it is complete.
+#[test]
+fn best_only_weights_survive_a_killed_run() {
+    const TEST: &str = "best_only_weights_survive_a_killed_run";
+    if let Ok(dir) = std::env::var(CHILD) {
+        let path = std::path::Path::new(&dir).join("best.safetensors");
+        let mut best = ModelCheckpoint::new(&path)
+            .monitor(Monitor::Loss)
+            .save_best_only(true);
+        let config = FitConfig::new(1_000_000, 8).quiet();
+        Mlp::new_boxed(1)
+            .fit_with(
+                &data(),
+                None,
+                &mut Adam::new(0.001),
+                &config,
+                &mut [&mut best],
+            )
+            .unwrap();
+        return;
+    }
+    let dir = scratch("killed");
+    let path = dir.join("best.safetensors");
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", TEST, "--nocapture", "--test-threads=1"])
+        .env(CHILD, &dir)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while !path.exists() {
+        assert!(started.elapsed().as_secs() < 60, "no weights file appeared");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(150));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let mut saved = Mlp::new_boxed(0);
+    nn::io::load_weights(&mut *saved, &path).unwrap();
+    assert_ne!(bits(saved.params()), bits(Mlp::new_boxed(0).params()));
+}
