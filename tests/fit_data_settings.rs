@@ -310,3 +310,32 @@ fn batched_predictions_are_one_row_per_sample_with_the_classes_of_predict_class(
     }
     assert!(model.predict_classes(&data.inputs[..5]).is_err());
 }
+
+#[test]
+fn one_epoch_fits_with_initial_epoch_equal_one_longer_fit() {
+    let data = one_hot_data();
+    let mut optimizer = nn::Adam::new(0.01);
+    let mut stepwise = Mlp::new_boxed(3);
+    for epoch in 0..3 {
+        let config = FitConfig::new(epoch + 1, 8)
+            .seed(6)
+            .quiet()
+            .initial_epoch(epoch);
+        let history = stepwise.fit(&data, None, &mut optimizer, &config).unwrap();
+        assert_eq!(history.epochs[0].epoch, epoch + 1);
+    }
+    let mut straight = Mlp::new_boxed(3);
+    let config = FitConfig::new(3, 8).seed(6).quiet();
+    straight
+        .fit(&data, None, &mut nn::Adam::new(0.01), &config)
+        .unwrap();
+    assert_eq!(bits(stepwise.params()), bits(straight.params()));
+    let past = FitConfig::new(2, 8).quiet().initial_epoch(3);
+    let error = stepwise
+        .fit(&data, None, &mut optimizer, &past)
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "`initial_epoch`: 3 is past the last epoch, 2"
+    );
+}
