@@ -4,6 +4,9 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use super::checkpoint_callbacks::{
+    callback_metadata, callback_tensors, decode_callbacks, CALLBACK_PREFIX,
+};
 use super::weights::{
     check_finite, check_finite_params, decode_params, unexpected, OPTIMIZER_PREFIX,
 };
@@ -63,9 +66,6 @@ pub struct Checkpoint {
 }
 
 const FORMAT: &str = "nn-checkpoint";
-
-/// The prefix of the metadata entries and tensors holding callbacks' state.
-const CALLBACK_PREFIX: &str = "callback.";
 
 impl Checkpoint {
     /// A checkpoint of `model` and `optimizer` after `epoch` epochs of a run with these
@@ -151,25 +151,10 @@ impl Checkpoint {
         let buffers = self.optimizer.buffers.iter().zip(&names).zip(&shapes).map(
             |(((_, values), name), shape)| (name.as_str(), shape.as_slice(), values.as_slice()),
         );
-        let callback_names: Vec<String> = self
-            .callbacks
+        let callback_tensors = callback_tensors(&self.callbacks);
+        let callback_params = callback_tensors
             .iter()
-            .map(|(name, _)| format!("{CALLBACK_PREFIX}{name}"))
-            .collect();
-        let callback_shapes: Vec<[usize; 1]> = self
-            .callbacks
-            .iter()
-            .map(|(_, state)| [state.params.as_ref().map_or(0, Vec::len)])
-            .collect();
-        let callback_params = self
-            .callbacks
-            .iter()
-            .zip(&callback_names)
-            .zip(&callback_shapes)
-            .filter_map(|(((_, state), name), shape)| {
-                let params = state.params.as_ref()?;
-                Some((name.as_str(), shape.as_slice(), params.as_slice()))
-            });
+            .map(|(name, shape, values)| (name.as_str(), shape.as_slice(), *values));
         let mut metadata = HashMap::from([
             ("format".to_string(), FORMAT.to_string()),
             ("epoch".to_string(), self.epoch.to_string()),
@@ -209,17 +194,7 @@ impl Checkpoint {
         if self.stopped {
             metadata.insert("stopped".to_string(), "true".to_string());
         }
-        for ((name, state), key) in self.callbacks.iter().zip(&callback_names) {
-            if name.is_empty() || name.contains(['.', ',']) {
-                return Err(WeightsError::Corrupt {
-                    reason: format!(
-                        "callback name `{name}`: expected a non-empty name without `.` or `,`"
-                    ),
-                });
-            }
-            let values: Vec<String> = state.values.iter().map(f64::to_string).collect();
-            metadata.insert(key.clone(), values.join(","));
-        }
+        callback_metadata(&self.callbacks, &mut metadata)?;
         if let Some(data) = &self.data {
             metadata.extend([
                 ("data.samples".to_string(), data.samples.to_string()),
@@ -398,42 +373,6 @@ impl Checkpoint {
         let bytes = std::fs::read(path).map_err(|e| WeightsError::io(path, &e))?;
         Self::from_bytes::<N>(&bytes)
     }
-}
-
-/// Every callback's state: the numbers under `callback.<name>` in the metadata, and the
-/// parameters in the tensor of that name when there is one.
-fn decode_callbacks<N: Network>(
-    metadata: &HashMap<String, String>,
-    tensors: &safetensors::SafeTensors<'_>,
-) -> Result<Vec<(String, CallbackState)>, WeightsError> {
-    let mut keys: Vec<&String> = metadata
-        .keys()
-        .filter(|key| key.starts_with(CALLBACK_PREFIX))
-        .collect();
-    keys.sort_unstable();
-    let mut callbacks = Vec::with_capacity(keys.len());
-    for key in keys {
-        let text = &metadata[key];
-        let values = if text.is_empty() {
-            Vec::new()
-        } else {
-            text.split(',')
-                .map(str::parse)
-                .collect::<Result<Vec<f64>, _>>()
-                .map_err(|_| WeightsError::BadMetadata {
-                    key: "callback",
-                    found: Some(format!("{key}={text}")),
-                })?
-        };
-        let params = if tensors.names().iter().any(|name| *name == key) {
-            Some(format::read_f32(tensors, key, &[N::PARAM_COUNT])?)
-        } else {
-            None
-        };
-        let name = key[CALLBACK_PREFIX.len()..].to_string();
-        callbacks.push((name, CallbackState { values, params }));
-    }
-    Ok(callbacks)
 }
 
 /// `name=value,name=value` as written by [`Checkpoint::to_bytes`]; `None` if malformed.

@@ -18,6 +18,7 @@
 
 mod atomic;
 mod checkpoint;
+mod checkpoint_callbacks;
 mod error;
 mod format;
 mod onnx;
