@@ -80,9 +80,10 @@ pub(crate) fn summary_line(stats: &EpochStats, epochs: usize, samples: usize) ->
         line.push_str(&evaluation_text(validation));
     }
     for value in &stats.metrics {
-        line.push_str(&format!(", {} {:.4}", value.metric.name(), value.train));
+        let name = value.metric.name();
+        line.push_str(&format!(", {name} {:.4}", value.train));
         if let Some(validation) = value.validation {
-            line.push_str(&format!(" (validation {validation:.4})"));
+            line.push_str(&format!(", val_{name} {validation:.4}"));
         }
     }
     let rate = samples as f64 / stats.seconds.max(1e-9);
@@ -93,6 +94,29 @@ pub(crate) fn summary_line(stats: &EpochStats, epochs: usize, samples: usize) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::train::{Metric, MetricValue};
+
+    #[test]
+    fn summary_names_each_metric_with_its_validation_value() {
+        let stats = EpochStats {
+            epoch: 1,
+            train: Evaluation {
+                loss: 0.5,
+                accuracy: None,
+            },
+            validation: None,
+            seconds: 2.0,
+            metrics: vec![MetricValue {
+                metric: Metric::MeanAbsoluteError,
+                train: 0.25,
+                validation: Some(0.375),
+            }],
+        };
+        assert_eq!(
+            summary_line(&stats, 2, 100),
+            "epoch 1/2: loss 0.5000, mae 0.2500, val_mae 0.3750 (2.00 s, 50 samples/s)"
+        );
+    }
 
     #[test]
     fn summary_names_both_evaluations_and_the_time() {
