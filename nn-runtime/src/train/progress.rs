@@ -97,6 +97,12 @@ mod tests {
     use crate::train::{Metric, MetricValue};
 
     #[test]
+    fn the_bar_template_parses_with_eta_and_rate() {
+        assert!(ProgressStyle::with_template(TEMPLATE).is_ok());
+        assert!(TEMPLATE.contains("{eta}") && TEMPLATE.contains("{per_sec}"));
+    }
+
+    #[test]
     fn summary_names_each_metric_with_its_validation_value() {
         let stats = EpochStats {
             epoch: 1,
