@@ -36,3 +36,22 @@ fn training_metrics_of_sharded_batches_match_inference_outputs() {
     );
     assert_eq!(history.epochs[0].metrics[0].validation, None);
 }
+
+#[test]
+fn evaluate_metrics_gives_the_metrics_of_nn_metrics_on_the_predictions() {
+    let mut rng = Rng::new(3);
+    let inputs: Vec<f32> = (0..30 * 36).map(|_| rng.uniform(1.0)).collect();
+    let labels: Vec<usize> = inputs
+        .chunks(36)
+        .map(|x| usize::from(x[0] > x[1]))
+        .collect();
+    let data = Dataset::with_class_indices(inputs, 36, &labels).unwrap();
+    let model = Conv::new_boxed(2);
+    let metrics = [Metric::Recall, Metric::TopKAccuracy(2)];
+    let (evaluation, values) = model.evaluate_metrics(&data, 8, &metrics).unwrap();
+    assert_eq!(evaluation, model.evaluate(&data, 8).unwrap());
+    let outputs = model.predict(&data.inputs).unwrap();
+    let matrix = ConfusionMatrix::from_outputs(3, &labels, &outputs).unwrap();
+    let top2 = nn::metrics::top_k_accuracy(3, &labels, &outputs, 2).unwrap();
+    assert_eq!(values, vec![matrix.macro_average().recall, top2]);
+}

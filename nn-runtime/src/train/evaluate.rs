@@ -76,6 +76,36 @@ pub(crate) fn evaluate_rows<N: Network>(
     Ok(tally.evaluation())
 }
 
+/// Loss, accuracy and `metrics` of `network` over `data`; see
+/// [`super::Model::evaluate_metrics`].
+pub(crate) fn evaluate_metrics<N: Network>(
+    network: &N,
+    data: &Dataset,
+    batch_size: usize,
+    metrics: &[super::Metric],
+) -> Result<(Evaluation, Vec<f64>), TrainError> {
+    check_batch_size(batch_size)?;
+    for metric in metrics {
+        metric
+            .check::<N>()
+            .map_err(|reason| TrainError::InvalidSetting {
+                setting: "metrics",
+                reason,
+            })?;
+    }
+    let samples = check_dataset_and_labels::<N>(data, Role::Evaluation)?;
+    let mut rows = Collected::default();
+    let role = Role::Evaluation;
+    let evaluation = evaluate_rows(network, data, 0..samples, batch_size, role, Some(&mut rows))?;
+    let values = rows
+        .compute::<N>(metrics)
+        .map_err(|error| TrainError::InvalidSetting {
+            setting: "metrics",
+            reason: error.to_string(),
+        })?;
+    Ok((evaluation, values))
+}
+
 /// Outputs for rows of inputs; see [`super::Model::predict`].
 pub(crate) fn predict<N: Network>(network: &N, inputs: &[f32]) -> Result<Vec<f32>, TrainError> {
     let samples = whole_rows("prediction inputs", inputs.len(), N::INPUT_LEN)?;

@@ -111,6 +111,21 @@ pub trait Model: Network + Sized + Sync {
         evaluate::evaluate(self, data, batch_size)
     }
 
+    /// [`Self::evaluate`], and the value of each of `metrics` over `data`, in their order
+    /// (Keras' `evaluate` with `metrics`).
+    ///
+    /// # Errors
+    /// Those of [`Self::evaluate`], and [`TrainError::InvalidSetting`] for a metric that
+    /// does not fit the network or is undefined on the data (AUC over one class).
+    fn evaluate_metrics(
+        &self,
+        data: &Dataset,
+        batch_size: usize,
+        metrics: &[Metric],
+    ) -> Result<(Evaluation, Vec<f64>), TrainError> {
+        evaluate::evaluate_metrics(self, data, batch_size, metrics)
+    }
+
     /// Outputs for `inputs`, rows of [`Network::INPUT_LEN`] floats: as many rows of
     /// [`Network::OUTPUT_LEN`] floats, in inference mode.
     ///
