@@ -339,3 +339,22 @@ fn one_epoch_fits_with_initial_epoch_equal_one_longer_fit() {
         "`initial_epoch`: 3 is past the last epoch, 2"
     );
 }
+
+#[test]
+fn a_validation_splits_loss_is_weighted_by_its_sample_weights_only() {
+    let data = one_hot_data();
+    let weights: Vec<f32> = (0..48).map(|i| (i % 5) as f32 * 0.5).collect();
+    let config = FitConfig::new(1, 8)
+        .quiet()
+        .validation_split(0.25)
+        .sample_weight(weights.clone())
+        .class_weight(vec![3.0, 0.5, 1.0]);
+    let (model, history) = train(&data, None, &config);
+    let mut expected = 0.0f64;
+    for sample in 36..48 {
+        let alone = model.evaluate(&data.subset(&[sample]), 1).unwrap().loss;
+        expected += f64::from(weights[sample]) * f64::from(alone) / 12.0;
+    }
+    let loss = f64::from(history.final_validation().unwrap().loss);
+    assert!((loss - expected).abs() < 1e-6, "{loss} vs {expected}");
+}

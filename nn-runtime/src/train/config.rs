@@ -149,7 +149,8 @@ impl FitConfig {
     /// Weights each training sample's loss by the weight of its class (its label, the argmax
     /// of a one-hot row, or for one sigmoid output 0 or 1), as Keras' `class_weight` does:
     /// the batch loss is `Σ wᵢ·lossᵢ / batch`, so its gradient scales each sample's by `wᵢ`.
-    /// One finite weight of at least 0 per class. The validation loss is not weighted.
+    /// One finite weight of at least 0 per class. Class weights weight the training loss
+    /// only, as in Keras.
     pub fn class_weight(mut self, weights: Vec<f32>) -> Self {
         self.class_weight = Some(weights);
         self
@@ -157,7 +158,8 @@ impl FitConfig {
 
     /// Weights each training sample's loss (one finite weight of at least 0 per sample of the
     /// training data, validation split included), multiplied with its class weight if there
-    /// is one; as Keras' `sample_weight`.
+    /// is one; as Keras' `sample_weight`. The samples a `validation_split` holds out keep
+    /// their weights, which weight the validation loss (Keras splits them with the data).
     pub fn sample_weight(mut self, weights: Vec<f32>) -> Self {
         self.sample_weight = Some(weights);
         self

@@ -35,17 +35,20 @@ pub(crate) fn evaluate_as<N: Network>(
 ) -> Result<Evaluation, TrainError> {
     check_batch_size(batch_size)?;
     let samples = check_dataset_and_labels::<N>(data, role)?;
-    evaluate_rows(network, data, 0..samples, batch_size, role, None)
+    evaluate_rows(network, data, 0..samples, batch_size, role, None, None)
 }
 
 /// [`evaluate_as`] of the consecutive samples `samples` of a checked data set (the
-/// validation part of a `validation_split`, say); errors name samples by their row in `data`.
+/// validation part of a `validation_split`, say), each sample's loss weighted by
+/// `weights[row]` when given, its outputs and targets appended to `collect`; errors name
+/// samples by their row in `data`.
 pub(crate) fn evaluate_rows<N: Network>(
     network: &N,
     data: &Dataset,
     samples: Range<usize>,
     batch_size: usize,
     role: Role,
+    weights: Option<&[f32]>,
     mut collect: Option<&mut Collected>,
 ) -> Result<Evaluation, TrainError> {
     let batch_size = batch_size.min(samples.len()).max(1);
@@ -53,7 +56,7 @@ pub(crate) fn evaluate_rows<N: Network>(
     let mut tally = Tally::new(N::LOSS);
     for start in samples.clone().step_by(batch_size) {
         let rows = start..(start + batch_size).min(samples.end);
-        let stats = workspace.evaluate_rows(network, data, rows.clone());
+        let stats = workspace.evaluate_rows(network, data, rows.clone(), weights);
         let outputs = workspace.outputs(rows.len());
         if let Some((row, value)) = first_non_finite_row(outputs, N::OUTPUT_LEN) {
             return Err(TrainError::NonFiniteOutput {
@@ -96,7 +99,8 @@ pub(crate) fn evaluate_metrics<N: Network>(
     let samples = check_dataset_and_labels::<N>(data, Role::Evaluation)?;
     let mut rows = Collected::default();
     let role = Role::Evaluation;
-    let evaluation = evaluate_rows(network, data, 0..samples, batch_size, role, Some(&mut rows))?;
+    let collect = Some(&mut rows);
+    let evaluation = evaluate_rows(network, data, 0..samples, batch_size, role, None, collect)?;
     let values = rows
         .compute::<N>(metrics)
         .map_err(|error| TrainError::InvalidSetting {

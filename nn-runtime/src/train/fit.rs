@@ -164,6 +164,7 @@ pub(crate) fn fit<N: Network + Sync>(
                 0..data.len(),
                 config.batch_size,
                 Role::Validation,
+                None,
                 collect,
             )?),
             (None, Some(rows)) => Some(evaluate_rows(
@@ -172,6 +173,8 @@ pub(crate) fn fit<N: Network + Sync>(
                 rows.clone(),
                 config.batch_size,
                 Role::Validation,
+                // Keras splits the sample weights with the data; class weights train only.
+                config.sample_weight.as_deref(),
                 collect,
             )?),
             (None, None) => None,

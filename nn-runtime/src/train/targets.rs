@@ -72,25 +72,22 @@ fn loss_node<N: Network>() -> usize {
     N::NODE_WIDTHS.len() - 1 - fused
 }
 
-/// Re-weights a batch's loss and gradient after [`Network::loss_batch`]: sample `i`'s loss
-/// counts `weights[i]` times (Keras' `sample_weight`: the weighted sum over the batch,
-/// divided by the batch size), so its row of the loss gradient is scaled by `weights[i]`.
-/// Returns the weighted mean loss.
-pub(crate) fn apply_weights<N: Network>(
-    nodes: &[f32],
-    node_grads: &mut [f32],
-    targets: &[f32],
-    weights: &[f32],
-) -> f32 {
-    let batch = weights.len();
-    let width = N::OUTPUT_LEN;
+/// The node the loss reads, for a batch of `batch` samples: `batch` rows of `N::OUTPUT_LEN`.
+fn loss_rows<N: Network>(batch: usize) -> core::ops::Range<usize> {
     let node = loss_node::<N>();
     let start = N::NODE_WIDTHS[..node].iter().sum::<usize>() * batch;
-    let values = &nodes[start..start + batch * width];
-    let grads = &mut node_grads[start..start + batch * width];
-    let mut total = 0.0f64;
+    start..start + batch * N::OUTPUT_LEN
+}
+
+/// The weighted mean loss of a batch after its forward pass: sample `i`'s loss counts
+/// `weights[i]` times (Keras' `sample_weight`: the weighted sum over the batch, divided by
+/// the batch size).
+pub(crate) fn weighted_loss<N: Network>(nodes: &[f32], targets: &[f32], weights: &[f32]) -> f32 {
+    let width = N::OUTPUT_LEN;
+    let values = &nodes[loss_rows::<N>(weights.len())];
     let rows = values.chunks_exact(width).zip(targets.chunks_exact(width));
-    for (((value, target), grad), &weight) in rows.zip(grads.chunks_exact_mut(width)).zip(weights) {
+    let mut total = 0.0f64;
+    for ((value, target), &weight) in rows.zip(weights) {
         // The same kernel on one row gives that sample's loss, as the batch mean sums it.
         let loss = match N::LOSS {
             LossKind::SoftmaxCrossEntropy => softmax_cross_entropy(value, target, width, None),
@@ -100,9 +97,24 @@ pub(crate) fn apply_weights<N: Network>(
             LossKind::MeanSquaredError => mean_squared_error(value, target, None),
         };
         total += f64::from(weight) * f64::from(loss);
+    }
+    (total / weights.len() as f64) as f32
+}
+
+/// Re-weights a batch's loss and gradient after [`Network::loss_batch`]: each sample's row of
+/// the loss gradient is scaled by its weight, so the gradient is that of [`weighted_loss`],
+/// which it returns.
+pub(crate) fn apply_weights<N: Network>(
+    nodes: &[f32],
+    node_grads: &mut [f32],
+    targets: &[f32],
+    weights: &[f32],
+) -> f32 {
+    let grads = &mut node_grads[loss_rows::<N>(weights.len())];
+    for (grad, &weight) in grads.chunks_exact_mut(N::OUTPUT_LEN).zip(weights) {
         grad.iter_mut().for_each(|g| *g *= weight);
     }
-    (total / batch as f64) as f32
+    weighted_loss::<N>(nodes, targets, weights)
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use super::check::{check_dataset, Role};
 use super::finite::{step_error, SavedState};
 use super::metric_selection::Collected;
 use super::metrics::count_correct;
-use super::targets::{apply_weights, check_labels, gather_targets};
+use super::targets::{apply_weights, check_labels, gather_targets, weighted_loss};
 use super::TrainError;
 use crate::data::Dataset;
 use crate::network::{Mode, Network};
@@ -259,12 +259,14 @@ impl<N: Network> Workspace<N> {
     }
 
     /// Loss and accuracy of the consecutive samples `rows` of an already checked data set,
-    /// in [`Mode::Infer`] and without gradients.
+    /// in [`Mode::Infer`] and without gradients; each sample's loss weighted by
+    /// `weights[row]` when given.
     pub(crate) fn evaluate_rows(
         &mut self,
         network: &N,
         data: &Dataset,
         rows: Range<usize>,
+        weights: Option<&[f32]>,
     ) -> BatchStats {
         let batch = rows.len();
         debug_assert!(batch > 0 && batch <= self.max_batch);
@@ -274,11 +276,14 @@ impl<N: Network> Workspace<N> {
         let (input_len, output_len) = (N::INPUT_LEN, N::OUTPUT_LEN);
         nodes[..batch * input_len]
             .copy_from_slice(&data.inputs[rows.start * input_len..rows.end * input_len]);
-        gather_targets::<N>(data, rows, targets);
+        gather_targets::<N>(data, rows.clone(), targets);
 
         // Inference is deterministic, so the generator is never drawn from.
         network.forward_batch(nodes, batch, Mode::Infer, &mut Rng::new(0));
-        let loss = N::loss_batch(nodes, targets, batch, None);
+        let loss = match weights {
+            Some(weights) => weighted_loss::<N>(nodes, targets, &weights[rows]),
+            None => N::loss_batch(nodes, targets, batch, None),
+        };
         self.last_batch = batch;
         let (correct, judged) =
             count_correct(N::LOSS, output::<N>(nodes, batch), targets, output_len);
