@@ -3,6 +3,7 @@
 
 use nn::metrics::ConfusionMatrix;
 use nn::plot::{plot_confusion, plot_history, PlotError};
+use nn::train::{Metric, MetricValue};
 use nn::{EpochStats, Evaluation, History};
 use std::path::PathBuf;
 
@@ -24,6 +25,7 @@ fn history(epochs: usize, validation: bool) -> History {
                 train: evaluation(epoch as f32, 0.0),
                 validation: validation.then(|| evaluation(epoch as f32, 0.5)),
                 seconds: 0.25,
+                metrics: Vec::new(),
             })
             .collect(),
     }
@@ -150,4 +152,92 @@ fn history_csv_round_trips_every_value() {
     let path = scratch("history.csv");
     history.save_csv(&path).unwrap();
     assert_eq!(std::fs::read_to_string(&path).unwrap(), csv);
+}
+
+#[test]
+fn every_selected_metric_gets_a_panel_and_two_csv_columns() {
+    let mut history = history(5, true);
+    for stats in &mut history.epochs {
+        let x = stats.epoch as f64;
+        stats.metrics = vec![
+            MetricValue {
+                metric: Metric::F1,
+                train: 1.0 - 0.4 / x,
+                validation: Some(1.0 - 0.5 / x),
+            },
+            MetricValue {
+                metric: Metric::TopKAccuracy(3),
+                train: 1.0 - 0.1 / x,
+                validation: None,
+            },
+        ];
+    }
+    let path = scratch("metrics.png");
+    plot_history(&history, &path).unwrap();
+    let image = image::open(&path).unwrap().to_rgb8();
+    assert_eq!(
+        image.dimensions(),
+        (900, 4 * 320),
+        "loss, accuracy, f1, top-3 accuracy"
+    );
+    let validation = pixels_near(&image, [255, 127, 14]);
+    assert!(validation > 1_000, "validation curve pixels: {validation}");
+    let csv = history.to_csv();
+    let header = csv.lines().next().unwrap();
+    assert_eq!(
+        header,
+        "epoch,loss,accuracy,val_loss,val_accuracy,f1,val_f1,top_3_accuracy,val_top_3_accuracy,seconds"
+    );
+    assert!(
+        csv.lines().nth(1).unwrap().ends_with(",0.6,0.5,0.9,,0.25"),
+        "{csv}"
+    );
+}
+
+nn::network! {
+    pub struct Tiny { input: [4], dense(6), relu, dense(3), softmax }
+}
+
+/// What `examples/08-seed-cnn.rs` does after training, on a model small enough for a test:
+/// sparse labels, a validation split, metrics, then both pictures, decoded again.
+#[test]
+fn a_trained_models_curves_and_confusion_matrix_are_pictures() {
+    use nn::train::Metric;
+    use nn::{Adam, Dataset, FitConfig, Model};
+    let mut rng = nn::Rng::new(6);
+    let inputs: Vec<f32> = (0..90 * 4).map(|_| rng.uniform(1.0)).collect();
+    let labels: Vec<usize> = inputs
+        .chunks(4)
+        .map(|x| usize::from(x[0] > x[1]) + usize::from(x[2] > x[3]))
+        .collect();
+    let data = Dataset::with_class_indices(inputs, 4, &labels).unwrap();
+    let config = FitConfig::new(3, 8)
+        .quiet()
+        .validation_split(0.2)
+        .metrics(vec![Metric::F1]);
+    let mut model = Tiny::new_boxed(2);
+    let history = model
+        .fit(&data, None, &mut Adam::new(0.01), &config)
+        .unwrap();
+    let classes = model.predict_classes(&data.inputs).unwrap();
+    let matrix = ConfusionMatrix::new(3, &data.labels(), &classes).unwrap();
+    let (curves, confusion) = (
+        scratch("trained-curves.png"),
+        scratch("trained-confusion.png"),
+    );
+    plot_history(&history, &curves).unwrap();
+    plot_confusion(&matrix, None, &confusion).unwrap();
+    let curves = image::open(&curves).unwrap().to_rgb8();
+    assert_eq!(curves.dimensions(), (900, 3 * 320), "loss, accuracy and F1");
+    assert!(
+        pixels_near(&curves, [255, 127, 14]) > 500,
+        "no validation curve"
+    );
+    let confusion = image::open(&confusion).unwrap().to_rgb8();
+    let distinct: std::collections::HashSet<[u8; 3]> = confusion.pixels().map(|p| p.0).collect();
+    assert!(
+        distinct.len() > 20,
+        "a blank picture: {} colours",
+        distinct.len()
+    );
 }

@@ -48,4 +48,6 @@ pub use io::{
 #[cfg(feature = "std")]
 pub use optim::{Adam, Optimizer, Sgd};
 #[cfg(feature = "std")]
-pub use train::{EpochStats, Evaluation, FitConfig, History, Model, TrainError, Workspace};
+pub use train::{
+    callbacks, EpochStats, Evaluation, FitConfig, History, Model, TrainError, Workspace,
+};

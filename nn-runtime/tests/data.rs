@@ -3,6 +3,7 @@
 
 mod data {
     mod csv;
+    mod csv_names;
     mod idx;
     mod misuse;
     mod mnist;

@@ -2,7 +2,7 @@
 
 mod train_support;
 
-use nn_runtime::{FitConfig, Model, TrainError};
+use nn_runtime::{Dataset, FitConfig, Model, TrainError};
 use train_support::{
     dataset, linear_regression, numbered, two_blobs, Dense, Mse, PlainSgd, Recording, Softmax,
 };
@@ -192,13 +192,27 @@ fn a_zero_batch_size_is_refused() {
 #[test]
 fn evaluate_and_predict_refuse_malformed_input() {
     let net = Dense::<Softmax, 2, 2>::zeroed();
+    // One target per sample for a softmax network reads as class indices; a
+    // regression target such as 1.5 names no class.
+    let error = net.evaluate(&linear_regression(), 4).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            TrainError::LabelOutOfRange {
+                what: "evaluation",
+                sample: 2,
+                classes: 2,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    let three_wide = Dataset::new(vec![0.0; 2], vec![0.0; 3], 2, 3).unwrap();
+    let error = net.evaluate(&three_wide, 4).unwrap_err();
     assert_eq!(
-        net.evaluate(&linear_regression(), 4).unwrap_err(),
-        TrainError::ShapeMismatch {
-            what: "evaluation targets",
-            expected: 2,
-            found: 1
-        }
+        error.to_string(),
+        "evaluation targets (one-hot rows, or one class index per sample) have 3 floats per \
+         sample, but the network expects 2; reshape or re-encode the data to match the network"
     );
     assert!(net.evaluate(&two_blobs(), 4).is_ok());
     let error = net.predict(&[0.0; 3]).unwrap_err();

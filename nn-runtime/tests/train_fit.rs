@@ -299,6 +299,11 @@ fn the_default_configuration_matches_its_documentation() {
             checkpoint: None,
             resume_from: None,
             threads: 1,
+            validation_split: None,
+            class_weight: None,
+            sample_weight: None,
+            initial_epoch: 0,
+            metrics: Vec::new(),
         }
     );
 }

@@ -103,6 +103,7 @@ fn stats(
         train: Evaluation { loss, accuracy },
         validation,
         seconds: 0.25,
+        metrics: Vec::new(),
     }
 }
 

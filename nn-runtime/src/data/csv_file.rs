@@ -4,76 +4,9 @@ use std::path::{Path, PathBuf};
 
 use csv::{ReaderBuilder, StringRecord, Trim};
 
+use super::csv_options::{CsvColumn, CsvData, CsvOptions, CsvTarget};
 use super::transform::check_classes;
 use super::{DataError, Dataset};
-
-/// How to read a CSV file: which row and columns mean what. Columns count from 0.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct CsvOptions {
-    /// Whether the first row holds column names (and is skipped).
-    pub has_header: bool,
-    /// The byte between fields; `b','` unless told otherwise.
-    pub delimiter: u8,
-    /// Which column(s) hold the targets; all others are inputs, in file order.
-    pub target: CsvTarget,
-}
-
-/// Which column(s) of a CSV file hold the targets.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum CsvTarget {
-    /// One column. With `classes: Some(k)` it holds integer class labels in `0..k`, one-hot
-    /// encoded into `k` targets; with `None` its numbers are used as they are (regression).
-    Column {
-        /// The column (0-based).
-        index: usize,
-        /// Number of classes, for a classification target.
-        classes: Option<usize>,
-    },
-    /// Several columns of numbers used as they are (regression with several outputs), in the
-    /// order given; a column listed twice is used once.
-    Columns(Vec<usize>),
-}
-
-impl CsvOptions {
-    /// Column `index` holds class labels in `0..classes`; no header row, comma-separated.
-    pub fn classes(index: usize, classes: usize) -> CsvOptions {
-        CsvOptions::new(CsvTarget::Column {
-            index,
-            classes: Some(classes),
-        })
-    }
-
-    /// Column `index` holds a number to predict; no header row, comma-separated.
-    pub fn regression(index: usize) -> CsvOptions {
-        CsvOptions::new(CsvTarget::Column {
-            index,
-            classes: None,
-        })
-    }
-
-    /// The given targets; no header row, comma-separated.
-    pub fn new(target: CsvTarget) -> CsvOptions {
-        CsvOptions {
-            has_header: false,
-            delimiter: b',',
-            target,
-        }
-    }
-
-    /// The same options, with or without a header row.
-    pub fn with_header(mut self, has_header: bool) -> CsvOptions {
-        self.has_header = has_header;
-        self
-    }
-
-    /// The same options, with another field delimiter (for instance `b';'` or `b'\t'`).
-    pub fn with_delimiter(mut self, delimiter: u8) -> CsvOptions {
-        self.delimiter = delimiter;
-        self
-    }
-}
 
 impl Dataset {
     /// Reads a CSV file of numbers: every row a sample, the target column(s) chosen by
@@ -86,8 +19,22 @@ impl Dataset {
     /// on a file without data rows. A class count of 0 or above
     /// [`MAX_CLASSES`](super::MAX_CLASSES) fails before the file is opened.
     pub fn from_csv(path: impl AsRef<Path>, options: CsvOptions) -> Result<Dataset, DataError> {
+        Ok(Dataset::read_csv(path, options)?.dataset)
+    }
+
+    /// [`Dataset::from_csv`], keeping what the file names: its header row and, for
+    /// [`CsvTarget::TextLabels`], the class names.
+    ///
+    /// # Errors
+    /// Those of [`Dataset::from_csv`], and [`DataError::CsvNoSuchColumnName`] for a target
+    /// named but not in the header (or without one).
+    pub fn read_csv(path: impl AsRef<Path>, options: CsvOptions) -> Result<CsvData, DataError> {
         let path = path.as_ref();
         if let CsvTarget::Column {
+            classes: Some(classes),
+            ..
+        }
+        | CsvTarget::Named {
             classes: Some(classes),
             ..
         } = options.target
@@ -105,25 +52,42 @@ impl Dataset {
             .from_path(path)
             .map_err(csv_error)?;
         let mut records = reader.records();
-        // The first row, header or data, fixes the width every other row must have.
-        let mut layout: Option<Layout> = None;
-        if options.has_header {
-            if let Some(header) = records.next().transpose().map_err(csv_error)? {
-                check_line_breaks(path, &header)?;
-                layout = Some(Layout::new(path, &options.target, header.len())?);
-            }
+        let first = records.next().transpose().map_err(csv_error)?;
+        if let Some(first) = &first {
+            check_line_breaks(path, first)?;
         }
+        let header = match &first {
+            Some(first) if is_header(first, &options) => Some(
+                first
+                    .iter()
+                    .map(|cell| cell.trim().to_string())
+                    .collect::<Vec<_>>(),
+            ),
+            _ => None,
+        };
+        let target = resolve(path, &options.target, header.as_deref())?;
+        // The first row, header or data, fixes the width every other row must have.
+        let mut layout: Option<Layout> = match (&header, &first) {
+            (Some(_), Some(first)) => Some(Layout::new(path, &target, first.len())?),
+            _ => None,
+        };
+        let data_rows = first
+            .filter(|_| header.is_none())
+            .map(Ok)
+            .into_iter()
+            .chain(records);
         let mut rows = 0;
         let mut inputs = Vec::new();
         let mut targets = Vec::new();
-        for record in records {
+        let mut label_texts = Vec::new();
+        for record in data_rows {
             let record = record.map_err(csv_error)?;
             rows += 1;
             let line = record.position().map_or(0, |p| p.line());
             check_line_breaks(path, &record)?;
             let layout = match &mut layout {
                 Some(layout) => layout,
-                None => layout.insert(Layout::new(path, &options.target, record.len())?),
+                None => layout.insert(Layout::new(path, &target, record.len())?),
             };
             if record.len() != layout.width {
                 return Err(DataError::CsvRagged {
@@ -142,16 +106,12 @@ impl Dataset {
                 inputs.push(cell.number(column)?);
             }
             match layout.classes {
+                _ if layout.text_labels => {
+                    label_texts.push(cell.text(layout.targets[0]).to_string());
+                }
                 Some(classes) => {
                     let label = cell.class(layout.targets[0], classes)?;
-                    targets
-                        .try_reserve(classes)
-                        .map_err(|_| DataError::TooLarge {
-                            what: "one-hot targets",
-                            rows,
-                            row_len: classes,
-                        })?;
-                    targets.extend((0..classes).map(|c| if c == label { 1.0 } else { 0.0 }));
+                    push_one_hot(&mut targets, label, classes, rows)?;
                 }
                 None => {
                     for &column in &layout.targets {
@@ -168,9 +128,93 @@ impl Dataset {
                 })
             }
         };
-        let target_len = layout.classes.unwrap_or(layout.targets.len());
-        Dataset::new(inputs, targets, layout.inputs.len(), target_len)
+        let (target_len, class_names) = if layout.text_labels {
+            let mut names = label_texts.clone();
+            names.sort_unstable();
+            names.dedup();
+            check_classes(names.len())?;
+            for (row, text) in label_texts.iter().enumerate() {
+                let label = names.binary_search(text).unwrap_or(0);
+                push_one_hot(&mut targets, label, names.len(), row + 1)?;
+            }
+            (names.len(), Some(names))
+        } else {
+            (layout.classes.unwrap_or(layout.targets.len()), None)
+        };
+        let dataset = Dataset::new(inputs, targets, layout.inputs.len(), target_len)?;
+        Ok(CsvData {
+            dataset,
+            header,
+            class_names,
+        })
     }
+}
+
+/// Appends the one-hot row of `label` among `classes`, or fails if memory runs out.
+fn push_one_hot(
+    targets: &mut Vec<f32>,
+    label: usize,
+    classes: usize,
+    rows: usize,
+) -> Result<(), DataError> {
+    targets
+        .try_reserve(classes)
+        .map_err(|_| DataError::TooLarge {
+            what: "one-hot targets",
+            rows,
+            row_len: classes,
+        })?;
+    targets.extend((0..classes).map(|c| if c == label { 1.0 } else { 0.0 }));
+    Ok(())
+}
+
+/// Whether the first row is a header: declared, or detected as a row with a cell that is
+/// not a number (a text-label column by index aside, whose cells never are).
+fn is_header(first: &StringRecord, options: &CsvOptions) -> bool {
+    if options.has_header {
+        return true;
+    }
+    if !options.detect_header {
+        return false;
+    }
+    let label_column = match &options.target {
+        CsvTarget::TextLabels(CsvColumn::Index(column)) => Some(*column),
+        _ => None,
+    };
+    first
+        .iter()
+        .enumerate()
+        .filter(|&(column, _)| Some(column) != label_column)
+        .any(|(_, cell)| cell.trim().parse::<f32>().is_err())
+}
+
+/// The target with names looked up in `header`.
+fn resolve(
+    path: &Path,
+    target: &CsvTarget,
+    header: Option<&[String]>,
+) -> Result<CsvTarget, DataError> {
+    let index_of = |name: &str| {
+        let header = header.unwrap_or(&[]);
+        header
+            .iter()
+            .position(|column| column == name)
+            .ok_or_else(|| DataError::CsvNoSuchColumnName {
+                path: path.to_owned(),
+                name: name.to_string(),
+                header: header.to_vec(),
+            })
+    };
+    Ok(match target {
+        CsvTarget::Named { name, classes } => CsvTarget::Column {
+            index: index_of(name)?,
+            classes: *classes,
+        },
+        CsvTarget::TextLabels(CsvColumn::Name(name)) => {
+            CsvTarget::TextLabels(CsvColumn::Index(index_of(name)?))
+        }
+        other => other.clone(),
+    })
 }
 
 /// Which columns are inputs and which targets, fixed by the first data row.
@@ -179,13 +223,24 @@ struct Layout {
     inputs: Vec<usize>,
     targets: Vec<usize>,
     classes: Option<usize>,
+    /// Whether the one target column holds class names.
+    text_labels: bool,
 }
 
 impl Layout {
     fn new(path: &Path, target: &CsvTarget, width: usize) -> Result<Layout, DataError> {
-        let (mut targets, classes) = match target {
-            CsvTarget::Column { index, classes } => (vec![*index], *classes),
-            CsvTarget::Columns(indices) => (indices.clone(), None),
+        let (mut targets, classes, text_labels) = match target {
+            CsvTarget::Column { index, classes } => (vec![*index], *classes, false),
+            CsvTarget::Columns(indices) => (indices.clone(), None, false),
+            CsvTarget::TextLabels(CsvColumn::Index(index)) => (vec![*index], None, true),
+            // `resolve` has turned every name into an index.
+            CsvTarget::Named { name, .. } | CsvTarget::TextLabels(CsvColumn::Name(name)) => {
+                return Err(DataError::CsvNoSuchColumnName {
+                    path: path.to_owned(),
+                    name: name.clone(),
+                    header: Vec::new(),
+                })
+            }
         };
         if let Some(classes) = classes {
             check_classes(classes)?;
@@ -211,6 +266,7 @@ impl Layout {
             inputs,
             targets,
             classes,
+            text_labels,
         })
     }
 }

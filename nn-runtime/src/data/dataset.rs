@@ -74,9 +74,13 @@ impl Dataset {
         &self.targets[i * self.target_len..(i + 1) * self.target_len]
     }
 
-    /// The class of every sample: the index of the largest target (the first, on ties).
-    /// Meaningful for one-hot targets.
+    /// The class of every sample: the index of the largest target (the first, on ties), or
+    /// for one target per sample (class indices, or 0/1 labels) that target, rounded to the
+    /// nearest class (negative and NaN targets give 0).
     pub fn labels(&self) -> Vec<usize> {
+        if self.target_len == 1 {
+            return self.targets.iter().map(|&t| t.round() as usize).collect();
+        }
         (0..self.len()).map(|i| argmax(self.target(i))).collect()
     }
 

@@ -162,6 +162,16 @@ pub enum DataError {
         /// Columns in the file.
         columns: usize,
     },
+    /// A target column asked for by name is not in the CSV file's header row (or the file
+    /// has none).
+    CsvNoSuchColumnName {
+        /// The file.
+        path: PathBuf,
+        /// The name asked for.
+        name: String,
+        /// The header's names; empty when the file has no header row.
+        header: Vec<String>,
+    },
     /// Every column of the CSV file is a target, so no inputs are left.
     CsvNoInputColumns {
         /// The file.

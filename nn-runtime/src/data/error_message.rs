@@ -169,6 +169,22 @@ impl fmt::Display for DataError {
                  exist; columns count from 0",
                 path.display()
             ),
+            CsvNoSuchColumnName { path, name, header } if header.is_empty() => write!(
+                f,
+                "{} has no header row, so target column `{name}` cannot be found by name; \
+                 declare or detect the header (CsvOptions::with_header, detect_header)",
+                path.display()
+            ),
+            CsvNoSuchColumnName { path, name, header } => write!(
+                f,
+                "{} has no column named `{name}`; its header names {}",
+                path.display(),
+                header
+                    .iter()
+                    .map(|column| format!("`{column}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
             CsvNoInputColumns { path, columns } => write!(
                 f,
                 "all {columns} columns of {} are targets, so no input columns are left",

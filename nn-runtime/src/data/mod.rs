@@ -20,7 +20,9 @@
 //! # }
 //! ```
 
+mod class_indices;
 mod csv_file;
+mod csv_options;
 mod dataset;
 mod error;
 mod error_message;
@@ -29,7 +31,7 @@ mod idx;
 mod mnist;
 mod transform;
 
-pub use csv_file::{CsvOptions, CsvTarget};
+pub use csv_options::{CsvColumn, CsvData, CsvOptions, CsvTarget};
 pub use dataset::Dataset;
 pub use error::DataError;
 pub use fingerprint::DataFingerprint;

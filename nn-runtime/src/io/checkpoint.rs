@@ -4,6 +4,9 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use super::checkpoint_callbacks::{
+    callback_metadata, callback_tensors, decode_callbacks, CALLBACK_PREFIX,
+};
 use super::weights::{
     check_finite, check_finite_params, decode_params, unexpected, OPTIMIZER_PREFIX,
 };
@@ -11,6 +14,7 @@ use super::{format, write_atomically, WeightsError};
 use crate::data::DataFingerprint;
 use crate::network::Network;
 use crate::optim::OptimizerState;
+use crate::train::callbacks::CallbackState;
 
 /// What `fit` needs to continue a run: the parameters, the optimizer's state and the settings
 /// that fix the order of the data.
@@ -24,7 +28,10 @@ use crate::optim::OptimizerState;
 /// same run, `optimizer.hyperparameters` (`name=value` pairs joined by `,`) and
 /// `data.samples`, `data.input_len`, `data.target_len`, `data.hash` (16 hex digits: the
 /// training data's [`DataFingerprint`]). Checkpoints written before these were recorded
-/// lack them, and resume unchecked.
+/// lack them, and resume unchecked. A run with a schedule or callbacks also records
+/// `optimizer.learning_rate` (the rate of the next step), `stopped = true` once a callback
+/// stopped it, and each callback's state: `callback.<name>` in the metadata (its numbers,
+/// joined by `,`) and, when it keeps parameters, a tensor of the same name.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct Checkpoint {
@@ -49,6 +56,13 @@ pub struct Checkpoint {
     pub hyperparameters: Option<Vec<(String, f64)>>,
     /// The fingerprint of the training data; `None` when not recorded.
     pub data: Option<DataFingerprint>,
+    /// The optimizer's learning rate for the next step, which schedules and callbacks
+    /// change; `None` when not recorded (the hyperparameters hold the initial rate).
+    pub learning_rate: Option<f32>,
+    /// Whether a callback stopped the run (it then resumes to nothing).
+    pub stopped: bool,
+    /// Every callback's state, by name.
+    pub callbacks: Vec<(String, CallbackState)>,
 }
 
 const FORMAT: &str = "nn-checkpoint";
@@ -75,6 +89,9 @@ impl Checkpoint {
             shards,
             hyperparameters: None,
             data: None,
+            learning_rate: None,
+            stopped: false,
+            callbacks: Vec::new(),
         }
     }
 
@@ -134,6 +151,10 @@ impl Checkpoint {
         let buffers = self.optimizer.buffers.iter().zip(&names).zip(&shapes).map(
             |(((_, values), name), shape)| (name.as_str(), shape.as_slice(), values.as_slice()),
         );
+        let callback_tensors = callback_tensors(&self.callbacks);
+        let callback_params = callback_tensors
+            .iter()
+            .map(|(name, shape, values)| (name.as_str(), shape.as_slice(), *values));
         let mut metadata = HashMap::from([
             ("format".to_string(), FORMAT.to_string()),
             ("epoch".to_string(), self.epoch.to_string()),
@@ -167,6 +188,13 @@ impl Checkpoint {
                 .collect();
             metadata.insert("optimizer.hyperparameters".to_string(), joined.join(","));
         }
+        if let Some(rate) = self.learning_rate {
+            metadata.insert("optimizer.learning_rate".to_string(), rate.to_string());
+        }
+        if self.stopped {
+            metadata.insert("stopped".to_string(), "true".to_string());
+        }
+        callback_metadata(&self.callbacks, &mut metadata)?;
         if let Some(data) = &self.data {
             metadata.extend([
                 ("data.samples".to_string(), data.samples.to_string()),
@@ -175,7 +203,7 @@ impl Checkpoint {
                 ("data.hash".to_string(), format!("{:016x}", data.hash)),
             ]);
         }
-        format::write_f32(params.chain(buffers), Some(metadata))
+        format::write_f32(params.chain(buffers).chain(callback_params), Some(metadata))
     }
 
     /// Decodes a checkpoint of network `N`, checking every tensor and metadata entry.
@@ -256,6 +284,15 @@ impl Checkpoint {
             }),
             None => None,
         };
+        let learning_rate = match metadata.get("optimizer.learning_rate") {
+            Some(value) => Some(parse("optimizer.learning_rate", value.clone())?),
+            None => None,
+        };
+        let stopped = match metadata.get("stopped") {
+            Some(value) => parse("stopped", value.clone())?,
+            None => false,
+        };
+        let callbacks = decode_callbacks::<N>(&metadata, &tensors)?;
         let method = entry("optimizer.method")?;
         let step = parse("optimizer.step", entry("optimizer.step")?)?;
 
@@ -264,7 +301,9 @@ impl Checkpoint {
             check_finite_params::<N>(&params, |name| name.to_string())?;
         }
         if let Some(name) = unexpected(&tensors, |name| {
-            N::TENSORS.iter().any(|t| t.name == name) || name.starts_with(OPTIMIZER_PREFIX)
+            N::TENSORS.iter().any(|t| t.name == name)
+                || name.starts_with(OPTIMIZER_PREFIX)
+                || name.starts_with(CALLBACK_PREFIX)
         }) {
             return Err(WeightsError::UnexpectedTensor {
                 shape: format::shape_of(&tensors, &name),
@@ -306,6 +345,9 @@ impl Checkpoint {
             shards,
             hyperparameters,
             data,
+            learning_rate,
+            stopped,
+            callbacks,
         })
     }
 

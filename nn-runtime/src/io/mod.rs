@@ -18,6 +18,7 @@
 
 mod atomic;
 mod checkpoint;
+mod checkpoint_callbacks;
 mod error;
 mod format;
 mod onnx;
@@ -28,6 +29,7 @@ pub use atomic::write_atomically;
 pub use checkpoint::Checkpoint;
 pub use error::WeightsError;
 pub use onnx::{save_onnx, to_onnx};
+pub(crate) use weights::params_to_bytes;
 pub use weights::{
     load_weights, load_weights_allow_non_finite, load_weights_from_bytes, load_weights_mapped,
     save_weights, sequential_mapping, weights_to_bytes,

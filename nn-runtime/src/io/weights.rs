@@ -5,15 +5,19 @@ use std::path::Path;
 use safetensors::SafeTensors;
 
 use super::{format, write_atomically, WeightsError};
-use crate::network::{LayerOp, Network};
+use crate::network::{LayerOp, Network, TensorInfo};
 
 /// The parameters of `model` as a safetensors file: one F32 tensor per entry of
 /// [`Network::TENSORS`], under its name (`dense_0.weight`, `conv2d_1.bias`,
 /// `batch_norm_0.running_mean`, …) and with its shape.
 pub fn weights_to_bytes<N: Network>(model: &N) -> Vec<u8> {
-    let params = model.params();
+    params_to_bytes(N::TENSORS, model.params())
+}
+
+/// [`weights_to_bytes`] of the flat `params` laid out as `tensors` say.
+pub(crate) fn params_to_bytes(tensors: &[TensorInfo], params: &[f32]) -> Vec<u8> {
     format::write_f32(
-        N::TENSORS
+        tensors
             .iter()
             .map(|t| (t.name, t.shape, &params[t.offset..t.offset + t.len()])),
         None,

@@ -321,6 +321,16 @@ impl super::Optimizer for Adam {
         Ok(())
     }
 
+    fn learning_rate(&self) -> Option<f32> {
+        Some(self.learning_rate)
+    }
+
+    fn set_learning_rate(&mut self, learning_rate: f32) -> Result<(), super::OptimizerError> {
+        super::check_learning_rate("Adam", learning_rate)?;
+        self.learning_rate = learning_rate;
+        Ok(())
+    }
+
     /// `learning_rate`, `beta1`, `beta2` and `epsilon`.
     fn hyperparameters(&self) -> Vec<(&'static str, f64)> {
         vec![

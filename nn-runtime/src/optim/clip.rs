@@ -103,6 +103,14 @@ impl<O: super::Optimizer> super::Optimizer for ClipGlobalNorm<O> {
         self.inner.set_state(state)
     }
 
+    fn learning_rate(&self) -> Option<f32> {
+        self.inner.learning_rate()
+    }
+
+    fn set_learning_rate(&mut self, learning_rate: f32) -> Result<(), super::OptimizerError> {
+        self.inner.set_learning_rate(learning_rate)
+    }
+
     /// `max_norm`, then the wrapped optimizer's.
     fn hyperparameters(&self) -> Vec<(&'static str, f64)> {
         let mut hyperparameters = vec![("max_norm", f64::from(self.max_norm))];

@@ -41,6 +41,9 @@ pub enum OptimizerError {
         /// Its index in the flat parameters.
         index: usize,
     },
+    /// The optimizer has no learning rate that can be read or set, so a schedule or a
+    /// callback cannot change it.
+    NoLearningRate,
 }
 
 impl fmt::Display for OptimizerError {
@@ -63,6 +66,11 @@ impl fmt::Display for OptimizerError {
             OptimizerError::NonFiniteGradient { index, value } => {
                 write!(f, "gradient {index} is {value}; the step was not taken")
             }
+            OptimizerError::NoLearningRate => write!(
+                f,
+                "the optimizer has no settable learning rate; implement \
+                 `Optimizer::learning_rate` and `set_learning_rate` to schedule it"
+            ),
             OptimizerError::NonFiniteUpdate { buffer, index } => write!(
                 f,
                 "the step would make {buffer} {index} overflow to a non-finite value; it was not \

@@ -3,9 +3,13 @@
 
 mod adam;
 mod clip;
+#[cfg(feature = "std")]
+mod decay;
 mod error;
 #[cfg(feature = "std")]
 mod guard;
+#[cfg(feature = "std")]
+mod rmsprop;
 mod sgd;
 #[cfg(feature = "std")]
 mod state;
@@ -19,6 +23,10 @@ pub use sgd::sgd_step;
 
 #[cfg(feature = "std")]
 pub use adam::Adam;
+#[cfg(feature = "std")]
+pub use decay::{AdamW, DecoupledWeightDecay, L2};
+#[cfg(feature = "std")]
+pub use rmsprop::RmsProp;
 #[cfg(feature = "std")]
 pub use sgd::Sgd;
 #[cfg(feature = "std")]
@@ -114,6 +122,34 @@ pub trait Optimizer {
     fn hyperparameters(&self) -> Vec<(&'static str, f64)> {
         Vec::new()
     }
+
+    /// The step size of the next step, or `None` (the default) for a method without one.
+    /// Schedules and callbacks read it; checkpoints record it.
+    fn learning_rate(&self) -> Option<f32> {
+        None
+    }
+
+    /// Sets the step size of the next steps (a schedule's or a callback's choice); the state
+    /// is kept.
+    ///
+    /// # Errors
+    /// [`OptimizerError::InvalidHyperparameter`] for a rate that is NaN, infinite or
+    /// negative, and [`OptimizerError::NoLearningRate`] (the default) for a method without
+    /// one; the optimizer is then unchanged.
+    fn set_learning_rate(&mut self, learning_rate: f32) -> Result<(), OptimizerError> {
+        let _ = learning_rate;
+        Err(OptimizerError::NoLearningRate)
+    }
+}
+
+/// [`OptimizerError::InvalidHyperparameter`] unless `learning_rate` is finite and at least 0.
+#[cfg(feature = "std")]
+pub(crate) fn check_learning_rate(
+    optimizer: &'static str,
+    learning_rate: f32,
+) -> Result<(), OptimizerError> {
+    let (allowed, accepts) = error::NON_NEGATIVE;
+    error::check_hyperparameter(optimizer, "learning_rate", learning_rate, allowed, accepts)
 }
 
 /// `Ok` when every gradient is finite, else the first that is not.

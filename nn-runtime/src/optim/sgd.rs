@@ -269,6 +269,16 @@ impl super::Optimizer for Sgd {
         Ok(())
     }
 
+    fn learning_rate(&self) -> Option<f32> {
+        Some(self.learning_rate)
+    }
+
+    fn set_learning_rate(&mut self, learning_rate: f32) -> Result<(), super::OptimizerError> {
+        super::check_learning_rate("Sgd", learning_rate)?;
+        self.learning_rate = learning_rate;
+        Ok(())
+    }
+
     /// `learning_rate` and `momentum`.
     fn hyperparameters(&self) -> Vec<(&'static str, f64)> {
         vec![

@@ -1,14 +1,14 @@
 //! Loss and accuracy per epoch, training and validation, one panel per quantity.
 
 use super::{render, PlotError, FONT};
-use crate::train::History;
+use crate::train::{EpochStats, History, Metric};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;
 
 /// One quantity's panel: a title and its curves.
 pub(super) struct Panel {
-    title: &'static str,
+    title: String,
     curves: Vec<Curve>,
     /// Whether the curves rise, so the legend goes below them rather than above.
     rising: bool,
@@ -23,8 +23,9 @@ struct Curve {
 const TRAIN: RGBColor = RGBColor(31, 119, 180);
 const VALIDATION: RGBColor = RGBColor(255, 127, 14);
 
-/// Writes the loss and (for a classifier) the accuracy of every epoch of `history`, for
-/// training and, where it was given, validation data, to `path` (`.png` or `.svg`): one
+/// Writes the loss, (for a classifier) the accuracy and every metric
+/// [`FitConfig::metrics`](crate::FitConfig::metrics) selected, of every epoch of `history`,
+/// for training and, where it was given, validation data, to `path` (`.png` or `.svg`): one
 /// panel per quantity, epochs along the x axis.
 ///
 /// # Errors
@@ -46,31 +47,49 @@ fn panels(history: &History) -> Result<Vec<Panel>, PlotError> {
         });
     }
     let mut panels = vec![Panel {
-        title: "loss",
-        curves: curves(history, |e| Some(e.loss))?,
+        title: "loss".to_string(),
+        curves: curves(history, |e| {
+            let validation = e.validation.map(|v| f64::from(v.loss));
+            (Some(f64::from(e.train.loss)), validation)
+        })?,
         rising: false,
     }];
     if history.epochs.iter().all(|e| e.train.accuracy.is_some()) {
         panels.push(Panel {
-            title: "accuracy",
-            curves: curves(history, |e| e.accuracy)?,
+            title: "accuracy".to_string(),
+            curves: curves(history, |e| {
+                let validation = e.validation.and_then(|v| v.accuracy).map(f64::from);
+                (e.train.accuracy.map(f64::from), validation)
+            })?,
             rising: true,
+        });
+    }
+    for value in &history.epochs[0].metrics {
+        let metric = value.metric;
+        let rising = !matches!(
+            metric,
+            Metric::MeanAbsoluteError | Metric::RootMeanSquaredError
+        );
+        panels.push(Panel {
+            title: metric.name(),
+            curves: curves(history, |e| {
+                let found = e.metrics.iter().find(|m| m.metric == metric);
+                (found.map(|m| m.train), found.and_then(|m| m.validation))
+            })?,
+            rising,
         });
     }
     Ok(panels)
 }
 
-/// The training curve of `value`, and the validation curve where every epoch has one.
+/// The training curve of a quantity (`value` gives its training and validation values per
+/// epoch), and the validation curve where every epoch has one.
 fn curves(
     history: &History,
-    value: impl Fn(&crate::train::Evaluation) -> Option<f32>,
+    value: impl Fn(&EpochStats) -> (Option<f64>, Option<f64>),
 ) -> Result<Vec<Curve>, PlotError> {
-    let train: Option<Vec<_>> = history.epochs.iter().map(|e| value(&e.train)).collect();
-    let validation: Option<Vec<_>> = history
-        .epochs
-        .iter()
-        .map(|e| e.validation.as_ref().and_then(&value))
-        .collect();
+    let train: Option<Vec<_>> = history.epochs.iter().map(|e| value(e).0).collect();
+    let validation: Option<Vec<_>> = history.epochs.iter().map(|e| value(e).1).collect();
     let mut curves = Vec::new();
     for (name, values) in [("training", train), ("validation", validation)] {
         let Some(values) = values else { continue };
@@ -82,7 +101,7 @@ fn curves(
                     at: stats.epoch,
                 });
             }
-            points.push((stats.epoch as f64, f64::from(v)));
+            points.push((stats.epoch as f64, v));
         }
         curves.push(Curve { name, points });
     }
@@ -116,7 +135,7 @@ where
     let epochs = panel.curves.first().map_or(1, |c| c.points.len());
     let (y_min, y_max) = padded(points().map(|p| p.1), 0.05);
     let mut chart = ChartBuilder::on(area)
-        .caption(panel.title, (FONT, 22))
+        .caption(&panel.title, (FONT, 22))
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(60)
@@ -127,7 +146,7 @@ where
         .x_desc("epoch")
         .x_labels(epochs.min(20))
         .x_label_formatter(&|x| format!("{x:.0}"))
-        .y_desc(panel.title)
+        .y_desc(&panel.title)
         .label_style((FONT, 14))
         .axis_desc_style((FONT, 15))
         .draw()

@@ -1,8 +1,9 @@
 //! Up-front checks of data sets against a network, so a mistake is reported before any work.
 
+use super::targets::{check_labels, is_sparse};
 use super::{FitConfig, TrainError};
 use crate::data::Dataset;
-use crate::network::Network;
+use crate::network::{LossKind, Network};
 
 /// The part a data set plays, which names it in error messages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,6 +40,16 @@ impl Role {
             Role::Evaluation => "evaluation targets",
         }
     }
+
+    /// The targets of a softmax network, named with both encodings it accepts, so that a
+    /// user who forgot to one-hot encode learns that class indices work as they are.
+    fn class_targets(self) -> &'static str {
+        match self {
+            Role::Training => "training targets (one-hot rows, or one class index per sample)",
+            Role::Validation => "validation targets (one-hot rows, or one class index per sample)",
+            Role::Evaluation => "evaluation targets (one-hot rows, or one class index per sample)",
+        }
+    }
 }
 
 /// Number of whole rows in `len` floats of rows of `row_len`.
@@ -64,9 +75,14 @@ pub(crate) fn check_dataset<N: Network>(data: &Dataset, role: Role) -> Result<us
             found: data.input_len,
         });
     }
-    if data.target_len != N::OUTPUT_LEN {
+    if data.target_len != N::OUTPUT_LEN && !is_sparse::<N>(data) {
+        let softmax = N::LOSS == LossKind::SoftmaxCrossEntropy && N::OUTPUT_LEN > 1;
         return Err(TrainError::ShapeMismatch {
-            what: role.targets(),
+            what: if softmax {
+                role.class_targets()
+            } else {
+                role.targets()
+            },
             expected: N::OUTPUT_LEN,
             found: data.target_len,
         });
@@ -84,6 +100,17 @@ pub(crate) fn check_dataset<N: Network>(data: &Dataset, role: Role) -> Result<us
         return Err(TrainError::EmptyDataset { what: role.name() });
     }
     Ok(inputs)
+}
+
+/// [`check_dataset`], then that every sparse label names a class (a pass over the labels,
+/// so it runs once per data set, not per batch).
+pub(crate) fn check_dataset_and_labels<N: Network>(
+    data: &Dataset,
+    role: Role,
+) -> Result<usize, TrainError> {
+    let samples = check_dataset::<N>(data, role)?;
+    check_labels::<N>(data, 0..samples, role)?;
+    Ok(samples)
 }
 
 /// Checks that a batch size is usable.

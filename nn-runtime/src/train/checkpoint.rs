@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use super::callbacks::CallbackState;
 use super::{FitConfig, TrainError};
 use crate::data::{DataFingerprint, Dataset};
 use crate::io::{check_writable, Checkpoint, WeightsError};
@@ -15,6 +16,33 @@ pub(crate) struct Resumed {
     pub(crate) completed: usize,
     /// The training data's fingerprint, when checkpoints are written or read.
     pub(crate) data: Option<DataFingerprint>,
+    /// The learning rate the checkpoint recorded for the next step.
+    pub(crate) learning_rate: Option<f32>,
+    /// Whether a callback had stopped the run.
+    pub(crate) stopped: bool,
+    /// The callbacks' state, by name.
+    pub(crate) callbacks: Vec<(String, CallbackState)>,
+}
+
+impl Resumed {
+    fn fresh(data: Option<DataFingerprint>) -> Self {
+        Resumed {
+            completed: 0,
+            data,
+            learning_rate: None,
+            stopped: false,
+            callbacks: Vec::new(),
+        }
+    }
+}
+
+/// What a checkpoint records besides the network and the optimizer's state.
+pub(crate) struct RunState<'a> {
+    /// The optimizer's hyperparameters as the run started, and the fit's own settings.
+    pub(crate) settings: &'a [(&'static str, f64)],
+    pub(crate) learning_rate: Option<f32>,
+    pub(crate) stopped: bool,
+    pub(crate) callbacks: Vec<(String, CallbackState)>,
 }
 
 /// Before training: checks that checkpoints can be written where `config.checkpoint` says
@@ -28,6 +56,7 @@ pub(crate) fn prepare<N: Network>(
     train: &Dataset,
     config: &FitConfig,
     shards: usize,
+    settings: &[(&'static str, f64)],
 ) -> Result<Resumed, TrainError> {
     if let Some(path) = &config.checkpoint {
         if optimizer.state().is_none() {
@@ -38,7 +67,7 @@ pub(crate) fn prepare<N: Network>(
     let data =
         (config.checkpoint.is_some() || config.resume_from.is_some()).then(|| train.fingerprint());
     let Some(path) = &config.resume_from else {
-        return Ok(Resumed { completed: 0, data });
+        return Ok(Resumed::fresh(data));
     };
     let checkpoint = Checkpoint::load::<N>(path).map_err(|error| failed(path, error))?;
     check_settings(&checkpoint, config, shards).map_err(|error| failed(path, error))?;
@@ -57,8 +86,7 @@ pub(crate) fn prepare<N: Network>(
     if same_method {
         // Another method is refused below, by name, which says more than its settings.
         if let Some(recorded) = &checkpoint.hyperparameters {
-            check_hyperparameters(recorded, &optimizer.hyperparameters())
-                .map_err(|error| failed(path, error))?;
+            check_hyperparameters(recorded, settings).map_err(|error| failed(path, error))?;
         }
     }
     if checkpoint.epoch > config.epochs {
@@ -75,6 +103,9 @@ pub(crate) fn prepare<N: Network>(
     Ok(Resumed {
         completed: checkpoint.epoch,
         data,
+        learning_rate: checkpoint.learning_rate,
+        stopped: checkpoint.stopped,
+        callbacks: checkpoint.callbacks,
     })
 }
 
@@ -144,6 +175,7 @@ pub(crate) fn save<N: Network>(
     shards: usize,
     epoch: usize,
     data: Option<DataFingerprint>,
+    run: RunState<'_>,
 ) -> Result<(), TrainError> {
     let Some(path) = &config.checkpoint else {
         return Ok(());
@@ -160,10 +192,13 @@ pub(crate) fn save<N: Network>(
         config.shuffle,
         shards,
     )
-    .with_hyperparameters(&optimizer.hyperparameters());
+    .with_hyperparameters(run.settings);
     if let Some(data) = data {
         checkpoint = checkpoint.with_data(data);
     }
+    checkpoint.learning_rate = run.learning_rate;
+    checkpoint.stopped = run.stopped;
+    checkpoint.callbacks = run.callbacks;
     checkpoint
         .save::<N>(path)
         .map_err(|error| failed(path, error))

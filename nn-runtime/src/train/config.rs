@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use super::Metric;
+
 /// How to train. [`FitConfig::default`] is one epoch of shuffled batches of 32 with seed 0
 /// and a progress bar; the builder methods change one setting each.
 ///
@@ -10,7 +12,7 @@ use std::path::PathBuf;
 /// let config = FitConfig::new(10, 64).seed(42).quiet();
 /// assert_eq!((config.epochs, config.batch_size, config.seed, config.progress), (10, 64, 42, false));
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct FitConfig {
     /// Passes over the training data.
     pub epochs: usize,
@@ -34,6 +36,18 @@ pub struct FitConfig {
     /// then drawn per shard. At most [`FitConfig::MAX_THREADS`]; 0 takes one per core up
     /// to that.
     pub threads: usize,
+    /// The fraction of the training data held out for validation: the last samples, taken
+    /// before shuffling, as Keras takes them (see [`FitConfig::validation_split`]).
+    pub validation_split: Option<f32>,
+    /// A weight per class for every training sample's loss (see [`FitConfig::class_weight`]).
+    pub class_weight: Option<Vec<f32>>,
+    /// A weight per training sample (see [`FitConfig::sample_weight`]).
+    pub sample_weight: Option<Vec<f32>>,
+    /// Epochs already trained by earlier `fit` calls: training runs epochs
+    /// `initial_epoch + 1 ..= epochs`, each with its own shuffle (Keras' `initial_epoch`).
+    pub initial_epoch: usize,
+    /// Metrics reported per epoch besides loss and accuracy (see [`FitConfig::metrics`]).
+    pub metrics: Vec<Metric>,
 }
 
 impl Default for FitConfig {
@@ -47,6 +61,11 @@ impl Default for FitConfig {
             checkpoint: None,
             resume_from: None,
             threads: 1,
+            validation_split: None,
+            class_weight: None,
+            sample_weight: None,
+            initial_epoch: 0,
+            metrics: Vec::new(),
         }
     }
 }
@@ -114,6 +133,52 @@ impl FitConfig {
     /// re-running a finished script is harmless); one past `epochs` is an error.
     pub fn resume_from(mut self, path: impl Into<PathBuf>) -> Self {
         self.resume_from = Some(path.into());
+        self
+    }
+
+    /// Holds out the last `fraction` of the training data for validation, as Keras'
+    /// `validation_split` does: the first `⌊len · (1 − fraction)⌋` samples train (shuffled
+    /// every epoch), the rest are evaluated after each epoch, in order. `fit` refuses a
+    /// fraction outside `(0, 1)`, one that leaves either part empty, and one given together
+    /// with validation data.
+    pub fn validation_split(mut self, fraction: f32) -> Self {
+        self.validation_split = Some(fraction);
+        self
+    }
+
+    /// Weights each training sample's loss by the weight of its class (its label, the argmax
+    /// of a one-hot row, or for one sigmoid output 0 or 1), as Keras' `class_weight` does:
+    /// the batch loss is `Σ wᵢ·lossᵢ / batch`, so its gradient scales each sample's by `wᵢ`.
+    /// One finite weight of at least 0 per class. Class weights weight the training loss
+    /// only, as in Keras.
+    pub fn class_weight(mut self, weights: Vec<f32>) -> Self {
+        self.class_weight = Some(weights);
+        self
+    }
+
+    /// Weights each training sample's loss (one finite weight of at least 0 per sample of the
+    /// training data, validation split included), multiplied with its class weight if there
+    /// is one; as Keras' `sample_weight`. The samples a `validation_split` holds out keep
+    /// their weights, which weight the validation loss (Keras splits them with the data).
+    pub fn sample_weight(mut self, weights: Vec<f32>) -> Self {
+        self.sample_weight = Some(weights);
+        self
+    }
+
+    /// Starts counting at epoch `initial_epoch + 1`, so that a run made of several `fit`
+    /// calls gives every epoch its own shuffle and dropout masks.
+    pub fn initial_epoch(mut self, initial_epoch: usize) -> Self {
+        self.initial_epoch = initial_epoch;
+        self
+    }
+
+    /// Reports `metrics` for every epoch, on the training samples (from the outputs they had
+    /// as they were trained, as Keras does) and on the validation data, in
+    /// [`EpochStats::metrics`](super::EpochStats::metrics), the progress line and the
+    /// history's CSV and plots. `fit` refuses a metric that does not fit the network (top-k
+    /// accuracy of a regressor, say) before it trains.
+    pub fn metrics(mut self, metrics: Vec<Metric>) -> Self {
+        self.metrics = metrics;
         self
     }
 }

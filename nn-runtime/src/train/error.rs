@@ -131,6 +131,35 @@ pub enum TrainError {
         /// The loss.
         loss: f32,
     },
+    /// A sparse target (one class index per sample, for a softmax network) is not a whole
+    /// number naming one of the network's classes.
+    LabelOutOfRange {
+        /// Which data set, e.g. `"training"`.
+        what: &'static str,
+        /// 0-based sample.
+        sample: usize,
+        /// The target found.
+        label: f32,
+        /// Classes of the network: labels run from 0 to `classes - 1`.
+        classes: usize,
+    },
+    /// A setting of [`FitConfig`](super::FitConfig) cannot be used with this data: a
+    /// validation split that leaves either part empty, weights of the wrong count, a
+    /// negative or non-finite weight.
+    InvalidSetting {
+        /// The setting, e.g. `"validation_split"`.
+        setting: &'static str,
+        /// What is wrong and what is allowed.
+        reason: String,
+    },
+    /// A callback refused to go on (its monitored value is missing, its file cannot be
+    /// written, its state does not fit).
+    Callback {
+        /// The callback's name.
+        callback: String,
+        /// What went wrong.
+        reason: String,
+    },
     /// The threads of data-parallel training could not be started.
     Threads {
         /// Threads asked for.
@@ -143,6 +172,25 @@ pub enum TrainError {
 impl fmt::Display for TrainError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
+            TrainError::LabelOutOfRange {
+                what,
+                sample,
+                label,
+                classes,
+            } => write!(
+                f,
+                "{what} sample {sample} has label {label}, but the network has {classes} \
+                 classes; class indices must be whole numbers from 0 to {}",
+                classes - 1
+            ),
+            TrainError::InvalidSetting {
+                setting,
+                ref reason,
+            } => write!(f, "`{setting}`: {reason}"),
+            TrainError::Callback {
+                ref callback,
+                ref reason,
+            } => write!(f, "callback {callback}: {reason}"),
             TrainError::TooManyThreads { threads, max } => write!(
                 f,
                 "{threads} training threads were asked for; expected at most {max} (0 takes \

@@ -1,7 +1,10 @@
 //! Inference over data: batched evaluation and prediction, and single-sample classification.
 
-use super::check::{check_batch_size, check_dataset, whole_rows, Role};
+use core::ops::Range;
+
+use super::check::{check_batch_size, check_dataset_and_labels, whole_rows, Role};
 use super::finite::first_non_finite_row;
+use super::metric_selection::Collected;
 use super::metrics::{argmax, Tally};
 use super::{Evaluation, TrainError, Workspace};
 use crate::data::Dataset;
@@ -31,13 +34,29 @@ pub(crate) fn evaluate_as<N: Network>(
     role: Role,
 ) -> Result<Evaluation, TrainError> {
     check_batch_size(batch_size)?;
-    let samples = check_dataset::<N>(data, role)?;
-    let batch_size = batch_size.min(samples);
+    let samples = check_dataset_and_labels::<N>(data, role)?;
+    evaluate_rows(network, data, 0..samples, batch_size, role, None, None)
+}
+
+/// [`evaluate_as`] of the consecutive samples `samples` of a checked data set (the
+/// validation part of a `validation_split`, say), each sample's loss weighted by
+/// `weights[row]` when given, its outputs and targets appended to `collect`; errors name
+/// samples by their row in `data`.
+pub(crate) fn evaluate_rows<N: Network>(
+    network: &N,
+    data: &Dataset,
+    samples: Range<usize>,
+    batch_size: usize,
+    role: Role,
+    weights: Option<&[f32]>,
+    mut collect: Option<&mut Collected>,
+) -> Result<Evaluation, TrainError> {
+    let batch_size = batch_size.min(samples.len()).max(1);
     let mut workspace = Workspace::<N>::for_inference(batch_size);
     let mut tally = Tally::new(N::LOSS);
-    for start in (0..samples).step_by(batch_size) {
-        let rows = start..(start + batch_size).min(samples);
-        let stats = workspace.evaluate_rows(network, data, rows.clone());
+    for start in samples.clone().step_by(batch_size) {
+        let rows = start..(start + batch_size).min(samples.end);
+        let stats = workspace.evaluate_rows(network, data, rows.clone(), weights);
         let outputs = workspace.outputs(rows.len());
         if let Some((row, value)) = first_non_finite_row(outputs, N::OUTPUT_LEN) {
             return Err(TrainError::NonFiniteOutput {
@@ -53,8 +72,42 @@ pub(crate) fn evaluate_as<N: Network>(
             });
         }
         tally.add(stats.samples, stats.loss, stats.correct, stats.judged);
+        if let Some(collected) = collect.as_deref_mut() {
+            workspace.collect(collected, false);
+        }
     }
     Ok(tally.evaluation())
+}
+
+/// Loss, accuracy and `metrics` of `network` over `data`; see
+/// [`super::Model::evaluate_metrics`].
+pub(crate) fn evaluate_metrics<N: Network>(
+    network: &N,
+    data: &Dataset,
+    batch_size: usize,
+    metrics: &[super::Metric],
+) -> Result<(Evaluation, Vec<f64>), TrainError> {
+    check_batch_size(batch_size)?;
+    for metric in metrics {
+        metric
+            .check::<N>()
+            .map_err(|reason| TrainError::InvalidSetting {
+                setting: "metrics",
+                reason,
+            })?;
+    }
+    let samples = check_dataset_and_labels::<N>(data, Role::Evaluation)?;
+    let mut rows = Collected::default();
+    let role = Role::Evaluation;
+    let collect = Some(&mut rows);
+    let evaluation = evaluate_rows(network, data, 0..samples, batch_size, role, None, collect)?;
+    let values = rows
+        .compute::<N>(metrics)
+        .map_err(|error| TrainError::InvalidSetting {
+            setting: "metrics",
+            reason: error.to_string(),
+        })?;
+    Ok((evaluation, values))
 }
 
 /// Outputs for rows of inputs; see [`super::Model::predict`].

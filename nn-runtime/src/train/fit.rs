@@ -2,14 +2,17 @@
 
 use std::time::Instant;
 
-use super::check::{check_batch_size, check_dataset, check_threads, Role};
-use super::checkpoint;
-use super::evaluate::evaluate_as;
+use super::callbacks::{Callback, Callbacks};
+use super::check::{check_batch_size, check_dataset_and_labels, check_threads, Role};
+use super::checkpoint::{self, RunState};
+use super::evaluate::evaluate_rows;
 use super::finite::{at_batch, check_params};
+use super::metric_selection::Collected;
 use super::metrics::Tally;
 use super::parallel::Trainer;
 use super::progress::EpochProgress;
-use super::{EpochStats, FitConfig, History, TrainError};
+use super::settings;
+use super::{EpochStats, FitConfig, History, Metric, MetricValue, TrainError};
 use crate::data::Dataset;
 use crate::network::Network;
 use crate::optim::Optimizer;
@@ -24,40 +27,98 @@ pub(crate) fn epoch_rng(seed: u64, epoch: usize) -> Rng {
     Rng::new(mixer.next_u64())
 }
 
-/// Trains `network` in place; see [`super::Model::fit`].
+/// Trains `network` in place; see [`super::Model::fit`] and [`super::Model::fit_with`].
 pub(crate) fn fit<N: Network + Sync>(
     network: &mut N,
     train: &Dataset,
     validation: Option<&Dataset>,
     optimizer: &mut dyn Optimizer,
     config: &FitConfig,
+    callbacks: &mut [&mut dyn Callback],
 ) -> Result<History, TrainError> {
     check_batch_size(config.batch_size)?;
-    let samples = check_dataset::<N>(train, Role::Training)?;
+    let samples = check_dataset_and_labels::<N>(train, Role::Training)?;
     if let Some(validation) = validation {
-        check_dataset::<N>(validation, Role::Validation)?;
+        check_dataset_and_labels::<N>(validation, Role::Validation)?;
+    }
+    let split = settings::split(samples, config, validation.is_some())?;
+    let weights = settings::sample_weights::<N>(train, samples, config)?;
+    if config.initial_epoch > config.epochs {
+        return Err(TrainError::InvalidSetting {
+            setting: "initial_epoch",
+            reason: format!(
+                "{} is past the last epoch, {}",
+                config.initial_epoch, config.epochs
+            ),
+        });
+    }
+    let mut callbacks = Callbacks::new(callbacks, config.epochs)?;
+    for metric in &config.metrics {
+        metric
+            .check::<N>()
+            .map_err(|reason| TrainError::InvalidSetting {
+                setting: "metrics",
+                reason,
+            })?;
     }
 
     let threads = check_threads(config.threads)?;
     optimizer
         .validate(N::PARAM_COUNT)
         .map_err(TrainError::InvalidOptimizer)?;
+    // What a checkpoint records as the run's settings: the optimizer's as it starts (a
+    // schedule changes its learning rate later), and the fit's own.
+    let mut run_settings = optimizer.hyperparameters();
+    run_settings.extend(settings::recorded_settings(config));
 
     // The threads first: if they cannot start, the checkpoint has not touched the model.
-    let mut trainer = Trainer::<N>::new(threads, config.batch_size.min(samples))?;
-    let resumed = checkpoint::prepare(network, optimizer, train, config, trainer.shards())?;
+    let train_len = split.train.len();
+    let mut trainer = Trainer::<N>::new(threads, config.batch_size.min(train_len))?;
+    let resumed = checkpoint::prepare(
+        network,
+        optimizer,
+        train,
+        config,
+        trainer.shards(),
+        &run_settings,
+    )?;
     check_params::<N>(network.params())?;
-    let mut order: Vec<usize> = (0..samples).collect();
-    let batches = samples.div_ceil(config.batch_size);
-    let remaining = config.epochs - resumed.completed; // `prepare` checked the order
+    let measuring = !config.metrics.is_empty();
+    let (mut train_rows, mut validation_rows) = (Collected::default(), Collected::default());
+    if measuring {
+        trainer.keep_outputs();
+    }
+    callbacks.set_resumed_from(resumed.completed);
+    callbacks.run(network, optimizer, |callback, control| {
+        callback.on_train_begin(control)
+    })?;
+    if resumed.completed > 0 {
+        callbacks.restore(&resumed.callbacks)?;
+        if let Some(rate) = resumed.learning_rate {
+            optimizer
+                .set_learning_rate(rate)
+                .map_err(TrainError::InvalidOptimizer)?;
+        }
+    }
+
+    let mut order: Vec<usize> = split.train.clone().collect();
+    let first = resumed.completed.max(config.initial_epoch);
+    let last = if resumed.stopped {
+        first
+    } else {
+        config.epochs
+    };
     let mut history = History {
         // A huge epoch count is legal (train until stopped); the history grows as it goes.
-        epochs: Vec::with_capacity(remaining.min(1024)),
+        epochs: Vec::with_capacity((last - first).min(1024)),
     };
 
     // Counted from the epochs completed, so that no count can overflow.
-    for epoch in (resumed.completed..config.epochs).map(|done| done + 1) {
+    for epoch in (first..last).map(|done| done + 1) {
         let started = Instant::now();
+        callbacks.run(network, optimizer, |callback, control| {
+            callback.on_epoch_begin(epoch, control)
+        })?;
         let mut rng = epoch_rng(config.seed, epoch);
         if config.shuffle {
             for (position, index) in order.iter_mut().enumerate() {
@@ -66,11 +127,20 @@ pub(crate) fn fit<N: Network + Sync>(
             rng.shuffle(&mut order);
         }
 
-        let progress = EpochProgress::start(config.progress, epoch, config.epochs, batches);
+        let progress = EpochProgress::start(config.progress, epoch, config.epochs, train_len);
         let mut tally = Tally::new(N::LOSS);
+        train_rows.clear();
+        validation_rows.clear();
         for (batch, indices) in order.chunks(config.batch_size).enumerate() {
             let stats = trainer
-                .train_batch(network, train, indices, optimizer, &mut rng)
+                .train_batch(
+                    network,
+                    train,
+                    indices,
+                    weights.as_deref(),
+                    optimizer,
+                    &mut rng,
+                )
                 .map_err(|error| at_batch(error, epoch, batch + 1))?;
             if !stats.loss.is_finite() {
                 return Err(TrainError::NonFiniteLoss {
@@ -80,26 +150,62 @@ pub(crate) fn fit<N: Network + Sync>(
                 });
             }
             tally.add(stats.samples, stats.loss, stats.correct, stats.judged);
-            progress.advance(tally.evaluation());
+            if measuring {
+                trainer.collect(&mut train_rows);
+            }
+            progress.advance(stats.samples, tally.evaluation());
         }
 
-        let validation = match validation {
-            Some(data) => Some(evaluate_as(
+        let collect = measuring.then_some(&mut validation_rows);
+        let validation = match (validation, &split.validation) {
+            (Some(data), _) => Some(evaluate_rows(
                 network,
                 data,
+                0..data.len(),
                 config.batch_size,
                 Role::Validation,
+                None,
+                collect,
             )?),
-            None => None,
+            (None, Some(rows)) => Some(evaluate_rows(
+                network,
+                train,
+                rows.clone(),
+                config.batch_size,
+                Role::Validation,
+                // Keras splits the sample weights with the data; class weights train only.
+                config.sample_weight.as_deref(),
+                collect,
+            )?),
+            (None, None) => None,
         };
+        let metrics = selected_metrics::<N>(
+            &config.metrics,
+            &train_rows,
+            validation.is_some().then_some(&validation_rows),
+        )?;
         let stats = EpochStats {
             epoch,
             train: tally.evaluation(),
             validation,
             seconds: started.elapsed().as_secs_f64(),
+            metrics,
         };
-        progress.finish(&stats);
+        let stop = callbacks.run(network, optimizer, |callback, control| {
+            callback.on_epoch_end(&stats, control)
+        })?;
+        progress.finish(&stats, train_len);
         history.epochs.push(stats);
+        let run = RunState {
+            settings: &run_settings,
+            learning_rate: optimizer.learning_rate(),
+            stopped: stop,
+            // Only a checkpoint reads them (copying the best weights is not free).
+            callbacks: match config.checkpoint {
+                Some(_) => callbacks.states(),
+                None => Vec::new(),
+            },
+        };
         checkpoint::save(
             network,
             optimizer,
@@ -107,9 +213,45 @@ pub(crate) fn fit<N: Network + Sync>(
             trainer.shards(),
             epoch,
             resumed.data,
+            run,
         )?;
+        if stop {
+            break;
+        }
     }
+    callbacks.run(network, optimizer, |callback, control| {
+        callback.on_train_end(control)
+    })?;
     Ok(history)
+}
+
+/// The selected metrics of an epoch's training and validation rows.
+fn selected_metrics<N: Network>(
+    metrics: &[Metric],
+    train: &Collected,
+    validation: Option<&Collected>,
+) -> Result<Vec<MetricValue>, TrainError> {
+    if metrics.is_empty() {
+        return Ok(Vec::new());
+    }
+    let failed = |error: crate::metrics::MetricError| TrainError::InvalidSetting {
+        setting: "metrics",
+        reason: error.to_string(),
+    };
+    let trained = train.compute::<N>(metrics).map_err(failed)?;
+    let validated = match validation {
+        Some(rows) => Some(rows.compute::<N>(metrics).map_err(failed)?),
+        None => None,
+    };
+    Ok(metrics
+        .iter()
+        .enumerate()
+        .map(|(index, &metric)| MetricValue {
+            metric,
+            train: trained[index],
+            validation: validated.as_ref().map(|values| values[index]),
+        })
+        .collect())
 }
 
 #[cfg(test)]

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use super::{Metric, MetricValue};
+
 /// Loss and metric of one pass over a data set.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Evaluation {
@@ -15,7 +17,7 @@ pub struct Evaluation {
 }
 
 /// What one epoch of training measured.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct EpochStats {
     /// 1-based epoch number.
     pub epoch: usize,
@@ -26,6 +28,8 @@ pub struct EpochStats {
     pub validation: Option<Evaluation>,
     /// Wall-clock seconds the epoch took, validation included.
     pub seconds: f64,
+    /// The metrics [`FitConfig::metrics`](super::FitConfig::metrics) selected, in its order.
+    pub metrics: Vec<MetricValue>,
 }
 
 /// Per-epoch statistics of a `fit`. Its [`Display`](fmt::Display) is a small table.
@@ -56,24 +60,21 @@ impl History {
         self.last().and_then(|stats| stats.validation)
     }
 
+    /// The metric of every epoch, training and validation (`None` where an epoch did not
+    /// measure it).
+    pub fn metric(&self, metric: Metric) -> Vec<Option<MetricValue>> {
+        let find = |stats: &EpochStats| stats.metrics.iter().copied().find(|m| m.metric == metric);
+        self.epochs.iter().map(find).collect()
+    }
+
     /// The history as CSV, one row per epoch under the header
     /// `epoch,loss,accuracy,val_loss,val_accuracy,seconds` (Keras' `CSVLogger` names); a
     /// value that was not measured is an empty cell. Numbers are written in full precision
     /// (Rust's shortest round-trip form), so reading them back gives the same `f32`s.
     pub fn to_csv(&self) -> String {
-        let mut csv = String::from("epoch,loss,accuracy,val_loss,val_accuracy,seconds\n");
-        let cell = |value: Option<f32>| value.map_or(String::new(), |v| v.to_string());
+        let mut csv = csv_header(self.epochs.first());
         for stats in &self.epochs {
-            let validation = stats.validation.as_ref();
-            csv.push_str(&format!(
-                "{},{},{},{},{},{}\n",
-                stats.epoch,
-                stats.train.loss,
-                cell(stats.train.accuracy),
-                cell(validation.map(|v| v.loss)),
-                cell(validation.and_then(|v| v.accuracy)),
-                stats.seconds
-            ));
+            csv.push_str(&csv_row(stats));
         }
         csv
     }
@@ -87,6 +88,37 @@ impl History {
         let csv = self.to_csv();
         crate::io::write_atomically(path.as_ref(), |file| file.write_all(csv.as_bytes()))
     }
+}
+
+/// The header line of [`History::to_csv`], with the metric columns of `first`'s metrics.
+pub(crate) fn csv_header(first: Option<&EpochStats>) -> String {
+    let mut header = String::from("epoch,loss,accuracy,val_loss,val_accuracy");
+    for value in first.map_or(&[][..], |stats| &stats.metrics) {
+        let name = value.metric.name();
+        header.push_str(&format!(",{name},val_{name}"));
+    }
+    header.push_str(",seconds\n");
+    header
+}
+
+/// One epoch's line of [`History::to_csv`].
+pub(crate) fn csv_row(stats: &EpochStats) -> String {
+    let cell = |value: Option<f32>| value.map_or(String::new(), |v| v.to_string());
+    let validation = stats.validation.as_ref();
+    let mut row = format!(
+        "{},{},{},{},{}",
+        stats.epoch,
+        stats.train.loss,
+        cell(stats.train.accuracy),
+        cell(validation.map(|v| v.loss)),
+        cell(validation.and_then(|v| v.accuracy)),
+    );
+    for value in &stats.metrics {
+        let validation = value.validation.map_or(String::new(), |v| v.to_string());
+        row.push_str(&format!(",{},{validation}", value.train));
+    }
+    row.push_str(&format!(",{}\n", stats.seconds));
+    row
 }
 
 /// Writes `value` right-aligned in `width` columns, or a dash when there is none.
@@ -117,6 +149,12 @@ impl fmt::Display for History {
             cell(f, validation.map(|v| loss_text(v.loss)), 10)?;
             cell(f, validation.and_then(|v| v.accuracy).map(percent_text), 8)?;
             cell(f, Some(format!("{:.2}", stats.seconds)), 8)?;
+            for value in &stats.metrics {
+                write!(f, "  {} {:.4}", value.metric.name(), value.train)?;
+                if let Some(validation) = value.validation {
+                    write!(f, " (val {validation:.4})")?;
+                }
+            }
             writeln!(f)?;
         }
         Ok(())

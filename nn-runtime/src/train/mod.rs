@@ -7,6 +7,7 @@
 //! parameter NaN or infinite, and returns a [`History`] of per-epoch [`EpochStats`].
 //! Evaluation and prediction never pass on a NaN output: they name the sample instead.
 
+pub mod callbacks;
 mod check;
 mod checkpoint;
 mod config;
@@ -14,21 +15,28 @@ mod error;
 mod evaluate;
 mod finite;
 mod fit;
-mod history;
+pub(crate) mod history;
+mod metric_selection;
 mod metrics;
 mod parallel;
+mod predictions;
 mod progress;
+mod settings;
+mod targets;
 mod team;
 mod workspace;
 
 pub use config::FitConfig;
 pub use error::TrainError;
 pub use history::{EpochStats, Evaluation, History};
+pub use metric_selection::{Metric, MetricValue};
+pub use predictions::Predictions;
 pub use workspace::{BatchStats, Workspace};
 
 use crate::data::Dataset;
 use crate::network::Network;
 use crate::optim::Optimizer;
+use callbacks::Callback;
 
 /// Keras-style training, evaluation and prediction, for every [`Network`] (all generated
 /// networks are `Sync`: data-parallel training shares one among its threads).
@@ -59,7 +67,37 @@ pub trait Model: Network + Sized + Sync {
         optimizer: &mut dyn Optimizer,
         config: &FitConfig,
     ) -> Result<History, TrainError> {
-        fit::fit(self, train, validation, optimizer, config)
+        fit::fit(self, train, validation, optimizer, config, &mut [])
+    }
+
+    /// [`Self::fit`] with callbacks (see [`callbacks`]), run in the order given: early
+    /// stopping, schedules, checkpoints of the best weights, a CSV log, or your own.
+    ///
+    /// ```no_run
+    /// use nn_runtime::train::callbacks::{EarlyStopping, LearningRateScheduler, Monitor, Schedule};
+    /// # use nn_runtime::{Adam, Dataset, FitConfig, History, Model, TrainError};
+    /// # fn train<M: Model>(model: &mut M, data: &Dataset) -> Result<History, TrainError> {
+    /// let mut stopping = EarlyStopping::new(Monitor::ValLoss).patience(2).restore_best_weights(true);
+    /// let mut cosine = LearningRateScheduler::new(Schedule::Cosine { epochs: 10, min_lr: 0.0 });
+    /// let config = FitConfig::new(10, 32).validation_split(0.1);
+    /// model.fit_with(data, None, &mut Adam::new(1e-3), &config, &mut [&mut stopping, &mut cosine])
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// Those of [`Self::fit`], [`TrainError::InvalidSetting`] for a validation split or
+    /// weights that do not fit the data, and [`TrainError::Callback`] when a callback fails
+    /// (two share a name, a monitored value was not measured, a file cannot be written, a
+    /// checkpoint holds state for other callbacks).
+    fn fit_with(
+        &mut self,
+        train: &Dataset,
+        validation: Option<&Dataset>,
+        optimizer: &mut dyn Optimizer,
+        config: &FitConfig,
+        callbacks: &mut [&mut dyn Callback],
+    ) -> Result<History, TrainError> {
+        fit::fit(self, train, validation, optimizer, config, callbacks)
     }
 
     /// Mean loss and accuracy over `data` in batches of `batch_size`, in inference mode.
@@ -73,6 +111,21 @@ pub trait Model: Network + Sized + Sync {
         evaluate::evaluate(self, data, batch_size)
     }
 
+    /// [`Self::evaluate`], and the value of each of `metrics` over `data`, in their order
+    /// (Keras' `evaluate` with `metrics`).
+    ///
+    /// # Errors
+    /// Those of [`Self::evaluate`], and [`TrainError::InvalidSetting`] for a metric that
+    /// does not fit the network or is undefined on the data (AUC over one class).
+    fn evaluate_metrics(
+        &self,
+        data: &Dataset,
+        batch_size: usize,
+        metrics: &[Metric],
+    ) -> Result<(Evaluation, Vec<f64>), TrainError> {
+        evaluate::evaluate_metrics(self, data, batch_size, metrics)
+    }
+
     /// Outputs for `inputs`, rows of [`Network::INPUT_LEN`] floats: as many rows of
     /// [`Network::OUTPUT_LEN`] floats, in inference mode.
     ///
@@ -81,6 +134,32 @@ pub trait Model: Network + Sized + Sync {
     /// [`TrainError::NonFiniteOutput`] naming the first row whose output is NaN or infinite.
     fn predict(&self, inputs: &[f32]) -> Result<Vec<f32>, TrainError> {
         evaluate::predict(self, inputs)
+    }
+
+    /// [`Self::predict`] as one fixed-size row per sample: `predictions[i]` is sample `i`'s
+    /// outputs, and [`Predictions::classes`] their classes.
+    ///
+    /// # Errors
+    /// As [`Self::predict`].
+    fn predict_rows(&self, inputs: &[f32]) -> Result<Predictions, TrainError> {
+        Ok(Predictions::new(
+            evaluate::predict(self, inputs)?,
+            Self::OUTPUT_LEN,
+        ))
+    }
+
+    /// The predicted class of every sample of `inputs` (rows of [`Network::INPUT_LEN`]), in
+    /// batches, as [`Self::predict_class`] picks it for one.
+    ///
+    /// # Errors
+    /// As [`Self::predict`]: no class is picked from a NaN or infinite output.
+    fn predict_classes(&self, inputs: &[f32]) -> Result<Vec<usize>, TrainError> {
+        let predictions = self.predict_rows(inputs)?;
+        if Self::LOSS == crate::network::LossKind::SigmoidBinaryCrossEntropy {
+            return Ok(predictions.classes());
+        }
+        // Only a sigmoid's single output is thresholded; any other row takes its argmax.
+        Ok(predictions.rows().map(metrics::argmax).collect())
     }
 
     /// The predicted class of one sample: the index of the largest output, or for a single

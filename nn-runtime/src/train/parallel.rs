@@ -14,6 +14,7 @@ use std::sync::RwLock;
 
 use super::check::{check_dataset, Role};
 use super::finite::{step_error, SavedState};
+use super::metric_selection::Collected;
 use super::team::Team;
 use super::{BatchStats, TrainError, Workspace};
 use crate::data::Dataset;
@@ -75,6 +76,36 @@ impl<N: Network + Sync> Trainer<N> {
         Ok(Trainer::Parallel(Parallel::new(threads, max_batch)?))
     }
 
+    /// Makes every training step keep its outputs for [`Self::collect`].
+    pub(crate) fn keep_outputs(&mut self) {
+        match self {
+            Trainer::Serial(workspace) | Trainer::SplitGemms(workspace, _) => {
+                workspace.keep_outputs = true;
+            }
+            Trainer::Parallel(parallel) => {
+                for shard in &parallel.shards {
+                    write(shard).workspace.keep_outputs = true;
+                }
+            }
+        }
+    }
+
+    /// Appends the last step's outputs and targets, in the order of its indices.
+    pub(crate) fn collect(&self, into: &mut Collected) {
+        match self {
+            Trainer::Serial(workspace) | Trainer::SplitGemms(workspace, _) => {
+                workspace.collect(into, true);
+            }
+            Trainer::Parallel(parallel) => {
+                // Shards hold consecutive slices of the batch; an unused shard's last step
+                // was an earlier batch, so only the shards of this step are read.
+                for shard in &parallel.shards[..parallel.used] {
+                    read(shard).workspace.collect(into, true);
+                }
+            }
+        }
+    }
+
     /// Shards each batch is cut into: 1 unless the threads train data-parallel. Runs with the
     /// same count sum every gradient in the same order.
     pub(crate) fn shards(&self) -> usize {
@@ -84,24 +115,26 @@ impl<N: Network + Sync> Trainer<N> {
         }
     }
 
-    /// One gradient step on the samples named by `indices`; see [`Workspace::train_batch`].
+    /// One gradient step on the samples named by `indices` of data checked by `fit`, each
+    /// sample's loss weighted by `weights[index]` when given; see [`Workspace::train_batch`].
     pub(crate) fn train_batch(
         &mut self,
         network: &mut N,
         data: &Dataset,
         indices: &[usize],
+        weights: Option<&[f32]>,
         optimizer: &mut dyn Optimizer,
         rng: &mut Rng,
     ) -> Result<BatchStats, TrainError> {
         match self {
             Trainer::Serial(workspace) => {
-                workspace.train_batch(network, data, indices, optimizer, rng)
+                workspace.train_checked_batch(network, data, indices, weights, optimizer, rng)
             }
             Trainer::Parallel(parallel) => {
-                parallel.train_batch(network, data, indices, optimizer, rng)
+                parallel.train_batch(network, data, indices, weights, optimizer, rng)
             }
             Trainer::SplitGemms(workspace, team) => with_splitter(team, || {
-                workspace.train_batch(network, data, indices, optimizer, rng)
+                workspace.train_checked_batch(network, data, indices, weights, optimizer, rng)
             }),
         }
     }
@@ -119,6 +152,8 @@ pub(crate) struct Parallel<N: Network> {
     grads: Vec<f32>,
     saved_state: SavedState,
     team: Team,
+    /// Shards the last batch used (fewer than the threads for a batch smaller than them).
+    used: usize,
 }
 
 /// The summed gradient, written by every thread in a range of its own.
@@ -148,6 +183,7 @@ impl<N: Network + Sync> Parallel<N> {
             grads: vec![0.0; N::PARAM_COUNT],
             saved_state: SavedState::default(),
             team,
+            used: 0,
         })
     }
 
@@ -156,6 +192,7 @@ impl<N: Network + Sync> Parallel<N> {
         network: &mut N,
         data: &Dataset,
         indices: &[usize],
+        weights: Option<&[f32]>,
         optimizer: &mut dyn Optimizer,
         rng: &mut Rng,
     ) -> Result<BatchStats, TrainError> {
@@ -175,6 +212,7 @@ impl<N: Network + Sync> Parallel<N> {
         let batch_seed = rng.next_u64();
         let shards = &self.shards[..self.shards.len().min(batch)];
         let count = shards.len();
+        self.used = count;
         let shard_indices = |k: usize| &indices[k * batch / count..(k + 1) * batch / count];
 
         // Forward passes and losses, one shard per thread.
@@ -183,10 +221,13 @@ impl<N: Network + Sync> Parallel<N> {
             if let Some(shard) = shards.get(k) {
                 let shard = &mut *write(shard);
                 let mut shard_rng = shard_rng(batch_seed, k);
-                shard.stats =
-                    shard
-                        .workspace
-                        .forward_loss(net, data, shard_indices(k), &mut shard_rng);
+                shard.stats = shard.workspace.forward_loss(
+                    net,
+                    data,
+                    shard_indices(k),
+                    weights,
+                    &mut shard_rng,
+                );
             }
         });
         let stats = combine(shards.iter().map(|shard| read(shard).stats), batch);

@@ -6,7 +6,9 @@ use core::ops::Range;
 
 use super::check::{check_dataset, Role};
 use super::finite::{step_error, SavedState};
+use super::metric_selection::Collected;
 use super::metrics::count_correct;
+use super::targets::{apply_weights, check_labels, gather_targets, weighted_loss};
 use super::TrainError;
 use crate::data::Dataset;
 use crate::network::{Mode, Network};
@@ -38,6 +40,14 @@ pub struct Workspace<N: Network> {
     node_grads: Vec<f32>,
     param_grads: Vec<f32>,
     targets: Vec<f32>,
+    /// The weights of the batch's samples, when `fit` weights them.
+    batch_weights: Vec<f32>,
+    /// Whether a training step keeps its outputs for the epoch's metrics.
+    pub(crate) keep_outputs: bool,
+    /// The outputs of the last training step, when kept.
+    kept_outputs: Vec<f32>,
+    /// Samples in the last forward pass.
+    last_batch: usize,
     saved_state: SavedState,
     network: PhantomData<fn() -> N>,
 }
@@ -61,6 +71,10 @@ impl<N: Network> Workspace<N> {
             node_grads: vec![0.0; arena],
             param_grads: vec![0.0; N::PARAM_COUNT],
             targets: vec![0.0; max_batch * N::OUTPUT_LEN],
+            batch_weights: Vec::new(),
+            keep_outputs: false,
+            kept_outputs: Vec::new(),
+            last_batch: 0,
             saved_state: SavedState::default(),
             network: PhantomData,
         }
@@ -74,6 +88,10 @@ impl<N: Network> Workspace<N> {
             node_grads: Vec::new(),
             param_grads: Vec::new(),
             targets: vec![0.0; max_batch * N::OUTPUT_LEN],
+            batch_weights: Vec::new(),
+            keep_outputs: false,
+            kept_outputs: Vec::new(),
+            last_batch: 0,
             saved_state: SavedState::default(),
             network: PhantomData,
         }
@@ -119,9 +137,24 @@ impl<N: Network> Workspace<N> {
         if let Some(&index) = indices.iter().find(|&&index| index >= rows) {
             return Err(TrainError::SampleOutOfRange { index, len: rows });
         }
+        check_labels::<N>(data, indices.iter().copied(), Role::Training)?;
+        self.train_checked_batch(network, data, indices, None, optimizer, rng)
+    }
+
+    /// [`Self::train_batch`] on a batch already checked, each sample's loss weighted by
+    /// `weights[index]` when weights are given (see [`apply_weights`]).
+    pub(crate) fn train_checked_batch(
+        &mut self,
+        network: &mut N,
+        data: &Dataset,
+        indices: &[usize],
+        weights: Option<&[f32]>,
+        optimizer: &mut dyn Optimizer,
+        rng: &mut Rng,
+    ) -> Result<BatchStats, TrainError> {
         self.reserve_gradients();
         let batch = indices.len();
-        let stats = self.forward_loss(network, data, indices, rng);
+        let stats = self.forward_loss(network, data, indices, weights, rng);
         if !stats.loss.is_finite() {
             return Ok(stats);
         }
@@ -136,13 +169,15 @@ impl<N: Network> Workspace<N> {
     }
 
     /// The first half of a training step on checked `indices`: gathers the samples, runs the
-    /// forward pass in [`Mode::Train`] and the loss with its gradient. The gradient buffers
-    /// must exist (see [`Self::reserve_gradients`]).
+    /// forward pass in [`Mode::Train`] and the loss with its gradient, weighted per sample
+    /// by `weights[index]` when given. The gradient buffers must exist (see
+    /// [`Self::reserve_gradients`]).
     pub(crate) fn forward_loss(
         &mut self,
         network: &N,
         data: &Dataset,
         indices: &[usize],
+        weights: Option<&[f32]>,
         rng: &mut Rng,
     ) -> BatchStats {
         let batch = indices.len();
@@ -155,21 +190,48 @@ impl<N: Network> Workspace<N> {
             indices,
             &mut nodes[..batch * N::INPUT_LEN],
         );
-        gather(&data.targets, N::OUTPUT_LEN, indices, targets);
+        gather_targets::<N>(data, indices.iter().copied(), targets);
 
         network.forward_batch(nodes, batch, Mode::Train, rng);
         // No zeroing: the loss and every layer's backward pass overwrite the gradients they
         // produce (the `Network` contract), and nothing reads the others.
         let node_grads = &mut self.node_grads[..arena];
-        let loss = N::loss_batch(nodes, targets, batch, Some(&mut *node_grads));
+        let mut loss = N::loss_batch(nodes, targets, batch, Some(&mut *node_grads));
+        if let Some(weights) = weights {
+            let batch_weights = &mut self.batch_weights;
+            batch_weights.clear();
+            batch_weights.extend(indices.iter().map(|&index| weights[index]));
+            loss = apply_weights::<N>(nodes, node_grads, targets, batch_weights);
+        }
         let (correct, judged) =
             count_correct(N::LOSS, output::<N>(nodes, batch), targets, N::OUTPUT_LEN);
+        self.last_batch = batch;
+        if self.keep_outputs {
+            // Copied now: the backward pass may reuse the arena.
+            self.kept_outputs.clear();
+            self.kept_outputs
+                .extend_from_slice(output::<N>(&self.nodes, batch));
+        }
         BatchStats {
             samples: batch,
             loss,
             correct,
             judged,
         }
+    }
+
+    /// Appends the outputs and targets of the last training step (with
+    /// [`Self::keep_outputs`]) or the last evaluation to `into`.
+    pub(crate) fn collect(&self, into: &mut Collected, training: bool) {
+        let batch = self.last_batch;
+        if training {
+            into.outputs.extend_from_slice(&self.kept_outputs);
+        } else {
+            into.outputs
+                .extend_from_slice(output::<N>(&self.nodes, batch));
+        }
+        into.targets
+            .extend_from_slice(&self.targets[..batch * N::OUTPUT_LEN]);
     }
 
     /// The node arena of the last forward pass over `batch` samples.
@@ -197,12 +259,14 @@ impl<N: Network> Workspace<N> {
     }
 
     /// Loss and accuracy of the consecutive samples `rows` of an already checked data set,
-    /// in [`Mode::Infer`] and without gradients.
+    /// in [`Mode::Infer`] and without gradients; each sample's loss weighted by
+    /// `weights[row]` when given.
     pub(crate) fn evaluate_rows(
         &mut self,
         network: &N,
         data: &Dataset,
         rows: Range<usize>,
+        weights: Option<&[f32]>,
     ) -> BatchStats {
         let batch = rows.len();
         debug_assert!(batch > 0 && batch <= self.max_batch);
@@ -212,11 +276,15 @@ impl<N: Network> Workspace<N> {
         let (input_len, output_len) = (N::INPUT_LEN, N::OUTPUT_LEN);
         nodes[..batch * input_len]
             .copy_from_slice(&data.inputs[rows.start * input_len..rows.end * input_len]);
-        targets.copy_from_slice(&data.targets[rows.start * output_len..rows.end * output_len]);
+        gather_targets::<N>(data, rows.clone(), targets);
 
         // Inference is deterministic, so the generator is never drawn from.
         network.forward_batch(nodes, batch, Mode::Infer, &mut Rng::new(0));
-        let loss = N::loss_batch(nodes, targets, batch, None);
+        let loss = match weights {
+            Some(weights) => weighted_loss::<N>(nodes, targets, &weights[rows]),
+            None => N::loss_batch(nodes, targets, batch, None),
+        };
+        self.last_batch = batch;
         let (correct, judged) =
             count_correct(N::LOSS, output::<N>(nodes, batch), targets, output_len);
         BatchStats {
