@@ -2,7 +2,7 @@
 //! behind one trait: what a generated network calls for every layer.
 //!
 //! `network!` checks a spec and resolves every layer to one of these values (a [`Dense`] of
-//! 784 inputs and 128 units, a [`Conv2d`] with its whole [`Conv2dShape`](crate::ops::conv::Conv2dShape), …);
+//! 784 inputs and 128 units, a [`Conv2d`] with its whole [`Conv2dShape`], …);
 //! the generated code then makes the same few calls for every layer, through [`Kernel`] and,
 //! where a kind has them, [`InPlace`] and [`RunningState`]. A kind that lacks a kernel the
 //! generated code calls does not compile: nothing falls back to a default.

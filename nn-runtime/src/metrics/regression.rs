@@ -8,7 +8,8 @@ use std::vec::Vec;
 /// The mean over all outputs of `|prediction − target|`.
 ///
 /// # Errors
-/// See [`columns`]: lengths, emptiness, non-finite values.
+/// [`MetricError`] when the lengths differ or are not whole samples, there are none, or a
+/// value is not finite.
 pub fn mean_absolute_error(
     predictions: &[f32],
     targets: &[f32],
@@ -21,7 +22,7 @@ pub fn mean_absolute_error(
 /// The mean over the outputs of each output's `√(mean (prediction − target)²)`.
 ///
 /// # Errors
-/// See [`columns`].
+/// As [`mean_absolute_error`].
 pub fn root_mean_squared_error(
     predictions: &[f32],
     targets: &[f32],
@@ -39,7 +40,7 @@ pub fn root_mean_squared_error(
 /// when predicted exactly and 0 otherwise (scikit-learn's `force_finite`).
 ///
 /// # Errors
-/// See [`columns`].
+/// As [`mean_absolute_error`].
 pub fn r2_score(predictions: &[f32], targets: &[f32], width: usize) -> Result<f64, MetricError> {
     let columns = columns(predictions, targets, width)?;
     Ok(mean(columns.iter().map(|c| {
