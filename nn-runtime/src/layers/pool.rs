@@ -21,88 +21,68 @@ pub struct MaxPool2d(pub Pool2dShape);
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AvgPool2d(pub Pool2dShape);
 
-impl Kernel for MaxPool2d {
-    fn aux_width(&self) -> usize {
-        0
-    }
+/// The kernels of a pooling kind: `$forward` over any number of samples, and the backward
+/// pass `$backward(shape, pass, dx)`; no parameters, nothing kept between the passes.
+macro_rules! pooling_kernel {
+    ($kind:ident, $forward:ident, |$shape:ident, $pass:ident, $dx:ident| $backward:expr) => {
+        impl Kernel for $kind {
+            fn aux_width(&self) -> usize {
+                0
+            }
 
-    fn state_len(&self) -> usize {
-        0
-    }
+            fn state_len(&self) -> usize {
+                0
+            }
 
-    fn init(&self, _params: &mut [f32], _rng: &mut Rng) {}
+            fn init(&self, _params: &mut [f32], _rng: &mut Rng) {}
 
-    fn forward_sample(&self, _params: &[f32], x: &[f32], y: &mut [f32], _state: &mut [f32]) {
-        max_pool2d_forward(&self.0, x, y);
-    }
+            fn forward_sample(
+                &self,
+                _params: &[f32],
+                x: &[f32],
+                y: &mut [f32],
+                _state: &mut [f32],
+            ) {
+                $forward(&self.0, x, y);
+            }
 
-    fn forward_batch(
-        &self,
-        _params: &[f32],
-        x: &[f32],
-        y: &mut [f32],
-        _aux: &mut [f32],
-        _batch: usize,
-        _mode: Mode,
-        _rng: &mut Rng,
-    ) {
-        max_pool2d_forward(&self.0, x, y);
-    }
+            fn forward_batch(
+                &self,
+                _params: &[f32],
+                x: &[f32],
+                y: &mut [f32],
+                _aux: &mut [f32],
+                _batch: usize,
+                _mode: Mode,
+                _rng: &mut Rng,
+            ) {
+                $forward(&self.0, x, y);
+            }
 
-    /// The gradient goes to the window's maximum, found again from `x` and `y`.
-    fn backward_batch(
-        &self,
-        _params: &[f32],
-        pass: Backward<'_>,
-        _param_grads: &mut [f32],
-        _batch: usize,
-    ) {
-        if let Some(dx) = pass.dx {
-            max_pool2d_backward(&self.0, pass.x, pass.y, pass.dy, dx);
+            fn backward_batch(
+                &self,
+                _params: &[f32],
+                $pass: Backward<'_>,
+                _param_grads: &mut [f32],
+                _batch: usize,
+            ) {
+                let $shape = &self.0;
+                if let Some($dx) = $pass.dx {
+                    $backward;
+                }
+            }
         }
-    }
+    };
 }
 
-impl Kernel for AvgPool2d {
-    fn aux_width(&self) -> usize {
-        0
-    }
-
-    fn state_len(&self) -> usize {
-        0
-    }
-
-    fn init(&self, _params: &mut [f32], _rng: &mut Rng) {}
-
-    fn forward_sample(&self, _params: &[f32], x: &[f32], y: &mut [f32], _state: &mut [f32]) {
-        avg_pool2d_forward(&self.0, x, y);
-    }
-
-    fn forward_batch(
-        &self,
-        _params: &[f32],
-        x: &[f32],
-        y: &mut [f32],
-        _aux: &mut [f32],
-        _batch: usize,
-        _mode: Mode,
-        _rng: &mut Rng,
-    ) {
-        avg_pool2d_forward(&self.0, x, y);
-    }
-
-    fn backward_batch(
-        &self,
-        _params: &[f32],
-        pass: Backward<'_>,
-        _param_grads: &mut [f32],
-        _batch: usize,
-    ) {
-        if let Some(dx) = pass.dx {
-            avg_pool2d_backward(&self.0, pass.dy, dx);
-        }
-    }
-}
+// The gradient goes to each window's maximum, found again from `x` and `y`.
+pooling_kernel!(MaxPool2d, max_pool2d_forward, |shape, pass, dx| {
+    max_pool2d_backward(shape, pass.x, pass.y, pass.dy, dx)
+});
+// Each window's gradient is spread evenly over it.
+pooling_kernel!(AvgPool2d, avg_pool2d_forward, |shape, pass, dx| {
+    avg_pool2d_backward(shape, pass.dy, dx)
+});
 
 /// The window's size and stride, as [`LayerOp`] gives them.
 fn window(shape: &Pool2dShape) -> ([usize; 2], [usize; 2]) {
