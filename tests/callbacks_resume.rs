@@ -8,47 +8,14 @@ use nn::callbacks::{
     Callback, Control, CsvLogger, EarlyStopping, LearningRateScheduler, ModelCheckpoint, Monitor,
     ReduceLrOnPlateau, Schedule,
 };
-use nn::{Adam, Dataset, FitConfig, History, Model, Network, Rng};
+use nn::{Adam, FitConfig, History, Model, Network};
 
-nn::network! {
-    pub struct Mlp { input: [6], dense(12), relu, dropout(0.2), dense(3), softmax }
-}
+mod callbacks_support;
 
-/// 60 samples of 3 classes as class indices: the argmax of a linear map of 6 inputs.
-fn data() -> Dataset {
-    let mut rng = Rng::new(8);
-    let (mut inputs, mut labels) = (Vec::new(), Vec::new());
-    for _ in 0..60 {
-        let x: Vec<f32> = (0..6).map(|_| rng.uniform(1.0)).collect();
-        let score = |c: usize| -> f32 {
-            x.iter()
-                .enumerate()
-                .map(|(i, v)| v * ((i + 2 * c) % 4) as f32)
-                .sum()
-        };
-        labels.push((0..3).fold(0, |best, c| if score(c) > score(best) { c } else { best }));
-        inputs.extend(x);
-    }
-    Dataset::with_class_indices(inputs, 6, &labels).unwrap()
-}
-
-fn config(epochs: usize) -> FitConfig {
-    FitConfig::new(epochs, 8)
-        .seed(3)
-        .quiet()
-        .validation_split(0.2)
-}
-
-fn bits(values: &[f32]) -> Vec<u32> {
-    values.iter().map(|v| v.to_bits()).collect()
-}
+use callbacks_support::{bits, config, data, Mlp};
 
 fn scratch(name: &str) -> PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("nn-callbacks-resume-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    callbacks_support::scratch("callbacks-resume", name)
 }
 
 /// Makes training worse from epoch 3 on: shifts every parameter before the epoch trains.
