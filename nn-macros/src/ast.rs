@@ -4,8 +4,10 @@
 //! ```text
 //! spec     := attribute* visibility "struct" IDENT "{" item ("," item)* ","? "}"
 //! item     := "input" ":" "[" INT "steps"? ("," INT)* "]"
-//!           | "loss" ":" IDENT
-//!           | layer
+//!           | "outputs" ":" "[" IDENT ("," IDENT)* ","? "]"
+//!           | "loss" ":" term ("+" term)*
+//!           | (IDENT "->")? layer ("as" IDENT)?
+//! term     := (NUMBER "*")? IDENT ( "(" IDENT ("," IDENT)* ")" )?
 //! layer    := IDENT ( "(" arg ("," arg)* ","? ")" )?
 //! arg      := value | IDENT "=" value
 //! value    := "-"? INT | "-"? FLOAT | IDENT | BOOL | "(" value ("," value)* ","? ")"
@@ -30,8 +32,16 @@ pub struct Spec {
 /// One comma-separated entry of the body.
 pub enum Item {
     Input(InputItem),
+    Outputs(OutputsItem),
     Loss(LossItem),
     Layer(LayerItem),
+}
+
+/// `outputs: [a, b]`: the named tensors a network outputs, side by side.
+pub struct OutputsItem {
+    pub keyword: Ident,
+    pub bracket_span: Span,
+    pub names: Vec<Ident>,
 }
 
 /// `input: [d0, d1, …]`, or `input: [T steps, F]` for a sequence.
@@ -43,14 +53,29 @@ pub struct InputItem {
     pub steps: Option<(usize, Ident)>,
 }
 
-/// `loss: name`.
+/// `loss: name`, or a weighted sum of terms: `loss: 784 * binary_cross_entropy + kl(mean, log_var)`.
 pub struct LossItem {
     pub keyword: Ident,
-    pub name: Ident,
+    pub terms: Vec<LossTerm>,
 }
 
-/// `name` or `name(args)`.
+/// `weight * name(tensors)`, the weight and the tensors optional.
+pub struct LossTerm {
+    /// The weight as written, its value and its span.
+    pub weight: Option<(String, f64, Span)>,
+    pub name: Ident,
+    /// The tensors named in parentheses (`kl(mean, log_var)`, `mse(reconstruction)`).
+    pub tensors: Vec<Ident>,
+    pub paren_span: Option<Span>,
+}
+
+/// `name` or `name(args)`, optionally read from a named tensor (`skip -> conv2d(…)`) and
+/// naming its output (`… as stem`).
 pub struct LayerItem {
+    /// `source ->`: the tensor the layer reads instead of the one before it.
+    pub source: Option<Ident>,
+    /// `as alias`: the name of its output.
+    pub alias: Option<Ident>,
     pub name: Ident,
     /// Span of the parenthesized argument list, if any.
     pub paren_span: Option<Span>,
@@ -166,7 +191,13 @@ impl Parse for Item {
         if input.peek(Token![#]) {
             return Err(input.error("attributes and doc comments (`///`) cannot be put on a layer: write a plain `//` comment, or document the network above `struct`"));
         }
-        let keyword = input.call(parse_ident_like)?;
+        let mut keyword = input.call(parse_ident_like)?;
+        let mut source = None;
+        if input.peek(Token![->]) {
+            input.parse::<Token![->]>()?;
+            source = Some(keyword);
+            keyword = input.call(parse_ident_like)?;
+        }
         if (keyword == "input" || keyword == "loss") && input.peek(Token![::]) {
             let example = if keyword == "input" {
                 "input: [784]"
@@ -185,12 +216,21 @@ impl Parse for Item {
         }
         if input.peek(Token![:]) {
             input.parse::<Token![:]>()?;
+            if let Some(source) = source {
+                return Err(syn::Error::new(
+                    source.span(),
+                    format!(
+                        "`{source} ->` goes before a layer, not before the setting `{keyword}:`"
+                    ),
+                ));
+            }
             return match keyword.to_string().as_str() {
                 "input" => parse_input(keyword, input).map(Item::Input),
+                "outputs" => parse_outputs(keyword, input).map(Item::Outputs),
                 "loss" => parse_loss(keyword, input).map(Item::Loss),
                 other => Err(syn::Error::new(
                     keyword.span(),
-                    format!("unknown setting `{other}:`; the settings are `input:` and `loss:`"),
+                    format!("unknown setting `{other}:`; the settings are `input:`, `outputs:` and `loss:`"),
                 )),
             };
         }
@@ -206,6 +246,8 @@ impl Parse for Item {
             ));
         }
         let mut layer = LayerItem {
+            source,
+            alias: None,
             name: keyword,
             paren_span: None,
             args: Vec::new(),
@@ -217,6 +259,16 @@ impl Parse for Item {
             layer.args = Punctuated::<Arg, Token![,]>::parse_terminated(&content)?
                 .into_iter()
                 .collect();
+        }
+        if input.peek(Token![as]) {
+            let as_token = input.parse::<Token![as]>()?;
+            if !input.peek(Ident) {
+                return Err(syn::Error::new(
+                    as_token.span,
+                    "expected a name after `as`, e.g. `relu as stem`",
+                ));
+            }
+            layer.alias = Some(input.parse()?);
         }
         if !input.is_empty() && !input.peek(Token![,]) {
             let name = &layer.name;
@@ -239,15 +291,79 @@ impl Parse for Item {
 }
 
 fn parse_loss(keyword: Ident, input: ParseStream) -> syn::Result<LossItem> {
-    use syn::ext::IdentExt;
-    if !input.peek(Ident::peek_any) {
-        return Err(
-            input.error("expected a loss: `mse`, `cross_entropy` or `binary_cross_entropy`")
-        );
+    let mut terms = vec![parse_loss_term(input)?];
+    while input.peek(Token![+]) {
+        input.parse::<Token![+]>()?;
+        terms.push(parse_loss_term(input)?);
     }
-    Ok(LossItem {
+    Ok(LossItem { keyword, terms })
+}
+
+/// `(NUMBER *)? name ((tensors))?`
+fn parse_loss_term(input: ParseStream) -> syn::Result<LossTerm> {
+    use syn::ext::IdentExt;
+    let mut weight = None;
+    if input.peek(LitInt) || input.peek(LitFloat) {
+        let (text, value, span) = if input.peek(LitInt) {
+            let lit: LitInt = input.parse()?;
+            reject_suffix(lit.suffix(), lit.span())?;
+            let value = lit.base10_parse::<f64>()?;
+            (lit.base10_digits().to_string(), value, lit.span())
+        } else {
+            let lit: LitFloat = input.parse()?;
+            reject_suffix(lit.suffix(), lit.span())?;
+            (
+                lit.base10_digits().to_string(),
+                lit.base10_parse::<f64>()?,
+                lit.span(),
+            )
+        };
+        if !input.peek(Token![*]) {
+            return Err(input.error(format!(
+                "expected `*` after the weight {text}, as in `loss: {text} * mse`"
+            )));
+        }
+        input.parse::<Token![*]>()?;
+        weight = Some((text, value, span));
+    }
+    if !input.peek(Ident::peek_any) {
+        return Err(input.error(
+            "expected a loss: `mse`, `cross_entropy` or `binary_cross_entropy`, or `kl(mean, log_var)`",
+        ));
+    }
+    let name = Ident::parse_any(input)?;
+    let (mut tensors, mut paren_span) = (Vec::new(), None);
+    if input.peek(syn::token::Paren) {
+        let content;
+        let paren = parenthesized!(content in input);
+        paren_span = Some(paren.span.join());
+        tensors = Punctuated::<Ident, Token![,]>::parse_terminated(&content)?
+            .into_iter()
+            .collect();
+    }
+    Ok(LossTerm {
+        weight,
+        name,
+        tensors,
+        paren_span,
+    })
+}
+
+fn parse_outputs(keyword: Ident, input: ParseStream) -> syn::Result<OutputsItem> {
+    if !input.peek(syn::token::Bracket) {
+        return Err(input.error(
+            "expected the output tensors in brackets, e.g. `outputs: [digits, reconstruction]`",
+        ));
+    }
+    let content;
+    let bracket = bracketed!(content in input);
+    let names = Punctuated::<Ident, Token![,]>::parse_terminated(&content)?
+        .into_iter()
+        .collect();
+    Ok(OutputsItem {
         keyword,
-        name: Ident::parse_any(input)?,
+        bracket_span: bracket.span.join(),
+        names,
     })
 }
 

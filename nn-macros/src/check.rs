@@ -1,26 +1,32 @@
-//! The whole-network pass: propagates shapes layer by layer, assigns parameter offsets and
-//! reports *every* problem at its token. Produces the checked [`Network`] only when there
-//! were none.
+//! The whole-network pass: resolves every tensor a layer reads (by name or the one before
+//! it), propagates shapes through the graph, assigns parameter offsets and reports *every*
+//! problem at its token. Produces the checked [`Network`] only when there were none.
 
-use crate::ast::{InputItem, Item, LayerItem, LossItem, Spec};
+use crate::ast::{InputItem, Item, LayerItem, LossItem, OutputsItem, Spec, Value as ArgTree};
 use crate::errors::Errors;
-use crate::ir::{element_count, format_shape, Layer, Loss, Network, Tensor};
+use crate::ir::{element_count, format_shape, Layer, Network, Tensor, Value};
 use crate::layers::{bind_layer, has_explicit_init, BoundLayer};
 use crate::resolve::{nominal, resolve};
 use crate::shape;
-use crate::suggest::did_you_mean;
+use crate::tensors::{NodeInfo, Nodes};
+use nn_runtime::layers::join::join_kind;
 use nn_runtime::layers::{ArgValue, SequenceRule, MAX_RANK};
-
-const LOSS_NAMES: &[&str] = &["mse", "cross_entropy", "binary_cross_entropy"];
 
 /// Largest parameter count or activation width a spec may produce: beyond this a
 /// fixed-size array of f32 stops being a sensible thing to generate.
-const MAX_ELEMENTS: usize = 1 << 28;
+pub const MAX_ELEMENTS: usize = 1 << 28;
+
+/// What one checked layer adds to the network, before it is pushed.
+struct Checked {
+    value: Value,
+    output: Vec<usize>,
+    sequence: bool,
+}
 
 pub fn check(spec: Spec) -> syn::Result<Network> {
     let mut errors = Errors::default();
     check_derives(&spec.attrs, &mut errors);
-    let (input, layers, loss) = sort_items(&spec, &mut errors);
+    let (input, layers, outputs_item, loss) = sort_items(&spec, &mut errors);
 
     let input_shape = match input {
         Some(input) => check_input(input, &mut errors),
@@ -49,68 +55,67 @@ pub fn check(spec: Spec) -> syn::Result<Network> {
         );
     }
 
-    let mut shape = input_shape.clone();
-    let mut is_sequence = input.is_some_and(|input| input.steps.is_some());
-    let mut checked = Vec::new();
+    let input_is_sequence = input.is_some_and(|input| input.steps.is_some());
+    let mut nodes = Nodes::new(&layers, input_shape.clone(), input_is_sequence);
+    let mut checked: Vec<Layer> = Vec::new();
     let mut param_count = 0usize;
     let mut aux_total = 0usize;
+    let mut complete = true;
     for (index, item) in layers.iter().enumerate() {
+        let node = index + 1;
+        let reads = nodes.reads(index, item, &mut errors);
         let before = errors.len();
-        let Some(mut kind) = bind_layer(item, &mut errors) else {
-            if errors.len() == before {
-                // Never drop a layer silently: a layer that cannot be bound is an error.
+        let result = match reads {
+            Some(reads) if join_kind(&item.name.to_string()).is_some() => {
+                check_join(item, &reads, &nodes, &mut errors)
+            }
+            Some(reads) => check_layer(
+                item,
+                index,
+                &layers,
+                reads[0],
+                &nodes,
+                &checked,
+                &mut errors,
+            ),
+            None => None,
+        };
+        let Some(Checked {
+            value,
+            output,
+            sequence,
+        }) = result
+        else {
+            if errors.len() == before && reads_known(&nodes, index, item) {
+                // Never drop a layer silently: a layer that cannot be checked is an error.
                 errors.push(
                     item.name.span(),
                     format!("the arguments of `{}` cannot be used", item.name),
                 );
             }
-            shape = None; // the layer's output is unknown: later shapes cannot be judged
+            nodes.define(node, None);
+            complete = false;
             continue;
         };
-        let takes_init = kind.kind.args.iter().any(|arg| arg.name == "init");
-        if takes_init && !has_explicit_init(item) {
-            let init = default_init(layers.get(index + 1));
-            kind.values.push(("init", ArgValue::Choice(init)));
-        }
-        let Some(input) = shape.take() else { continue };
-        // The layer whose output this one receives, looking through element-wise layers:
-        // in `lstm(8), relu, lstm(4)` it is the first `lstm` that must return sequences.
-        let source = checked
-            .iter()
-            .rev()
-            .find(|l: &&Layer| l.kind.sequence != SequenceRule::Keeps);
-        let sequence = shape::sequence_output(&kind, is_sequence, &input, source);
-        is_sequence = *sequence.as_ref().unwrap_or(&false);
-        let (value, output) = match sequence.and_then(|_| resolve(&kind, &input)) {
-            Ok(resolved) => resolved,
-            Err(message) => {
-                let hint = if index == 0 && input.len() >= 2 && output_rank_mismatch(&kind, &input)
-                {
-                    format!("; if {} is the batch size, leave it out: `input:` is the shape of one sample", input[0])
-                } else {
-                    String::new()
-                };
-                errors.push(item.name.span(), format!("{message}{hint}"));
-                // Keep going with the layer's nominal output so later layers are still checked.
-                match nominal(&kind, &input) {
-                    Some(resolved) => resolved,
-                    None => continue,
-                }
-            }
+        let keyword = match &value {
+            Value::Layer(layer) => layer.definition().keyword(),
+            Value::Join(join) => nn_runtime::layers::join::Join::keyword(join.join()),
         };
-        let name = format!(
-            "{}_{}",
-            kind.kind.keyword,
-            checked
-                .iter()
-                .filter(|l: &&Layer| l.kind.keyword == kind.kind.keyword)
-                .count()
-        );
+        let name = match &item.alias {
+            Some(alias) if !matches!(value, Value::Join(_)) => alias.to_string(),
+            _ => format!(
+                "{keyword}_{}",
+                checked.iter().filter(|l| l.keyword == keyword).count()
+            ),
+        };
         let mut tensors = Vec::new();
         let mut too_large = false;
-        for spec in value.definition().tensors().iter() {
+        let specs: Vec<_> = match &value {
+            Value::Layer(layer) => layer.definition().tensors().iter().copied().collect(),
+            Value::Join(_) => Vec::new(),
+        };
+        for spec in &specs {
             let tensor_shape = spec.shape().to_vec();
-            let (suffix, trainable) = (spec.name, spec.trainable);
             let len = tensor_shape
                 .iter()
                 .try_fold(1usize, |n, &d| n.checked_mul(d));
@@ -120,37 +125,39 @@ pub fn check(spec: Spec) -> syn::Result<Network> {
             {
                 Some(total) => {
                     tensors.push(Tensor {
-                        name: format!("{name}.{suffix}"),
+                        name: format!("{name}.{}", spec.name),
                         offset: param_count,
                         shape: tensor_shape,
-                        trainable,
+                        trainable: spec.trainable,
                     });
                     param_count = total;
                 }
                 None => {
-                    errors.push(item.name.span(), format!("this `{}` layer makes the network too large: more than {MAX_ELEMENTS} parameters", kind.kind.keyword));
+                    errors.push(item.name.span(), format!("this `{keyword}` layer makes the network too large: more than {MAX_ELEMENTS} parameters"));
                     too_large = true;
                     break;
                 }
             }
         }
-        if too_large {
-            // One error per layer: its other sizes would only say the same again.
-            continue;
-        }
-        if element_count(&output) > MAX_ELEMENTS {
-            errors.push(
-                item.name.span(),
-                format!(
-                    "this `{}` layer outputs {} values, more than {MAX_ELEMENTS}",
-                    kind.kind.keyword,
-                    format_shape(&output)
-                ),
-            );
+        if too_large || element_count(&output) > MAX_ELEMENTS {
+            if !too_large {
+                errors.push(
+                    item.name.span(),
+                    format!(
+                        "this `{keyword}` layer outputs {} values, more than {MAX_ELEMENTS}",
+                        format_shape(&output)
+                    ),
+                );
+            }
+            nodes.define(node, None);
+            complete = false;
             continue;
         }
         // Bounded now that the tensors and the output are: no product here can overflow.
-        let aux_width = value.definition().aux_width();
+        let aux_width = match &value {
+            Value::Layer(layer) => layer.definition().aux_width(),
+            Value::Join(join) => nn_runtime::layers::join::Join::aux_width(join.join()),
+        };
         let aux_offset = aux_total;
         match aux_total
             .checked_add(aux_width)
@@ -160,44 +167,203 @@ pub fn check(spec: Spec) -> syn::Result<Network> {
             None => {
                 errors.push(
                     item.name.span(),
-                    format!("this `{}` layer needs {aux_width} values per sample for training, which takes the network past {MAX_ELEMENTS}", kind.kind.keyword),
+                    format!("this `{keyword}` layer needs {aux_width} values per sample for training, which takes the network past {MAX_ELEMENTS}"),
                 );
+                nodes.define(node, None);
+                complete = false;
                 continue;
             }
         }
+        let inputs = nodes.inputs_of(index).to_vec();
+        let input_shape = nodes
+            .shape(inputs[0])
+            .map(<[usize]>::to_vec)
+            .unwrap_or_default();
+        nodes.define(
+            node,
+            Some(NodeInfo {
+                shape: output.clone(),
+                sequence,
+            }),
+        );
         checked.push(Layer {
-            kind: kind.kind,
+            keyword,
+            sequence: match &value {
+                Value::Layer(_) => nn_runtime::layers::kind(keyword).map(|k| k.sequence),
+                Value::Join(_) => None,
+            },
             span: item.name.span(),
             name,
-            input_shape: input,
-            output_shape: output.clone(),
-            output_is_sequence: is_sequence,
+            inputs,
+            input_shape,
+            output_shape: output,
+            output_is_sequence: sequence,
             tensors,
             value,
             aux_width,
             aux_offset,
+            node: Some(node),
         });
-        shape = Some(output);
     }
 
-    let input_is_sequence = input.is_some_and(|input| input.steps.is_some());
-    let loss = check_loss(loss, &checked, layers.len(), &mut errors);
+    let outputs = nodes.outputs(outputs_item, &mut errors);
+    let loss = crate::loss::check_loss(
+        loss,
+        outputs_item,
+        outputs.as_deref(),
+        &checked,
+        &mut nodes,
+        complete,
+        &mut errors,
+    );
+    nodes.report_unused(&mut errors);
     check_default_derive(&spec.attrs, param_count, &mut errors);
     errors.finish()?;
-    let (Some(input_shape), Some(loss)) = (input_shape, loss) else {
-        // Both are only ever missing together with a reported error; never panic regardless.
+    let (Some(input_shape), Some(outputs), Some(loss)) = (input_shape, outputs, loss) else {
+        // Only ever missing together with a reported error; never panic regardless.
         return Err(syn::Error::new(spec.name.span(), "invalid network spec"));
     };
-    Ok(Network {
+    let mut network = Network {
         attrs: spec.attrs,
         vis: spec.vis,
         name: spec.name,
         input_shape,
         input_is_sequence,
         layers: checked,
+        outputs,
         loss,
         param_count,
+    };
+    crate::tensors::join_outputs(&mut network);
+    Ok(network)
+}
+
+/// Whether every tensor `item` reads has a known shape (else an earlier error explains).
+fn reads_known(nodes: &Nodes, index: usize, item: &LayerItem) -> bool {
+    let _ = item;
+    nodes
+        .inputs_of(index)
+        .iter()
+        .all(|&n| nodes.shape(n).is_some())
+        && !nodes.inputs_of(index).is_empty()
+}
+
+/// A one-input layer over node `input`.
+fn check_layer(
+    item: &LayerItem,
+    index: usize,
+    layers: &[&LayerItem],
+    input: usize,
+    nodes: &Nodes,
+    checked: &[Layer],
+    errors: &mut Errors,
+) -> Option<Checked> {
+    let before = errors.len();
+    let Some(mut kind) = bind_layer(item, errors) else {
+        if errors.len() == before {
+            errors.push(
+                item.name.span(),
+                format!("the arguments of `{}` cannot be used", item.name),
+            );
+        }
+        return None;
+    };
+    let takes_init = kind.kind.args.iter().any(|arg| arg.name == "init");
+    if takes_init && !has_explicit_init(item) {
+        let init = default_init(layers.get(index + 1));
+        kind.values.push(("init", ArgValue::Choice(init)));
+    }
+    let shape = nodes.shape(input)?.to_vec();
+    let is_sequence = nodes.is_sequence(input);
+    // The layer whose output this one receives, looking through element-wise layers:
+    // in `lstm(8), relu, lstm(4)` it is the first `lstm` that must return sequences.
+    let source = nodes.producer_through_keeps(input, checked);
+    let sequence = shape::sequence_output(&kind, is_sequence, &shape, source);
+    let is_sequence = *sequence.as_ref().unwrap_or(&false);
+    let (value, output) = match sequence.and_then(|_| resolve(&kind, &shape)) {
+        Ok(resolved) => resolved,
+        Err(message) => {
+            let hint = if index == 0 && shape.len() >= 2 && output_rank_mismatch(&kind, &shape) {
+                format!(
+                    "; if {} is the batch size, leave it out: `input:` is the shape of one sample",
+                    shape[0]
+                )
+            } else {
+                String::new()
+            };
+            errors.push(item.name.span(), format!("{message}{hint}"));
+            // Keep going with the layer's nominal output so later layers are still checked
+            // (the error stands, so nothing is generated).
+            let (value, output) = nominal(&kind, &shape)?;
+            return Some(Checked {
+                value: Value::Layer(value),
+                output,
+                sequence: false,
+            });
+        }
+    };
+    Some(Checked {
+        value: Value::Layer(value),
+        output,
+        sequence: is_sequence,
     })
+}
+
+/// A join (`add`, `concat`, `sample`) of the nodes `reads`.
+fn check_join(
+    item: &LayerItem,
+    reads: &[usize],
+    nodes: &Nodes,
+    errors: &mut Errors,
+) -> Option<Checked> {
+    let keyword = item.name.to_string();
+    let kind = join_kind(&keyword)?;
+    let shapes: Option<Vec<&[usize]>> = reads.iter().map(|&n| nodes.shape(n)).collect();
+    let shapes = shapes?;
+    let sequences: Vec<bool> = reads.iter().map(|&n| nodes.is_sequence(n)).collect();
+    let args = join_args(item);
+    if let Some(mixed) = sequences.iter().position(|&s| s != sequences[0]) {
+        errors.push(
+            args[mixed].span(),
+            format!(
+                "`{keyword}` cannot join the sequence `{}` and the vector `{}`: join sequences with sequences",
+                args[if sequences[0] { 0 } else { mixed }],
+                args[if sequences[0] { mixed } else { 0 }],
+            ),
+        );
+        return None;
+    }
+    match (kind.resolve)(&shapes, sequences[0]) {
+        Ok((join, output)) => Some(Checked {
+            value: Value::Join(join),
+            output: output.dims().to_vec(),
+            sequence: sequences[0],
+        }),
+        Err(error) => {
+            let (first, second) = (&args[error.first], &args[error.second]);
+            errors.push(
+                second.span(),
+                format!(
+                    "cannot {keyword} `{first}` {} and `{second}` {}: {}",
+                    format_shape(shapes[error.first]),
+                    format_shape(shapes[error.second]),
+                    error.needs
+                ),
+            );
+            None
+        }
+    }
+}
+
+/// The tensor names a join lists (only plain names reach here: `Nodes::reads` checked).
+pub fn join_args(item: &LayerItem) -> Vec<&syn::Ident> {
+    item.args
+        .iter()
+        .filter_map(|arg| match &arg.value {
+            ArgTree::Ident(ident) if arg.key.is_none() => Some(ident),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The traits named in the spec's `#[derive(…)]`s, by their last path segment.
@@ -259,16 +425,19 @@ fn output_rank_mismatch(kind: &BoundLayer, input: &[usize]) -> bool {
         && kind.kind.keyword != "softmax"
 }
 
-/// Splits the body into its single input, its layers and its optional single loss.
+/// Splits the body into its single input, its layers, its optional outputs and its
+/// optional single loss.
+#[allow(clippy::type_complexity)]
 fn sort_items<'a>(
     spec: &'a Spec,
     errors: &mut Errors,
 ) -> (
     Option<&'a InputItem>,
     Vec<&'a LayerItem>,
+    Option<&'a OutputsItem>,
     Option<&'a LossItem>,
 ) {
-    let (mut input, mut layers, mut loss) = (None, Vec::new(), None);
+    let (mut input, mut layers, mut outputs, mut loss) = (None, Vec::new(), None, None);
     let mut misplaced_loss = false;
     for item in &spec.items {
         match item {
@@ -281,24 +450,30 @@ fn sort_items<'a>(
                 input = Some(item);
             }
             Item::Input(item) => input = Some(item),
+            Item::Outputs(item) if outputs.is_some() => errors.push(
+                item.keyword.span(),
+                "duplicate `outputs:`: list every output in one `outputs: [a, b]`",
+            ),
+            Item::Outputs(item) => outputs = Some(item),
             Item::Loss(item) if loss.is_some() => errors.push(
                 item.keyword.span(),
-                "duplicate `loss:`: a network has one loss",
+                "duplicate `loss:`: a network has one loss; add terms with `+`, e.g. `loss: mse(a) + 0.5 * mse(b)`",
             ),
             Item::Loss(item) => loss = Some(item),
             Item::Layer(item) => {
                 if let Some(loss) = loss.filter(|_| !misplaced_loss) {
                     misplaced_loss = true;
+                    let written = crate::loss::written(loss);
                     errors.push(
                         loss.keyword.span(),
-                        format!("`loss:` comes after the layers, but `{}` follows it; move `loss: {}` to the end", item.name, loss.name),
+                        format!("`loss:` comes after the layers, but `{}` follows it; move `loss: {written}` to the end", item.name),
                     );
                 }
                 layers.push(item)
             }
         }
     }
-    (input, layers, loss)
+    (input, layers, outputs, loss)
 }
 
 fn check_input(input: &InputItem, errors: &mut Errors) -> Option<Vec<usize>> {
@@ -363,58 +538,9 @@ fn check_input(input: &InputItem, errors: &mut Errors) -> Option<Vec<usize>> {
 }
 
 /// He initialization before a ReLU-family activation, Glorot otherwise.
-fn default_init(next: Option<&&LayerItem>) -> &'static str {
+pub fn default_init(next: Option<&&LayerItem>) -> &'static str {
     match next.map(|l| l.name.to_string()).as_deref() {
         Some("relu" | "leaky_relu") => "he",
         _ => "glorot",
     }
-}
-
-/// The loss written in the spec, checked against the network's end, or the one its last
-/// layer implies (cross-entropy after softmax, binary cross-entropy after sigmoid, else MSE).
-fn check_loss(
-    item: Option<&LossItem>,
-    layers: &[Layer],
-    written_layers: usize,
-    errors: &mut Errors,
-) -> Option<Loss> {
-    // When an earlier layer failed, the end of the network is unknown: judge nothing.
-    let complete = layers.len() == written_layers;
-    let last = layers.last().filter(|_| complete);
-    let implied = match last.map(|l| l.kind.keyword) {
-        Some("softmax") => Loss::SoftmaxCrossEntropy,
-        Some("sigmoid") => Loss::SigmoidBinaryCrossEntropy,
-        _ => Loss::MeanSquaredError,
-    };
-    let Some(item) = item else {
-        return Some(implied);
-    };
-    let name = item.name.to_string();
-    let loss = match name.as_str() {
-        "mse" => Loss::MeanSquaredError,
-        "cross_entropy" => Loss::SoftmaxCrossEntropy,
-        "binary_cross_entropy" => Loss::SigmoidBinaryCrossEntropy,
-        _ => {
-            errors.push(item.name.span(), format!("unknown loss `{name}`: the losses are `mse`, `cross_entropy` and `binary_cross_entropy`{}", did_you_mean(&name, LOSS_NAMES)));
-            return None;
-        }
-    };
-    let Some(last) = last else { return Some(loss) };
-    let outputs = element_count(&last.output_shape);
-    match loss {
-        Loss::SoftmaxCrossEntropy if outputs < 2 => errors.push(
-            item.name.span(),
-            format!("cross_entropy needs at least 2 classes, but the network outputs {} value; for one output end with `sigmoid` and use `loss: binary_cross_entropy`", outputs),
-        ),
-        Loss::SoftmaxCrossEntropy if last.kind.keyword != "softmax" => errors.push(
-            item.name.span(),
-            format!("cross_entropy is computed together with a final `softmax`, but the network ends with `{}`; add `softmax` as the last layer", last.kind.keyword),
-        ),
-        Loss::SigmoidBinaryCrossEntropy if last.kind.keyword != "sigmoid" => errors.push(
-            item.name.span(),
-            format!("binary_cross_entropy is computed together with a final `sigmoid`, but the network ends with `{}`; add `sigmoid` as the last layer", last.kind.keyword),
-        ),
-        _ => {}
-    }
-    Some(loss)
 }

@@ -1,7 +1,8 @@
 //! The checked network: what `check` produces and `expand` consumes. Every shape, offset
 //! and count here has been validated, so code generation may assume a valid network.
 
-use nn_runtime::layers::{AnyLayer, Definition, KindInfo, SamplePass};
+use nn_runtime::layers::join::{AnyJoin, Join};
+use nn_runtime::layers::{AnyLayer, Definition, SamplePass, SequenceRule};
 use proc_macro2::Span;
 use syn::{Attribute, Ident, Visibility};
 
@@ -12,18 +13,75 @@ pub struct Network {
     pub input_shape: Vec<usize>,
     /// Whether the input is a sequence, `[steps, features]`.
     pub input_is_sequence: bool,
+    /// In spec order, which is an order of the graph: a layer reads only earlier nodes
+    /// (node 0 is the input, node `i + 1` the output of layer `i`).
     pub layers: Vec<Layer>,
-    pub loss: Loss,
+    /// The nodes the network outputs, side by side in that order; with several, the last
+    /// layer is an internal `concat` of them, so the output is always the last node.
+    pub outputs: Vec<usize>,
+    pub loss: LossSpec,
     pub param_count: usize,
 }
 
+/// The training loss: one term per output (or one for the single output), plus any
+/// Kullback–Leibler terms, weighted and summed.
+pub struct LossSpec {
+    pub terms: Vec<Term>,
+}
+
+pub enum Term {
+    /// A loss of output `output` (an index into `Network::outputs`), read from node
+    /// `reads` (the logits below a fused softmax or sigmoid, else the output itself).
+    Output {
+        loss: Loss,
+        output: usize,
+        reads: usize,
+        weight: f32,
+    },
+    /// `kl(mean, log_var)` of two nodes of equal width.
+    Kl {
+        mean: usize,
+        log_var: usize,
+        weight: f32,
+    },
+}
+
+impl LossSpec {
+    /// The one plain loss of a single-output network, as chains always had; `None` for a
+    /// weighted sum of several terms.
+    pub fn single(&self) -> Option<(Loss, usize)> {
+        match self.terms.as_slice() {
+            [Term::Output {
+                loss,
+                reads,
+                weight,
+                ..
+            }] if *weight == 1.0 => Some((*loss, *reads)),
+            _ => None,
+        }
+    }
+}
+
+/// What a layer is at run time: a one-input kind or a join of several tensors.
+#[derive(Clone, Copy)]
+pub enum Value {
+    Layer(AnyLayer),
+    Join(AnyJoin),
+}
+
 pub struct Layer {
-    /// The layer's kind: its keyword, arguments and sequence rule.
-    pub kind: &'static KindInfo,
+    /// The keyword of the layer's kind.
+    pub keyword: &'static str,
+    /// How the kind treats sequences; `None` for a join.
+    pub sequence: Option<SequenceRule>,
     /// The layer's name token in the spec.
     pub span: Span,
-    /// Unique name, `<kind>_<n>`: the prefix of its tensors' names.
+    /// Unique name, `<kind>_<n>` or the name given with `as`: the prefix of its tensors'
+    /// names.
     pub name: String,
+    /// The nodes it reads: one, or a join's several.
+    pub inputs: Vec<usize>,
+    /// The shape of its (first) input.
     pub input_shape: Vec<usize>,
     pub output_shape: Vec<usize>,
     /// Whether the output is a sequence whose first dimension is the steps.
@@ -31,11 +89,14 @@ pub struct Layer {
     pub tensors: Vec<Tensor>,
     /// The runtime value: the kind's type with the layer's resolved geometry, which also
     /// says what the layer costs and how inference runs it.
-    pub value: AnyLayer,
+    pub value: Value,
     /// Floats per sample the layer keeps in the arena's auxiliary region between its
     /// forward and backward pass, and where they start within that region.
     pub aux_width: usize,
     pub aux_offset: usize,
+    /// The node it writes (`index + 1`), kept while checking, when earlier layers may have
+    /// failed and positions shift.
+    pub node: Option<usize>,
 }
 
 pub struct Tensor {
@@ -80,7 +141,7 @@ impl Network {
     pub fn flops(&self) -> u64 {
         self.layers
             .iter()
-            .fold(0, |n: u64, l| n.saturating_add(l.definition().flops()))
+            .fold(0, |n: u64, l| n.saturating_add(l.flops()))
     }
 }
 
@@ -90,13 +151,54 @@ pub fn format_shape(shape: &[usize]) -> String {
 }
 
 impl Layer {
-    /// What the layer's kind says about it.
-    pub fn definition(&self) -> &dyn Definition {
-        self.value.definition()
+    /// What a one-input layer's kind says about it; `None` for a join.
+    pub fn definition(&self) -> Option<&dyn Definition> {
+        match &self.value {
+            Value::Layer(layer) => Some(layer.definition()),
+            Value::Join(_) => None,
+        }
     }
 
-    /// How single-sample inference runs it.
+    /// A join's kernels; `None` for a one-input layer.
+    pub fn join(&self) -> Option<&dyn Join> {
+        match &self.value {
+            Value::Join(join) => Some(join.join()),
+            Value::Layer(_) => None,
+        }
+    }
+
+    /// How single-sample inference runs it (a join always writes a new tensor).
     pub fn sample_pass(&self) -> SamplePass {
-        self.definition().sample_pass()
+        self.definition()
+            .map_or(SamplePass::OutOfPlace, |d| d.sample_pass())
+    }
+
+    /// Floating-point operations per sample.
+    pub fn flops(&self) -> u64 {
+        match &self.value {
+            Value::Layer(layer) => layer.definition().flops(),
+            Value::Join(join) => join.join().flops(),
+        }
+    }
+
+    /// Floats of scratch its single-sample pass needs besides its input and output.
+    pub fn state_len(&self) -> usize {
+        self.definition().map_or(0, |d| d.state_len())
+    }
+
+    /// What it computes, as the runtime's `LayerOp`.
+    pub fn op(&self) -> nn_runtime::LayerOp {
+        match &self.value {
+            Value::Layer(layer) => layer.definition().op(),
+            Value::Join(join) => join.join().op(),
+        }
+    }
+
+    /// Writes its runtime value as a Rust expression.
+    pub fn write_literal(&self, path: &str, out: &mut String) -> std::fmt::Result {
+        match &self.value {
+            Value::Layer(layer) => layer.definition().write_literal(path, out),
+            Value::Join(join) => join.join().write_literal(&format!("{path}::join"), out),
+        }
     }
 }

@@ -9,10 +9,12 @@ mod expand;
 mod fallback;
 mod ir;
 mod layers;
+mod loss;
 mod nesting;
 mod resolve;
 mod shape;
 mod suggest;
+mod tensors;
 
 #[cfg(test)]
 mod fuzz;

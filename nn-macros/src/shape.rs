@@ -20,7 +20,7 @@ pub fn sequence_output(
             Ok(Args::new(&layer.values).flag("return_sequences"))
         }
         SequenceRule::Requires => Err(match previous {
-            Some(previous) if previous.kind.sequence == SequenceRule::Requires => format!(
+            Some(previous) if previous.sequence == Some(SequenceRule::Requires) => format!(
                 "{name} needs a sequence, but `{}` returns only its last state {}; give `{}` the option `return_sequences = true` to stack recurrent layers",
                 previous.name,
                 format_shape(input),

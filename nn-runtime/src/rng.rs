@@ -35,6 +35,14 @@ impl Rng {
         (self.next_f32() * 2.0 - 1.0) * limit
     }
 
+    /// Standard normal, by the Box–Muller transform (one draw of two uniforms per value:
+    /// simple and the same on every platform with the same `ln`, `sqrt` and `cos`).
+    pub fn normal(&mut self) -> f32 {
+        // 1 − u lies in (0, 1], so the logarithm is finite.
+        let radius = crate::ops::math::sqrt(-2.0 * crate::ops::math::ln(1.0 - self.next_f32()));
+        radius * crate::ops::math::cos(core::f32::consts::TAU * self.next_f32())
+    }
+
     /// Uniform in `0..n`, without modulo bias (Lemire's multiply-shift rejection method).
     pub fn below(&mut self, n: usize) -> usize {
         assert!(n > 0, "Rng::below needs a non-empty range");
@@ -93,6 +101,21 @@ mod tests {
             hi = hi.max(x);
         }
         assert!(lo < -0.49 && hi > 0.49, "range barely covered: {lo}..{hi}");
+    }
+
+    #[test]
+    fn normal_draws_have_mean_zero_and_variance_one() {
+        let mut r = Rng::new(11);
+        let n = 100_000;
+        let draws: std::vec::Vec<f64> = (0..n).map(|_| f64::from(r.normal())).collect();
+        let mean = draws.iter().sum::<f64>() / n as f64;
+        let variance = draws.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n as f64;
+        let beyond_two = draws.iter().filter(|x| x.abs() > 2.0).count() as f64 / n as f64;
+        // Standard errors at 100,000 draws: 0.003 for the mean, 0.0045 for the variance.
+        assert!(mean.abs() < 0.015, "mean {mean}");
+        assert!((variance - 1.0).abs() < 0.02, "variance {variance}");
+        // P(|z| > 2) = 0.0455 for a normal; a uniform of variance 1 would give 0.
+        assert!((beyond_two - 0.0455).abs() < 0.004, "tail {beyond_two}");
     }
 
     #[test]

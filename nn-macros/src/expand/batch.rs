@@ -1,8 +1,9 @@
 //! `impl nn::Network`: the batched forward pass, the loss and the backward pass over a node
-//! arena (node 0 is the input, node i+1 the output of layer i).
+//! arena (node 0 is the input, node i+1 the output of layer i, which reads earlier nodes).
 
 use super::{input_len, layer, lit, meta, output_len, rt};
-use crate::ir::{element_count, Loss, Network};
+use crate::ir::{element_count, Loss, Network, Term};
+use crate::tensors::node_shape;
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -18,11 +19,11 @@ pub fn expand(net: &Network) -> TokenStream {
         lit(output_len(net)),
         lit(net.param_count),
     );
-    let loss_kind = match net.loss {
-        Loss::MeanSquaredError => quote!(MeanSquaredError),
-        Loss::SoftmaxCrossEntropy => quote!(SoftmaxCrossEntropy),
-        Loss::SigmoidBinaryCrossEntropy => quote!(SigmoidBinaryCrossEntropy),
+    let (loss_kind, loss_node) = match net.loss.single() {
+        Some((loss, reads)) => (loss_kind(loss), reads),
+        None => (quote!(WeightedSum), net.layers.len()),
     };
+    let loss_node = lit(loss_node);
     let widths = std::iter::once(&net.input_shape)
         .chain(net.layers.iter().map(|l| &l.output_shape))
         .map(|s| lit(element_count(s)));
@@ -33,7 +34,9 @@ pub fn expand(net: &Network) -> TokenStream {
         .iter()
         .enumerate()
         .map(|(i, l)| layer::batch_forward(i, l));
-    let aux_width = lit(net.layers.iter().map(|l| l.aux_width).sum());
+    let plan = backward_plan(net);
+    let layer_aux: usize = net.layers.iter().map(|l| l.aux_width).sum();
+    let aux_width = lit(layer_aux.max(plan.staging));
     let updates: Vec<TokenStream> = net.layers.iter().filter_map(layer::update_state).collect();
     let update_state = (!updates.is_empty()).then(|| {
         quote! {
@@ -44,7 +47,7 @@ pub fn expand(net: &Network) -> TokenStream {
         }
     });
     let loss = loss(net);
-    let backward = backward(net);
+    let backward = plan.steps;
     let infer = infer(net);
     let type_name = name.to_string();
 
@@ -57,6 +60,7 @@ pub fn expand(net: &Network) -> TokenStream {
             const LOSS: #rt::LossKind = #rt::LossKind::#loss_kind;
             const NODE_WIDTHS: &'static [#usize] = &[#(#widths),*];
             const AUX_WIDTH: #usize = #aux_width;
+            const LOSS_NODE: #usize = #loss_node;
             const TENSORS: &'static [#rt::TensorInfo] = &[#(#tensors),*];
             const LAYERS: &'static [#rt::LayerInfo] = &[#(#layers),*];
 
@@ -90,7 +94,8 @@ pub fn expand(net: &Network) -> TokenStream {
                 #(#forward)*
             }
 
-            fn loss_batch(nodes: &[#f32], targets: &[#f32], batch: #usize, node_grads: #core::option::Option<&mut [#f32]>) -> #f32 {
+            #[allow(unused_mut)]
+            fn loss_batch(nodes: &[#f32], targets: &[#f32], batch: #usize, mut node_grads: #core::option::Option<&mut [#f32]>) -> #f32 {
                 const WIDTHS: &[#usize] = <#name as #rt::Network>::NODE_WIDTHS;
                 #loss
             }
@@ -98,7 +103,7 @@ pub fn expand(net: &Network) -> TokenStream {
             #[allow(unused_variables)]
             fn backward_batch(&self, nodes: &mut [#f32], node_grads: &mut [#f32], batch: #usize, param_grads: &mut [#f32]) {
                 const WIDTHS: &[#usize] = <#name as #rt::Network>::NODE_WIDTHS;
-                #backward
+                #(#backward)*
             }
 
             #update_state
@@ -106,52 +111,191 @@ pub fn expand(net: &Network) -> TokenStream {
     }
 }
 
-/// The loss reads the logits below the final activation when it is fused with it.
-fn loss(net: &Network) -> TokenStream {
-    let rt = rt();
-    let last = net.layers.len();
-    let (node, function) = match net.loss {
-        Loss::MeanSquaredError => (last, quote!(mean_squared_error)),
-        Loss::SoftmaxCrossEntropy => (last - 1, quote!(softmax_cross_entropy)),
-        Loss::SigmoidBinaryCrossEntropy => (last - 1, quote!(sigmoid_binary_cross_entropy)),
-    };
-    let node = lit(node);
-    let classes = (net.loss == Loss::SoftmaxCrossEntropy).then(|| {
-        let classes = lit(output_len(net));
-        quote!(#classes,)
-    });
-    quote! {
-        let values = #rt::node(nodes, WIDTHS, #node, batch);
-        let grads = node_grads.map(|g| #rt::node_mut(g, WIDTHS, #node, batch));
-        #rt::#function(values, targets, #classes grads)
+fn loss_kind(loss: Loss) -> TokenStream {
+    match loss {
+        Loss::MeanSquaredError => quote!(MeanSquaredError),
+        Loss::SoftmaxCrossEntropy => quote!(SoftmaxCrossEntropy),
+        Loss::SigmoidBinaryCrossEntropy => quote!(SigmoidBinaryCrossEntropy),
     }
 }
 
-/// Layers from the last one the loss did not absorb, down to the first one with parameters;
-/// nothing below that needs a gradient.
-fn backward(net: &Network) -> TokenStream {
-    let absorbed = usize::from(net.loss.fused_with_last_layer());
-    let Some(first) = net.layers.iter().position(|l| !l.tensors.is_empty()) else {
-        return quote!();
+fn loss_function(loss: Loss) -> TokenStream {
+    match loss {
+        Loss::MeanSquaredError => quote!(mean_squared_error),
+        Loss::SoftmaxCrossEntropy => quote!(softmax_cross_entropy),
+        Loss::SigmoidBinaryCrossEntropy => quote!(sigmoid_binary_cross_entropy),
+    }
+}
+
+/// The loss: a chain's one loss over the whole batch, as it always was; or each term of a
+/// weighted sum, every output's loss taken row by row from its slice of the targets.
+fn loss(net: &Network) -> TokenStream {
+    let rt = rt();
+    if let Some((loss, reads)) = net.loss.single() {
+        let node = lit(reads);
+        let function = loss_function(loss);
+        let classes = (loss == Loss::SoftmaxCrossEntropy).then(|| {
+            let classes = lit(output_len(net));
+            quote!(#classes,)
+        });
+        return quote! {
+            let values = #rt::node(nodes, WIDTHS, #node, batch);
+            let grads = node_grads.map(|g| #rt::node_mut(g, WIDTHS, #node, batch));
+            #rt::#function(values, targets, #classes grads)
+        };
+    }
+    let target_len = lit(output_len(net));
+    let terms = net.loss.terms.iter().map(|term| match term {
+        Term::Output { loss, output, reads, weight } => {
+            let node = net.outputs[*output];
+            let width = element_count(node_shape(net, node));
+            let offset: usize = net.outputs[..*output]
+                .iter()
+                .map(|&o| element_count(node_shape(net, o)))
+                .sum();
+            let function = loss_function(*loss);
+            let classes = (*loss == Loss::SoftmaxCrossEntropy).then(|| {
+                let classes = lit(width);
+                quote!(#classes,)
+            });
+            let (reads, width, offset, weight) = (lit(*reads), lit(width), lit(offset), *weight);
+            quote! {{
+                let values = #rt::node(nodes, WIDTHS, #reads, batch);
+                let mut grads = node_grads.as_deref_mut().map(|g| #rt::node_mut(g, WIDTHS, #reads, batch));
+                let mut sum = 0.0f64;
+                for sample in 0..batch {
+                    let row = sample * #width..(sample + 1) * #width;
+                    let target = &targets[sample * #target_len + #offset..][..#width];
+                    let grad = grads.as_deref_mut().map(|g| &mut g[row.clone()]);
+                    sum += f64::from(#rt::#function(&values[row], target, #classes grad));
+                }
+                if let Some(grads) = grads {
+                    let scale = #weight / batch as f32;
+                    grads.iter_mut().for_each(|g| *g *= scale);
+                }
+                total += #weight as f64 * sum / batch.max(1) as f64;
+            }}
+        }
+        Term::Kl { mean, log_var, weight } => {
+            let width = lit(element_count(node_shape(net, *mean)));
+            let (mean, log_var) = (lit(*mean), lit(*log_var));
+            quote! {{
+                let grads = node_grads.as_deref_mut().map(|g| #rt::two_nodes_mut(g, WIDTHS, (#mean, #log_var), batch));
+                let kl = #rt::kl_divergence_standard_normal(
+                    #rt::node(nodes, WIDTHS, #mean, batch),
+                    #rt::node(nodes, WIDTHS, #log_var, batch),
+                    #width,
+                    grads,
+                );
+                if let Some(g) = node_grads.as_deref_mut() {
+                    #rt::scale_node(g, WIDTHS, #mean, batch, #weight);
+                    #rt::scale_node(g, WIDTHS, #log_var, batch, #weight);
+                }
+                total += #weight as f64 * kl as f64;
+            }}
+        }
+    });
+    quote! {
+        let mut total = 0.0f64;
+        #(#terms)*
+        total as f32
+    }
+}
+
+/// The backward pass as a list of steps, and the widest gradient it stages to add.
+struct BackwardPlan {
+    steps: Vec<TokenStream>,
+    staging: usize,
+}
+
+/// Layers in reverse order, from the loss's gradients: each passes its output's gradient to
+/// the inputs that need one (a node needs one when a layer with parameters produced it or
+/// a node it depends on). The first gradient a node receives is written, later ones added.
+fn backward_plan(net: &Network) -> BackwardPlan {
+    let nodes = net.layers.len() + 1;
+    let mut needs = vec![false; nodes];
+    for (index, layer) in net.layers.iter().enumerate() {
+        needs[index + 1] = !layer.tensors.is_empty() || layer.inputs.iter().any(|&n| needs[n]);
+    }
+    let mut written = vec![false; nodes];
+    for term in &net.loss.terms {
+        match term {
+            Term::Output { reads, .. } => written[*reads] = true,
+            Term::Kl { mean, log_var, .. } => {
+                written[*mean] = true;
+                written[*log_var] = true;
+            }
+        }
+    }
+    let mut plan = BackwardPlan {
+        steps: Vec::new(),
+        staging: 0,
     };
-    let top = net.layers.len() - absorbed;
-    let steps = (first..top)
-        .rev()
-        .map(|index| layer::batch_backward(index, &net.layers[index], index > first));
-    quote!(#(#steps)*)
+    for (index, layer) in net.layers.iter().enumerate().rev() {
+        // No gradient reaches a layer whose output feeds no loss (a softmax the loss
+        // absorbs, the internal join of several outputs), and none is needed below one
+        // that neither has parameters nor feeds one that has.
+        if !written[index + 1] || !needs[index + 1] {
+            continue;
+        }
+        let mut grads = Vec::new();
+        for &input in &layer.inputs {
+            let grad = if !needs[input] {
+                layer::InputGrad::Skip
+            } else if written[input] {
+                plan.staging = plan.staging.max(element_count(node_shape(net, input)));
+                layer::InputGrad::Add
+            } else {
+                written[input] = true;
+                layer::InputGrad::Write
+            };
+            grads.push(grad);
+        }
+        plan.steps.push(layer::batch_backward(index, layer, &grads));
+    }
+    plan
+}
+
+/// Readers of each node: layers, and the loss terms and outputs that read it whole.
+fn readers(net: &Network) -> Vec<usize> {
+    let mut readers = vec![0; net.layers.len() + 1];
+    for layer in &net.layers {
+        for &input in &layer.inputs {
+            readers[input] += 1;
+        }
+    }
+    for term in &net.loss.terms {
+        match term {
+            Term::Output { reads, .. } => readers[*reads] += 1,
+            Term::Kl { mean, log_var, .. } => {
+                readers[*mean] += 1;
+                readers[*log_var] += 1;
+            }
+        }
+    }
+    readers
 }
 
 /// Chains of at least two consecutive layers that batched inference runs one sample at a
-/// time, as `first..=last` layer indices. The last layer never belongs to one, so the output
-/// node and the node below it (which a fused loss reads) are always written whole.
+/// time, as `first..=last` layer indices. Inside a chain each layer reads the one before,
+/// which nothing else reads; the last layer never belongs to one, so the output node and
+/// every node a loss reads are always written whole.
 fn per_sample_chains(net: &Network) -> Vec<(usize, usize)> {
+    let readers = readers(net);
+    let links = |index: usize| {
+        let layer = &net.layers[index];
+        layer.inputs == [index] && readers[index] == 1 && layer::runs_per_sample(layer)
+    };
     let mut chains = Vec::new();
     let candidates = net.layers.len().saturating_sub(1);
     let mut index = 0;
     while index < candidates {
         let start = index;
-        while index < candidates && layer::runs_per_sample(&net.layers[index]) {
+        if layer::runs_per_sample(&net.layers[index]) {
             index += 1;
+            while index < candidates && links(index) {
+                index += 1;
+            }
         }
         if index - start >= 2 {
             chains.push((start, index - 1));
@@ -182,10 +326,10 @@ fn infer(net: &Network) -> TokenStream {
                     (false, true) => (quote!(0), quote!(sample)),
                     (false, false) => (quote!(0), quote!(0)),
                 };
-                let layer_index = lit(i);
+                let (layer_index, input) = (lit(i), lit(net.layers[i].inputs[0]));
                 let op = layer::infer_sample(&net.layers[i]);
                 quote! {{
-                    let (x, y) = #rt::layer_io_slots(nodes, WIDTHS, #layer_index, batch, #in_slot, #out_slot);
+                    let (x, y) = #rt::layer_io_slots(nodes, WIDTHS, #input, #layer_index, batch, #in_slot, #out_slot);
                     #op
                 }}
             });

@@ -12,9 +12,7 @@ use quote::{quote, quote_spanned};
 /// kind's own definition.
 pub fn value(layer: &Layer) -> TokenStream {
     let mut literal = String::new();
-    let written = layer
-        .definition()
-        .write_literal("::nn::__private::layers", &mut literal);
+    let written = layer.write_literal("::nn::__private::layers", &mut literal);
     match written
         .ok()
         .and_then(|()| literal.parse::<TokenStream>().ok())
@@ -40,7 +38,7 @@ fn param_range(layer: &Layer) -> TokenStream {
 
 /// Single-sample scratch a layer needs besides its input and output buffers.
 pub fn state_len(layer: &Layer) -> usize {
-    layer.definition().state_len()
+    layer.state_len()
 }
 
 /// Single-sample inference of a layer that changes its buffer's size: `src` → `dst`.
@@ -68,7 +66,7 @@ pub fn infer_sample(layer: &Layer) -> TokenStream {
 /// Whether batched inference runs the layer sample by sample inside a chain of such layers
 /// (its definition says: work per sample anyway, rather than one GEMM over the batch).
 pub fn runs_per_sample(layer: &Layer) -> bool {
-    layer.definition().per_sample()
+    layer.definition().is_some_and(|d| d.per_sample())
 }
 
 /// `(aux_offset, aux_width)` of a layer.
@@ -77,29 +75,64 @@ fn aux(layer: &Layer) -> TokenStream {
     quote!((#offset, #width))
 }
 
+/// The nodes a join reads, as an array literal.
+fn input_nodes(layer: &Layer) -> TokenStream {
+    let inputs = layer.inputs.iter().map(|&n| lit(n));
+    quote!([#(#inputs),*])
+}
+
 /// The batched forward pass of layer `index`.
 pub fn batch_forward(index: usize, layer: &Layer) -> TokenStream {
     let rt = rt();
-    let (value, params, i, aux) = (value(layer), param_range(layer), lit(index), aux(layer));
-    quote!(#rt::forward_layer(&#value, &self.params[#params], nodes, WIDTHS, #i, batch, #aux, mode, rng);)
+    let (value, i, aux) = (value(layer), lit(index), aux(layer));
+    if layer.join().is_some() {
+        let inputs = input_nodes(layer);
+        return quote!(#rt::forward_join(&#value, nodes, WIDTHS, #inputs, #i, batch, #aux, mode, rng););
+    }
+    let (params, input) = (param_range(layer), lit(layer.inputs[0]));
+    quote!(#rt::forward_layer(&#value, &self.params[#params], nodes, WIDTHS, (#input, #i), batch, #aux, mode, rng);)
 }
 
-/// The backward pass of layer `index`; `needs_input_grad` is false for the lowest layer
-/// with parameters, below which nothing needs a gradient.
-pub fn batch_backward(index: usize, layer: &Layer, needs_input_grad: bool) -> TokenStream {
+/// How the backward pass of a layer delivers the gradient of one of its inputs.
+#[derive(Clone, Copy, PartialEq)]
+pub enum InputGrad {
+    Skip,
+    Write,
+    Add,
+}
+
+/// The backward pass of layer `index`, delivering each input's gradient as `grads` says.
+pub fn batch_backward(index: usize, layer: &Layer, grads: &[InputGrad]) -> TokenStream {
     let rt = rt();
-    let (value, params, i, aux) = (value(layer), param_range(layer), lit(index), aux(layer));
+    let (value, i, aux) = (value(layer), lit(index), aux(layer));
+    if layer.join().is_some() {
+        let inputs = input_nodes(layer);
+        let steps = grads.iter().enumerate().filter(|(_, g)| **g != InputGrad::Skip).map(|(which, grad)| {
+            let (which, accumulate) = (lit(which), *grad == InputGrad::Add);
+            quote!(#rt::backward_join(&#value, #which, nodes, node_grads, WIDTHS, #inputs, #i, batch, #aux, #accumulate);)
+        });
+        return quote!(#(#steps)*);
+    }
+    let (params, input) = (param_range(layer), lit(layer.inputs[0]));
+    let grad = match grads.first() {
+        Some(InputGrad::Write) => quote!(Write),
+        Some(InputGrad::Add) => quote!(Add),
+        _ => quote!(Skip),
+    };
     quote! {
         #rt::backward_layer(
             &#value, &self.params[#params], &mut param_grads[#params], nodes, node_grads, WIDTHS,
-            #i, batch, #aux, #needs_input_grad,
+            (#input, #i), batch, #aux, #rt::InputGrad::#grad,
         );
     }
 }
 
-/// Initialization of a layer's parameters (all start at zero).
+/// Initialization of a layer's parameters (all start at zero); nothing for a join.
 pub fn init(layer: &Layer) -> TokenStream {
     let rt = rt();
+    if layer.join().is_some() {
+        return quote!();
+    }
     let (value, params) = (value(layer), param_range(layer));
     quote!(#rt::Kernel::init(&#value, &mut self.params[#params], &mut rng);)
 }

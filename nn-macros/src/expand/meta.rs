@@ -23,15 +23,16 @@ pub fn layers(net: &Network) -> Vec<TokenStream> {
     net.layers
         .iter()
         .map(|l| {
-            let definition = l.definition();
-            let (name, kind, flops) = (&l.name, definition.keyword(), definition.flops());
+            let (name, kind, flops) = (&l.name, l.keyword, l.flops());
             let params = lit(l.tensors.iter().map(|t| element_count(&t.shape)).sum());
             let input = l.input_shape.iter().map(|&d| lit(d));
+            let inputs = l.inputs.iter().map(|&n| lit(n));
             let output = l.output_shape.iter().map(|&d| lit(d));
             let op = op(l);
             quote!(#rt::LayerInfo {
                 name: #name, kind: #kind, op: #op, input_shape: &[#(#input),*],
-                output_shape: &[#(#output),*], params: #params, flops: #flops,
+                inputs: &[#(#inputs),*], output_shape: &[#(#output),*], params: #params,
+                flops: #flops,
             })
         })
         .collect()
@@ -40,10 +41,7 @@ pub fn layers(net: &Network) -> Vec<TokenStream> {
 /// The `LayerOp` value of a layer, as its definition writes it.
 fn op(layer: &Layer) -> TokenStream {
     let mut literal = String::new();
-    let written = layer
-        .definition()
-        .op()
-        .write_literal("::nn::__private", &mut literal);
+    let written = layer.op().write_literal("::nn::__private", &mut literal);
     match written
         .ok()
         .and_then(|()| literal.parse::<TokenStream>().ok())

@@ -18,6 +18,7 @@ mod definition;
 mod dense;
 mod dropout;
 mod flatten;
+pub mod join;
 mod pool;
 mod recurrent;
 mod shape;

@@ -88,6 +88,44 @@ pub fn sigmoid_binary_cross_entropy(
     (total / logits.len() as f64) as f32
 }
 
+/// The Kullback–Leibler divergence of `N(mean, exp(log_var))` from `N(0, I)`, summed over
+/// the `width` values of each row and averaged over rows:
+/// `−½ Σ (1 + log_var − mean² − exp(log_var))`. Gradients: `mean / rows` and
+/// `½ (exp(log_var) − 1) / rows`.
+pub fn kl_divergence_standard_normal(
+    mean: &[f32],
+    log_var: &[f32],
+    width: usize,
+    grads: Option<(&mut [f32], &mut [f32])>,
+) -> f32 {
+    let what = "kl_divergence_standard_normal";
+    check_lengths(what, mean, log_var, None);
+    assert!(
+        width > 0 && mean.len().is_multiple_of(width),
+        "{what}: {} values are not a whole number of rows of {width}",
+        mean.len()
+    );
+    let rows = mean.len() / width;
+    if rows == 0 {
+        return 0.0;
+    }
+    let total: f64 = mean
+        .iter()
+        .zip(log_var)
+        .map(|(&m, &v)| -0.5 * f64::from(1.0 + v - m * m - math::exp(v)))
+        .sum();
+    if let Some((mean_grad, log_var_grad)) = grads {
+        let inv_rows = 1.0 / rows as f32;
+        for (g, &m) in mean_grad.iter_mut().zip(mean) {
+            *g = m * inv_rows;
+        }
+        for (g, &v) in log_var_grad.iter_mut().zip(log_var) {
+            *g = 0.5 * (math::exp(v) - 1.0) * inv_rows;
+        }
+    }
+    (total / rows as f64) as f32
+}
+
 /// Mean over all elements of `(y - t)²`; gradient `2 (y - t) / len`.
 pub fn mean_squared_error(
     outputs: &[f32],
@@ -159,6 +197,52 @@ mod tests {
             }
         }
         total / rows as f64
+    }
+
+    #[test]
+    fn kl_divergence_value_and_gradients() {
+        let mut rng = Rng::new(43);
+        let (rows, width) = (3, 4);
+        let mean = random_vec(&mut rng, rows * width, 2.0);
+        let log_var = random_vec(&mut rng, rows * width, 2.0);
+        // From the closed form of KL(N(μ, σ²) ‖ N(0, 1)) = ln(1/σ) + (σ² + μ²)/2 − ½.
+        let want: f64 = mean
+            .iter()
+            .zip(&log_var)
+            .map(|(&m, &v)| {
+                let (m, sigma) = (f64::from(m), (f64::from(v) / 2.0).exp());
+                -sigma.ln() + (sigma * sigma + m * m) / 2.0 - 0.5
+            })
+            .sum::<f64>()
+            / rows as f64;
+        let (mut mean_grad, mut log_var_grad) = (vec![0.0; 12], vec![0.0; 12]);
+        let loss = kl_divergence_standard_normal(
+            &mean,
+            &log_var,
+            width,
+            Some((&mut mean_grad, &mut log_var_grad)),
+        );
+        assert!(
+            (f64::from(loss) - want).abs() < 1e-5 * (1.0 + want),
+            "{loss} vs {want}"
+        );
+        check_gradient("d kl / d mean", &mean, &mean_grad, 1e-3, 1e-2, 2e-4, |m| {
+            f64::from(kl_divergence_standard_normal(m, &log_var, width, None))
+        });
+        check_gradient(
+            "d kl / d log_var",
+            &log_var,
+            &log_var_grad,
+            1e-3,
+            1e-2,
+            2e-4,
+            |v| f64::from(kl_divergence_standard_normal(&mean, v, width, None)),
+        );
+        // N(0, I) itself is at distance zero.
+        assert_eq!(
+            kl_divergence_standard_normal(&[0.0; 4], &[0.0; 4], 2, None),
+            0.0
+        );
     }
 
     #[test]

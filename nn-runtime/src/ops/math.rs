@@ -25,6 +25,8 @@ unary! {
     tanh: f32 => tanh, tanhf;
     /// Square root.
     sqrt: f32 => sqrt, sqrtf;
+    /// Cosine.
+    cos: f32 => cos, cosf;
     /// Square root in double precision (for norms accumulated in `f64`).
     sqrt_f64: f64 => sqrt, sqrt;
 }

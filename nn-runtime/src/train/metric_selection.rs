@@ -60,11 +60,14 @@ impl Metric {
 
     /// Whether the metric applies to network `N`; `Err` says why not.
     pub(crate) fn check<N: Network>(self) -> Result<(), String> {
-        let classifier = N::LOSS != LossKind::MeanSquaredError;
+        let classifier = matches!(
+            N::LOSS,
+            LossKind::SoftmaxCrossEntropy | LossKind::SigmoidBinaryCrossEntropy
+        );
         let binary = match N::LOSS {
             LossKind::SigmoidBinaryCrossEntropy => N::OUTPUT_LEN == 1,
             LossKind::SoftmaxCrossEntropy => N::OUTPUT_LEN == 2,
-            LossKind::MeanSquaredError => false,
+            LossKind::MeanSquaredError | LossKind::WeightedSum => false,
         };
         let fits = match self {
             Metric::TopKAccuracy(k) => N::LOSS == LossKind::SoftmaxCrossEntropy && k >= 1,

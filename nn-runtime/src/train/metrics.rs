@@ -26,7 +26,7 @@ pub(crate) fn count_correct(
     width: usize,
 ) -> (usize, usize) {
     match loss {
-        LossKind::MeanSquaredError => (0, 0),
+        LossKind::MeanSquaredError | LossKind::WeightedSum => (0, 0),
         LossKind::SoftmaxCrossEntropy => {
             let rows = outputs.chunks_exact(width).zip(targets.chunks_exact(width));
             let correct = rows
@@ -80,7 +80,7 @@ impl Tally {
             (self.loss_sum / self.samples as f64) as f32
         };
         let accuracy = match self.loss {
-            LossKind::MeanSquaredError => None,
+            LossKind::MeanSquaredError | LossKind::WeightedSum => None,
             _ if self.judged == 0 => None,
             _ => Some((self.correct as f64 / self.judged as f64) as f32),
         };

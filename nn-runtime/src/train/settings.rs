@@ -63,6 +63,14 @@ pub(crate) fn sample_weights<N: Network>(
     if config.class_weight.is_none() && config.sample_weight.is_none() {
         return Ok(None);
     }
+    if N::LOSS == LossKind::WeightedSum {
+        return Err(TrainError::InvalidSetting {
+            setting: "sample_weight",
+            reason: "per-sample weights are not supported for a network whose loss is a \
+                     weighted sum of several terms; weight the terms in its `loss:` instead"
+                .to_string(),
+        });
+    }
     let mut weights = vec![1.0f32; samples];
     if let Some(given) = &config.sample_weight {
         check_weights("sample_weight", given, samples, "training sample")?;
@@ -85,6 +93,12 @@ fn class_count<N: Network>() -> Result<usize, TrainError> {
             setting: "class_weight",
             reason: "the network is trained with mean squared error, which has no classes; \
                      use sample_weight"
+                .to_string(),
+        }),
+        (LossKind::WeightedSum, _) => Err(TrainError::InvalidSetting {
+            setting: "class_weight",
+            reason: "the network's loss is a weighted sum of several terms, which has no one \
+                     set of classes"
                 .to_string(),
         }),
         (LossKind::SigmoidBinaryCrossEntropy, 1) => Ok(2),

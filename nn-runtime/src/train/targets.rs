@@ -68,8 +68,7 @@ pub(crate) fn gather_targets<N: Network>(
 
 /// The loss node of `N`: the logits below a fused softmax or sigmoid, else the output.
 fn loss_node<N: Network>() -> usize {
-    let fused = usize::from(N::LOSS != LossKind::MeanSquaredError);
-    N::NODE_WIDTHS.len() - 1 - fused
+    N::LOSS_NODE
 }
 
 /// The node the loss reads, for a batch of `batch` samples: `batch` rows of `N::OUTPUT_LEN`.
@@ -95,6 +94,8 @@ pub(crate) fn weighted_loss<N: Network>(nodes: &[f32], targets: &[f32], weights:
                 sigmoid_binary_cross_entropy(value, target, None)
             }
             LossKind::MeanSquaredError => mean_squared_error(value, target, None),
+            // `fit` refuses per-sample weights for such a network before any batch runs.
+            LossKind::WeightedSum => f32::NAN,
         };
         total += f64::from(weight) * f64::from(loss);
     }

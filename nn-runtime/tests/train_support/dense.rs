@@ -150,6 +150,7 @@ impl<H: Head, const I: usize, const O: usize> Network for Dense<H, I, O> {
         kind: "dense",
         op: LayerOp::Dense { units: O },
         input_shape: &[I],
+        inputs: &[0],
         output_shape: &[O],
         params: O * I + O,
         flops: 2 * (O * I) as u64,

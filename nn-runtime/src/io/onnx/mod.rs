@@ -89,18 +89,19 @@ pub fn to_onnx<N: Network>(model: &N) -> Result<Vec<u8>, WeightsError> {
     let input_shape = N::LAYERS.first().map_or(&[][..], |layer| layer.input_shape);
     let params = model.params();
     let mut initializers = Vec::new();
-    let mut current = "input".to_string();
+    // Node 0 is the input; node i + 1 the output of layer i, named after the layer.
+    let node_name = |node: usize| match node {
+        0 => "input".to_string(),
+        n if n == N::LAYERS.len() => "output".to_string(),
+        n => N::LAYERS[n - 1].name.to_string(),
+    };
     for (index, layer) in N::LAYERS.iter().enumerate() {
-        let output = if index + 1 == N::LAYERS.len() {
-            "output".to_string()
-        } else {
-            layer.name.to_string()
-        };
+        let output = node_name(index + 1);
+        let inputs: Vec<String> = layer.inputs.iter().map(|&n| node_name(n)).collect();
         let tensor = |name: &str| layer_tensor::<N>(params, layer, name);
-        for node in layer_nodes(layer, tensor, &current, &output, &mut initializers)? {
+        for node in layer_nodes(layer, tensor, &inputs, &output, &mut initializers)? {
             graph.message(field::GRAPH_NODE, &node);
         }
-        current = output;
     }
     for t in N::TENSORS {
         if !is_recurrent::<N>(t.name) {
@@ -163,18 +164,18 @@ pub fn save_onnx<N: Network>(model: &N, path: impl AsRef<Path>) -> Result<(), We
     write_atomically(path, |file| file.write_all(&bytes)).map_err(|e| WeightsError::io(path, &e))
 }
 
-/// The nodes of one layer, reading tensor `input` and writing `output`; `tensor` gives the
+/// The nodes of one layer, reading tensors `inputs` and writing `output`; `tensor` gives the
 /// values of the layer's parameter tensors by name, and the initializers the nodes need
 /// beyond the parameters as they are go to `initializers`.
 fn layer_nodes<'a>(
     layer: &LayerInfo,
     tensor: impl Fn(&str) -> &'a [f32],
-    input: &str,
+    layer_inputs: &[String],
     output: &str,
     initializers: &mut Vec<Message>,
 ) -> Result<Vec<Message>, WeightsError> {
     let param = |tensor: &str| format!("{}.{tensor}", layer.name);
-    let mut inputs = vec![input.to_string()];
+    let mut inputs = layer_inputs[..1].to_vec();
     let mut attributes = Vec::new();
     let op_type = match layer.op {
         LayerOp::Dense { .. } => {
@@ -245,8 +246,24 @@ fn layer_nodes<'a>(
                 bias_hh: tensor("bias_hh"),
             };
             initializers.extend(recurrent::initializers(&recurrent, &weights));
-            return Ok(recurrent::nodes(&recurrent, input, output));
+            return Ok(recurrent::nodes(&recurrent, &layer_inputs[0], output));
         }
+        LayerOp::Add => {
+            inputs = layer_inputs.to_vec();
+            if inputs.len() == 2 {
+                "Add"
+            } else {
+                "Sum"
+            }
+        }
+        LayerOp::Concat { axis } => {
+            inputs = layer_inputs.to_vec();
+            // ONNX counts the batch as axis 0.
+            attributes.push(int_attribute("axis", axis as i64 + 1));
+            "Concat"
+        }
+        // Inference draws no noise: the output is the mean, the first input.
+        LayerOp::Sample => "Identity",
     };
     let inputs: Vec<&str> = inputs.iter().map(String::as_str).collect();
     Ok(vec![node(
