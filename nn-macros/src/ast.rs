@@ -319,8 +319,8 @@ fn parse_loss_term(input: ParseStream) -> syn::Result<LossTerm> {
             )
         };
         if !input.peek(Token![*]) {
-            return Err(input.error(format!(
-                "expected `*` after the weight {text}, as in `loss: {text} * mse`"
+            return Err(syn::Error::new(span, format!(
+                "expected a loss: `mse`, `cross_entropy` or `binary_cross_entropy`; a weight goes before one with `*`, as in `loss: {text} * mse`"
             )));
         }
         input.parse::<Token![*]>()?;

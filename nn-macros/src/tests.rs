@@ -463,6 +463,6 @@ fn every_layer_name_binds_and_resolves_to_its_own_kind() {
         let spec: crate::ast::Spec = syn::parse_str(&format!("struct N {{ {body} }}")).unwrap();
         let network = crate::check::check(spec).unwrap_or_else(|e| panic!("{name}: {e}"));
         let layer = network.layers.last().unwrap();
-        assert_eq!(layer.definition().keyword(), *name);
+        assert_eq!(layer.keyword, *name);
     }
 }

@@ -20,7 +20,9 @@ pub fn gradients_of<N: Network>(
     batch: usize,
 ) -> Vec<f32> {
     let mut nodes = vec![0.0; N::arena_len(batch)];
-    let mut node_grads = vec![0.0; N::arena_len(batch)];
+    // NaN where nothing has written yet: a pass that reads a gradient before writing it, or
+    // adds to one it should have overwritten, poisons the result.
+    let mut node_grads = vec![f32::NAN; N::arena_len(batch)];
     nodes[..inputs.len()].copy_from_slice(inputs);
     model.forward_batch(&mut nodes, batch, Mode::Train, &mut Rng::new(0));
     N::loss_batch(&nodes, targets, batch, Some(&mut node_grads));
