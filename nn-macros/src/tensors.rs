@@ -28,6 +28,9 @@ pub struct Nodes<'a> {
     /// Per node: how many layers, outputs and loss terms read it.
     uses: Vec<usize>,
     outputs: Vec<usize>,
+    /// Whether some name could not be found: then what looks unused may be what the
+    /// misspelt name meant, so nothing is reported as unused.
+    missed: std::cell::Cell<bool>,
 }
 
 impl<'a> Nodes<'a> {
@@ -39,6 +42,7 @@ impl<'a> Nodes<'a> {
             names: vec![("input".to_string(), 0, Span::call_site())],
             uses: vec![0],
             outputs: Vec::new(),
+            missed: std::cell::Cell::new(false),
         }
     }
 
@@ -163,6 +167,7 @@ impl<'a> Nodes<'a> {
             }
         };
         errors.push(name.span(), message);
+        self.missed.set(true);
         None
     }
 
@@ -264,6 +269,9 @@ impl<'a> Nodes<'a> {
     /// Every layer output that nothing reads: a named one is an error on its name, an
     /// unnamed one on its layer.
     pub fn report_unused(&self, errors: &mut Errors) {
+        if self.missed.get() {
+            return;
+        }
         for (index, item) in self.items.iter().enumerate() {
             let node = index + 1;
             if self.uses.get(node).copied().unwrap_or(1) > 0 || self.outputs.is_empty() {
@@ -271,7 +279,10 @@ impl<'a> Nodes<'a> {
             }
             match &item.alias {
                 Some(alias) => errors.push(alias.span(), format!("the tensor `{alias}` is never used: read it with `{alias} -> layer`, join it, or list it in `outputs:`; or remove the name")),
-                None => errors.push(item.name.span(), format!("the output of this `{}` is never used: the item after it reads another tensor; name it (`{} as x`) and use it, or remove the layer", item.name, item.name)),
+                None => {
+                    let written = if item.paren_span.is_some() { format!("{}(…)", item.name) } else { item.name.to_string() };
+                    errors.push(item.name.span(), format!("the output of this `{}` is never used: the item after it reads another tensor; name it (`{written} as x`) and use it, or remove the layer", item.name));
+                }
             }
         }
     }
