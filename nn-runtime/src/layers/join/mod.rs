@@ -41,8 +41,11 @@ pub struct JoinInfo {
     pub example: &'static str,
     /// The rule: the inputs' shapes (and whether they are sequences `[steps, features]`) to
     /// the resolved join and its output shape.
-    pub resolve: fn(&[&[usize]], bool) -> Result<(AnyJoin, Shape), JoinError>,
+    pub resolve: fn(&[&[usize]], bool) -> JoinResolved,
 }
+
+/// What a join kind's rule gives: the resolved join and its output shape, or why not.
+pub type JoinResolved = Result<(AnyJoin, Shape), JoinError>;
 
 impl fmt::Debug for JoinInfo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
