@@ -75,6 +75,8 @@ pub enum LayerOp {
     },
     /// `max(x, 0)`.
     Relu,
+    /// `min(max(x, 0), 6)`.
+    Relu6,
     /// `x` for positive inputs, `alpha · x` otherwise.
     LeakyRelu {
         /// Slope for negative inputs.
@@ -113,6 +115,10 @@ pub enum LayerOp {
         /// Step (height, width).
         stride: [usize; 2],
     },
+    /// The mean of each channel's whole map: `[C, H, W]` → `[C]`.
+    GlobalAvgPool2d,
+    /// The maximum of each channel's whole map: `[C, H, W]` → `[C]`.
+    GlobalMaxPool2d,
     /// Zeroes inputs with probability `rate` in training (scaling the rest); identity in inference.
     Dropout {
         /// Probability of dropping.
@@ -145,6 +151,7 @@ impl LayerOp {
         match *self {
             LayerOp::Dense { units } => write!(out, "{op}::Dense {{ units: {units} }}"),
             LayerOp::Relu => write!(out, "{op}::Relu"),
+            LayerOp::Relu6 => write!(out, "{op}::Relu6"),
             LayerOp::LeakyRelu { alpha } => {
                 write!(out, "{op}::LeakyRelu {{ alpha: {alpha:?}f32 }}")
             }
@@ -174,6 +181,8 @@ impl LayerOp {
                     "{op}::AvgPool2d {{ size: {size:?}, stride: {stride:?} }}"
                 )
             }
+            LayerOp::GlobalAvgPool2d => write!(out, "{op}::GlobalAvgPool2d"),
+            LayerOp::GlobalMaxPool2d => write!(out, "{op}::GlobalMaxPool2d"),
             LayerOp::Dropout { rate } => write!(out, "{op}::Dropout {{ rate: {rate:?}f32 }}"),
             LayerOp::BatchNorm { momentum, epsilon } => write!(
                 out,

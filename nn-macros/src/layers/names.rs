@@ -17,6 +17,13 @@ const FOREIGN_NAMES: &[(&str, &str)] = &[
     ("averagepooling2d", "avg_pool2d"),
     ("avgpool2d", "avg_pool2d"),
     ("avgpool", "avg_pool2d"),
+    ("globalaveragepooling2d", "global_avg_pool2d"),
+    ("globalaveragepool", "global_avg_pool2d"),
+    ("globalavgpool2d", "global_avg_pool2d"),
+    ("globalavgpool", "global_avg_pool2d"),
+    ("globalmaxpooling2d", "global_max_pool2d"),
+    ("globalmaxpool2d", "global_max_pool2d"),
+    ("globalmaxpool", "global_max_pool2d"),
     ("batchnormalization", "batch_norm"),
     ("batchnorm1d", "batch_norm"),
     ("batchnorm2d", "batch_norm"),
@@ -27,6 +34,7 @@ const FOREIGN_NAMES: &[(&str, &str)] = &[
     ("gru", "gru"),
     ("leakyrelu", "leaky_relu"),
     ("relu", "relu"),
+    ("relu6", "relu6"),
     ("sigmoid", "sigmoid"),
     ("logistic", "sigmoid"),
     ("tanh", "tanh"),
@@ -48,8 +56,6 @@ const MISSING_LAYERS: &[&str] = &[
     "maxpooling1d",
     "avgpool1d",
     "averagepooling1d",
-    "globalaveragepooling2d",
-    "globalmaxpooling2d",
     "adaptiveavgpool2d",
     "upsampling2d",
     "embedding",
@@ -70,7 +76,6 @@ const MISSING_LAYERS: &[&str] = &[
     "softsign",
     "hardtanh",
     "prelu",
-    "relu6",
     "logsoftmax",
     "identity",
     "reshape",
@@ -119,6 +124,8 @@ mod tests {
         assert!(unknown_layer("MaxPooling2D").contains("called `max_pool2d`"));
         assert!(unknown_layer("BatchNorm2d").contains("called `batch_norm`"));
         assert!(unknown_layer("LSTM").contains("called `lstm`"));
+        assert!(unknown_layer("GlobalAveragePooling2D").contains("called `global_avg_pool2d`"));
+        assert!(unknown_layer("GlobalMaxPool").contains("called `global_max_pool2d`"));
     }
 
     #[test]

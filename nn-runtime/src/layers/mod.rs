@@ -18,6 +18,7 @@ mod definition;
 mod dense;
 mod dropout;
 mod flatten;
+mod global_pool;
 mod pool;
 mod recurrent;
 mod shape;
@@ -29,12 +30,14 @@ pub use definition::{Definition, SamplePass, TensorSpec, Tensors};
 pub use dense::Dense;
 pub use dropout::Dropout;
 pub use flatten::Flatten;
+pub use global_pool::{GlobalAvgPool2d, GlobalMaxPool2d};
 pub use pool::{AvgPool2d, MaxPool2d};
 pub use recurrent::Recurrent;
 pub use shape::{Padding, Shape, ShapeError, Window, MAX_RANK};
 
-pub use crate::ops::activation::{LeakyRelu, Relu, Sigmoid, Softmax, Tanh};
+pub use crate::ops::activation::{LeakyRelu, Relu, Relu6, Sigmoid, Softmax, Tanh};
 pub use crate::ops::conv::Conv2dShape;
+pub use crate::ops::global_pool::GlobalPoolShape;
 pub use crate::ops::normalization::BatchNormShape;
 pub use crate::ops::pool::Pool2dShape;
 pub use crate::ops::recurrent::{Cell, RecurrentShape};
@@ -72,6 +75,7 @@ macro_rules! registry {
 registry! {
     Dense: dense::KIND;
     Relu: activation::RELU;
+    Relu6: activation::RELU6;
     LeakyRelu: activation::LEAKY_RELU;
     Sigmoid: activation::SIGMOID;
     Tanh: activation::TANH;
@@ -80,6 +84,8 @@ registry! {
     Conv2d: conv2d::KIND;
     MaxPool2d: pool::MAX_POOL2D;
     AvgPool2d: pool::AVG_POOL2D;
+    GlobalAvgPool2d: global_pool::GLOBAL_AVG_POOL2D;
+    GlobalMaxPool2d: global_pool::GLOBAL_MAX_POOL2D;
     Dropout: dropout::KIND;
     BatchNorm: batch_norm::KIND;
     Recurrent: recurrent::RNN, recurrent::LSTM, recurrent::GRU;

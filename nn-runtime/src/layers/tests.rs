@@ -220,6 +220,34 @@ fn overlapping_and_non_dividing_pools_floor_like_keras() {
 }
 
 #[test]
+fn global_pooling_reduces_each_channel_to_one_value() {
+    for keyword in ["global_avg_pool2d", "global_max_pool2d"] {
+        assert_eq!(output_shape(keyword, &[], &[64, 25, 5]), Ok(vec![64]));
+        assert_eq!(output_shape(keyword, &[], &[3, 1, 1]), Ok(vec![3]));
+        let pool = layer(keyword, &[], &[64, 25, 5]);
+        assert_eq!(pool.definition().keyword(), keyword);
+        assert!(tensors(&pool).is_empty());
+        assert_eq!(pool.definition().flops(), 0);
+        assert_eq!(pool.definition().aux_width(), 0);
+        let err = output_shape(keyword, &[], &[64]).unwrap_err();
+        assert_eq!(
+            err,
+            format!("{keyword} expects a [channels, height, width] input, but receives [64]")
+        );
+        assert!(output_shape(keyword, &[], &[5, 5])
+            .unwrap_err()
+            .contains("channel dimension"));
+    }
+    let mut literal = String::new();
+    let pool = layer("global_avg_pool2d", &[], &[8, 3, 2]);
+    pool.definition().write_literal("p", &mut literal).unwrap();
+    assert_eq!(
+        literal,
+        "p::GlobalAvgPool2d(p::GlobalPoolShape { channels: 8, height: 3, width: 2 })"
+    );
+}
+
+#[test]
 fn batch_norm_normalizes_channels_and_keeps_shape() {
     assert_eq!(
         output_shape("batch_norm", &[], &[8, 5, 5]),

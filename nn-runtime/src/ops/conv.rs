@@ -394,20 +394,6 @@ pub fn conv2d_infer_batch(
     }
 }
 
-/// `Σ values` as 16 running sums, which the compiler vectorizes (a plain `iter().sum()` is
-/// one dependent chain of scalar adds).
-fn sum(values: &[f32]) -> f32 {
-    const LANES: usize = 16;
-    let (chunks, rest) = values.as_chunks::<LANES>();
-    let mut acc = [0.0f32; LANES];
-    for chunk in chunks {
-        for lane in 0..LANES {
-            acc[lane] += chunk[lane];
-        }
-    }
-    acc.iter().sum::<f32>() + rest.iter().sum::<f32>()
-}
-
 /// Backward over a batch, from the `cols` the forward pass left (which it overwrites):
 /// *adds* into `weight_grad` and `bias_grad`, *overwrites* `input_grad` when given.
 #[allow(clippy::too_many_arguments)]
@@ -448,7 +434,7 @@ pub fn conv2d_backward_batch(
             filters, ohw, taps, 1.0, dy, ohw, 1, col, 1, ohw, 1.0, dw, taps, 1,
         );
         for (db, plane) in bias_grad.iter_mut().zip(dy.chunks_exact(ohw)) {
-            *db += sum(plane);
+            *db += super::math::sum(plane);
         }
         if let Some(dx) = input_grad.as_deref_mut() {
             // cols_b = Wᵀ[CKK, F] · dY_b, the gradient of each im2col entry; fold it back.

@@ -10,6 +10,7 @@ pub mod dropout;
 pub mod gemm;
 #[cfg(feature = "std")]
 pub(crate) mod gemm_split;
+pub mod global_pool;
 pub mod init;
 pub mod loss;
 pub(crate) mod math;
