@@ -101,6 +101,20 @@ pub enum LayerOp {
         /// Zeros added (top, left, bottom, right), as ONNX's `pads` orders them by axis.
         padding: [usize; 4],
     },
+    /// Depthwise 2-D convolution over `[C, H, W]` samples: each channel convolved with
+    /// `depth_multiplier` filters of its own; the weight is `[C·M, 1, KH, KW]`.
+    DepthwiseConv2d {
+        /// Filters per input channel (M).
+        depth_multiplier: usize,
+        /// Window (height, width).
+        kernel: [usize; 2],
+        /// Step (height, width).
+        stride: [usize; 2],
+        /// Zeros added (top, left, bottom, right), as ONNX's `pads` orders them by axis.
+        padding: [usize; 4],
+        /// Whether it has a bias `[C·M]`.
+        bias: bool,
+    },
     /// Maximum over windows, per channel; no padding.
     MaxPool2d {
         /// Window (height, width).
@@ -168,6 +182,17 @@ impl LayerOp {
                 out,
                 "{op}::Conv2d {{ filters: {filters}, kernel: {kernel:?}, stride: {stride:?}, \
                  padding: {padding:?} }}"
+            ),
+            LayerOp::DepthwiseConv2d {
+                depth_multiplier,
+                kernel,
+                stride,
+                padding,
+                bias,
+            } => write!(
+                out,
+                "{op}::DepthwiseConv2d {{ depth_multiplier: {depth_multiplier}, \
+                 kernel: {kernel:?}, stride: {stride:?}, padding: {padding:?}, bias: {bias} }}"
             ),
             LayerOp::MaxPool2d { size, stride } => {
                 write!(

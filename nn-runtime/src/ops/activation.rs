@@ -142,8 +142,10 @@ impl Activation for Relu6 {
 /// Where [`Relu6`] saturates.
 const RELU6_CAP: f32 = 6.0;
 
-/// [`relu`] capped at 6; NaN stays NaN (both comparisons are false for it).
+/// [`relu`] capped at 6; NaN stays NaN (both comparisons are false for it). Not
+/// `x.clamp(0.0, 6.0)`, which keeps −0 as −0 where [`relu`] gives +0.
 #[inline]
+#[allow(clippy::manual_clamp)]
 fn relu6(x: f32) -> f32 {
     if x <= 0.0 {
         0.0

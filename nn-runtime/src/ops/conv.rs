@@ -134,21 +134,21 @@ fn reads_padding(s: &Conv2dShape) -> bool {
 
 /// One run of outputs that a kernel tap reads from a single input row, all inside the input.
 #[derive(Clone, Copy)]
-struct Run {
+pub(super) struct Run {
     /// The tap `i · kernel_w + j` within one channel's kernel.
-    tap: usize,
+    pub(super) tap: usize,
     /// Offset in the output map of the run's first output, `y · out_width + x0`.
-    out_start: usize,
+    pub(super) out_start: usize,
     /// Outputs in the run (at least one).
-    len: usize,
+    pub(super) len: usize,
     /// Offset in the input map of the value the first output reads; the next output reads
     /// `stride_w` further along.
-    in_start: usize,
+    pub(super) in_start: usize,
 }
 
 impl Run {
     /// Input values between the first and last read, inclusive.
-    fn in_span(&self, stride_w: usize) -> usize {
+    pub(super) fn in_span(&self, stride_w: usize) -> usize {
         (self.len - 1) * stride_w + 1
     }
 }
@@ -157,7 +157,7 @@ impl Run {
 /// outputs whose reads fall inside the input; the rest read padding. It handles the padding
 /// for [`im2col`] and [`col2im`], so their loops that move data have no bounds tests.
 #[inline(always)]
-fn for_each_run(s: &Conv2dShape, mut visit: impl FnMut(Run)) {
+pub(super) fn for_each_run(s: &Conv2dShape, mut visit: impl FnMut(Run)) {
     for i in 0..s.kernel_h {
         let (y0, y1) = valid_range(s.out_height, s.stride_h, i, s.pad_top, s.in_height);
         for j in 0..s.kernel_w {

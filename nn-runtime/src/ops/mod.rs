@@ -6,6 +6,7 @@ pub mod conv;
 pub mod dense;
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 mod dense_avx2;
+pub mod depthwise_conv;
 pub mod dropout;
 pub mod gemm;
 #[cfg(feature = "std")]

@@ -10,6 +10,7 @@
 //! | `softmax` | `Softmax(axis = 1)` |
 //! | `flatten` | `Flatten(axis = 1)` |
 //! | `conv2d` | `Conv` with `kernel_shape`, `strides`, `pads` |
+//! | `depthwise_conv2d` | `Conv` with `group` = input channels, `kernel_shape`, `strides`, `pads` |
 //! | `max_pool2d`, `avg_pool2d` | `MaxPool`, `AveragePool` with `kernel_shape`, `strides` |
 //! | `global_avg_pool2d`, `global_max_pool2d` | `ReduceMean`, `ReduceMax` with `axes = [2, 3]`, `keepdims = 0` |
 //! | `batch_norm` | `BatchNormalization` (inference: running statistics) with `epsilon` |
@@ -214,6 +215,25 @@ fn layer_nodes<'a>(
             ..
         } => {
             inputs.extend([param("weight"), param("bias")]);
+            attributes.push(ints_attribute("kernel_shape", &kernel));
+            attributes.push(ints_attribute("strides", &stride));
+            attributes.push(ints_attribute("pads", &padding));
+            "Conv"
+        }
+        LayerOp::DepthwiseConv2d {
+            kernel,
+            stride,
+            padding,
+            bias,
+            ..
+        } => {
+            inputs.push(param("weight"));
+            if bias {
+                inputs.push(param("bias"));
+            }
+            // One group per input channel; the weight `[C·M, 1, KH, KW]` is ONNX's layout.
+            let channels = layer.input_shape.first().copied().unwrap_or(1);
+            attributes.push(int_attribute("group", channels as i64));
             attributes.push(ints_attribute("kernel_shape", &kernel));
             attributes.push(ints_attribute("strides", &stride));
             attributes.push(ints_attribute("pads", &padding));
