@@ -79,6 +79,8 @@ pub enum LayerOp {
     },
     /// `max(x, 0)`.
     Relu,
+    /// `min(max(x, 0), 6)`.
+    Relu6,
     /// `x` for positive inputs, `alpha · x` otherwise.
     LeakyRelu {
         /// Slope for negative inputs.
@@ -103,6 +105,20 @@ pub enum LayerOp {
         /// Zeros added (top, left, bottom, right), as ONNX's `pads` orders them by axis.
         padding: [usize; 4],
     },
+    /// Depthwise 2-D convolution over `[C, H, W]` samples: each channel convolved with
+    /// `depth_multiplier` filters of its own; the weight is `[C·M, 1, KH, KW]`.
+    DepthwiseConv2d {
+        /// Filters per input channel (M).
+        depth_multiplier: usize,
+        /// Window (height, width).
+        kernel: [usize; 2],
+        /// Step (height, width).
+        stride: [usize; 2],
+        /// Zeros added (top, left, bottom, right), as ONNX's `pads` orders them by axis.
+        padding: [usize; 4],
+        /// Whether it has a bias `[C·M]`.
+        bias: bool,
+    },
     /// Maximum over windows, per channel; no padding.
     MaxPool2d {
         /// Window (height, width).
@@ -117,6 +133,10 @@ pub enum LayerOp {
         /// Step (height, width).
         stride: [usize; 2],
     },
+    /// The mean of each channel's whole map: `[C, H, W]` → `[C]`.
+    GlobalAvgPool2d,
+    /// The maximum of each channel's whole map: `[C, H, W]` → `[C]`.
+    GlobalMaxPool2d,
     /// Zeroes inputs with probability `rate` in training (scaling the rest); identity in inference.
     Dropout {
         /// Probability of dropping.
@@ -159,6 +179,7 @@ impl LayerOp {
         match *self {
             LayerOp::Dense { units } => write!(out, "{op}::Dense {{ units: {units} }}"),
             LayerOp::Relu => write!(out, "{op}::Relu"),
+            LayerOp::Relu6 => write!(out, "{op}::Relu6"),
             LayerOp::LeakyRelu { alpha } => {
                 write!(out, "{op}::LeakyRelu {{ alpha: {alpha:?}f32 }}")
             }
@@ -176,6 +197,17 @@ impl LayerOp {
                 "{op}::Conv2d {{ filters: {filters}, kernel: {kernel:?}, stride: {stride:?}, \
                  padding: {padding:?} }}"
             ),
+            LayerOp::DepthwiseConv2d {
+                depth_multiplier,
+                kernel,
+                stride,
+                padding,
+                bias,
+            } => write!(
+                out,
+                "{op}::DepthwiseConv2d {{ depth_multiplier: {depth_multiplier}, \
+                 kernel: {kernel:?}, stride: {stride:?}, padding: {padding:?}, bias: {bias} }}"
+            ),
             LayerOp::MaxPool2d { size, stride } => {
                 write!(
                     out,
@@ -188,6 +220,8 @@ impl LayerOp {
                     "{op}::AvgPool2d {{ size: {size:?}, stride: {stride:?} }}"
                 )
             }
+            LayerOp::GlobalAvgPool2d => write!(out, "{op}::GlobalAvgPool2d"),
+            LayerOp::GlobalMaxPool2d => write!(out, "{op}::GlobalMaxPool2d"),
             LayerOp::Dropout { rate } => write!(out, "{op}::Dropout {{ rate: {rate:?}f32 }}"),
             LayerOp::BatchNorm { momentum, epsilon } => write!(
                 out,

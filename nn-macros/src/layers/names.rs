@@ -11,12 +11,21 @@ const FOREIGN_NAMES: &[(&str, &str)] = &[
     ("fc", "dense"),
     ("conv2d", "conv2d"),
     ("convolution2d", "conv2d"),
+    ("depthwiseconv2d", "depthwise_conv2d"),
+    ("depthwiseconvolution2d", "depthwise_conv2d"),
     ("maxpooling2d", "max_pool2d"),
     ("maxpool2d", "max_pool2d"),
     ("maxpool", "max_pool2d"),
     ("averagepooling2d", "avg_pool2d"),
     ("avgpool2d", "avg_pool2d"),
     ("avgpool", "avg_pool2d"),
+    ("globalaveragepooling2d", "global_avg_pool2d"),
+    ("globalaveragepool", "global_avg_pool2d"),
+    ("globalavgpool2d", "global_avg_pool2d"),
+    ("globalavgpool", "global_avg_pool2d"),
+    ("globalmaxpooling2d", "global_max_pool2d"),
+    ("globalmaxpool2d", "global_max_pool2d"),
+    ("globalmaxpool", "global_max_pool2d"),
     ("batchnormalization", "batch_norm"),
     ("batchnorm1d", "batch_norm"),
     ("batchnorm2d", "batch_norm"),
@@ -27,6 +36,7 @@ const FOREIGN_NAMES: &[(&str, &str)] = &[
     ("gru", "gru"),
     ("leakyrelu", "leaky_relu"),
     ("relu", "relu"),
+    ("relu6", "relu6"),
     ("sigmoid", "sigmoid"),
     ("logistic", "sigmoid"),
     ("tanh", "tanh"),
@@ -42,14 +52,11 @@ const MISSING_LAYERS: &[&str] = &[
     "conv3d",
     "convtranspose2d",
     "conv2dtranspose",
-    "depthwiseconv2d",
     "separableconv2d",
     "maxpool1d",
     "maxpooling1d",
     "avgpool1d",
     "averagepooling1d",
-    "globalaveragepooling2d",
-    "globalmaxpooling2d",
     "adaptiveavgpool2d",
     "upsampling2d",
     "embedding",
@@ -70,7 +77,6 @@ const MISSING_LAYERS: &[&str] = &[
     "softsign",
     "hardtanh",
     "prelu",
-    "relu6",
     "logsoftmax",
     "identity",
     "reshape",
@@ -119,6 +125,8 @@ mod tests {
         assert!(unknown_layer("MaxPooling2D").contains("called `max_pool2d`"));
         assert!(unknown_layer("BatchNorm2d").contains("called `batch_norm`"));
         assert!(unknown_layer("LSTM").contains("called `lstm`"));
+        assert!(unknown_layer("GlobalAveragePooling2D").contains("called `global_avg_pool2d`"));
+        assert!(unknown_layer("GlobalMaxPool").contains("called `global_max_pool2d`"));
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! `relu`, `leaky_relu`, `sigmoid`, `tanh`, `softmax`: every [`Activation`] is a layer kind,
+//! `relu`, `relu6`, `leaky_relu`, `sigmoid`, `tanh`, `softmax`: every [`Activation`] is a layer kind,
 //! its function and derivative side by side in [`crate::ops::activation`].
 
 use super::args::{ArgKind, ArgSpec, KindInfo, SequenceRule};
@@ -7,7 +7,7 @@ use super::AnyLayer;
 use super::{Backward, Definition, InPlace, Kernel, SamplePass, Tensors};
 use crate::network::LayerOp;
 use crate::network::Mode;
-use crate::ops::activation::{Activation, LeakyRelu, Relu, Sigmoid, Softmax, Tanh};
+use crate::ops::activation::{Activation, LeakyRelu, Relu, Relu6, Sigmoid, Softmax, Tanh};
 use crate::rng::Rng;
 use core::fmt;
 
@@ -65,7 +65,7 @@ macro_rules! activation_kernels {
     )*};
 }
 
-activation_kernels!(Relu, LeakyRelu, Sigmoid, Tanh, Softmax);
+activation_kernels!(Relu, Relu6, LeakyRelu, Sigmoid, Tanh, Softmax);
 
 /// The definition of an activation: no tensors, in place, uncounted FLOPs.
 macro_rules! activation_definition {
@@ -112,6 +112,13 @@ activation_definition!(
     |path, out| write!(out, "{path}::Relu")
 );
 activation_definition!(
+    Relu6,
+    "relu6",
+    true,
+    |_layer| LayerOp::Relu6,
+    |path, out| write!(out, "{path}::Relu6")
+);
+activation_definition!(
     LeakyRelu,
     "leaky_relu",
     true,
@@ -156,7 +163,7 @@ macro_rules! element_wise_resolve {
     )*};
 }
 
-element_wise_resolve!(Relu, LeakyRelu, Sigmoid, Tanh);
+element_wise_resolve!(Relu, Relu6, LeakyRelu, Sigmoid, Tanh);
 
 impl Softmax {
     /// Softmax over a vector of at least two values.
@@ -180,6 +187,14 @@ pub const RELU: KindInfo = KindInfo {
     args: &[],
     sequence: SequenceRule::Keeps,
     resolve: |_args, input| Ok(wrap(Relu.resolve(input), AnyLayer::Relu)),
+};
+
+/// `relu6`.
+pub const RELU6: KindInfo = KindInfo {
+    keyword: "relu6",
+    args: &[],
+    sequence: SequenceRule::Keeps,
+    resolve: |_args, input| Ok(wrap(Relu6.resolve(input), AnyLayer::Relu6)),
 };
 
 /// `leaky_relu`, `leaky_relu(alpha)`: PyTorch's default slope 0.01.

@@ -124,17 +124,11 @@ impl Definition for Conv2d {
 
     fn op(&self) -> LayerOp {
         let s = &self.shape;
-        // Zeros below and right: whatever the last window reaches past the input.
-        let after = |input: usize, size: usize, stride: usize, output: usize, before: usize| {
-            (output.saturating_sub(1) * stride + size).saturating_sub(input + before)
-        };
-        let bottom = after(s.in_height, s.kernel_h, s.stride_h, s.out_height, s.pad_top);
-        let right = after(s.in_width, s.kernel_w, s.stride_w, s.out_width, s.pad_left);
         LayerOp::Conv2d {
             filters: s.out_channels,
             kernel: [s.kernel_h, s.kernel_w],
             stride: [s.stride_h, s.stride_w],
-            padding: [s.pad_top, s.pad_left, bottom, right],
+            padding: pads(s),
         }
     }
 
@@ -147,31 +141,53 @@ impl Definition for Conv2d {
     }
 
     fn write_literal(&self, path: &str, out: &mut dyn fmt::Write) -> fmt::Result {
-        let Conv2dShape {
-            in_channels,
-            in_height,
-            in_width,
-            out_channels,
-            kernel_h,
-            kernel_w,
-            stride_h,
-            stride_w,
-            pad_top,
-            pad_left,
-            out_height,
-            out_width,
-        } = self.shape;
-        write!(
-            out,
-            "{path}::Conv2d {{ shape: {path}::Conv2dShape {{ in_channels: {in_channels}, \
-             in_height: {in_height}, in_width: {in_width}, out_channels: {out_channels}, \
-             kernel_h: {kernel_h}, kernel_w: {kernel_w}, stride_h: {stride_h}, \
-             stride_w: {stride_w}, pad_top: {pad_top}, pad_left: {pad_left}, \
-             out_height: {out_height}, out_width: {out_width} }}, init: "
-        )?;
+        write!(out, "{path}::Conv2d {{ shape: ")?;
+        write_shape(&self.shape, path, out)?;
+        write!(out, ", init: ")?;
         self.init.write_literal(path, out)?;
         write!(out, " }}")
     }
+}
+
+/// The zeros (top, left, bottom, right) around the input, as ONNX's `pads` orders them:
+/// below and right, whatever the last window reaches past the input.
+pub(super) fn pads(s: &Conv2dShape) -> [usize; 4] {
+    let after = |input: usize, size: usize, stride: usize, output: usize, before: usize| {
+        (output.saturating_sub(1) * stride + size).saturating_sub(input + before)
+    };
+    let bottom = after(s.in_height, s.kernel_h, s.stride_h, s.out_height, s.pad_top);
+    let right = after(s.in_width, s.kernel_w, s.stride_w, s.out_width, s.pad_left);
+    [s.pad_top, s.pad_left, bottom, right]
+}
+
+/// `Conv2dShape { … }` as a Rust expression.
+pub(super) fn write_shape(
+    shape: &Conv2dShape,
+    path: &str,
+    out: &mut dyn fmt::Write,
+) -> fmt::Result {
+    let Conv2dShape {
+        in_channels,
+        in_height,
+        in_width,
+        out_channels,
+        kernel_h,
+        kernel_w,
+        stride_h,
+        stride_w,
+        pad_top,
+        pad_left,
+        out_height,
+        out_width,
+    } = shape;
+    write!(
+        out,
+        "{path}::Conv2dShape {{ in_channels: {in_channels}, in_height: {in_height}, \
+         in_width: {in_width}, out_channels: {out_channels}, kernel_h: {kernel_h}, \
+         kernel_w: {kernel_w}, stride_h: {stride_h}, stride_w: {stride_w}, \
+         pad_top: {pad_top}, pad_left: {pad_left}, out_height: {out_height}, \
+         out_width: {out_width} }}"
+    )
 }
 
 impl Conv2d {
@@ -189,22 +205,27 @@ impl Conv2d {
         init: Init,
     ) -> Result<(Conv2d, Shape), ShapeError> {
         let w = Window::resolve("conv2d", "kernel", input, kernel, stride, padding)?;
-        let shape = Conv2dShape {
-            in_channels: w.channels,
-            in_height: w.input.0,
-            in_width: w.input.1,
-            out_channels: filters,
-            kernel_h: w.size.0,
-            kernel_w: w.size.1,
-            stride_h: w.stride.0,
-            stride_w: w.stride.1,
-            pad_top: w.pad_before.0,
-            pad_left: w.pad_before.1,
-            out_height: w.output.0,
-            out_width: w.output.1,
-        };
+        let shape = conv_shape(&w, filters);
         let output = shape_of(&[filters, w.output.0, w.output.1]);
         Ok((Conv2d { shape, init }, output))
+    }
+}
+
+/// The geometry of a convolution of `out_channels` over the window `w`.
+pub(super) fn conv_shape(w: &Window, out_channels: usize) -> Conv2dShape {
+    Conv2dShape {
+        in_channels: w.channels,
+        in_height: w.input.0,
+        in_width: w.input.1,
+        out_channels,
+        kernel_h: w.size.0,
+        kernel_w: w.size.1,
+        stride_h: w.stride.0,
+        stride_w: w.stride.1,
+        pad_top: w.pad_before.0,
+        pad_left: w.pad_before.1,
+        out_height: w.output.0,
+        out_width: w.output.1,
     }
 }
 

@@ -219,6 +219,140 @@ fn overlapping_and_non_dividing_pools_floor_like_keras() {
     );
 }
 
+fn depthwise(
+    kernel: (usize, usize),
+    stride: (usize, usize),
+    padding: Padding,
+    multiplier: usize,
+    bias: bool,
+) -> [(&'static str, ArgValue); 5] {
+    [
+        ("kernel", ArgValue::Pair(kernel.0, kernel.1)),
+        ("stride", ArgValue::Pair(stride.0, stride.1)),
+        ("padding", ArgValue::Padding(padding)),
+        ("depth_multiplier", ArgValue::Count(multiplier)),
+        ("bias", ArgValue::Bool(bias)),
+    ]
+}
+
+fn depthwise_shape(layer: &AnyLayer) -> Conv2dShape {
+    match layer {
+        AnyLayer::DepthwiseConv2d(conv) => conv.shape,
+        other => panic!("not a depthwise convolution: {other:?}"),
+    }
+}
+
+#[test]
+fn depthwise_convolution_multiplies_the_channels_and_pads_as_tensorflow() {
+    // KWS: 3×3 `same` at stride 1 over 64 × 25×5.
+    let kws = depthwise((3, 3), (1, 1), Padding::Same, 1, true);
+    assert_eq!(
+        output_shape("depthwise_conv2d", &kws, &[64, 25, 5]),
+        Ok(vec![64, 25, 5])
+    );
+    let layer_kws = layer("depthwise_conv2d", &kws, &[64, 25, 5]);
+    let s = depthwise_shape(&layer_kws);
+    assert_eq!((s.pad_top, s.pad_left), (1, 1));
+    assert_eq!(
+        tensors(&layer_kws),
+        vec![
+            ("weight", vec![64, 1, 3, 3], true),
+            ("bias", vec![64], true)
+        ]
+    );
+    assert_eq!(layer_kws.definition().flops(), 2 * 64 * 9 * 125);
+    assert_eq!(layer_kws.definition().aux_width(), 0);
+    // VWW: 3×3 `same` at stride 2 over 48×48 → 24×24, TensorFlow's one zero row and column
+    // after the input, none before.
+    let vww = depthwise((3, 3), (2, 2), Padding::Same, 1, true);
+    let layer_vww = layer("depthwise_conv2d", &vww, &[16, 48, 48]);
+    let s = depthwise_shape(&layer_vww);
+    assert_eq!(
+        (s.out_height, s.out_width, s.pad_top, s.pad_left),
+        (24, 24, 0, 0)
+    );
+    assert_eq!(
+        layer_vww.definition().op(),
+        crate::network::LayerOp::DepthwiseConv2d {
+            depth_multiplier: 1,
+            kernel: [3, 3],
+            stride: [2, 2],
+            padding: [0, 0, 1, 1],
+            bias: true,
+        }
+    );
+    // Multiplier 3 without bias, explicit padding, a rectangular kernel and stride.
+    let args = depthwise((3, 2), (2, 1), Padding::Explicit(1, 0), 3, false);
+    assert_eq!(
+        output_shape("depthwise_conv2d", &args, &[2, 7, 5]),
+        Ok(vec![6, 4, 4])
+    );
+    let layer_3 = layer("depthwise_conv2d", &args, &[2, 7, 5]);
+    assert_eq!(tensors(&layer_3), vec![("weight", vec![6, 1, 3, 2], true)]);
+    let mut literal = String::new();
+    layer_3
+        .definition()
+        .write_literal("p", &mut literal)
+        .unwrap();
+    assert!(
+        literal.starts_with("p::DepthwiseConv2d { shape: p::Conv2dShape { in_channels: 2,")
+            && literal.ends_with("out_width: 4 }, bias: false, init: p::Init::He }"),
+        "{literal}"
+    );
+}
+
+#[test]
+fn depthwise_convolution_defaults_and_errors() {
+    // Only the kernel given: stride 1, valid, multiplier 1, a bias.
+    let kernel_only = [("kernel", ArgValue::Count(3))];
+    let conv = layer("depthwise_conv2d", &kernel_only, &[4, 6, 6]);
+    let s = depthwise_shape(&conv);
+    assert_eq!((s.out_channels, s.out_height, s.pad_top), (4, 4, 0));
+    assert_eq!(tensors(&conv).len(), 2);
+    let err = output_shape("depthwise_conv2d", &kernel_only, &[36]).unwrap_err();
+    assert_eq!(
+        err,
+        "depthwise_conv2d expects a [channels, height, width] input, but receives [36]"
+    );
+    let err = output_shape("depthwise_conv2d", &kernel_only, &[4, 2, 6]).unwrap_err();
+    assert!(
+        err.contains("kernel 3×3 does not fit the 2×6 input"),
+        "{err}"
+    );
+    assert_eq!(
+        output_shape("depthwise_conv2d", &[], &[4, 6, 6]),
+        Err("the argument `kernel` is missing".to_string())
+    );
+}
+
+#[test]
+fn global_pooling_reduces_each_channel_to_one_value() {
+    for keyword in ["global_avg_pool2d", "global_max_pool2d"] {
+        assert_eq!(output_shape(keyword, &[], &[64, 25, 5]), Ok(vec![64]));
+        assert_eq!(output_shape(keyword, &[], &[3, 1, 1]), Ok(vec![3]));
+        let pool = layer(keyword, &[], &[64, 25, 5]);
+        assert_eq!(pool.definition().keyword(), keyword);
+        assert!(tensors(&pool).is_empty());
+        assert_eq!(pool.definition().flops(), 0);
+        assert_eq!(pool.definition().aux_width(), 0);
+        let err = output_shape(keyword, &[], &[64]).unwrap_err();
+        assert_eq!(
+            err,
+            format!("{keyword} expects a [channels, height, width] input, but receives [64]")
+        );
+        assert!(output_shape(keyword, &[], &[5, 5])
+            .unwrap_err()
+            .contains("channel dimension"));
+    }
+    let mut literal = String::new();
+    let pool = layer("global_avg_pool2d", &[], &[8, 3, 2]);
+    pool.definition().write_literal("p", &mut literal).unwrap();
+    assert_eq!(
+        literal,
+        "p::GlobalAvgPool2d(p::GlobalPoolShape { channels: 8, height: 3, width: 2 })"
+    );
+}
+
 #[test]
 fn batch_norm_normalizes_channels_and_keeps_shape() {
     assert_eq!(

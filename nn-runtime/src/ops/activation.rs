@@ -22,6 +22,9 @@ pub trait Activation {
 /// `max(x, 0)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Relu;
+/// `min(max(x, 0), 6)`: ReLU capped at 6 (MobileNet's activation, PyTorch's `ReLU6`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Relu6;
 /// `x` for `x > 0`, else `alpha · x`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct LeakyRelu {
@@ -110,6 +113,44 @@ fn piecewise(x: f32, dy: f32, below: f32) -> f32 {
         dy
     } else if x <= 0.0 {
         below
+    } else {
+        x
+    }
+}
+
+impl Activation for Relu6 {
+    fn forward(&self, x: &[f32], y: &mut [f32]) {
+        map(x, y, relu6);
+    }
+    fn forward_in_place(&self, x: &mut [f32]) {
+        x.iter_mut().for_each(|v| *v = relu6(*v));
+    }
+    fn backward(&self, x: &[f32], y: &[f32], dy: &[f32], dx: &mut [f32]) {
+        // Zero at both kinks, as in PyTorch: the gradient flows only strictly inside (0, 6).
+        map_backward(x, y, dy, dx, |x, _, dy| {
+            if x > 0.0 && x < RELU6_CAP {
+                dy
+            } else if x <= 0.0 || x >= RELU6_CAP {
+                0.0
+            } else {
+                x
+            }
+        });
+    }
+}
+
+/// Where [`Relu6`] saturates.
+const RELU6_CAP: f32 = 6.0;
+
+/// [`relu`] capped at 6; NaN stays NaN (both comparisons are false for it). Not
+/// `x.clamp(0.0, 6.0)`, which keeps −0 as −0 where [`relu`] gives +0.
+#[inline]
+#[allow(clippy::manual_clamp)]
+fn relu6(x: f32) -> f32 {
+    if x <= 0.0 {
+        0.0
+    } else if x >= RELU6_CAP {
+        RELU6_CAP
     } else {
         x
     }

@@ -61,6 +61,41 @@ fn relu_forward_and_gradient() {
 }
 
 #[test]
+fn relu6_forward_and_gradient() {
+    check_forward(&Relu6, |x| x.clamp(0.0, 6.0), 9.0, "relu6");
+    let mut rng = Rng::new(3);
+    for n in SIZES {
+        // Away from both kinks, 0 and 6.
+        let x: Vec<f32> = random_vec_away_from_zero(&mut rng, n, 4.5, 0.01)
+            .iter()
+            .map(|&v| if v > 0.0 { v * 2.0 } else { v })
+            .map(|v| if (v - 6.0).abs() < 0.01 { 5.5 } else { v })
+            .collect();
+        assert!(x.iter().any(|&v| v > 6.0) || n < 16, "{x:?}");
+        check_backward(&Relu6, &x, "relu6'");
+    }
+    let x = [
+        -1.0,
+        -0.0,
+        0.0,
+        3.0,
+        6.0,
+        7.0,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+    ];
+    let mut y = [f32::NAN; 8];
+    Relu6.forward(&x, &mut y);
+    assert_eq!(
+        y.map(f32::to_bits),
+        [0.0, 0.0, 0.0, 3.0, 6.0, 6.0, 6.0, 0.0].map(f32::to_bits)
+    );
+    let mut dx = [f32::NAN; 8];
+    Relu6.backward(&x, &y, &[5.0; 8], &mut dx);
+    assert_eq!(dx, [0.0, 0.0, 0.0, 5.0, 0.0, 0.0, 0.0, 0.0]);
+}
+
+#[test]
 fn leaky_relu_forward_and_gradient() {
     let act = LeakyRelu { alpha: 0.3 };
     check_forward(
@@ -188,8 +223,9 @@ fn softmax_gradient_is_the_jacobian_vector_product() {
 #[test]
 fn a_nan_input_gives_a_nan_output_and_derivative() {
     let x = [-2.0, f32::NAN, 0.0, 1.5, -0.0, 3.0];
-    let elementwise: [(&dyn Activation, &str); 4] = [
+    let elementwise: [(&dyn Activation, &str); 5] = [
         (&Relu, "relu"),
+        (&Relu6, "relu6"),
         (&LeakyRelu { alpha: 0.1 }, "leaky relu"),
         (&Sigmoid, "sigmoid"),
         (&Tanh, "tanh"),

@@ -134,21 +134,21 @@ fn reads_padding(s: &Conv2dShape) -> bool {
 
 /// One run of outputs that a kernel tap reads from a single input row, all inside the input.
 #[derive(Clone, Copy)]
-struct Run {
+pub(super) struct Run {
     /// The tap `i · kernel_w + j` within one channel's kernel.
-    tap: usize,
+    pub(super) tap: usize,
     /// Offset in the output map of the run's first output, `y · out_width + x0`.
-    out_start: usize,
+    pub(super) out_start: usize,
     /// Outputs in the run (at least one).
-    len: usize,
+    pub(super) len: usize,
     /// Offset in the input map of the value the first output reads; the next output reads
     /// `stride_w` further along.
-    in_start: usize,
+    pub(super) in_start: usize,
 }
 
 impl Run {
     /// Input values between the first and last read, inclusive.
-    fn in_span(&self, stride_w: usize) -> usize {
+    pub(super) fn in_span(&self, stride_w: usize) -> usize {
         (self.len - 1) * stride_w + 1
     }
 }
@@ -157,7 +157,7 @@ impl Run {
 /// outputs whose reads fall inside the input; the rest read padding. It handles the padding
 /// for [`im2col`] and [`col2im`], so their loops that move data have no bounds tests.
 #[inline(always)]
-fn for_each_run(s: &Conv2dShape, mut visit: impl FnMut(Run)) {
+pub(super) fn for_each_run(s: &Conv2dShape, mut visit: impl FnMut(Run)) {
     for i in 0..s.kernel_h {
         let (y0, y1) = valid_range(s.out_height, s.stride_h, i, s.pad_top, s.in_height);
         for j in 0..s.kernel_w {
@@ -394,20 +394,6 @@ pub fn conv2d_infer_batch(
     }
 }
 
-/// `Σ values` as 16 running sums, which the compiler vectorizes (a plain `iter().sum()` is
-/// one dependent chain of scalar adds).
-fn sum(values: &[f32]) -> f32 {
-    const LANES: usize = 16;
-    let (chunks, rest) = values.as_chunks::<LANES>();
-    let mut acc = [0.0f32; LANES];
-    for chunk in chunks {
-        for lane in 0..LANES {
-            acc[lane] += chunk[lane];
-        }
-    }
-    acc.iter().sum::<f32>() + rest.iter().sum::<f32>()
-}
-
 /// Backward over a batch, from the `cols` the forward pass left (which it overwrites):
 /// *adds* into `weight_grad` and `bias_grad`, *overwrites* `input_grad` when given.
 #[allow(clippy::too_many_arguments)]
@@ -448,7 +434,7 @@ pub fn conv2d_backward_batch(
             filters, ohw, taps, 1.0, dy, ohw, 1, col, 1, ohw, 1.0, dw, taps, 1,
         );
         for (db, plane) in bias_grad.iter_mut().zip(dy.chunks_exact(ohw)) {
-            *db += sum(plane);
+            *db += super::math::sum(plane);
         }
         if let Some(dx) = input_grad.as_deref_mut() {
             // cols_b = Wᵀ[CKK, F] · dY_b, the gradient of each im2col entry; fold it back.

@@ -6,10 +6,12 @@ pub mod conv;
 pub mod dense;
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 mod dense_avx2;
+pub mod depthwise_conv;
 pub mod dropout;
 pub mod gemm;
 #[cfg(feature = "std")]
 pub(crate) mod gemm_split;
+pub mod global_pool;
 pub mod init;
 pub mod loss;
 pub(crate) mod math;

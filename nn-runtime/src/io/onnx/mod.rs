@@ -6,10 +6,13 @@
 //! |---|---|
 //! | `dense` | `Gemm` with `transB = 1` (the weight stays `[out, in]`) |
 //! | `relu`, `sigmoid`, `tanh`, `leaky_relu(a)` | `Relu`, `Sigmoid`, `Tanh`, `LeakyRelu(alpha = a)` |
+//! | `relu6` | `Clip` with the bounds 0 and 6 as initializers `<layer>.min`, `<layer>.max` |
 //! | `softmax` | `Softmax(axis = 1)` |
 //! | `flatten` | `Flatten(axis = 1)` |
 //! | `conv2d` | `Conv` with `kernel_shape`, `strides`, `pads` |
+//! | `depthwise_conv2d` | `Conv` with `group` = input channels, `kernel_shape`, `strides`, `pads` |
 //! | `max_pool2d`, `avg_pool2d` | `MaxPool`, `AveragePool` with `kernel_shape`, `strides` |
+//! | `global_avg_pool2d`, `global_max_pool2d` | `ReduceMean`, `ReduceMax` with `axes = [2, 3]`, `keepdims = 0` |
 //! | `batch_norm` | `BatchNormalization` (inference: running statistics) with `epsilon` |
 //! | `dropout` | `Identity` (inference) |
 //! | `rnn`, `lstm`, `gru` | `RNN`, `LSTM`, `GRU(linear_before_reset = 1)` between `Transpose`s, then `Squeeze` (see `recurrent.rs`) |
@@ -184,6 +187,14 @@ fn layer_nodes<'a>(
             "Gemm"
         }
         LayerOp::Relu => "Relu",
+        LayerOp::Relu6 => {
+            // `Clip` takes its bounds as (scalar) inputs since opset 11.
+            for (bound, value) in [("min", 0.0), ("max", 6.0)] {
+                initializers.push(float_tensor(&param(bound), &[], &[value]));
+                inputs.push(param(bound));
+            }
+            "Clip"
+        }
         LayerOp::LeakyRelu { alpha } => {
             attributes.push(float_attribute("alpha", alpha));
             "LeakyRelu"
@@ -210,6 +221,25 @@ fn layer_nodes<'a>(
             attributes.push(ints_attribute("pads", &padding));
             "Conv"
         }
+        LayerOp::DepthwiseConv2d {
+            kernel,
+            stride,
+            padding,
+            bias,
+            ..
+        } => {
+            inputs.push(param("weight"));
+            if bias {
+                inputs.push(param("bias"));
+            }
+            // One group per input channel; the weight `[C·M, 1, KH, KW]` is ONNX's layout.
+            let channels = layer.input_shape.first().copied().unwrap_or(1);
+            attributes.push(int_attribute("group", channels as i64));
+            attributes.push(ints_attribute("kernel_shape", &kernel));
+            attributes.push(ints_attribute("strides", &stride));
+            attributes.push(ints_attribute("pads", &padding));
+            "Conv"
+        }
         LayerOp::MaxPool2d { size, stride } | LayerOp::AvgPool2d { size, stride } => {
             attributes.push(ints_attribute("kernel_shape", &size));
             attributes.push(ints_attribute("strides", &stride));
@@ -217,6 +247,17 @@ fn layer_nodes<'a>(
                 "MaxPool"
             } else {
                 "AveragePool"
+            }
+        }
+        // One node each, to the `[batch, C]` the layer outputs (`GlobalAveragePool` would
+        // keep two unit dimensions and need a reshape after it).
+        LayerOp::GlobalAvgPool2d | LayerOp::GlobalMaxPool2d => {
+            attributes.push(ints_attribute("axes", &[2, 3]));
+            attributes.push(int_attribute("keepdims", 0));
+            if matches!(layer.op, LayerOp::GlobalMaxPool2d) {
+                "ReduceMax"
+            } else {
+                "ReduceMean"
             }
         }
         LayerOp::Dropout { .. } => "Identity",
