@@ -9,7 +9,8 @@ use std::process::Command;
 /// it), beside this test's own binary.
 fn example() -> PathBuf {
     let mut path = std::env::current_exe().expect("the test binary's path");
-    path.pop(); // deps
+    path.pop(); // the test binary
+    path.pop(); // deps: now the profile's directory
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
     let mut build = Command::new(cargo);
     build.args([
