@@ -9,6 +9,9 @@
 //! | `lstm.onnx` | 28 rows of a digit → `lstm(16)` → `dense(10)`, trained 1 epoch on MNIST |
 //! | `stacked.onnx` | `gru(8, return_sequences = true)` → dropout → `rnn(6)` → `dense(3)`, trained briefly on noise |
 //! | `sequence.onnx` | `lstm(5, return_sequences = true)` → tanh → flatten → `dense(3)`, sigmoid, trained briefly on noise |
+//! | `residual.onnx` | two residual joins (`Add`), one through a strided 1×1 projection, with batch norm, trained 1 epoch on 2,000 digits |
+//! | `vae.onnx` | the variational autoencoder of `07-mnist-vae` (inference decodes the mean: `sample` is an `Identity`), trained 1 epoch |
+//! | `heads.onnx` | a `concat` of two branches and two outputs (two ONNX outputs), trained briefly on noise |
 //!
 //! Each `<name>.onnx` comes with `<name>.expected.txt`: an `input` line and the `output`
 //! line `nn` computes for it, per sample.
@@ -65,6 +68,50 @@ nn::network! {
         lstm(5, return_sequences = true), tanh,
         flatten,
         dense(3), sigmoid,
+    }
+}
+
+nn::network! {
+    /// Residual joins, one through a strided 1×1 projection.
+    pub struct Residual {
+        input: [1, 28, 28],
+        conv2d(8, kernel = 3, padding = 1), batch_norm, relu as stem,
+        conv2d(8, kernel = 3, padding = 1), batch_norm as residual,
+        add(stem, residual), relu as block,
+        conv2d(12, kernel = 3, stride = 2, padding = 1), batch_norm as main,
+        block -> conv2d(12, kernel = 1, stride = 2) as projection,
+        add(main, projection), relu,
+        global_avg_pool2d,
+        dense(10), softmax,
+    }
+}
+
+nn::network! {
+    /// The variational autoencoder of `07-mnist-vae`.
+    pub struct Vae {
+        input: [784],
+        dense(400), relu as hidden,
+        hidden -> dense(20) as mean,
+        hidden -> dense(20) as log_var,
+        sample(mean, log_var),
+        dense(400), relu,
+        dense(784), sigmoid,
+        loss: 784 * binary_cross_entropy + kl(mean, log_var),
+    }
+}
+
+nn::network! {
+    /// Two branches joined by `concat`, and two outputs.
+    pub struct Heads {
+        input: [6],
+        dense(8), tanh as trunk,
+        trunk -> dense(4) as left,
+        trunk -> dense(3), relu as right,
+        concat(left, right), dense(5), tanh as joined,
+        joined -> dense(3), softmax as classes,
+        joined -> dense(2) as score,
+        outputs: [classes, score],
+        loss: cross_entropy(classes) + 0.5 * mse(score),
     }
 }
 
@@ -162,5 +209,33 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &data.inputs[..8 * Sequence::INPUT_LEN],
         out,
     )?;
+
+    let (subset, _) = train.split(0.75, 1)?;
+    let mut residual = Residual::new_boxed(42);
+    residual.fit(&subset, None, &mut Adam::new(1e-3), &config)?;
+    export(&*residual, "residual", digits, out)?;
+
+    let autoencoding = Dataset::new(train.inputs.clone(), train.inputs.clone(), 784, 784)?;
+    let mut vae = Vae::new_boxed(42);
+    vae.fit(&autoencoding, None, &mut Adam::new(1e-3), &config)?;
+    export(&*vae, "vae", digits, out)?;
+
+    // Targets: three class probabilities, then two scores.
+    let mut rng = Rng::new(9);
+    let inputs: Vec<f32> = (0..64 * 6).map(|_| rng.uniform(1.0)).collect();
+    let targets: Vec<f32> = (0..64)
+        .flat_map(|_| {
+            let class = rng.below(3);
+            let mut row = [0.0f32; 5];
+            row[class] = 1.0;
+            row[3] = rng.uniform(1.0);
+            row[4] = rng.uniform(1.0);
+            row
+        })
+        .collect();
+    let data = Dataset::new(inputs.clone(), targets, 6, 5)?;
+    let mut heads = Heads::new_boxed(42);
+    heads.fit(&data, None, &mut Adam::new(1e-2), &recurrent_config)?;
+    export(&*heads, "heads", &inputs[..8 * 6], out)?;
     Ok(())
 }

@@ -32,8 +32,9 @@ def check(model_path):
     graph_input = session.get_inputs()[0]
     inputs, expected = rows(model_path.with_suffix(".expected.txt"))
     shape = [len(inputs)] + list(graph_input.shape[1:])
-    (got,) = session.run(None, {graph_input.name: inputs.reshape(shape)})
-    got = got.reshape(len(inputs), -1)
+    # Several outputs are compared side by side, in order, as `nn` lays them out.
+    outputs = session.run(None, {graph_input.name: inputs.reshape(shape)})
+    got = np.concatenate([output.reshape(len(inputs), -1) for output in outputs], axis=1)
     difference = float(np.abs(got - expected).max())
     ops = [node.op_type for node in model.graph.node]
     print(f"{model_path.name}: {len(inputs)} samples, max |ONNX Runtime - nn| = {difference:.2e} ({' '.join(ops)})")

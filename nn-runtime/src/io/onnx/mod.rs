@@ -92,13 +92,20 @@ pub fn to_onnx<N: Network>(model: &N) -> Result<Vec<u8>, WeightsError> {
     let input_shape = N::LAYERS.first().map_or(&[][..], |layer| layer.input_shape);
     let params = model.params();
     let mut initializers = Vec::new();
+    // A network of several outputs ends with the join that lays them side by side in its
+    // output; ONNX has outputs of their own for them instead.
+    let outputs: &[usize] = match N::LAYERS.last() {
+        Some(last) if is_outputs_join(last) => last.inputs,
+        _ => &[],
+    };
+    let layers = &N::LAYERS[..N::LAYERS.len() - usize::from(!outputs.is_empty())];
     // Node 0 is the input; node i + 1 the output of layer i, named after the layer.
     let node_name = |node: usize| match node {
         0 => "input".to_string(),
         n if n == N::LAYERS.len() => "output".to_string(),
         n => N::LAYERS[n - 1].name.to_string(),
     };
-    for (index, layer) in N::LAYERS.iter().enumerate() {
+    for (index, layer) in layers.iter().enumerate() {
         let output = node_name(index + 1);
         let inputs: Vec<String> = layer.inputs.iter().map(|&n| node_name(n)).collect();
         let tensor = |name: &str| layer_tensor::<N>(params, layer, name);
@@ -118,11 +125,20 @@ pub fn to_onnx<N: Network>(model: &N) -> Result<Vec<u8>, WeightsError> {
     for tensor in &initializers {
         graph.message(field::GRAPH_INITIALIZER, tensor);
     }
-    let output_shape = N::LAYERS
-        .last()
-        .map_or(input_shape, |layer| layer.output_shape);
     graph.message(field::GRAPH_INPUT, &value_info("input", input_shape));
-    graph.message(field::GRAPH_OUTPUT, &value_info("output", output_shape));
+    if outputs.is_empty() {
+        let output_shape = N::LAYERS
+            .last()
+            .map_or(input_shape, |layer| layer.output_shape);
+        graph.message(field::GRAPH_OUTPUT, &value_info("output", output_shape));
+    }
+    for &node in outputs {
+        let layer = &N::LAYERS[node - 1];
+        graph.message(
+            field::GRAPH_OUTPUT,
+            &value_info(layer.name, layer.output_shape),
+        );
+    }
 
     let mut opset = Message::new();
     opset.int(field::OPSET_VERSION, OPSET);
@@ -134,6 +150,11 @@ pub fn to_onnx<N: Network>(model: &N) -> Result<Vec<u8>, WeightsError> {
         .message(field::MODEL_GRAPH, &graph)
         .message(field::MODEL_OPSET_IMPORT, &opset);
     Ok(model.into_bytes())
+}
+
+/// Whether `layer` is the join `network!` appends to lay several outputs side by side.
+fn is_outputs_join(layer: &LayerInfo) -> bool {
+    layer.name == "outputs" && matches!(layer.op, LayerOp::Concat { .. })
 }
 
 /// The values of tensor `<layer>.<name>`.
