@@ -3,6 +3,7 @@
 //! projection, global average pooling and a dense layer; batch norm inside the blocks.
 //! Adam 1e-3, batch 32, 5 epochs. Prints `test accuracy: NN.NN%`.
 //!
+//! The spec is `models/resnet.rs` (the Cortex-M4 firmware runs the same network).
 //! `scripts/resnet_reference.py` trains the same architecture in PyTorch on the same digits.
 //!
 //! Run with `cargo run --release --example 06-mnist-resnet [DATA_DIR] [SEED]` (defaults:
@@ -11,22 +12,7 @@
 use nn::data::MnistSplit;
 use nn::{Adam, Dataset, FitConfig, Model};
 
-nn::network! {
-    /// The residual CNN: [1, 28, 28] → 10 classes.
-    pub struct MnistResNet {
-        input: [1, 28, 28],
-        conv2d(16, kernel = 3, padding = 1), batch_norm, relu as stem,
-        conv2d(16, kernel = 3, padding = 1), batch_norm, relu,
-        conv2d(16, kernel = 3, padding = 1), batch_norm as residual,
-        add(stem, residual), relu as block,
-        conv2d(32, kernel = 3, stride = 2, padding = 1), batch_norm, relu,
-        conv2d(32, kernel = 3, padding = 1), batch_norm as main,
-        block -> conv2d(32, kernel = 1, stride = 2) as projection,
-        add(main, projection), relu,
-        global_avg_pool2d,
-        dense(10), softmax,
-    }
-}
+include!("../models/resnet.rs");
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);

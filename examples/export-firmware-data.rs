@@ -1,13 +1,14 @@
 //! Trains the MNIST MLP and CNN (as examples 02 and 03: 5 epochs of Adam, lr 1e-3, batches
 //! of 32, seed 42) and the LSTM digit reader (as example 04: Adam 2e-3, gradients clipped to
-//! norm 5) and writes what the firmware in `firmware/` compiles into its image:
+//! norm 5) and the residual CNN (as example 06, seed 42) and writes what the firmware in
+//! `firmware/` compiles into its image:
 //!
 //! | file | contents |
 //! |---|---|
-//! | `mlp.bin`, `cnn.bin`, `lstm.bin` | the trained parameters, little-endian f32, in `parameters()` order |
+//! | `mlp.bin`, `cnn.bin`, `lstm.bin`, `resnet.bin` | the trained parameters, little-endian f32, in `parameters()` order |
 //! | `digits.bin` | the first 100 test digits, 784 raw u8 pixels each (scaled by 1/255 on the device) |
 //! | `labels.bin` | their 100 labels, one byte each |
-//! | `expected.bin` | the host's predicted class for each digit: 100 bytes for the MLP, then 100 for the CNN, then 100 for the LSTM |
+//! | `expected.bin` | the host's predicted class for each digit: 100 bytes for the MLP, then 100 for the CNN, 100 for the LSTM and 100 for the residual CNN |
 //!
 //! Training is deterministic, so the files are reproducible:
 //! `cargo run --release --example export-firmware-data [DATA_DIR] [OUT_DIR]`
@@ -24,6 +25,8 @@ include!("../models/mlp.rs");
 include!("../models/cnn.rs");
 
 include!("../models/lstm.rs");
+
+include!("../models/resnet.rs");
 
 /// Test digits compiled into the firmware.
 const DIGITS: usize = 100;
@@ -62,7 +65,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &config,
     )?;
 
-    let mut expected = Vec::with_capacity(3 * DIGITS);
+    let mut resnet = MnistResNet::new_boxed(42);
+    resnet.fit(&train, None, &mut Adam::new(1e-3), &config)?;
+
+    let mut expected = Vec::with_capacity(4 * DIGITS);
     for digit in scaled.chunks_exact(784) {
         let input: &[f32; 784] = digit.try_into()?;
         expected.push(argmax(&mlp.forward(input)));
@@ -75,11 +81,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let input: &[f32; 784] = digit.try_into()?;
         expected.push(argmax(&lstm.forward(input)));
     }
+    for digit in scaled.chunks_exact(784) {
+        let input: &[f32; 784] = digit.try_into()?;
+        expected.push(argmax(&resnet.forward(input)));
+    }
 
     fs::create_dir_all(out_dir)?;
     write(out_dir, "mlp.bin", &le_bytes(mlp.parameters()))?;
     write(out_dir, "cnn.bin", &le_bytes(cnn.parameters()))?;
     write(out_dir, "lstm.bin", &le_bytes(lstm.parameters()))?;
+    write(out_dir, "resnet.bin", &le_bytes(resnet.parameters()))?;
     write(out_dir, "digits.bin", &pixels)?;
     write(out_dir, "labels.bin", &labels)?;
     write(out_dir, "expected.bin", &expected)?;
@@ -87,7 +98,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for (name, predicted) in [
         ("MLP", &expected[..DIGITS]),
         ("CNN", &expected[DIGITS..2 * DIGITS]),
-        ("LSTM", &expected[2 * DIGITS..]),
+        ("LSTM", &expected[2 * DIGITS..3 * DIGITS]),
+        ("ResNet", &expected[3 * DIGITS..]),
     ] {
         let correct = predicted
             .iter()

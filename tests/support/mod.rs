@@ -140,3 +140,5 @@ include!("../../models/mlp.rs");
 include!("../../models/cnn.rs");
 
 include!("../../models/lstm.rs");
+
+include!("../../models/resnet.rs");
