@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prints, as a Markdown table, the flash and RAM of the firmware with the MLP, with the CNN,
-# with the LSTM, with all three, and of a baseline with none (the same harness and test digits, a stub for
+# with the LSTM, with the residual CNN, with all four, and of a baseline with none (the same harness and test digits, a stub for
 # the network), and the instructions per inference of each under QEMU.
 #
 # - weights: the size of the `static` model (symbol `nn_firmware::models::MLP` / `CNN` / `LSTM`);
@@ -35,22 +35,23 @@ symbols() {
 }
 
 # Runs ELF $1 under QEMU and prints "MLP-instructions CNN-instructions LSTM-instructions
-# stack-bytes" ("–" for what it does not report).
+# ResNet-instructions stack-bytes" ("–" for what it does not report).
 run() {
     local log=""
     if command -v qemu-system-arm >/dev/null; then
         log=$(qemu-system-arm -cpu cortex-m4 -machine mps2-an386 -nographic \
             -semihosting-config enable=on,target=native -icount shift=0 -kernel "$1" || true)
     fi
-    local mlp cnn lstm stack
+    local mlp cnn lstm resnet stack
     mlp=$(echo "$log" | sed -n 's/^MLP cost per inference: \([0-9]*\) .*/\1/p')
     cnn=$(echo "$log" | sed -n 's/^CNN cost per inference: \([0-9]*\) .*/\1/p')
     lstm=$(echo "$log" | sed -n 's/^LSTM cost per inference: \([0-9]*\) .*/\1/p')
+    resnet=$(echo "$log" | sed -n 's/^ResNet cost per inference: \([0-9]*\) .*/\1/p')
     stack=$(echo "$log" | sed -n 's/^stack high-water mark: \([0-9]*\) bytes/\1/p')
-    echo "${mlp:-–} ${cnn:-–} ${lstm:-–} ${stack:-–}"
+    echo "${mlp:-–} ${cnn:-–} ${lstm:-–} ${resnet:-–} ${stack:-–}"
 }
 
-variants=(none mlp cnn lstm "mlp cnn lstm")
+variants=(none mlp cnn lstm resnet "mlp cnn lstm resnet")
 for variant in "${variants[@]}"; do
     features=()
     [ "$variant" = none ] || features=(--features "${variant// /,}")
@@ -61,20 +62,20 @@ done
 code() { echo $(( $(section "$1" .vector_table) + $(section "$1" .text) )); }
 base_code=$(code "$out/none.elf")
 
-echo "| firmware | code (.vector_table + .text) | network code (Δ vs baseline) | weights | test data | other .rodata | .data | .bss | stack high-water | MLP instructions / inference | CNN instructions / inference | LSTM instructions / inference |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| firmware | code (.vector_table + .text) | network code (Δ vs baseline) | weights | test data | other .rodata | .data | .bss | stack high-water | MLP instructions / inference | CNN instructions / inference | LSTM instructions / inference | ResNet instructions / inference |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 for variant in "${variants[@]}"; do
     e="$out/${variant// /-}.elf"
     text=$(code "$e")
     rodata=$(section "$e" .rodata)
-    weights=$(( $(symbols "$e" nn_firmware::models::MLP) + $(symbols "$e" nn_firmware::models::CNN) + $(symbols "$e" nn_firmware::models::LSTM) ))
+    weights=$(( $(symbols "$e" nn_firmware::models::MLP) + $(symbols "$e" nn_firmware::models::CNN) + $(symbols "$e" nn_firmware::models::LSTM) + $(symbols "$e" nn_firmware::models::RESNET) ))
     test_data=$(symbols "$e" nn_firmware::TEST_)
-    read -r mlp cnn lstm stack <<<"$(run "$e")"
+    read -r mlp cnn lstm resnet stack <<<"$(run "$e")"
     case $variant in
         none) name="baseline (stub, no network)"; delta="–" ;;
-        *) name="${variant// / + }"; name="${name^^}"; delta=$((text - base_code)) ;;
+        *) name="${variant// / + }"; name="${name^^}"; name="${name//RESNET/ResNet}"; delta=$((text - base_code)) ;;
     esac
-    echo "| $name | $text | $delta | $weights | $test_data | $((rodata - weights - test_data)) | $(section "$e" .data) | $(section "$e" .bss) | $stack | $mlp | $cnn | $lstm |"
+    echo "| $name | $text | $delta | $weights | $test_data | $((rodata - weights - test_data)) | $(section "$e" .data) | $(section "$e" .bss) | $stack | $mlp | $cnn | $lstm | $resnet |"
 done
 echo
 echo "Bytes; flash holds code, .rodata and .data, RAM .data, .bss and the stack. Instructions are"

@@ -1,4 +1,5 @@
-//! MNIST inference on a Cortex-M4 (mps2-an386 under QEMU): the MLP, the CNN and the LSTM that
+//! MNIST inference on a Cortex-M4 (mps2-an386 under QEMU): the MLP, the CNN, the LSTM and the
+//! residual CNN (a graph) that
 //! `examples/export-firmware-data.rs` trained on the host classify 100 test digits from
 //! flash, with no heap. Prints the predicted classes, the accuracy and the cost per inference,
 //! and exits with failure if any prediction differs from the host's.
@@ -24,8 +25,9 @@ const PIXELS: usize = 784;
 static TEST_DIGITS: [u8; DIGITS * PIXELS] = *include_bytes!("../data/digits.bin");
 /// Their labels.
 static TEST_LABELS: [u8; DIGITS] = *include_bytes!("../data/labels.bin");
-/// The host's predictions: 100 for the MLP, then 100 for the CNN, then 100 for the LSTM.
-static TEST_EXPECTED: [u8; 3 * DIGITS] = *include_bytes!("../data/expected.bin");
+/// The host's predictions: 100 for the MLP, then 100 for the CNN, 100 for the LSTM and 100
+/// for the residual CNN.
+static TEST_EXPECTED: [u8; 4 * DIGITS] = *include_bytes!("../data/expected.bin");
 
 #[entry]
 fn main() -> ! {
@@ -57,11 +59,21 @@ fn main() -> ! {
         all_match &= evaluate(
             "LSTM",
             DigitReader::SCRATCH_BYTES,
-            &TEST_EXPECTED[2 * DIGITS..],
+            &TEST_EXPECTED[2 * DIGITS..3 * DIGITS],
             |x| LSTM.forward(x),
         );
     }
-    #[cfg(not(any(feature = "mlp", feature = "cnn", feature = "lstm")))]
+    #[cfg(feature = "resnet")]
+    {
+        use models::{MnistResNet, RESNET};
+        all_match &= evaluate(
+            "ResNet",
+            MnistResNet::SCRATCH_BYTES,
+            &TEST_EXPECTED[3 * DIGITS..],
+            |x| RESNET.forward(x),
+        );
+    }
+    #[cfg(not(any(feature = "mlp", feature = "cnn", feature = "lstm", feature = "resnet")))]
     {
         // The size baseline: the whole harness, no network. Its "predictions" are nonsense.
         all_match &= evaluate("stub", 0, &TEST_EXPECTED[..DIGITS], stub_forward);
@@ -130,7 +142,7 @@ fn evaluate(
 }
 
 /// Stands in for a network in the size baseline; `black_box` keeps it from being folded away.
-#[cfg(not(any(feature = "mlp", feature = "cnn", feature = "lstm")))]
+#[cfg(not(any(feature = "mlp", feature = "cnn", feature = "lstm", feature = "resnet")))]
 fn stub_forward(input: &[f32; PIXELS]) -> [f32; 10] {
     let mut output = [0.0; 10];
     output.copy_from_slice(&core::hint::black_box(input)[..10]);
