@@ -4,7 +4,7 @@
 //! ```text
 //! spec     := attribute* visibility "struct" IDENT "{" item ("," item)* ","? "}"
 //! item     := "input" ":" "[" INT "steps"? ("," INT)* "]"
-//!           | "loss" ":" IDENT
+//!           | "loss" ":" IDENT ( "(" arg ("," arg)* ","? ")" )?
 //!           | layer
 //! layer    := IDENT ( "(" arg ("," arg)* ","? ")" )?
 //! arg      := value | IDENT "=" value
@@ -43,10 +43,13 @@ pub struct InputItem {
     pub steps: Option<(usize, Ident)>,
 }
 
-/// `loss: name`.
+/// `loss: name` or `loss: name(args)`.
 pub struct LossItem {
     pub keyword: Ident,
     pub name: Ident,
+    /// Span of the parenthesized argument list, if any.
+    pub paren_span: Option<Span>,
+    pub args: Vec<Arg>,
 }
 
 /// `name` or `name(args)`.
@@ -241,14 +244,25 @@ impl Parse for Item {
 fn parse_loss(keyword: Ident, input: ParseStream) -> syn::Result<LossItem> {
     use syn::ext::IdentExt;
     if !input.peek(Ident::peek_any) {
-        return Err(
-            input.error("expected a loss: `mse`, `cross_entropy` or `binary_cross_entropy`")
-        );
+        return Err(input.error(
+            "expected a loss: `mse`, `mae`, `huber`, `cross_entropy` or `binary_cross_entropy`",
+        ));
     }
-    Ok(LossItem {
+    let mut item = LossItem {
         keyword,
         name: Ident::parse_any(input)?,
-    })
+        paren_span: None,
+        args: Vec::new(),
+    };
+    if input.peek(syn::token::Paren) {
+        let content;
+        let paren = parenthesized!(content in input);
+        item.paren_span = Some(paren.span.join());
+        item.args = Punctuated::<Arg, Token![,]>::parse_terminated(&content)?
+            .into_iter()
+            .collect();
+    }
+    Ok(item)
 }
 
 fn parse_input(keyword: Ident, input: ParseStream) -> syn::Result<InputItem> {

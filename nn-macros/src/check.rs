@@ -5,13 +5,20 @@
 use crate::ast::{InputItem, Item, LayerItem, LossItem, Spec};
 use crate::errors::Errors;
 use crate::ir::{element_count, format_shape, Layer, Loss, Network, Tensor};
-use crate::layers::{bind_layer, has_explicit_init, BoundLayer};
+use crate::layers::{bind_layer, bind_loss_args, has_explicit_init, BoundLayer};
 use crate::resolve::{nominal, resolve};
 use crate::shape;
 use crate::suggest::did_you_mean;
 use nn_runtime::layers::{ArgValue, SequenceRule, MAX_RANK};
+use nn_runtime::ops::loss::{HUBER_ARGS, HUBER_DEFAULT_DELTA};
 
-const LOSS_NAMES: &[&str] = &["mse", "cross_entropy", "binary_cross_entropy"];
+const LOSS_NAMES: &[&str] = &[
+    "mse",
+    "mae",
+    "huber",
+    "cross_entropy",
+    "binary_cross_entropy",
+];
 
 /// Largest parameter count or activation width a spec may produce: beyond this a
 /// fixed-size array of f32 stops being a sensible thing to generate.
@@ -392,12 +399,25 @@ fn check_loss(
     let name = item.name.to_string();
     let loss = match name.as_str() {
         "mse" => Loss::MeanSquaredError,
+        "mae" => Loss::MeanAbsoluteError,
+        "huber" => Loss::Huber {
+            delta: HUBER_DEFAULT_DELTA,
+        },
         "cross_entropy" => Loss::SoftmaxCrossEntropy,
         "binary_cross_entropy" => Loss::SigmoidBinaryCrossEntropy,
         _ => {
-            errors.push(item.name.span(), format!("unknown loss `{name}`: the losses are `mse`, `cross_entropy` and `binary_cross_entropy`{}", did_you_mean(&name, LOSS_NAMES)));
+            errors.push(item.name.span(), format!("unknown loss `{name}`: the losses are `mse`, `mae`, `huber`, `cross_entropy` and `binary_cross_entropy`{}", did_you_mean(&name, LOSS_NAMES)));
             return None;
         }
+    };
+    let params = match loss {
+        Loss::Huber { .. } => HUBER_ARGS,
+        _ => &[],
+    };
+    let args = bind_loss_args(item, params, errors)?;
+    let loss = match (loss, args.as_slice()) {
+        (Loss::Huber { .. }, [("delta", ArgValue::Number(delta))]) => Loss::Huber { delta: *delta },
+        _ => loss,
     };
     let Some(last) = last else { return Some(loss) };
     let outputs = element_count(&last.output_shape);

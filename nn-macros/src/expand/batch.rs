@@ -22,6 +22,11 @@ pub fn expand(net: &Network) -> TokenStream {
         Loss::MeanSquaredError => quote!(MeanSquaredError),
         Loss::SoftmaxCrossEntropy => quote!(SoftmaxCrossEntropy),
         Loss::SigmoidBinaryCrossEntropy => quote!(SigmoidBinaryCrossEntropy),
+        Loss::MeanAbsoluteError => quote!(MeanAbsoluteError),
+        Loss::Huber { delta } => {
+            let delta = proc_macro2::Literal::f32_suffixed(delta);
+            quote!(Huber { delta: #delta })
+        }
     };
     let widths = std::iter::once(&net.input_shape)
         .chain(net.layers.iter().map(|l| &l.output_shape))
@@ -114,16 +119,26 @@ fn loss(net: &Network) -> TokenStream {
         Loss::MeanSquaredError => (last, quote!(mean_squared_error)),
         Loss::SoftmaxCrossEntropy => (last - 1, quote!(softmax_cross_entropy)),
         Loss::SigmoidBinaryCrossEntropy => (last - 1, quote!(sigmoid_binary_cross_entropy)),
+        Loss::MeanAbsoluteError => (last, quote!(mean_absolute_error)),
+        Loss::Huber { .. } => (last, quote!(huber)),
     };
     let node = lit(node);
-    let classes = (net.loss == Loss::SoftmaxCrossEntropy).then(|| {
-        let classes = lit(output_len(net));
-        quote!(#classes,)
-    });
+    // The argument between the targets and the gradient, for the kernels that take one.
+    let setting = match net.loss {
+        Loss::SoftmaxCrossEntropy => {
+            let classes = lit(output_len(net));
+            Some(quote!(#classes,))
+        }
+        Loss::Huber { delta } => {
+            let delta = proc_macro2::Literal::f32_suffixed(delta);
+            Some(quote!(#delta,))
+        }
+        _ => None,
+    };
     quote! {
         let values = #rt::node(nodes, WIDTHS, #node, batch);
         let grads = node_grads.map(|g| #rt::node_mut(g, WIDTHS, #node, batch));
-        #rt::#function(values, targets, #classes grads)
+        #rt::#function(values, targets, #setting grads)
     }
 }
 

@@ -5,6 +5,20 @@
 
 use super::activation::sigmoid;
 use super::math;
+use crate::layers::{ArgKind, ArgSpec};
+
+/// What `loss: huber(…)` may give in a `network!` spec: the `delta` of [`huber`], Keras'
+/// default 1 when left out.
+pub const HUBER_ARGS: &[ArgSpec] = &[ArgSpec::new(
+    "delta",
+    ArgKind::Positive,
+    false,
+    true,
+    "huber(delta = 0.5)",
+)];
+
+/// The Huber `delta` of a spec that gives none, as in Keras and PyTorch.
+pub const HUBER_DEFAULT_DELTA: f32 = 1.0;
 
 /// Softmax cross-entropy from logits, rows of `classes`: mean over rows of
 /// `-Σ t · log_softmax(z)` via log-sum-exp; gradient `(softmax(z) - t) / rows`.

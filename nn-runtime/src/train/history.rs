@@ -12,7 +12,7 @@ pub struct Evaluation {
     /// Fraction classified correctly, for a classification loss: the argmax of each output
     /// row against that of its one-hot target for softmax cross-entropy, and every output
     /// element thresholded at 0.5 against its target for binary cross-entropy. `None` for
-    /// mean squared error.
+    /// a regression loss.
     pub accuracy: Option<f32>,
 }
 

@@ -60,11 +60,11 @@ impl Metric {
 
     /// Whether the metric applies to network `N`; `Err` says why not.
     pub(crate) fn check<N: Network>(self) -> Result<(), String> {
-        let classifier = N::LOSS != LossKind::MeanSquaredError;
+        let classifier = !N::LOSS.is_regression();
         let binary = match N::LOSS {
             LossKind::SigmoidBinaryCrossEntropy => N::OUTPUT_LEN == 1,
             LossKind::SoftmaxCrossEntropy => N::OUTPUT_LEN == 2,
-            LossKind::MeanSquaredError => false,
+            _ => false,
         };
         let fits = match self {
             Metric::TopKAccuracy(k) => N::LOSS == LossKind::SoftmaxCrossEntropy && k >= 1,

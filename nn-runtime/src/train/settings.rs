@@ -81,11 +81,13 @@ pub(crate) fn sample_weights<N: Network>(
 /// Classes a class weight is given for: the outputs of a softmax, 2 for one sigmoid output.
 fn class_count<N: Network>() -> Result<usize, TrainError> {
     match (N::LOSS, N::OUTPUT_LEN) {
-        (LossKind::MeanSquaredError, _) => Err(TrainError::InvalidSetting {
+        (loss, _) if loss.is_regression() => Err(TrainError::InvalidSetting {
             setting: "class_weight",
-            reason: "the network is trained with mean squared error, which has no classes; \
-                     use sample_weight"
-                .to_string(),
+            reason: format!(
+                "the network is trained with the regression loss `{}`, which has no classes; \
+                 use sample_weight",
+                loss.name()
+            ),
         }),
         (LossKind::SigmoidBinaryCrossEntropy, 1) => Ok(2),
         (_, outputs) => Ok(outputs),
