@@ -285,3 +285,21 @@ fn rejects_mismatched_targets() {
 fn rejects_partial_rows() {
     softmax_cross_entropy(&[0.0; 5], &[0.0; 5], 2, None);
 }
+
+#[test]
+fn loss_kinds_run_their_kernels_and_refuse_a_bad_delta() {
+    use crate::network::LossKind;
+    let (y, t) = ([0.25, -3.0, 0.0, 2.0], [0.0; 4]);
+    assert_eq!(LossKind::MeanAbsoluteError.compute(&y, &t, 4, None), 1.3125);
+    assert_eq!(LossKind::Huber { delta: 0.5 }.compute(&y, &t, 4, None), 0.5703125);
+    assert_eq!(
+        LossKind::MeanSquaredError.compute(&y, &t, 4, None),
+        mean_squared_error(&y, &t, None)
+    );
+    assert!(!LossKind::Huber { delta: 1.0 }.fused_with_last_layer());
+    assert!(LossKind::SoftmaxCrossEntropy.fused_with_last_layer());
+    assert!(LossKind::Huber { delta: 1.0 }.validate().is_ok());
+    for delta in [0.0, -1.0, f32::NAN, f32::INFINITY] {
+        assert!(LossKind::Huber { delta }.validate().is_err(), "{delta}");
+    }
+}
