@@ -291,7 +291,10 @@ fn loss_kinds_run_their_kernels_and_refuse_a_bad_delta() {
     use crate::network::LossKind;
     let (y, t) = ([0.25, -3.0, 0.0, 2.0], [0.0; 4]);
     assert_eq!(LossKind::MeanAbsoluteError.compute(&y, &t, 4, None), 1.3125);
-    assert_eq!(LossKind::Huber { delta: 0.5 }.compute(&y, &t, 4, None), 0.5703125);
+    assert_eq!(
+        LossKind::Huber { delta: 0.5 }.compute(&y, &t, 4, None),
+        0.5703125
+    );
     assert_eq!(
         LossKind::MeanSquaredError.compute(&y, &t, 4, None),
         mean_squared_error(&y, &t, None)

@@ -43,6 +43,7 @@ pub(crate) fn fit<N: Network + Sync>(
     }
     let split = settings::split(samples, config, validation.is_some())?;
     let weights = settings::sample_weights::<N>(train, samples, config)?;
+    let validation_weights = settings::validation_weights(config, validation)?;
     if config.initial_epoch > config.epochs {
         return Err(TrainError::InvalidSetting {
             setting: "initial_epoch",
@@ -164,7 +165,7 @@ pub(crate) fn fit<N: Network + Sync>(
                 0..data.len(),
                 config.batch_size,
                 Role::Validation,
-                None,
+                validation_weights,
                 collect,
             )?),
             (None, Some(rows)) => Some(evaluate_rows(

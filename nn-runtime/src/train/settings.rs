@@ -78,6 +78,32 @@ pub(crate) fn sample_weights<N: Network>(
     Ok(Some(weights))
 }
 
+/// The weights of the validation data's samples, checked against it; `None` when `config`
+/// gives none.
+pub(crate) fn validation_weights<'a>(
+    config: &'a FitConfig,
+    validation: Option<&Dataset>,
+) -> Result<Option<&'a [f32]>, TrainError> {
+    let Some(weights) = &config.validation_sample_weight else {
+        return Ok(None);
+    };
+    let setting = "validation_sample_weight";
+    let Some(data) = validation else {
+        let reason = if config.validation_split.is_some() {
+            "a validation_split's samples keep their sample_weight; give validation \
+             weights only with validation data"
+        } else {
+            "no validation data was given"
+        };
+        return Err(TrainError::InvalidSetting {
+            setting,
+            reason: reason.to_string(),
+        });
+    };
+    check_weights(setting, weights, data.len(), "validation sample")?;
+    Ok(Some(weights))
+}
+
 /// Classes a class weight is given for: the outputs of a softmax, 2 for one sigmoid output.
 fn class_count<N: Network>() -> Result<usize, TrainError> {
     match (N::LOSS, N::OUTPUT_LEN) {
@@ -142,6 +168,10 @@ pub(crate) fn recorded_settings(config: &FitConfig) -> Vec<(&'static str, f64)> 
     for (name, weights) in [
         ("fit.class_weight_hash", &config.class_weight),
         ("fit.sample_weight_hash", &config.sample_weight),
+        (
+            "fit.validation_sample_weight_hash",
+            &config.validation_sample_weight,
+        ),
     ] {
         if let Some(weights) = weights {
             settings.push((name, weights_hash(weights)));
