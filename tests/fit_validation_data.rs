@@ -121,3 +121,68 @@ fn validation_weights_that_do_not_fit_are_errors() {
     let error = fit(Some(&wide), FitConfig::new(1, 2));
     assert!(error.contains("validation inputs"), "{error}");
 }
+
+#[test]
+fn anomaly_labels_follow_the_validation_samples() {
+    use nn::train::Metric;
+    // Errors |2x + 1 − t| per sample of the training data (t = 1): 0, 2, 4, 6; a
+    // validation_split of 0.5 holds out the last two, whose labels are given in order.
+    let (train, _) = data();
+    let anomaly_auc = |anomalies: Vec<bool>| {
+        let config = FitConfig::new(1, 2)
+            .quiet()
+            .validation_split(0.5)
+            .metrics(vec![Metric::AnomalyAuc])
+            .validation_anomalies(anomalies);
+        let mut line = Line::from_params(PARAMS);
+        let history = line.fit(&train, None, &mut Sgd::new(0.0), &config);
+        history.map(|h| h.epochs[0].metrics[0].validation)
+    };
+    // Sample 3 reconstructs worse than sample 2: labelling it the anomaly ranks perfectly.
+    assert_eq!(anomaly_auc(vec![false, true]).unwrap(), Some(1.0));
+    assert_eq!(anomaly_auc(vec![true, false]).unwrap(), Some(0.0));
+    let error = anomaly_auc(vec![false, true, false, true]).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "`validation_anomalies`: 4 labels given; expected one per validation sample, 2"
+    );
+}
+
+#[test]
+fn anomaly_labels_that_do_not_fit_are_errors() {
+    use nn::train::Metric;
+    let (train, validation) = data();
+    let mut line = Line::from_params(PARAMS);
+    let mut fit = |validation: Option<&Dataset>, config: FitConfig| {
+        line.fit(&train, validation, &mut Sgd::new(0.0), &config.quiet())
+            .unwrap_err()
+            .to_string()
+    };
+    let measured = FitConfig::new(1, 2).metrics(vec![Metric::AnomalyAuc]);
+    assert!(fit(Some(&validation), measured.clone())
+        .starts_with("`metrics`: `anomaly_auc` needs to know which validation samples"));
+    assert_eq!(
+        fit(
+            Some(&validation),
+            measured.clone().validation_anomalies(vec![true; 3])
+        ),
+        "`validation_anomalies`: every validation sample has the same label; ROC AUC needs \
+         anomalies and normal samples both"
+    );
+    assert_eq!(
+        fit(None, measured.validation_anomalies(vec![true, false])),
+        "`validation_anomalies`: there is no validation data"
+    );
+    let unread = FitConfig::new(1, 2).validation_anomalies(vec![true, false, false]);
+    assert_eq!(
+        fit(Some(&validation), unread),
+        "`validation_anomalies`: only Metric::AnomalyAuc reads them; add it to the metrics"
+    );
+    let error = Line::from_params(PARAMS)
+        .evaluate_metrics(&validation, 3, &[Metric::AnomalyAuc])
+        .unwrap_err();
+    assert!(
+        error.to_string().contains("reconstruction_errors"),
+        "{error}"
+    );
+}

@@ -4,7 +4,7 @@ use core::ops::Range;
 
 use super::metrics::argmax;
 use super::targets::is_sparse;
-use super::{FitConfig, TrainError};
+use super::{FitConfig, Metric, TrainError};
 use crate::data::Dataset;
 use crate::network::{LossKind, Network};
 
@@ -102,6 +102,56 @@ pub(crate) fn validation_weights<'a>(
     };
     check_weights(setting, weights, data.len(), "validation sample")?;
     Ok(Some(weights))
+}
+
+/// The anomaly labels of the `validation_samples` (none without validation), checked
+/// against them and against [`Metric::AnomalyAuc`], which alone reads them.
+pub(crate) fn validation_anomalies(
+    config: &FitConfig,
+    validation_samples: Option<usize>,
+) -> Result<Option<&[bool]>, TrainError> {
+    let measured = config.metrics.contains(&Metric::AnomalyAuc);
+    let invalid = |setting, reason: &str| TrainError::InvalidSetting {
+        setting,
+        reason: reason.to_string(),
+    };
+    let Some(anomalies) = &config.validation_anomalies else {
+        return match measured {
+            true => Err(invalid(
+                "metrics",
+                "`anomaly_auc` needs to know which validation samples are anomalies; \
+                 give them with FitConfig::validation_anomalies",
+            )),
+            false => Ok(None),
+        };
+    };
+    let setting = "validation_anomalies";
+    if !measured {
+        return Err(invalid(
+            setting,
+            "only Metric::AnomalyAuc reads them; add it to the metrics",
+        ));
+    }
+    let Some(samples) = validation_samples else {
+        return Err(invalid(setting, "there is no validation data"));
+    };
+    if anomalies.len() != samples {
+        return Err(invalid(
+            setting,
+            &format!(
+                "{} labels given; expected one per validation sample, {samples}",
+                anomalies.len()
+            ),
+        ));
+    }
+    if anomalies.iter().all(|&a| a) || !anomalies.contains(&true) {
+        return Err(invalid(
+            setting,
+            "every validation sample has the same label; ROC AUC needs anomalies and \
+             normal samples both",
+        ));
+    }
+    Ok(Some(anomalies))
 }
 
 /// Classes a class weight is given for: the outputs of a softmax, 2 for one sigmoid output.
