@@ -1,7 +1,7 @@
 //! Training with the regression losses `mae` and `huber`: per-sample weights weigh them as
 //! they weigh the others, and both are robust to outliers where `mse` is not.
 
-use nn::{Dataset, FitConfig, Model, Network, Sgd};
+use nn::{Dataset, FitConfig, Model, Sgd};
 
 nn::network! {
     pub struct SquaredLine { input: [1], dense(1), loss: mse }
