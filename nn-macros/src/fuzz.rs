@@ -84,7 +84,7 @@ fn layer() -> impl Strategy<Value = String> {
         1 => prop::sample::select(vec![
             "linear(10)", "Conv2D(4, kernel = 3)", "gelu", "conv1d(3)", "dens(3)", "dense[3]",
             "dense 3", "/// doc\n dense(3)", "#[cfg(test)] relu", "dense(kernel = (((3))))",
-            "loss: mse", "loss: cross_entropy", "input: [4]",
+            "loss: mse", "loss: cross_entropy", "loss: huber(delta = 0.5)", "input: [4]",
         ])
         .prop_map(str::to_string),
     ]

@@ -88,6 +88,14 @@ pub(crate) fn evaluate_metrics<N: Network>(
     metrics: &[super::Metric],
 ) -> Result<(Evaluation, Vec<f64>), TrainError> {
     check_batch_size(batch_size)?;
+    if metrics.contains(&super::Metric::AnomalyAuc) {
+        return Err(TrainError::InvalidSetting {
+            setting: "metrics",
+            reason: "`anomaly_auc` needs anomaly labels, which evaluate_metrics does not take; \
+                     use nn::metrics::reconstruction_errors and roc_auc"
+                .to_string(),
+        });
+    }
     for metric in metrics {
         metric
             .check::<N>()
@@ -102,12 +110,13 @@ pub(crate) fn evaluate_metrics<N: Network>(
     let collect = Some(&mut rows);
     let evaluation = evaluate_rows(network, data, 0..samples, batch_size, role, None, collect)?;
     let values = rows
-        .compute::<N>(metrics)
+        .compute::<N>(metrics, None)
         .map_err(|error| TrainError::InvalidSetting {
             setting: "metrics",
             reason: error.to_string(),
         })?;
-    Ok((evaluation, values))
+    // Every metric but the anomaly AUC, refused above, has a value without labels.
+    Ok((evaluation, values.into_iter().flatten().collect()))
 }
 
 /// Outputs for rows of inputs; see [`super::Model::predict`].
