@@ -6,8 +6,8 @@
 //! ONNX's `Conv(group = in_channels)`), the bias `[out_channels]` or absent.
 //!
 //! There is no im2col here: every output channel reads one input map, so each kernel tap is
-//! an `axpy` over a run of output positions ([`for_each_run`] keeps the padding out of the
-//! inner loops), on one sample or a batch alike, with no scratch memory.
+//! an `axpy` over a run of output positions (the runs of `conv.rs`, which keep the padding
+//! out of the inner loops), on one sample or a batch alike, with no scratch memory.
 
 use super::conv::{for_each_run, Conv2dShape, Run};
 
