@@ -451,6 +451,7 @@ fn every_layer_name_binds_and_resolves_to_its_own_kind() {
     let uses: &[(&str, &str)] = &[
         ("dense", "input: [4], dense(3)"),
         ("relu", "input: [4], relu"),
+        ("relu6", "input: [4], relu6"),
         ("leaky_relu", "input: [4], leaky_relu"),
         ("sigmoid", "input: [4], sigmoid"),
         ("tanh", "input: [4], tanh"),
@@ -459,6 +460,12 @@ fn every_layer_name_binds_and_resolves_to_its_own_kind() {
         ("conv2d", "input: [1, 4, 4], conv2d(2, kernel = 3)"),
         ("max_pool2d", "input: [1, 4, 4], max_pool2d(2)"),
         ("avg_pool2d", "input: [1, 4, 4], avg_pool2d(2)"),
+        (
+            "depthwise_conv2d",
+            "input: [2, 4, 4], depthwise_conv2d(kernel = 3, depth_multiplier = 2)",
+        ),
+        ("global_avg_pool2d", "input: [2, 4, 4], global_avg_pool2d"),
+        ("global_max_pool2d", "input: [2, 4, 4], global_max_pool2d"),
         ("dropout", "input: [4], dropout(0.5)"),
         ("batch_norm", "input: [4], batch_norm"),
         ("rnn", "input: [3 steps, 2], rnn(4)"),
