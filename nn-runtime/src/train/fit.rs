@@ -226,7 +226,7 @@ pub(crate) fn fit<N: Network + Sync>(
 }
 
 /// The selected metrics of an epoch's training and validation rows.
-fn selected_metrics<N: Network>(
+pub(super) fn selected_metrics<N: Network>(
     metrics: &[Metric],
     train: &Collected,
     validation: Option<&Collected>,
