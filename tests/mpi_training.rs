@@ -66,7 +66,10 @@ fn optimizer(name: &str) -> Box<dyn Optimizer> {
 }
 
 fn config(epochs: usize, threads: usize) -> FitConfig {
-    FitConfig::new(epochs, BATCH).seed(3).threads(threads).quiet()
+    FitConfig::new(epochs, BATCH)
+        .seed(3)
+        .threads(threads)
+        .quiet()
 }
 
 fn bytes(params: &[f32]) -> Vec<u8> {
@@ -148,7 +151,14 @@ fn worker(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
             };
             let mut optimizer = Adam::new(1e-2);
             let train = RankData::Whole(&data);
-            cluster.fit_with(&mut *model, train, None, &mut optimizer, &config, &mut [&mut fail])?;
+            cluster.fit_with(
+                &mut *model,
+                train,
+                None,
+                &mut optimizer,
+                &config,
+                &mut [&mut fail],
+            )?;
         }
         other => return Err(format!("unknown worker arguments {other:?}").into()),
     }
@@ -173,7 +183,13 @@ fn mpirun(args: &[&str], limit: Duration) -> (Output, Duration) {
     let started = Instant::now();
     let output = Command::new("timeout")
         .args(["-k", "5", &limit.as_secs().to_string()])
-        .args(["mpirun", "--allow-run-as-root", "--oversubscribe", "-np", "2"])
+        .args([
+            "mpirun",
+            "--allow-run-as-root",
+            "--oversubscribe",
+            "-np",
+            "2",
+        ])
         .arg(exe)
         .arg("--worker")
         .args(args)
@@ -236,7 +252,15 @@ fn resuming_on_two_ranks_gives_the_uninterrupted_bits() {
     let (checkpoint, first, resumed) = (path("run.ckpt"), path("first"), path("resumed"));
     succeeds(&["fit", "whole", "adam", "2", &first, &checkpoint]);
     assert_eq!(Checkpoint::load::<Small>(&checkpoint).unwrap().epoch, 2);
-    succeeds(&["fit", "whole", "adam", "4", &resumed, &path("again.ckpt"), &checkpoint]);
+    succeeds(&[
+        "fit",
+        "whole",
+        "adam",
+        "4",
+        &resumed,
+        &path("again.ckpt"),
+        &checkpoint,
+    ]);
     let whole = reference(&data(), "adam", 4, 2);
     assert!(std::fs::read(&resumed).unwrap() == whole);
     assert!(std::fs::read(&first).unwrap() != whole);
@@ -253,11 +277,22 @@ fn a_failing_rank_ends_the_job(how: &str, within: Duration) -> String {
         Duration::from_secs(60),
     );
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert!(!output.status.success(), "{how}: the job succeeded\n{stderr}");
-    assert_ne!(output.status.code(), Some(124), "{how}: timed out\n{stderr}");
+    assert!(
+        !output.status.success(),
+        "{how}: the job succeeded\n{stderr}"
+    );
+    assert_ne!(
+        output.status.code(),
+        Some(124),
+        "{how}: timed out\n{stderr}"
+    );
     assert!(took < within, "{how}: took {took:?}\n{stderr}");
     let saved = Checkpoint::load::<Small>(&checkpoint).unwrap();
-    assert!(saved.epoch >= 2, "{how}: checkpoint of epoch {}", saved.epoch);
+    assert!(
+        saved.epoch >= 2,
+        "{how}: checkpoint of epoch {}",
+        saved.epoch
+    );
     std::fs::remove_dir_all(dir).unwrap();
     stderr
 }
@@ -284,7 +319,10 @@ fn main() {
         return;
     }
     let tests: [(&str, fn()); 4] = [
-        ("two_ranks_give_the_bits_of_two_threads", two_ranks_give_the_bits_of_two_threads),
+        (
+            "two_ranks_give_the_bits_of_two_threads",
+            two_ranks_give_the_bits_of_two_threads,
+        ),
         (
             "ranks_with_their_own_parts_give_the_bits_of_two_threads",
             ranks_with_their_own_parts_give_the_bits_of_two_threads,
@@ -293,7 +331,10 @@ fn main() {
             "resuming_on_two_ranks_gives_the_uninterrupted_bits",
             resuming_on_two_ranks_gives_the_uninterrupted_bits,
         ),
-        ("a_rank_that_fails_stops_every_rank", a_rank_that_fails_stops_every_rank),
+        (
+            "a_rank_that_fails_stops_every_rank",
+            a_rank_that_fails_stops_every_rank,
+        ),
     ];
     // A filter, as libtest takes one (`cargo test --test mpi_training -- resuming`).
     let filter = args.iter().find(|a| !a.starts_with('-'));
@@ -303,6 +344,9 @@ fn main() {
         }
         let started = Instant::now();
         test();
-        println!("test {name} ... ok ({:.1} s)", started.elapsed().as_secs_f64());
+        println!(
+            "test {name} ... ok ({:.1} s)",
+            started.elapsed().as_secs_f64()
+        );
     }
 }
