@@ -6,7 +6,8 @@
 //! rounds, about a minute). It measures 1 rank × 1 thread and 1 rank × 2 threads in this
 //! process and starts `mpirun -np 2` on itself for 2 ranks × 1 thread, one epoch of each in
 //! turn, so that all three see the same machine load; every rank holds the whole data set.
-//! It prints the median epoch times and ratios, then the cost-model table.
+//! It prints the median epoch times and ratios, then the cost-model table. `NN_MPIRUN_FLAGS`
+//! adds flags to `mpirun`, e.g. `--mca mpi_yield_when_idle 1` on a busy machine.
 
 use std::process::Command;
 use std::time::Instant;
@@ -67,8 +68,10 @@ fn rank_epochs<N: Model>(cluster: &Cluster, model: &mut N, train: &Dataset, seed
 /// One measured 2-rank epoch, by `mpirun` on this very program.
 fn two_ranks(model_name: &str, seed: u64) -> f64 {
     let exe = std::env::current_exe().expect("this program's path");
+    let extra = std::env::var("NN_MPIRUN_FLAGS").unwrap_or_default();
     let output = Command::new("mpirun")
         .args(["--allow-run-as-root", "--oversubscribe", "-np", "2"])
+        .args(extra.split_whitespace())
         .arg(exe)
         .args(["--worker", model_name, &seed.to_string()])
         .output()
