@@ -143,7 +143,7 @@ impl Cluster {
         mpi::traits::Communicator::abort(&self.world, code)
     }
 
-    /// Trains `model` on every rank, data-parallel: see the [module documentation](self).
+    /// Trains `model` on every rank, data-parallel: see the [module documentation](crate::mpi).
     /// Every rank must call it with the same model, optimizer and `config` (only rank 0's
     /// `config.progress` matters).
     ///

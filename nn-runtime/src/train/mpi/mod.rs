@@ -6,7 +6,7 @@
 //! within a rank, then rank order, whatever MPI's own reductions would do), and every rank
 //! applies the same optimizer step to the same parameters. So a run is reproducible bit for
 //! bit for a given number of ranks and threads, and N ranks of one thread each give the very
-//! bits of one process training with [`FitConfig::threads`]`(N)` when that splits each batch
+//! bits of one process training with [`FitConfig::threads`](crate::FitConfig::threads)`(N)` when that splits each batch
 //! into shards (any network but one whose dense layers do nearly all of its work).
 //!
 //! ```no_run
@@ -40,14 +40,14 @@
 //! whole), and the loss, the accuracy and the metrics are combined over all ranks, so every
 //! rank sees the same [`History`](super::History) and its callbacks take the same decisions
 //! (rank 0's stop decision is the one that counts). Rank 0 alone shows the progress bar and
-//! writes [`FitConfig::checkpoint`]; every rank reads [`FitConfig::resume_from`], so it
+//! writes [`FitConfig::checkpoint`](crate::FitConfig::checkpoint); every rank reads [`FitConfig::resume_from`](crate::FitConfig::resume_from), so it
 //! must be on a file system they all see. Callbacks run on every rank: one that writes files
 //! writes them on every rank, so give it a path per rank (or a rank-local disk).
 //!
 //! # Failure
 //! When `fit` fails on one rank (bad data, a callback's error, a checkpoint that cannot be
 //! written), every rank returns an error at the next point where the ranks meet, and the
-//! others name it as [`TrainError::OtherRank`]. [`Cluster::init`] makes a panic anywhere
+//! others name it as [`TrainError::OtherRank`](crate::TrainError::OtherRank). [`Cluster::init`] makes a panic anywhere
 //! abort the whole job (`MPI_Abort`) instead of leaving the other ranks waiting; a rank
 //! that dies is noticed by the MPI launcher, which ends the job. Checkpoints are written
 //! atomically, so the last one stays readable.
