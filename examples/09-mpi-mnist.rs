@@ -23,7 +23,9 @@ fn main() {
         }
     };
     if let Err(error) = run(&cluster) {
-        eprintln!("rank {}: error: {error}", cluster.rank());
+        // One write, so that the lines of two failing ranks cannot interleave.
+        let line = format!("rank {}: error: {error}\n", cluster.rank());
+        let _ = std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes());
         // Returning (and finalizing MPI) lets the other ranks stop too: `fit` and
         // `evaluate` fail on every rank when one fails.
         std::process::exit(1);

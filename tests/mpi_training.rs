@@ -313,7 +313,9 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if let Some(("--worker", rest)) = args.split_first().map(|(a, r)| (a.as_str(), r)) {
         if let Err(error) = worker(rest) {
-            eprintln!("rank failed: {error}");
+            // One write, so that the two ranks' lines cannot interleave.
+            let line = format!("rank failed: {error}\n");
+            let _ = std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes());
             std::process::exit(2);
         }
         return;
