@@ -49,8 +49,21 @@ pub(crate) fn evaluate_rows<N: Network>(
     batch_size: usize,
     role: Role,
     weights: Option<&[f32]>,
-    mut collect: Option<&mut Collected>,
+    collect: Option<&mut Collected>,
 ) -> Result<Evaluation, TrainError> {
+    tally_rows(network, data, samples, batch_size, role, weights, collect).map(|t| t.evaluation())
+}
+
+/// [`evaluate_rows`] as running sums, which the ranks of a distributed run combine.
+pub(crate) fn tally_rows<N: Network>(
+    network: &N,
+    data: &Dataset,
+    samples: Range<usize>,
+    batch_size: usize,
+    role: Role,
+    weights: Option<&[f32]>,
+    mut collect: Option<&mut Collected>,
+) -> Result<Tally, TrainError> {
     let batch_size = batch_size.min(samples.len()).max(1);
     let mut workspace = Workspace::<N>::for_inference(batch_size);
     let mut tally = Tally::new(N::LOSS);
@@ -76,7 +89,7 @@ pub(crate) fn evaluate_rows<N: Network>(
             workspace.collect(collected, false);
         }
     }
-    Ok(tally.evaluation())
+    Ok(tally)
 }
 
 /// Loss, accuracy and `metrics` of `network` over `data`; see

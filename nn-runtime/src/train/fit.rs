@@ -233,7 +233,7 @@ pub(crate) fn fit<N: Network + Sync>(
 
 /// The selected metrics of an epoch's training and validation rows (the latter's anomaly
 /// labels `anomalies`).
-fn selected_metrics<N: Network>(
+pub(super) fn selected_metrics<N: Network>(
     metrics: &[Metric],
     train: &Collected,
     validation: Option<&Collected>,

@@ -49,10 +49,10 @@ pub(crate) fn count_correct(
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Tally {
     loss: LossKind,
-    samples: usize,
-    loss_sum: f64,
-    correct: usize,
-    judged: usize,
+    pub(crate) samples: usize,
+    pub(crate) loss_sum: f64,
+    pub(crate) correct: usize,
+    pub(crate) judged: usize,
 }
 
 impl Tally {
