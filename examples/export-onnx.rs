@@ -1,4 +1,4 @@
-//! Exports six networks to ONNX, with `nn`'s outputs on fixed inputs, for
+//! Exports eight networks to ONNX, with `nn`'s outputs on fixed inputs, for
 //! `scripts/check_onnx.py` to compare against ONNX Runtime:
 //!
 //! | file | network |
@@ -8,6 +8,8 @@
 //! | `mixed.onnx` | batch norm, leaky ReLU, stride, `same` padding, average pooling, dropout, tanh and sigmoid, trained briefly on noise |
 //! | `lstm.onnx` | 28 rows of a digit → `lstm(16)` → `dense(10)`, trained 1 epoch on MNIST |
 //! | `stacked.onnx` | `gru(8, return_sequences = true)` → dropout → `rnn(6)` → `dense(3)`, trained briefly on noise |
+//! | `mobile.onnx` | depthwise convolutions (`same` at stride 2, a multiplier, no bias), ReLU6, a pointwise convolution and global average pooling, trained briefly on noise |
+//! | `global_max.onnx` | a convolution, then global max pooling into a dense layer, trained briefly on noise |
 //! | `sequence.onnx` | `lstm(5, return_sequences = true)` → tanh → flatten → `dense(3)`, sigmoid, trained briefly on noise |
 //! | `residual.onnx` | two residual joins (`Add`), one through a strided 1×1 projection, with batch norm, trained 1 epoch on 2,000 digits |
 //! | `vae.onnx` | the variational autoencoder of `07-mnist-vae` (inference decodes the mean: `sample` is an `Identity`), trained 1 epoch |
@@ -38,6 +40,29 @@ nn::network! {
         dropout(0.3),
         flatten,
         dense(8), batch_norm, tanh,
+        dense(3), sigmoid,
+    }
+}
+
+nn::network! {
+    /// MobileNet's blocks: depthwise, then pointwise, with ReLU6.
+    pub struct Mobile {
+        input: [3, 9, 8],
+        conv2d(4, kernel = 3, stride = 2, padding = same), relu6,
+        depthwise_conv2d(kernel = 3, stride = 2, padding = same, depth_multiplier = 2, bias = false), relu6,
+        conv2d(6, kernel = 1), relu6,
+        depthwise_conv2d(kernel = (3, 2), padding = 1), relu,
+        global_avg_pool2d,
+        dense(3), sigmoid,
+    }
+}
+
+nn::network! {
+    /// Global max pooling into a dense head.
+    pub struct GlobalMax {
+        input: [2, 7, 5],
+        conv2d(4, kernel = 3), tanh,
+        global_max_pool2d,
         dense(3), sigmoid,
     }
 }
@@ -179,6 +204,36 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &FitConfig::new(3, 16).quiet(),
     )?;
     export(&*mixed, "mixed", &noise[..8 * 192], out)?;
+
+    let data = noise_dataset(7, 64, Mobile::INPUT_LEN, 3);
+    let mut mobile = Mobile::new_boxed(42);
+    mobile.fit(
+        &data,
+        None,
+        &mut Adam::new(1e-2),
+        &FitConfig::new(3, 16).quiet(),
+    )?;
+    export(
+        &*mobile,
+        "mobile",
+        &data.inputs[..8 * Mobile::INPUT_LEN],
+        out,
+    )?;
+
+    let data = noise_dataset(8, 64, GlobalMax::INPUT_LEN, 3);
+    let mut global_max = GlobalMax::new_boxed(42);
+    global_max.fit(
+        &data,
+        None,
+        &mut Adam::new(1e-2),
+        &FitConfig::new(3, 16).quiet(),
+    )?;
+    export(
+        &*global_max,
+        "global_max",
+        &data.inputs[..8 * GlobalMax::INPUT_LEN],
+        out,
+    )?;
 
     let mut lstm = DigitReader::new_boxed(42);
     lstm.fit(

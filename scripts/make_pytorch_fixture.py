@@ -1,10 +1,10 @@
-"""Writes tests/fixtures/pytorch_*.safetensors and pytorch_*.expected.txt: weights of three
+"""Writes tests/fixtures/pytorch_*.safetensors and pytorch_*.expected.txt: weights of four
 `torch.nn.Sequential` models and one recurrent `nn.Module` under PyTorch's own tensor names,
 and those models' outputs on fixed inputs, for `tests/io_pytorch.rs`.
 
-PyTorch itself is not needed: the forward pass of each module (Linear, Conv2d, BatchNorm1d/2d
-in eval mode, MaxPool2d, AvgPool2d, Flatten, the activations, and one-layer batch-first RNN,
-LSTM and GRU) is written out in numpy, following PyTorch's definitions, in float64, and the
+PyTorch itself is not needed: the forward pass of each module (Linear, Conv2d with groups,
+BatchNorm1d/2d in eval mode, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d(1), Flatten, the
+activations, and one-layer batch-first RNN, LSTM and GRU) is written out in numpy, following PyTorch's definitions, in float64, and the
 state dict is saved with the `safetensors` package, as
 `safetensors.torch.save_file(model.state_dict(), ...)` would (including BatchNorm's int64
 `num_batches_tracked`).
@@ -34,10 +34,13 @@ def linear(n_in, n_out):
     return {"weight": w, "bias": b}, lambda x: x @ w.astype(np.float64).T + b
 
 
-def conv2d(c_in, c_out, k, stride=1, padding=0):
-    bound = 1 / np.sqrt(c_in * k * k)
-    w = rng.uniform(-bound, bound, (c_out, c_in, k, k)).astype(np.float32)
-    b = rng.uniform(-bound, bound, c_out).astype(np.float32)
+def conv2d(c_in, c_out, k, stride=1, padding=0, groups=1, bias=True):
+    # Grouped as PyTorch groups: output channel o reads the input channels of its group,
+    # c_in / groups of them; the weight is [c_out, c_in / groups, k, k].
+    per_group = c_in // groups
+    bound = 1 / np.sqrt(per_group * k * k)
+    w = rng.uniform(-bound, bound, (c_out, per_group, k, k)).astype(np.float32)
+    b = rng.uniform(-bound, bound, c_out).astype(np.float32) if bias else np.zeros(c_out)
 
     def forward(x):
         n, _, h, width = x.shape
@@ -45,13 +48,17 @@ def conv2d(c_in, c_out, k, stride=1, padding=0):
         oh = (h + 2 * padding - k) // stride + 1
         ow = (width + 2 * padding - k) // stride + 1
         y = np.zeros((n, c_out, oh, ow))
-        for i in range(oh):
-            for j in range(ow):
-                patch = x[:, :, i * stride : i * stride + k, j * stride : j * stride + k]
-                y[:, :, i, j] = np.einsum("nckl,ockl->no", patch, w.astype(np.float64)) + b
-        return y
+        outs = c_out // groups
+        for g in range(groups):
+            x_g = x[:, g * per_group : (g + 1) * per_group]
+            w_g = w[g * outs : (g + 1) * outs].astype(np.float64)
+            for i in range(oh):
+                for j in range(ow):
+                    patch = x_g[:, :, i * stride : i * stride + k, j * stride : j * stride + k]
+                    y[:, g * outs : (g + 1) * outs, i, j] = np.einsum("nckl,ockl->no", patch, w_g)
+        return y + b.reshape(1, c_out, 1, 1)
 
-    return {"weight": w, "bias": b}, forward
+    return ({"weight": w, "bias": b} if bias else {"weight": w}), forward
 
 
 def batch_norm(channels, eps=1e-5):
@@ -139,6 +146,9 @@ def softmax(x):
 
 
 RELU = elementwise(lambda x: np.maximum(x, 0))
+RELU6 = elementwise(lambda x: np.clip(x, 0, 6))
+# nn.AdaptiveAvgPool2d(1): [n, c, 1, 1].
+GLOBAL_AVG_POOL = elementwise(lambda x: x.mean(axis=(2, 3), keepdims=True))
 FLATTEN = elementwise(lambda x: x.reshape(x.shape[0], -1))
 
 
@@ -229,6 +239,26 @@ def main():
         ],
         rng.uniform(-1, 1, (4, 6, 3)).astype(np.float32),
         "recurrent",
+    )
+
+    # MobileNet's blocks: depthwise convolutions (groups = in_channels; multiplier 2, and
+    # one without bias), ReLU6, a pointwise convolution, global average pooling. The inputs
+    # are scaled so that some values pass 6.
+    sequential(
+        [
+            conv2d(3, 4, 3, stride=2, padding=1),
+            RELU6,
+            conv2d(4, 8, 3, padding=1, groups=4),
+            RELU6,
+            conv2d(8, 8, 3, stride=2, padding=1, groups=8, bias=False),
+            conv2d(8, 6, 1),
+            RELU,
+            GLOBAL_AVG_POOL,
+            FLATTEN,
+            linear(6, 3),
+        ],
+        rng.uniform(-12, 12, (4, 3, 9, 9)).astype(np.float32),
+        "mobile",
     )
 
 

@@ -3,8 +3,9 @@
 Writes Rust constants that `tests/metrics_reference.rs` compares `nn::metrics` against:
 classification scores for a confusion matrix, per-class and macro precision, recall and F1
 (`labels=range(CLASSES)`, `zero_division` left at its default) and top-k accuracy; binary
-scores with ties for ROC AUC; and several-output regression for MAE, RMSE and R²
-(`multioutput='uniform_average'`). Values are float32, so nn sees exactly what
+scores with ties for ROC AUC; an autoencoder's reconstructions, whose per-sample mean
+squared errors are anomaly scores for ROC AUC; and several-output regression for MAE, RMSE
+and R² (`multioutput='uniform_average'`). Values are float32, so nn sees exactly what
 scikit-learn saw.
 
 Run with scikit-learn installed (`pip install scikit-learn`), from the repository root:
@@ -56,6 +57,21 @@ mae = metrics.mean_absolute_error(t64, p64)
 rmse = float(np.mean(np.sqrt(np.mean((t64 - p64) ** 2, axis=0))))
 r2 = metrics.r2_score(t64, p64)
 
+# Anomaly detection: 80 samples of 4 features and their reconstructions; anomalies are
+# reconstructed worse on average, but not always. The score is the per-sample mean squared
+# error, summed left to right in float64 and rounded to float32, as nn computes it; samples
+# 64..79 repeat rows 0..15 with the labels flipped, so some scores tie across labels.
+ANOMALY_SAMPLES, FEATURES = 80, 4
+originals = rng.normal(size=(ANOMALY_SAMPLES, FEATURES)).astype(np.float32)
+anomalies = rng.random(ANOMALY_SAMPLES) < 0.3
+noise = rng.normal(scale=np.where(anomalies, 0.9, 0.5)[:, None], size=(ANOMALY_SAMPLES, FEATURES))
+reconstructions = (originals + noise).astype(np.float32)
+originals[64:], reconstructions[64:] = originals[:16], reconstructions[:16]
+anomalies[64:] = ~anomalies[:16]
+squares = (reconstructions.astype(np.float64) - originals.astype(np.float64)) ** 2
+anomaly_scores = np.array([sum(row) / FEATURES for row in squares.tolist()]).astype(np.float32)
+anomaly_auc = metrics.roc_auc_score(anomalies, anomaly_scores.astype(np.float64))
+
 
 def floats(values):
     return ", ".join(repr(float(v)) for v in np.ravel(values))
@@ -84,6 +100,11 @@ print(f"pub const TOP_K_ACCURACY: [f64; 3] = [{floats(top_k)}];")
 print(f"pub const BINARY_SCORES: [f32; 150] = [{floats32(binary_scores)}];")
 print(f"pub const POSITIVES: [bool; 150] = [{', '.join('true' if p else 'false' for p in positives)}];")
 print(f"pub const ROC_AUC: f64 = {float(auc)!r};")
+print(f"pub const FEATURES: usize = {FEATURES};")
+print(f"pub const ORIGINALS: [f32; {ANOMALY_SAMPLES * FEATURES}] = [{floats32(originals)}];")
+print(f"pub const RECONSTRUCTIONS: [f32; {ANOMALY_SAMPLES * FEATURES}] = [{floats32(reconstructions)}];")
+print(f"pub const ANOMALIES: [bool; {ANOMALY_SAMPLES}] = [{', '.join('true' if a else 'false' for a in anomalies)}];")
+print(f"pub const ANOMALY_AUC: f64 = {float(anomaly_auc)!r};")
 print(f"pub const TARGETS: [f32; 300] = [{floats32(targets)}];")
 print(f"pub const PREDICTIONS: [f32; 300] = [{floats32(predictions)}];")
 print(f"pub const MAE: f64 = {float(mae)!r};")

@@ -48,9 +48,10 @@
 //! | `rnn(units)`, `lstm(units)`, `gru(units)` | `return_sequences = true` for every step's state | `[units]` or `[T, units]`; needs a sequence |
 //!
 //! Losses: `cross_entropy` (after a final `softmax`; the default there), `binary_cross_entropy`
-//! (after a final `sigmoid`; the default there), `mse` (the default otherwise). The
-//! cross-entropies are computed from the logits with log-sum-exp, and their gradient is
-//! fused with the final activation.
+//! (after a final `sigmoid`; the default there), `mse` (the default otherwise), `mae`, and
+//! `huber` or `huber(delta = D)` (Keras' default delta 1). The cross-entropies are computed
+//! from the logits with log-sum-exp, and their gradient is fused with the final activation;
+//! every loss is the mean over all outputs of all samples, as in Keras.
 //!
 //! # What a network gets
 //! Constants `INPUT_SHAPE`, `OUTPUT_SHAPE`, `PARAM_COUNT`, `PARAM_BYTES`,

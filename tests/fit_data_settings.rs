@@ -263,7 +263,7 @@ fn selected_metrics_are_those_of_nn_metrics_on_the_epochs_outputs() {
     assert_eq!(values.len(), 3);
     for (index, value) in values.iter().enumerate() {
         assert!(
-            (value.train - train_reference[index]).abs() < 1e-12,
+            (value.train.unwrap() - train_reference[index]).abs() < 1e-12,
             "{value:?}"
         );
         assert_eq!(

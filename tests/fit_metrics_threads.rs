@@ -28,7 +28,7 @@ fn training_metrics_of_sharded_batches_match_inference_outputs() {
     let history = model.fit(&data, None, &mut Sgd::new(0.0), &config).unwrap();
     let outputs = model.predict(&data.inputs).unwrap();
     let matrix = ConfusionMatrix::from_outputs(3, &labels, &outputs).unwrap();
-    let f1 = history.epochs[0].metrics[0].train;
+    let f1 = history.epochs[0].metrics[0].train.unwrap();
     assert!(
         (f1 - matrix.macro_average().f1).abs() < 1e-12,
         "{f1} vs {:?}",

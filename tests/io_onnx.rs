@@ -386,3 +386,70 @@ fn recurrent_gates_are_reordered_for_onnx() {
         );
     }
 }
+
+nn::network! {
+    pub struct Mobile {
+        input: [3, 8, 7],
+        depthwise_conv2d(kernel = 3, stride = 2, padding = same, depth_multiplier = 2, bias = false),
+        relu6,
+        depthwise_conv2d(kernel = 1),
+        global_avg_pool2d,
+        dense(4),
+    }
+}
+
+nn::network! {
+    pub struct MaxHead {
+        input: [2, 4, 4],
+        global_max_pool2d,
+    }
+}
+
+#[test]
+fn depthwise_relu6_and_global_pooling_become_grouped_conv_clip_and_reductions() {
+    let model = Mobile::new_boxed(1);
+    let graph = graph_of(&to_onnx(&*model).unwrap());
+    let nodes = nodes(&graph);
+    let ops: Vec<&str> = nodes.iter().map(|(op, _, _)| op.as_str()).collect();
+    assert_eq!(ops, ["Conv", "Clip", "Conv", "ReduceMean", "Gemm"]);
+    // One group per input channel; no bias input without a bias.
+    assert_eq!(ints(&attribute(&graph, 0, "group"), 3), [3]);
+    assert_eq!(ints(&attribute(&graph, 0, "kernel_shape"), 8), [3, 3]);
+    assert_eq!(ints(&attribute(&graph, 0, "strides"), 8), [2, 2]);
+    // `same` at stride 2: 8 rows pad one after; 7 columns pad one before and one after.
+    assert_eq!(ints(&attribute(&graph, 0, "pads"), 8), [0, 1, 1, 1]);
+    assert_eq!(nodes[0].1, ["input", "depthwise_conv2d_0.weight"]);
+    let weight = initializer(&graph, "depthwise_conv2d_0.weight");
+    assert_eq!(ints(&weight, 1), [6, 1, 3, 3]);
+    assert_eq!(floats(&weight), param(&*model, "depthwise_conv2d_0.weight"));
+    assert_eq!(ints(&attribute(&graph, 2, "group"), 3), [6]);
+    assert_eq!(
+        nodes[2].1,
+        [
+            "relu6_0",
+            "depthwise_conv2d_1.weight",
+            "depthwise_conv2d_1.bias"
+        ]
+    );
+    // Clip's bounds are scalar initializers.
+    assert_eq!(
+        nodes[1].1,
+        ["depthwise_conv2d_0", "relu6_0.min", "relu6_0.max"]
+    );
+    for (bound, value) in [("relu6_0.min", 0.0), ("relu6_0.max", 6.0)] {
+        let tensor = initializer(&graph, bound);
+        assert!(ints(&tensor, 1).is_empty(), "{bound} is a scalar");
+        assert_eq!(floats(&tensor), [value]);
+    }
+    assert_eq!(ints(&attribute(&graph, 3, "axes"), 8), [2, 3]);
+    assert_eq!(ints(&attribute(&graph, 3, "keepdims"), 3), [0]);
+
+    let graph = graph_of(&to_onnx(&MaxHead::new(1)).unwrap());
+    assert_eq!(nodes_of(&graph), ["ReduceMax"]);
+    assert_eq!(ints(&attribute(&graph, 0, "axes"), 8), [2, 3]);
+    assert_eq!(dims(&messages(&graph, 12)[0]), [None, Some(2)]);
+}
+
+fn nodes_of(graph: &[(u64, Value)]) -> Vec<String> {
+    nodes(graph).into_iter().map(|(op, _, _)| op).collect()
+}

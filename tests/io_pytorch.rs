@@ -1,5 +1,5 @@
 //! Weights trained in PyTorch: `tests/fixtures/pytorch_*.safetensors` are state dicts of
-//! `torch.nn.Sequential` models with PyTorch's tensor names (`0.weight`, `3.bias`, …) and of
+//! `torch.nn.Sequential` models (dense, convolutional, depthwise) with PyTorch's tensor names (`0.weight`, `3.bias`, …) and of
 //! one `nn.Module` with LSTM, RNN and GRU attributes (`lstm.weight_ih_l0`, …), and
 //! `pytorch_*.expected.txt` their outputs on fixed inputs (both written by
 //! `scripts/make_pytorch_fixture.py`). Loaded through a name mapping, `nn` reproduces the
@@ -118,6 +118,37 @@ fn pytorch_batch_norm_padding_and_stride_reproduce_their_outputs() {
     let mut model = WithBatchNorm::new_boxed(0);
     // `num_batches_tracked` (int64) is in the file and ignored: the mapping does not name it.
     assert!(max_difference(&mut *model, "batch_norm", &mapping) <= 1e-5);
+}
+
+nn::network! {
+    /// `Sequential(Conv2d(3, 4, 3, stride=2, padding=1), ReLU6(),
+    /// Conv2d(4, 8, 3, padding=1, groups=4), ReLU6(),
+    /// Conv2d(8, 8, 3, stride=2, padding=1, groups=8, bias=False), Conv2d(8, 6, 1), ReLU(),
+    /// AdaptiveAvgPool2d(1), Flatten(), Linear(6, 3))`.
+    pub struct Mobile {
+        input: [3, 9, 9],
+        conv2d(4, kernel = 3, stride = 2, padding = 1), relu6,
+        depthwise_conv2d(kernel = 3, padding = 1, depth_multiplier = 2), relu6,
+        depthwise_conv2d(kernel = 3, stride = 2, padding = 1, bias = false),
+        conv2d(6, kernel = 1), relu,
+        global_avg_pool2d, flatten,
+        dense(3),
+    }
+}
+
+#[test]
+fn pytorch_depthwise_convolutions_and_global_pooling_reproduce_their_outputs() {
+    let mapping = sequential_mapping::<Mobile>();
+    assert_eq!(
+        pairs(&mapping)[2..5],
+        [
+            ("2.weight", "depthwise_conv2d_0.weight"),
+            ("2.bias", "depthwise_conv2d_0.bias"),
+            ("4.weight", "depthwise_conv2d_1.weight"),
+        ]
+    );
+    let mut model = Mobile::new_boxed(0);
+    assert!(max_difference(&mut *model, "mobile", &mapping) <= 1e-5);
 }
 
 #[test]

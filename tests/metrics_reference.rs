@@ -5,9 +5,11 @@
 mod reference;
 
 use nn::metrics::{
-    mean_absolute_error, r2_score, roc_auc, root_mean_squared_error, top_k_accuracy,
-    ConfusionMatrix,
+    mean_absolute_error, r2_score, reconstruction_errors, roc_auc, root_mean_squared_error,
+    top_k_accuracy, ConfusionMatrix,
 };
+use nn::train::Metric;
+use nn::{Dataset, FitConfig, Model, Sgd};
 use reference::*;
 
 /// Metrics are sums of a few hundred f64 terms: they agree to rounding.
@@ -56,6 +58,77 @@ fn roc_auc_with_ties_matches_scikit_learn() {
         roc_auc(&BINARY_SCORES, &POSITIVES).unwrap(),
         ROC_AUC,
     );
+}
+
+#[test]
+fn roc_auc_of_reconstruction_errors_matches_scikit_learn() {
+    let scores = reconstruction_errors(&RECONSTRUCTIONS, &ORIGINALS, FEATURES).unwrap();
+    // The fixture's last 16 samples repeat the first 16 with flipped labels: scores tie
+    // across labels, which count one half.
+    assert_eq!(scores[64..], scores[..16]);
+    assert_ne!(ANOMALIES[64..], ANOMALIES[..16]);
+    assert_close(
+        "anomaly ROC AUC",
+        roc_auc(&scores, &ANOMALIES).unwrap(),
+        ANOMALY_AUC,
+    );
+}
+
+nn::network! {
+    /// An autoencoder that, given the identity as its weights, reconstructs its input exactly.
+    pub struct Echo { input: [4], dense(4) }
+}
+
+/// The identity, then a zero bias: the dense layer's weight is `[outputs, inputs]`.
+fn identity() -> [f32; 20] {
+    let mut params = [0.0; 20];
+    for i in 0..4 {
+        params[i * 4 + i] = 1.0;
+    }
+    params
+}
+
+#[test]
+fn the_anomaly_auc_of_fit_matches_scikit_learn() {
+    // The validation inputs are the reconstructions and the targets the originals, so the
+    // echo's reconstruction errors are the fixture's; a learning rate of 0 keeps the echo.
+    let validation = Dataset::new(
+        RECONSTRUCTIONS.to_vec(),
+        ORIGINALS.to_vec(),
+        FEATURES,
+        FEATURES,
+    )
+    .unwrap();
+    let normal: Vec<usize> = (0..80).filter(|&i| !ANOMALIES[i]).collect();
+    let train = Dataset::new(ORIGINALS.to_vec(), ORIGINALS.to_vec(), FEATURES, FEATURES)
+        .unwrap()
+        .subset(&normal);
+    let config = FitConfig::new(2, 16)
+        .quiet()
+        .metrics(vec![Metric::AnomalyAuc, Metric::MeanAbsoluteError])
+        .validation_anomalies(ANOMALIES.to_vec());
+    let mut echo = Echo::from_params(identity());
+    let history = echo
+        .fit(&train, Some(&validation), &mut Sgd::new(0.0), &config)
+        .unwrap();
+    for stats in &history.epochs {
+        let auc = stats.metrics[0];
+        assert_eq!(auc.metric, Metric::AnomalyAuc);
+        assert_eq!(
+            auc.train, None,
+            "the training samples have no anomaly labels"
+        );
+        assert_close("anomaly AUC in fit", auc.validation.unwrap(), ANOMALY_AUC);
+        assert_eq!(stats.metrics[1].train, Some(0.0));
+    }
+    let csv = history.to_csv();
+    assert!(
+        csv.starts_with("epoch,loss,accuracy,val_loss,val_accuracy,anomaly_auc,val_anomaly_auc,")
+    );
+    assert!(csv.lines().nth(1).unwrap().contains(&format!(
+        ",,{}",
+        history.epochs[0].metrics[0].validation.unwrap()
+    )));
 }
 
 #[test]

@@ -44,6 +44,33 @@ nn::network! {
     }
 }
 
+nn::network! {
+    struct AbsoluteError {
+        input: [3],
+        dense(5), tanh,
+        dense(3),
+        loss: mae,
+    }
+}
+
+nn::network! {
+    struct HuberDefault {
+        input: [3],
+        dense(5), tanh,
+        dense(3),
+        loss: huber,
+    }
+}
+
+nn::network! {
+    struct HuberNarrow {
+        input: [3],
+        dense(5), tanh,
+        dense(3),
+        loss: huber(delta = 0.25),
+    }
+}
+
 #[test]
 fn softmax_cross_entropy_through_every_activation() {
     check_gradients(&EveryActivation::new(1), true, 4, 10);
@@ -62,6 +89,35 @@ fn mean_squared_error_after_flatten_and_linear_output() {
 #[test]
 fn mean_squared_error_through_softmax_jacobian() {
     check_gradients(&MseOnSoftmax::new(4), false, 2, 13);
+}
+
+#[test]
+fn mean_absolute_error_and_huber_after_a_linear_output() {
+    check_gradients(&AbsoluteError::new(7), false, 4, 14);
+    check_gradients(&HuberDefault::new(8), false, 4, 15);
+    check_gradients(&HuberNarrow::new(9), false, 4, 16);
+}
+
+#[test]
+fn the_generated_losses_are_the_runtime_kernels() {
+    use nn::ops::loss::{huber, mean_absolute_error};
+    use nn::{Dataset, Model};
+    let mut rng = nn::Rng::new(17);
+    let mut random = |n: usize| (0..n).map(|_| rng.uniform(2.0)).collect::<Vec<f32>>();
+    let (inputs, targets) = (random(5 * 3), random(5 * 3));
+    let data = Dataset::new(inputs.clone(), targets.clone(), 3, 3).unwrap();
+    let close = |a: f32, b: f32| assert!((a - b).abs() <= 1e-6 * b.abs(), "{a} vs {b}");
+
+    let model = AbsoluteError::new(10);
+    let outputs = model.predict(&inputs).unwrap();
+    let want = mean_absolute_error(&outputs, &targets, None);
+    close(model.evaluate(&data, 5).unwrap().loss, want);
+
+    let model = HuberNarrow::new(11);
+    let outputs = model.predict(&inputs).unwrap();
+    let want = huber(&outputs, &targets, 0.25, None);
+    assert_ne!(want, huber(&outputs, &targets, 1.0, None));
+    close(model.evaluate(&data, 5).unwrap().loss, want);
 }
 
 #[test]
@@ -87,6 +143,18 @@ fn layout_constants_describe_the_spec() {
     assert_eq!(
         <Binary as Network>::LOSS,
         nn::LossKind::SigmoidBinaryCrossEntropy
+    );
+    assert_eq!(
+        <AbsoluteError as Network>::LOSS,
+        nn::LossKind::MeanAbsoluteError
+    );
+    assert_eq!(
+        <HuberDefault as Network>::LOSS,
+        nn::LossKind::Huber { delta: 1.0 }
+    );
+    assert_eq!(
+        <HuberNarrow as Network>::LOSS,
+        nn::LossKind::Huber { delta: 0.25 }
     );
     let names: Vec<&str> = <Binary as Network>::TENSORS
         .iter()

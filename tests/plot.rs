@@ -162,12 +162,12 @@ fn every_selected_metric_gets_a_panel_and_two_csv_columns() {
         stats.metrics = vec![
             MetricValue {
                 metric: Metric::F1,
-                train: 1.0 - 0.4 / x,
+                train: Some(1.0 - 0.4 / x),
                 validation: Some(1.0 - 0.5 / x),
             },
             MetricValue {
                 metric: Metric::TopKAccuracy(3),
-                train: 1.0 - 0.1 / x,
+                train: Some(1.0 - 0.1 / x),
                 validation: None,
             },
         ];

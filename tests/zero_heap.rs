@@ -1,5 +1,6 @@
 //! Single-sample inference allocates nothing: a counting global allocator watches `forward`
-//! of the benchmark MLP and CNN and of stacked recurrent layers. It counts only the
+//! of the benchmark MLP and CNN, of stacked recurrent layers and of depthwise convolutions
+//! with global pooling. It counts only the
 //! allocations of the thread that measures (`forward` runs on the caller's thread): the test
 //! harness's own threads may allocate at any moment, and counting them made the test fail
 //! now and then.
@@ -100,4 +101,46 @@ fn forward_of_the_mlp_the_cnn_and_a_recurrent_network_allocates_nothing() {
             "{output:?}"
         );
     }
+}
+
+nn::network! {
+    /// MobileNet's blocks: depthwise convolutions, ReLU6 and global pooling.
+    struct Mobile {
+        input: [1, 28, 28],
+        conv2d(8, kernel = 3, stride = 2, padding = same), relu6,
+        depthwise_conv2d(kernel = 3, stride = 2, padding = same, depth_multiplier = 2), relu6,
+        conv2d(16, kernel = 1), relu,
+        global_avg_pool2d,
+        dense(10), softmax,
+    }
+}
+
+nn::network! {
+    struct MaxHead {
+        input: [1, 28, 28],
+        depthwise_conv2d(kernel = 3, bias = false), relu,
+        global_max_pool2d,
+    }
+}
+
+#[test]
+fn forward_of_depthwise_and_global_pooling_allocates_nothing() {
+    let mobile = Mobile::new_boxed(4);
+    let max_head = MaxHead::new(5);
+    let image: [f32; 784] = std::array::from_fn(|i| (i % 31) as f32 / 31.0);
+    let mut outputs = (Vec::with_capacity(1), Vec::with_capacity(1));
+    let mobile_use = heap_use(|| {
+        outputs.0.push(std::hint::black_box(
+            mobile.forward(std::hint::black_box(&image)),
+        ))
+    });
+    let max_use = heap_use(|| {
+        outputs.1.push(std::hint::black_box(
+            max_head.forward(std::hint::black_box(&image)),
+        ))
+    });
+    assert_eq!(mobile_use, (0, 0), "Mobile::forward allocated");
+    assert_eq!(max_use, (0, 0), "MaxHead::forward allocated");
+    assert!((outputs.0[0].iter().sum::<f32>() - 1.0).abs() < 1e-5);
+    assert!(outputs.1[0][0] >= 0.0, "{:?}", outputs.1);
 }

@@ -64,8 +64,10 @@ pub struct LossTerm {
     /// The weight as written, its value and its span.
     pub weight: Option<(String, f64, Span)>,
     pub name: Ident,
-    /// The tensors named in parentheses (`kl(mean, log_var)`, `mse(reconstruction)`).
-    pub tensors: Vec<Ident>,
+    /// What is written in parentheses: first the tensors it reads, by name
+    /// (`kl(mean, log_var)`, `mse(reconstruction)`), then the loss's settings
+    /// (`huber(delta = 0.5)`).
+    pub args: Vec<Arg>,
     pub paren_span: Option<Span>,
 }
 
@@ -112,6 +114,32 @@ pub enum Value {
         items: Vec<Value>,
         span: Span,
     },
+}
+
+impl LossTerm {
+    /// How many of the arguments name tensors: the leading plain names.
+    fn tensor_count(&self) -> usize {
+        self.args
+            .iter()
+            .position(|arg| arg.key.is_some() || !matches!(arg.value, Value::Ident(_)))
+            .unwrap_or(self.args.len())
+    }
+
+    /// The tensors the term reads, by name.
+    pub fn tensors(&self) -> Vec<&Ident> {
+        self.args[..self.tensor_count()]
+            .iter()
+            .filter_map(|arg| match &arg.value {
+                Value::Ident(name) => Some(name),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The loss's own settings, after the tensors.
+    pub fn settings(&self) -> &[Arg] {
+        &self.args[self.tensor_count()..]
+    }
 }
 
 impl Value {
@@ -320,7 +348,7 @@ fn parse_loss_term(input: ParseStream) -> syn::Result<LossTerm> {
         };
         if !input.peek(Token![*]) {
             return Err(syn::Error::new(span, format!(
-                "expected a loss: `mse`, `cross_entropy` or `binary_cross_entropy`; a weight goes before one with `*`, as in `loss: {text} * mse`"
+                "expected a loss: `mse`, `mae`, `huber`, `cross_entropy` or `binary_cross_entropy`; a weight goes before one with `*`, as in `loss: {text} * mse`"
             )));
         }
         input.parse::<Token![*]>()?;
@@ -328,23 +356,23 @@ fn parse_loss_term(input: ParseStream) -> syn::Result<LossTerm> {
     }
     if !input.peek(Ident::peek_any) {
         return Err(input.error(
-            "expected a loss: `mse`, `cross_entropy` or `binary_cross_entropy`, or `kl(mean, log_var)`",
+            "expected a loss: `mse`, `mae`, `huber`, `cross_entropy` or `binary_cross_entropy`, or `kl(mean, log_var)`",
         ));
     }
     let name = Ident::parse_any(input)?;
-    let (mut tensors, mut paren_span) = (Vec::new(), None);
+    let (mut args, mut paren_span) = (Vec::new(), None);
     if input.peek(syn::token::Paren) {
         let content;
         let paren = parenthesized!(content in input);
         paren_span = Some(paren.span.join());
-        tensors = Punctuated::<Ident, Token![,]>::parse_terminated(&content)?
+        args = Punctuated::<Arg, Token![,]>::parse_terminated(&content)?
             .into_iter()
             .collect();
     }
     Ok(LossTerm {
         weight,
         name,
-        tensors,
+        args,
         paren_span,
     })
 }

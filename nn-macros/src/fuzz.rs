@@ -63,6 +63,7 @@ fn layer() -> impl Strategy<Value = String> {
             .prop_map(|(n, i)| format!("dense({n}, init = {i})")),
         6 => prop::sample::select(vec![
             "relu", "sigmoid", "tanh", "softmax", "flatten", "leaky_relu", "batch_norm",
+            "relu6", "global_avg_pool2d", "global_max_pool2d",
         ])
         .prop_map(str::to_string),
         2 => number().prop_map(|a| format!("leaky_relu({a})")),
@@ -73,6 +74,13 @@ fn layer() -> impl Strategy<Value = String> {
             format!("conv2d({f}, kernel = {k}, stride = {s}, padding = {p})")
         }),
         3 => (count(), pair()).prop_map(|(f, k)| format!("conv2d({f}, kernel = {k})")),
+        3 => (pair(), pair(), pair(), count(), prop::sample::select(vec!["true", "false", "1"]))
+            .prop_map(|(k, s, p, m, b)| {
+                format!(
+                    "depthwise_conv2d(kernel = {k}, stride = {s}, padding = {p}, \
+                     depth_multiplier = {m}, bias = {b})"
+                )
+            }),
         3 => (prop::sample::select(vec!["max_pool2d", "avg_pool2d"]), pair())
             .prop_map(|(p, s)| format!("{p}({s})")),
         4 => (
@@ -84,7 +92,7 @@ fn layer() -> impl Strategy<Value = String> {
         1 => prop::sample::select(vec![
             "linear(10)", "Conv2D(4, kernel = 3)", "gelu", "conv1d(3)", "dens(3)", "dense[3]",
             "dense 3", "/// doc\n dense(3)", "#[cfg(test)] relu", "dense(kernel = (((3))))",
-            "loss: mse", "loss: cross_entropy", "input: [4]",
+            "loss: mse", "loss: cross_entropy", "loss: huber(delta = 0.5)", "input: [4]",
         ])
         .prop_map(str::to_string),
     ]

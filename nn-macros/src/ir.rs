@@ -107,11 +107,16 @@ pub struct Tensor {
     pub trainable: bool,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, PartialEq, Debug)]
 pub enum Loss {
     MeanSquaredError,
     SoftmaxCrossEntropy,
     SigmoidBinaryCrossEntropy,
+    MeanAbsoluteError,
+    /// `delta` checked finite and greater than 0.
+    Huber {
+        delta: f32,
+    },
 }
 
 impl Loss {
@@ -120,13 +125,18 @@ impl Loss {
             Loss::MeanSquaredError => "mse",
             Loss::SoftmaxCrossEntropy => "cross_entropy",
             Loss::SigmoidBinaryCrossEntropy => "binary_cross_entropy",
+            Loss::MeanAbsoluteError => "mae",
+            Loss::Huber { .. } => "huber",
         }
     }
 
     /// Losses computed from the logits of the final activation, whose backward pass starts
     /// below that activation.
     pub fn fused_with_last_layer(self) -> bool {
-        !matches!(self, Loss::MeanSquaredError)
+        matches!(
+            self,
+            Loss::SoftmaxCrossEntropy | Loss::SigmoidBinaryCrossEntropy
+        )
     }
 }
 

@@ -4,10 +4,20 @@
 use crate::ast::{LossItem, LossTerm, OutputsItem};
 use crate::errors::Errors;
 use crate::ir::{element_count, Layer, Loss, LossSpec, Term};
+use crate::layers::bind_loss_args;
 use crate::suggest::did_you_mean;
 use crate::tensors::Nodes;
+use nn_runtime::layers::ArgValue;
+use nn_runtime::ops::loss::{HUBER_ARGS, HUBER_DEFAULT_DELTA};
 
-const LOSS_NAMES: &[&str] = &["mse", "cross_entropy", "binary_cross_entropy", "kl"];
+const LOSS_NAMES: &[&str] = &[
+    "mse",
+    "mae",
+    "huber",
+    "cross_entropy",
+    "binary_cross_entropy",
+    "kl",
+];
 
 /// The loss as written, for messages: `784 * binary_cross_entropy + kl(mean, log_var)`.
 pub fn written(item: &LossItem) -> String {
@@ -19,11 +29,18 @@ pub fn written(item: &LossItem) -> String {
                 .weight
                 .as_ref()
                 .map_or(String::new(), |(text, _, _)| format!("{text} * "));
-            let tensors = if term.tensors.is_empty() {
+            let tensors = if term.args.is_empty() {
                 String::new()
             } else {
-                let names: Vec<String> = term.tensors.iter().map(|t| t.to_string()).collect();
-                format!("({})", names.join(", "))
+                let names: Vec<String> = term.tensors().iter().map(|t| t.to_string()).collect();
+                let settings = if term.settings().is_empty() {
+                    ""
+                } else if names.is_empty() {
+                    "…"
+                } else {
+                    ", …"
+                };
+                format!("({}{settings})", names.join(", "))
             };
             format!("{weight}{}{tensors}", term.name)
         })
@@ -94,15 +111,33 @@ pub fn check_loss(
         }
         let loss = match name.as_str() {
             "mse" => Loss::MeanSquaredError,
+            "mae" => Loss::MeanAbsoluteError,
+            "huber" => Loss::Huber {
+                delta: HUBER_DEFAULT_DELTA,
+            },
             "cross_entropy" => Loss::SoftmaxCrossEntropy,
             "binary_cross_entropy" => Loss::SigmoidBinaryCrossEntropy,
             _ => {
-                errors.push(term.name.span(), format!("unknown loss `{name}`: the losses are `mse`, `cross_entropy` and `binary_cross_entropy`, and `kl(mean, log_var)` for a variational autoencoder{}", did_you_mean(&name, LOSS_NAMES)));
+                errors.push(term.name.span(), format!("unknown loss `{name}`: the losses are `mse`, `mae`, `huber`, `cross_entropy` and `binary_cross_entropy`, and `kl(mean, log_var)` for a variational autoencoder{}", did_you_mean(&name, LOSS_NAMES)));
                 ok = false;
                 continue;
             }
         };
-        let output = match term.tensors.as_slice() {
+        let params = match loss {
+            Loss::Huber { .. } => HUBER_ARGS,
+            _ => &[],
+        };
+        let Some(settings) = bind_loss_args(term, params, errors) else {
+            ok = false;
+            continue;
+        };
+        let loss = match (loss, settings.as_slice()) {
+            (Loss::Huber { .. }, [("delta", ArgValue::Number(delta))]) => {
+                Loss::Huber { delta: *delta }
+            }
+            _ => loss,
+        };
+        let output = match term.tensors().as_slice() {
             [] if outputs.len() == 1 => 0,
             [] => {
                 errors.push(term.name.span(), format!("the network has {} outputs: name the one `{name}` is computed on, e.g. `{name}(x)`", outputs.len()));
@@ -209,7 +244,8 @@ fn check_kl(
     kl_nodes: &mut Vec<usize>,
     errors: &mut Errors,
 ) -> Option<(usize, usize)> {
-    let [mean, log_var] = term.tensors.as_slice() else {
+    let tensors = term.tensors();
+    let ([mean, log_var], []) = (tensors.as_slice(), term.settings()) else {
         let span = term.paren_span.unwrap_or_else(|| term.name.span());
         errors.push(
             span,

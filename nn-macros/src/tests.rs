@@ -22,6 +22,8 @@ pub(crate) const VALID_SPECS: &[&str] = &[
          loss: cross_entropy,
      }",
     "struct Regressor { input: [3], dense(4), relu, dense(1), loss: mse }",
+    "struct Robust { input: [3], dense(2), loss: huber(delta = 0.5) }",
+    "struct Median { input: [3], dense(2), loss: mae, }",
     "struct Gate { input: [1], leaky_relu, sigmoid, loss: binary_cross_entropy }",
     "pub struct Reader {
          input: [28 steps, 28],
@@ -123,9 +125,16 @@ const MALFORMED_SPECS: &[(&str, &[&str])] = &[
     ("struct Mlp { input: [4], dense(3), softmax, loss: cross_entrpy }", &["`cross_entropy`?"]),
     ("struct Mlp { input: [4], dense(3), loss: hinge }", &["unknown loss `hinge`"]),
     ("struct Mlp { input: [4], dense(3), loss: mse, loss: mse }", &["duplicate `loss:`"]),
+    ("struct Mlp { input: [4], dense(3), loss: huber(delta = -1) }", &["delta must be greater than 0, found -1"]),
+    ("struct Mlp { input: [4], dense(3), loss: huber(1e400) }", &["delta must be greater than 0, found 1e400"]),
+    ("struct Mlp { input: [4], dense(3), loss: huber(1e-50) }", &["becomes 0 as an f32"]),
+    ("struct Mlp { input: [4], dense(3), loss: huber(0.5, 1) }", &["too many arguments: `huber` takes one positional argument (delta)"]),
+    ("struct Mlp { input: [4], dense(3), loss: huber(delta = same) }", &["delta must be a number"]),
+    ("struct Mlp { input: [4], dense(3), loss: mse(reduction = sum) }", &["unknown option `reduction`: `mse` takes no options"]),
+    ("struct Mlp { input: [4], dense(3), loss: huber(delta = 0.5) softmax }", &["expected `,`"]),
     // Both ask for a layer name; they should list the losses.
-    ("struct Mlp { input: [4], dense(3), loss: 5 }", &["expected a loss: `mse`, `cross_entropy` or `binary_cross_entropy`"]),
-    ("struct Mlp { input: [4], dense(3), loss: }", &["expected a loss: `mse`, `cross_entropy` or `binary_cross_entropy`"]),
+    ("struct Mlp { input: [4], dense(3), loss: 5 }", &["expected a loss: `mse`, `mae`, `huber`, `cross_entropy` or `binary_cross_entropy`"]),
+    ("struct Mlp { input: [4], dense(3), loss: }", &["expected a loss: `mse`, `mae`, `huber`, `cross_entropy` or `binary_cross_entropy`"]),
     ("struct Mlp { input: [4], dense(3), optimizer: adam }", &["unknown setting `optimizer:`"]),
     // Sequences.
     ("struct R { input: [5 steps 3], lstm(2) }", &["expected `,`"]),
@@ -442,6 +451,7 @@ fn every_layer_name_binds_and_resolves_to_its_own_kind() {
     let uses: &[(&str, &str)] = &[
         ("dense", "input: [4], dense(3)"),
         ("relu", "input: [4], relu"),
+        ("relu6", "input: [4], relu6"),
         ("leaky_relu", "input: [4], leaky_relu"),
         ("sigmoid", "input: [4], sigmoid"),
         ("tanh", "input: [4], tanh"),
@@ -450,6 +460,12 @@ fn every_layer_name_binds_and_resolves_to_its_own_kind() {
         ("conv2d", "input: [1, 4, 4], conv2d(2, kernel = 3)"),
         ("max_pool2d", "input: [1, 4, 4], max_pool2d(2)"),
         ("avg_pool2d", "input: [1, 4, 4], avg_pool2d(2)"),
+        (
+            "depthwise_conv2d",
+            "input: [2, 4, 4], depthwise_conv2d(kernel = 3, depth_multiplier = 2)",
+        ),
+        ("global_avg_pool2d", "input: [2, 4, 4], global_avg_pool2d"),
+        ("global_max_pool2d", "input: [2, 4, 4], global_max_pool2d"),
         ("dropout", "input: [4], dropout(0.5)"),
         ("batch_norm", "input: [4], batch_norm"),
         ("rnn", "input: [3 steps, 2], rnn(4)"),

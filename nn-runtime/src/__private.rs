@@ -4,8 +4,8 @@ pub use crate::layers::join::Join;
 pub use crate::layers::{self, Backward, InPlace, Kernel, RunningState};
 pub use crate::network::{LayerInfo, LayerOp, LossKind, Mode, Network, TensorInfo};
 pub use crate::ops::loss::{
-    kl_divergence_standard_normal, mean_squared_error, sigmoid_binary_cross_entropy,
-    softmax_cross_entropy,
+    huber, kl_divergence_standard_normal, mean_absolute_error, mean_squared_error,
+    sigmoid_binary_cross_entropy, softmax_cross_entropy,
 };
 pub use crate::ops::recurrent::Cell;
 pub use crate::rng::Rng;

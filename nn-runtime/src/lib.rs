@@ -12,6 +12,8 @@
 //!   and the slice-level kernels and optimizer steps remain.
 //! - `plot` (default, implies `std`): [`plot`], training curves and confusion matrices as
 //!   PNG and SVG pictures.
+//! - `mpi` (implies `std`): `mpi`, data-parallel training across processes and machines on
+//!   MPI; links the system's MPI library (OpenMPI or MPICH).
 #![cfg_attr(not(feature = "std"), no_std)]
 #![warn(missing_docs)]
 
@@ -47,6 +49,8 @@ pub use io::{
 };
 #[cfg(feature = "std")]
 pub use optim::{Adam, Optimizer, Sgd};
+#[cfg(feature = "mpi")]
+pub use train::mpi;
 #[cfg(feature = "std")]
 pub use train::{
     callbacks, EpochStats, Evaluation, FitConfig, History, Model, TrainError, Workspace,

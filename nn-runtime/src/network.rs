@@ -14,7 +14,7 @@ pub enum Mode {
 }
 
 /// The loss a network is trained with, chosen in its spec (or inferred from its last layer).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum LossKind {
     /// Mean over all outputs of the squared difference.
     MeanSquaredError,
@@ -22,6 +22,14 @@ pub enum LossKind {
     SoftmaxCrossEntropy,
     /// Binary cross-entropy of a final sigmoid, computed from its logits.
     SigmoidBinaryCrossEntropy,
+    /// Mean over all outputs of the absolute difference.
+    MeanAbsoluteError,
+    /// Mean over all outputs of the Huber loss: quadratic within `delta` of the target,
+    /// linear beyond (see [`huber`](crate::ops::loss::huber)).
+    Huber {
+        /// Where the loss turns from quadratic to linear; finite and greater than 0.
+        delta: f32,
+    },
     /// A weighted sum of terms (a loss per output of a graph, Kullback–Leibler terms),
     /// computed by the network's own [`Network::loss_batch`].
     WeightedSum,
@@ -34,7 +42,66 @@ impl LossKind {
             LossKind::MeanSquaredError => "mse",
             LossKind::SoftmaxCrossEntropy => "cross_entropy",
             LossKind::SigmoidBinaryCrossEntropy => "binary_cross_entropy",
+            LossKind::MeanAbsoluteError => "mae",
+            LossKind::Huber { .. } => "huber",
             LossKind::WeightedSum => "weighted_sum",
+        }
+    }
+
+    /// Whether the loss is computed from the logits below a final softmax or sigmoid, whose
+    /// backward pass it absorbs.
+    pub const fn fused_with_last_layer(self) -> bool {
+        matches!(
+            self,
+            LossKind::SoftmaxCrossEntropy | LossKind::SigmoidBinaryCrossEntropy
+        )
+    }
+
+    /// Whether the loss has no classes and no accuracy: every loss but the two computed with
+    /// a final softmax or sigmoid (a weighted sum of a graph's terms included).
+    pub const fn is_regression(self) -> bool {
+        !self.fused_with_last_layer()
+    }
+
+    /// `Err` with the reason when the loss's own settings are unusable (a Huber `delta` that
+    /// is not finite and greater than 0); `network!` never generates such a loss.
+    pub fn validate(self) -> Result<(), &'static str> {
+        match self {
+            LossKind::Huber { delta } if !(delta.is_finite() && delta > 0.0) => {
+                Err("the Huber loss's delta must be finite and greater than 0")
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The mean loss of `values` (the logits for a fused loss, else the outputs) against
+    /// `targets`, rows of `width`, writing its gradient to `grad` when given: the kernel of
+    /// [`crate::ops::loss`] this loss names.
+    ///
+    /// # Panics
+    /// As the kernel does: on mismatched lengths, and for an invalid loss (see
+    /// [`Self::validate`]).
+    pub fn compute(
+        self,
+        values: &[f32],
+        targets: &[f32],
+        width: usize,
+        grad: Option<&mut [f32]>,
+    ) -> f32 {
+        use crate::ops::loss;
+        match self {
+            LossKind::MeanSquaredError => loss::mean_squared_error(values, targets, grad),
+            LossKind::SoftmaxCrossEntropy => {
+                loss::softmax_cross_entropy(values, targets, width, grad)
+            }
+            LossKind::SigmoidBinaryCrossEntropy => {
+                loss::sigmoid_binary_cross_entropy(values, targets, grad)
+            }
+            LossKind::MeanAbsoluteError => loss::mean_absolute_error(values, targets, grad),
+            LossKind::Huber { delta } => loss::huber(values, targets, delta, grad),
+            // Several terms have no one kernel; `fit` refuses per-sample weights for such a
+            // network before it could get here.
+            LossKind::WeightedSum => f32::NAN,
         }
     }
 }
@@ -267,9 +334,10 @@ pub struct LayerInfo {
 
 /// The node a chain's loss reads: the last, or the one below it for a fused loss.
 pub const fn default_loss_node(nodes: usize, loss: LossKind) -> usize {
-    match loss {
-        LossKind::SoftmaxCrossEntropy | LossKind::SigmoidBinaryCrossEntropy => nodes - 2,
-        LossKind::MeanSquaredError | LossKind::WeightedSum => nodes - 1,
+    if loss.fused_with_last_layer() {
+        nodes - 2
+    } else {
+        nodes - 1
     }
 }
 

@@ -302,6 +302,8 @@ fn the_default_configuration_matches_its_documentation() {
             validation_split: None,
             class_weight: None,
             sample_weight: None,
+            validation_sample_weight: None,
+            validation_anomalies: None,
             initial_epoch: 0,
             metrics: Vec::new(),
         }

@@ -116,6 +116,27 @@ fn loss_kind(loss: Loss) -> TokenStream {
         Loss::MeanSquaredError => quote!(MeanSquaredError),
         Loss::SoftmaxCrossEntropy => quote!(SoftmaxCrossEntropy),
         Loss::SigmoidBinaryCrossEntropy => quote!(SigmoidBinaryCrossEntropy),
+        Loss::MeanAbsoluteError => quote!(MeanAbsoluteError),
+        Loss::Huber { delta } => {
+            let delta = proc_macro2::Literal::f32_suffixed(delta);
+            quote!(Huber { delta: #delta })
+        }
+    }
+}
+
+/// The argument between the targets and the gradient, for the kernels that take one: the
+/// classes of a softmax over `width` values, a Huber loss's delta.
+fn loss_setting(loss: Loss, width: usize) -> Option<TokenStream> {
+    match loss {
+        Loss::SoftmaxCrossEntropy => {
+            let classes = lit(width);
+            Some(quote!(#classes,))
+        }
+        Loss::Huber { delta } => {
+            let delta = proc_macro2::Literal::f32_suffixed(delta);
+            Some(quote!(#delta,))
+        }
+        _ => None,
     }
 }
 
@@ -124,6 +145,8 @@ fn loss_function(loss: Loss) -> TokenStream {
         Loss::MeanSquaredError => quote!(mean_squared_error),
         Loss::SoftmaxCrossEntropy => quote!(softmax_cross_entropy),
         Loss::SigmoidBinaryCrossEntropy => quote!(sigmoid_binary_cross_entropy),
+        Loss::MeanAbsoluteError => quote!(mean_absolute_error),
+        Loss::Huber { .. } => quote!(huber),
     }
 }
 
@@ -134,10 +157,7 @@ fn loss(net: &Network) -> TokenStream {
     if let Some((loss, reads)) = net.loss.single() {
         let node = lit(reads);
         let function = loss_function(loss);
-        let classes = (loss == Loss::SoftmaxCrossEntropy).then(|| {
-            let classes = lit(output_len(net));
-            quote!(#classes,)
-        });
+        let classes = loss_setting(loss, output_len(net));
         return quote! {
             let values = #rt::node(nodes, WIDTHS, #node, batch);
             let grads = node_grads.map(|g| #rt::node_mut(g, WIDTHS, #node, batch));
@@ -154,10 +174,7 @@ fn loss(net: &Network) -> TokenStream {
                 .map(|&o| element_count(node_shape(net, o)))
                 .sum();
             let function = loss_function(*loss);
-            let classes = (*loss == Loss::SoftmaxCrossEntropy).then(|| {
-                let classes = lit(width);
-                quote!(#classes,)
-            });
+            let classes = loss_setting(*loss, width);
             let (reads, width, offset, weight) = (lit(*reads), lit(width), lit(offset), *weight);
             quote! {{
                 let values = #rt::node(nodes, WIDTHS, #reads, batch);

@@ -1,10 +1,11 @@
 //! The layers a spec may name, their arguments, and binding a layer's written arguments to
 //! them. Every problem becomes an error on the offending token.
 
-use crate::ast::{LayerItem, Value};
+use crate::ast::{Arg, LayerItem, LossTerm, Value};
 use crate::errors::Errors;
 use crate::suggest::did_you_mean;
 use nn_runtime::layers::{kind, ArgKind, ArgSpec, ArgValue, KindInfo, Padding, KINDS};
+use proc_macro2::Span;
 
 mod names;
 mod validate;
@@ -42,7 +43,13 @@ pub fn bind_layer(layer: &LayerItem, errors: &mut Errors) -> Option<BoundLayer> 
         errors.push(layer.name.span(), names::unknown_layer(&name));
         return None;
     };
-    let args = bind_args(kind, layer, errors)?;
+    let written = Written {
+        name: kind.keyword,
+        name_span: layer.name.span(),
+        paren_span: layer.paren_span,
+        args: &layer.args,
+    };
+    let args = bind_args(kind.args, &written, errors)?;
     let values = args
         .values
         .iter()
@@ -57,6 +64,43 @@ pub fn bind_layer(layer: &LayerItem, errors: &mut Errors) -> Option<BoundLayer> 
         return None;
     };
     Some(BoundLayer { kind, values })
+}
+
+/// Binds the arguments written after a loss's name to `params` (none for most losses),
+/// or records why they cannot be: the same rules and messages as a layer's arguments.
+pub fn bind_loss_args(
+    loss: &LossTerm,
+    params: &'static [ArgSpec],
+    errors: &mut Errors,
+) -> Option<Vec<(&'static str, ArgValue)>> {
+    let name = loss.name.to_string();
+    let written = Written {
+        name: &name,
+        name_span: loss.name.span(),
+        paren_span: loss.paren_span,
+        args: loss.settings(),
+    };
+    let bound = bind_args(params, &written, errors)?;
+    let values = bound
+        .values
+        .iter()
+        .map(|&(param, value)| Some((param.name, arg_value(param, value)?)))
+        .collect::<Option<Vec<_>>>();
+    if values.is_none() {
+        errors.push(
+            loss.name.span(),
+            format!("the arguments of `{name}` cannot be used"),
+        );
+    }
+    values
+}
+
+/// What `bind_args` reads of a written layer or loss.
+struct Written<'a> {
+    name: &'a str,
+    name_span: Span,
+    paren_span: Option<Span>,
+    args: &'a [Arg],
 }
 
 /// A validated argument as the type its layer holds.
@@ -123,15 +167,15 @@ impl Bound<'_> {
 }
 
 fn bind_args<'a>(
-    kind: &'static KindInfo,
-    layer: &'a LayerItem,
+    params: &'static [ArgSpec],
+    written: &Written<'a>,
     errors: &mut Errors,
 ) -> Option<Bound<'a>> {
-    let (name, params) = (kind.keyword, kind.args);
+    let name = written.name;
     let before = errors.len();
     let mut bound = Bound { values: Vec::new() };
     let mut next_positional = 0;
-    for arg in &layer.args {
+    for arg in written.args {
         let param = match &arg.key {
             None => {
                 let Some(param) = params.get(next_positional).filter(|p| p.positional) else {
@@ -188,7 +232,7 @@ fn bind_args<'a>(
     }
     for param in params.iter().filter(|p| p.required) {
         if bound.get(param.name).is_none() && errors.len() == before {
-            let at = layer.paren_span.unwrap_or(layer.name.span());
+            let at = written.paren_span.unwrap_or(written.name_span);
             errors.push(
                 at,
                 format!(

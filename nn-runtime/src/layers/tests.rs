@@ -160,6 +160,37 @@ fn same_padding_keeps_size_at_stride_1_and_rounds_up_at_stride_2() {
 }
 
 #[test]
+fn the_mlperf_tiny_convolutions_pad_as_tensorflow() {
+    // KWS' first layer: 10×4 kernel, stride 2, `same`, over 49×10 → 25×5; TensorFlow pads 9
+    // rows (4 above, 5 below) and 2 columns (1 each side).
+    let kws = conv(64, (10, 4), (2, 2), Padding::Same);
+    assert_eq!(
+        output_shape("conv2d", &kws, &[1, 49, 10]),
+        Ok(vec![64, 25, 5])
+    );
+    let kws = layer("conv2d", &kws, &[1, 49, 10]);
+    assert_eq!(pad_before(&kws), (4, 1));
+    assert!(matches!(
+        kws.definition().op(),
+        crate::network::LayerOp::Conv2d {
+            padding: [4, 1, 5, 1],
+            ..
+        }
+    ));
+    // ResNet-8's 1×1 projection at stride 2, `same`: 32×32 → 16×16 with no padding at all.
+    let projection = conv(32, (1, 1), (2, 2), Padding::Same);
+    let projection = layer("conv2d", &projection, &[16, 32, 32]);
+    assert_eq!(pad_before(&projection), (0, 0));
+    assert!(matches!(
+        projection.definition().op(),
+        crate::network::LayerOp::Conv2d {
+            padding: [0, 0, 0, 0],
+            ..
+        }
+    ));
+}
+
+#[test]
 fn explicit_padding_and_rectangular_kernels() {
     let args = conv(2, (3, 5), (1, 2), Padding::Explicit(1, 2));
     // height: (10 + 2 - 3) / 1 + 1 = 10; width: (11 + 4 - 5) / 2 + 1 = 6

@@ -22,7 +22,7 @@ mod regression;
 
 pub use classification::{ClassScores, ConfusionMatrix};
 pub use error::MetricError;
-pub use ranking::{roc_auc, top_k_accuracy};
+pub use ranking::{reconstruction_errors, roc_auc, top_k_accuracy};
 pub use regression::{mean_absolute_error, r2_score, root_mean_squared_error};
 
 /// `Err` naming the first non-finite value of `values`, called `what`.

@@ -1,5 +1,5 @@
-//! Metrics of scores rather than hard predictions: top-k accuracy and the area under the
-//! ROC curve.
+//! Metrics of scores rather than hard predictions: top-k accuracy, the area under the ROC
+//! curve, and the reconstruction errors an autoencoder's anomaly scores are.
 
 use super::{check_finite, check_labels, check_len, MetricError};
 use std::vec::Vec;
@@ -91,6 +91,42 @@ pub fn roc_auc(scores: &[f32], positives: &[bool]) -> Result<f64, MetricError> {
     Ok((positive_rank_sum - smallest) / (p * negative_count as f64))
 }
 
+/// Each sample's reconstruction error, the anomaly score of an autoencoder: the mean over
+/// its `width` outputs of `(output − target)²`, summed in `f64`. With [`roc_auc`], the area
+/// under the ROC curve of anomaly detection (`Metric::AnomalyAuc` during `fit`).
+///
+/// # Errors
+/// [`MetricError`] when `outputs` and `targets` are not the same whole number of rows of
+/// `width` (`width` 0 included), or hold a non-finite value.
+pub fn reconstruction_errors(
+    outputs: &[f32],
+    targets: &[f32],
+    width: usize,
+) -> Result<Vec<f32>, MetricError> {
+    check_len("targets", targets.len(), outputs.len())?;
+    if width == 0 || !outputs.len().is_multiple_of(width) {
+        return Err(MetricError::LengthMismatch {
+            what: "outputs (whole rows)",
+            found: outputs.len(),
+            expected: outputs.len().next_multiple_of(width.max(1)),
+        });
+    }
+    check_finite("outputs", outputs)?;
+    check_finite("targets", targets)?;
+    Ok(outputs
+        .chunks_exact(width)
+        .zip(targets.chunks_exact(width))
+        .map(|(output, target)| {
+            let squares: f64 = output
+                .iter()
+                .zip(target)
+                .map(|(&y, &t)| (f64::from(y) - f64::from(t)).powi(2))
+                .sum();
+            (squares / width as f64) as f32
+        })
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,6 +161,29 @@ mod tests {
         assert_eq!(roc_auc(&[0.5, 0.5], &[true, false]).unwrap(), 0.5);
         assert_eq!(roc_auc(&[0.9, 0.1], &[true, false]).unwrap(), 1.0);
         assert_eq!(roc_auc(&[0.1, 0.9], &[true, false]).unwrap(), 0.0);
+    }
+
+    #[test]
+    fn reconstruction_errors_by_hand() {
+        // Rows (1, 2) against (1, 0) and (0, 0) against (3, −1): 4 / 2 and 10 / 2.
+        let errors = reconstruction_errors(&[1.0, 2.0, 0.0, 0.0], &[1.0, 0.0, 3.0, -1.0], 2);
+        assert_eq!(errors.unwrap(), [2.0, 5.0]);
+        assert!(matches!(
+            reconstruction_errors(&[1.0, 2.0, 3.0], &[1.0, 2.0, 3.0], 2),
+            Err(MetricError::LengthMismatch { .. })
+        ));
+        assert!(matches!(
+            reconstruction_errors(&[1.0], &[1.0], 0),
+            Err(MetricError::LengthMismatch { .. })
+        ));
+        assert!(matches!(
+            reconstruction_errors(&[1.0, 2.0], &[1.0], 1),
+            Err(MetricError::LengthMismatch { .. })
+        ));
+        assert!(matches!(
+            reconstruction_errors(&[1.0, f32::NAN], &[1.0, 2.0], 1),
+            Err(MetricError::NonFinite { index: 1, .. })
+        ));
     }
 
     #[test]

@@ -5,9 +5,13 @@
 //! `[out_channels, 1, kernel_h, kernel_w]` (PyTorch's `Conv2d(groups = in_channels)`,
 //! ONNX's `Conv(group = in_channels)`), the bias `[out_channels]` or absent.
 //!
-//! There is no im2col here: every output channel reads one input map, so each kernel tap is
-//! an `axpy` over a run of output positions ([`for_each_run`] keeps the padding out of the
-//! inner loops), on one sample or a batch alike, with no scratch memory.
+//! There is no im2col here: every output channel reads one input map, on one sample or a
+//! batch alike, with no scratch memory. Two loops compute the forward pass: over wide
+//! unit-stride rows, each kernel tap is an `axpy` over a run of output positions (the runs
+//! of `conv.rs`, which keep the padding out of the inner loops), which vectorizes; over
+//! narrow or strided rows, where those runs are a few values long, each output row takes
+//! each kernel row in one pass, the kernel's width fixed at compile time for widths up to 5
+//! (outputs whose window reaches into the padding sum their taps inside the input).
 
 use super::conv::{for_each_run, Conv2dShape, Run};
 
@@ -103,6 +107,113 @@ fn for_each_channel(s: &Conv2dShape, batch: usize, mut visit: impl FnMut(usize, 
     }
 }
 
+/// Output rows at least this wide, at unit stride, take the `axpy` loop.
+const WIDE_ROW: usize = 16;
+
+/// Whether [`depthwise_conv2d_forward`] runs the `axpy` loop ([`taps_channel`]) for `s`,
+/// rather than the direct one ([`direct_channel`]).
+fn runs_by_tap(s: &Conv2dShape) -> bool {
+    s.stride_w == 1 && s.out_width >= WIDE_ROW
+}
+
+/// One output map, tap by tap: `out_map += filter[tap] · (the run of inputs it reads)`.
+fn taps_channel(s: &Conv2dShape, filter: &[f32], in_map: &[f32], out_map: &mut [f32]) {
+    for_each_run(s, |run: Run| {
+        let src = &in_map[run.in_start..][..run.in_span(s.stride_w)];
+        let dst = &mut out_map[run.out_start..][..run.len];
+        axpy(filter[run.tap], src, s.stride_w, dst);
+    });
+}
+
+/// The kernel positions `lo..hi` along one axis whose input lies inside `0..len`, for the
+/// window that starts at padded coordinate `start`.
+#[inline(always)]
+fn inside(start: usize, pad: usize, len: usize, kernel: usize) -> (usize, usize) {
+    let lo = pad.saturating_sub(start);
+    let hi = (pad + len).saturating_sub(start).min(kernel);
+    (lo, hi.max(lo))
+}
+
+/// `out_row[x] += Σ_j weights[j] · in_row[x · stride + j]`: one kernel row (`KW` wide) over
+/// outputs whose windows lie inside the input row; the width fixed, the taps unroll and the
+/// weights stay in registers.
+#[inline(always)]
+fn row_taps<const KW: usize>(weights: &[f32], in_row: &[f32], stride: usize, out_row: &mut [f32]) {
+    let weights: [f32; KW] = core::array::from_fn(|j| weights[j]);
+    let windows = in_row.windows(KW).step_by(stride);
+    for (out, window) in out_row.iter_mut().zip(windows) {
+        let mut sum = 0.0;
+        for j in 0..KW {
+            sum += weights[j] * window[j];
+        }
+        *out += sum;
+    }
+}
+
+/// [`row_taps`] for any kernel width.
+fn row_taps_any(weights: &[f32], in_row: &[f32], stride: usize, out_row: &mut [f32]) {
+    let windows = in_row.windows(weights.len()).step_by(stride);
+    for (out, window) in out_row.iter_mut().zip(windows) {
+        *out += dot(weights, window, 1);
+    }
+}
+
+/// The outputs `lo..hi` (within `0..out_len`) whose whole window lies inside the input.
+fn interior(
+    out_len: usize,
+    stride: usize,
+    pad: usize,
+    in_len: usize,
+    kernel: usize,
+) -> (usize, usize) {
+    let lo = pad.div_ceil(stride).min(out_len);
+    let hi = match (pad + in_len).checked_sub(kernel) {
+        Some(last_start) => (last_start / stride + 1).min(out_len),
+        None => 0,
+    };
+    (lo, hi.max(lo))
+}
+
+/// One output map, row by row: outputs whose window reaches into the padding sum the taps
+/// inside the input one by one; the others, kernel row by kernel row ([`row_taps`]).
+fn direct_channel(s: &Conv2dShape, filter: &[f32], in_map: &[f32], out_map: &mut [f32]) {
+    let (x0, x1) = interior(s.out_width, s.stride_w, s.pad_left, s.in_width, s.kernel_w);
+    let row_taps: fn(&[f32], &[f32], usize, &mut [f32]) = match s.kernel_w {
+        1 => row_taps::<1>,
+        2 => row_taps::<2>,
+        3 => row_taps::<3>,
+        4 => row_taps::<4>,
+        5 => row_taps::<5>,
+        _ => row_taps_any,
+    };
+    for (y, out_row) in out_map.chunks_exact_mut(s.out_width).enumerate() {
+        let top = y * s.stride_h;
+        let (i0, i1) = inside(top, s.pad_top, s.in_height, s.kernel_h);
+        let edges = (0..x0).chain(x1..s.out_width);
+        for x in edges {
+            let left = x * s.stride_w;
+            let (j0, j1) = inside(left, s.pad_left, s.in_width, s.kernel_w);
+            let mut sum = 0.0;
+            for i in i0..i1 {
+                let at = (top + i - s.pad_top) * s.in_width + left + j0 - s.pad_left;
+                let inputs = &in_map[at..][..j1 - j0];
+                let weights = &filter[i * s.kernel_w + j0..][..j1 - j0];
+                sum += dot(weights, inputs, 1);
+            }
+            out_row[x] += sum;
+        }
+        if x0 == x1 {
+            continue;
+        }
+        for i in i0..i1 {
+            let row = (top + i - s.pad_top) * s.in_width;
+            let in_row = &in_map[row..][..s.in_width][x0 * s.stride_w - s.pad_left..];
+            let weights = &filter[i * s.kernel_w..][..s.kernel_w];
+            row_taps(weights, in_row, s.stride_w, &mut out_row[x0..x1]);
+        }
+    }
+}
+
 /// Forward over any number of samples: `output[o, y, x] = bias[o] + Σ weight[o, 0, i, j] ·
 /// input[o / multiplier, y·sh + i − pad_top, x·sw + j − pad_left]` (zero outside the input;
 /// an empty `bias` adds nothing).
@@ -124,17 +235,18 @@ pub fn depthwise_conv2d_forward(
     if ohw == 0 {
         return;
     }
+    let by_tap = runs_by_tap(s);
     for_each_channel(s, batch, |c, o| {
         let in_map = &input[c * ihw..][..ihw];
         let out_map = &mut output[o * ohw..][..ohw];
         let channel = o % s.out_channels;
         out_map.fill(bias.get(channel).copied().unwrap_or(0.0));
         let filter = &weight[channel * taps..][..taps];
-        for_each_run(s, |run: Run| {
-            let src = &in_map[run.in_start..][..run.in_span(s.stride_w)];
-            let dst = &mut out_map[run.out_start..][..run.len];
-            axpy(filter[run.tap], src, s.stride_w, dst);
-        });
+        if by_tap {
+            taps_channel(s, filter, in_map, out_map);
+        } else {
+            direct_channel(s, filter, in_map, out_map);
+        }
     });
 }
 

@@ -9,8 +9,9 @@ use std::vec::Vec;
 /// `[channels, multiplier, in_h, in_w, kernel_h, kernel_w, stride_h, stride_w, pad_top,
 /// pad_left, pad_bottom, pad_right]`: valid, TensorFlow's `same` at strides 1 and 2 (the odd
 /// zero row and column at the bottom and right), explicit padding, ragged maps, non-square
-/// kernels and strides, multipliers 1 to 3, and KWS's and VWW's geometries at small sizes.
-const CASES: [[usize; 12]; 10] = [
+/// kernels and strides, multipliers 1 to 3, and KWS's and VWW's geometries at small sizes;
+/// kernels 5 and 6 wide; the last two have output rows wide enough for the `axpy` loop.
+const CASES: [[usize; 12]; 14] = [
     [1, 1, 4, 4, 3, 3, 1, 1, 0, 0, 0, 0],
     [3, 1, 5, 7, 3, 3, 1, 1, 1, 1, 1, 1],
     [2, 2, 6, 6, 3, 3, 2, 2, 0, 0, 1, 1],
@@ -21,6 +22,10 @@ const CASES: [[usize; 12]; 10] = [
     [4, 1, 3, 3, 3, 3, 1, 1, 1, 1, 1, 1],
     [2, 1, 1, 5, 1, 3, 1, 1, 0, 1, 0, 1],
     [1, 1, 2, 2, 3, 3, 1, 1, 1, 1, 1, 1],
+    [1, 1, 6, 9, 2, 6, 1, 1, 0, 2, 0, 2],
+    [2, 1, 5, 8, 1, 5, 1, 2, 0, 2, 0, 2],
+    [2, 2, 5, 20, 3, 3, 1, 1, 1, 1, 1, 1],
+    [1, 1, 7, 18, 3, 2, 2, 1, 0, 1, 0, 0],
 ];
 
 fn shape_of(case: [usize; 12]) -> Conv2dShape {
@@ -144,6 +149,34 @@ fn forward_and_backward_match_the_naive_loops() {
             assert_eq!((dw_alone, db_alone), (dw, db), "{what}");
         }
     }
+}
+
+#[test]
+fn both_forward_loops_match_the_naive_one_on_every_geometry() {
+    let mut rng = Rng::new(73);
+    for case in CASES {
+        let s = shape_of(case);
+        let [w, b, x] = data(&mut rng, &s, true, 1);
+        let dy = vec![0.0; s.out_channels * s.out_height * s.out_width];
+        let want = naive(&s, &w, &b, &x, &dy, 1).y;
+        let (taps, ohw) = (s.kernel_h * s.kernel_w, s.out_height * s.out_width);
+        let m = s.out_channels / s.in_channels;
+        for (name, variant) in [
+            ("taps", taps_channel as fn(&_, &_, &_, &mut _)),
+            ("direct", direct_channel),
+        ] {
+            let mut y = vec![f32::NAN; want.len()];
+            for (o, out_map) in y.chunks_exact_mut(ohw).enumerate() {
+                let c = o / m;
+                out_map.fill(b[o]);
+                let in_map = &x[c * s.in_height * s.in_width..][..s.in_height * s.in_width];
+                variant(&s, &w[o * taps..][..taps], in_map, out_map);
+            }
+            assert_close(&y, &want, 1e-5, 1e-6, &format!("{name} {case:?}"));
+        }
+    }
+    // Both loops are used.
+    assert!(runs_by_tap(&shape_of(CASES[12])) && !runs_by_tap(&shape_of(CASES[2])));
 }
 
 #[test]

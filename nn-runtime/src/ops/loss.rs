@@ -5,6 +5,20 @@
 
 use super::activation::sigmoid;
 use super::math;
+use crate::layers::{ArgKind, ArgSpec};
+
+/// What `loss: huber(…)` may give in a `network!` spec: the `delta` of [`huber`], Keras'
+/// default 1 when left out.
+pub const HUBER_ARGS: &[ArgSpec] = &[ArgSpec::new(
+    "delta",
+    ArgKind::Positive,
+    false,
+    true,
+    "huber(delta = 0.5)",
+)];
+
+/// The Huber `delta` of a spec that gives none, as in Keras and PyTorch.
+pub const HUBER_DEFAULT_DELTA: f32 = 1.0;
 
 /// Softmax cross-entropy from logits, rows of `classes`: mean over rows of
 /// `-Σ t · log_softmax(z)` via log-sum-exp; gradient `(softmax(z) - t) / rows`.
@@ -158,6 +172,91 @@ pub fn mean_squared_error(
     (total / outputs.len() as f64) as f32
 }
 
+/// Mean over all elements of `|y - t|` (Keras' `mean_absolute_error`, PyTorch's `L1Loss`);
+/// gradient `sign(y - t) / len`, and 0 where `y = t`, as both frameworks take it there.
+pub fn mean_absolute_error(
+    outputs: &[f32],
+    targets: &[f32],
+    outputs_grad: Option<&mut [f32]>,
+) -> f32 {
+    check_lengths(
+        "mean_absolute_error",
+        outputs,
+        targets,
+        outputs_grad.as_deref(),
+    );
+    if outputs.is_empty() {
+        return 0.0;
+    }
+    let total: f64 = outputs
+        .iter()
+        .zip(targets)
+        .map(|(&y, &t)| (f64::from(y) - f64::from(t)).abs())
+        .sum();
+    if let Some(grad) = outputs_grad {
+        let scale = 1.0 / outputs.len() as f32;
+        for ((g, &y), &t) in grad.iter_mut().zip(outputs).zip(targets) {
+            *g = scale * sign(y - t);
+        }
+    }
+    (total / outputs.len() as f64) as f32
+}
+
+/// Mean over all elements of the Huber loss of `d = y - t`: `d² / 2` where `|d| ≤ delta`,
+/// `delta · (|d| - delta / 2)` beyond (Keras' `Huber(delta)`, PyTorch's `HuberLoss(delta)`;
+/// PyTorch's `SmoothL1Loss(beta)` is this divided by `beta`). Gradient `d / len` inside,
+/// `delta · sign(d) / len` beyond: quadratic near the target, linear (so robust to outliers)
+/// far from it.
+///
+/// # Panics
+/// If `delta` is not finite and greater than 0, or the lengths differ.
+pub fn huber(
+    outputs: &[f32],
+    targets: &[f32],
+    delta: f32,
+    outputs_grad: Option<&mut [f32]>,
+) -> f32 {
+    check_lengths("huber", outputs, targets, outputs_grad.as_deref());
+    assert!(
+        delta.is_finite() && delta > 0.0,
+        "huber: delta must be finite and greater than 0, not {delta}"
+    );
+    if outputs.is_empty() {
+        return 0.0;
+    }
+    let delta64 = f64::from(delta);
+    let total: f64 = outputs
+        .iter()
+        .zip(targets)
+        .map(|(&y, &t)| {
+            let d = (f64::from(y) - f64::from(t)).abs();
+            if d <= delta64 {
+                0.5 * d * d
+            } else {
+                delta64 * (d - 0.5 * delta64)
+            }
+        })
+        .sum();
+    if let Some(grad) = outputs_grad {
+        let scale = 1.0 / outputs.len() as f32;
+        for ((g, &y), &t) in grad.iter_mut().zip(outputs).zip(targets) {
+            *g = scale * (y - t).clamp(-delta, delta);
+        }
+    }
+    (total / outputs.len() as f64) as f32
+}
+
+/// -1, 0 or 1 (`f32::signum` gives 1 for +0); NaN stays NaN.
+fn sign(x: f32) -> f32 {
+    if x > 0.0 {
+        1.0
+    } else if x < 0.0 {
+        -1.0
+    } else {
+        x * 0.0
+    }
+}
+
 /// Panics unless predictions, targets and (if given) the gradient have the same length.
 fn check_lengths(what: &str, predictions: &[f32], targets: &[f32], grad: Option<&[f32]>) {
     assert_eq!(
@@ -179,221 +278,5 @@ fn check_lengths(what: &str, predictions: &[f32], targets: &[f32], grad: Option<
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::ops::test_support::*;
-    use crate::rng::Rng;
-    use std::vec;
-    use std::vec::Vec;
-
-    /// Mean over rows of `−Σ t · ln softmax(z)`, directly from the definition in `f64`.
-    fn cross_entropy_reference(z: &[f32], t: &[f32], classes: usize) -> f64 {
-        let rows = z.len() / classes;
-        let mut total = 0.0;
-        for (z, t) in z.chunks(classes).zip(t.chunks(classes)) {
-            let denominator: f64 = z.iter().map(|&v| f64::from(v).exp()).sum();
-            for (&z, &t) in z.iter().zip(t) {
-                total -= f64::from(t) * (f64::from(z).exp() / denominator).ln();
-            }
-        }
-        total / rows as f64
-    }
-
-    #[test]
-    fn kl_divergence_value_and_gradients() {
-        let mut rng = Rng::new(43);
-        let (rows, width) = (3, 4);
-        let mean = random_vec(&mut rng, rows * width, 2.0);
-        let log_var = random_vec(&mut rng, rows * width, 2.0);
-        // From the closed form of KL(N(μ, σ²) ‖ N(0, 1)) = ln(1/σ) + (σ² + μ²)/2 − ½.
-        let want: f64 = mean
-            .iter()
-            .zip(&log_var)
-            .map(|(&m, &v)| {
-                let (m, sigma) = (f64::from(m), (f64::from(v) / 2.0).exp());
-                -sigma.ln() + (sigma * sigma + m * m) / 2.0 - 0.5
-            })
-            .sum::<f64>()
-            / rows as f64;
-        let (mut mean_grad, mut log_var_grad) = (vec![0.0; 12], vec![0.0; 12]);
-        let loss = kl_divergence_standard_normal(
-            &mean,
-            &log_var,
-            width,
-            Some((&mut mean_grad, &mut log_var_grad)),
-        );
-        assert!(
-            (f64::from(loss) - want).abs() < 1e-5 * (1.0 + want),
-            "{loss} vs {want}"
-        );
-        check_gradient("d kl / d mean", &mean, &mean_grad, 1e-3, 1e-2, 2e-4, |m| {
-            f64::from(kl_divergence_standard_normal(m, &log_var, width, None))
-        });
-        check_gradient(
-            "d kl / d log_var",
-            &log_var,
-            &log_var_grad,
-            1e-3,
-            1e-2,
-            2e-4,
-            |v| f64::from(kl_divergence_standard_normal(&mean, v, width, None)),
-        );
-        // N(0, I) itself is at distance zero.
-        assert_eq!(
-            kl_divergence_standard_normal(&[0.0; 4], &[0.0; 4], 2, None),
-            0.0
-        );
-    }
-
-    #[test]
-    fn softmax_cross_entropy_value_and_gradient() {
-        let mut rng = Rng::new(41);
-        for classes in [1, 2, 3, 10, 17] {
-            for rows in [1, 4, 9] {
-                let z = random_vec(&mut rng, rows * classes, 4.0);
-                let t = random_distributions(&mut rng, rows, classes);
-                let mut grad = vec![f32::NAN; z.len()];
-                let loss = softmax_cross_entropy(&z, &t, classes, Some(&mut grad));
-                let want = cross_entropy_reference(&z, &t, classes);
-                assert!(
-                    (f64::from(loss) - want).abs() <= 1e-5 * (1.0 + want),
-                    "loss {loss} vs {want}"
-                );
-                assert_eq!(loss, softmax_cross_entropy(&z, &t, classes, None));
-                check_gradient("d softmax_ce", &z, &grad, 1e-3, 1e-2, 2e-4, |z| {
-                    f64::from(softmax_cross_entropy(z, &t, classes, None))
-                });
-            }
-        }
-    }
-
-    #[test]
-    fn softmax_cross_entropy_with_one_hot_targets_and_unnormalised_targets() {
-        let mut rng = Rng::new(42);
-        let (rows, classes) = (5, 4);
-        let z = random_vec(&mut rng, rows * classes, 3.0);
-        let mut one_hot = vec![0.0; rows * classes];
-        for r in 0..rows {
-            one_hot[r * classes + rng.below(classes)] = 1.0;
-        }
-        // Targets that do not sum to 1: the gradient must still be that of the returned value.
-        let weights: Vec<f32> = random_vec(&mut rng, rows * classes, 1.0)
-            .iter()
-            .map(|v| v.abs() * 2.0)
-            .collect();
-        // The unnormalised loss is larger, so its f32 rounding needs a wider difference step.
-        for (t, eps) in [(one_hot, 1e-3), (weights, 1e-2)] {
-            let mut grad = vec![0.0; z.len()];
-            let loss = softmax_cross_entropy(&z, &t, classes, Some(&mut grad));
-            let want = cross_entropy_reference(&z, &t, classes);
-            assert!((f64::from(loss) - want).abs() <= 1e-5 * (1.0 + want));
-            check_gradient("d softmax_ce", &z, &grad, eps, 1e-2, 2e-4, |z| {
-                f64::from(softmax_cross_entropy(z, &t, classes, None))
-            });
-        }
-    }
-
-    #[test]
-    fn softmax_cross_entropy_is_stable_for_huge_logits() {
-        // Row 1: the right class wins by 1000 → loss ≈ 0. Row 2: it loses by 1000 → loss 1000.
-        let z = [1000.0, 0.0, -1000.0, 0.0];
-        let t = [1.0, 0.0, 1.0, 0.0];
-        let mut grad = [f32::NAN; 4];
-        let loss = softmax_cross_entropy(&z, &t, 2, Some(&mut grad));
-        assert!((loss - 500.0).abs() < 1e-3, "{loss}");
-        assert_eq!(grad, [0.0, 0.0, -0.5, 0.5]);
-        // A −∞ logit on a class with zero target is allowed.
-        let loss = softmax_cross_entropy(&[0.0, f32::NEG_INFINITY], &[1.0, 0.0], 2, None);
-        assert_eq!(loss, 0.0);
-    }
-
-    #[test]
-    fn binary_cross_entropy_value_and_gradient() {
-        let mut rng = Rng::new(43);
-        for n in [1, 2, 7, 16, 33] {
-            let z = random_vec(&mut rng, n, 5.0);
-            let t: Vec<f32> = (0..n)
-                .map(|i| {
-                    if i % 3 == 0 {
-                        rng.next_f32()
-                    } else {
-                        (i % 2) as f32
-                    }
-                })
-                .collect();
-            let mut grad = vec![f32::NAN; n];
-            let loss = sigmoid_binary_cross_entropy(&z, &t, Some(&mut grad));
-            // The textbook form −t ln p − (1−t) ln(1−p), fine in f64 for moderate logits.
-            let want: f64 = z
-                .iter()
-                .zip(&t)
-                .map(|(&z, &t)| {
-                    let (z, t) = (f64::from(z), f64::from(t));
-                    let p = 1.0 / (1.0 + (-z).exp());
-                    -t * p.ln() - (1.0 - t) * (1.0 - p).ln()
-                })
-                .sum::<f64>()
-                / n as f64;
-            assert!(
-                (f64::from(loss) - want).abs() <= 1e-5 * (1.0 + want),
-                "{loss} vs {want}"
-            );
-            check_gradient("d bce", &z, &grad, 1e-3, 1e-2, 2e-4, |z| {
-                f64::from(sigmoid_binary_cross_entropy(z, &t, None))
-            });
-        }
-    }
-
-    #[test]
-    fn binary_cross_entropy_is_stable_for_huge_logits() {
-        let mut grad = [f32::NAN; 4];
-        let loss = sigmoid_binary_cross_entropy(
-            &[200.0, -200.0, 200.0, -200.0],
-            &[1.0, 0.0, 0.0, 1.0],
-            Some(&mut grad),
-        );
-        assert!((loss - 100.0).abs() < 1e-3, "{loss}");
-        assert_eq!(grad, [0.0, 0.0, 0.25, -0.25]);
-    }
-
-    #[test]
-    fn mean_squared_error_value_and_gradient() {
-        let mut rng = Rng::new(44);
-        for n in [1, 2, 7, 16, 33] {
-            let y = random_vec(&mut rng, n, 3.0);
-            let t = random_vec(&mut rng, n, 3.0);
-            let mut grad = vec![f32::NAN; n];
-            let loss = mean_squared_error(&y, &t, Some(&mut grad));
-            let want: f64 = y
-                .iter()
-                .zip(&t)
-                .map(|(&a, &b)| (f64::from(a) - f64::from(b)).powi(2))
-                .sum::<f64>()
-                / n as f64;
-            assert!((f64::from(loss) - want).abs() <= 1e-6 * (1.0 + want));
-            check_gradient("d mse", &y, &grad, 1e-3, 1e-2, 2e-4, |y| {
-                f64::from(mean_squared_error(y, &t, None))
-            });
-        }
-        assert_eq!(mean_squared_error(&[3.0, 1.0], &[1.0, 1.0], None), 2.0);
-    }
-
-    #[test]
-    fn empty_batches_have_zero_loss() {
-        assert_eq!(softmax_cross_entropy(&[], &[], 3, Some(&mut [])), 0.0);
-        assert_eq!(sigmoid_binary_cross_entropy(&[], &[], None), 0.0);
-        assert_eq!(mean_squared_error(&[], &[], None), 0.0);
-    }
-
-    #[test]
-    #[should_panic(expected = "3 targets for 2 predictions")]
-    fn rejects_mismatched_targets() {
-        mean_squared_error(&[0.0; 2], &[0.0; 3], None);
-    }
-
-    #[test]
-    #[should_panic(expected = "not a whole number of rows")]
-    fn rejects_partial_rows() {
-        softmax_cross_entropy(&[0.0; 5], &[0.0; 5], 2, None);
-    }
-}
+#[path = "loss_tests.rs"]
+mod tests;

@@ -74,7 +74,10 @@ fn panels(history: &History) -> Result<Vec<Panel>, PlotError> {
             title: metric.name(),
             curves: curves(history, |e| {
                 let found = e.metrics.iter().find(|m| m.metric == metric);
-                (found.map(|m| m.train), found.and_then(|m| m.validation))
+                (
+                    found.and_then(|m| m.train),
+                    found.and_then(|m| m.validation),
+                )
             })?,
             rising,
         });

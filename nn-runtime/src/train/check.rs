@@ -64,10 +64,17 @@ pub(crate) fn whole_rows(
     Ok(len / row_len)
 }
 
-/// Checks that `data` fits network `N` and is not empty; returns its number of samples.
+/// Checks that `data` fits network `N` and is not empty, and that `N`'s loss is usable;
+/// returns its number of samples.
 ///
 /// Reads only the public fields, so it holds for a data set built field by field too.
 pub(crate) fn check_dataset<N: Network>(data: &Dataset, role: Role) -> Result<usize, TrainError> {
+    N::LOSS
+        .validate()
+        .map_err(|reason| TrainError::InvalidSetting {
+            setting: "loss",
+            reason: reason.to_string(),
+        })?;
     if data.input_len != N::INPUT_LEN {
         return Err(TrainError::ShapeMismatch {
             what: role.inputs(),

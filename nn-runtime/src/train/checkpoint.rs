@@ -58,14 +58,27 @@ pub(crate) fn prepare<N: Network>(
     shards: usize,
     settings: &[(&'static str, f64)],
 ) -> Result<Resumed, TrainError> {
+    let fingerprint = || train.fingerprint();
+    prepare_for(network, optimizer, fingerprint, config, shards, settings)
+}
+
+/// [`prepare`] for training data whose fingerprint `fingerprint` gives (the data of all
+/// ranks of a distributed run).
+pub(crate) fn prepare_for<N: Network>(
+    network: &mut N,
+    optimizer: &mut dyn Optimizer,
+    fingerprint: impl FnOnce() -> DataFingerprint,
+    config: &FitConfig,
+    shards: usize,
+    settings: &[(&'static str, f64)],
+) -> Result<Resumed, TrainError> {
     if let Some(path) = &config.checkpoint {
         if optimizer.state().is_none() {
             return Err(failed(path, OptimizerStateError::Unsupported.into()));
         }
         check_writable(path).map_err(|error| failed(path, WeightsError::io(path, &error)))?;
     }
-    let data =
-        (config.checkpoint.is_some() || config.resume_from.is_some()).then(|| train.fingerprint());
+    let data = (config.checkpoint.is_some() || config.resume_from.is_some()).then(fingerprint);
     let Some(path) = &config.resume_from else {
         return Ok(Resumed::fresh(data));
     };

@@ -43,6 +43,12 @@ pub struct FitConfig {
     pub class_weight: Option<Vec<f32>>,
     /// A weight per training sample (see [`FitConfig::sample_weight`]).
     pub sample_weight: Option<Vec<f32>>,
+    /// A weight per sample of the validation data (see
+    /// [`FitConfig::validation_sample_weight`]).
+    pub validation_sample_weight: Option<Vec<f32>>,
+    /// Which validation samples are anomalies, for [`Metric::AnomalyAuc`] (see
+    /// [`FitConfig::validation_anomalies`]).
+    pub validation_anomalies: Option<Vec<bool>>,
     /// Epochs already trained by earlier `fit` calls: training runs epochs
     /// `initial_epoch + 1 ..= epochs`, each with its own shuffle (Keras' `initial_epoch`).
     pub initial_epoch: usize,
@@ -64,6 +70,8 @@ impl Default for FitConfig {
             validation_split: None,
             class_weight: None,
             sample_weight: None,
+            validation_sample_weight: None,
+            validation_anomalies: None,
             initial_epoch: 0,
             metrics: Vec::new(),
         }
@@ -162,6 +170,27 @@ impl FitConfig {
     /// their weights, which weight the validation loss (Keras splits them with the data).
     pub fn sample_weight(mut self, weights: Vec<f32>) -> Self {
         self.sample_weight = Some(weights);
+        self
+    }
+
+    /// Weights each validation sample's loss, as the third element of Keras'
+    /// `validation_data=(x, y, sample_weight)` does: one finite weight of at least 0 per
+    /// sample of the validation data given to `fit`, and the validation loss is
+    /// `Σ wᵢ·lossᵢ / samples`. As in Keras, accuracy and the selected metrics stay
+    /// unweighted. `fit` refuses weights of another count, and weights without validation
+    /// data (a `validation_split` takes its weights from [`FitConfig::sample_weight`]).
+    pub fn validation_sample_weight(mut self, weights: Vec<f32>) -> Self {
+        self.validation_sample_weight = Some(weights);
+        self
+    }
+
+    /// Marks the validation samples that are anomalies (`true`) and those that are normal,
+    /// for [`Metric::AnomalyAuc`]: one label per validation sample, of the validation data
+    /// given to `fit` or, with a `validation_split`, of the samples it holds out, in order.
+    /// `fit` refuses another count, labels of one kind only (the area is undefined then),
+    /// labels without the metric and the metric without labels.
+    pub fn validation_anomalies(mut self, anomalies: Vec<bool>) -> Self {
+        self.validation_anomalies = Some(anomalies);
         self
     }
 

@@ -167,6 +167,12 @@ pub enum TrainError {
         /// What the operating system said.
         reason: String,
     },
+    /// Another rank of an MPI job failed (its own error says why), so this one stopped too.
+    #[cfg(feature = "mpi")]
+    OtherRank {
+        /// The first rank that failed.
+        rank: usize,
+    },
 }
 
 impl fmt::Display for TrainError {
@@ -202,6 +208,12 @@ impl fmt::Display for TrainError {
             } => write!(
                 f,
                 "could not start {threads} training threads ({reason}); train with fewer threads"
+            ),
+            #[cfg(feature = "mpi")]
+            TrainError::OtherRank { rank } => write!(
+                f,
+                "rank {rank} of the MPI job failed (its own error says why), so this rank \
+                 stopped too"
             ),
             TrainError::InvalidOptimizer(ref error) => {
                 write!(f, "the optimizer cannot train this model: {error}")

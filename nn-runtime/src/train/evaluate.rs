@@ -49,8 +49,21 @@ pub(crate) fn evaluate_rows<N: Network>(
     batch_size: usize,
     role: Role,
     weights: Option<&[f32]>,
-    mut collect: Option<&mut Collected>,
+    collect: Option<&mut Collected>,
 ) -> Result<Evaluation, TrainError> {
+    tally_rows(network, data, samples, batch_size, role, weights, collect).map(|t| t.evaluation())
+}
+
+/// [`evaluate_rows`] as running sums, which the ranks of a distributed run combine.
+pub(crate) fn tally_rows<N: Network>(
+    network: &N,
+    data: &Dataset,
+    samples: Range<usize>,
+    batch_size: usize,
+    role: Role,
+    weights: Option<&[f32]>,
+    mut collect: Option<&mut Collected>,
+) -> Result<Tally, TrainError> {
     let batch_size = batch_size.min(samples.len()).max(1);
     let mut workspace = Workspace::<N>::for_inference(batch_size);
     let mut tally = Tally::new(N::LOSS);
@@ -76,7 +89,7 @@ pub(crate) fn evaluate_rows<N: Network>(
             workspace.collect(collected, false);
         }
     }
-    Ok(tally.evaluation())
+    Ok(tally)
 }
 
 /// Loss, accuracy and `metrics` of `network` over `data`; see
@@ -88,6 +101,14 @@ pub(crate) fn evaluate_metrics<N: Network>(
     metrics: &[super::Metric],
 ) -> Result<(Evaluation, Vec<f64>), TrainError> {
     check_batch_size(batch_size)?;
+    if metrics.contains(&super::Metric::AnomalyAuc) {
+        return Err(TrainError::InvalidSetting {
+            setting: "metrics",
+            reason: "`anomaly_auc` needs anomaly labels, which evaluate_metrics does not take; \
+                     use nn::metrics::reconstruction_errors and roc_auc"
+                .to_string(),
+        });
+    }
     for metric in metrics {
         metric
             .check::<N>()
@@ -102,12 +123,13 @@ pub(crate) fn evaluate_metrics<N: Network>(
     let collect = Some(&mut rows);
     let evaluation = evaluate_rows(network, data, 0..samples, batch_size, role, None, collect)?;
     let values = rows
-        .compute::<N>(metrics)
+        .compute::<N>(metrics, None)
         .map_err(|error| TrainError::InvalidSetting {
             setting: "metrics",
             reason: error.to_string(),
         })?;
-    Ok((evaluation, values))
+    // Every metric but the anomaly AUC, refused above, has a value without labels.
+    Ok((evaluation, values.into_iter().flatten().collect()))
 }
 
 /// Outputs for rows of inputs; see [`super::Model::predict`].

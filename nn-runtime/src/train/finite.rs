@@ -90,7 +90,7 @@ pub(crate) struct SavedState {
 }
 
 /// Where in the parameters of `N` [`Network::update_state`] writes.
-fn state_ranges<N: Network>() -> impl Iterator<Item = Range<usize>> {
+pub(crate) fn state_ranges<N: Network>() -> impl Iterator<Item = Range<usize>> {
     N::TENSORS
         .iter()
         .filter(|tensor| {

@@ -43,6 +43,11 @@ pub(crate) fn fit<N: Network + Sync>(
     }
     let split = settings::split(samples, config, validation.is_some())?;
     let weights = settings::sample_weights::<N>(train, samples, config)?;
+    let validation_weights = settings::validation_weights(config, validation)?;
+    let validation_samples = validation
+        .map(Dataset::len)
+        .or(split.validation.as_ref().map(|rows| rows.len()));
+    let anomalies = settings::validation_anomalies(config, validation_samples)?;
     if config.initial_epoch > config.epochs {
         return Err(TrainError::InvalidSetting {
             setting: "initial_epoch",
@@ -164,7 +169,7 @@ pub(crate) fn fit<N: Network + Sync>(
                 0..data.len(),
                 config.batch_size,
                 Role::Validation,
-                None,
+                validation_weights,
                 collect,
             )?),
             (None, Some(rows)) => Some(evaluate_rows(
@@ -183,6 +188,7 @@ pub(crate) fn fit<N: Network + Sync>(
             &config.metrics,
             &train_rows,
             validation.is_some().then_some(&validation_rows),
+            anomalies,
         )?;
         let stats = EpochStats {
             epoch,
@@ -225,11 +231,13 @@ pub(crate) fn fit<N: Network + Sync>(
     Ok(history)
 }
 
-/// The selected metrics of an epoch's training and validation rows.
-fn selected_metrics<N: Network>(
+/// The selected metrics of an epoch's training and validation rows (the latter's anomaly
+/// labels `anomalies`).
+pub(super) fn selected_metrics<N: Network>(
     metrics: &[Metric],
     train: &Collected,
     validation: Option<&Collected>,
+    anomalies: Option<&[bool]>,
 ) -> Result<Vec<MetricValue>, TrainError> {
     if metrics.is_empty() {
         return Ok(Vec::new());
@@ -238,9 +246,9 @@ fn selected_metrics<N: Network>(
         setting: "metrics",
         reason: error.to_string(),
     };
-    let trained = train.compute::<N>(metrics).map_err(failed)?;
+    let trained = train.compute::<N>(metrics, None).map_err(failed)?;
     let validated = match validation {
-        Some(rows) => Some(rows.compute::<N>(metrics).map_err(failed)?),
+        Some(rows) => Some(rows.compute::<N>(metrics, anomalies).map_err(failed)?),
         None => None,
     };
     Ok(metrics
@@ -249,7 +257,7 @@ fn selected_metrics<N: Network>(
         .map(|(index, &metric)| MetricValue {
             metric,
             train: trained[index],
-            validation: validated.as_ref().map(|values| values[index]),
+            validation: validated.as_ref().and_then(|values| values[index]),
         })
         .collect())
 }

@@ -12,7 +12,7 @@ pub struct Evaluation {
     /// Fraction classified correctly, for a classification loss: the argmax of each output
     /// row against that of its one-hot target for softmax cross-entropy, and every output
     /// element thresholded at 0.5 against its target for binary cross-entropy. `None` for
-    /// mean squared error.
+    /// a regression loss.
     pub accuracy: Option<f32>,
 }
 
@@ -113,9 +113,10 @@ pub(crate) fn csv_row(stats: &EpochStats) -> String {
         cell(validation.map(|v| v.loss)),
         cell(validation.and_then(|v| v.accuracy)),
     );
+    let number = |value: Option<f64>| value.map_or(String::new(), |v| v.to_string());
     for value in &stats.metrics {
-        let validation = value.validation.map_or(String::new(), |v| v.to_string());
-        row.push_str(&format!(",{},{validation}", value.train));
+        let (train, validation) = (number(value.train), number(value.validation));
+        row.push_str(&format!(",{train},{validation}"));
     }
     row.push_str(&format!(",{}\n", stats.seconds));
     row
@@ -150,7 +151,10 @@ impl fmt::Display for History {
             cell(f, validation.and_then(|v| v.accuracy).map(percent_text), 8)?;
             cell(f, Some(format!("{:.2}", stats.seconds)), 8)?;
             for value in &stats.metrics {
-                write!(f, "  {} {:.4}", value.metric.name(), value.train)?;
+                write!(f, "  {}", value.metric.name())?;
+                if let Some(train) = value.train {
+                    write!(f, " {train:.4}")?;
+                }
                 if let Some(validation) = value.validation {
                     write!(f, " (val {validation:.4})")?;
                 }

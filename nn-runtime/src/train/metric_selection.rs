@@ -2,8 +2,8 @@
 //! epoch with the functions of [`crate::metrics`] from the epoch's outputs.
 
 use crate::metrics::{
-    mean_absolute_error, r2_score, roc_auc, root_mean_squared_error, top_k_accuracy,
-    ConfusionMatrix, MetricError,
+    mean_absolute_error, r2_score, reconstruction_errors, roc_auc, root_mean_squared_error,
+    top_k_accuracy, ConfusionMatrix, MetricError,
 };
 use crate::network::{LossKind, Network};
 
@@ -28,6 +28,13 @@ pub enum Metric {
     RootMeanSquaredError,
     /// The coefficient of determination R² of a regressor.
     R2,
+    /// The area under the ROC curve of anomaly detection: each validation sample's
+    /// reconstruction error (the mean squared difference of its outputs and targets, as
+    /// [`reconstruction_errors`] computes it) as its score, against the labels of
+    /// [`FitConfig::validation_anomalies`](super::FitConfig::validation_anomalies). For an
+    /// autoencoder, whose targets are its inputs. Measured on validation data only: its
+    /// training value is `None` (an autoencoder trains on normal samples alone).
+    AnomalyAuc,
 }
 
 /// One metric's value in one epoch, on training and validation data.
@@ -36,15 +43,17 @@ pub struct MetricValue {
     /// Which metric.
     pub metric: Metric,
     /// Over the epoch's training samples, from the outputs each had as it was trained (as
-    /// Keras computes training metrics).
-    pub train: f64,
+    /// Keras computes training metrics); `None` for [`Metric::AnomalyAuc`], which needs
+    /// anomaly labels only validation data has.
+    pub train: Option<f64>,
     /// Over the validation data after the epoch, when there is some.
     pub validation: Option<f64>,
 }
 
 impl Metric {
     /// The name in the history's columns and the progress line, after Keras':
-    /// `top_5_accuracy`, `precision`, `recall`, `f1`, `auc`, `mae`, `rmse`, `r2`.
+    /// `top_5_accuracy`, `precision`, `recall`, `f1`, `auc`, `mae`, `rmse`, `r2`, and
+    /// `anomaly_auc`.
     pub fn name(self) -> String {
         match self {
             Metric::TopKAccuracy(k) => format!("top_{k}_accuracy"),
@@ -55,25 +64,24 @@ impl Metric {
             Metric::MeanAbsoluteError => "mae".to_string(),
             Metric::RootMeanSquaredError => "rmse".to_string(),
             Metric::R2 => "r2".to_string(),
+            Metric::AnomalyAuc => "anomaly_auc".to_string(),
         }
     }
 
     /// Whether the metric applies to network `N`; `Err` says why not.
     pub(crate) fn check<N: Network>(self) -> Result<(), String> {
-        let classifier = matches!(
-            N::LOSS,
-            LossKind::SoftmaxCrossEntropy | LossKind::SigmoidBinaryCrossEntropy
-        );
+        let classifier = !N::LOSS.is_regression();
         let binary = match N::LOSS {
             LossKind::SigmoidBinaryCrossEntropy => N::OUTPUT_LEN == 1,
             LossKind::SoftmaxCrossEntropy => N::OUTPUT_LEN == 2,
-            LossKind::MeanSquaredError | LossKind::WeightedSum => false,
+            _ => false,
         };
         let fits = match self {
             Metric::TopKAccuracy(k) => N::LOSS == LossKind::SoftmaxCrossEntropy && k >= 1,
             Metric::Precision | Metric::Recall | Metric::F1 => classifier,
             Metric::RocAuc => binary,
             Metric::MeanAbsoluteError | Metric::RootMeanSquaredError | Metric::R2 => true,
+            Metric::AnomalyAuc => true,
         };
         if fits {
             Ok(())
@@ -88,12 +96,14 @@ impl Metric {
     }
 
     /// The metric of `outputs` (rows of `N::OUTPUT_LEN`) against the samples' one-hot or
-    /// real `targets` (rows of the same width).
+    /// real `targets` (rows of the same width), and for [`Metric::AnomalyAuc`] their
+    /// `anomalies`, without which it is `None`.
     pub(crate) fn compute<N: Network>(
         self,
         outputs: &[f32],
         targets: &[f32],
-    ) -> Result<f64, MetricError> {
+        anomalies: Option<&[bool]>,
+    ) -> Result<Option<f64>, MetricError> {
         let width = N::OUTPUT_LEN;
         let labels = || class_labels(targets, width);
         match self {
@@ -124,7 +134,14 @@ impl Metric {
             Metric::MeanAbsoluteError => mean_absolute_error(outputs, targets, width),
             Metric::RootMeanSquaredError => root_mean_squared_error(outputs, targets, width),
             Metric::R2 => r2_score(outputs, targets, width),
+            Metric::AnomalyAuc => match anomalies {
+                Some(anomalies) => {
+                    roc_auc(&reconstruction_errors(outputs, targets, width)?, anomalies)
+                }
+                None => return Ok(None),
+            },
         }
+        .map(Some)
     }
 }
 
@@ -152,11 +169,16 @@ impl Collected {
         self.targets.clear();
     }
 
-    /// Every metric over the collected rows.
-    pub(crate) fn compute<N: Network>(&self, metrics: &[Metric]) -> Result<Vec<f64>, MetricError> {
+    /// Every metric over the collected rows, whose anomaly labels are `anomalies` when
+    /// they have some.
+    pub(crate) fn compute<N: Network>(
+        &self,
+        metrics: &[Metric],
+        anomalies: Option<&[bool]>,
+    ) -> Result<Vec<Option<f64>>, MetricError> {
         metrics
             .iter()
-            .map(|metric| metric.compute::<N>(&self.outputs, &self.targets))
+            .map(|metric| metric.compute::<N>(&self.outputs, &self.targets, anomalies))
             .collect()
     }
 }

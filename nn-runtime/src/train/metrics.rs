@@ -15,7 +15,7 @@ pub(crate) fn argmax(row: &[f32]) -> usize {
 }
 
 /// How many predictions of a batch were right, and how many were judged: rows for softmax
-/// cross-entropy, elements for binary cross-entropy, none for mean squared error.
+/// cross-entropy, elements for binary cross-entropy, none for a regression loss.
 ///
 /// `outputs` is the network's last node, which holds probabilities for the classification
 /// losses (the softmax or sigmoid is the last layer; losses fuse it only in the gradient).
@@ -26,7 +26,10 @@ pub(crate) fn count_correct(
     width: usize,
 ) -> (usize, usize) {
     match loss {
-        LossKind::MeanSquaredError | LossKind::WeightedSum => (0, 0),
+        LossKind::MeanSquaredError
+        | LossKind::MeanAbsoluteError
+        | LossKind::Huber { .. }
+        | LossKind::WeightedSum => (0, 0),
         LossKind::SoftmaxCrossEntropy => {
             let rows = outputs.chunks_exact(width).zip(targets.chunks_exact(width));
             let correct = rows
@@ -46,10 +49,10 @@ pub(crate) fn count_correct(
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Tally {
     loss: LossKind,
-    samples: usize,
-    loss_sum: f64,
-    correct: usize,
-    judged: usize,
+    pub(crate) samples: usize,
+    pub(crate) loss_sum: f64,
+    pub(crate) correct: usize,
+    pub(crate) judged: usize,
 }
 
 impl Tally {
@@ -80,7 +83,7 @@ impl Tally {
             (self.loss_sum / self.samples as f64) as f32
         };
         let accuracy = match self.loss {
-            LossKind::MeanSquaredError | LossKind::WeightedSum => None,
+            loss if loss.is_regression() => None,
             _ if self.judged == 0 => None,
             _ => Some((self.correct as f64 / self.judged as f64) as f32),
         };

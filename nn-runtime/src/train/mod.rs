@@ -26,6 +26,9 @@ mod targets;
 mod team;
 mod workspace;
 
+#[cfg(feature = "mpi")]
+pub mod mpi;
+
 pub use config::FitConfig;
 pub use error::TrainError;
 pub use history::{EpochStats, Evaluation, History};

@@ -39,7 +39,7 @@ pub(crate) enum Trainer<N: Network> {
 /// parameter, but most of the step for dense layers, which do only two FLOPs per weight
 /// per sample. So a network whose dense layers do at least 90 % of the work splits each
 /// product by columns instead.
-fn shares_gemms<N: Network>() -> bool {
+pub(super) fn shares_gemms<N: Network>() -> bool {
     let total: u64 = N::LAYERS.iter().map(|layer| layer.flops).sum();
     let dense: u64 = N::LAYERS
         .iter()
@@ -163,7 +163,7 @@ struct Disjoint(*mut f32);
 // outlives the job that writes it.
 unsafe impl Sync for Disjoint {}
 
-const NO_STATS: BatchStats = BatchStats {
+pub(super) const NO_STATS: BatchStats = BatchStats {
     samples: 0,
     loss: 0.0,
     correct: 0,
@@ -283,7 +283,7 @@ impl<N: Network + Sync> Parallel<N> {
     }
 }
 
-fn start_team(threads: usize) -> Result<Team, TrainError> {
+pub(super) fn start_team(threads: usize) -> Result<Team, TrainError> {
     Team::new(threads).map_err(|e| TrainError::Threads {
         threads,
         reason: e.to_string(),
@@ -291,18 +291,18 @@ fn start_team(threads: usize) -> Result<Team, TrainError> {
 }
 
 /// A shard for reading; a panic elsewhere (reported by the team) does not poison it for us.
-fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+pub(super) fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
     lock.read().unwrap_or_else(|e| e.into_inner())
 }
 
 /// A shard for writing.
-fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+pub(super) fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
     lock.write().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Shard `k`'s generator for a batch: SplitMix64 of the batch's draw and the shard index,
 /// so shards differ from each other and from batch to batch.
-fn shard_rng(batch_seed: u64, shard: usize) -> Rng {
+pub(super) fn shard_rng(batch_seed: u64, shard: usize) -> Rng {
     let mut mixer = Rng::new(batch_seed ^ (shard as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
     Rng::new(mixer.next_u64())
 }

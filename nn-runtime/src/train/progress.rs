@@ -81,7 +81,9 @@ pub(crate) fn summary_line(stats: &EpochStats, epochs: usize, samples: usize) ->
     }
     for value in &stats.metrics {
         let name = value.metric.name();
-        line.push_str(&format!(", {name} {:.4}", value.train));
+        if let Some(train) = value.train {
+            line.push_str(&format!(", {name} {train:.4}"));
+        }
         if let Some(validation) = value.validation {
             line.push_str(&format!(", val_{name} {validation:.4}"));
         }
@@ -114,7 +116,7 @@ mod tests {
             seconds: 2.0,
             metrics: vec![MetricValue {
                 metric: Metric::MeanAbsoluteError,
-                train: 0.25,
+                train: Some(0.25),
                 validation: Some(0.375),
             }],
         };

@@ -4,7 +4,7 @@ use core::ops::Range;
 
 use super::metrics::argmax;
 use super::targets::is_sparse;
-use super::{FitConfig, TrainError};
+use super::{FitConfig, Metric, TrainError};
 use crate::data::Dataset;
 use crate::network::{LossKind, Network};
 
@@ -86,14 +86,92 @@ pub(crate) fn sample_weights<N: Network>(
     Ok(Some(weights))
 }
 
+/// The weights of the validation data's samples, checked against it; `None` when `config`
+/// gives none.
+pub(crate) fn validation_weights<'a>(
+    config: &'a FitConfig,
+    validation: Option<&Dataset>,
+) -> Result<Option<&'a [f32]>, TrainError> {
+    let Some(weights) = &config.validation_sample_weight else {
+        return Ok(None);
+    };
+    let setting = "validation_sample_weight";
+    let Some(data) = validation else {
+        let reason = if config.validation_split.is_some() {
+            "a validation_split's samples keep their sample_weight; give validation \
+             weights only with validation data"
+        } else {
+            "no validation data was given"
+        };
+        return Err(TrainError::InvalidSetting {
+            setting,
+            reason: reason.to_string(),
+        });
+    };
+    check_weights(setting, weights, data.len(), "validation sample")?;
+    Ok(Some(weights))
+}
+
+/// The anomaly labels of the `validation_samples` (none without validation), checked
+/// against them and against [`Metric::AnomalyAuc`], which alone reads them.
+pub(crate) fn validation_anomalies(
+    config: &FitConfig,
+    validation_samples: Option<usize>,
+) -> Result<Option<&[bool]>, TrainError> {
+    let measured = config.metrics.contains(&Metric::AnomalyAuc);
+    let invalid = |setting, reason: &str| TrainError::InvalidSetting {
+        setting,
+        reason: reason.to_string(),
+    };
+    let Some(anomalies) = &config.validation_anomalies else {
+        return match measured {
+            true => Err(invalid(
+                "metrics",
+                "`anomaly_auc` needs to know which validation samples are anomalies; \
+                 give them with FitConfig::validation_anomalies",
+            )),
+            false => Ok(None),
+        };
+    };
+    let setting = "validation_anomalies";
+    if !measured {
+        return Err(invalid(
+            setting,
+            "only Metric::AnomalyAuc reads them; add it to the metrics",
+        ));
+    }
+    let Some(samples) = validation_samples else {
+        return Err(invalid(setting, "there is no validation data"));
+    };
+    if anomalies.len() != samples {
+        return Err(invalid(
+            setting,
+            &format!(
+                "{} labels given; expected one per validation sample, {samples}",
+                anomalies.len()
+            ),
+        ));
+    }
+    if anomalies.iter().all(|&a| a) || !anomalies.contains(&true) {
+        return Err(invalid(
+            setting,
+            "every validation sample has the same label; ROC AUC needs anomalies and \
+             normal samples both",
+        ));
+    }
+    Ok(Some(anomalies))
+}
+
 /// Classes a class weight is given for: the outputs of a softmax, 2 for one sigmoid output.
 fn class_count<N: Network>() -> Result<usize, TrainError> {
     match (N::LOSS, N::OUTPUT_LEN) {
-        (LossKind::MeanSquaredError, _) => Err(TrainError::InvalidSetting {
+        (loss, _) if loss.is_regression() => Err(TrainError::InvalidSetting {
             setting: "class_weight",
-            reason: "the network is trained with mean squared error, which has no classes; \
-                     use sample_weight"
-                .to_string(),
+            reason: format!(
+                "the network is trained with the regression loss `{}`, which has no classes; \
+                 use sample_weight",
+                loss.name()
+            ),
         }),
         (LossKind::WeightedSum, _) => Err(TrainError::InvalidSetting {
             setting: "class_weight",
@@ -154,6 +232,10 @@ pub(crate) fn recorded_settings(config: &FitConfig) -> Vec<(&'static str, f64)> 
     for (name, weights) in [
         ("fit.class_weight_hash", &config.class_weight),
         ("fit.sample_weight_hash", &config.sample_weight),
+        (
+            "fit.validation_sample_weight_hash",
+            &config.validation_sample_weight,
+        ),
     ] {
         if let Some(weights) = weights {
             settings.push((name, weights_hash(weights)));

@@ -10,7 +10,6 @@ use super::check::Role;
 use super::TrainError;
 use crate::data::Dataset;
 use crate::network::{LossKind, Network};
-use crate::ops::loss::{mean_squared_error, sigmoid_binary_cross_entropy, softmax_cross_entropy};
 
 /// Whether `data`'s targets are class indices for network `N` (see the module docs).
 pub(crate) fn is_sparse<N: Network>(data: &Dataset) -> bool {
@@ -88,15 +87,7 @@ pub(crate) fn weighted_loss<N: Network>(nodes: &[f32], targets: &[f32], weights:
     let mut total = 0.0f64;
     for ((value, target), &weight) in rows.zip(weights) {
         // The same kernel on one row gives that sample's loss, as the batch mean sums it.
-        let loss = match N::LOSS {
-            LossKind::SoftmaxCrossEntropy => softmax_cross_entropy(value, target, width, None),
-            LossKind::SigmoidBinaryCrossEntropy => {
-                sigmoid_binary_cross_entropy(value, target, None)
-            }
-            LossKind::MeanSquaredError => mean_squared_error(value, target, None),
-            // `fit` refuses per-sample weights for such a network before any batch runs.
-            LossKind::WeightedSum => f32::NAN,
-        };
+        let loss = N::LOSS.compute(value, target, width, None);
         total += f64::from(weight) * f64::from(loss);
     }
     (total / weights.len() as f64) as f32
