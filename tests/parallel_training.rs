@@ -123,3 +123,36 @@ fn a_recurrent_network_trains_data_parallel_and_repeats_exactly() {
         "1 thread {one}, 2 threads {two}"
     );
 }
+
+nn::network! {
+    /// A graph: a residual join with batch norm in its branch and a strided projection.
+    struct SmallResidual {
+        input: [1, 28, 28],
+        conv2d(4, kernel = 3, stride = 2, padding = 1), relu as stem,
+        conv2d(4, kernel = 3, padding = 1), batch_norm as branch,
+        add(stem, branch), relu as block,
+        conv2d(8, kernel = 3, stride = 2, padding = 1) as main,
+        block -> conv2d(8, kernel = 1, stride = 2) as projection,
+        add(main, projection), relu,
+        flatten,
+        dense(10), softmax,
+    }
+}
+
+#[test]
+fn a_graph_trains_data_parallel_and_repeats_exactly() {
+    let (train_set, test_set) = mnist();
+    let subset = train_set.take(2000);
+    let (serial, _) = train(SmallResidual::new_boxed, &subset, 2, 1);
+    let (parallel, history) = train(SmallResidual::new_boxed, &subset, 2, 2);
+    let (again, history_again) = train(SmallResidual::new_boxed, &subset, 2, 2);
+    assert_eq!(bits(parallel.params()), bits(again.params()));
+    assert_eq!(statistics(&history), statistics(&history_again));
+    assert_ne!(bits(serial.params()), bits(parallel.params()));
+    let accuracy = |m: &SmallResidual| m.evaluate(&test_set, 256).unwrap().accuracy.unwrap();
+    let (one, two) = (accuracy(&serial), accuracy(&parallel));
+    assert!(
+        one > 0.4 && (one - two).abs() < 0.05,
+        "1 thread {one}, 2 threads {two}"
+    );
+}

@@ -1,6 +1,7 @@
 //! Single-sample inference allocates nothing: a counting global allocator watches `forward`
 //! of the benchmark MLP and CNN, of stacked recurrent layers and of depthwise convolutions
-//! with global pooling. It counts only the
+//! with global pooling, and of graphs (the residual CNN; two heads, a concat and a sample
+//! join). It counts only the
 //! allocations of the thread that measures (`forward` runs on the caller's thread): the test
 //! harness's own threads may allocate at any moment, and counting them made the test fail
 //! now and then.
@@ -143,4 +144,41 @@ fn forward_of_depthwise_and_global_pooling_allocates_nothing() {
     assert_eq!(max_use, (0, 0), "MaxHead::forward allocated");
     assert!((outputs.0[0].iter().sum::<f32>() - 1.0).abs() < 1e-5);
     assert!(outputs.1[0][0] >= 0.0, "{:?}", outputs.1);
+}
+
+nn::network! {
+    /// A graph: two heads on one trunk, a concat, a sample join.
+    struct Graph {
+        input: [784],
+        dense(64), relu as trunk,
+        trunk -> dense(8) as mean,
+        trunk -> dense(8) as log_var,
+        sample(mean, log_var) as code,
+        concat(code, trunk), dense(10), softmax as digits,
+        trunk -> dense(2) as score,
+        outputs: [digits, score],
+        loss: cross_entropy(digits) + mse(score) + kl(mean, log_var),
+    }
+}
+
+#[test]
+fn forward_of_graphs_allocates_nothing() {
+    let resnet = support::MnistResNet::new_boxed(6);
+    let graph = Graph::new_boxed(7);
+    let image: [f32; 784] = std::array::from_fn(|i| (i % 37) as f32 / 37.0);
+    let mut outputs = (Vec::with_capacity(1), Vec::with_capacity(1));
+    let resnet_use = heap_use(|| {
+        outputs.0.push(std::hint::black_box(
+            resnet.forward(std::hint::black_box(&image)),
+        ))
+    });
+    let graph_use = heap_use(|| {
+        outputs.1.push(std::hint::black_box(
+            graph.forward(std::hint::black_box(&image)),
+        ))
+    });
+    assert_eq!(resnet_use, (0, 0), "MnistResNet::forward allocated");
+    assert_eq!(graph_use, (0, 0), "Graph::forward allocated");
+    assert!((outputs.0[0].iter().sum::<f32>() - 1.0).abs() < 1e-5);
+    assert!((outputs.1[0][..10].iter().sum::<f32>() - 1.0).abs() < 1e-5);
 }

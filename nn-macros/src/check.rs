@@ -540,7 +540,7 @@ fn check_input(input: &InputItem, errors: &mut Errors) -> Option<Vec<usize>> {
 /// He initialization before a ReLU-family activation, Glorot otherwise.
 pub fn default_init(next: Option<&&LayerItem>) -> &'static str {
     match next.map(|l| l.name.to_string()).as_deref() {
-        Some("relu" | "leaky_relu") => "he",
+        Some("relu" | "leaky_relu" | "relu6") => "he",
         _ => "glorot",
     }
 }
