@@ -347,7 +347,9 @@ pub struct Loc {
 
 /// The tensors `reads` (read-only) and `write` (writable) of one single-sample step. The
 /// plan never overlaps a written tensor with one read in the same step, nor writes the
-/// input.
+/// input. Always inlined: the locations are constants of the generated code, so the
+/// branches and offsets fold away and the kernels see slices of known length.
+#[inline(always)]
 pub fn sample_io<'a, const N: usize>(
     input: &'a [f32],
     scratch: &'a mut [f32],
@@ -375,6 +377,7 @@ pub fn sample_io<'a, const N: usize>(
 }
 
 /// The writable tensor `at` of single-sample inference (scratch or output).
+#[inline(always)]
 pub fn sample_values<'a>(scratch: &'a mut [f32], output: &'a mut [f32], at: Loc) -> &'a mut [f32] {
     let region = match at.region {
         Region::Scratch => scratch,

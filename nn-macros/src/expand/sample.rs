@@ -280,34 +280,39 @@ fn step_code(plan: &Plan, index: usize, layer: &Layer) -> TokenStream {
     let rt = rt();
     let node = index + 1;
     let out = plan.loc(node);
+    // Slicing again to the constant lengths lets the compiler see them inside the kernels
+    // (and drop their bounds checks), which it does not through `sample_io`'s array.
+    let out_len = lit(plan.storages[plan.node_storage[node]].len);
+    let in_len = lit(plan.storages[plan.node_storage[layer.inputs[0]]].len);
     let ins: Vec<TokenStream> = layer.inputs.iter().map(|&n| plan.loc(n)).collect();
     let io = |reads: &[TokenStream]| quote!(#rt::sample_io(&input[..], &mut *activations, &mut output[..], [#(#reads),*], #out));
     match plan.steps[index] {
         Step::Alias => quote!(),
         Step::Copy => {
             let io = io(&ins);
-            quote!({ let ([x], y) = #io; y.copy_from_slice(x); })
+            quote!({ let ([x], y) = #io; y[..#out_len].copy_from_slice(&x[..#in_len]); })
         }
         Step::InPlace => {
-            let op = layer::sample_in_place(
-                layer,
-                quote!(#rt::sample_values(&mut *activations, &mut output[..], #out)),
-            );
-            quote!({ #op })
+            let op = layer::sample_in_place(layer, quote!(&mut values[..#out_len]));
+            quote!({ let values = #rt::sample_values(&mut *activations, &mut output[..], #out); #op })
         }
         Step::CopyThenInPlace => {
             let io = io(&ins);
             let op = layer::sample_in_place(layer, quote!(y));
-            quote!({ let ([x], y) = #io; y.copy_from_slice(x); #op })
+            quote!({ let ([x], y) = #io; let y = &mut y[..#out_len]; y.copy_from_slice(&x[..#in_len]); #op })
         }
         Step::OutOfPlace if layer.join().is_some() => {
             let io = io(&ins);
             let value = layer::value(layer);
-            quote!({ let (xs, y) = #io; #rt::Join::forward_sample(&#value, &xs, y); })
+            quote!({ let (xs, y) = #io; #rt::Join::forward_sample(&#value, &xs, &mut y[..#out_len]); })
         }
         Step::OutOfPlace => {
             let io = io(&ins);
-            let op = layer::sample_out_of_place(layer, quote!(x), quote!(y));
+            let op = layer::sample_out_of_place(
+                layer,
+                quote!(&x[..#in_len]),
+                quote!(&mut y[..#out_len]),
+            );
             quote!({ let ([x], y) = #io; #op })
         }
     }
