@@ -26,6 +26,8 @@ pub mod rng;
 #[cfg(feature = "std")]
 pub mod data;
 #[cfg(feature = "std")]
+pub mod fold;
+#[cfg(feature = "std")]
 pub mod io;
 #[cfg(feature = "std")]
 pub mod metrics;
@@ -42,6 +44,8 @@ pub use rng::Rng;
 
 #[cfg(feature = "std")]
 pub use data::{DataError, Dataset};
+#[cfg(feature = "std")]
+pub use fold::{fold_batch_norm, FoldError};
 #[cfg(feature = "std")]
 pub use io::{
     load_weights, load_weights_from_bytes, load_weights_mapped, save_onnx, save_weights, to_onnx,
