@@ -45,9 +45,9 @@ pub enum FoldError {
         /// The deployed layer in its place.
         deployed: &'static str,
         /// The trained layer's settings.
-        expected: LayerOp,
+        expected: Box<LayerOp>,
         /// The deployed layer's settings.
-        found: LayerOp,
+        found: Box<LayerOp>,
     },
     /// Corresponding layers have different input or output shapes.
     ShapeMismatch {

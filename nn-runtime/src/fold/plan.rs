@@ -146,8 +146,8 @@ fn check_pair(
         return Err(FoldError::OpMismatch {
             trained: t.name,
             deployed: d.name,
-            expected: t.op,
-            found: d.op,
+            expected: Box::new(t.op),
+            found: Box::new(d.op),
         });
     }
     for (which, expected, found) in [
