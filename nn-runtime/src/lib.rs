@@ -6,8 +6,9 @@
 //! # Features
 //! - `std` (default): batched GEMM through `matrixmultiply`, the training loop
 //!   ([`train`], data-parallel on request), data loading ([`data`]), weight files and
-//!   checkpoints ([`io`]), stateful optimizers that own their buffers, and on x86-64 the
-//!   AVX2 + FMA variants of the single-sample kernels, chosen at run time ([`ops::simd`]).
+//!   checkpoints ([`io`]), batch-norm folding for deployment ([`fold`]), stateful
+//!   optimizers that own their buffers, and on x86-64 the AVX2 + FMA variants of the
+//!   single-sample kernels, chosen at run time ([`ops::simd`]).
 //!   Without it the crate is `#![no_std]` and links no allocator: single-sample inference
 //!   and the slice-level kernels and optimizer steps remain.
 //! - `plot` (default, implies `std`): [`plot`], training curves and confusion matrices as

@@ -27,7 +27,7 @@ mod plan;
 
 pub use error::FoldError;
 
-use crate::network::{LayerInfo, Network, TensorInfo};
+use crate::network::{LayerInfo, LayerOp, Network, TensorInfo};
 use plan::Pair;
 
 /// Writes into `deployed` the parameters of `trained` with its batch norms folded into the
@@ -56,7 +56,7 @@ pub fn fold_batch_norm<T: Network, D: Network>(
     for pair in &pairs {
         copy_layer::<T, D>(trained.params(), &mut params, pair)?;
         if let Some(batch_norm) = pair.folded {
-            fold_into::<T, D>(trained.params(), &mut params, pair, &T::LAYERS[batch_norm]);
+            fold_into::<T, D>(trained.params(), &mut params, pair, &T::LAYERS[batch_norm])?;
         }
     }
     deployed.params_mut().copy_from_slice(&params);
@@ -111,19 +111,24 @@ fn copy_layer<T: Network, D: Network>(
 
 /// Scales the deployed layer's weight and rewrites its bias per output channel.
 ///
-/// [`plan::match_layers`] guarantees the shapes: the batch norm normalizes the layer's
-/// output, whose first dimension is the weight's (dense `[units, inputs]`, convolutions
-/// `[filters, …]`), and the deployed layer has a bias.
+/// For networks of `network!` [`plan::match_layers`] guarantees the shapes: the batch norm
+/// normalizes the layer's output, whose first dimension is the weight's (dense
+/// `[units, inputs]`, convolutions `[filters, …]`), and the deployed layer has a bias. A
+/// network implemented by hand that breaks this is refused rather than folded wrongly.
 fn fold_into<T: Network, D: Network>(
     trained: &[f32],
     deployed: &mut [f32],
     pair: &Pair,
     batch_norm: &LayerInfo,
-) {
-    let crate::network::LayerOp::BatchNorm { epsilon, .. } = batch_norm.op else {
-        return;
-    };
+) -> Result<(), FoldError> {
     let d = &D::LAYERS[pair.deployed];
+    let refuse = |reason: &str| FoldError::UnfoldableBatchNorm {
+        batch_norm: batch_norm.name,
+        reason: format!("{reason} (`{}` in the deployed network)", d.name),
+    };
+    let LayerOp::BatchNorm { epsilon, .. } = batch_norm.op else {
+        return Err(refuse("it is not a batch norm"));
+    };
     let statistic =
         |suffix| tensor(T::TENSORS, batch_norm.name, suffix).map(|t| values(trained, t));
     let (Some(gamma), Some(beta), Some(mean), Some(var)) = (
@@ -132,23 +137,31 @@ fn fold_into<T: Network, D: Network>(
         statistic("running_mean"),
         statistic("running_var"),
     ) else {
-        return;
+        return Err(refuse(
+            "it lacks one of `weight`, `bias`, `running_mean` and `running_var`",
+        ));
     };
     let (Some(weight), Some(bias)) = (
         tensor(D::TENSORS, d.name, "weight"),
         tensor(D::TENSORS, d.name, "bias"),
     ) else {
-        return;
+        return Err(refuse(
+            "the layer it folds into lacks a `weight` or a `bias`",
+        ));
     };
     let channels = gamma.len();
     let per_channel = weight.len() / channels.max(1);
+    let consistent = [beta.len(), mean.len(), var.len(), bias.len()] == [channels; 4]
+        && channels > 0
+        && per_channel * channels == weight.len();
+    if !consistent {
+        return Err(refuse(
+            "its channels are not the output channels of the layer it folds into",
+        ));
+    }
     let weights = &mut deployed[weight.offset..weight.offset + weight.len()];
     let mut shifts = Vec::with_capacity(channels);
-    for (c, row) in weights
-        .chunks_exact_mut(per_channel.max(1))
-        .enumerate()
-        .take(channels)
-    {
+    for (c, row) in weights.chunks_exact_mut(per_channel).enumerate() {
         // In f64, as batch norm's own inference computes its scale.
         let scale = f64::from(gamma[c]) / (f64::from(var[c]) + f64::from(epsilon)).sqrt();
         for w in row {
@@ -160,4 +173,5 @@ fn fold_into<T: Network, D: Network>(
     for (b, (scale, mean, beta)) in biases.iter_mut().zip(shifts) {
         *b = ((f64::from(*b) - mean) * scale + beta) as f32;
     }
+    Ok(())
 }
