@@ -6,8 +6,9 @@
 //! # Features
 //! - `std` (default): batched GEMM through `matrixmultiply`, the training loop
 //!   ([`train`], data-parallel on request), data loading ([`data`]), weight files and
-//!   checkpoints ([`io`]), stateful optimizers that own their buffers, and on x86-64 the
-//!   AVX2 + FMA variants of the single-sample kernels, chosen at run time ([`ops::simd`]).
+//!   checkpoints ([`io`]), batch-norm folding for deployment ([`fold`]), stateful
+//!   optimizers that own their buffers, and on x86-64 the AVX2 + FMA variants of the
+//!   single-sample kernels, chosen at run time ([`ops::simd`]).
 //!   Without it the crate is `#![no_std]` and links no allocator: single-sample inference
 //!   and the slice-level kernels and optimizer steps remain.
 //! - `plot` (default, implies `std`): [`plot`], training curves and confusion matrices as
@@ -26,6 +27,8 @@ pub mod rng;
 #[cfg(feature = "std")]
 pub mod data;
 #[cfg(feature = "std")]
+pub mod fold;
+#[cfg(feature = "std")]
 pub mod io;
 #[cfg(feature = "std")]
 pub mod metrics;
@@ -42,6 +45,8 @@ pub use rng::Rng;
 
 #[cfg(feature = "std")]
 pub use data::{DataError, Dataset};
+#[cfg(feature = "std")]
+pub use fold::{fold_batch_norm, FoldError};
 #[cfg(feature = "std")]
 pub use io::{
     load_weights, load_weights_from_bytes, load_weights_mapped, save_onnx, save_weights, to_onnx,
