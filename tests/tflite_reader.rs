@@ -455,6 +455,25 @@ fn every_truncation_is_an_error() {
     );
 }
 
+/// Every byte of a valid model replaced by a few other values: each read returns (an `Err`,
+/// or a model, when the byte was padding or data), and none panics.
+#[test]
+fn corrupted_bytes_never_panic() {
+    let bytes = tiny_model(SOFTMAX as i8, SOFTMAX, 0);
+    let mut rejected = 0;
+    for i in 0..bytes.len() {
+        for value in [0x00, 0x01, 0x7f, 0x80, 0xff, bytes[i] ^ 0x10] {
+            let mut corrupted = bytes.clone();
+            corrupted[i] = value;
+            rejected += usize::from(tflite::read_from_bytes(&corrupted).is_err());
+        }
+    }
+    assert!(
+        rejected > bytes.len(),
+        "only {rejected} corruptions were rejected"
+    );
+}
+
 #[test]
 fn garbage_is_an_error() {
     let garbage: Vec<u8> = (0..4096u32)

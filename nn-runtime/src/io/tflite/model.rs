@@ -55,7 +55,8 @@ pub struct Tensor {
 }
 
 impl Tensor {
-    /// The number of elements, the product of the shape.
+    /// The number of elements, the product of the shape (the reader checks that it fits a
+    /// `usize`).
     pub fn len(&self) -> usize {
         self.shape.iter().product()
     }

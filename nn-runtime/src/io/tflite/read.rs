@@ -201,6 +201,17 @@ fn read_tensor(i: usize, tensor: fb::Tensor<'_>, buffers: &[&[u8]]) -> Result<Te
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
+    // So that `Tensor::len` cannot overflow.
+    if shape
+        .iter()
+        .try_fold(1usize, |acc, &dim| acc.checked_mul(dim))
+        .is_none()
+    {
+        return Err(TfliteError::invalid(format!(
+            "{} has the shape {shape:?}, of more elements than memory can address",
+            context()
+        )));
+    }
     let dtype = tensor_type(tensor.type_()).ok_or_else(|| {
         TfliteError::invalid(format!(
             "{} has the unknown type code {}",
