@@ -8,9 +8,10 @@
 //! let model = tflite::read("kws_ref_model_float32.tflite")?;
 //! let graph = model.main_graph();
 //! for operator in &graph.operators {
-//!     if let Op::Conv2d(options) = &operator.op {
-//!         let filter = operator.inputs[1].map(|t| &graph.tensors[t]);
-//!         println!("conv {:?} stride {}", filter.map(|t| &t.shape), options.stride_h);
+//!     // The filter is the second input; the reader does not check operand counts.
+//!     if let (Op::Conv2d(options), Some(&Some(filter))) = (&operator.op, operator.inputs.get(1)) {
+//!         let filter = &graph.tensors[filter];
+//!         println!("conv {:?} stride {}", filter.shape, options.stride_h);
 //!     }
 //! }
 //! # Ok::<(), nn_runtime::io::tflite::TfliteError>(())
