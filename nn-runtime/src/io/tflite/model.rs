@@ -15,6 +15,10 @@ pub struct Model {
 
 impl Model {
     /// The main subgraph, the one TFLite runs: the first.
+    ///
+    /// # Panics
+    ///
+    /// If `subgraphs` is empty, which it never is in a model the reader returns.
     pub fn main_graph(&self) -> &Subgraph {
         &self.subgraphs[0]
     }
