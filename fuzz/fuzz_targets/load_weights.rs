@@ -1,5 +1,6 @@
 //! Arbitrary bytes into every loader of `nn::io`, for a network with dense, conv and batch
-//! norm tensors: none may panic, and a load that fails must leave the model unchanged.
+//! norm tensors: none may panic, and a load that fails must leave the model unchanged. The
+//! same bytes go to the TFLite reader, whose models must be consistent when it accepts them.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -54,5 +55,23 @@ fuzz_target!(|bytes: &[u8]| {
             again.optimizer.buffers.len(),
             checkpoint.optimizer.buffers.len()
         );
+    }
+
+    if let Ok(model) = nn::io::tflite::read_from_bytes(bytes) {
+        assert!(!model.subgraphs.is_empty(), "a model without subgraphs was accepted");
+        for graph in &model.subgraphs {
+            let tensors = graph.tensors.len();
+            let in_range = |t: &usize| *t < tensors;
+            assert!(graph.inputs.iter().chain(&graph.outputs).all(in_range));
+            for operator in &graph.operators {
+                assert!(operator.inputs.iter().flatten().all(in_range));
+                assert!(operator.outputs.iter().all(in_range));
+            }
+            for tensor in &graph.tensors {
+                if let (true, Some(bytes)) = (tensor.is_constant(), tensor.dtype.element_bytes()) {
+                    assert_eq!(tensor.data.len(), tensor.len() * bytes, "{}", tensor.name);
+                }
+            }
+        }
     }
 });

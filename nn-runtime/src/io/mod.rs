@@ -1,6 +1,6 @@
 //! Weights in and out: safetensors files of a network's parameters, crash-safe checkpoints
 //! with optimizer state, weights from other frameworks under other names, and export to
-//! ONNX ([`to_onnx`]).
+//! ONNX ([`to_onnx`]), and reading TensorFlow Lite models ([`tflite`]).
 //!
 //! A weights file holds one F32 tensor per entry of [`Network::TENSORS`](crate::Network),
 //! named `<layer>.<tensor>` after the layers of the spec, in PyTorch's layouts:
@@ -22,6 +22,7 @@ mod checkpoint_callbacks;
 mod error;
 mod format;
 mod onnx;
+pub mod tflite;
 mod weights;
 
 pub(crate) use atomic::check_writable;
