@@ -28,11 +28,17 @@
 //!     /// docs and attributes
 //!     VISIBILITY struct NAME {
 //!         input: [D0, D1, …],        // shape of one sample; [T steps, F] for a sequence
-//!         LAYER, LAYER, …,           // in order
-//!         loss: LOSS,                // optional
+//!         LAYER, LAYER, …,           // in order; `LAYER as NAME`, `NAME -> LAYER` for graphs
+//!         outputs: [NAME, …],        // optional: several outputs, side by side
+//!         loss: LOSS,                // optional; or `W * LOSS(NAME) + … + kl(MEAN, LOG_VAR)`
 //!     }
 //! }
 //! ```
+//!
+//! A graph names tensors with `as` and reads them with `->`; joins name the tensors they
+//! read: `add(a, b, …)` (equal shapes), `concat(a, b, …)` (along channels, or the features of
+//! vectors and sequences), `sample(mean, log_var)` (a variational autoencoder's draw; its
+//! mean in inference). The README shows a residual block, a VAE and two heads.
 //!
 //! | layer | arguments | output |
 //! |---|---|---|
@@ -46,6 +52,9 @@
 //! | `dropout(rate)` | probability of dropping, in `[0, 1)`; active only in training | same shape |
 //! | `batch_norm` | `momentum = 0.1`, `epsilon = 1e-5` | same shape; per channel |
 //! | `rnn(units)`, `lstm(units)`, `gru(units)` | `return_sequences = true` for every step's state | `[units]` or `[T, units]`; needs a sequence |
+//! | `depthwise_conv2d(kernel = K)` | `stride`, `padding`, `depth_multiplier = 1`, `bias = true`, `init` | `[C·M, OH, OW]`; needs `[C, H, W]` |
+//! | `global_avg_pool2d`, `global_max_pool2d` | — | `[C]`; needs `[C, H, W]` |
+//! | `relu6` | — | same shape |
 //!
 //! Losses: `cross_entropy` (after a final `softmax`; the default there), `binary_cross_entropy`
 //! (after a final `sigmoid`; the default there), `mse` (the default otherwise), `mae`, and
