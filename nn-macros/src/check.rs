@@ -2,15 +2,17 @@
 //! it), propagates shapes through the graph, assigns parameter offsets and reports *every*
 //! problem at its token. Produces the checked [`Network`] only when there were none.
 
-use crate::ast::{InputItem, Item, LayerItem, LossItem, OutputsItem, Spec, Value as ArgTree};
+use crate::ast::{LayerItem, Spec, Value as ArgTree};
+use crate::derives::{check_default_derive, check_derives};
 use crate::errors::Errors;
 use crate::ir::{element_count, format_shape, Layer, Network, Tensor, Value};
+use crate::items::{check_input, sort_items};
 use crate::layers::{bind_layer, has_explicit_init, BoundLayer};
 use crate::resolve::{nominal, resolve};
 use crate::shape;
 use crate::tensors::{NodeInfo, Nodes};
 use nn_runtime::layers::join::join_kind;
-use nn_runtime::layers::{ArgValue, SequenceRule, MAX_RANK};
+use nn_runtime::layers::{ArgValue, SequenceRule};
 
 /// Largest parameter count or activation width a spec may produce: beyond this a
 /// fixed-size array of f32 stops being a sensible thing to generate.
@@ -366,56 +368,6 @@ pub fn join_args(item: &LayerItem) -> Vec<&syn::Ident> {
         .collect()
 }
 
-/// The traits named in the spec's `#[derive(…)]`s, by their last path segment.
-fn derived(attrs: &[syn::Attribute]) -> Vec<syn::Ident> {
-    let mut traits = Vec::new();
-    for attr in attrs.iter().filter(|a| a.path().is_ident("derive")) {
-        let Ok(paths) = attr.parse_args_with(
-            syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
-        ) else {
-            continue; // rustc reports a malformed derive itself
-        };
-        traits.extend(
-            paths
-                .into_iter()
-                .filter_map(|p| p.segments.last().map(|s| s.ident.clone())),
-        );
-    }
-    traits
-}
-
-/// `network!` implements Clone, PartialEq and Debug itself, so a derive of them would
-/// clash; the parameters are f32, which have no Eq, Ord or Hash. Each is one error on the
-/// derive's own token, not a trait error over the whole macro call.
-fn check_derives(attrs: &[syn::Attribute], errors: &mut Errors) {
-    for ident in derived(attrs) {
-        if ["Clone", "PartialEq", "Debug"].iter().any(|t| ident == t) {
-            errors.push(
-                ident.span(),
-                format!("`network!` already implements `{ident}`; remove it from the derive"),
-            );
-        } else if ["Eq", "Ord", "Hash"].iter().any(|t| ident == t) {
-            errors.push(
-                ident.span(),
-                format!("a network cannot derive `{ident}`: its parameters are f32, which have no `{ident}`; remove it from the derive"),
-            );
-        }
-    }
-}
-
-/// `Default` is derivable only for up to 32 parameters (the arrays the standard library
-/// implements it for); `zeroed()` and `new(seed)` build any network.
-fn check_default_derive(attrs: &[syn::Attribute], param_count: usize, errors: &mut Errors) {
-    for ident in derived(attrs).into_iter().filter(|i| i == "Default") {
-        if param_count > 32 {
-            errors.push(
-                ident.span(),
-                format!("a network of {param_count} parameters cannot derive `Default` (arrays of more than 32 values have no `Default`); remove it and use `zeroed()` or `new(seed)`"),
-            );
-        }
-    }
-}
-
 /// Whether a layer's shape error looks like one dimension too many: the first layer would
 /// fit the input without its first dimension (a batch size left in `input:`).
 fn output_rank_mismatch(kind: &BoundLayer, input: &[usize]) -> bool {
@@ -423,118 +375,6 @@ fn output_rank_mismatch(kind: &BoundLayer, input: &[usize]) -> bool {
     resolve(kind, rest).is_ok()
         && kind.kind.sequence != SequenceRule::Requires
         && kind.kind.keyword != "softmax"
-}
-
-/// Splits the body into its single input, its layers, its optional outputs and its
-/// optional single loss.
-#[allow(clippy::type_complexity)]
-fn sort_items<'a>(
-    spec: &'a Spec,
-    errors: &mut Errors,
-) -> (
-    Option<&'a InputItem>,
-    Vec<&'a LayerItem>,
-    Option<&'a OutputsItem>,
-    Option<&'a LossItem>,
-) {
-    let (mut input, mut layers, mut outputs, mut loss) = (None, Vec::new(), None, None);
-    let mut misplaced_loss = false;
-    for item in &spec.items {
-        match item {
-            Item::Input(item) if input.is_some() => errors.push(
-                item.keyword.span(),
-                "duplicate `input:`: a network has one input shape",
-            ),
-            Item::Input(item) if !layers.is_empty() => {
-                errors.push(item.keyword.span(), "`input:` must come before the layers");
-                input = Some(item);
-            }
-            Item::Input(item) => input = Some(item),
-            Item::Outputs(item) if outputs.is_some() => errors.push(
-                item.keyword.span(),
-                "duplicate `outputs:`: list every output in one `outputs: [a, b]`",
-            ),
-            Item::Outputs(item) => outputs = Some(item),
-            Item::Loss(item) if loss.is_some() => errors.push(
-                item.keyword.span(),
-                "duplicate `loss:`: a network has one loss; add terms with `+`, e.g. `loss: mse(a) + 0.5 * mse(b)`",
-            ),
-            Item::Loss(item) => loss = Some(item),
-            Item::Layer(item) => {
-                if let Some(loss) = loss.filter(|_| !misplaced_loss) {
-                    misplaced_loss = true;
-                    let written = crate::loss::written(loss);
-                    errors.push(
-                        loss.keyword.span(),
-                        format!("`loss:` comes after the layers, but `{}` follows it; move `loss: {written}` to the end", item.name),
-                    );
-                }
-                layers.push(item)
-            }
-        }
-    }
-    (input, layers, outputs, loss)
-}
-
-fn check_input(input: &InputItem, errors: &mut Errors) -> Option<Vec<usize>> {
-    if input.dims.is_empty() {
-        errors.push(
-            input.bracket_span,
-            "the input shape needs at least one dimension, e.g. `[784]` or `[1, 28, 28]`",
-        );
-        return None;
-    }
-    if input.dims.len() > MAX_RANK {
-        errors.push(
-            input.bracket_span,
-            format!(
-                "the input shape has {} dimensions; a sample may have at most {MAX_RANK}",
-                input.dims.len()
-            ),
-        );
-        return None;
-    }
-    let mut dims = Vec::new();
-    for dim in &input.dims {
-        match dim.base10_parse::<usize>() {
-            Ok(0) => errors.push(dim.span(), "an input dimension must be at least 1"),
-            Ok(d) if d <= MAX_ELEMENTS => dims.push(d),
-            _ => errors.push(dim.span(), format!("input dimension `{dim}` is larger than a fixed-size network can hold ({MAX_ELEMENTS} values)")),
-        }
-    }
-    let total = dims
-        .iter()
-        .try_fold(1usize, |n, &d| n.checked_mul(d))
-        .filter(|&n| n <= MAX_ELEMENTS);
-    if total.is_none() {
-        errors.push(
-            input.bracket_span,
-            format!("the input shape holds more than {MAX_ELEMENTS} values"),
-        );
-    }
-    if let Some((index, marker)) = &input.steps {
-        let written: Vec<String> = input.dims.iter().map(|d| d.to_string()).collect();
-        let fix = match (written.as_slice(), index) {
-            ([_, _], 0) => None,
-            ([features, steps], _) => Some(format!("the steps come first: write `input: [{steps} steps, {features}]`")),
-            ([steps], _) => Some(format!("a sequence also needs the features of each step: write e.g. `input: [{steps} steps, 1]`")),
-            (_, _) => {
-                let features = input.dims.iter().enumerate().filter(|(i, _)| i != index)
-                    .map(|(_, d)| d.to_string()).collect::<Vec<_>>().join("×");
-                Some(format!("a sequence has two dimensions: write `input: [{} steps, F]` with F = {features}, the features of each step flattened", written[*index]))
-            }
-        };
-        if let Some(fix) = fix {
-            errors.push(
-                marker.span(),
-                format!(
-                    "`steps` marks the first of two dimensions ([STEPS steps, FEATURES]); {fix}"
-                ),
-            );
-            return None;
-        }
-    }
-    (dims.len() == input.dims.len() && total.is_some()).then_some(dims)
 }
 
 /// He initialization before a ReLU-family activation, Glorot otherwise.

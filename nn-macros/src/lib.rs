@@ -4,10 +4,12 @@
 
 mod ast;
 mod check;
+mod derives;
 mod errors;
 mod expand;
 mod fallback;
 mod ir;
+mod items;
 mod layers;
 mod loss;
 mod nesting;
