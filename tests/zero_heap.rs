@@ -1,36 +1,38 @@
 //! Single-sample inference allocates nothing: a counting global allocator watches `forward`
 //! of the benchmark MLP and CNN, of stacked recurrent layers and of depthwise convolutions
 //! with global pooling, and of graphs (the residual CNN; two heads, a concat and a sample
-//! join). It counts only the
-//! allocations of the thread that measures (`forward` runs on the caller's thread): the test
-//! harness's own threads may allocate at any moment, and counting them made the test fail
-//! now and then.
+//! join). It counts only the allocations of the thread that measures, in counters of that
+//! thread (`forward` runs on the caller's thread): the harness's threads and the other tests
+//! may allocate at any moment, and counting them made the test fail now and then.
 
 mod support;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use support::{Cnn, Mlp};
 
 struct CountingAllocator;
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-static BYTES: AtomicUsize = AtomicUsize::new(0);
 
 std::thread_local! {
     /// Whether this thread's allocations are being counted (a const initializer and no
     /// destructor, so reading it never allocates).
     static COUNTING: Cell<bool> = const { Cell::new(false) };
+    /// This thread's counted allocations and bytes. Per thread, like the flag: with global
+    /// counters, another test allocating while counting on its own thread showed up here.
+    static COUNTED: Cell<(usize, usize)> = const { Cell::new((0, 0)) };
 }
 
 unsafe impl GlobalAlloc for CountingAllocator {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         if COUNTING.try_with(Cell::get).unwrap_or(false) {
-            ALLOCATIONS.fetch_add(1, Ordering::SeqCst);
-            BYTES.fetch_add(layout.size(), Ordering::SeqCst);
+            let _ = COUNTED.try_with(|counted| {
+                let (calls, bytes) = counted.get();
+                counted.set((calls + 1, bytes + layout.size()));
+            });
         }
         unsafe { System.alloc(layout) }
     }
+
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         unsafe { System.dealloc(ptr, layout) }
     }
@@ -41,17 +43,11 @@ static GLOBAL: CountingAllocator = CountingAllocator;
 
 /// Allocations and bytes this thread allocated while `f` ran.
 fn heap_use(f: impl FnOnce()) -> (usize, usize) {
-    let (calls, bytes) = (
-        ALLOCATIONS.load(Ordering::SeqCst),
-        BYTES.load(Ordering::SeqCst),
-    );
+    COUNTED.with(|counted| counted.set((0, 0)));
     COUNTING.with(|counting| counting.set(true));
     f();
     COUNTING.with(|counting| counting.set(false));
-    (
-        ALLOCATIONS.load(Ordering::SeqCst) - calls,
-        BYTES.load(Ordering::SeqCst) - bytes,
-    )
+    COUNTED.with(Cell::get)
 }
 
 nn::network! {
