@@ -88,9 +88,12 @@ fn run_pattern<N: Network>(network: &N, softmax: bool) -> Vec<f32> {
     output
 }
 
+/// Samples in `nn`'s order, one vector each.
+type Samples = Vec<Vec<f32>>;
+
 /// TFLite's outputs of `scripts/mlperf_reference.py` for the model `name`, if
 /// `NN_MLPERF_EXPECTED` names their folder: the inputs and the outputs, one per sample.
-fn tflite_outputs(name: &str) -> Option<(Vec<Vec<f32>>, Vec<Vec<f32>>)> {
+fn tflite_outputs(name: &str) -> Option<(Samples, Samples)> {
     let Some(dir) = std::env::var_os("NN_MLPERF_EXPECTED") else {
         eprintln!(
             "{name}: outputs not compared with TFLite's; write them with \
