@@ -1,23 +1,6 @@
 //! Loading a TFLite model's weights into a declared network: the file's operators and the
 //! network's layers are walked together, every kind, shape and option is checked, and the
-//! weights are moved from TFLite's layouts into `nn`'s.
-//!
-//! | TFLite | `network!` |
-//! |---|---|
-//! | `CONV_2D` (OHWI kernel, bias) | `conv2d` (`[O, I, KH, KW]`, bias) |
-//! | `DEPTHWISE_CONV_2D` (`[1, KH, KW, C·M]`) | `depthwise_conv2d` (`[C·M, 1, KH, KW]`) |
-//! | `AVERAGE_POOL_2D`, `MAX_POOL_2D` | `avg_pool2d`, `max_pool2d`, or the global pool when the window is the whole map |
-//! | `RESHAPE` | `flatten` (nothing, after a layer whose output is already 1-D) |
-//! | `FULLY_CONNECTED` (`[out, in]`, bias) | `dense` |
-//! | `ADD` | `add` of the same two tensors |
-//! | `SOFTMAX` (beta 1) | `softmax` |
-//! | a fused `RELU`, `RELU6` | a `relu`, `relu6` layer after the operator's |
-//!
-//! Activations are NHWC in TFLite and `[C, H, W]` in `nn`, so a network that takes an image
-//! of `H×W` with `C` channels declares `input: [C, H, W]`. A dense layer after a `RESHAPE` of
-//! a map larger than 1×1 reads its inputs in another order than TFLite's; its weight's
-//! columns are permuted to match. Weights stored as int8 or uint8 in a float model (a
-//! hybrid, dynamic-range quantized file) are dequantized with their scales.
+//! weights are moved from TFLite's layouts into `nn`'s. [`load_into`] documents the mapping.
 
 mod checks;
 mod error;
@@ -44,8 +27,24 @@ pub fn load_from_bytes<N: Network>(bytes: &[u8], network: &mut N) -> Result<(), 
 }
 
 /// Writes the weights of `model`'s main graph into `network`, after checking that the graph
-/// is the network's: operator by operator against the layers in order (see the
-/// [module documentation](self) for what corresponds to what).
+/// is the network's: operator by operator against the layers in order.
+///
+/// | TFLite | `network!` |
+/// |---|---|
+/// | `CONV_2D` (OHWI kernel, bias) | `conv2d` (`[O, I, KH, KW]`, bias) |
+/// | `DEPTHWISE_CONV_2D` (`[1, KH, KW, C·M]`) | `depthwise_conv2d` (`[C·M, 1, KH, KW]`) |
+/// | `AVERAGE_POOL_2D`, `MAX_POOL_2D` | `avg_pool2d`, `max_pool2d`, or the global pool when the window is the whole map |
+/// | `RESHAPE` | `flatten` (nothing, after a layer whose output is already 1-D) |
+/// | `FULLY_CONNECTED` (`[out, in]`, bias) | `dense` |
+/// | `ADD` | `add` of the same two tensors |
+/// | `SOFTMAX` (beta 1) | `softmax` |
+/// | a fused `RELU`, `RELU6` | a `relu`, `relu6` layer after the operator's |
+///
+/// Activations are NHWC in TFLite and `[C, H, W]` in `nn`, so a network that takes an image
+/// of `H×W` with `C` channels declares `input: [C, H, W]`. A dense layer after a `RESHAPE` of
+/// a map larger than 1×1 reads its inputs in another order than TFLite's; its weight's
+/// columns are permuted to match. Weights stored as int8 or uint8 in a float model (a
+/// hybrid, dynamic-range quantized file) are dequantized with their scales.
 ///
 /// # Errors
 /// The first disagreement, as an [`ImportError`] naming the operator, what the file holds
