@@ -177,7 +177,7 @@ fn reference(w: &Weights, x: &[f32]) -> Vec<f32> {
         }
     }
     // Depthwise: SAME on 2×2 with a 3×3 window and stride 1 pads 1 on every side.
-    let mut depthwise = vec![0.0f32; 2 * 2 * 6];
+    let mut depthwise = [0.0f32; 2 * 2 * 6];
     for oy in 0..2 {
         for ox in 0..2 {
             for k in 0..6 {
