@@ -1,6 +1,7 @@
 //! Arbitrary bytes into every loader of `nn::io`, for a network with dense, conv and batch
 //! norm tensors: none may panic, and a load that fails must leave the model unchanged. The
-//! same bytes go to the TFLite reader, whose models must be consistent when it accepts them.
+//! same bytes go to the TFLite reader, whose models must be consistent when it accepts them,
+//! and to the TFLite importer, for a network of the kinds it maps.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -12,6 +13,18 @@ nn::network! {
         input: [1, 6, 6],
         conv2d(2, kernel = 3), batch_norm, relu,
         flatten,
+        dense(3), softmax,
+    }
+}
+
+nn::network! {
+    pub struct FuzzedImport {
+        input: [2, 6, 6],
+        conv2d(4, kernel = 3, padding = same), relu,
+        depthwise_conv2d(kernel = 3, stride = 2, padding = same), relu6 as branch,
+        conv2d(4, kernel = 1) as projection,
+        add(branch, projection), relu,
+        avg_pool2d(3), flatten,
         dense(3), softmax,
     }
 }
@@ -55,6 +68,13 @@ fuzz_target!(|bytes: &[u8]| {
             again.optimizer.buffers.len(),
             checkpoint.optimizer.buffers.len()
         );
+    }
+
+    let mut imported = FuzzedImport::new(1);
+    let before_import: Vec<u32> = imported.params().iter().map(|p| p.to_bits()).collect();
+    if nn::io::tflite::load_from_bytes(bytes, &mut imported).is_err() {
+        let after: Vec<u32> = imported.params().iter().map(|p| p.to_bits()).collect();
+        assert_eq!(after, before_import, "a failed import changed the model");
     }
 
     if let Ok(model) = nn::io::tflite::read_from_bytes(bytes) {

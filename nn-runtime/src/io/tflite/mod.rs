@@ -24,9 +24,11 @@
 //! `FULLY_CONNECTED`, `RESHAPE`, `SOFTMAX`, `ADD`, `QUANTIZE`, `DEQUANTIZE`); every other
 //! builtin operator is read by name as [`Op::Other`].
 //!
-//! This is a reader only: it does not yet map a model onto a declared `network!`.
+//! [`load_into`] (and [`load`], [`load_from_bytes`]) checks a model against a declared
+//! `network!` and moves its weights into it.
 
 mod error;
+mod import;
 mod model;
 mod ops;
 mod read;
@@ -49,6 +51,7 @@ mod schema_generated;
 use std::path::Path;
 
 pub use error::TfliteError;
+pub use import::{load, load_from_bytes, load_into, ImportError, Mismatch};
 pub use model::{Model, Operator, Quantization, Subgraph, Tensor, TensorType};
 pub use ops::{
     Activation, Conv2dOptions, DepthwiseConv2dOptions, FullyConnectedOptions, Op, Padding,
