@@ -16,7 +16,8 @@
 //!     LearningRateScheduler(CosineDecay(1e-3, 10))])
 //! ```
 //!
-//! Run with `cargo run --release --example 08-seed-cnn [DATA_DIR]` (default: `data/mnist`).
+//! Run with `cargo run --release --example 08-seed-cnn [DATA_DIR] [EPOCHS]` (defaults:
+//! `data/mnist`, 10).
 
 use nn::callbacks::{Callback, EarlyStopping, LearningRateScheduler, Monitor, Schedule};
 use nn::data::MnistSplit;
@@ -41,9 +42,17 @@ nn::network! {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let dir = std::env::args()
-        .nth(1)
+    let mut args = std::env::args().skip(1);
+    let dir = args
+        .next()
         .unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/data/mnist").to_string());
+    // The recipe trains 10 epochs; fewer give a quick run of the same program (a test's).
+    let epochs: usize = match args.next() {
+        Some(text) => text
+            .parse()
+            .map_err(|_| format!("EPOCHS must be a whole number, found `{text}`"))?,
+        None => 10,
+    };
     // Class indices, as `sparse_categorical_crossentropy` takes them: no one-hot copy.
     let train = Dataset::mnist(&dir, MnistSplit::Train)?.to_class_indices();
     let test = Dataset::mnist(&dir, MnistSplit::Test)?.to_class_indices();
@@ -59,11 +68,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .patience(3)
         .restore_best_weights(true);
     let mut cosine = LearningRateScheduler::new(Schedule::Cosine {
-        epochs: 10,
+        epochs,
         min_lr: 0.0,
     });
     let callbacks: &mut [&mut dyn Callback] = &mut [&mut cosine, &mut stopping];
-    let config = FitConfig::new(10, 32).seed(42).validation_split(0.1);
+    let config = FitConfig::new(epochs, 32).seed(42).validation_split(0.1);
     let history = model.fit_with(&train, None, &mut Adam::new(1e-3), &config, callbacks)?;
     print!("\n{history}");
 
