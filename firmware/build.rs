@@ -1,10 +1,34 @@
-//! Puts `memory.x` where the linker script of cortex-m-rt (`link.x`) looks for it.
+//! Puts `memory.x` where the linker script of cortex-m-rt (`link.x`) looks for it, and, for
+//! the MLPerf Tiny features, imports the reference models on the host (`build/mlperf.rs`).
 
 use std::{env, fs, path::PathBuf};
+
+#[path = "build/mlperf.rs"]
+mod mlperf;
 
 fn main() {
     let out = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     fs::copy("memory.x", out.join("memory.x")).expect("copy memory.x to OUT_DIR");
     println!("cargo:rustc-link-search={}", out.display());
     println!("cargo:rerun-if-changed=memory.x");
+    println!("cargo:rerun-if-changed=build");
+    mlperf::write_enabled(&out);
+    harness_cfgs();
+}
+
+/// `mnist_harness` when the image carries an MNIST network or no network at all (the size
+/// baseline runs the MNIST harness with a stub), `baseline` in the latter case.
+fn harness_cfgs() {
+    println!("cargo::rustc-check-cfg=cfg(mnist_harness)");
+    println!("cargo::rustc-check-cfg=cfg(baseline)");
+    let on =
+        |feature: &str| env::var_os(format!("CARGO_FEATURE_{}", feature.to_uppercase())).is_some();
+    let mnist = ["mlp", "cnn", "lstm", "resnet"].into_iter().any(on);
+    let mlperf = ["kws", "vww", "ic", "ad"].into_iter().any(on);
+    if mnist || !mlperf {
+        println!("cargo::rustc-cfg=mnist_harness");
+    }
+    if !mnist && !mlperf {
+        println!("cargo::rustc-cfg=baseline");
+    }
 }

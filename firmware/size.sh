@@ -4,7 +4,7 @@
 # the network), and the instructions per inference of each under QEMU.
 #
 # - weights: the size of the `static` model (symbol `nn_firmware::models::MLP` / `CNN` / `LSTM`);
-#   test data: the digits, labels and host predictions (symbols `nn_firmware::TEST_*`).
+#   test data: the digits, labels and host predictions (symbols `nn_firmware::mnist::TEST_*`).
 # - network code: `.vector_table` + `.text` of the build minus that of the baseline, i.e.
 #   the runtime kernels and generated wiring the network pulls in, measured by difference.
 # - stack: high-water mark of the whole run, measured by painting (see src/stack.rs).
@@ -69,7 +69,7 @@ for variant in "${variants[@]}"; do
     text=$(code "$e")
     rodata=$(section "$e" .rodata)
     weights=$(( $(symbols "$e" nn_firmware::models::MLP) + $(symbols "$e" nn_firmware::models::CNN) + $(symbols "$e" nn_firmware::models::LSTM) + $(symbols "$e" nn_firmware::models::RESNET) ))
-    test_data=$(symbols "$e" nn_firmware::TEST_)
+    test_data=$(symbols "$e" nn_firmware::mnist::TEST_)
     read -r mlp cnn lstm resnet stack <<<"$(run "$e")"
     case $variant in
         none) name="baseline (stub, no network)"; delta="–" ;;

@@ -1,168 +1,48 @@
-//! MNIST inference on a Cortex-M4 (mps2-an386 under QEMU): the MLP, the CNN, the LSTM and the
-//! residual CNN (a graph) that
-//! `examples/export-firmware-data.rs` trained on the host classify 100 test digits from
-//! flash, with no heap. Prints the predicted classes, the accuracy and the cost per inference,
-//! and exits with failure if any prediction differs from the host's.
+//! `nn` on a Cortex-M4 (mps2-an386 under QEMU), no heap, weights in flash: the MNIST networks
+//! that `examples/export-firmware-data.rs` trained on the host (`src/mnist.rs`) and the four
+//! MLPerf Tiny models imported from their reference files at build time (`src/mlperf.rs`).
+//! Prints the predictions and the cost per inference, and exits with failure if any output
+//! differs from the host's.
 #![no_std]
 #![no_main]
 
+#[cfg(any(feature = "kws", feature = "vww", feature = "ic", feature = "ad"))]
+mod mlperf;
+#[cfg(mnist_harness)]
+mod mnist;
+#[cfg(any(feature = "mlp", feature = "cnn", feature = "lstm", feature = "resnet"))]
 mod models;
 mod stack;
-mod systick;
+mod timer;
 
 use cortex_m_rt::entry;
-use cortex_m_semihosting::{debug, hprint, hprintln};
+use cortex_m_semihosting::{debug, hprintln};
 use panic_halt as _;
-
-/// Test digits in the image.
-const DIGITS: usize = 100;
-/// Pixels per digit.
-const PIXELS: usize = 784;
-
-// Test data, as named statics so that `size.sh` can count them apart from code and weights.
-
-/// The digits as raw pixels (scaled by 1/255 before inference, as the host's `Dataset`).
-static TEST_DIGITS: [u8; DIGITS * PIXELS] = *include_bytes!("../data/digits.bin");
-/// Their labels.
-static TEST_LABELS: [u8; DIGITS] = *include_bytes!("../data/labels.bin");
-/// The host's predictions: 100 for the MLP, then 100 for the CNN, 100 for the LSTM and 100
-/// for the residual CNN.
-static TEST_EXPECTED: [u8; 4 * DIGITS] = *include_bytes!("../data/expected.bin");
 
 #[entry]
 fn main() -> ! {
     stack::paint();
-    let peripherals = cortex_m::Peripherals::take().unwrap();
-    systick::start(peripherals.SYST);
+    timer::start();
 
     let mut all_match = true;
-    #[cfg(feature = "mlp")]
+    #[cfg(mnist_harness)]
     {
-        use models::{Mlp, MLP};
-        all_match &= evaluate("MLP", Mlp::SCRATCH_BYTES, &TEST_EXPECTED[..DIGITS], |x| {
-            MLP.forward(x)
-        });
+        all_match &= mnist::evaluate_all();
+        hprintln!("stack high-water mark: {} bytes", stack::high_water_bytes());
     }
-    #[cfg(feature = "cnn")]
+    #[cfg(any(feature = "kws", feature = "vww", feature = "ic", feature = "ad"))]
     {
-        use models::{Cnn, CNN};
-        all_match &= evaluate(
-            "CNN",
-            Cnn::SCRATCH_BYTES,
-            &TEST_EXPECTED[DIGITS..2 * DIGITS],
-            |x| CNN.forward(x),
-        );
+        all_match &= mlperf::evaluate_all();
     }
-    #[cfg(feature = "lstm")]
-    {
-        use models::{DigitReader, LSTM};
-        all_match &= evaluate(
-            "LSTM",
-            DigitReader::SCRATCH_BYTES,
-            &TEST_EXPECTED[2 * DIGITS..3 * DIGITS],
-            |x| LSTM.forward(x),
-        );
-    }
-    #[cfg(feature = "resnet")]
-    {
-        use models::{MnistResNet, RESNET};
-        all_match &= evaluate(
-            "ResNet",
-            MnistResNet::SCRATCH_BYTES,
-            &TEST_EXPECTED[3 * DIGITS..],
-            |x| RESNET.forward(x),
-        );
-    }
-    #[cfg(not(any(feature = "mlp", feature = "cnn", feature = "lstm", feature = "resnet")))]
-    {
-        // The size baseline: the whole harness, no network. Its "predictions" are nonsense.
-        all_match &= evaluate("stub", 0, &TEST_EXPECTED[..DIGITS], stub_forward);
-    }
-    hprintln!("stack high-water mark: {} bytes", stack::high_water_bytes());
 
     if all_match {
-        hprintln!("all predictions match the host's");
+        hprintln!("all outputs match the host's");
         debug::exit(debug::EXIT_SUCCESS);
     } else {
-        hprintln!("FAILED: predictions differ from the host's");
+        hprintln!("FAILED: outputs differ from the host's");
         debug::exit(debug::EXIT_FAILURE);
     }
     loop {
         cortex_m::asm::wfi();
     }
-}
-
-/// Classifies every digit with `forward`, prints the classes, the accuracy and the cost, and
-/// tells whether every class is the host's.
-fn evaluate(
-    name: &str,
-    scratch_bytes: usize,
-    expected: &[u8],
-    forward: impl Fn(&[f32; PIXELS]) -> [f32; 10],
-) -> bool {
-    let (mut correct, mut mismatches) = (0, 0);
-    let (mut total_ticks, mut min_ticks, mut max_ticks) = (0u32, u32::MAX, 0u32);
-    hprint!("{} classes:", name);
-    let mut input = [0.0; PIXELS];
-    for (i, digit) in TEST_DIGITS.chunks_exact(PIXELS).enumerate() {
-        scale(digit, &mut input);
-        let (output, ticks) = systick::ticks(|| forward(&input));
-        let class = argmax(&output);
-        hprint!(" {}", class);
-        correct += usize::from(class == TEST_LABELS[i]);
-        mismatches += usize::from(class != expected[i]);
-        total_ticks += ticks;
-        min_ticks = min_ticks.min(ticks);
-        max_ticks = max_ticks.max(ticks);
-    }
-    hprintln!();
-    let per_tick = systick::INSTRUCTIONS_PER_TICK;
-    hprintln!(
-        "{} accuracy: {}/{}; differs from the host on {}",
-        name,
-        correct,
-        DIGITS,
-        mismatches
-    );
-    hprintln!(
-        "{} cost per inference: {} instructions under emulation (mean of {}; min {}, max {}; {} SysTick ticks in all)",
-        name,
-        total_ticks * per_tick / DIGITS as u32,
-        DIGITS,
-        min_ticks * per_tick,
-        max_ticks * per_tick,
-        total_ticks,
-    );
-    hprintln!(
-        "{} scratch (stack) per forward pass: {} bytes",
-        name,
-        scratch_bytes
-    );
-    mismatches == 0
-}
-
-/// Stands in for a network in the size baseline; `black_box` keeps it from being folded away.
-#[cfg(not(any(feature = "mlp", feature = "cnn", feature = "lstm", feature = "resnet")))]
-fn stub_forward(input: &[f32; PIXELS]) -> [f32; 10] {
-    let mut output = [0.0; 10];
-    output.copy_from_slice(&core::hint::black_box(input)[..10]);
-    output
-}
-
-/// Pixels to inputs in `[0, 1]`, exactly as the host's `Dataset::mnist` (`pixel as f32 / 255.0`).
-fn scale(pixels: &[u8], input: &mut [f32; PIXELS]) {
-    for (x, &p) in input.iter_mut().zip(pixels) {
-        *x = f32::from(p) / 255.0;
-    }
-}
-
-/// The index of the largest output (the first, on ties), as on the host.
-fn argmax(values: &[f32; 10]) -> u8 {
-    let mut best = 0;
-    for (i, &v) in values.iter().enumerate() {
-        if v > values[best] {
-            best = i;
-        }
-    }
-    best as u8
 }
