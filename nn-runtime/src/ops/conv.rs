@@ -10,6 +10,11 @@ use direct::FILTER_BLOCK;
 #[path = "conv_direct.rs"]
 mod direct;
 
+/// Selected on 32-bit Arm (Cortex-M), tested everywhere.
+#[cfg_attr(not(target_arch = "arm"), allow(dead_code))]
+#[path = "conv_scalar.rs"]
+pub(crate) mod scalar;
+
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 #[path = "conv_avx2.rs"]
 pub(crate) mod avx2;
@@ -196,6 +201,10 @@ pub fn conv2d_forward(
     if has_avx2_kernel(s) {
         // SAFETY: the CPU has AVX2 and FMA (checked just above); the lengths are checked.
         unsafe { avx2::conv2d_forward(s, weight, bias, input, output) };
+        return;
+    }
+    if cfg!(target_arch = "arm") {
+        scalar::conv2d_forward(s, weight, bias, input, output);
         return;
     }
     conv2d_forward_portable(s, weight, bias, input, output);

@@ -1,6 +1,8 @@
-//! Every single-sample convolution kernel (portable, and on x86-64 with AVX2 + FMA each tiling
-//! of the AVX2 kernel) against the six-loop reference of `conv_tests.rs`, on the AVX2
-//! kernel's domain (valid unit-stride convolutions) with ragged sizes and on every other case.
+//! Every single-sample convolution kernel (portable, the scalar-FPU kernel of Cortex-M cores,
+//! and on x86-64 with AVX2 + FMA each tiling of the AVX2 kernel) against the six-loop
+//! reference of `conv_tests.rs`, on the AVX2 kernel's domain (valid unit-stride
+//! convolutions) with ragged sizes and on every other case; the scalar-FPU kernel also on
+//! padded and strided geometries of every kernel size it specializes.
 
 use super::tests::{all_cases, random_data, reference, shape_of, Case};
 use super::*;
@@ -14,7 +16,10 @@ type SingleSample = fn(&Conv2dShape, &[f32], &[f32], &[f32], &mut [f32]);
 
 /// Every single-sample variant this CPU runs, by name (the AVX2 ones only where they apply).
 fn single_sample_variants(s: &Conv2dShape) -> Vec<(&'static str, SingleSample)> {
-    let mut all: Vec<(&'static str, SingleSample)> = vec![("portable", conv2d_forward_portable)];
+    let mut all: Vec<(&'static str, SingleSample)> = vec![
+        ("portable", conv2d_forward_portable),
+        ("scalar fpu", scalar::conv2d_forward),
+    ];
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
     if avx2::supports(s) && crate::ops::simd::avx2_fma() {
         // SAFETY (of the calls inside): the CPU has AVX2 and FMA, checked just above.
@@ -112,6 +117,63 @@ fn every_single_sample_variant_matches_the_reference() {
         );
     }
     let _ = avx2_cases;
+}
+
+/// Padded and strided geometries for the scalar-FPU kernel: kernels 1–5 high and wide (the
+/// 1×1, 3×3 and ·×4 ones it specializes, and others), strides 1–3, padding on any side up
+/// to the kernel's size less one, filter counts off its blocks of 4, maps from 1×1; and the
+/// MLPerf Tiny models' convolutions.
+#[test]
+fn scalar_fpu_kernel_matches_the_reference_on_padded_strided_shapes() {
+    let mut rng = Rng::new(47);
+    let mut cases: Vec<Case> = (0..400)
+        .map(|_| {
+            let (kh, kw) = (1 + rng.below(5), 1 + rng.below(5));
+            let (sh, sw) = (1 + rng.below(3), 1 + rng.below(3));
+            let pads = [rng.below(kh), rng.below(kw), rng.below(kh), rng.below(kw)];
+            let (h, w) = (1 + rng.below(12), 1 + rng.below(14));
+            // Grow the input until one window fits the padded map.
+            let (h, w) = (
+                h.max(kh.saturating_sub(pads[0] + pads[2])),
+                w.max(kw.saturating_sub(pads[1] + pads[3])),
+            );
+            [
+                1 + rng.below(5),
+                h,
+                w,
+                1 + rng.below(9),
+                kh,
+                kw,
+                sh,
+                sw,
+                pads[0],
+                pads[1],
+                pads[2],
+                pads[3],
+            ]
+        })
+        .collect();
+    cases.extend([
+        // KWS: 10×4 stride 2 on 49×10 with TensorFlow's `same` padding; a pointwise conv.
+        [1, 49, 10, 64, 10, 4, 2, 2, 4, 1, 5, 1],
+        [64, 25, 5, 64, 1, 1, 1, 1, 0, 0, 0, 0],
+        // VWW: 3×3 stride 2 on 96×96×3 (`same`: padding right and bottom only); a pointwise.
+        [3, 96, 96, 8, 3, 3, 2, 2, 0, 0, 1, 1],
+        [8, 48, 48, 16, 1, 1, 1, 1, 0, 0, 0, 0],
+        // IC: 3×3 `same`, stride 1 and 2, and the 1×1 stride-2 projection.
+        [16, 32, 32, 16, 3, 3, 1, 1, 1, 1, 1, 1],
+        [16, 32, 32, 32, 3, 3, 2, 2, 0, 0, 1, 1],
+        [16, 32, 32, 32, 1, 1, 2, 2, 0, 0, 0, 0],
+    ]);
+    for case in cases {
+        let s = shape_of(case);
+        check_kernel(
+            &mut rng,
+            &s,
+            scalar::conv2d_forward,
+            &format!("scalar fpu {s:?}"),
+        );
+    }
 }
 
 /// The checker is not vacuous: a kernel that skips one output or gets one wrong fails it.
