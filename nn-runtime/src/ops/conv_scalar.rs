@@ -1,7 +1,7 @@
 //! The single-sample convolution for cores with a scalar FPU and no SIMD (Cortex-M4F and M7:
-//! 32 single-precision registers): register tiles of [`FILTERS`] filters × [`OUTPUTS`]
-//! outputs of a row, 16 accumulators that leave room for the 4 weights and up to 4 inputs
-//! each tap loads, so nothing spills and every value loaded feeds 4 multiply-adds. The
+//! 32 single-precision registers): register tiles of [`FILTERS`] filters × 3 or 4 outputs
+//! of a row, whose accumulators leave room for the weights and inputs they read, so nothing
+//! spills and every value loaded feeds 3 or 4 multiply-adds. The
 //! kernel width is a compile-time constant for the widths the common networks use (1, 3, 4),
 //! so the taps of a kernel row unroll. Rows whose windows reach into the padding clip their
 //! kernel rows; outputs whose windows overhang the left or right edge are computed one at a
@@ -16,8 +16,6 @@ use super::Conv2dShape;
 
 /// Output channels computed together.
 const FILTERS: usize = 4;
-/// Outputs of a row computed together.
-const OUTPUTS: usize = 4;
 
 /// One sample, same contract as [`super::conv2d_forward`] (lengths already checked).
 pub(crate) fn conv2d_forward(
@@ -28,11 +26,16 @@ pub(crate) fn conv2d_forward(
     output: &mut [f32],
 ) {
     check_offsets(s, weight, input, output);
+    // A 3×3 tile of 4 filters keeps 12 weights, 5 to 7 inputs and 12 accumulators in the
+    // 32 registers; other kernels take one tap at a time, 4 weights and 4 inputs for 16
+    // accumulators.
+    if is_pointwise(s) {
+        return pointwise(s, weight, bias, input, output);
+    }
     match (s.kernel_h, s.kernel_w) {
-        (1, 1) => forward_with::<1, 1>(s, weight, bias, input, output),
-        (3, 3) => forward_with::<3, 3>(s, weight, bias, input, output),
-        (_, 4) => forward_with::<0, 4>(s, weight, bias, input, output),
-        _ => forward_with::<0, 0>(s, weight, bias, input, output),
+        (1, 1) => forward_with::<1, 1, 4>(s, weight, bias, input, output),
+        (3, 3) => forward_with::<3, 3, 3>(s, weight, bias, input, output),
+        _ => forward_with::<0, 0, 4>(s, weight, bias, input, output),
     }
 }
 
@@ -48,10 +51,99 @@ fn check_offsets(s: &Conv2dShape, weight: &[f32], input: &[f32], output: &[f32])
     );
 }
 
+/// A 1×1 convolution at unit stride without padding: every output map is a linear
+/// combination of the input maps, position by position (a matrix product).
+fn is_pointwise(s: &Conv2dShape) -> bool {
+    s.kernel_h == 1
+        && s.kernel_w == 1
+        && s.stride_h == 1
+        && s.stride_w == 1
+        && s.pad_top == 0
+        && s.pad_left == 0
+        && s.out_height == s.in_height
+        && s.out_width == s.in_width
+}
+
+/// [`conv2d_forward`] for [`is_pointwise`] geometries: each map is one flat row of positions,
+/// taken 4 filters × 4 positions at a time, so rows of any width fill whole tiles.
+fn pointwise(s: &Conv2dShape, weight: &[f32], bias: &[f32], input: &[f32], output: &mut [f32]) {
+    let (channels, plane) = (s.in_channels, s.out_height * s.out_width);
+    let mut o = 0;
+    while o < s.out_channels {
+        let n = FILTERS.min(s.out_channels - o);
+        let filters = &weight[o * channels..][..n * channels];
+        let maps = &mut output[o * plane..][..n * plane];
+        let bias = &bias[o..o + n];
+        match n {
+            FILTERS => pointwise_block::<FILTERS>(channels, plane, filters, bias, input, maps),
+            _ => {
+                for ((filter, b), map) in filters
+                    .chunks_exact(channels)
+                    .zip(bias.chunks_exact(1))
+                    .zip(maps.chunks_exact_mut(plane))
+                {
+                    pointwise_block::<1>(channels, plane, filter, b, input, map);
+                }
+            }
+        }
+        o += n;
+    }
+}
+
+/// `N` output maps of `plane` positions from `N` filters of `channels` weights.
+#[inline(always)]
+fn pointwise_block<const N: usize>(
+    channels: usize,
+    plane: usize,
+    filters: &[f32],
+    bias: &[f32],
+    input: &[f32],
+    maps: &mut [f32],
+) {
+    const W: usize = 4;
+    let (input, filters) = (input.as_ptr(), filters.as_ptr());
+    let mut p = 0;
+    while p < plane {
+        let width = W.min(plane - p);
+        let mut acc = [[0.0f32; W]; N];
+        if width == W {
+            for c in 0..channels {
+                // SAFETY: `c·plane + p + l` < channels·plane = input.len() for l < W (the
+                // tile is inside the plane); `n·channels + c` < N·channels = filters.len().
+                let v: [f32; W] =
+                    core::array::from_fn(|l| unsafe { *input.add(c * plane + p + l) });
+                let w: [f32; N] =
+                    core::array::from_fn(|n| unsafe { *filters.add(n * channels + c) });
+                for n in 0..N {
+                    for l in 0..W {
+                        acc[n][l] += w[n] * v[l];
+                    }
+                }
+            }
+        } else {
+            for c in 0..channels {
+                for l in 0..width {
+                    // SAFETY: as above, for the `width` positions left in the plane.
+                    let v = unsafe { *input.add(c * plane + p + l) };
+                    for (n, a) in acc.iter_mut().enumerate() {
+                        a[l] += unsafe { *filters.add(n * channels + c) } * v;
+                    }
+                }
+            }
+        }
+        for ((map, a), &b) in maps.chunks_exact_mut(plane).zip(acc).zip(bias) {
+            for (out, v) in map[p..p + width].iter_mut().zip(a) {
+                *out = b + v;
+            }
+        }
+        p += width;
+    }
+}
+
 /// The kernel's height and width as constants `KH`, `KW` (0: read from the shape at run
 /// time).
 #[inline(always)]
-fn forward_with<const KH: usize, const KW: usize>(
+fn forward_with<const KH: usize, const KW: usize, const W: usize>(
     s: &Conv2dShape,
     weight: &[f32],
     bias: &[f32],
@@ -67,14 +159,14 @@ fn forward_with<const KH: usize, const KW: usize>(
         let maps = &mut output[o * plane..][..n * plane];
         let bias = &bias[o..o + n];
         match n {
-            FILTERS => filter_block::<FILTERS, KH, KW>(s, filters, bias, input, maps),
+            FILTERS => filter_block::<FILTERS, KH, KW, W>(s, filters, bias, input, maps),
             _ => {
                 for ((filter, &b), map) in filters
                     .chunks_exact(filter_len)
                     .zip(bias)
                     .zip(maps.chunks_exact_mut(plane))
                 {
-                    filter_block::<1, KH, KW>(s, filter, &[b], input, map);
+                    filter_block::<1, KH, KW, W>(s, filter, &[b], input, map);
                 }
             }
         }
@@ -100,7 +192,7 @@ fn taps_inside(
 
 /// `N` output maps from their `N` filters.
 #[inline(always)]
-fn filter_block<const N: usize, const KH: usize, const KW: usize>(
+fn filter_block<const N: usize, const KH: usize, const KW: usize, const W: usize>(
     s: &Conv2dShape,
     filters: &[f32],
     bias: &[f32],
@@ -120,10 +212,10 @@ fn filter_block<const N: usize, const KH: usize, const KW: usize>(
         let rows = taps_inside(y, s.stride_h, s.pad_top, s.in_height, s.kernel_h);
         let mut x = 0;
         while x < s.out_width {
-            if inner.contains(&x) && inner.end - x >= OUTPUTS {
-                let acc = tile::<N, KH, KW, OUTPUTS>(s, filters, input, rows, (y, x));
+            if inner.contains(&x) && inner.end - x >= W {
+                let acc = tile::<N, KH, KW, W>(s, filters, input, rows, (y, x));
                 store(s, bias, maps, (y, x), acc);
-                x += OUTPUTS;
+                x += W;
             } else {
                 let cols = taps_inside(x, s.stride_w, s.pad_left, s.in_width, kw);
                 let acc = point::<N>(s, filters, input, rows, cols, (y, x));

@@ -15,6 +15,11 @@
 
 use super::conv::{for_each_run, Conv2dShape, Run};
 
+/// Selected on 32-bit Arm (Cortex-M), tested everywhere.
+#[cfg_attr(not(target_arch = "arm"), allow(dead_code))]
+#[path = "depthwise_conv_scalar.rs"]
+mod scalar;
+
 /// Filters per input channel: `out_channels / in_channels`.
 pub fn multiplier(shape: &Conv2dShape) -> usize {
     shape.out_channels / shape.in_channels.max(1)
@@ -240,8 +245,13 @@ pub fn depthwise_conv2d_forward(
         let in_map = &input[c * ihw..][..ihw];
         let out_map = &mut output[o * ohw..][..ohw];
         let channel = o % s.out_channels;
-        out_map.fill(bias.get(channel).copied().unwrap_or(0.0));
+        let b = bias.get(channel).copied().unwrap_or(0.0);
         let filter = &weight[channel * taps..][..taps];
+        if cfg!(target_arch = "arm") {
+            scalar::channel(s, filter, b, in_map, out_map);
+            return;
+        }
+        out_map.fill(b);
         if by_tap {
             taps_channel(s, filter, in_map, out_map);
         } else {

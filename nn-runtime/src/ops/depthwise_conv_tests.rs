@@ -179,6 +179,61 @@ fn both_forward_loops_match_the_naive_one_on_every_geometry() {
     assert!(runs_by_tap(&shape_of(CASES[12])) && !runs_by_tap(&shape_of(CASES[2])));
 }
 
+/// The scalar-FPU kernel of Cortex-M cores (which writes whole maps, bias included) on every
+/// geometry above, on random padded and strided ones (kernels 1–5, the 3×3 it specializes
+/// among them; strides 1–3; maps from 1×1; rows whose inside outputs are fewer than, equal
+/// to and more than its tile), and on KWS's and VWW's.
+#[test]
+fn scalar_fpu_kernel_matches_the_naive_loop() {
+    let mut rng = Rng::new(79);
+    let mut cases = CASES.to_vec();
+    for _ in 0..300 {
+        let (kh, kw) = (1 + rng.below(5), 1 + rng.below(5));
+        let pads = [rng.below(kh), rng.below(kw), rng.below(kh), rng.below(kw)];
+        let h = (1 + rng.below(10)).max(kh.saturating_sub(pads[0] + pads[2]));
+        let w = (1 + rng.below(16)).max(kw.saturating_sub(pads[1] + pads[3]));
+        let [top, left, bottom, right] = pads;
+        let (sh, sw) = (1 + rng.below(3), 1 + rng.below(3));
+        cases.push([
+            1 + rng.below(3),
+            1 + rng.below(2),
+            h,
+            w,
+            kh,
+            kw,
+            sh,
+            sw,
+            top,
+            left,
+            bottom,
+            right,
+        ]);
+    }
+    cases.extend([
+        [64, 1, 25, 5, 3, 3, 1, 1, 1, 1, 1, 1],
+        [8, 1, 48, 48, 3, 3, 1, 1, 1, 1, 1, 1],
+        [16, 1, 48, 48, 3, 3, 2, 2, 0, 0, 1, 1],
+    ]);
+    for case in cases {
+        let s = shape_of(case);
+        let [w, b, x] = data(&mut rng, &s, true, 1);
+        let dy = vec![0.0; s.out_channels * s.out_height * s.out_width];
+        let want = naive(&s, &w, &b, &x, &dy, 1).y;
+        let (taps, ohw, ihw) = (
+            s.kernel_h * s.kernel_w,
+            s.out_height * s.out_width,
+            s.in_height * s.in_width,
+        );
+        let m = s.out_channels / s.in_channels;
+        let mut y = vec![f32::NAN; want.len()];
+        for (o, out_map) in y.chunks_exact_mut(ohw).enumerate() {
+            let in_map = &x[o / m * ihw..][..ihw];
+            scalar::channel(&s, &w[o * taps..][..taps], b[o], in_map, out_map);
+        }
+        assert_close(&y, &want, 1e-5, 1e-6, &format!("scalar fpu {case:?}"));
+    }
+}
+
 #[test]
 fn gradients_match_finite_differences() {
     let mut rng = Rng::new(72);
