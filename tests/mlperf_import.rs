@@ -4,12 +4,17 @@
 //! The reference models are not part of the repository: they are read from
 //! `../shared/mlperf-tiny/` beside it, or from the folder `NN_MLPERF_DIR` names. When
 //! `NN_MLPERF_EXPECTED` names a folder written by `scripts/mlperf_reference.py` (TFLite's
-//! outputs on seeded inputs), each model's outputs are also compared with TFLite's.
+//! outputs and intermediate tensors on seeded inputs), each model's outputs are also
+//! compared with TFLite's, and so is every layer's output that is an operator's output in
+//! the file (see `mlperf_reference/`).
 
 use std::path::PathBuf;
 
 use nn::io::tflite::{self, ImportError, Mismatch, Model, TensorType};
 use nn::Network;
+
+mod mlperf_reference;
+use mlperf_reference::{compare_layers_with_tflite, compare_with_tflite};
 
 include!("../models/mlperf/kws.rs");
 include!("../models/mlperf/vww.rs");
@@ -88,80 +93,6 @@ fn run_pattern<N: Network>(network: &N, softmax: bool) -> Vec<f32> {
     output
 }
 
-/// Samples in `nn`'s order, one vector each.
-type Samples = Vec<Vec<f32>>;
-
-/// TFLite's outputs of `scripts/mlperf_reference.py` for the model `name`, if
-/// `NN_MLPERF_EXPECTED` names their folder: the inputs and the outputs, one per sample.
-fn tflite_outputs(name: &str) -> Option<(Samples, Samples)> {
-    let Some(dir) = std::env::var_os("NN_MLPERF_EXPECTED") else {
-        eprintln!(
-            "{name}: outputs not compared with TFLite's; write them with \
-             scripts/mlperf_reference.py and set NN_MLPERF_EXPECTED to their folder"
-        );
-        return None;
-    };
-    let path = PathBuf::from(dir).join(format!("{name}.txt"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|error| {
-        panic!(
-            "NN_MLPERF_EXPECTED is set, but {} cannot be read ({error}); write it with \
-             `python scripts/mlperf_reference.py <folder>`",
-            path.display()
-        )
-    });
-    let (mut inputs, mut outputs) = (Vec::new(), Vec::new());
-    for line in text.lines() {
-        let mut words = line.split(' ');
-        let kind = words.next();
-        let values: Vec<f32> = words
-            .map(|v| {
-                v.parse()
-                    .unwrap_or_else(|_| panic!("{}: {v:?}", path.display()))
-            })
-            .collect();
-        match kind {
-            Some("input") => inputs.push(values),
-            Some("output") => outputs.push(values),
-            other => panic!("{}: unexpected line kind {other:?}", path.display()),
-        }
-    }
-    assert_eq!(inputs.len(), outputs.len(), "{}", path.display());
-    Some((inputs, outputs))
-}
-
-/// Compares `network`'s outputs with TFLite's, within `tolerance` of the largest expected
-/// output in magnitude, sample by sample.
-fn compare_with_tflite<N: Network>(network: &N, name: &str, tolerance: f32) {
-    let Some((inputs, expected)) = tflite_outputs(name) else {
-        return;
-    };
-    let mut worst = 0.0f32;
-    for (k, (input, expected)) in inputs.iter().zip(&expected).enumerate() {
-        assert_eq!((input.len(), expected.len()), (N::INPUT_LEN, N::OUTPUT_LEN));
-        let mut output = vec![0.0; N::OUTPUT_LEN];
-        network.forward_sample(input, &mut output);
-        let scale = expected
-            .iter()
-            .fold(f32::MIN_POSITIVE, |m, y| m.max(y.abs()));
-        let difference = output
-            .iter()
-            .zip(expected)
-            .fold(0.0f32, |m, (y, e)| m.max((y - e).abs()));
-        worst = worst.max(difference / scale);
-        assert!(
-            difference <= tolerance * scale,
-            "{name} sample {k}: max |nn − TFLite| = {difference:e}, over {tolerance:e} × the \
-             output's scale {scale:e}\n   nn: {:?}\nTFLite: {:?}",
-            &output[..output.len().min(12)],
-            &expected[..expected.len().min(12)]
-        );
-    }
-    eprintln!(
-        "{name}: {} samples, max |nn − TFLite| / output scale = {worst:.2e}",
-        inputs.len()
-    );
-}
-
 #[test]
 fn kws_float_imports_with_its_int8_kernels_dequantized() {
     let file = "kws_ref_model_float32.tflite";
@@ -177,6 +108,7 @@ fn kws_float_imports_with_its_int8_kernels_dequantized() {
     assert!(weight.iter().any(|&w| w != 0.0));
     run_pattern(&*kws, true);
     compare_with_tflite(&*kws, "kws", 1e-5);
+    compare_layers_with_tflite(&*kws, &model, "kws", 1e-5);
 }
 
 #[test]
@@ -203,14 +135,17 @@ fn vww_float_imports_with_kernels_moved_to_nn_layouts() {
     }
     run_pattern(&*vww, true);
     compare_with_tflite(&*vww, "vww", 1e-5);
+    compare_layers_with_tflite(&*vww, &model, "vww", 1e-5);
 }
 
 #[test]
 fn ic_float_imports_with_its_residual_joins() {
+    let file = "pretrainedResnet.tflite";
     let mut ic = Ic::zeroed_boxed();
-    load("pretrainedResnet.tflite", &mut *ic);
+    load(file, &mut *ic);
     run_pattern(&*ic, true);
     compare_with_tflite(&*ic, "ic", 1e-5);
+    compare_layers_with_tflite(&*ic, &read_mlperf(file), "ic", 1e-5);
 }
 
 #[test]
@@ -226,6 +161,7 @@ fn ad_float_imports() {
     }
     run_pattern(&*ad, false);
     compare_with_tflite(&*ad, "ad", 1e-5);
+    compare_layers_with_tflite(&*ad, &model, "ad", 1e-5);
 }
 
 // ---- declarations that do not match the file ----
