@@ -176,9 +176,21 @@ fn mismatch<N: Network>(file: &str, network: &mut N) -> ImportError {
         &before[..],
         "a failed import changed the network"
     );
-    // Every message names what the file holds and what the network expects.
     println!("{error}");
     error
+}
+
+/// Checks that `error`'s message names the operator (`operator 0 (CONV_2D)`), what the file
+/// holds and what the network expects.
+fn assert_names(error: &ImportError, operator: &str, file: &str, network: &str) {
+    let message = error.to_string();
+    for part in [
+        operator,
+        &format!("the file holds {file}"),
+        &format!("the network expects {network}"),
+    ] {
+        assert!(message.contains(part), "{part:?} is not in: {message}");
+    }
 }
 
 nn::network! {
@@ -209,13 +221,12 @@ fn a_wrong_operator_is_named_with_its_index() {
         (*operator, op.as_str(), *layer, *kind),
         (1, "DEPTHWISE_CONV_2D", Some("conv2d_1"), Mismatch::Kind)
     );
-    let message = error.to_string();
-    assert!(
-        message.contains("operator 1 (DEPTHWISE_CONV_2D)"),
-        "{message}"
+    assert_names(
+        &error,
+        "operator 1 (DEPTHWISE_CONV_2D) and layer `conv2d_1`",
+        "DEPTHWISE_CONV_2D (a `depthwise_conv2d` layer in nn)",
+        "a `conv2d` layer",
     );
-    assert!(message.contains("`depthwise_conv2d`"), "{message}");
-    assert!(message.contains("a `conv2d` layer"), "{message}");
 }
 
 nn::network! {
@@ -237,6 +248,12 @@ fn a_wrong_shape_is_named_with_both_shapes() {
                 if file.contains("[128, 640]") && network.contains("[64, 640]")
         ),
         "{error:?}"
+    );
+    assert_names(
+        &error,
+        "operator 0 (FULLY_CONNECTED) and layer `dense_0`",
+        "a weight of [128, 640]",
+        "`dense_0.weight` of [64, 640]",
     );
 }
 
@@ -270,6 +287,12 @@ fn a_wrong_option_is_named_with_both_settings() {
         ),
         "{error:?}"
     );
+    assert_names(
+        &error,
+        "operator 0 (CONV_2D) and layer `conv2d_0`",
+        "Same padding, here [4, 1, 5, 1] (top, left, bottom, right)",
+        "padding [0, 0, 0, 0]",
+    );
 
     let mut network = AdMissingRelu::zeroed_boxed();
     let error = mismatch("ad01_fp32.tflite", &mut *network);
@@ -280,6 +303,12 @@ fn a_wrong_option_is_named_with_both_settings() {
                 if file.contains("fused relu")
         ),
         "{error:?}"
+    );
+    assert_names(
+        &error,
+        "operator 0 (FULLY_CONNECTED) and layer `dense_1`",
+        "a fused relu",
+        "a `dense` layer, not `relu`",
     );
 }
 
@@ -340,6 +369,12 @@ fn a_truncated_file_is_a_read_error() {
         let error = tflite::load_from_bytes(&bytes[..len], &mut *network)
             .expect_err("a truncated file does not load");
         assert!(matches!(error, ImportError::Read(_)), "{len}: {error:?}");
+        // No operator to name yet: the reader says the file is cut short, and its length.
+        let message = error.to_string();
+        assert!(
+            message.contains("truncated") && message.contains(&format!("{len} bytes")),
+            "{len}: {message}"
+        );
     }
     assert!(network.params().iter().all(|&p| p == 0.0));
 }
