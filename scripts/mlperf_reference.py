@@ -6,9 +6,20 @@ uniformly over the range that the int8 reference model's input quantization cove
 values are of the size the model was trained on), runs them one at a time through TFLite's
 interpreter with its reference kernels (`BUILTIN_REF`, not the optimized ones), and writes
 `<model>.txt` into OUT_DIR: one line `input v …` per sample in `nn`'s order (`[C, H, W]`
-for an image, where the file's input is NHWC), then one line `output v …` per sample. The
-expected outputs are derived from the models, so they stay out of the repository like the
-models themselves.
+for an image, where the file's input is NHWC), then one line `output v …` per sample.
+
+It also writes `<model>.layers.txt`, every operator's output tensor for every sample, read
+after `invoke()` with `experimental_preserve_all_tensors` (without it the interpreter reuses
+the memory of intermediate tensors): one line `SAMPLE OPERATOR OP_NAME v …` per sample and
+operator, in execution order, each tensor in `nn`'s order (an NHWC map as `[C, H, W]`; the
+output of a RESHAPE of a map as `nn`'s flatten orders it, the map's `[C, H, W]` flattened).
+Each such tensor is the output of one layer of the `nn` network: an operator with a fused
+activation (CONV_2D with ReLU, say) is `nn`'s layer followed by the activation layer, and
+its output is the activation's; `tests/mlperf_import.rs` pairs them. Values are written
+with 9 significant digits, which round-trip a float32.
+
+The expected tensors are derived from the models, so they stay out of the repository like
+the models themselves.
 
 The KWS float file is hybrid: its convolution kernels are int8 with per-channel scales.
 TFLite's hybrid kernels quantize each input activation to int8 at run time as well, which
@@ -51,11 +62,12 @@ MODELS = {
 }
 
 
-def interpreter(path=None, content=None):
+def interpreter(path=None, content=None, preserve_all_tensors=False):
     model = Interpreter(
         model_path=None if path is None else str(path),
         model_content=content,
         experimental_op_resolver_type=OpResolverType.BUILTIN_REF,
+        experimental_preserve_all_tensors=preserve_all_tensors,
     )
     model.allocate_tensors()
     return model
@@ -106,20 +118,38 @@ def nn_order(sample):
     return sample.transpose(2, 0, 1) if sample.ndim == 3 else sample
 
 
+def operator_outputs(model):
+    """Every operator's output tensor after `invoke()`, in execution order, as `(operator
+    index, operator name, values in nn's order)`."""
+    shapes = {d["index"]: d["shape"] for d in model.get_tensor_details()}
+    found = []
+    for op in model._get_ops_details():
+        (output,) = op["outputs"]
+        values = model.get_tensor(output)[0]
+        source = op["inputs"][0]
+        if op["op_name"] == "RESHAPE" and len(shapes[source]) == 4:
+            # nn's flatten reads the map in its [C, H, W] order, TFLite's reshape in NHWC.
+            values = nn_order(model.get_tensor(source)[0])
+        found.append((op["index"], op["op_name"], nn_order(values).ravel()))
+    return found
+
+
 def run(name, directory, samples, rng):
     float_file, int8_file = MODELS[name]
     low, high = input_range(directory / int8_file)
     original = interpreter(directory / float_file)
     copy = dequantized_copy(directory / float_file)
-    model = original if copy is None else interpreter(content=copy)
+    path, content = (directory / float_file, None) if copy is None else (None, copy)
+    model = interpreter(path, content, preserve_all_tensors=True)
     source = model.get_input_details()[0]
     target = model.get_output_details()[0]
-    inputs, outputs, hybrid = [], [], 0.0
+    inputs, outputs, layers, hybrid = [], [], [], 0.0
     for _ in range(samples):
         x = rng.uniform(low, high, size=source["shape"]).astype(np.float32)
         model.set_tensor(source["index"], x)
         model.invoke()
         y = model.get_tensor(target["index"])[0].ravel()
+        layers.append(operator_outputs(model))
         if copy is not None:
             original.set_tensor(original.get_input_details()[0]["index"], x)
             original.invoke()
@@ -128,8 +158,15 @@ def run(name, directory, samples, rng):
         inputs.append(nn_order(x[0]).ravel())
         outputs.append(y)
     note = "" if copy is None else f"; int8 weights dequantized (hybrid file: {hybrid:.2e} off)"
-    print(f"{name}: {samples} inputs in [{low:.4g}, {high:.4g}], output {target['shape'].tolist()}{note}")
-    return inputs, outputs
+    print(
+        f"{name}: {samples} inputs in [{low:.4g}, {high:.4g}], output {target['shape'].tolist()}, "
+        f"{len(layers[0])} operator outputs{note}"
+    )
+    return inputs, outputs, layers
+
+
+def numbers(values):
+    return " ".join(f"{float(v):.9g}" for v in values)
 
 
 def main():
@@ -150,11 +187,17 @@ def main():
     args.out_dir.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(args.seed)
     for name in MODELS:
-        inputs, outputs = run(name, args.models, args.samples, rng)
+        inputs, outputs, layers = run(name, args.models, args.samples, rng)
         lines = [" ".join(["input"] + [repr(float(v)) for v in x]) for x in inputs]
         lines += [" ".join(["output"] + [repr(float(v)) for v in y]) for y in outputs]
         (args.out_dir / f"{name}.txt").write_text("\n".join(lines) + "\n")
-    print(f"wrote {len(MODELS)} files to {args.out_dir}")
+        lines = [
+            f"{sample} {operator} {op_name} {numbers(values)}"
+            for sample, tensors in enumerate(layers)
+            for operator, op_name, values in tensors
+        ]
+        (args.out_dir / f"{name}.layers.txt").write_text("\n".join(lines) + "\n")
+    print(f"wrote {2 * len(MODELS)} files to {args.out_dir}")
 
 
 if __name__ == "__main__":

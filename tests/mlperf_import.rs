@@ -4,12 +4,17 @@
 //! The reference models are not part of the repository: they are read from
 //! `../shared/mlperf-tiny/` beside it, or from the folder `NN_MLPERF_DIR` names. When
 //! `NN_MLPERF_EXPECTED` names a folder written by `scripts/mlperf_reference.py` (TFLite's
-//! outputs on seeded inputs), each model's outputs are also compared with TFLite's.
+//! outputs and intermediate tensors on seeded inputs), each model's outputs are also
+//! compared with TFLite's, and so is every layer's output that is an operator's output in
+//! the file (see `mlperf_reference/`).
 
 use std::path::PathBuf;
 
 use nn::io::tflite::{self, ImportError, Mismatch, Model, TensorType};
 use nn::Network;
+
+mod mlperf_reference;
+use mlperf_reference::{compare_layers_with_tflite, compare_with_tflite};
 
 include!("../models/mlperf/kws.rs");
 include!("../models/mlperf/vww.rs");
@@ -88,80 +93,6 @@ fn run_pattern<N: Network>(network: &N, softmax: bool) -> Vec<f32> {
     output
 }
 
-/// Samples in `nn`'s order, one vector each.
-type Samples = Vec<Vec<f32>>;
-
-/// TFLite's outputs of `scripts/mlperf_reference.py` for the model `name`, if
-/// `NN_MLPERF_EXPECTED` names their folder: the inputs and the outputs, one per sample.
-fn tflite_outputs(name: &str) -> Option<(Samples, Samples)> {
-    let Some(dir) = std::env::var_os("NN_MLPERF_EXPECTED") else {
-        eprintln!(
-            "{name}: outputs not compared with TFLite's; write them with \
-             scripts/mlperf_reference.py and set NN_MLPERF_EXPECTED to their folder"
-        );
-        return None;
-    };
-    let path = PathBuf::from(dir).join(format!("{name}.txt"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|error| {
-        panic!(
-            "NN_MLPERF_EXPECTED is set, but {} cannot be read ({error}); write it with \
-             `python scripts/mlperf_reference.py <folder>`",
-            path.display()
-        )
-    });
-    let (mut inputs, mut outputs) = (Vec::new(), Vec::new());
-    for line in text.lines() {
-        let mut words = line.split(' ');
-        let kind = words.next();
-        let values: Vec<f32> = words
-            .map(|v| {
-                v.parse()
-                    .unwrap_or_else(|_| panic!("{}: {v:?}", path.display()))
-            })
-            .collect();
-        match kind {
-            Some("input") => inputs.push(values),
-            Some("output") => outputs.push(values),
-            other => panic!("{}: unexpected line kind {other:?}", path.display()),
-        }
-    }
-    assert_eq!(inputs.len(), outputs.len(), "{}", path.display());
-    Some((inputs, outputs))
-}
-
-/// Compares `network`'s outputs with TFLite's, within `tolerance` of the largest expected
-/// output in magnitude, sample by sample.
-fn compare_with_tflite<N: Network>(network: &N, name: &str, tolerance: f32) {
-    let Some((inputs, expected)) = tflite_outputs(name) else {
-        return;
-    };
-    let mut worst = 0.0f32;
-    for (k, (input, expected)) in inputs.iter().zip(&expected).enumerate() {
-        assert_eq!((input.len(), expected.len()), (N::INPUT_LEN, N::OUTPUT_LEN));
-        let mut output = vec![0.0; N::OUTPUT_LEN];
-        network.forward_sample(input, &mut output);
-        let scale = expected
-            .iter()
-            .fold(f32::MIN_POSITIVE, |m, y| m.max(y.abs()));
-        let difference = output
-            .iter()
-            .zip(expected)
-            .fold(0.0f32, |m, (y, e)| m.max((y - e).abs()));
-        worst = worst.max(difference / scale);
-        assert!(
-            difference <= tolerance * scale,
-            "{name} sample {k}: max |nn − TFLite| = {difference:e}, over {tolerance:e} × the \
-             output's scale {scale:e}\n   nn: {:?}\nTFLite: {:?}",
-            &output[..output.len().min(12)],
-            &expected[..expected.len().min(12)]
-        );
-    }
-    eprintln!(
-        "{name}: {} samples, max |nn − TFLite| / output scale = {worst:.2e}",
-        inputs.len()
-    );
-}
-
 #[test]
 fn kws_float_imports_with_its_int8_kernels_dequantized() {
     let file = "kws_ref_model_float32.tflite";
@@ -177,6 +108,7 @@ fn kws_float_imports_with_its_int8_kernels_dequantized() {
     assert!(weight.iter().any(|&w| w != 0.0));
     run_pattern(&*kws, true);
     compare_with_tflite(&*kws, "kws", 1e-5);
+    compare_layers_with_tflite(&*kws, &model, "kws", 1e-5);
 }
 
 #[test]
@@ -203,14 +135,17 @@ fn vww_float_imports_with_kernels_moved_to_nn_layouts() {
     }
     run_pattern(&*vww, true);
     compare_with_tflite(&*vww, "vww", 1e-5);
+    compare_layers_with_tflite(&*vww, &model, "vww", 1e-5);
 }
 
 #[test]
 fn ic_float_imports_with_its_residual_joins() {
+    let file = "pretrainedResnet.tflite";
     let mut ic = Ic::zeroed_boxed();
-    load("pretrainedResnet.tflite", &mut *ic);
+    load(file, &mut *ic);
     run_pattern(&*ic, true);
     compare_with_tflite(&*ic, "ic", 1e-5);
+    compare_layers_with_tflite(&*ic, &read_mlperf(file), "ic", 1e-5);
 }
 
 #[test]
@@ -226,6 +161,7 @@ fn ad_float_imports() {
     }
     run_pattern(&*ad, false);
     compare_with_tflite(&*ad, "ad", 1e-5);
+    compare_layers_with_tflite(&*ad, &model, "ad", 1e-5);
 }
 
 // ---- declarations that do not match the file ----
@@ -240,9 +176,21 @@ fn mismatch<N: Network>(file: &str, network: &mut N) -> ImportError {
         &before[..],
         "a failed import changed the network"
     );
-    // Every message names what the file holds and what the network expects.
     println!("{error}");
     error
+}
+
+/// Checks that `error`'s message names the operator (`operator 0 (CONV_2D)`), what the file
+/// holds and what the network expects.
+fn assert_names(error: &ImportError, operator: &str, file: &str, network: &str) {
+    let message = error.to_string();
+    for part in [
+        operator,
+        &format!("the file holds {file}"),
+        &format!("the network expects {network}"),
+    ] {
+        assert!(message.contains(part), "{part:?} is not in: {message}");
+    }
 }
 
 nn::network! {
@@ -273,13 +221,12 @@ fn a_wrong_operator_is_named_with_its_index() {
         (*operator, op.as_str(), *layer, *kind),
         (1, "DEPTHWISE_CONV_2D", Some("conv2d_1"), Mismatch::Kind)
     );
-    let message = error.to_string();
-    assert!(
-        message.contains("operator 1 (DEPTHWISE_CONV_2D)"),
-        "{message}"
+    assert_names(
+        &error,
+        "operator 1 (DEPTHWISE_CONV_2D) and layer `conv2d_1`",
+        "DEPTHWISE_CONV_2D (a `depthwise_conv2d` layer in nn)",
+        "a `conv2d` layer",
     );
-    assert!(message.contains("`depthwise_conv2d`"), "{message}");
-    assert!(message.contains("a `conv2d` layer"), "{message}");
 }
 
 nn::network! {
@@ -301,6 +248,12 @@ fn a_wrong_shape_is_named_with_both_shapes() {
                 if file.contains("[128, 640]") && network.contains("[64, 640]")
         ),
         "{error:?}"
+    );
+    assert_names(
+        &error,
+        "operator 0 (FULLY_CONNECTED) and layer `dense_0`",
+        "a weight of [128, 640]",
+        "`dense_0.weight` of [64, 640]",
     );
 }
 
@@ -334,6 +287,12 @@ fn a_wrong_option_is_named_with_both_settings() {
         ),
         "{error:?}"
     );
+    assert_names(
+        &error,
+        "operator 0 (CONV_2D) and layer `conv2d_0`",
+        "Same padding, here [4, 1, 5, 1] (top, left, bottom, right)",
+        "padding [0, 0, 0, 0]",
+    );
 
     let mut network = AdMissingRelu::zeroed_boxed();
     let error = mismatch("ad01_fp32.tflite", &mut *network);
@@ -344,6 +303,12 @@ fn a_wrong_option_is_named_with_both_settings() {
                 if file.contains("fused relu")
         ),
         "{error:?}"
+    );
+    assert_names(
+        &error,
+        "operator 0 (FULLY_CONNECTED) and layer `dense_1`",
+        "a fused relu",
+        "a `dense` layer, not `relu`",
     );
 }
 
@@ -404,6 +369,12 @@ fn a_truncated_file_is_a_read_error() {
         let error = tflite::load_from_bytes(&bytes[..len], &mut *network)
             .expect_err("a truncated file does not load");
         assert!(matches!(error, ImportError::Read(_)), "{len}: {error:?}");
+        // No operator to name yet: the reader says the file is cut short, and its length.
+        let message = error.to_string();
+        assert!(
+            message.contains("truncated") && message.contains(&format!("{len} bytes")),
+            "{len}: {message}"
+        );
     }
     assert!(network.params().iter().all(|&p| p == 0.0));
 }

@@ -2,13 +2,17 @@
 //! asymmetric `SAME` padding, a depthwise convolution with two filters per channel, and a
 //! dense layer after a reshape of a 2×2 map, so that every move between TFLite's layouts
 //! and `nn`'s (OHWI and 1HWO kernels, the HWC order of the flattened map) is exercised.
-//! `nn`'s outputs are compared with a direct computation in TFLite's NHWC layout.
+//! `nn`'s outputs are compared with a direct computation in TFLite's NHWC layout. Then one
+//! declaration per kind of mismatch (operator, shape, option) and a truncated file, each
+//! error naming the operator, what the file holds and what the network expects.
 
 use nn::io::tflite::{
     self, Activation, Conv2dOptions, DepthwiseConv2dOptions, FullyConnectedOptions, Model, Op,
     Operator, Padding, Subgraph, Tensor, TensorType, WeightsFormat,
 };
 use nn::Network;
+
+mod tflite_bytes;
 
 nn::network! {
     struct Small {
@@ -256,4 +260,175 @@ fn a_relu_after_a_reshape_where_the_file_has_none_is_a_kind_mismatch() {
         ),
         "{error:?}"
     );
+}
+
+/// Loads the small model into `network`, which must not match it: the error, after
+/// checking that the network is unchanged and that the message names the operator
+/// (`operator 3 (FULLY_CONNECTED)`), what the file holds and what the network expects.
+fn mismatch<N: Network>(
+    network: &mut N,
+    operator: &str,
+    file: &str,
+    expected: &str,
+) -> tflite::ImportError {
+    let before = network.params().to_vec();
+    let error = tflite::load_into(&model(&weights()), network).expect_err("a mismatch");
+    assert_eq!(
+        network.params(),
+        &before[..],
+        "a failed import changed the network"
+    );
+    let message = error.to_string();
+    for part in [
+        operator,
+        &format!("the file holds {file}"),
+        &format!("the network expects {expected}"),
+    ] {
+        assert!(message.contains(part), "{part:?} is not in: {message}");
+    }
+    error
+}
+
+nn::network! {
+    /// A full convolution where the file has its depthwise one.
+    struct WrongOperator {
+        input: [2, 4, 3],
+        conv2d(3, kernel = 3, stride = 2, padding = same), relu,
+        conv2d(6, kernel = 3, padding = same), relu6,
+        flatten,
+        dense(5),
+    }
+}
+
+#[test]
+fn a_wrong_operator_names_both_kinds() {
+    let error = mismatch(
+        &mut WrongOperator::zeroed(),
+        "operator 1 (DEPTHWISE_CONV_2D) and layer `conv2d_1`",
+        "DEPTHWISE_CONV_2D (a `depthwise_conv2d` layer in nn)",
+        "a `conv2d` layer",
+    );
+    assert!(
+        matches!(
+            error,
+            tflite::ImportError::Mismatch {
+                operator: 1,
+                kind: tflite::Mismatch::Kind,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+}
+
+nn::network! {
+    /// A dense layer of 4 units where the file's has 5.
+    struct WrongShape {
+        input: [2, 4, 3],
+        conv2d(3, kernel = 3, stride = 2, padding = same), relu,
+        depthwise_conv2d(kernel = 3, depth_multiplier = 2, padding = same), relu6,
+        flatten,
+        dense(4),
+    }
+}
+
+#[test]
+fn a_wrong_shape_names_both_shapes() {
+    let error = mismatch(
+        &mut WrongShape::zeroed(),
+        "operator 3 (FULLY_CONNECTED) and layer `dense_0`",
+        "a weight of [5, 24]",
+        "`dense_0.weight` of [4, 24]",
+    );
+    assert!(
+        matches!(
+            error,
+            tflite::ImportError::Mismatch {
+                operator: 3,
+                kind: tflite::Mismatch::Shape,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+}
+
+nn::network! {
+    /// A ReLU after the depthwise convolution where the file fuses ReLU6.
+    struct WrongOption {
+        input: [2, 4, 3],
+        conv2d(3, kernel = 3, stride = 2, padding = same), relu,
+        depthwise_conv2d(kernel = 3, depth_multiplier = 2, padding = same), relu,
+        flatten,
+        dense(5),
+    }
+}
+
+#[test]
+fn a_wrong_option_names_both_settings() {
+    let error = mismatch(
+        &mut WrongOption::zeroed(),
+        "operator 1 (DEPTHWISE_CONV_2D) and layer `relu_1`",
+        "a fused relu6",
+        "a `relu` layer, not `relu6`",
+    );
+    assert!(
+        matches!(
+            error,
+            tflite::ImportError::Mismatch {
+                operator: 1,
+                kind: tflite::Mismatch::Option,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn the_model_built_as_bytes_imports_and_computes() {
+    let mut network = tflite_bytes::Classifier::zeroed();
+    tflite::load_from_bytes(&tflite_bytes::classifier_bytes(), &mut network)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let x = [1.0, -2.0, 0.5, 3.0];
+    let logits: Vec<f32> = (0..3)
+        .map(|o| {
+            (tflite_bytes::BIAS[o]
+                + (0..4)
+                    .map(|i| tflite_bytes::WEIGHTS[o * 4 + i] * x[i])
+                    .sum::<f32>())
+            .max(0.0)
+        })
+        .collect();
+    let total: f32 = logits.iter().map(|v| v.exp()).sum();
+    let mut output = [0.0; 3];
+    network.forward_sample(&x, &mut output);
+    for (y, l) in output.iter().zip(&logits) {
+        assert!(
+            (y - l.exp() / total).abs() < 1e-6,
+            "{output:?} vs {logits:?}"
+        );
+    }
+}
+
+#[test]
+fn a_truncated_file_names_its_length() {
+    let bytes = tflite_bytes::classifier_bytes();
+    for len in 0..bytes.len() {
+        let mut network = tflite_bytes::Classifier::zeroed();
+        let error = tflite::load_from_bytes(&bytes[..len], &mut network).expect_err("truncated");
+        let message = error.to_string();
+        assert!(
+            matches!(error, tflite::ImportError::Read(_)),
+            "{len}: {error:?}"
+        );
+        // The reader says the file is cut short, and how long it is; it has no operator
+        // to name yet.
+        assert!(
+            message.contains("truncated") && message.contains(&format!("{len} bytes")),
+            "{len} of {} bytes: {message}",
+            bytes.len()
+        );
+        assert!(network.params().iter().all(|&p| p == 0.0), "{len}");
+    }
 }

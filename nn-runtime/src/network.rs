@@ -394,7 +394,10 @@ pub trait Network {
     /// [`Mode::Train`] writes every node, as the backward pass needs them. [`Mode::Infer`]
     /// writes the output node and the node below it (what [`Self::loss_batch`] reads) in
     /// full, but may run chains of per-sample layers (convolution, pooling, element-wise)
-    /// one sample at a time and leave the nodes inside such a chain holding scratch.
+    /// one sample at a time and leave the nodes inside such a chain holding scratch. With a
+    /// batch of one, every node holds its value after either mode: a chain's scratch is its
+    /// nodes' first sample, the one sample there is (`Model::layer_outputs` relies
+    /// on it).
     fn forward_batch(&self, nodes: &mut [f32], batch: usize, mode: Mode, rng: &mut Rng);
 
     /// Mean loss of the batch against `targets` (`batch * OUTPUT_LEN` floats), read from a

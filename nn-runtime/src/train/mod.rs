@@ -16,6 +16,7 @@ mod evaluate;
 mod finite;
 mod fit;
 pub(crate) mod history;
+mod layer_outputs;
 mod metric_selection;
 mod metrics;
 mod parallel;
@@ -175,6 +176,31 @@ pub trait Model: Network + Sized + Sync {
     /// or infinite: no class is picked from it.
     fn predict_class(&self, input: &[f32]) -> Result<usize, TrainError> {
         evaluate::predict_class(self, input)
+    }
+
+    /// The output of every layer for one sample, in inference mode: `outputs[i]` is the
+    /// output of layer `i` of [`Network::LAYERS`], `LAYERS[i].output_shape` laid out
+    /// row-major (`[C, H, W]` for a map), so the last is what [`Network::forward_sample`]
+    /// returns. For debugging: compare a network, say one imported with
+    /// [`crate::io::tflite::load`], with another implementation layer by layer, and find
+    /// the first layer where they part. Values are returned as computed, NaN included.
+    ///
+    /// ```no_run
+    /// # use nn_runtime::{Model, Network};
+    /// # fn show<M: Model>(model: &M, input: &[f32]) -> Result<(), nn_runtime::TrainError> {
+    /// for (layer, output) in M::LAYERS.iter().zip(model.layer_outputs(input)?) {
+    ///     let largest = output.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+    ///     println!("{} {:?}: max |value| {largest}", layer.name, layer.output_shape);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// [`TrainError::ShapeMismatch`] when `input.len()` is not [`Network::INPUT_LEN`] (both
+    /// lengths named).
+    fn layer_outputs(&self, input: &[f32]) -> Result<Vec<Vec<f32>>, TrainError> {
+        layer_outputs::layer_outputs(self, input)
     }
 }
 
