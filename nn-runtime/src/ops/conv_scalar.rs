@@ -35,6 +35,7 @@ pub(crate) fn conv2d_forward(
     match (s.kernel_h, s.kernel_w) {
         (1, 1) => forward_with::<1, 1, 4>(s, weight, bias, input, output),
         (3, 3) => forward_with::<3, 3, 3>(s, weight, bias, input, output),
+        (_, 4) => forward_with::<0, 4, 4>(s, weight, bias, input, output),
         _ => forward_with::<0, 0, 4>(s, weight, bias, input, output),
     }
 }
@@ -216,6 +217,11 @@ fn filter_block<const N: usize, const KH: usize, const KW: usize, const W: usize
                 let acc = tile::<N, KH, KW, W>(s, filters, input, rows, (y, x));
                 store(s, bias, maps, (y, x), acc);
                 x += W;
+            } else if inner.contains(&x) && inner.end - x >= 2 {
+                // Rows with fewer inside outputs than a tile (KWS's 5-wide rows have 3).
+                let acc = tile::<N, KH, KW, 2>(s, filters, input, rows, (y, x));
+                store(s, bias, maps, (y, x), acc);
+                x += 2;
             } else {
                 let cols = taps_inside(x, s.stride_w, s.pad_left, s.in_width, kw);
                 let acc = point::<N>(s, filters, input, rows, cols, (y, x));

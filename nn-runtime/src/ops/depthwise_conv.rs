@@ -241,6 +241,7 @@ pub fn depthwise_conv2d_forward(
         return;
     }
     let by_tap = runs_by_tap(s);
+    let mut ring = scalar::Ring::new();
     for_each_channel(s, batch, |c, o| {
         let in_map = &input[c * ihw..][..ihw];
         let out_map = &mut output[o * ohw..][..ohw];
@@ -248,7 +249,7 @@ pub fn depthwise_conv2d_forward(
         let b = bias.get(channel).copied().unwrap_or(0.0);
         let filter = &weight[channel * taps..][..taps];
         if cfg!(target_arch = "arm") {
-            scalar::channel(s, filter, b, in_map, out_map);
+            scalar::channel(s, filter, b, in_map, out_map, &mut ring);
             return;
         }
         out_map.fill(b);

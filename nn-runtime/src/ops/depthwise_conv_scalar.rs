@@ -1,8 +1,13 @@
 //! One depthwise output map for cores with a scalar FPU and no SIMD (Cortex-M4F and M7):
 //! the 3×3 kernel's nine weights stay in registers for the whole map, and the outputs of a
-//! row whose windows lie inside the input go [`OUTPUTS`] at a time, each input loaded once
-//! for the outputs that read it; outputs whose windows overhang an edge sum the taps inside
-//! the input. Other kernel sizes take the same loops with the size read at run time.
+//! row go [`OUTPUTS`] at a time, each input loaded once for the outputs that read it.
+//!
+//! Padding would split a row into edge outputs with fewer taps and inside ones (a 5-wide row
+//! with `same` padding has 2 and 3), so when `kernel_h + 1` padded rows fit in [`RING`] floats,
+//! each input row needed is copied once, zeros on both sides, into a ring of `kernel_h` rows on
+//! the stack (with a row of zeros for the padding above and below), and every output of a row reads whole windows from it. Otherwise outputs whose
+//! windows overhang an edge sum the taps inside the input one by one. Other kernel sizes take
+//! the same loops with the size read at run time.
 //!
 //! Inner loops read without bounds tests, as in `conv_scalar.rs`: every offset comes from the
 //! geometry, which [`check_offsets`] ties to the slice lengths once per map.
@@ -13,19 +18,188 @@ use super::Conv2dShape;
 /// (stride 2) fit the 32 registers.
 const OUTPUTS: usize = 4;
 
+/// Floats of stack for the ring of padded rows (1 KiB: three rows of up to 64 values and the
+/// row of zeros).
+const RING: usize = 256;
+
+/// Kernel rows the ring holds at most.
+const RING_ROWS: usize = 8;
+
+/// The ring of padded rows (or the whole padded map), shared by all the maps of one layer:
+/// its padding is written once, as zeros, and never again.
+pub(crate) struct Ring([f32; RING]);
+
+impl Ring {
+    pub(crate) fn new() -> Self {
+        Ring([0.0; RING])
+    }
+}
+
 /// Writes `out_map` = `bias` + the depthwise convolution of `in_map` with `filter`
-/// (`[kernel_h, kernel_w]`).
+/// (`[kernel_h, kernel_w]`). `ring` must have served only maps of the same geometry.
 pub(crate) fn channel(
     s: &Conv2dShape,
     filter: &[f32],
     bias: f32,
     in_map: &[f32],
     out_map: &mut [f32],
+    ring: &mut Ring,
 ) {
     check_offsets(s, filter, in_map, out_map);
+    let padded = padded_width(s);
+    let fits = s.kernel_h < RING_ROWS && (s.kernel_h + 1) * padded <= RING;
+    let whole_map = padded_height(s) * padded <= RING;
     match (s.kernel_h, s.kernel_w) {
+        (3, 3) if whole_map => map_channel::<3, 3>(s, filter, bias, in_map, out_map, &mut ring.0),
+        (3, 3) if fits => ring_channel::<3, 3>(s, filter, bias, in_map, out_map, &mut ring.0),
         (3, 3) => channel_with::<3, 3>(s, filter, bias, in_map, out_map),
+        _ if fits => ring_channel::<0, 0>(s, filter, bias, in_map, out_map, &mut ring.0),
         _ => channel_with::<0, 0>(s, filter, bias, in_map, out_map),
+    }
+}
+
+/// The rows of the padded map that the last output row's windows reach.
+fn padded_height(s: &Conv2dShape) -> usize {
+    (s.out_height.max(1) - 1) * s.stride_h + s.kernel_h
+}
+
+/// [`channel`] for maps small enough that the whole padded map fits in [`RING`] floats (as
+/// KWS's 25×5): the map is copied in once, zeros around it, and every output reads its
+/// whole window with no per-row bookkeeping.
+#[inline(always)]
+fn map_channel<const KH: usize, const KW: usize>(
+    s: &Conv2dShape,
+    filter: &[f32],
+    bias: f32,
+    in_map: &[f32],
+    out_map: &mut [f32],
+    ring: &mut [f32; RING],
+) {
+    let (width, height) = (padded_width(s), padded_height(s));
+    let first = s.pad_left.min(width);
+    let count = s.in_width.min(width - first);
+    let rows = s.in_height.min(height.saturating_sub(s.pad_top));
+    for (r, row) in in_map.chunks_exact(s.in_width).take(rows).enumerate() {
+        ring[(s.pad_top + r) * width + first..][..count].copy_from_slice(&row[..count]);
+    }
+    let weights: [f32; 9] = core::array::from_fn(|k| filter.get(k).copied().unwrap_or(0.0));
+    let (sh, sw) = (s.stride_h, s.stride_w);
+    let padded = ring.as_ptr();
+    for (y, out_row) in out_map.chunks_exact_mut(s.out_width).enumerate() {
+        let top = y * sh * width;
+        let mut x = 0;
+        while x + OUTPUTS <= s.out_width {
+            let mut acc = [bias; OUTPUTS];
+            for i in 0..KH {
+                for j in 0..KW {
+                    let w = weights[i * KW + j];
+                    for (l, a) in acc.iter_mut().enumerate() {
+                        // SAFETY: output `(y, x + l)` reads padded row `y·sh + i` < height and
+                        // column `(x + l)·sw + j` < width; height·width ≤ RING (checked by
+                        // the caller).
+                        *a += w * unsafe { *padded.add(top + i * width + (x + l) * sw + j) };
+                    }
+                }
+            }
+            out_row[x..x + OUTPUTS].copy_from_slice(&acc);
+            x += OUTPUTS;
+        }
+        for (x, out) in out_row.iter_mut().enumerate().skip(x) {
+            let mut sum = bias;
+            for i in 0..KH {
+                for j in 0..KW {
+                    // SAFETY: as above, for one output.
+                    sum +=
+                        weights[i * KW + j] * unsafe { *padded.add(top + i * width + x * sw + j) };
+                }
+            }
+            *out = sum;
+        }
+    }
+}
+
+/// The length of a padded row: the input row with its left padding, extended (with zeros)
+/// or cut to what the last output's window reads.
+fn padded_width(s: &Conv2dShape) -> usize {
+    (s.out_width.max(1) - 1) * s.stride_w + s.kernel_w
+}
+
+/// [`channel`] through the ring of padded rows (`(kernel_h + 1) · padded_width` ≤
+/// [`RING`]): slots `0..kernel_h` hold input rows, the last stays zero and stands for the
+/// rows of padding, so every output reads `kernel_h` whole kernel rows.
+#[inline(always)]
+fn ring_channel<const KH: usize, const KW: usize>(
+    s: &Conv2dShape,
+    filter: &[f32],
+    bias: f32,
+    in_map: &[f32],
+    out_map: &mut [f32],
+    ring: &mut [f32; RING],
+) {
+    let kh = if KH == 0 { s.kernel_h } else { KH };
+    let kw = if KW == 0 { s.kernel_w } else { KW };
+    let (sw, width) = (s.stride_w, padded_width(s));
+    // The input columns a padded row holds, and where they go in it.
+    let first = s.pad_left.min(width);
+    let count = s.in_width.min(width - first);
+    // Which input row each slot holds (`usize::MAX`: none yet).
+    let mut held = [usize::MAX; RING_ROWS];
+    let zero_row = kh * width;
+    // With the kernel's size constant, its weights are loaded once, into registers.
+    let weights: [f32; 9] = core::array::from_fn(|k| filter.get(k).copied().unwrap_or(0.0));
+    let weight = |k: usize| {
+        if KH == 3 && KW == 3 {
+            weights[k]
+        } else {
+            filter[k]
+        }
+    };
+    let mut rows = [0usize; RING_ROWS];
+    for (y, out_row) in out_map.chunks_exact_mut(s.out_width).enumerate() {
+        let (i0, i1) = taps_inside(y, s.stride_h, s.pad_top, s.in_height, kh);
+        for (i, start) in rows[..kh].iter_mut().enumerate() {
+            *start = zero_row;
+            if (i0..i1).contains(&i) {
+                let row = y * s.stride_h + i - s.pad_top;
+                let slot = row % kh;
+                if held[slot] != row {
+                    held[slot] = row;
+                    ring[slot * width + first..][..count]
+                        .copy_from_slice(&in_map[row * s.in_width..][..count]);
+                }
+                *start = slot * width;
+            }
+        }
+        let ring = ring.as_ptr();
+        let mut x = 0;
+        while x + OUTPUTS <= s.out_width {
+            let mut acc = [bias; OUTPUTS];
+            for (i, &start) in rows[..kh].iter().enumerate() {
+                let at = start + x * sw;
+                for j in 0..kw {
+                    let w = weight(i * kw + j);
+                    for (l, a) in acc.iter_mut().enumerate() {
+                        // SAFETY: each ring row holds `width` floats and output `x + l` reads
+                        // `(x + l)·sw + j` < (out_width − 1)·sw + kw = width, in a row that
+                        // starts at most at `kh·width`, inside the ring ((kh + 1)·width ≤ RING,
+                        // checked by the caller).
+                        *a += w * unsafe { *ring.add(at + j + l * sw) };
+                    }
+                }
+            }
+            out_row[x..x + OUTPUTS].copy_from_slice(&acc);
+            x += OUTPUTS;
+        }
+        for (x, out) in out_row.iter_mut().enumerate().skip(x) {
+            let mut sum = bias;
+            for (i, &start) in rows[..kh].iter().enumerate() {
+                for j in 0..kw {
+                    // SAFETY: as above, for one output.
+                    sum += weight(i * kw + j) * unsafe { *ring.add(start + x * sw + j) };
+                }
+            }
+            *out = sum;
+        }
     }
 }
 

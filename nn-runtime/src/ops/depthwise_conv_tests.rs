@@ -182,7 +182,7 @@ fn both_forward_loops_match_the_naive_one_on_every_geometry() {
 /// The scalar-FPU kernel of Cortex-M cores (which writes whole maps, bias included) on every
 /// geometry above, on random padded and strided ones (kernels 1–5, the 3×3 it specializes
 /// among them; strides 1–3; maps from 1×1; rows whose inside outputs are fewer than, equal
-/// to and more than its tile), and on KWS's and VWW's.
+/// to and more than its tile), on KWS's and VWW's, and on rows too wide for its ring.
 #[test]
 fn scalar_fpu_kernel_matches_the_naive_loop() {
     let mut rng = Rng::new(79);
@@ -213,6 +213,9 @@ fn scalar_fpu_kernel_matches_the_naive_loop() {
         [64, 1, 25, 5, 3, 3, 1, 1, 1, 1, 1, 1],
         [8, 1, 48, 48, 3, 3, 1, 1, 1, 1, 1, 1],
         [16, 1, 48, 48, 3, 3, 2, 2, 0, 0, 1, 1],
+        // Rows too wide for its ring of padded rows: the loop that clips edge windows.
+        [2, 1, 5, 90, 3, 3, 1, 1, 1, 1, 1, 1],
+        [1, 1, 6, 60, 5, 3, 1, 2, 2, 1, 2, 1],
     ]);
     for case in cases {
         let s = shape_of(case);
@@ -226,9 +229,10 @@ fn scalar_fpu_kernel_matches_the_naive_loop() {
         );
         let m = s.out_channels / s.in_channels;
         let mut y = vec![f32::NAN; want.len()];
+        let mut ring = scalar::Ring::new();
         for (o, out_map) in y.chunks_exact_mut(ohw).enumerate() {
             let in_map = &x[o / m * ihw..][..ihw];
-            scalar::channel(&s, &w[o * taps..][..taps], b[o], in_map, out_map);
+            scalar::channel(&s, &w[o * taps..][..taps], b[o], in_map, out_map, &mut ring);
         }
         assert_close(&y, &want, 1e-5, 1e-6, &format!("scalar fpu {case:?}"));
     }
