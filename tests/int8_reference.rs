@@ -9,15 +9,14 @@
 //! end to end on `nn`'s own outputs and its final output compared. Without the variable the
 //! comparison is skipped, and says so.
 //!
-//! This walks the flatbuffer's operators itself: it checks the kernels and their
-//! parameters, not the inference path `network!` will generate.
+//! This walks the flatbuffer's operators itself (`Int8Operator::run`): it checks the kernels
+//! and their parameters, not the inference path `network!` will generate.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use nn::int8;
 use nn::io::tflite::{self, int8 as prepared};
-use prepared::{Int8Kind, Int8Operator};
+use prepared::Int8Operator;
 
 const MODELS: [(&str, &str); 4] = [
     ("kws", "kws_ref_model.tflite"),
@@ -48,37 +47,6 @@ fn prepare_model(file: &str) -> (tflite::Model, Vec<Int8Operator>) {
     let operators =
         prepared::prepare(model.main_graph()).unwrap_or_else(|e| panic!("{file}: {e}"));
     (model, operators)
-}
-
-/// Runs one prepared operator on one sample.
-fn run(operator: &Int8Operator, inputs: &[&[i8]], output: &mut [i8]) {
-    match &operator.kind {
-        Int8Kind::Conv2d {
-            shape,
-            weight,
-            bias,
-            stage,
-        } => int8::conv2d(shape, &stage.stage(), weight, bias, inputs[0], output),
-        Int8Kind::DepthwiseConv2d {
-            shape,
-            weight,
-            bias,
-            stage,
-        } => int8::depthwise_conv2d(shape, &stage.stage(), weight, bias, inputs[0], output),
-        Int8Kind::FullyConnected {
-            weight,
-            bias,
-            stage,
-            ..
-        } => int8::fully_connected(&stage.stage(), weight, bias, inputs[0], output),
-        Int8Kind::AveragePool2d { shape, min, max } => {
-            int8::avg_pool2d(shape, *min, *max, inputs[0], output)
-        }
-        Int8Kind::Reshape => int8::reshape(inputs[0], output),
-        Int8Kind::Softmax { params, depth } => int8::softmax(params, *depth, inputs[0], output),
-        Int8Kind::Add { params } => int8::add(params, inputs[0], inputs[1], output),
-        other => panic!("no kernel wired for {}", other.name()),
-    }
 }
 
 /// TFLite's tensors for one model: `samples` values of each activation tensor, in nn's order.
@@ -163,7 +131,7 @@ fn int8_kernels_match_tflite_bit_for_bit() {
             for s in 0..samples {
                 let inputs: Vec<&[i8]> =
                     operator.inputs.iter().map(|&t| expected.sample(t, s)).collect();
-                run(operator, &inputs, &mut output);
+                operator.run(&inputs, &mut output);
                 let want = expected.sample(operator.output, s);
                 for (i, (&got, &want)) in output.iter().zip(want).enumerate() {
                     if got != want {
@@ -206,7 +174,7 @@ fn int8_kernels_match_tflite_bit_for_bit() {
                 let mut out = vec![0i8; graph.tensors[operator.output].len()];
                 let inputs: Vec<&[i8]> =
                     operator.inputs.iter().map(|t| values[t].as_slice()).collect();
-                run(operator, &inputs, &mut out);
+                operator.run(&inputs, &mut out);
                 values.insert(operator.output, out);
             }
             if values[&output] == expected.sample(output, s) {

@@ -13,6 +13,10 @@
 //! }
 //! # Ok::<(), nn_runtime::io::tflite::TfliteError>(())
 //! ```
+//!
+//! [`Int8Operator::run`] runs one on a sample, in `nn`'s layouts. It is how the tests check
+//! the kernels against TFLite operator by operator, not an interpreter: a deployed network
+//! calls the kernels from the code `network!` generates.
 
 mod operators;
 mod values;
@@ -20,6 +24,7 @@ mod values;
 use super::error::TfliteError;
 use super::model::{Subgraph, Tensor, TensorType};
 use crate::int8::{
+    self,
     AddParams, AvgPool2dShape, DoubleScale, OutputStage, QuantizedMultiplier, Requantize,
     SoftmaxParams,
 };
@@ -102,6 +107,52 @@ pub enum Int8Kind {
         /// Multipliers, zero points and clamp.
         params: AddParams,
     },
+}
+
+impl Int8Operator {
+    /// Runs the operator on one sample: `inputs` are the tensors of [`Self::inputs`] in
+    /// `nn`'s layout (`[C, H, W]` for images), `output` the tensor [`Self::output`].
+    ///
+    /// # Panics
+    ///
+    /// If a slice's length is not its tensor's, or an input is missing.
+    pub fn run(&self, inputs: &[&[i8]], output: &mut [i8]) {
+        assert_eq!(
+            inputs.len(),
+            self.inputs.len(),
+            "operator {} ({}) reads {} tensors",
+            self.index,
+            self.kind.name(),
+            self.inputs.len()
+        );
+        let input = inputs[0];
+        match &self.kind {
+            Int8Kind::Conv2d {
+                shape,
+                weight,
+                bias,
+                stage,
+            } => int8::conv2d(shape, &stage.stage(), weight, bias, input, output),
+            Int8Kind::DepthwiseConv2d {
+                shape,
+                weight,
+                bias,
+                stage,
+            } => int8::depthwise_conv2d(shape, &stage.stage(), weight, bias, input, output),
+            Int8Kind::FullyConnected {
+                weight,
+                bias,
+                stage,
+                ..
+            } => int8::fully_connected(&stage.stage(), weight, bias, input, output),
+            Int8Kind::AveragePool2d { shape, min, max } => {
+                int8::avg_pool2d(shape, *min, *max, input, output)
+            }
+            Int8Kind::Reshape => int8::reshape(input, output),
+            Int8Kind::Softmax { params, depth } => int8::softmax(params, *depth, input, output),
+            Int8Kind::Add { params } => int8::add(params, input, inputs[1], output),
+        }
+    }
 }
 
 impl Int8Kind {
