@@ -44,8 +44,7 @@ fn mlperf_path(file: &str) -> PathBuf {
 fn prepare_model(file: &str) -> (tflite::Model, Vec<Int8Operator>) {
     let path = mlperf_path(file);
     let model = tflite::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let operators =
-        prepared::prepare(model.main_graph()).unwrap_or_else(|e| panic!("{file}: {e}"));
+    let operators = prepared::prepare(model.main_graph()).unwrap_or_else(|e| panic!("{file}: {e}"));
     (model, operators)
 }
 
@@ -72,7 +71,10 @@ impl Expected {
                 "samples" => samples = fields[1].parse().unwrap(),
                 "tensor" => {
                     let index: usize = fields[1].parse().unwrap();
-                    let len: usize = fields[3..].iter().map(|d| d.parse::<usize>().unwrap()).product();
+                    let len: usize = fields[3..]
+                        .iter()
+                        .map(|d| d.parse::<usize>().unwrap())
+                        .product();
                     let bytes = std::fs::read(folder.join(format!("t{index}.i8"))).unwrap();
                     assert_eq!(bytes.len(), samples * len, "{model}: tensor {index}");
                     tensors.insert(index, bytes.into_iter().map(|b| b as i8).collect());
@@ -98,7 +100,11 @@ impl Expected {
 fn every_operator_of_the_four_int8_models_prepares() {
     for (name, file) in MODELS {
         let (model, operators) = prepare_model(file);
-        assert_eq!(operators.len(), model.main_graph().operators.len(), "{name}");
+        assert_eq!(
+            operators.len(),
+            model.main_graph().operators.len(),
+            "{name}"
+        );
         let kinds: Vec<&str> = operators.iter().map(|o| o.kind.name()).collect();
         println!("{name}: {}", kinds.join(" "));
     }
@@ -129,8 +135,11 @@ fn int8_kernels_match_tflite_bit_for_bit() {
             let mut wrong = 0;
             let mut first = None;
             for s in 0..samples {
-                let inputs: Vec<&[i8]> =
-                    operator.inputs.iter().map(|&t| expected.sample(t, s)).collect();
+                let inputs: Vec<&[i8]> = operator
+                    .inputs
+                    .iter()
+                    .map(|&t| expected.sample(t, s))
+                    .collect();
                 operator.run(&inputs, &mut output);
                 let want = expected.sample(operator.output, s);
                 for (i, (&got, &want)) in output.iter().zip(want).enumerate() {
@@ -172,8 +181,11 @@ fn int8_kernels_match_tflite_bit_for_bit() {
             values.insert(input, expected.sample(input, s).to_vec());
             for operator in &operators {
                 let mut out = vec![0i8; graph.tensors[operator.output].len()];
-                let inputs: Vec<&[i8]> =
-                    operator.inputs.iter().map(|t| values[t].as_slice()).collect();
+                let inputs: Vec<&[i8]> = operator
+                    .inputs
+                    .iter()
+                    .map(|t| values[t].as_slice())
+                    .collect();
                 operator.run(&inputs, &mut out);
                 values.insert(operator.output, out);
             }
@@ -193,5 +205,9 @@ fn int8_kernels_match_tflite_bit_for_bit() {
             ));
         }
     }
-    assert!(failures.is_empty(), "not bit-exact:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "not bit-exact:\n{}",
+        failures.join("\n")
+    );
 }

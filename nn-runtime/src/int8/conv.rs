@@ -75,7 +75,15 @@ pub fn conv2d<R: Requantize>(
     let s = shape;
     let what = "int8::conv2d";
     let filter_len = s.in_channels * s.kernel_h * s.kernel_w;
-    check_lengths(what, s, weight.len(), bias.len(), input.len(), output.len(), filter_len);
+    check_lengths(
+        what,
+        s,
+        weight.len(),
+        bias.len(),
+        input.len(),
+        output.len(),
+        filter_len,
+    );
     stage.check(what, s.out_channels);
     let (iz, wz) = (stage.input_zero_point, stage.weight_zero_point);
     let plane = s.in_height * s.in_width;

@@ -28,7 +28,15 @@ pub fn depthwise_conv2d<R: Requantize>(
     );
     let multiplier = s.out_channels / s.in_channels;
     let taps = s.kernel_h * s.kernel_w;
-    check_lengths(what, s, weight.len(), bias.len(), input.len(), output.len(), taps);
+    check_lengths(
+        what,
+        s,
+        weight.len(),
+        bias.len(),
+        input.len(),
+        output.len(),
+        taps,
+    );
     stage.check(what, s.out_channels);
     let (iz, wz) = (stage.input_zero_point, stage.weight_zero_point);
     let plane = s.in_height * s.in_width;

@@ -7,13 +7,25 @@ use crate::int8::QuantizedMultiplier;
 
 #[test]
 fn high_mul_saturates_only_min_times_min() {
-    assert_eq!(saturating_rounding_doubling_high_mul(i32::MIN, i32::MIN), i32::MAX);
+    assert_eq!(
+        saturating_rounding_doubling_high_mul(i32::MIN, i32::MIN),
+        i32::MAX
+    );
     // −2^31 · (2^31 − 1) = −2^62 + 2^31; + (1 − 2^30); / 2^31 truncates to −2^31 + 1.
-    assert_eq!(saturating_rounding_doubling_high_mul(i32::MIN, i32::MAX), -2_147_483_647);
+    assert_eq!(
+        saturating_rounding_doubling_high_mul(i32::MIN, i32::MAX),
+        -2_147_483_647
+    );
     // (2^31 − 1)^2 / 2^31 = 2^31 − 2 + 2^−31, rounds to 2^31 − 2.
-    assert_eq!(saturating_rounding_doubling_high_mul(i32::MAX, i32::MAX), 2_147_483_646);
+    assert_eq!(
+        saturating_rounding_doubling_high_mul(i32::MAX, i32::MAX),
+        2_147_483_646
+    );
     // −2^31 · 2^30 / 2^31 = −2^30 exactly.
-    assert_eq!(saturating_rounding_doubling_high_mul(i32::MIN, 1 << 30), -(1 << 30));
+    assert_eq!(
+        saturating_rounding_doubling_high_mul(i32::MIN, 1 << 30),
+        -(1 << 30)
+    );
 }
 
 #[test]
@@ -88,12 +100,18 @@ fn requantization_rounds_twice() {
     // The largest right shift.
     assert_eq!(multiply_by_quantized_multiplier(i32::MAX, i32::MAX, -31), 1);
     assert_eq!(multiply_by_quantized_multiplier(i32::MIN, i32::MIN, -31), 1);
-    assert_eq!(multiply_by_quantized_multiplier(i32::MIN, i32::MAX, -31), -1);
+    assert_eq!(
+        multiply_by_quantized_multiplier(i32::MIN, i32::MAX, -31),
+        -1
+    );
     assert_eq!(
         multiply_by_quantized_multiplier_smaller_than_one(5, 1 << 30, -1),
         multiply_by_quantized_multiplier(5, 1 << 30, -1)
     );
-    assert_eq!(multiply_by_quantized_multiplier_greater_than_one(3, 1 << 30, 2), 6);
+    assert_eq!(
+        multiply_by_quantized_multiplier_greater_than_one(3, 1 << 30, 2),
+        6
+    );
 }
 
 #[test]

@@ -41,7 +41,14 @@ fn conv_skips_padding_and_subtracts_zero_points() {
     let weight = [1i8; 9];
     let scales = unit_scale();
     let mut output = [0i8; 4];
-    conv2d(&shape, &stage(&scales, -10, 3), &weight, &[100], &input, &mut output);
+    conv2d(
+        &shape,
+        &stage(&scales, -10, 3),
+        &weight,
+        &[100],
+        &input,
+        &mut output,
+    );
     // Windows: top-left sums 1+2+4+5 = 12; top-right 2+3+5+6 = 16 (columns 1..2 of rows
     // 0..1); bottom-left 4+5+7+8 = 24; bottom-right 5+6+8+9 = 28. Bias 100, output zero point 3.
     assert_eq!(output, [115, 119, 127, 127]);
@@ -66,7 +73,14 @@ fn depthwise_multiplier_reads_its_input_channel() {
     };
     let scales = [0.5, 1.0, 0.25, 2.0].map(QuantizedMultiplier::from_f64);
     let mut output = [0i8; 4];
-    depthwise_conv2d(&shape, &stage(&scales, 0, 0), &[1, 2, 3, 4], &[], &[10, 20], &mut output);
+    depthwise_conv2d(
+        &shape,
+        &stage(&scales, 0, 0),
+        &[1, 2, 3, 4],
+        &[],
+        &[10, 20],
+        &mut output,
+    );
     // 10·1·0.5, 10·2·1, 20·3·0.25, 20·4·2 = 160 → clamped.
     assert_eq!(output, [5, 20, 15, 127]);
 }
@@ -82,7 +96,10 @@ fn dense_per_tensor_and_per_channel() {
     // Inputs minus 2: [2, 4, 6]. Row 0: 2 − 4 + 12 + 1 = 11 → 5.5 → 6; row 1: 0 + 12 − 12 − 1
     // = −1 → −0.5 → −1 (round half away from zero).
     assert_eq!(output, [6, -1]);
-    let two = [QuantizedMultiplier::from_f64(0.5), QuantizedMultiplier::from_f64(3.0)];
+    let two = [
+        QuantizedMultiplier::from_f64(0.5),
+        QuantizedMultiplier::from_f64(3.0),
+    ];
     fully_connected(&stage(&two, 2, -5), &weight, &bias, &input, &mut output);
     // 11 · 0.5 = 5.5 → 6 (high multiply rounds up), −1 · 3 = −3; plus −5.
     assert_eq!(output, [1, -8]);
@@ -125,19 +142,31 @@ fn add_rescales_both_inputs() {
     add(&params, &[2, -3, 100], &[4, 3, 100], &mut output);
     // Reals 1 + 2 = 3, −1.5 + 1.5 = 0, 50 + 50 = 100 → output steps of 1 plus −10.
     assert_eq!(output, [-7, -10, 90]);
-    assert_eq!(activation_range(FusedActivation::Relu, 1.0, -10), (-10, 127));
+    assert_eq!(
+        activation_range(FusedActivation::Relu, 1.0, -10),
+        (-10, 127)
+    );
 }
 
 #[test]
 fn activation_ranges_quantize_their_bounds() {
     assert_eq!(activation_range(FusedActivation::None, 0.1, 3), (-128, 127));
     assert_eq!(activation_range(FusedActivation::Relu, 0.1, -5), (-5, 127));
-    assert_eq!(activation_range(FusedActivation::Relu6, 0.0625, -128), (-128, -32));
+    assert_eq!(
+        activation_range(FusedActivation::Relu6, 0.0625, -128),
+        (-128, -32)
+    );
     // 6 / 4 = 1.5 rounds away from zero to 2.
     assert_eq!(activation_range(FusedActivation::Relu6, 4.0, 0), (0, 2));
-    assert_eq!(activation_range(FusedActivation::ReluN1To1, 0.25, 0), (-4, 4));
+    assert_eq!(
+        activation_range(FusedActivation::ReluN1To1, 0.25, 0),
+        (-4, 4)
+    );
     // A zero point that puts 0 above the int8 range clamps both bounds to 127.
-    assert_eq!(activation_range(FusedActivation::Relu, 0.001, 200), (127, 127));
+    assert_eq!(
+        activation_range(FusedActivation::Relu, 0.001, 200),
+        (127, 127)
+    );
 }
 
 #[test]
@@ -150,13 +179,19 @@ fn fixed_point_exp_and_reciprocal_track_f64() {
         let a = -(k * 50_000); // Q5.26: down to about −1.5
         let exact = (f64::from(a) / f64::from(1 << 26)).exp() * 2f64.powi(31);
         let got = f64::from(exp_on_negative_values(a));
-        assert!((got - exact).abs() < tolerance, "exp({a}): {got} vs {exact}");
+        assert!(
+            (got - exact).abs() < tolerance,
+            "exp({a}): {got} vs {exact}"
+        );
     }
     for k in 0..1000 {
         let a = k * 2_000_000; // Q0.31 in [0, 1)
         let exact = 1.0 / (1.0 + f64::from(a) / 2f64.powi(31)) * 2f64.powi(31);
         let got = f64::from(one_over_one_plus_x_for_x_in_0_1(a));
-        assert!((got - exact).abs() < tolerance, "1/(1+{a}): {got} vs {exact}");
+        assert!(
+            (got - exact).abs() < tolerance,
+            "1/(1+{a}): {got} vs {exact}"
+        );
     }
 }
 
@@ -164,7 +199,12 @@ fn fixed_point_exp_and_reciprocal_track_f64() {
 fn softmax_of_equal_inputs_is_uniform() {
     let params = SoftmaxParams::new(1.0, 0.1);
     let mut output = [0i8; 8];
-    softmax(&params, 4, &[5, 5, 5, 5, -128, 127, -128, -128], &mut output);
+    softmax(
+        &params,
+        4,
+        &[5, 5, 5, 5, -128, 127, -128, -128],
+        &mut output,
+    );
     // 1/4 = 64/256 → 64 − 128; the second row puts all of it on one element (255/256 at
     // most, 0/256 elsewhere: exp(−25.5) is below the output's resolution).
     assert_eq!(output[..4], [-64; 4]);

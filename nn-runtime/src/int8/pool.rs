@@ -46,9 +46,20 @@ pub const fn rounded_average(sum: i32, count: i32) -> i32 {
 pub fn avg_pool2d(shape: &AvgPool2dShape, min: i8, max: i8, input: &[i8], output: &mut [i8]) {
     let s = shape;
     let what = "int8::avg_pool2d";
-    assert!(s.stride_h >= 1 && s.stride_w >= 1, "{what}: strides must be at least 1");
-    assert_eq!(input.len(), s.channels * s.in_height * s.in_width, "{what}: input length");
-    assert_eq!(output.len(), s.channels * s.out_height * s.out_width, "{what}: output length");
+    assert!(
+        s.stride_h >= 1 && s.stride_w >= 1,
+        "{what}: strides must be at least 1"
+    );
+    assert_eq!(
+        input.len(),
+        s.channels * s.in_height * s.in_width,
+        "{what}: input length"
+    );
+    assert_eq!(
+        output.len(),
+        s.channels * s.out_height * s.out_width,
+        "{what}: output length"
+    );
     let plane = s.in_height * s.in_width;
     let out_plane = s.out_height * s.out_width;
     for c in 0..s.channels {
@@ -60,7 +71,10 @@ pub fn avg_pool2d(shape: &AvgPool2dShape, min: i8, max: i8, input: &[i8], output
                 let ix0 = (ox * s.stride_w) as isize - s.pad_left as isize;
                 let cols = super::conv::taps_inside(ix0, s.size_w, s.in_width);
                 let count = (rows.len() * cols.len()) as i32;
-                assert!(count > 0, "{what}: window ({oy}, {ox}) lies outside the input");
+                assert!(
+                    count > 0,
+                    "{what}: window ({oy}, {ox}) lies outside the input"
+                );
                 let mut sum = 0i32;
                 for ky in rows.clone() {
                     let row = &in_map[(iy0 + ky as isize) as usize * s.in_width..][..s.in_width];

@@ -5,8 +5,8 @@
 //! fixed-point reciprocal. The output's quantization is fixed: scale 1/256, zero point −128.
 
 use super::fixed_point::{
-    multiply_by_quantized_multiplier_greater_than_one, rounding_divide_by_pot,
-    rounding_half_sum, saturating_rounding_doubling_high_mul as mul, saturating_shift_left,
+    multiply_by_quantized_multiplier_greater_than_one, rounding_divide_by_pot, rounding_half_sum,
+    saturating_rounding_doubling_high_mul as mul, saturating_shift_left,
 };
 use super::multiplier::QuantizedMultiplier;
 
@@ -55,7 +55,10 @@ fn exp_on_interval_between_negative_one_quarter_and_0_excl(a: i32) -> i32 {
     let x3 = mul(x2, x);
     let x4 = mul(x2, x2);
     let x4_over_4 = rounding_divide_by_pot(x4, 2);
-    let poly = rounding_divide_by_pot(mul(x4_over_4.wrapping_add(x3), ONE_THIRD).wrapping_add(x2), 1);
+    let poly = rounding_divide_by_pot(
+        mul(x4_over_4.wrapping_add(x3), ONE_THIRD).wrapping_add(x2),
+        1,
+    );
     EXP_MINUS_ONE_EIGHTH.wrapping_add(mul(EXP_MINUS_ONE_EIGHTH, x.wrapping_add(poly)))
 }
 
@@ -75,9 +78,11 @@ pub fn exp_on_negative_values(a: i32) -> i32 {
         (4, 242),
     ];
     let a_mod_quarter_minus_one_quarter = (a & (ONE_QUARTER - 1)).wrapping_sub(ONE_QUARTER);
-    let mut result = exp_on_interval_between_negative_one_quarter_and_0_excl(
-        saturating_shift_left(a_mod_quarter_minus_one_quarter, SCALED_DIFF_INTEGER_BITS as u32),
-    );
+    let mut result =
+        exp_on_interval_between_negative_one_quarter_and_0_excl(saturating_shift_left(
+            a_mod_quarter_minus_one_quarter,
+            SCALED_DIFF_INTEGER_BITS as u32,
+        ));
     let remainder = a_mod_quarter_minus_one_quarter.wrapping_sub(a);
     for (exponent, multiplier) in BARREL {
         if SCALED_DIFF_INTEGER_BITS > exponent
@@ -105,7 +110,10 @@ pub fn one_over_one_plus_x_for_x_in_0_1(a: i32) -> i32 {
     for _ in 0..3 {
         let one_minus_half_denominator_times_x = ONE_Q2.wrapping_sub(mul(half_denominator, x));
         // Q2 · Q2 is Q4; back to Q2 with a saturating doubling twice.
-        x = x.wrapping_add(saturating_shift_left(mul(x, one_minus_half_denominator_times_x), 2));
+        x = x.wrapping_add(saturating_shift_left(
+            mul(x, one_minus_half_denominator_times_x),
+            2,
+        ));
     }
     // x / 2 in Q1 is the same raw; back to Q0.
     saturating_shift_left(x, 1)
@@ -117,7 +125,10 @@ fn reciprocal(x: i32, integer_bits: i32) -> (i32, i32) {
     let headroom_plus_one = (x as u32).leading_zeros();
     let bits_over_unit = integer_bits - headroom_plus_one as i32;
     let shifted_minus_one = ((x as u32) << headroom_plus_one).wrapping_sub(1 << 31) as i32;
-    (one_over_one_plus_x_for_x_in_0_1(shifted_minus_one), bits_over_unit)
+    (
+        one_over_one_plus_x_for_x_in_0_1(shifted_minus_one),
+        bits_over_unit,
+    )
 }
 
 /// Softmax over the last axis of `depth` elements; `input` and `output` hold whole rows.
@@ -135,15 +146,20 @@ pub fn softmax(params: &SoftmaxParams, depth: usize, input: &[i8], output: &mut 
             params.input_left_shift,
         )
     };
-    for (row, out) in input.chunks_exact(depth).zip(output.chunks_exact_mut(depth)) {
+    for (row, out) in input
+        .chunks_exact(depth)
+        .zip(output.chunks_exact_mut(depth))
+    {
         let max = i32::from(*row.iter().max().expect("depth > 0"));
         let mut sum_of_exps = 0i32;
         for &x in row {
             let diff = i32::from(x) - max;
             if diff >= params.diff_min {
                 let exp = exp_on_negative_values(scaled_diff(diff));
-                sum_of_exps = sum_of_exps
-                    .wrapping_add(rounding_divide_by_pot(exp, ACCUMULATION_INTEGER_BITS as u32));
+                sum_of_exps = sum_of_exps.wrapping_add(rounding_divide_by_pot(
+                    exp,
+                    ACCUMULATION_INTEGER_BITS as u32,
+                ));
             }
         }
         let (scale, bits_over_unit) = reciprocal(sum_of_exps, ACCUMULATION_INTEGER_BITS);

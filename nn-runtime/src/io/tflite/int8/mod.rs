@@ -24,8 +24,7 @@ mod values;
 use super::error::TfliteError;
 use super::model::{Subgraph, Tensor, TensorType};
 use crate::int8::{
-    self,
-    AddParams, AvgPool2dShape, DoubleScale, OutputStage, QuantizedMultiplier, Requantize,
+    self, AddParams, AvgPool2dShape, DoubleScale, OutputStage, QuantizedMultiplier, Requantize,
     SoftmaxParams,
 };
 use crate::ops::conv::Conv2dShape;

@@ -4,8 +4,7 @@ use super::super::error::TfliteError;
 use super::super::model::{Operator, Subgraph, Tensor};
 use super::super::ops::{Activation, Op, Padding, WeightsFormat};
 use super::values::{
-    hwo_to_ohw, int32_values, int8_values, ohwi_to_oihw, tensor_quantization,
-    weight_quantization,
+    hwo_to_ohw, int32_values, int8_values, ohwi_to_oihw, tensor_quantization, weight_quantization,
 };
 use super::{is_int8, Int8Kind, Int8Operator, Requantization};
 use crate::int8::{
@@ -44,7 +43,11 @@ impl At<'_> {
             return Err(self.error(format_args!(
                 "input {k} (\"{}\") is a {}{:?} tensor; expected int8 activations",
                 tensor.name,
-                if tensor.is_constant() { "constant " } else { "" },
+                if tensor.is_constant() {
+                    "constant "
+                } else {
+                    ""
+                },
                 tensor.dtype
             )));
         }
@@ -183,7 +186,14 @@ pub(super) fn prepare_operator(
                 out_width: ow,
             };
             let weight = ohwi_to_oihw(&int8_values(filter), [oc, kh, kw, c]);
-            let stage = conv_stage(&at, filter, 0, oc, o.activation, [input_tensor, output_tensor])?;
+            let stage = conv_stage(
+                &at,
+                filter,
+                0,
+                oc,
+                o.activation,
+                [input_tensor, output_tensor],
+            )?;
             Int8Kind::Conv2d {
                 shape,
                 weight,
@@ -219,7 +229,14 @@ pub(super) fn prepare_operator(
                 out_width: ow,
             };
             let weight = hwo_to_ohw(&int8_values(filter), [kh, kw, oc]);
-            let stage = conv_stage(&at, filter, 3, oc, o.activation, [input_tensor, output_tensor])?;
+            let stage = conv_stage(
+                &at,
+                filter,
+                3,
+                oc,
+                o.activation,
+                [input_tensor, output_tensor],
+            )?;
             Int8Kind::DepthwiseConv2d {
                 shape,
                 weight,
@@ -248,7 +265,8 @@ pub(super) fn prepare_operator(
             if scales.len() > 1 && weight_zero_point != 0 {
                 return Err(at.error("per-channel weights with a non-zero zero point"));
             }
-            let (min, max) = activation_range(at.fused(o.activation)?, output_scale, output_zero_point);
+            let (min, max) =
+                activation_range(at.fused(o.activation)?, output_scale, output_zero_point);
             let multipliers = scales
                 .iter()
                 .map(|&s| {
@@ -298,7 +316,8 @@ pub(super) fn prepare_operator(
                 out_height: oh,
                 out_width: ow,
             };
-            let (min, max) = activation_range(at.fused(o.activation)?, output_scale, output_zero_point);
+            let (min, max) =
+                activation_range(at.fused(o.activation)?, output_scale, output_zero_point);
             Int8Kind::AveragePool2d { shape, min, max }
         }
         Op::Reshape { .. } => {

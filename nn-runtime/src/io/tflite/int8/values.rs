@@ -61,7 +61,11 @@ pub(super) fn weight_quantization(
             "weights \"{}\" are {:?}{}; expected constant int8",
             tensor.name,
             tensor.dtype,
-            if tensor.is_constant() { "" } else { " activations" }
+            if tensor.is_constant() {
+                ""
+            } else {
+                " activations"
+            }
         )));
     }
     if q.scales.len() > 1 && q.quantized_dimension != dimension {
@@ -92,7 +96,11 @@ pub(super) fn int32_values(tensor: &Tensor) -> Result<Vec<i32>, TfliteError> {
             "bias \"{}\" is {:?}{}; expected constant int32",
             tensor.name,
             tensor.dtype,
-            if tensor.is_constant() { "" } else { " activations" }
+            if tensor.is_constant() {
+                ""
+            } else {
+                " activations"
+            }
         )));
     }
     Ok(tensor
@@ -138,7 +146,9 @@ mod tests {
     fn kernels_move_into_nn_layouts() {
         // OHWI [2, 1, 2, 3]: value = 100·o + 10·x + i.
         let src: Vec<i8> = (0..2)
-            .flat_map(|o| (0..2).flat_map(move |x| (0..3).map(move |i| (o * 100 + x * 10 + i) as i8)))
+            .flat_map(|o| {
+                (0..2).flat_map(move |x| (0..3).map(move |i| (o * 100 + x * 10 + i) as i8))
+            })
             .collect();
         let dst = ohwi_to_oihw(&src, [2, 1, 2, 3]);
         assert_eq!(&dst[..6], &[0, 10, 1, 11, 2, 12]);
