@@ -21,7 +21,7 @@ pub fn depthwise_conv2d<R: Requantize>(
     let s = shape;
     let what = "int8::depthwise_conv2d";
     assert!(
-        s.in_channels > 0 && s.out_channels % s.in_channels == 0,
+        s.in_channels > 0 && s.out_channels.is_multiple_of(s.in_channels),
         "{what}: {} output channels are not a multiple of {} input channels",
         s.out_channels,
         s.in_channels

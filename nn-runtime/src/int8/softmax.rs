@@ -134,7 +134,7 @@ fn reciprocal(x: i32, integer_bits: i32) -> (i32, i32) {
 /// Softmax over the last axis of `depth` elements; `input` and `output` hold whole rows.
 pub fn softmax(params: &SoftmaxParams, depth: usize, input: &[i8], output: &mut [i8]) {
     assert!(
-        depth > 0 && input.len() % depth == 0 && input.len() == output.len(),
+        depth > 0 && input.len().is_multiple_of(depth) && input.len() == output.len(),
         "int8::softmax: {} inputs and {} outputs are not rows of {depth}",
         input.len(),
         output.len()

@@ -208,7 +208,7 @@ pub(super) fn prepare_operator(
             let &[1, kh, kw, o_] = filter.shape.as_slice() else {
                 return Err(at.error("the kernel is not [1, KH, KW, C·M]"));
             };
-            if o_ != oc || c == 0 || oc % c != 0 {
+            if o_ != oc || c == 0 || !oc.is_multiple_of(c) {
                 return Err(at.error(format_args!(
                     "a {:?} kernel between {c} and {oc} channels",
                     filter.shape
