@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use nn::io::tflite::{self, int8 as prepared};
-use prepared::Int8Operator;
+use prepared::{Int8Kind, Int8Operator};
 
 const MODELS: [(&str, &str); 4] = [
     ("kws", "kws_ref_model.tflite"),
@@ -96,6 +96,43 @@ impl Expected {
     }
 }
 
+/// Prints how many outputs of a dense operator would differ from TFLite's reference kernel
+/// if it requantized with the 31-bit fixed-point multipliers of TFLite's optimized kernels
+/// (and TFLite Micro's) instead of in double precision: why the reference needs
+/// `DoubleScale`.
+fn fixed_point_dense_differences(operator: &Int8Operator, expected: &Expected) {
+    let Int8Kind::FullyConnected {
+        weight,
+        bias,
+        stage,
+        multipliers,
+    } = &operator.kind
+    else {
+        return;
+    };
+    let fixed_point = nn::int8::OutputStage {
+        input_zero_point: stage.input_zero_point,
+        weight_zero_point: stage.weight_zero_point,
+        output_zero_point: stage.output_zero_point,
+        min: stage.min,
+        max: stage.max,
+        scales: multipliers,
+    };
+    let mut output = vec![0i8; expected.sample(operator.output, 0).len()];
+    let mut differ = 0;
+    for s in 0..expected.samples {
+        let input = expected.sample(operator.inputs[0], s);
+        nn::int8::fully_connected(&fixed_point, weight, bias, input, &mut output);
+        let want = expected.sample(operator.output, s);
+        differ += output.iter().zip(want).filter(|(a, b)| a != b).count();
+    }
+    println!(
+        "    (with fixed-point multipliers instead of the reference's double-precision scales, \
+         {differ} of {} elements would differ)",
+        expected.samples * output.len()
+    );
+}
+
 #[test]
 fn every_operator_of_the_four_int8_models_prepares() {
     for (name, file) in MODELS {
@@ -161,6 +198,9 @@ fn int8_kernels_match_tflite_bit_for_bit() {
                     format!("{wrong} DIFFERENT")
                 }
             );
+            if let Int8Kind::FullyConnected { .. } = operator.kind {
+                fixed_point_dense_differences(operator, &expected);
+            }
             if let Some((s, i, got, want)) = first {
                 failures.push(format!(
                     "{name} operator {} ({}): {wrong} of {} elements differ; first: sample {s}, \
