@@ -50,3 +50,5 @@ pub fn reshape(input: &[i8], output: &mut [i8]) {
 
 #[cfg(test)]
 mod kernel_tests;
+#[cfg(test)]
+mod layout_tests;
