@@ -16,6 +16,7 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use nn::int8::{QuantizedMultiplier, Requantize};
 use nn::io::tflite::{self, int8 as prepared};
 use prepared::{Int8Kind, Int8Operator};
 
@@ -134,6 +135,69 @@ fn fixed_point_dense_differences(operator: &Int8Operator, expected: &Expected) {
     );
 }
 
+/// TFLite's `MultiplyByQuantizedMultiplier` when built with `TFLITE_SINGLE_ROUNDING`:
+/// `(x · multiplier + 2^(30 − shift)) >> (31 − shift)`, one rounding.
+#[derive(Clone, Copy)]
+struct SingleRounding(QuantizedMultiplier);
+
+impl Requantize for SingleRounding {
+    fn requantize(self, x: i32) -> i32 {
+        let total_shift = 31 - self.0.shift;
+        let rounded = i64::from(x) * i64::from(self.0.multiplier) + (1i64 << (total_shift - 1));
+        (rounded >> total_shift) as i32
+    }
+}
+
+/// How many outputs of a model's convolutions (on TFLite's inputs, the first `samples`
+/// samples) would differ from TFLite's had it been built with single rounding: the
+/// comparison has to be able to tell the two builds apart.
+fn single_rounding_differences(
+    operators: &[Int8Operator],
+    expected: &Expected,
+    samples: usize,
+) -> (usize, usize) {
+    let (mut differ, mut compared) = (0, 0);
+    for operator in operators {
+        let (Int8Kind::Conv2d {
+            shape,
+            weight,
+            bias,
+            stage,
+        }
+        | Int8Kind::DepthwiseConv2d {
+            shape,
+            weight,
+            bias,
+            stage,
+        }) = &operator.kind
+        else {
+            continue;
+        };
+        let scales: Vec<SingleRounding> = stage.scales.iter().map(|&m| SingleRounding(m)).collect();
+        let single = nn::int8::OutputStage {
+            input_zero_point: stage.input_zero_point,
+            weight_zero_point: stage.weight_zero_point,
+            output_zero_point: stage.output_zero_point,
+            min: stage.min,
+            max: stage.max,
+            scales: &scales,
+        };
+        for s in 0..samples {
+            let input = expected.sample(operator.inputs[0], s);
+            let want = expected.sample(operator.output, s);
+            let mut output = vec![0i8; want.len()];
+            if let Int8Kind::Conv2d { .. } = operator.kind {
+                nn::int8::conv2d(shape, &single, weight, bias, input, &mut output);
+            } else {
+                nn::int8::depthwise_conv2d(shape, &single, weight, bias, input, &mut output);
+            }
+            differ += output.iter().zip(want).filter(|(a, b)| a != b).count();
+            compared += want.len();
+        }
+    }
+    (differ, compared)
+}
+
 #[test]
 fn every_operator_of_the_four_int8_models_prepares() {
     for (name, file) in MODELS {
@@ -214,6 +278,19 @@ fn int8_kernels_match_tflite_bit_for_bit() {
             }
         }
 
+        if name == "kws" {
+            let (differ, compared) = single_rounding_differences(&operators, &expected, 10);
+            println!(
+                "{name}: TFLite built with single rounding would differ in {differ} of {compared} \
+                 convolution outputs (10 samples)"
+            );
+            if differ == 0 {
+                failures.push(format!(
+                    "{name}: the data cannot tell single from double rounding apart"
+                ));
+            }
+        }
+
         // The whole model on nn's own activations.
         let input = graph.inputs[0];
         let output = graph.outputs[0];
@@ -252,4 +329,18 @@ fn int8_kernels_match_tflite_bit_for_bit() {
         "not bit-exact:\n{}",
         failures.join("\n")
     );
+}
+
+#[test]
+fn a_float_model_is_refused_naming_the_operator() {
+    let path = mlperf_path("kws_ref_model_float32.tflite");
+    let model = tflite::read(&path).unwrap();
+    let error = prepared::prepare(model.main_graph())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("operator 0 (CONV_2D)") && error.contains("expected int8"),
+        "{error}"
+    );
+    println!("{error}");
 }
