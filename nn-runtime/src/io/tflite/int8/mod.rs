@@ -18,6 +18,7 @@
 //! the kernels against TFLite operator by operator, not an interpreter: a deployed network
 //! calls the kernels from the code `network!` generates.
 
+mod at;
 mod operators;
 mod values;
 

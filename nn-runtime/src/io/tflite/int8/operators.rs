@@ -2,142 +2,15 @@
 
 use super::super::error::TfliteError;
 use super::super::model::{Operator, Subgraph, Tensor};
-use super::super::ops::{Activation, Op, Padding, WeightsFormat};
-use super::values::{
-    hwo_to_ohw, int32_values, int8_values, ohwi_to_oihw, tensor_quantization, weight_quantization,
-};
-use super::{is_int8, Int8Kind, Int8Operator, Requantization};
+use super::super::ops::{Activation, Op, WeightsFormat};
+use super::at::At;
+use super::values::{hwo_to_ohw, int8_values, ohwi_to_oihw, weight_quantization};
+use super::{Int8Kind, Int8Operator, Requantization};
 use crate::int8::{
-    activation_range, effective_scale, AddParams, AvgPool2dShape, DoubleScale, FusedActivation,
-    QuantizedMultiplier, SoftmaxParams,
+    activation_range, effective_scale, AddParams, AvgPool2dShape, DoubleScale, QuantizedMultiplier,
+    SoftmaxParams,
 };
 use crate::ops::conv::Conv2dShape;
-
-/// One operator and where it sits, for messages.
-struct At<'a> {
-    graph: &'a Subgraph,
-    operator: &'a Operator,
-    index: usize,
-}
-
-impl At<'_> {
-    fn error(&self, what: impl std::fmt::Display) -> TfliteError {
-        TfliteError::invalid(format!(
-            "operator {} ({}): {what}",
-            self.index,
-            self.operator.op.name()
-        ))
-    }
-
-    fn input(&self, k: usize) -> Result<(usize, &Tensor), TfliteError> {
-        match self.operator.inputs.get(k) {
-            Some(&Some(t)) => Ok((t, &self.graph.tensors[t])),
-            _ => Err(self.error(format_args!("input {k} is missing"))),
-        }
-    }
-
-    /// Input `k`, an int8 activation (not a constant).
-    fn activation(&self, k: usize) -> Result<(usize, &Tensor), TfliteError> {
-        let (t, tensor) = self.input(k)?;
-        if tensor.is_constant() || !is_int8(tensor) {
-            return Err(self.error(format_args!(
-                "input {k} (\"{}\") is a {}{:?} tensor; expected int8 activations",
-                tensor.name,
-                if tensor.is_constant() {
-                    "constant "
-                } else {
-                    ""
-                },
-                tensor.dtype
-            )));
-        }
-        Ok((t, tensor))
-    }
-
-    /// The optional bias, input 2.
-    fn bias(&self, channels: usize) -> Result<Vec<i32>, TfliteError> {
-        let Some(&Some(t)) = self.operator.inputs.get(2) else {
-            return Ok(Vec::new());
-        };
-        let bias = int32_values(&self.graph.tensors[t]).map_err(|e| self.error(e))?;
-        if bias.len() != channels {
-            return Err(self.error(format_args!(
-                "{} biases for {channels} output channels",
-                bias.len()
-            )));
-        }
-        Ok(bias)
-    }
-
-    fn output(&self) -> Result<(usize, &Tensor), TfliteError> {
-        let t = *self
-            .operator
-            .outputs
-            .first()
-            .ok_or_else(|| self.error("it has no output"))?;
-        let tensor = &self.graph.tensors[t];
-        if !is_int8(tensor) {
-            return Err(self.error(format_args!(
-                "its output \"{}\" is {:?}; expected int8",
-                tensor.name, tensor.dtype
-            )));
-        }
-        Ok((t, tensor))
-    }
-
-    fn quantization(&self, tensor: &Tensor, what: &str) -> Result<(f32, i32), TfliteError> {
-        tensor_quantization(tensor, what).map_err(|e| self.error(e))
-    }
-
-    /// `[H, W, C]` of a `[1, H, W, C]` tensor.
-    fn image(&self, tensor: &Tensor) -> Result<[usize; 3], TfliteError> {
-        match tensor.shape.as_slice() {
-            &[1, h, w, c] => Ok([h, w, c]),
-            other => Err(self.error(format_args!(
-                "\"{}\" has the shape {other:?}; expected [1, H, W, C]",
-                tensor.name
-            ))),
-        }
-    }
-
-    fn fused(&self, activation: Activation) -> Result<FusedActivation, TfliteError> {
-        Ok(match activation {
-            Activation::None => FusedActivation::None,
-            Activation::Relu => FusedActivation::Relu,
-            Activation::Relu6 => FusedActivation::Relu6,
-            Activation::ReluN1To1 => FusedActivation::ReluN1To1,
-            other => {
-                return Err(self.error(format_args!(
-                    "the fused activation {other:?} has no int8 clamp"
-                )))
-            }
-        })
-    }
-
-    /// TensorFlow's padding before the first row or column for one axis, checking that the
-    /// output's size is the one the scheme gives.
-    fn padding(
-        &self,
-        padding: Padding,
-        (input, kernel, stride, output): (usize, usize, usize, usize),
-    ) -> Result<usize, TfliteError> {
-        let expected = match padding {
-            Padding::Same => input.div_ceil(stride),
-            Padding::Valid => (input + stride).saturating_sub(kernel) / stride,
-        };
-        if output != expected {
-            return Err(self.error(format_args!(
-                "an output of {output} from {input} inputs, window {kernel}, stride {stride} and \
-                 {padding:?} padding; expected {expected}"
-            )));
-        }
-        let total = ((output - 1) * stride + kernel).saturating_sub(input);
-        Ok(match padding {
-            Padding::Same => total / 2,
-            Padding::Valid => 0,
-        })
-    }
-}
 
 pub(super) fn prepare_operator(
     graph: &Subgraph,
