@@ -3,6 +3,8 @@
 //! The macro emits types, shape constants and a call sequence; everything that computes lives
 //! here as ordinary functions over slices, each tested against a naive reference.
 //!
+//! [`int8`] holds the quantized kernels, bit-exact with TensorFlow Lite's reference kernels.
+//!
 //! # Features
 //! - `std` (default): batched GEMM through `matrixmultiply`, the training loop
 //!   ([`train`], data-parallel on request), data loading ([`data`]), weight files and
@@ -18,6 +20,7 @@
 #![cfg_attr(not(feature = "std"), no_std)]
 #![warn(missing_docs)]
 
+pub mod int8;
 pub mod layers;
 pub mod network;
 pub mod ops;

@@ -25,10 +25,12 @@
 //! builtin operator is read by name as [`Op::Other`].
 //!
 //! [`load_into`] (and [`load`], [`load_from_bytes`]) checks a model against a declared
-//! `network!` and moves its weights into it.
+//! `network!` and moves its weights into it. [`int8::prepare`] turns an int8 model's operators
+//! into the parameters of [`crate::int8`]'s kernels, as TFLite's `Prepare` computes them.
 
 mod error;
 mod import;
+pub mod int8;
 mod model;
 mod ops;
 mod read;

@@ -1,0 +1,41 @@
+//! Int8 fully connected layer, TFLite's `reference_integer_ops::FullyConnected` (per-tensor
+//! weights) and `FullyConnectedPerChannel`: weight `[outputs, inputs]`, one sample.
+
+use super::multiplier::Requantize;
+use super::output_stage::{bias_of, OutputStage};
+
+/// `output[o] = requantize(bias[o] + Σ (weight[o, i] − wz) · (input[i] − iz))`, clamped;
+/// the sizes are `input.len()` and `output.len()`, `bias` may be empty.
+///
+/// TFLite's reference kernel requantizes with [`super::DoubleScale`] (in double precision);
+/// its optimized kernels, TFLite Micro and CMSIS-NN with [`super::QuantizedMultiplier`].
+pub fn fully_connected<R: Requantize>(
+    stage: &OutputStage<'_, R>,
+    weight: &[i8],
+    bias: &[i32],
+    input: &[i8],
+    output: &mut [i8],
+) {
+    let what = "int8::fully_connected";
+    let (inputs, outputs) = (input.len(), output.len());
+    assert_eq!(
+        weight.len(),
+        inputs * outputs,
+        "{what}: weight length is not {outputs} outputs × {inputs} inputs"
+    );
+    assert!(
+        bias.is_empty() || bias.len() == outputs,
+        "{what}: {} biases for {outputs} outputs",
+        bias.len()
+    );
+    stage.check(what, outputs);
+    let (iz, wz) = (stage.input_zero_point, stage.weight_zero_point);
+    for (o, out) in output.iter_mut().enumerate() {
+        let row = &weight[o * inputs..][..inputs];
+        let acc = row.iter().zip(input).fold(0i32, |acc, (&w, &x)| {
+            let product = (i32::from(w) - wz).wrapping_mul(i32::from(x) - iz);
+            acc.wrapping_add(product)
+        });
+        *out = stage.output(stage.scale(o), acc.wrapping_add(bias_of(bias, o)));
+    }
+}
