@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Prints, as a Markdown table, the flash and RAM of the firmware with the MLP, with the CNN,
+# Prints, as Markdown tables, the flash and RAM of the firmware with the MLP, with the CNN,
 # with the LSTM, with the residual CNN, with all four, and of a baseline with none (the same harness and test digits, a stub for
-# the network), and the instructions per inference of each under QEMU.
+# the network), and the instructions per inference of each under QEMU; then the same for each
+# MLPerf Tiny model alone (needs the reference models, see build/mlperf.rs).
 #
 # - weights: the size of the `static` model (symbol `nn_firmware::models::MLP` / `CNN` / `LSTM`);
 #   test data: the digits, labels and host predictions (symbols `nn_firmware::mnist::TEST_*`).
@@ -79,4 +80,27 @@ for variant in "${variants[@]}"; do
 done
 echo
 echo "Bytes; flash holds code, .rodata and .data, RAM .data, .bss and the stack. Instructions are"
-echo "counted under QEMU -icount shift=0 (SysTick ticks × 40), not cycles on silicon."
+echo "counted under QEMU -icount shift=0 (timer ticks × 40), not cycles on silicon."
+
+# The MLPerf Tiny models, one image each (their weights are imported at build time from the
+# reference files, see build/mlperf.rs), against the same baseline.
+echo
+echo "| model | network code (Δ vs baseline) | weights | test inputs and host outputs | SCRATCH_BYTES | stack high-water | instructions / inference | MACs | instructions / MAC |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+for model in kws vww ic ad; do
+    cargo build --release --quiet --no-default-features --features "$model"
+    e="$out/$model.elf"
+    cp "$elf" "$e"
+    delta=$(( $(code "$e") - base_code ))
+    weights=$(symbols "$e" "nn_firmware::mlperf::$model::NETWORK")
+    test_data=$(( $(symbols "$e" "nn_firmware::mlperf::$model::INPUTS") + $(symbols "$e" "nn_firmware::mlperf::$model::HOST_OUTPUTS") ))
+    line=""
+    if command -v qemu-system-arm >/dev/null; then
+        line=$(qemu-system-arm -cpu cortex-m4 -machine mps2-an386 -nographic \
+            -semihosting-config enable=on,target=native -icount shift=0 -kernel "$e" | grep "^$model: " || true)
+    fi
+    # "<model>: N instructions per inference, P per MAC (M MACs); scratch S bytes; stack high-water H bytes; …"
+    read -r instructions per_mac macs scratch stack <<<"$(echo "$line" | sed -n \
+        's/^[a-z]*: \([0-9]*\) instructions per inference, \([0-9.]*\) per MAC (\([0-9]*\) MACs); scratch \([0-9]*\) bytes; stack high-water \([0-9]*\) bytes.*/\1 \2 \3 \4 \5/p')"
+    echo "| $model | $delta | $weights | $test_data | ${scratch:-–} | ${stack:-–} | ${instructions:-–} | ${macs:-–} | ${per_mac:-–} |"
+done
