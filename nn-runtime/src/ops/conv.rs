@@ -125,6 +125,22 @@ fn valid_range(
     (lo, hi)
 }
 
+/// The kernel positions `lo..hi` along one axis whose input lies inside `0..len` for the
+/// output at `position` (padded coordinate `position · stride`).
+#[inline(always)]
+pub(crate) fn taps_inside(
+    position: usize,
+    stride: usize,
+    pad: usize,
+    len: usize,
+    kernel: usize,
+) -> (usize, usize) {
+    let start = position * stride;
+    let lo = pad.saturating_sub(start).min(kernel);
+    let hi = (pad + len).saturating_sub(start).min(kernel);
+    (lo, hi.max(lo))
+}
+
 /// True when some window reaches outside the input (into zero padding): only then does
 /// [`im2col`] have entries that no run writes.
 fn reads_padding(s: &Conv2dShape) -> bool {

@@ -12,7 +12,7 @@
 //! [`super::conv2d_forward`] checks against the slice lengths before calling in, and
 //! [`check_offsets`] states the bounds once per call.
 
-use super::Conv2dShape;
+use super::{taps_inside, Conv2dShape};
 
 /// Output channels computed together.
 const FILTERS: usize = 4;
@@ -173,22 +173,6 @@ fn forward_with<const KH: usize, const KW: usize, const W: usize>(
         }
         o += n;
     }
-}
-
-/// The kernel positions `lo..hi` along one axis whose input lies inside `0..len` for the
-/// output at `position` (padded coordinate `position · stride`).
-#[inline(always)]
-fn taps_inside(
-    position: usize,
-    stride: usize,
-    pad: usize,
-    len: usize,
-    kernel: usize,
-) -> (usize, usize) {
-    let start = position * stride;
-    let lo = pad.saturating_sub(start).min(kernel);
-    let hi = (pad + len).saturating_sub(start).min(kernel);
-    (lo, hi.max(lo))
 }
 
 /// `N` output maps from their `N` filters.

@@ -12,6 +12,7 @@
 //! Inner loops read without bounds tests, as in `conv_scalar.rs`: every offset comes from the
 //! geometry, which [`check_offsets`] ties to the slice lengths once per map.
 
+use crate::ops::conv::taps_inside;
 use super::Conv2dShape;
 
 /// Outputs of a row computed together: 4 accumulators, the 9 weights and up to 11 inputs
@@ -82,39 +83,13 @@ fn map_channel<const KH: usize, const KW: usize>(
     for (r, row) in in_map.chunks_exact(s.in_width).take(rows).enumerate() {
         ring[(s.pad_top + r) * width + first..][..count].copy_from_slice(&row[..count]);
     }
-    let weights: [f32; 9] = core::array::from_fn(|k| filter.get(k).copied().unwrap_or(0.0));
-    let (sh, sw) = (s.stride_h, s.stride_w);
-    let padded = ring.as_ptr();
+    let weights = Weights::<KH, KW>::new(filter);
     for (y, out_row) in out_map.chunks_exact_mut(s.out_width).enumerate() {
-        let top = y * sh * width;
-        let mut x = 0;
-        while x + OUTPUTS <= s.out_width {
-            let mut acc = [bias; OUTPUTS];
-            for i in 0..KH {
-                for j in 0..KW {
-                    let w = weights[i * KW + j];
-                    for (l, a) in acc.iter_mut().enumerate() {
-                        // SAFETY: output `(y, x + l)` reads padded row `y·sh + i` < height and
-                        // column `(x + l)·sw + j` < width; height·width ≤ RING (checked by
-                        // the caller).
-                        *a += w * unsafe { *padded.add(top + i * width + (x + l) * sw + j) };
-                    }
-                }
-            }
-            out_row[x..x + OUTPUTS].copy_from_slice(&acc);
-            x += OUTPUTS;
-        }
-        for (x, out) in out_row.iter_mut().enumerate().skip(x) {
-            let mut sum = bias;
-            for i in 0..KH {
-                for j in 0..KW {
-                    // SAFETY: as above, for one output.
-                    sum +=
-                        weights[i * KW + j] * unsafe { *padded.add(top + i * width + x * sw + j) };
-                }
-            }
-            *out = sum;
-        }
+        let top = y * s.stride_h * width;
+        let rows: [usize; RING_ROWS] = core::array::from_fn(|i| top + i * width);
+        // SAFETY: output row `y` reads padded rows `y·sh + i` < height, each `width` long,
+        // and height·width ≤ RING (checked by the caller).
+        unsafe { padded_row(s, &weights, bias, ring, &rows[..s.kernel_h], out_row) };
     }
 }
 
@@ -137,23 +112,14 @@ fn ring_channel<const KH: usize, const KW: usize>(
     ring: &mut [f32; RING],
 ) {
     let kh = if KH == 0 { s.kernel_h } else { KH };
-    let kw = if KW == 0 { s.kernel_w } else { KW };
-    let (sw, width) = (s.stride_w, padded_width(s));
+    let width = padded_width(s);
     // The input columns a padded row holds, and where they go in it.
     let first = s.pad_left.min(width);
     let count = s.in_width.min(width - first);
     // Which input row each slot holds (`usize::MAX`: none yet).
     let mut held = [usize::MAX; RING_ROWS];
     let zero_row = kh * width;
-    // With the kernel's size constant, its weights are loaded once, into registers.
-    let weights: [f32; 9] = core::array::from_fn(|k| filter.get(k).copied().unwrap_or(0.0));
-    let weight = |k: usize| {
-        if KH == 3 && KW == 3 {
-            weights[k]
-        } else {
-            filter[k]
-        }
-    };
+    let weights = Weights::<KH, KW>::new(filter);
     let mut rows = [0usize; RING_ROWS];
     for (y, out_row) in out_map.chunks_exact_mut(s.out_width).enumerate() {
         let (i0, i1) = taps_inside(y, s.stride_h, s.pad_top, s.in_height, kh);
@@ -170,36 +136,79 @@ fn ring_channel<const KH: usize, const KW: usize>(
                 *start = slot * width;
             }
         }
-        let ring = ring.as_ptr();
-        let mut x = 0;
-        while x + OUTPUTS <= s.out_width {
-            let mut acc = [bias; OUTPUTS];
-            for (i, &start) in rows[..kh].iter().enumerate() {
-                let at = start + x * sw;
-                for j in 0..kw {
-                    let w = weight(i * kw + j);
-                    for (l, a) in acc.iter_mut().enumerate() {
-                        // SAFETY: each ring row holds `width` floats and output `x + l` reads
-                        // `(x + l)·sw + j` < (out_width − 1)·sw + kw = width, in a row that
-                        // starts at most at `kh·width`, inside the ring ((kh + 1)·width ≤ RING,
-                        // checked by the caller).
-                        *a += w * unsafe { *ring.add(at + j + l * sw) };
-                    }
+        // SAFETY: each slot holds `width` floats from `slot·width`, and the zero row ends
+        // at (kh + 1)·width ≤ RING (checked by the caller).
+        unsafe { padded_row(s, &weights, bias, ring, &rows[..kh], out_row) };
+    }
+}
+
+/// A depthwise kernel's weights: with its size constant (3×3), loaded once into locals that
+/// stay in registers; otherwise read from the filter.
+struct Weights<'a, const KH: usize, const KW: usize> {
+    fixed: [f32; 9],
+    filter: &'a [f32],
+}
+
+impl<'a, const KH: usize, const KW: usize> Weights<'a, KH, KW> {
+    fn new(filter: &'a [f32]) -> Self {
+        let fixed = core::array::from_fn(|k| filter.get(k).copied().unwrap_or(0.0));
+        Weights { fixed, filter }
+    }
+
+    #[inline(always)]
+    fn at(&self, k: usize) -> f32 {
+        if KH == 3 && KW == 3 {
+            self.fixed[k]
+        } else {
+            self.filter[k]
+        }
+    }
+}
+
+/// One output row, every window whole: kernel row `i` reads the padded row that starts at
+/// `rows[i]` in `padded`, outputs [`OUTPUTS`] at a time, then one by one.
+///
+/// # Safety
+/// Every `rows[i] + padded_width(s)` must be at most [`RING`]: output `x` reads
+/// `rows[i] + x·sw + j` < `rows[i] + (out_width − 1)·sw + kw`.
+#[inline(always)]
+unsafe fn padded_row<const KH: usize, const KW: usize>(
+    s: &Conv2dShape,
+    weights: &Weights<'_, KH, KW>,
+    bias: f32,
+    padded: &[f32; RING],
+    rows: &[usize],
+    out_row: &mut [f32],
+) {
+    let kh = if KH == 0 { s.kernel_h } else { KH };
+    let kw = if KW == 0 { s.kernel_w } else { KW };
+    let sw = s.stride_w;
+    let padded = padded.as_ptr();
+    let mut x = 0;
+    while x + OUTPUTS <= out_row.len() {
+        let mut acc = [bias; OUTPUTS];
+        for (i, &start) in rows[..kh].iter().enumerate() {
+            let at = start + x * sw;
+            for j in 0..kw {
+                let w = weights.at(i * kw + j);
+                for (l, a) in acc.iter_mut().enumerate() {
+                    // SAFETY: within the padded row (the caller's contract).
+                    *a += w * unsafe { *padded.add(at + j + l * sw) };
                 }
             }
-            out_row[x..x + OUTPUTS].copy_from_slice(&acc);
-            x += OUTPUTS;
         }
-        for (x, out) in out_row.iter_mut().enumerate().skip(x) {
-            let mut sum = bias;
-            for (i, &start) in rows[..kh].iter().enumerate() {
-                for j in 0..kw {
-                    // SAFETY: as above, for one output.
-                    sum += weight(i * kw + j) * unsafe { *ring.add(start + x * sw + j) };
-                }
+        out_row[x..x + OUTPUTS].copy_from_slice(&acc);
+        x += OUTPUTS;
+    }
+    for (x, out) in out_row.iter_mut().enumerate().skip(x) {
+        let mut sum = bias;
+        for (i, &start) in rows[..kh].iter().enumerate() {
+            for j in 0..kw {
+                // SAFETY: as above, for one output.
+                sum += weights.at(i * kw + j) * unsafe { *padded.add(start + x * sw + j) };
             }
-            *out = sum;
         }
+        *out = sum;
     }
 }
 
@@ -211,22 +220,6 @@ fn check_offsets(s: &Conv2dShape, filter: &[f32], in_map: &[f32], out_map: &[f32
             && out_map.len() == s.out_height * s.out_width,
         "depthwise_conv2d (scalar kernel): lengths do not match the geometry"
     );
-}
-
-/// The kernel positions `lo..hi` along one axis whose input lies inside `0..len` for the
-/// output at `position`.
-#[inline(always)]
-fn taps_inside(
-    position: usize,
-    stride: usize,
-    pad: usize,
-    len: usize,
-    kernel: usize,
-) -> (usize, usize) {
-    let start = position * stride;
-    let lo = pad.saturating_sub(start).min(kernel);
-    let hi = (pad + len).saturating_sub(start).min(kernel);
-    (lo, hi.max(lo))
 }
 
 /// [`channel`] with the kernel's height and width as constants (0: read at run time).
