@@ -30,6 +30,7 @@ mod output_stage;
 mod pool;
 mod softmax;
 
+pub use crate::ops::conv::Conv2dShape;
 pub use activation::{activation_range, FusedActivation};
 pub use add::{add, AddParams, ADD_LEFT_SHIFT};
 pub use conv::conv2d;

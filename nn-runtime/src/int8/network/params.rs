@@ -128,7 +128,7 @@ impl<const W: usize, const C: usize> ConvParams<W, C> {
     /// [`int8::conv2d`] with these parameters.
     #[inline]
     pub fn conv2d(&self, shape: &Conv2dShape, input: &[i8], output: &mut [i8]) {
-        int8::conv2d(
+        conv2d(
             shape,
             &self.stage(),
             &self.weight,
@@ -141,7 +141,7 @@ impl<const W: usize, const C: usize> ConvParams<W, C> {
     /// [`int8::depthwise_conv2d`] with these parameters.
     #[inline]
     pub fn depthwise_conv2d(&self, shape: &Conv2dShape, input: &[i8], output: &mut [i8]) {
-        int8::depthwise_conv2d(
+        depthwise_conv2d(
             shape,
             &self.stage(),
             &self.weight,
@@ -150,6 +150,44 @@ impl<const W: usize, const C: usize> ConvParams<W, C> {
             output,
         );
     }
+}
+
+// The kernels instantiated here, not generic: compiled once, in this crate (and so
+// optimized even where the generated code that calls them is not).
+
+#[inline(never)]
+fn conv2d(
+    shape: &Conv2dShape,
+    stage: &OutputStage<'_, QuantizedMultiplier>,
+    weight: &[i8],
+    bias: &[i32],
+    input: &[i8],
+    output: &mut [i8],
+) {
+    int8::conv2d(shape, stage, weight, bias, input, output);
+}
+
+#[inline(never)]
+fn depthwise_conv2d(
+    shape: &Conv2dShape,
+    stage: &OutputStage<'_, QuantizedMultiplier>,
+    weight: &[i8],
+    bias: &[i32],
+    input: &[i8],
+    output: &mut [i8],
+) {
+    int8::depthwise_conv2d(shape, stage, weight, bias, input, output);
+}
+
+#[inline(never)]
+fn fully_connected(
+    stage: &OutputStage<'_, DoubleScale>,
+    weight: &[i8],
+    bias: &[i32],
+    input: &[i8],
+    output: &mut [i8],
+) {
+    int8::fully_connected(stage, weight, bias, input, output);
 }
 
 /// Writes a convolution's parameters as [`ConvParams::read`] reads them; an empty `bias`
@@ -243,7 +281,7 @@ impl<const W: usize, const O: usize> DenseParams<W, O> {
             max: self.max,
             scales: &self.scales,
         };
-        int8::fully_connected(&stage, &self.weight, &self.bias, input, output);
+        fully_connected(&stage, &self.weight, &self.bias, input, output);
     }
 }
 

@@ -54,6 +54,7 @@ use std::path::Path;
 
 pub use error::TfliteError;
 pub use import::{load, load_from_bytes, load_into, ImportError, Mismatch};
+pub use int8::{int8_param_bytes, load_int8, load_int8_from_bytes, load_int8_into};
 pub use model::{Model, Operator, Quantization, Subgraph, Tensor, TensorType};
 pub use ops::{
     Activation, Conv2dOptions, DepthwiseConv2dOptions, FullyConnectedOptions, Op, Padding,

@@ -19,6 +19,7 @@
 //! calls the kernels from the code `network!` generates.
 
 mod at;
+mod load;
 mod operators;
 mod values;
 
@@ -30,6 +31,7 @@ use crate::int8::{
 };
 use crate::ops::conv::Conv2dShape;
 
+pub use load::{int8_param_bytes, load_int8, load_int8_from_bytes, load_int8_into};
 pub use values::tensor_quantization;
 
 /// One operator of an int8 graph, ready for the kernels.
