@@ -76,7 +76,7 @@ pub fn check(
                 layer.span,
                 format!(
                     "`{kind}` has no int8 kernel: a network with `quantized:` may use {}",
-                    SUPPORTED.join(", ")
+                    list(SUPPORTED, "and")
                 ),
             );
             continue;
@@ -107,9 +107,9 @@ pub fn check(
                     layer.span,
                     format!(
                         "int8 folds `{kind}` into the clamp of the layer before it, as TFLite \
-                         does, but it follows {what}: put it right after a {} that nothing \
-                         else reads",
-                        CLAMPED.join(", ")
+                         does, but it follows {what}: put it right after a {} whose output \
+                         nothing else reads",
+                        list(CLAMPED, "or")
                     ),
                 );
             }
@@ -123,4 +123,12 @@ pub fn check(
 /// The layer that writes `node` (`None` for the input, node 0).
 fn node_layer(layers: &[Layer], node: usize) -> Option<&Layer> {
     layers.iter().find(|l| node > 0 && l.node == Some(node))
+}
+
+/// `a, b and c`.
+fn list(items: &[&str], last: &str) -> String {
+    match items.split_last() {
+        Some((end, rest)) if !rest.is_empty() => format!("{} {last} {end}", rest.join(", ")),
+        _ => items.join(""),
+    }
 }

@@ -82,6 +82,9 @@ fn step_code(net: &Network, plan: &Plan, number: usize, step: &Step<'_>) -> Toke
 
 pub fn expand(net: &Network, steps: &[Step<'_>]) -> TokenStream {
     let plan = plan(net);
+    let core = crate::expand::core();
+    let super::super::Primitives { usize, .. } = crate::expand::primitives();
+    let i8 = quote!(#core::primitive::i8);
     let (in_len, out_len, scratch) = (
         lit(input_len(net)),
         lit(output_len(net)),
@@ -99,10 +102,10 @@ pub fn expand(net: &Network, steps: &[Step<'_>]) -> TokenStream {
     quote! {
         /// Bytes of scratch memory a forward pass needs besides its input and output: the
         /// most int8 activations alive at once. `forward` keeps it on the stack.
-        pub const SCRATCH_BYTES: usize = #scratch;
+        pub const SCRATCH_BYTES: #usize = #scratch;
 
         /// Inference on one sample. Allocates nothing; keeps `SCRATCH_BYTES` on the stack.
-        pub fn forward(&self, input: &[i8; #in_len]) -> [i8; #out_len] {
+        pub fn forward(&self, input: &[#i8; #in_len]) -> [#i8; #out_len] {
             let mut scratch = [0i8; #scratch];
             let mut output = [0i8; #out_len];
             self.forward_into(input, &mut scratch, &mut output);
@@ -111,7 +114,7 @@ pub fn expand(net: &Network, steps: &[Step<'_>]) -> TokenStream {
 
         /// Inference on one sample with caller-provided scratch memory (e.g. a `static`
         /// buffer on a microcontroller).
-        pub fn forward_into(&self, input: &[i8; #in_len], scratch: &mut [i8; #scratch], output: &mut [i8; #out_len]) {
+        pub fn forward_into(&self, input: &[#i8; #in_len], scratch: &mut [#i8; #scratch], output: &mut [#i8; #out_len]) {
             self.forward_inspect(input, scratch, output, |_, _| {});
         }
 
@@ -119,7 +122,7 @@ pub fn expand(net: &Network, steps: &[Step<'_>]) -> TokenStream {
         /// step `k` of `QuantizedNetwork::LAYERS` (an activation folded into a step is
         /// part of its output).
         #[allow(unused_variables, unused_mut)]
-        pub fn forward_inspect<F: FnMut(usize, &[i8])>(&self, input: &[i8; #in_len], scratch: &mut [i8; #scratch], output: &mut [i8; #out_len], mut inspect: F) {
+        pub fn forward_inspect<F: #core::ops::FnMut(#usize, &[#i8])>(&self, input: &[#i8; #in_len], scratch: &mut [#i8; #scratch], output: &mut [#i8; #out_len], mut inspect: F) {
             let activations = &mut scratch[..];
             #(#body)*
         }

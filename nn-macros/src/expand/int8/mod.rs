@@ -27,6 +27,8 @@ pub fn expand(net: &Network) -> TokenStream {
         .filter(|a| a.path().is_ident("cfg") || a.path().is_ident("allow"))
         .collect();
     let core = super::core();
+    let super::Primitives { f32, usize, u8, .. } = super::primitives();
+    let i8 = quote!(#core::primitive::i8);
     let steps = steps::steps(net);
     let params = rt_params();
 
@@ -70,12 +72,12 @@ pub fn expand(net: &Network) -> TokenStream {
         #(#allow)*
         impl #name {
             /// Int8 values in one input.
-            pub const INPUT_LEN: usize = #in_len;
+            pub const INPUT_LEN: #usize = #in_len;
             /// Int8 values in one output.
-            pub const OUTPUT_LEN: usize = #out_len;
+            pub const OUTPUT_LEN: #usize = #out_len;
             /// Bytes of the parameter image: the input's and the output's quantization, then
             /// each step's parameters.
-            pub const PARAM_BYTES: usize = 2 * #params::Quantization::BYTES #(+ #sizes)*;
+            pub const PARAM_BYTES: #usize = 2 * #params::Quantization::BYTES #(+ #sizes)*;
             /// Every parameter zero: a network to load into.
             pub const ZERO: Self = Self {
                 input_quantization: #params::Quantization::ZERO,
@@ -85,13 +87,13 @@ pub fn expand(net: &Network) -> TokenStream {
 
             /// The network whose parameters `bytes` holds (written by `write_le_bytes`):
             /// in a `static`, decoded at compile time into flash.
-            pub const fn from_le_bytes(bytes: &[u8; #name::PARAM_BYTES]) -> Self {
+            pub const fn from_le_bytes(bytes: &[#u8; #name::PARAM_BYTES]) -> Self {
                 let mut net = Self::ZERO;
                 net.read_le(bytes);
                 net
             }
 
-            const fn read_le(&mut self, bytes: &[u8]) {
+            const fn read_le(&mut self, bytes: &[#u8]) {
                 let r = &mut #rt::int8::network::bytes::LeReader::new(bytes, 0);
                 self.input_quantization.read(r);
                 self.output_quantization.read(r);
@@ -109,21 +111,21 @@ pub fn expand(net: &Network) -> TokenStream {
             }
 
             /// `input` quantized with [`Self::input_quantization`].
-            pub fn quantize_input(&self, input: &[f32; #in_len]) -> [i8; #in_len] {
+            pub fn quantize_input(&self, input: &[#f32; #in_len]) -> [#i8; #in_len] {
                 let q = self.input_quantization;
                 let mut out = [0i8; #in_len];
-                for (o, &x) in out.iter_mut().zip(input.iter()) {
-                    *o = q.quantize(x);
+                for i in 0..#in_len {
+                    out[i] = q.quantize(input[i]);
                 }
                 out
             }
 
             /// `output`'s real values, with [`Self::output_quantization`].
-            pub fn dequantize_output(&self, output: &[i8; #out_len]) -> [f32; #out_len] {
+            pub fn dequantize_output(&self, output: &[#i8; #out_len]) -> [#f32; #out_len] {
                 let q = self.output_quantization;
                 let mut out = [0.0f32; #out_len];
-                for (o, &y) in out.iter_mut().zip(output.iter()) {
-                    *o = q.dequantize(y);
+                for i in 0..#out_len {
+                    out[i] = q.dequantize(output[i]);
                 }
                 out
             }
@@ -134,16 +136,16 @@ pub fn expand(net: &Network) -> TokenStream {
         #(#allow)*
         impl #rt::int8::QuantizedNetwork for #name {
             const LAYERS: &'static [#rt::int8::Int8Layer] = &[#(#layers),*];
-            const PARAM_BYTES: usize = #name::PARAM_BYTES;
-            const INPUT_LEN: usize = #in_len;
-            const OUTPUT_LEN: usize = #out_len;
+            const PARAM_BYTES: #usize = #name::PARAM_BYTES;
+            const INPUT_LEN: #usize = #in_len;
+            const OUTPUT_LEN: #usize = #out_len;
 
-            fn read_le_bytes(&mut self, bytes: &[u8]) {
+            fn read_le_bytes(&mut self, bytes: &[#u8]) {
                 #core::assert_eq!(bytes.len(), #name::PARAM_BYTES, "the parameter image of {} is {} bytes", #core::stringify!(#name), #name::PARAM_BYTES);
                 self.read_le(bytes);
             }
 
-            fn write_le_bytes(&self, out: &mut [u8]) {
+            fn write_le_bytes(&self, out: &mut [#u8]) {
                 #core::assert_eq!(out.len(), #name::PARAM_BYTES, "the parameter image of {} is {} bytes", #core::stringify!(#name), #name::PARAM_BYTES);
                 let w = &mut #rt::int8::network::bytes::LeWriter::new(out);
                 self.input_quantization.write(w);
