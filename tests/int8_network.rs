@@ -12,7 +12,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use nn::int8::{Int8LayerKind, QuantizedNetwork};
-use nn::io::tflite::{self, int8 as prepared};
+use nn::io::tflite::{self, int8 as prepared, ImportError};
 
 include!("../models/mlperf/kws.rs");
 include!("../models/mlperf/vww.rs");
@@ -177,4 +177,78 @@ fn the_generated_int8_networks_match_tflite_bit_for_bit() {
         "not bit-exact:\n{}",
         failures.join("\n")
     );
+}
+
+#[test]
+fn another_model_is_refused_naming_the_first_operator_that_differs() {
+    let mut net = Box::new(VwwInt8::ZERO);
+    let error = tflite::load_int8(mlperf_path("kws_ref_model.tflite"), &mut *net).unwrap_err();
+    println!("{error}");
+    assert!(
+        matches!(&error, ImportError::InputMismatch { file, network }
+            if file == &[1, 49, 10] && network == &[3, 96, 96]),
+        "{error}"
+    );
+    assert!(
+        *net == VwwInt8::ZERO,
+        "a refused file leaves the network unchanged"
+    );
+
+    // IC's stacks in another order than the file's: the first projection is refused.
+    nn::network! {
+        #[allow(dead_code)]
+        struct IcReordered {
+            input: [3, 32, 32],
+            quantized: IcReorderedInt8,
+            conv2d(16, kernel = 3, padding = same), relu as stem,
+            conv2d(16, kernel = 3, padding = same), relu,
+            conv2d(16, kernel = 3, padding = same) as residual_1,
+            add(stem, residual_1), relu as stack_1,
+            stack_1 -> conv2d(32, kernel = 1, stride = 2) as projection_2,
+            stack_1 -> conv2d(32, kernel = 3, stride = 2, padding = same), relu,
+            conv2d(32, kernel = 3, padding = same) as residual_2,
+            add(residual_2, projection_2), relu as stack_2,
+            conv2d(64, kernel = 3, stride = 2, padding = same), relu,
+            conv2d(64, kernel = 3, padding = same) as residual_3,
+            stack_2 -> conv2d(64, kernel = 1, stride = 2) as projection_3,
+            add(residual_3, projection_3), relu,
+            avg_pool2d(8), flatten,
+            dense(10), softmax,
+        }
+    }
+    let mut reordered = Box::new(IcReorderedInt8::ZERO);
+    let path = mlperf_path("pretrainedResnet_quant.tflite");
+    let message = tflite::load_int8(path, &mut *reordered)
+        .unwrap_err()
+        .to_string();
+    println!("{message}");
+    assert!(
+        message.contains("operator 4 (CONV_2D)") && message.contains("projection_2"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_float_model_is_refused() {
+    let mut net = Box::new(KwsInt8::ZERO);
+    let path = mlperf_path("kws_ref_model_float32.tflite");
+    let message = tflite::load_int8(path, &mut *net).unwrap_err().to_string();
+    println!("{message}");
+    assert!(message.contains("operator 0 (CONV_2D)") && message.contains("expected int8"));
+}
+
+/// The largest of the four, decoded at compile time as firmware would decode it into flash.
+static VWW_ZERO: VwwInt8 = VwwInt8::from_le_bytes(&[0; VwwInt8::PARAM_BYTES]);
+
+#[test]
+fn the_parameter_image_round_trips_through_the_const_constructor() {
+    assert!(VWW_ZERO == VwwInt8::ZERO);
+    let mut net = Box::new(AdInt8::ZERO);
+    tflite::load_int8(mlperf_path("ad01_int8.tflite"), &mut *net).unwrap();
+    let bytes = net.to_le_bytes();
+    let image: &[u8; AdInt8::PARAM_BYTES] = bytes.as_slice().try_into().unwrap();
+    assert!(*net == AdInt8::from_le_bytes(image));
+    let file = std::fs::read(mlperf_path("ad01_int8.tflite")).unwrap();
+    let model = tflite::read_from_bytes(&file).unwrap();
+    assert_eq!(tflite::int8_param_bytes::<AdInt8>(&model).unwrap(), bytes);
 }

@@ -62,6 +62,8 @@ pub trait QuantizedNetwork {
     const LAYERS: &'static [Int8Layer];
     /// Bytes of the parameter image (`from_le_bytes`, `write_le_bytes`).
     const PARAM_BYTES: usize;
+    /// The declaration's input shape (`[C, H, W]` for an image).
+    const INPUT_SHAPE: &'static [usize];
     /// Int8 values in an input.
     const INPUT_LEN: usize;
     /// Int8 values in an output.
