@@ -26,7 +26,9 @@
 //!
 //! [`load_into`] (and [`load`], [`load_from_bytes`]) checks a model against a declared
 //! `network!` and moves its weights into it. [`int8::prepare`] turns an int8 model's operators
-//! into the parameters of [`crate::int8`]'s kernels, as TFLite's `Prepare` computes them.
+//! into the parameters of [`crate::int8`]'s kernels, as TFLite's `Prepare` computes them;
+//! [`load_int8`] checks an int8 model against the int8 type a declaration with
+//! `quantized: Name` generates and fills it.
 
 mod error;
 mod import;

@@ -16,7 +16,9 @@
 //!
 //! [`Int8Operator::run`] runs one on a sample, in `nn`'s layouts. It is how the tests check
 //! the kernels against TFLite operator by operator, not an interpreter: a deployed network
-//! calls the kernels from the code `network!` generates.
+//! calls the kernels from the code `network!` generates (`quantized: Name`), and
+//! [`load_int8`] fills that type from a file, checking its operators against the
+//! declaration's steps.
 
 mod at;
 mod load;
