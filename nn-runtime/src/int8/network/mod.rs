@@ -5,6 +5,8 @@
 
 pub mod bytes;
 pub mod params;
+#[cfg(test)]
+mod tests;
 
 use super::{AvgPool2dShape, FusedActivation};
 use crate::ops::conv::Conv2dShape;
