@@ -21,6 +21,7 @@
 //! declaration's steps.
 
 mod at;
+mod describe;
 mod load;
 mod operators;
 mod values;
