@@ -31,6 +31,7 @@
 //!         LAYER, LAYER, …,           // in order; `LAYER as NAME`, `NAME -> LAYER` for graphs
 //!         outputs: [NAME, …],        // optional: several outputs, side by side
 //!         loss: LOSS,                // optional; or `W * LOSS(NAME) + … + kl(MEAN, LOG_VAR)`
+//!         quantized: INT8_NAME,      // optional: also generate the int8 type INT8_NAME
 //!     }
 //! }
 //! ```
@@ -68,6 +69,17 @@
 //! `new_boxed(seed)`, `zeroed()`, `from_params([f32; N])` (const); heap-free
 //! `forward(&[f32; IN]) -> [f32; OUT]`; and an implementation of [`Network`], through which
 //! [`Model`] (with `std`) offers `fit`, `evaluate` and `predict`.
+//!
+//! With `quantized: INT8_NAME`, also the int8 type `INT8_NAME` of the same layers, as
+//! TFLite's int8 kernels compute them bit for bit: `conv2d`, `depthwise_conv2d`, `dense`,
+//! `avg_pool2d`, `global_avg_pool2d`, `flatten`, `add` of two tensors and `softmax`, a `relu`
+//! or `relu6` folded into the clamp of the layer before it (any other layer is a compile
+//! error). Its parameters sit in fixed-size arrays; it has `INPUT_LEN`, `OUTPUT_LEN`,
+//! `PARAM_BYTES`, `SCRATCH_BYTES` (int8 activations) and `ZERO`, the const constructor
+//! `from_le_bytes(&[u8; PARAM_BYTES])`, the input's and output's quantization, and heap-free
+//! `forward(&[i8; IN]) -> [i8; OUT]`, `forward_into` and `forward_inspect` (each step's
+//! output); it implements [`int8::QuantizedNetwork`], which `io::tflite::load_int8` fills
+//! from an int8 `.tflite` file.
 //!
 //! # Features
 //! - `std` (default): training, data loading, weight files and batched GEMM. Without it the

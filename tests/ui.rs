@@ -17,6 +17,7 @@ const COMPILE_FAIL_GROUPS: &[&str] = &[
     "limits",
     "hygiene",
     "graph",
+    "quantized",
 ];
 
 #[test]

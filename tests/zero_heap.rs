@@ -178,3 +178,39 @@ fn forward_of_graphs_allocates_nothing() {
     assert!((outputs.0[0].iter().sum::<f32>() - 1.0).abs() < 1e-5);
     assert!((outputs.1[0][..10].iter().sum::<f32>() - 1.0).abs() < 1e-5);
 }
+
+nn::network! {
+    /// Every int8 step kind: convolutions with folded activations, a residual add,
+    /// pooling, a flatten, a dense layer and softmax.
+    struct Quantizable {
+        input: [3, 16, 16],
+        quantized: QuantizableInt8,
+        conv2d(8, kernel = 3, stride = 2, padding = same), relu6 as stem,
+        depthwise_conv2d(kernel = 3, padding = same), relu,
+        conv2d(8, kernel = 1) as branch,
+        add(stem, branch), relu,
+        avg_pool2d(2), flatten,
+        dense(10), softmax,
+    }
+}
+
+#[test]
+fn int8_forward_allocates_nothing() {
+    // All-zero parameters run every kernel's loops as real ones do.
+    static NET: QuantizableInt8 =
+        QuantizableInt8::from_le_bytes(&[0; QuantizableInt8::PARAM_BYTES]);
+    let image: [i8; QuantizableInt8::INPUT_LEN] = std::array::from_fn(|i| (i % 251) as i8);
+    let mut scratch = [0i8; QuantizableInt8::SCRATCH_BYTES];
+    let mut output = [0i8; 10];
+    let mut outputs = Vec::with_capacity(1);
+    let forward_use = heap_use(|| {
+        outputs.push(std::hint::black_box(
+            NET.forward(std::hint::black_box(&image)),
+        ))
+    });
+    let into_use =
+        heap_use(|| NET.forward_into(std::hint::black_box(&image), &mut scratch, &mut output));
+    assert_eq!(forward_use, (0, 0), "QuantizableInt8::forward allocated");
+    assert_eq!(into_use, (0, 0), "QuantizableInt8::forward_into allocated");
+    assert_eq!(outputs[0], output);
+}

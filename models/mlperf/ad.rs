@@ -6,6 +6,7 @@ nn::network! {
     #[allow(dead_code)]
     pub struct Ad {
         input: [640],
+        quantized: AdInt8,
         dense(128), relu, dense(128), relu, dense(128), relu, dense(128), relu,
         dense(8), relu,
         dense(128), relu, dense(128), relu, dense(128), relu, dense(128), relu,

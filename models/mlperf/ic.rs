@@ -9,6 +9,7 @@ nn::network! {
     #[allow(dead_code)]
     pub struct Ic {
         input: [3, 32, 32],
+        quantized: IcInt8,
         conv2d(16, kernel = 3, padding = same), relu as stem,
         conv2d(16, kernel = 3, padding = same), relu,
         conv2d(16, kernel = 3, padding = same) as residual_1,

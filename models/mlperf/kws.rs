@@ -7,6 +7,7 @@ nn::network! {
     #[allow(dead_code)]
     pub struct Kws {
         input: [1, 49, 10],
+        quantized: KwsInt8,
         conv2d(64, kernel = (10, 4), stride = 2, padding = same), relu,
         depthwise_conv2d(kernel = 3, padding = same), relu,
         conv2d(64, kernel = 1), relu,

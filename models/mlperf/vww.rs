@@ -7,6 +7,7 @@ nn::network! {
     #[allow(dead_code)]
     pub struct Vww {
         input: [3, 96, 96],
+        quantized: VwwInt8,
         conv2d(8, kernel = 3, stride = 2, padding = same), relu,
         depthwise_conv2d(kernel = 3, padding = same), relu, conv2d(16, kernel = 1), relu,
         depthwise_conv2d(kernel = 3, stride = 2, padding = same), relu, conv2d(32, kernel = 1), relu,

@@ -6,7 +6,7 @@ use crate::ast::{LayerItem, Spec, Value as ArgTree};
 use crate::derives::{check_default_derive, check_derives};
 use crate::errors::Errors;
 use crate::ir::{element_count, format_shape, Layer, Network, Tensor, Value};
-use crate::items::{check_input, sort_items};
+use crate::items::{check_input, quantized_item, sort_items};
 use crate::layers::{bind_layer, has_explicit_init, BoundLayer};
 use crate::resolve::{nominal, resolve};
 use crate::shape;
@@ -209,6 +209,10 @@ pub fn check(spec: Spec) -> syn::Result<Network> {
     }
 
     let outputs = nodes.outputs(outputs_item, &mut errors);
+    let quantized = quantized_item(&spec, &mut errors).map(|item| {
+        let output_count = outputs_item.map_or(1, |item| item.names.len());
+        crate::quantized::check(item, &checked, input_is_sequence, output_count, &mut errors)
+    });
     let loss = crate::loss::check_loss(
         loss,
         outputs_item,
@@ -235,6 +239,7 @@ pub fn check(spec: Spec) -> syn::Result<Network> {
         outputs,
         loss,
         param_count,
+        quantized,
     };
     crate::tensors::join_outputs(&mut network);
     Ok(network)

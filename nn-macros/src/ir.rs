@@ -21,6 +21,8 @@ pub struct Network {
     pub outputs: Vec<usize>,
     pub loss: LossSpec,
     pub param_count: usize,
+    /// The int8 type to generate beside the network (`quantized: Name`).
+    pub quantized: Option<crate::quantized::Quantized>,
 }
 
 /// The training loss: one term per output (or one for the single output), plus any

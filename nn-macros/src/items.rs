@@ -1,6 +1,6 @@
 //! The body's settings and layers sorted apart, and the `input:` shape checked.
 
-use crate::ast::{InputItem, Item, LayerItem, LossItem, OutputsItem, Spec};
+use crate::ast::{InputItem, Item, LayerItem, LossItem, OutputsItem, QuantizedItem, Spec};
 use crate::check::MAX_ELEMENTS;
 use crate::errors::Errors;
 use nn_runtime::layers::MAX_RANK;
@@ -40,6 +40,7 @@ pub fn sort_items<'a>(
                 "duplicate `loss:`: a network has one loss; add terms with `+`, e.g. `loss: mse(a) + 0.5 * mse(b)`",
             ),
             Item::Loss(item) => loss = Some(item),
+            Item::Quantized(_) => {}
             Item::Layer(item) => {
                 if let Some(loss) = loss.filter(|_| !misplaced_loss) {
                     misplaced_loss = true;
@@ -54,6 +55,24 @@ pub fn sort_items<'a>(
         }
     }
     (input, layers, outputs, loss)
+}
+
+/// The single `quantized:` setting, if any.
+pub fn quantized_item<'a>(spec: &'a Spec, errors: &mut Errors) -> Option<&'a QuantizedItem> {
+    let mut found: Option<&QuantizedItem> = None;
+    for item in &spec.items {
+        if let Item::Quantized(item) = item {
+            if found.is_some() {
+                errors.push(
+                    item.keyword.span(),
+                    "duplicate `quantized:`: a network has one int8 type",
+                );
+            } else {
+                found = Some(item);
+            }
+        }
+    }
+    found
 }
 
 pub fn check_input(input: &InputItem, errors: &mut Errors) -> Option<Vec<usize>> {

@@ -13,6 +13,7 @@ mod items;
 mod layers;
 mod loss;
 mod nesting;
+mod quantized;
 mod resolve;
 mod shape;
 mod suggest;

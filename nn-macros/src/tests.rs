@@ -433,6 +433,7 @@ fn expansions_name_prelude_items_and_primitives_by_full_path() {
     }
     let specs = VALID_SPECS.iter().copied().chain([
         "struct Cnn { input: [1, 8, 8], conv2d(2, kernel = 3, padding = same), max_pool2d(2), batch_norm, avg_pool2d(1), flatten, dropout(0.5), dense(2), softmax }",
+        "struct Res { input: [2, 8, 8], quantized: ResInt8, conv2d(2, kernel = 3, padding = same), relu6 as stem, depthwise_conv2d(kernel = 3, padding = same), relu as branch, add(stem, branch), relu, avg_pool2d(2), flatten, dense(4), relu, dense(2), softmax }",
     ]);
     for spec in specs {
         let Some(Outcome::Expanded(output)) = run(spec) else {

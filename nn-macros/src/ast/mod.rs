@@ -6,6 +6,7 @@
 //! item     := "input" ":" "[" INT "steps"? ("," INT)* "]"
 //!           | "outputs" ":" "[" IDENT ("," IDENT)* ","? "]"
 //!           | "loss" ":" term ("+" term)*
+//!           | "quantized" ":" IDENT                // also generate the int8 type IDENT
 //!           | (IDENT "->")? layer ("as" IDENT)?
 //! term     := (NUMBER "*")? IDENT ( "(" arg ("," arg)* ","? ")" )?   // tensors, then settings
 //! layer    := IDENT ( "(" arg ("," arg)* ","? ")" )?
@@ -36,7 +37,14 @@ pub enum Item {
     Input(InputItem),
     Outputs(OutputsItem),
     Loss(LossItem),
+    Quantized(QuantizedItem),
     Layer(LayerItem),
+}
+
+/// `quantized: KwsInt8`: the name of the int8 type generated beside the network.
+pub struct QuantizedItem {
+    pub keyword: Ident,
+    pub name: Ident,
 }
 
 /// `outputs: [a, b]`: the named tensors a network outputs, side by side.
@@ -232,9 +240,10 @@ impl Parse for Item {
                 "input" => parse_input(keyword, input).map(Item::Input),
                 "outputs" => parse_outputs(keyword, input).map(Item::Outputs),
                 "loss" => parse_loss(keyword, input).map(Item::Loss),
+                "quantized" => settings::parse_quantized(keyword, input).map(Item::Quantized),
                 other => Err(syn::Error::new(
                     keyword.span(),
-                    format!("unknown setting `{other}:`; the settings are `input:`, `outputs:` and `loss:`"),
+                    format!("unknown setting `{other}:`; the settings are `input:`, `outputs:`, `loss:` and `quantized:`"),
                 )),
             };
         }

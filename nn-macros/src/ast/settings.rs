@@ -1,6 +1,6 @@
-//! The settings of a spec's body: `input:`, `outputs:` and `loss:`.
+//! The settings of a spec's body: `input:`, `outputs:`, `loss:` and `quantized:`.
 
-use super::{reject_suffix, Arg, InputItem, LossItem, LossTerm, OutputsItem, Value};
+use super::{reject_suffix, Arg, InputItem, LossItem, LossTerm, OutputsItem, QuantizedItem, Value};
 use syn::parse::ParseStream;
 use syn::punctuated::Punctuated;
 use syn::{bracketed, parenthesized, Ident, LitFloat, LitInt, Token};
@@ -179,4 +179,14 @@ pub(super) fn parse_input(keyword: Ident, input: ParseStream) -> syn::Result<Inp
         dims,
         steps,
     })
+}
+
+/// `quantized: Name`: the int8 type's name, a plain identifier.
+pub(super) fn parse_quantized(keyword: Ident, input: ParseStream) -> syn::Result<QuantizedItem> {
+    if !input.peek(Ident) {
+        return Err(input
+            .error("expected the name of the int8 type to generate, e.g. `quantized: KwsInt8`"));
+    }
+    let name: Ident = input.parse()?;
+    Ok(QuantizedItem { keyword, name })
 }

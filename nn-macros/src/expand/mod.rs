@@ -2,6 +2,7 @@
 //! a sequence of calls into `nn::__private`, where the arithmetic lives.
 
 mod batch;
+mod int8;
 mod layer;
 mod meta;
 mod sample;
@@ -16,7 +17,8 @@ pub fn expand(net: &Network) -> TokenStream {
     let types = types::expand(net);
     let sample = sample::expand(net);
     let network_impl = batch::expand(net);
-    quote! { #types #sample #network_impl }
+    let int8 = int8::expand(net);
+    quote! { #types #sample #network_impl #int8 }
 }
 
 /// The attributes of every generated item beside the struct: the user's `#[cfg]`s, so the

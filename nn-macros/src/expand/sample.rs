@@ -12,25 +12,25 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 #[derive(Clone, Copy, PartialEq, Debug)]
-enum Region {
+pub(super) enum Region {
     Input,
     Scratch,
     Output,
 }
 
 /// One place that one or more nodes share (a node and its in-place or reshaped successors).
-struct Storage {
-    region: Region,
-    len: usize,
+pub(super) struct Storage {
+    pub(super) region: Region,
+    pub(super) len: usize,
     /// The layer step that writes it first, and the last that reads any node held in it.
     born: usize,
     dies: usize,
-    offset: usize,
+    pub(super) offset: usize,
 }
 
 /// How each layer runs, and where its output goes.
 #[derive(Clone, Copy, PartialEq)]
-enum Step {
+pub(super) enum Step {
     /// Into its own new place.
     OutOfPlace,
     /// On its input's place, which it takes over.
@@ -45,10 +45,10 @@ enum Step {
 
 pub struct Plan {
     /// Per node: the storage that holds it.
-    node_storage: Vec<usize>,
-    storages: Vec<Storage>,
-    steps: Vec<Step>,
-    /// Floats of scratch the activations need.
+    pub(super) node_storage: Vec<usize>,
+    pub(super) storages: Vec<Storage>,
+    pub(super) steps: Vec<Step>,
+    /// Elements of scratch the activations need (floats, or bytes for int8).
     pub activations: usize,
 }
 
@@ -77,7 +77,7 @@ fn readers(net: &Network) -> Vec<usize> {
 
 /// Nodes that can live in the caller's output array: the output, and going up from it each
 /// node that an in-place or reshaping layer turns into the one below, read by nothing else.
-fn in_output(net: &Network) -> Vec<bool> {
+fn in_output(net: &Network, pass: &dyn Fn(&Layer) -> SamplePass) -> Vec<bool> {
     let readers = readers(net);
     let mut inside = vec![false; net.layers.len() + 1];
     let mut node = net.layers.len();
@@ -85,7 +85,7 @@ fn in_output(net: &Network) -> Vec<bool> {
     while node > 0 {
         let layer = &net.layers[node - 1];
         let input = layer.inputs[0];
-        let shares = layer.sample_pass() != SamplePass::OutOfPlace && layer.join().is_none();
+        let shares = pass(layer) != SamplePass::OutOfPlace && layer.join().is_none();
         if !shares || input == 0 || readers[input] != 1 {
             break;
         }
@@ -96,8 +96,14 @@ fn in_output(net: &Network) -> Vec<bool> {
 }
 
 pub fn plan(net: &Network) -> Plan {
+    plan_with(net, &Layer::sample_pass)
+}
+
+/// The plan when each layer runs as `pass` says (int8 inference runs other kernels than
+/// f32's: in place nowhere, a folded activation as nothing at all).
+pub(super) fn plan_with(net: &Network, pass: &dyn Fn(&Layer) -> SamplePass) -> Plan {
     let last = last_reads(net);
-    let output_chain = in_output(net);
+    let output_chain = in_output(net, pass);
     let width = |node: usize| {
         element_count(match node {
             0 => &net.input_shape,
@@ -130,7 +136,7 @@ pub fn plan(net: &Network) -> Plan {
         let pass = if layer.join().is_some() {
             SamplePass::OutOfPlace
         } else {
-            layer.sample_pass()
+            pass(layer)
         };
         let new_storage = |storages: &mut Vec<Storage>| -> usize {
             if output_chain[node] {
@@ -263,7 +269,7 @@ fn state_len(net: &Network) -> usize {
 }
 
 impl Plan {
-    fn loc(&self, node: usize) -> TokenStream {
+    pub(super) fn loc(&self, node: usize) -> TokenStream {
         let rt = rt();
         let storage = &self.storages[self.node_storage[node]];
         let region = match storage.region {

@@ -2,6 +2,7 @@
 
 mod sample;
 
+pub use crate::int8;
 pub use crate::layers::join::Join;
 pub use crate::layers::{self, Backward, InPlace, Kernel, RunningState};
 pub use crate::network::{LayerInfo, LayerOp, LossKind, Mode, Network, TensorInfo};
@@ -14,7 +15,7 @@ pub use crate::rng::Rng;
 /// `core` for generated code: `::core` does not resolve in a 2015-edition crate, `::nn` does.
 pub use core;
 pub use core::result::Result;
-pub use sample::{sample_io, sample_values, Loc, Region};
+pub use sample::{sample_io, sample_values, sample_view, Loc, Region};
 
 #[cfg(feature = "std")]
 pub use std::boxed::Box;

@@ -11,7 +11,7 @@ pub enum Region {
     Output,
 }
 
-/// A tensor of single-sample inference: `len` floats at `start` of a region.
+/// A tensor of single-sample inference: `len` elements at `start` of a region.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Loc {
     /// The region.
@@ -27,14 +27,14 @@ pub struct Loc {
 /// input. Always inlined: the locations are constants of the generated code, so the
 /// branches and offsets fold away and the kernels see slices of known length.
 #[inline(always)]
-pub fn sample_io<'a, const N: usize>(
-    input: &'a [f32],
-    scratch: &'a mut [f32],
-    output: &'a mut [f32],
+pub fn sample_io<'a, T, const N: usize>(
+    input: &'a [T],
+    scratch: &'a mut [T],
+    output: &'a mut [T],
     reads: [Loc; N],
     write: Loc,
-) -> ([&'a [f32]; N], &'a mut [f32]) {
-    let (written, other): (&mut [f32], &[f32]) = match write.region {
+) -> ([&'a [T]; N], &'a mut [T]) {
+    let (written, other): (&mut [T], &[T]) = match write.region {
         Region::Scratch => (scratch, output),
         _ => (output, scratch),
     };
@@ -55,12 +55,23 @@ pub fn sample_io<'a, const N: usize>(
 
 /// The writable tensor `at` of single-sample inference (scratch or output).
 #[inline(always)]
-pub fn sample_values<'a>(scratch: &'a mut [f32], output: &'a mut [f32], at: Loc) -> &'a mut [f32] {
+pub fn sample_values<'a, T>(scratch: &'a mut [T], output: &'a mut [T], at: Loc) -> &'a mut [T] {
     let region = match at.region {
         Region::Scratch => scratch,
         _ => output,
     };
     &mut region[at.start..at.start + at.len]
+}
+
+/// The tensor `at` of single-sample inference, read-only (any region).
+#[inline(always)]
+pub fn sample_view<'a, T>(input: &'a [T], scratch: &'a [T], output: &'a [T], at: Loc) -> &'a [T] {
+    let region = match at.region {
+        Region::Input => input,
+        Region::Scratch => scratch,
+        Region::Output => output,
+    };
+    &region[at.start..at.start + at.len]
 }
 
 #[cfg(test)]

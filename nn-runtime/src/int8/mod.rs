@@ -25,16 +25,19 @@ mod dense;
 mod depthwise_conv;
 pub mod fixed_point;
 mod multiplier;
+pub mod network;
 mod output_stage;
 mod pool;
 mod softmax;
 
+pub use crate::ops::conv::Conv2dShape;
 pub use activation::{activation_range, FusedActivation};
 pub use add::{add, AddParams, ADD_LEFT_SHIFT};
 pub use conv::conv2d;
 pub use dense::fully_connected;
 pub use depthwise_conv::depthwise_conv2d;
 pub use multiplier::{effective_scale, DoubleScale, QuantizedMultiplier, Requantize};
+pub use network::{Int8Layer, Int8LayerKind, Quantization, QuantizedNetwork};
 pub use output_stage::OutputStage;
 pub use pool::{avg_pool2d, rounded_average, AvgPool2dShape};
 pub use softmax::{

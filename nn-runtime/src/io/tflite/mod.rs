@@ -26,7 +26,9 @@
 //!
 //! [`load_into`] (and [`load`], [`load_from_bytes`]) checks a model against a declared
 //! `network!` and moves its weights into it. [`int8::prepare`] turns an int8 model's operators
-//! into the parameters of [`crate::int8`]'s kernels, as TFLite's `Prepare` computes them.
+//! into the parameters of [`crate::int8`]'s kernels, as TFLite's `Prepare` computes them;
+//! [`load_int8`] checks an int8 model against the int8 type a declaration with
+//! `quantized: Name` generates and fills it.
 
 mod error;
 mod import;
@@ -54,6 +56,7 @@ use std::path::Path;
 
 pub use error::TfliteError;
 pub use import::{load, load_from_bytes, load_into, ImportError, Mismatch};
+pub use int8::{int8_param_bytes, load_int8, load_int8_from_bytes, load_int8_into};
 pub use model::{Model, Operator, Quantization, Subgraph, Tensor, TensorType};
 pub use ops::{
     Activation, Conv2dOptions, DepthwiseConv2dOptions, FullyConnectedOptions, Op, Padding,

@@ -16,9 +16,13 @@
 //!
 //! [`Int8Operator::run`] runs one on a sample, in `nn`'s layouts. It is how the tests check
 //! the kernels against TFLite operator by operator, not an interpreter: a deployed network
-//! calls the kernels from the code `network!` generates.
+//! calls the kernels from the code `network!` generates (`quantized: Name`), and
+//! [`load_int8`] fills that type from a file, checking its operators against the
+//! declaration's steps.
 
 mod at;
+mod describe;
+mod load;
 mod operators;
 mod values;
 
@@ -30,6 +34,7 @@ use crate::int8::{
 };
 use crate::ops::conv::Conv2dShape;
 
+pub use load::{int8_param_bytes, load_int8, load_int8_from_bytes, load_int8_into};
 pub use values::tensor_quantization;
 
 /// One operator of an int8 graph, ready for the kernels.
