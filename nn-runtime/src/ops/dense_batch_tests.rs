@@ -1,15 +1,16 @@
-//! The AVX2 dense kernel against a float64 reference and against the portable path (`gemm`),
-//! on ragged shapes: batches not a multiple of the 6-row tile, output counts not a multiple
-//! of the 16-unit panel (or of 8), input counts not a multiple of 8, tiny and large; and split
-//! by columns as threads share it, bit for bit against the whole.
+//! Every variant's batched dense kernel against a float64 reference and against the portable
+//! path (`gemm`), on ragged shapes: batches not a multiple of the 6-row tiles, output counts
+//! not a multiple of the 16- and 64-unit panels (or of 8), input counts not a multiple of 8,
+//! tiny and large; and split by columns as threads share it, bit for bit against the whole.
 
-use super::*;
 use crate::ops::gemm::gemm;
 use crate::ops::gemm_split::{with_splitter, Sequential};
+use crate::ops::kernels::{test_every_variant, Kernels};
 use crate::ops::test_support::random_vec;
 use crate::rng::Rng;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::vec;
+use std::vec::Vec;
 
 /// Floats around the output that the kernel must leave alone, and their value.
 const GUARD: usize = 16;
@@ -18,23 +19,24 @@ const SENTINEL: f32 = 12345.0;
 /// Runs the kernel on random data of `(batch, inputs, outputs)` into a NaN-filled output
 /// between guard bands; returns the output after checking it against the float64 reference,
 /// against `gemm`, and the guards.
-fn check(rng: &mut Rng, (batch, inputs, outputs): (usize, usize, usize)) -> Vec<f32> {
+fn check(
+    kernels: &Kernels,
+    rng: &mut Rng,
+    (batch, inputs, outputs): (usize, usize, usize),
+) -> Vec<f32> {
     let weight = random_vec(rng, outputs * inputs, 1.0);
     let bias = random_vec(rng, outputs, 1.0);
     let input = random_vec(rng, batch * inputs, 1.0);
     let len = batch * outputs;
     let mut buffer = vec![SENTINEL; len + 2 * GUARD];
     buffer[GUARD..GUARD + len].fill(f32::NAN);
-    // SAFETY: the tests run only where the CPU has AVX2 and FMA (`avx2_fma()` checked).
-    unsafe {
-        forward(
-            &weight,
-            &bias,
-            &input,
-            &mut buffer[GUARD..GUARD + len],
-            batch,
-        )
-    };
+    (kernels.dense_forward_batch)(
+        &weight,
+        &bias,
+        &input,
+        &mut buffer[GUARD..GUARD + len],
+        batch,
+    );
     let got = &buffer[GUARD..GUARD + len];
 
     let mut portable = vec![0.0f32; len];
@@ -87,77 +89,67 @@ fn check(rng: &mut Rng, (batch, inputs, outputs): (usize, usize, usize)) -> Vec<
     got.to_vec()
 }
 
-#[test]
-fn matches_the_reference_and_gemm_on_ragged_shapes() {
-    if !crate::ops::simd::avx2_fma() {
-        return;
-    }
-    let mut rng = Rng::new(61);
-    for batch in [1, 2, 5, 6, 7, 12, 13, 64, 101] {
-        for inputs in [0, 1, 7, 8, 9, 31, 100] {
-            for outputs in [1, 3, 8, 10, 15, 16, 17, 33, 64] {
-                check(&mut rng, (batch, inputs, outputs));
+test_every_variant! {
+    fn matches_the_reference_and_gemm_on_ragged_shapes(kernels) {
+        let mut rng = Rng::new(61);
+        for batch in [1, 2, 5, 6, 7, 8, 12, 13, 64, 101] {
+            for inputs in [0, 1, 7, 8, 9, 31, 100] {
+                for outputs in [1, 3, 8, 10, 15, 16, 17, 33, 63, 64, 65, 130] {
+                    check(kernels, &mut rng, (batch, inputs, outputs));
+                }
             }
         }
+        // The benchmark MLP's layers at batch 256, and a large ragged one. Shapes change
+        // from call to call, so the reused panel buffer is also checked for stale contents.
+        for dims in [
+            (256, 784, 128),
+            (256, 128, 64),
+            (256, 64, 10),
+            (259, 785, 130),
+        ] {
+            check(kernels, &mut rng, dims);
+        }
     }
-    // The benchmark MLP's layers at batch 256, and a large ragged one. Shapes change from
-    // call to call, so the reused panel buffer is also checked for stale contents.
-    for dims in [
-        (256, 784, 128),
-        (256, 128, 64),
-        (256, 64, 10),
-        (259, 785, 130),
-    ] {
-        check(&mut rng, dims);
+
+    fn a_split_product_equals_the_whole_one_bit_for_bit(kernels) {
+        for (dims, parts) in [
+            ((256, 784, 128), 2),
+            ((100, 300, 100), 3),
+            ((96, 400, 33), 2),
+            ((64, 300, 200), 3),
+        ] {
+            let whole = check(kernels, &mut Rng::new(63), dims);
+            let splitter = Sequential {
+                parts,
+                calls: AtomicUsize::new(0),
+            };
+            let split = with_splitter(&splitter, || check(kernels, &mut Rng::new(63), dims));
+            // Two products, the kernel's and `gemm`'s inside `check`: split where large.
+            assert!(
+                splitter.calls.load(Ordering::SeqCst) >= 1,
+                "{dims:?} not split"
+            );
+            assert!(whole
+                .iter()
+                .zip(&split)
+                .all(|(a, b)| a.to_bits() == b.to_bits()));
+        }
     }
 }
 
 #[test]
-fn dense_forward_batch_takes_the_kernel_for_large_batches() {
-    if !crate::ops::simd::avx2_fma() {
-        return;
-    }
+fn dense_forward_batch_runs_the_active_variant() {
     let mut rng = Rng::new(62);
-    let (batch, inputs, outputs) = (MIN_BATCH + 5, 37, 21);
+    let (batch, inputs, outputs) = (13, 37, 21);
     let weight = random_vec(&mut rng, outputs * inputs, 1.0);
     let bias = random_vec(&mut rng, outputs, 1.0);
     let input = random_vec(&mut rng, batch * inputs, 1.0);
     let mut via_dense = vec![f32::NAN; batch * outputs];
     crate::ops::dense::dense_forward_batch(&weight, &bias, &input, &mut via_dense, batch);
     let mut direct = vec![f32::NAN; batch * outputs];
-    // SAFETY: AVX2 and FMA checked above.
-    unsafe { forward(&weight, &bias, &input, &mut direct, batch) };
+    (crate::ops::kernels::active().dense_forward_batch)(&weight, &bias, &input, &mut direct, batch);
     assert!(via_dense
         .iter()
         .zip(&direct)
         .all(|(a, b)| a.to_bits() == b.to_bits()));
-}
-
-#[test]
-fn a_split_product_equals_the_whole_one_bit_for_bit() {
-    if !crate::ops::simd::avx2_fma() {
-        return;
-    }
-    for (dims, parts) in [
-        ((256, 784, 128), 2),
-        ((100, 300, 100), 3),
-        ((96, 400, 33), 2),
-    ] {
-        let whole = check(&mut Rng::new(63), dims);
-        let splitter = Sequential {
-            parts,
-            calls: AtomicUsize::new(0),
-        };
-        let split = with_splitter(&splitter, || check(&mut Rng::new(63), dims));
-        // Two split products: the kernel's, and `gemm`'s inside `check`.
-        assert_eq!(
-            splitter.calls.load(Ordering::SeqCst),
-            2,
-            "{dims:?} not split"
-        );
-        assert!(whole
-            .iter()
-            .zip(&split)
-            .all(|(a, b)| a.to_bits() == b.to_bits()));
-    }
 }
