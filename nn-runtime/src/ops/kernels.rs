@@ -158,23 +158,34 @@ pub(crate) fn active() -> &'static Kernels {
 /// When `NN_KERNELS` names no variant, or one this CPU cannot run.
 #[cfg(feature = "std")]
 fn choose() -> &'static Kernels {
-    let Ok(forced) = std::env::var("NN_KERNELS") else {
-        return table(detected()).expect("the detected variant runs");
-    };
-    let names = Variant::ALL.map(Variant::name).join(", ");
-    let Some(variant) = Variant::from_name(forced.trim()) else {
-        panic!("NN_KERNELS={forced:?} names no kernel variant; use one of: {names}");
-    };
-    table(variant).unwrap_or_else(|| {
-        let runnable: std::vec::Vec<&str> = Variant::ALL
+    match std::env::var("NN_KERNELS") {
+        Ok(forced) => forced_table(&forced).unwrap_or_else(|message| panic!("{message}")),
+        Err(_) => table(detected()).expect("the detected variant runs"),
+    }
+}
+
+/// The table `NN_KERNELS=forced` asks for, or what is wrong with the request.
+#[cfg(feature = "std")]
+fn forced_table(forced: &str) -> Result<&'static Kernels, std::string::String> {
+    let list = |keep: fn(Variant) -> bool| {
+        let names: std::vec::Vec<&str> = Variant::ALL
             .into_iter()
-            .filter(|v| v.is_supported())
+            .filter(|&v| keep(v))
             .map(Variant::name)
             .collect();
-        panic!(
+        names.join(", ")
+    };
+    let Some(variant) = Variant::from_name(forced.trim()) else {
+        return Err(std::format!(
+            "NN_KERNELS={forced:?} names no kernel variant; use one of: {}",
+            list(|_| true)
+        ));
+    };
+    table(variant).ok_or_else(|| {
+        std::format!(
             "NN_KERNELS={forced:?}, but this CPU cannot run the {} kernels; it runs: {}",
             variant.name(),
-            runnable.join(", ")
+            list(Variant::is_supported)
         )
     })
 }
@@ -236,6 +247,29 @@ mod tests {
         assert!(Variant::Portable.is_supported() && Variant::ScalarFpu.is_supported());
         assert!(available().any(|k| k.variant == detected()));
         assert!(available().any(|k| k.variant == active_variant()));
+    }
+
+    #[test]
+    fn nn_kernels_forces_a_runnable_variant_and_explains_the_rest() {
+        let table = forced_table(" portable\n").expect("portable always runs");
+        assert_eq!(table.variant, Variant::Portable);
+        let unknown = forced_table("sse4").err().expect("no such variant");
+        assert!(
+            unknown.contains("portable, scalar-fpu, avx2, avx512"),
+            "{unknown}"
+        );
+        for v in Variant::ALL {
+            let forced = forced_table(v.name());
+            assert_eq!(
+                forced.is_ok(),
+                v.is_supported(),
+                "{forced:?}",
+                forced = forced.err()
+            );
+            if let Err(message) = forced {
+                assert!(message.contains("cannot run the"), "{message}");
+            }
+        }
     }
 
     #[cfg(target_arch = "x86_64")]
