@@ -125,10 +125,10 @@ unsafe fn tile<const R: usize>(
         let mut step = panel.add(COLS);
         for i in 0..k {
             let b: [__m512; VECTORS] = core::array::from_fn(|v| _mm512_load_ps(step.add(16 * v)));
-            for r in 0..R {
+            for (r, acc) in acc.iter_mut().enumerate() {
                 let a = _mm512_set1_ps(*x.add(r * k + i));
-                for v in 0..VECTORS {
-                    acc[r][v] = _mm512_fmadd_ps(a, b[v], acc[r][v]);
+                for (acc, &b) in acc.iter_mut().zip(&b) {
+                    *acc = _mm512_fmadd_ps(a, b, *acc);
                 }
             }
             step = step.add(COLS);

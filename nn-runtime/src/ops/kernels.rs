@@ -61,6 +61,11 @@ impl Variant {
     }
 }
 
+/// `y = b + W·x` for one sample: `(weight, bias, input, output)`, lengths checked.
+pub(crate) type Matvec = fn(&[f32], &[f32], &[f32], &mut [f32]);
+/// `Y = b + X·Wᵀ` for a batch: `(weight, bias, input, output, batch)`, lengths checked,
+/// at least one output.
+pub(crate) type DenseForwardBatch = fn(&[f32], &[f32], &[f32], &mut [f32], usize);
 /// A single-sample convolution: `(shape, weight, bias, input, output)`, lengths checked.
 pub(crate) type ConvForward = fn(&Conv2dShape, &[f32], &[f32], &[f32], &mut [f32]);
 
@@ -69,15 +74,16 @@ pub(crate) struct Kernels {
     /// Which variant this table holds.
     pub(crate) variant: Variant,
     /// `y = b + W·x` for one sample (`matvec.rs`).
-    pub(crate) matvec: fn(&[f32], &[f32], &[f32], &mut [f32]),
-    /// `Y = b + X·Wᵀ` for `batch` rows: `(weight, bias, input, output, batch)`.
-    pub(crate) dense_forward_batch: fn(&[f32], &[f32], &[f32], &mut [f32], usize),
+    pub(crate) matvec: Matvec,
+    /// `Y = b + X·Wᵀ` for a batch (`dense.rs`, `dense_packed.rs`).
+    pub(crate) dense_forward_batch: DenseForwardBatch,
     /// One sample of a convolution, for any geometry.
     pub(crate) conv2d_forward: ConvForward,
     /// Whether [`Kernels::conv2d_forward`] runs a direct SIMD kernel for the geometry, so
     /// that a training batch should use it rather than a GEMM of the im2col matrix.
     pub(crate) conv2d_direct: fn(&Conv2dShape) -> bool,
     /// Whether every value lies within `[-limit, limit]` (the optimizers' guard).
+    #[cfg(feature = "std")]
     pub(crate) all_within: fn(&[f32], f32) -> bool,
 }
 
@@ -88,6 +94,7 @@ const PORTABLE: Kernels = Kernels {
     dense_forward_batch: super::dense::dense_forward_batch_gemm,
     conv2d_forward: super::conv::conv2d_forward_portable,
     conv2d_direct: |_| false,
+    #[cfg(feature = "std")]
     all_within: crate::optim::guard::all_within_portable,
 };
 
@@ -127,6 +134,7 @@ const fn static_choice() -> Variant {
 }
 
 /// The best variant this CPU runs.
+#[cfg(feature = "std")]
 fn detected() -> Variant {
     [Variant::Avx512, Variant::Avx2]
         .into_iter()
