@@ -8,10 +8,6 @@
 //! the map as one long row of `in_width`-wide rows, [`Tiling::best`] picks that instead
 //! (`conv_avx2_flat.rs`).
 //!
-//! The AVX-512 variant is this kernel compiled with AVX-512F and VL ([`conv2d_forward_avx512`]):
-//! still 8-lane vectors (the benchmark CNN's maps are 26 and 11 wide), but 32 registers,
-//! which hold tiles of twice as many filters.
-//!
 //! Other geometries use the portable kernel in `conv_direct.rs`.
 
 use super::Conv2dShape;
@@ -114,63 +110,6 @@ pub(super) unsafe fn conv2d_forward_tiled(
     input: &[f32],
     output: &mut [f32],
 ) {
-    // SAFETY: passed on from our caller.
-    unsafe { filter_blocks::<FILTERS>(tiling, s, weight, bias, input, output) }
-}
-
-/// The AVX-512 variant: the same kernel compiled with AVX-512F and VL, whose 32 vector
-/// registers hold tiles of [`WIDE_FILTERS`] filters (16 accumulators) in the same 8-lane
-/// vectors, so that each input load feeds twice as many FMAs.
-///
-/// # Safety
-/// The CPU must support AVX2, FMA, AVX-512F and AVX-512VL.
-#[target_feature(enable = "avx2,fma,avx512f,avx512vl")]
-pub(crate) unsafe fn conv2d_forward_avx512(
-    s: &Conv2dShape,
-    weight: &[f32],
-    bias: &[f32],
-    input: &[f32],
-    output: &mut [f32],
-) {
-    // SAFETY: passed on from our caller.
-    unsafe { conv2d_forward_avx512_tiled(Tiling::best(s), s, weight, bias, input, output) }
-}
-
-/// [`conv2d_forward_avx512`] in the given tiling.
-///
-/// # Safety
-/// As [`conv2d_forward_avx512`].
-#[target_feature(enable = "avx2,fma,avx512f,avx512vl")]
-pub(super) unsafe fn conv2d_forward_avx512_tiled(
-    tiling: Tiling,
-    s: &Conv2dShape,
-    weight: &[f32],
-    bias: &[f32],
-    input: &[f32],
-    output: &mut [f32],
-) {
-    // SAFETY: passed on from our caller.
-    unsafe { filter_blocks::<WIDE_FILTERS>(tiling, s, weight, bias, input, output) }
-}
-
-/// Filters per register tile with AVX-512's 32 registers: 16 accumulators + 2 loads +
-/// broadcasts.
-const WIDE_FILTERS: usize = 8;
-
-/// Every filter of the layer in blocks of `F`, then of [`FILTERS`] (when `F` is larger),
-/// then one at a time. Inlined into its callers, which enable the CPU features.
-///
-/// # Safety
-/// The CPU must support AVX2 and FMA.
-#[inline(always)]
-unsafe fn filter_blocks<const F: usize>(
-    tiling: Tiling,
-    s: &Conv2dShape,
-    weight: &[f32],
-    bias: &[f32],
-    input: &[f32],
-    output: &mut [f32],
-) {
     assert!(supports(s));
     let filter_len = s.in_channels * s.kernel_h * s.kernel_w;
     let plane = s.out_height * s.out_width;
@@ -180,56 +119,36 @@ unsafe fn filter_blocks<const F: usize>(
             && input.len() == s.in_channels * s.in_height * s.in_width
             && output.len() == s.out_channels * plane
     );
-    let wide = s.out_channels - s.out_channels % F;
-    let narrow = if F > FILTERS {
-        wide + (s.out_channels - wide) / FILTERS * FILTERS
-    } else {
-        wide
-    };
-    for (first, count) in (0..wide)
-        .step_by(F)
-        .map(|f| (f, F))
-        .chain((wide..narrow).step_by(FILTERS).map(|f| (f, FILTERS)))
-        .chain((narrow..s.out_channels).map(|f| (f, 1)))
-    {
+    let full = s.out_channels - s.out_channels % FILTERS;
+    for f in (0..full).step_by(FILTERS) {
         let (w, b) = (
-            &weight[first * filter_len..][..count * filter_len],
-            &bias[first..first + count],
+            &weight[f * filter_len..][..FILTERS * filter_len],
+            &bias[f..f + FILTERS],
         );
-        let out = &mut output[first * plane..][..count * plane];
+        let out = &mut output[f * plane..][..FILTERS * plane];
         // SAFETY: the CPU has AVX2 and FMA (this function's contract); `s` passes `supports`
         // and the slices are the filters' weights, biases and output maps, as both
         // `filter_block`s require.
         unsafe {
-            match count {
-                1 => block_of::<1>(tiling, s, w, b, input, out),
-                c if c == FILTERS => block_of::<FILTERS>(tiling, s, w, b, input, out),
-                _ => block_of::<F>(tiling, s, w, b, input, out),
+            match (tiling, s.kernel_w) {
+                (Tiling::Rows, 3) => filter_block::<FILTERS, 3>(s, w, b, input, out),
+                (Tiling::Rows, _) => filter_block::<FILTERS, 0>(s, w, b, input, out),
+                (Tiling::Flat, 3) => flat::filter_block::<FILTERS, 3>(s, w, b, input, out),
+                (Tiling::Flat, _) => flat::filter_block::<FILTERS, 0>(s, w, b, input, out),
             }
         }
     }
-}
-
-/// `N` filters in `tiling`, with the kernel width 3 known at compile time.
-///
-/// # Safety
-/// As the `filter_block`s.
-#[inline(always)]
-unsafe fn block_of<const N: usize>(
-    tiling: Tiling,
-    s: &Conv2dShape,
-    w: &[f32],
-    b: &[f32],
-    input: &[f32],
-    out: &mut [f32],
-) {
-    // SAFETY: passed on from our caller.
-    unsafe {
-        match (tiling, s.kernel_w) {
-            (Tiling::Rows, 3) => filter_block::<N, 3>(s, w, b, input, out),
-            (Tiling::Rows, _) => filter_block::<N, 0>(s, w, b, input, out),
-            (Tiling::Flat, 3) => flat::filter_block::<N, 3>(s, w, b, input, out),
-            (Tiling::Flat, _) => flat::filter_block::<N, 0>(s, w, b, input, out),
+    for f in full..s.out_channels {
+        let (w, b) = (&weight[f * filter_len..][..filter_len], &bias[f..f + 1]);
+        let out = &mut output[f * plane..][..plane];
+        // SAFETY: as above, for one filter.
+        unsafe {
+            match (tiling, s.kernel_w) {
+                (Tiling::Rows, 3) => filter_block::<1, 3>(s, w, b, input, out),
+                (Tiling::Rows, _) => filter_block::<1, 0>(s, w, b, input, out),
+                (Tiling::Flat, 3) => flat::filter_block::<1, 3>(s, w, b, input, out),
+                (Tiling::Flat, _) => flat::filter_block::<1, 0>(s, w, b, input, out),
+            }
         }
     }
 }

@@ -15,8 +15,7 @@ use std::vec::Vec;
 /// A single-sample convolution kernel.
 type SingleSample = fn(&Conv2dShape, &[f32], &[f32], &[f32], &mut [f32]);
 
-/// The AVX2 kernel's tilings, each forced, also as compiled for AVX-512, where the CPU runs
-/// them and they apply to `s`.
+/// The AVX2 kernel's tilings, each forced, where the CPU runs them and they apply to `s`.
 fn avx2_tilings(s: &Conv2dShape) -> Vec<(&'static str, SingleSample)> {
     let mut all: Vec<(&'static str, SingleSample)> = Vec::new();
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
@@ -27,17 +26,6 @@ fn avx2_tilings(s: &Conv2dShape) -> Vec<(&'static str, SingleSample)> {
         }));
         all.push(("avx2 flat", |s, w, b, x, y| unsafe {
             avx2::conv2d_forward_tiled(avx2::Tiling::Flat, s, w, b, x, y)
-        }));
-    }
-    #[cfg(all(feature = "std", target_arch = "x86_64"))]
-    if avx2::supports(s) && Variant::Avx512.is_supported() {
-        // SAFETY (of the calls inside): the CPU has AVX2, FMA, AVX-512F and VL, checked just
-        // above.
-        all.push(("avx512 rows", |s, w, b, x, y| unsafe {
-            avx2::conv2d_forward_avx512_tiled(avx2::Tiling::Rows, s, w, b, x, y)
-        }));
-        all.push(("avx512 flat", |s, w, b, x, y| unsafe {
-            avx2::conv2d_forward_avx512_tiled(avx2::Tiling::Flat, s, w, b, x, y)
         }));
     }
     let _ = s;
@@ -68,7 +56,7 @@ fn check_kernel(rng: &mut Rng, s: &Conv2dShape, kernel: SingleSample, what: &str
 
 /// Valid unit-stride convolutions (the AVX2 kernel's domain): widths and heights off
 /// multiples of its tiles (maps from 8×2), kernels up to 11 wide (so a whole vector of the
-/// flat tiling can fall between two rows' outputs), filter counts off multiples of 4 and 8, and
+/// flat tiling can fall between two rows' outputs), filter counts off multiples of 4, and
 /// inputs larger than the windows need (outputs cropped on the right and bottom).
 fn avx2_domain_cases(rng: &mut Rng, count: usize) -> Vec<Conv2dShape> {
     (0..count)
@@ -84,7 +72,7 @@ fn avx2_domain_cases(rng: &mut Rng, count: usize) -> Vec<Conv2dShape> {
                 in_channels: 1 + rng.below(5),
                 in_height: oh + kh - 1 + crop_h,
                 in_width: ow + kw - 1 + crop_w,
-                out_channels: 1 + rng.below(20),
+                out_channels: 1 + rng.below(9),
                 kernel_h: kh,
                 kernel_w: kw,
                 stride_h: 1,

@@ -2,7 +2,7 @@
 //! once.
 //!
 //! A [`Variant`] names one instruction set's kernels. With `std`, the first kernel call
-//! picks the best variant this CPU runs (x86-64: AVX-512F + VL, then AVX2 + FMA; 32-bit Arm: the
+//! picks the best variant this CPU runs (x86-64: AVX-512F, then AVX2 + FMA; 32-bit Arm: the
 //! scalar-FPU kernels; else portable) and keeps it for the life of the process. The
 //! environment variable `NN_KERNELS` forces one (`portable`, `scalar-fpu`, `avx2` or
 //! `avx512`), so that tests and benchmarks can pin a variant; naming one the CPU cannot run
@@ -27,7 +27,7 @@ pub enum Variant {
     ScalarFpu,
     /// x86-64 with AVX2 and FMA.
     Avx2,
-    /// x86-64 with AVX-512F and VL (and AVX2 + FMA, which some of its kernels still use).
+    /// x86-64 with AVX-512F (and AVX2 + FMA, which its ragged edges use).
     Avx512,
 }
 
@@ -284,9 +284,7 @@ mod tests {
     #[test]
     fn detection_agrees_with_the_cpu() {
         let avx2 = std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma");
-        let avx512 = avx2
-            && std::is_x86_feature_detected!("avx512f")
-            && std::is_x86_feature_detected!("avx512vl");
+        let avx512 = avx2 && std::is_x86_feature_detected!("avx512f");
         assert_eq!(Variant::Avx2.is_supported(), avx2);
         assert_eq!(Variant::Avx512.is_supported(), avx512);
     }

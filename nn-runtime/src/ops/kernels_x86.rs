@@ -12,11 +12,9 @@ pub(super) fn avx2() -> Option<&'static Kernels> {
     ok.then_some(&AVX2)
 }
 
-/// The AVX-512 table, when the CPU has AVX-512F and VL besides AVX2 and FMA.
+/// The AVX-512 table, when the CPU has AVX-512F besides AVX2 and FMA.
 pub(super) fn avx512() -> Option<&'static Kernels> {
-    let ok = avx2().is_some()
-        && std::is_x86_feature_detected!("avx512f")
-        && std::is_x86_feature_detected!("avx512vl");
+    let ok = avx2().is_some() && std::is_x86_feature_detected!("avx512f");
     ok.then_some(&AVX512)
 }
 
@@ -33,7 +31,6 @@ const AVX512: Kernels = Kernels {
     variant: Variant::Avx512,
     matvec: matvec_avx512,
     dense_forward_batch: dense_forward_batch_avx512,
-    conv2d_forward: conv2d_forward_avx512,
     ..AVX2
 };
 
@@ -88,21 +85,6 @@ fn conv2d_forward_avx2(
     }
     // SAFETY: reachable only through a table handed out when the CPU has AVX2 and FMA.
     unsafe { conv::avx2::conv2d_forward(s, weight, bias, input, output) }
-}
-
-fn conv2d_forward_avx512(
-    s: &Conv2dShape,
-    weight: &[f32],
-    bias: &[f32],
-    input: &[f32],
-    output: &mut [f32],
-) {
-    if !conv::avx2::supports(s) {
-        return (PORTABLE.conv2d_forward)(s, weight, bias, input, output);
-    }
-    // SAFETY: reachable only through `AVX512`, handed out when the CPU has AVX2, FMA,
-    // AVX-512F and AVX-512VL.
-    unsafe { conv::avx2::conv2d_forward_avx512(s, weight, bias, input, output) }
 }
 
 fn all_within_avx2(values: &[f32], limit: f32) -> bool {
