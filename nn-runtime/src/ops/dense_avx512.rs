@@ -11,6 +11,14 @@ use core::arch::x86_64::*;
 /// outweighs what the tile gains over `gemm` (as for the AVX2 tile).
 pub(crate) const MIN_BATCH: usize = 8;
 
+/// Whether `outputs` units suit the 64-unit panels: when they compute no more columns than
+/// the AVX2 tile's 16-unit panels would (a multiple of 64, or over 48 past one). Otherwise,
+/// as for the MLP's last layer of 10 units (64 columns computed instead of 16, 3 % of the
+/// forward pass's multiply-adds), the AVX2 tile runs.
+pub(crate) fn suits(outputs: usize) -> bool {
+    outputs.div_ceil(COLS) * COLS == outputs.div_ceil(16) * 16
+}
+
 /// Rows of X per tile.
 const ROWS: usize = 6;
 /// Vectors of 16 lanes per panel step.

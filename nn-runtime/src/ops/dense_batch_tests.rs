@@ -153,3 +153,53 @@ fn dense_forward_batch_runs_the_active_variant() {
         .zip(&direct)
         .all(|(a, b)| a.to_bits() == b.to_bits()));
 }
+
+/// The AVX-512 tile on output counts the table gives the AVX2 tile instead (`suits`), so
+/// that every lane mask of its right edge is exercised: against the portable variant.
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn the_avx512_tile_handles_every_right_edge() {
+    use crate::ops::kernels::Variant;
+    if !Variant::Avx512.is_supported() {
+        return;
+    }
+    let mut rng = Rng::new(64);
+    for (batch, inputs, outputs) in [
+        (9, 20, 1),
+        (13, 31, 17),
+        (8, 7, 33),
+        (20, 50, 65),
+        (15, 9, 130),
+    ] {
+        assert!(!crate::ops::dense_avx512::suits(outputs));
+        let weight = random_vec(&mut rng, outputs * inputs, 1.0);
+        let bias = random_vec(&mut rng, outputs, 1.0);
+        let input = random_vec(&mut rng, batch * inputs, 1.0);
+        let len = batch * outputs;
+        let mut buffer = vec![SENTINEL; len + 2 * GUARD];
+        // SAFETY: the CPU runs the AVX-512 variant (checked above).
+        unsafe {
+            crate::ops::dense_avx512::forward(
+                &weight,
+                &bias,
+                &input,
+                &mut buffer[GUARD..GUARD + len],
+                batch,
+            )
+        };
+        let mut portable = vec![0.0; len];
+        crate::ops::dense::dense_forward_batch_gemm(&weight, &bias, &input, &mut portable, batch);
+        for (k, (&got, &want)) in buffer[GUARD..GUARD + len].iter().zip(&portable).enumerate() {
+            let tolerance = 1e-5 * (inputs as f32 + 1.0);
+            assert!(
+                (got - want).abs() <= tolerance,
+                "{batch}×{inputs}→{outputs}, [{k}]: {got} vs {want}"
+            );
+        }
+        let guards = buffer[..GUARD].iter().chain(&buffer[GUARD + len..]);
+        assert!(
+            guards.into_iter().all(|&g| g == SENTINEL),
+            "{batch}×{inputs}→{outputs}: a guard was written"
+        );
+    }
+}

@@ -69,6 +69,9 @@ fn dense_forward_batch_avx512(
     if batch < dense_avx512::MIN_BATCH {
         return (PORTABLE.dense_forward_batch)(weight, bias, input, output, batch);
     }
+    if !dense_avx512::suits(bias.len()) {
+        return dense_forward_batch_avx2(weight, bias, input, output, batch);
+    }
     // SAFETY: reachable only through `AVX512`, handed out when the CPU has AVX-512F.
     unsafe { dense_avx512::forward(weight, bias, input, output, batch) }
 }
