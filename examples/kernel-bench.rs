@@ -1,7 +1,9 @@
 //! The kernels behind W1 and W2 of the benchmark, alone: the MLP's three dense layers at
 //! batch 1 and 256 and the CNN's two convolutions at batch 1, each timed as the fastest of
-//! many repeats, so that a machine shared with other processes still gives stable figures.
-//! Pin a kernel variant with `NN_KERNELS` to compare them:
+//! many repeats, so that a machine shared with other processes still gives stable figures;
+//! and the MLP's first layer as a GEMM (`matrixmultiply`, which picks its own kernel, as
+//! training's products do) at batch 256 and 32. Pin a kernel variant with `NN_KERNELS` to
+//! compare them:
 //!
 //! ```sh
 //! for v in portable avx2 avx512; do NN_KERNELS=$v cargo run --release --example kernel-bench; done
@@ -9,6 +11,7 @@
 
 use nn::ops::conv::{conv2d_forward, Conv2dShape};
 use nn::ops::dense::{dense_forward, dense_forward_batch};
+use nn::ops::gemm::gemm;
 use std::hint::black_box;
 use std::time::Instant;
 
@@ -99,6 +102,34 @@ fn main() {
         batch as f64 / w2 * 1e9,
         (2 * macs * batch) as f64 / w2
     );
+
+    let (weight, _, k, n) = &layers[0];
+    for m in [256, 32] {
+        let x = &inputs[..m * k];
+        let mut y = vec![0.0; m * n];
+        let ns = fastest(300, || {
+            gemm(
+                m,
+                *k,
+                *n,
+                1.0,
+                black_box(x),
+                *k,
+                1,
+                weight,
+                1,
+                *k,
+                0.0,
+                &mut y,
+                *n,
+                1,
+            )
+        });
+        println!(
+            "MLP layer 1 as GEMM, batch {m}: {:>6.1} GFLOP/s",
+            (2 * m * k * n) as f64 / ns
+        );
+    }
 
     for (name, s) in [
         ("CNN conv 1→8, 28×28", conv3x3(1, 28, 8)),

@@ -11,7 +11,7 @@
 //! whatever `-C target-feature` allows).
 //!
 //! The kernels themselves live beside their op (`matvec.rs`, `dense_avx2.rs`, …); this file
-//! only holds one [`Kernels`] table per variant, built from safe wrappers that are reachable
+//! only holds one `Kernels` table per variant, built from safe wrappers that are reachable
 //! through a table alone, which is handed out only after the CPU check.
 
 use super::conv::Conv2dShape;
