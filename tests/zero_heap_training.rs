@@ -77,11 +77,12 @@ fn training_steps_allocate_nothing() {
                 .unwrap();
         }
     });
-    // Forward: 3 dense GEMMs, unless the AVX2 dense kernel runs them (its packing buffer is
-    // per thread and has grown in the first step); backward: dW of 3 layers and dX of the
-    // upper 2.
-    let avx2 = nn::ops::simd::avx2_fma();
-    let dense_forward_gemms = if avx2 { 0 } else { 1 };
+    // Forward: 3 dense GEMMs, unless the AVX2 or AVX-512 dense kernel runs them (its packing
+    // buffer is per thread and has grown in the first step); backward: dW of 3 layers and dX
+    // of the upper 2.
+    use nn::ops::kernels::{active_variant, Variant};
+    let simd = matches!(active_variant(), Variant::Avx2 | Variant::Avx512);
+    let dense_forward_gemms = if simd { 0 } else { 1 };
     let mlp_gemms = 3 * dense_forward_gemms + 3 + 2;
     assert_eq!(
         steps,
@@ -104,8 +105,8 @@ fn training_steps_allocate_nothing() {
     });
     // Per sample: conv2 dW and dX, conv1 dW, and the forward GEMMs of both convolutions
     // unless the AVX2 direct kernel computes them; plus the dense layer's dW and dX, and its
-    // forward product unless the AVX2 dense kernel computes it.
-    let conv_forward_gemms = if nn::ops::simd::avx2_fma() { 0 } else { 2 };
+    // forward product unless the SIMD dense kernel computes it.
+    let conv_forward_gemms = if simd { 0 } else { 2 };
     let cnn_gemms = 32 * (3 + conv_forward_gemms) + 2 + dense_forward_gemms;
     assert_eq!(
         steps,

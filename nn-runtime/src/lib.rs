@@ -9,8 +9,9 @@
 //! - `std` (default): batched GEMM through `matrixmultiply`, the training loop
 //!   ([`train`], data-parallel on request), data loading ([`data`]), weight files and
 //!   checkpoints ([`io`]), batch-norm folding for deployment ([`fold`]), stateful
-//!   optimizers that own their buffers, and on x86-64 the AVX2 + FMA variants of the
-//!   single-sample kernels, chosen at run time ([`ops::simd`]).
+//!   optimizers that own their buffers, and on x86-64 the AVX2 + FMA and AVX-512 variants
+//!   of the kernels, chosen once at run time or forced with `NN_KERNELS`
+//!   ([`ops::kernels`]); without it the variant is chosen statically.
 //!   Without it the crate is `#![no_std]` and links no allocator: single-sample inference
 //!   and the slice-level kernels and optimizer steps remain.
 //! - `plot` (default, implies `std`): [`plot`], training curves and confusion matrices as

@@ -1,8 +1,8 @@
 //! 2-D convolution over `[channels, height, width]` samples (PyTorch's NCHW layout), weight
 //! `[out_channels, in_channels, kernel_h, kernel_w]`, bias `[out_channels]`.
-//! Single samples use a direct, register-tiled loop (no heap), with an AVX2 + FMA variant for
-//! unit-stride convolutions without leading padding, picked at run time; batches use im2col +
-//! GEMM.
+//! Single samples use the kernel table's direct loop (no heap): register-tiled portable code,
+//! the scalar-FPU kernel on 32-bit Arm, or on x86-64 an AVX2 + FMA kernel for unit-stride
+//! convolutions without leading padding; batches use im2col + GEMM.
 
 use super::gemm::gemm;
 use direct::FILTER_BLOCK;
@@ -10,8 +10,7 @@ use direct::FILTER_BLOCK;
 #[path = "conv_direct.rs"]
 mod direct;
 
-/// Selected on 32-bit Arm (Cortex-M), tested everywhere.
-#[cfg_attr(not(target_arch = "arm"), allow(dead_code))]
+/// The kernel table's choice on 32-bit Arm (Cortex-M), tested everywhere.
 #[path = "conv_scalar.rs"]
 pub(crate) mod scalar;
 
@@ -213,30 +212,7 @@ pub fn conv2d_forward(
     check_parameters(what, s, weight.len(), bias.len());
     check_samples(what, "input", input.len(), 1, in_dims(s));
     check_samples(what, "output", output.len(), 1, out_dims(s));
-    #[cfg(all(feature = "std", target_arch = "x86_64"))]
-    if has_avx2_kernel(s) {
-        // SAFETY: the CPU has AVX2 and FMA (checked just above); the lengths are checked.
-        unsafe { avx2::conv2d_forward(s, weight, bias, input, output) };
-        return;
-    }
-    if cfg!(target_arch = "arm") {
-        scalar::conv2d_forward(s, weight, bias, input, output);
-        return;
-    }
-    conv2d_forward_portable(s, weight, bias, input, output);
-}
-
-/// True when [`conv2d_forward`] runs its AVX2 + FMA kernel for `s` on this CPU.
-fn has_avx2_kernel(s: &Conv2dShape) -> bool {
-    #[cfg(all(feature = "std", target_arch = "x86_64"))]
-    {
-        avx2::supports(s) && super::simd::avx2_fma()
-    }
-    #[cfg(not(all(feature = "std", target_arch = "x86_64")))]
-    {
-        let _ = s;
-        false
-    }
+    (super::kernels::active().conv2d_forward)(s, weight, bias, input, output);
 }
 
 /// The portable variant of [`conv2d_forward`], for any geometry; lengths already checked.
@@ -371,7 +347,7 @@ pub fn conv2d_forward_batch(
     if ohw == 0 {
         return;
     }
-    let direct = has_avx2_kernel(s);
+    let direct = (super::kernels::active().conv2d_direct)(s);
     for b in 0..batch {
         let col = &mut cols[b * col_len..][..col_len];
         let x = &input[b * in_len..][..in_len];

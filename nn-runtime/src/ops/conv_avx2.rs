@@ -28,7 +28,7 @@ const LANES: usize = 8;
 /// True when [`conv2d_forward`] handles `s`: unit strides, no padding on the top and left,
 /// no reads past the bottom and right (no padding there either), and maps at least one tile
 /// wide and high.
-pub(super) fn supports(s: &Conv2dShape) -> bool {
+pub(crate) fn supports(s: &Conv2dShape) -> bool {
     s.stride_h == 1
         && s.stride_w == 1
         && s.pad_top == 0
@@ -86,7 +86,7 @@ impl Tiling {
 /// # Safety
 /// The CPU must support AVX2 and FMA.
 #[target_feature(enable = "avx2,fma")]
-pub(super) unsafe fn conv2d_forward(
+pub(crate) unsafe fn conv2d_forward(
     s: &Conv2dShape,
     weight: &[f32],
     bias: &[f32],

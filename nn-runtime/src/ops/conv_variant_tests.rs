@@ -1,11 +1,12 @@
-//! Every single-sample convolution kernel (portable, the scalar-FPU kernel of Cortex-M cores,
-//! and on x86-64 with AVX2 + FMA each tiling of the AVX2 kernel) against the six-loop
-//! reference of `conv_tests.rs`, on the AVX2 kernel's domain (valid unit-stride
-//! convolutions) with ragged sizes and on every other case; the scalar-FPU kernel also on
-//! padded and strided geometries of every kernel size it specializes.
+//! Every kernel table's single-sample convolution (portable, the scalar-FPU kernel of
+//! Cortex-M cores, and on x86-64 the AVX2 + FMA kernel, alone and in each of its tilings)
+//! against the six-loop reference of `conv_tests.rs`, on the AVX2 kernel's domain (valid
+//! unit-stride convolutions) with ragged sizes and on every other case; the scalar-FPU kernel
+//! also on padded and strided geometries of every kernel size it specializes.
 
 use super::tests::{all_cases, random_data, reference, shape_of, Case};
 use super::*;
+use crate::ops::kernels::{test_every_variant, Variant};
 use crate::ops::test_support::*;
 use crate::rng::Rng;
 use std::vec;
@@ -14,18 +15,12 @@ use std::vec::Vec;
 /// A single-sample convolution kernel.
 type SingleSample = fn(&Conv2dShape, &[f32], &[f32], &[f32], &mut [f32]);
 
-/// Every single-sample variant this CPU runs, by name (the AVX2 ones only where they apply).
-fn single_sample_variants(s: &Conv2dShape) -> Vec<(&'static str, SingleSample)> {
-    let mut all: Vec<(&'static str, SingleSample)> = vec![
-        ("portable", conv2d_forward_portable),
-        ("scalar fpu", scalar::conv2d_forward),
-    ];
+/// The AVX2 kernel's tilings, each forced, where the CPU runs them and they apply to `s`.
+fn avx2_tilings(s: &Conv2dShape) -> Vec<(&'static str, SingleSample)> {
+    let mut all: Vec<(&'static str, SingleSample)> = Vec::new();
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
-    if avx2::supports(s) && crate::ops::simd::avx2_fma() {
+    if avx2::supports(s) && Variant::Avx2.is_supported() {
         // SAFETY (of the calls inside): the CPU has AVX2 and FMA, checked just above.
-        all.push(("avx2", |s, w, b, x, y| unsafe {
-            avx2::conv2d_forward(s, w, b, x, y)
-        }));
         all.push(("avx2 rows", |s, w, b, x, y| unsafe {
             avx2::conv2d_forward_tiled(avx2::Tiling::Rows, s, w, b, x, y)
         }));
@@ -33,6 +28,7 @@ fn single_sample_variants(s: &Conv2dShape) -> Vec<(&'static str, SingleSample)> 
             avx2::conv2d_forward_tiled(avx2::Tiling::Flat, s, w, b, x, y)
         }));
     }
+    let _ = s;
     all
 }
 
@@ -90,10 +86,10 @@ fn avx2_domain_cases(rng: &mut Rng, count: usize) -> Vec<Conv2dShape> {
         .collect()
 }
 
-#[test]
-fn every_single_sample_variant_matches_the_reference() {
-    let mut rng = Rng::new(43);
-    let mut shapes = avx2_domain_cases(&mut rng, 400);
+/// The AVX2 kernel's domain with ragged sizes, the benchmark CNN's convolutions, and every
+/// case of `conv_tests.rs`.
+fn single_sample_cases(rng: &mut Rng) -> Vec<Conv2dShape> {
+    let mut shapes = avx2_domain_cases(rng, 400);
     // The benchmark CNN's two convolutions, and the smallest maps the AVX2 kernel takes.
     let fixed: [Case; 4] = [
         [1, 28, 28, 8, 3, 3, 1, 1, 0, 0, 0, 0],
@@ -102,21 +98,34 @@ fn every_single_sample_variant_matches_the_reference() {
         [3, 4, 10, 3, 3, 3, 1, 1, 0, 0, 0, 0],
     ];
     shapes.extend(fixed.into_iter().chain(all_cases(44)).map(shape_of));
-    let mut avx2_cases = 0;
-    for s in shapes {
-        for (name, kernel) in single_sample_variants(&s) {
-            avx2_cases += usize::from(name == "avx2 flat");
+    shapes
+}
+
+test_every_variant! {
+    fn every_variant_matches_the_reference(kernels) {
+        let mut rng = Rng::new(43);
+        let mut direct_cases = 0;
+        for s in single_sample_cases(&mut rng) {
+            direct_cases += usize::from((kernels.conv2d_direct)(&s));
+            check_kernel(&mut rng, &s, kernels.conv2d_forward, &format!("{s:?}"));
+        }
+        if matches!(kernels.variant, Variant::Avx2 | Variant::Avx512) {
+            assert!(
+                direct_cases >= 400,
+                "only {direct_cases} cases reached the AVX2 kernel"
+            );
+        }
+    }
+}
+
+#[test]
+fn every_tiling_of_the_avx2_kernel_matches_the_reference() {
+    let mut rng = Rng::new(45);
+    for s in single_sample_cases(&mut rng) {
+        for (name, kernel) in avx2_tilings(&s) {
             check_kernel(&mut rng, &s, kernel, &format!("{name} {s:?}"));
         }
     }
-    #[cfg(all(feature = "std", target_arch = "x86_64"))]
-    if crate::ops::simd::avx2_fma() {
-        assert!(
-            avx2_cases >= 400,
-            "only {avx2_cases} cases reached the AVX2 kernel"
-        );
-    }
-    let _ = avx2_cases;
 }
 
 /// Padded and strided geometries for the scalar-FPU kernel: kernels 1–5 high and wide (the

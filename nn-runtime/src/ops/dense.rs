@@ -72,7 +72,7 @@ pub fn dense_forward_batch(
     output: &mut [f32],
     batch: usize,
 ) {
-    let (inputs, outputs) = batch_dims(
+    let (_, outputs) = batch_dims(
         "dense_forward_batch",
         weight.len(),
         bias.len(),
@@ -83,15 +83,23 @@ pub fn dense_forward_batch(
     if outputs == 0 {
         return;
     }
-    // Batches of 8 rows or more take the AVX2 + FMA kernel. Either path gives the same bits
-    // with and without threads sharing the product (`gemm_split`), so training on 1 and on
-    // 2 threads stays bit-identical.
-    #[cfg(all(feature = "std", target_arch = "x86_64"))]
-    if batch >= super::dense_avx2::MIN_BATCH && super::simd::avx2_fma() {
-        // SAFETY: the CPU has AVX2 and FMA (checked just above).
-        unsafe { super::dense_avx2::forward(weight, bias, input, output, batch) };
-        return;
-    }
+    // The kernel table's variant: AVX2 and AVX-512 take batches of 8 rows or more. Every
+    // path gives the same bits with and without threads sharing the product (`gemm_split`),
+    // so training on 1 and on 2 threads stays bit-identical.
+    (super::kernels::active().dense_forward_batch)(weight, bias, input, output, batch);
+}
+
+/// The portable variant of [`dense_forward_batch`], through GEMM; lengths already checked,
+/// `outputs > 0`.
+pub(crate) fn dense_forward_batch_gemm(
+    weight: &[f32],
+    bias: &[f32],
+    input: &[f32],
+    output: &mut [f32],
+    batch: usize,
+) {
+    let outputs = bias.len();
+    let inputs = weight.len() / outputs;
     for row in output.chunks_exact_mut(outputs) {
         row.copy_from_slice(bias);
     }

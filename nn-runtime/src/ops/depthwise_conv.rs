@@ -15,8 +15,7 @@
 
 use super::conv::{for_each_run, Conv2dShape, Run};
 
-/// Selected on 32-bit Arm (Cortex-M), tested everywhere.
-#[cfg_attr(not(target_arch = "arm"), allow(dead_code))]
+/// The kernel table's choice on 32-bit Arm (Cortex-M), tested everywhere.
 #[path = "depthwise_conv_scalar.rs"]
 mod scalar;
 
@@ -242,13 +241,14 @@ pub fn depthwise_conv2d_forward(
     }
     let by_tap = runs_by_tap(s);
     let mut ring = scalar::Ring::new();
+    let scalar_fpu = super::kernels::active().variant == super::kernels::Variant::ScalarFpu;
     for_each_channel(s, batch, |c, o| {
         let in_map = &input[c * ihw..][..ihw];
         let out_map = &mut output[o * ohw..][..ohw];
         let channel = o % s.out_channels;
         let b = bias.get(channel).copied().unwrap_or(0.0);
         let filter = &weight[channel * taps..][..taps];
-        if cfg!(target_arch = "arm") {
+        if scalar_fpu {
             scalar::channel(s, filter, b, in_map, out_map, &mut ring);
             return;
         }

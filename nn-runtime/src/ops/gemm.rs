@@ -63,11 +63,12 @@ pub fn gemm(
         // time write disjoint elements; A, B and C come from distinct borrows, which outlive
         // this call, so C aliases neither and A and B are only read.
         match split {
-            Some(splitter) => {
-                super::gemm_split::split_columns(splitter, n, &|start, width| unsafe {
-                    product.columns(start, width)
-                })
-            }
+            Some(splitter) => super::gemm_split::split_columns(
+                splitter,
+                n,
+                super::gemm_split::ALIGN,
+                &|start, width| unsafe { product.columns(start, width) },
+            ),
             None => unsafe { product.columns(0, n) },
         }
     }

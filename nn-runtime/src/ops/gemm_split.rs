@@ -55,24 +55,31 @@ pub(crate) fn current<'a>() -> Option<&'a dyn ColumnSplitter> {
 }
 
 /// Runs `block(start, width)` for the column blocks of an `n`-column product, one per part
-/// of `splitter`.
+/// of `splitter`, blocks whole multiples of `align` wide except the last.
 pub(crate) fn split_columns(
     splitter: &dyn ColumnSplitter,
     n: usize,
+    align: usize,
     block: &(dyn Fn(usize, usize) + Sync),
 ) {
     let parts = splitter.parts();
     splitter.run(&|part| {
-        if let Some((start, width)) = column_blocks(n, parts).nth(part) {
+        if let Some((start, width)) = column_blocks(n, parts, align).nth(part) {
             block(start, width);
         }
     });
 }
 
 /// The column blocks of an `n`-column product cut into `parts`: `(start, width)` each, widths
-/// multiples of [`ALIGN`] except the last; fewer blocks than parts when `n` is narrow.
-pub(crate) fn column_blocks(n: usize, parts: usize) -> impl Iterator<Item = (usize, usize)> {
-    let block = n.div_ceil(parts.max(1)).div_ceil(ALIGN) * ALIGN;
+/// multiples of `align` (e.g. [`ALIGN`]) except the last; fewer blocks than parts when `n` is
+/// narrow.
+pub(crate) fn column_blocks(
+    n: usize,
+    parts: usize,
+    align: usize,
+) -> impl Iterator<Item = (usize, usize)> {
+    let align = align.max(1);
+    let block = n.div_ceil(parts.max(1)).div_ceil(align) * align;
     (0..n)
         .step_by(block.max(1))
         .map(move |start| (start, block.min(n - start)))
@@ -108,7 +115,7 @@ mod tests {
     #[test]
     fn blocks_cover_the_columns_once_in_aligned_pieces() {
         for (n, parts) in [(128, 2), (784, 2), (100, 3), (33, 2), (16, 4), (1, 2)] {
-            let blocks: Vec<_> = column_blocks(n, parts).collect();
+            let blocks: Vec<_> = column_blocks(n, parts, ALIGN).collect();
             assert!(blocks.len() <= parts, "{n}/{parts}: {blocks:?}");
             let mut next = 0;
             for &(start, width) in &blocks {

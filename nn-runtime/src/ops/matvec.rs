@@ -1,29 +1,25 @@
 //! `y = W·x + b` for one sample, `W` row-major `[outputs, inputs]`: the kernel behind
 //! [`super::dense::dense_forward`].
 //!
-//! [`matvec`] is the dispatcher (lengths already checked by the caller). Two variants sit
-//! side by side and are held to the same naive reference by the tests:
+//! [`matvec`] calls the kernel table's variant (lengths already checked by the caller).
+//! Three variants sit side by side and are held to the same naive reference by the tests:
 //! - [`matvec_portable`]: plain Rust, one row at a time as 16 running sums, which LLVM
 //!   vectorizes for the target's baseline (SSE2, NEON) or runs as scalar code (Cortex-M);
-//! - `avx2::matvec` (x86-64 with `std`, when the CPU has AVX2 and FMA): four rows at a time,
-//!   each 8-wide load of `x` feeding four rows, with eight independent FMA accumulators.
+//! - `avx2::matvec` (x86-64 with `std`, AVX2 and FMA): four rows at a time, each 8-wide load
+//!   of `x` feeding four rows, with eight independent FMA accumulators;
+//! - `avx512::matvec` (x86-64 with `std`, AVX-512F): the same blocking 16 wide, the ragged
+//!   end of each row in one masked load.
 
 /// Independent partial sums in the portable dot product: enough to hide the latency of
 /// vector adds and to fill two AVX or four SSE/NEON registers.
 const LANES: usize = 16;
 
-/// `output[o] = bias[o] + Σ_i weight[o·inputs + i] · input[i]`, with the fastest variant this
-/// CPU runs. The caller has checked `weight.len() == output.len() * input.len()` and
+/// `output[o] = bias[o] + Σ_i weight[o·inputs + i] · input[i]`, with the kernel table's
+/// variant. The caller has checked `weight.len() == output.len() * input.len()` and
 /// `bias.len() == output.len()`.
 #[inline]
 pub(crate) fn matvec(weight: &[f32], bias: &[f32], input: &[f32], output: &mut [f32]) {
-    #[cfg(all(feature = "std", target_arch = "x86_64"))]
-    if super::simd::avx2_fma() {
-        // SAFETY: the CPU has AVX2 and FMA (checked just above).
-        unsafe { avx2::matvec(weight, bias, input, output) };
-        return;
-    }
-    matvec_portable(weight, bias, input, output);
+    (super::kernels::active().matvec)(weight, bias, input, output);
 }
 
 /// The portable variant of [`matvec`].
@@ -171,9 +167,14 @@ pub(crate) mod avx2 {
     }
 }
 
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+#[path = "matvec_avx512.rs"]
+pub(crate) mod avx512;
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ops::kernels::{test_every_variant, Kernels};
     use crate::ops::test_support::*;
     use crate::rng::Rng;
     use std::vec;
@@ -191,44 +192,47 @@ mod tests {
             .unzip()
     }
 
-    type Kernel = fn(&[f32], &[f32], &[f32], &mut [f32]);
+    /// Floats around the output that a kernel must leave alone, and their value.
+    const GUARD: usize = 16;
+    const SENTINEL: f32 = 12345.0;
 
-    /// Every variant this CPU can run, by name.
-    fn variants() -> Vec<(&'static str, Kernel)> {
-        let mut all: Vec<(&'static str, Kernel)> = vec![
-            ("portable", matvec_portable),
-            ("dispatched", matvec as Kernel),
-        ];
-        #[cfg(all(feature = "std", target_arch = "x86_64"))]
-        if crate::ops::simd::avx2_fma() {
-            // SAFETY (of the call inside): the CPU has AVX2 and FMA, checked just above.
-            all.push(("avx2", |w, b, x, y| unsafe { avx2::matvec(w, b, x, y) }));
-        }
-        all
+    /// Runs `kernels.matvec` into a NaN-filled output between guard bands; returns the
+    /// output after checking the guards.
+    fn run(kernels: &Kernels, weight: &[f32], bias: &[f32], input: &[f32]) -> Vec<f32> {
+        let m = bias.len();
+        let mut buffer = vec![SENTINEL; GUARD + m + GUARD];
+        buffer[GUARD..GUARD + m].fill(f32::NAN);
+        (kernels.matvec)(weight, bias, input, &mut buffer[GUARD..GUARD + m]);
+        let (before, after) = (&buffer[..GUARD], &buffer[GUARD + m..]);
+        assert!(
+            before.iter().chain(after).all(|&v| v == SENTINEL),
+            "{m}×{}: wrote outside the output",
+            input.len()
+        );
+        buffer[GUARD..GUARD + m].to_vec()
     }
 
-    #[test]
-    fn every_variant_matches_the_reference_on_ragged_shapes() {
-        let mut rng = Rng::new(71);
-        // Inputs around multiples of 8 and 16, outputs around multiples of the 4-row block.
-        let inputs = [
-            0, 1, 5, 7, 8, 9, 15, 16, 17, 23, 24, 31, 33, 47, 64, 100, 784,
-        ];
-        let outputs = [1, 2, 3, 4, 5, 7, 8, 9, 10, 13];
-        for &n in &inputs {
-            for &m in &outputs {
-                let weight = random_vec(&mut rng, m * n, 1.0);
-                let bias = random_vec(&mut rng, m, 1.0);
-                let input = random_vec(&mut rng, n, 1.0);
-                let (want, size) = reference(&weight, &bias, &input);
-                for (name, kernel) in variants() {
-                    let mut got = vec![f32::NAN; m];
-                    kernel(&weight, &bias, &input, &mut got);
+    test_every_variant! {
+        fn every_variant_matches_the_reference_on_ragged_shapes(kernels) {
+            let mut rng = Rng::new(71);
+            // Inputs around multiples of 8, 16 and 32, outputs around multiples of the 4-row
+            // block.
+            let inputs = [
+                0, 1, 5, 7, 8, 9, 15, 16, 17, 23, 24, 31, 32, 33, 47, 48, 63, 64, 65, 100, 784,
+            ];
+            let outputs = [1, 2, 3, 4, 5, 7, 8, 9, 10, 13];
+            for &n in &inputs {
+                for &m in &outputs {
+                    let weight = random_vec(&mut rng, m * n, 1.0);
+                    let bias = random_vec(&mut rng, m, 1.0);
+                    let input = random_vec(&mut rng, n, 1.0);
+                    let (want, size) = reference(&weight, &bias, &input);
+                    let got = run(kernels, &weight, &bias, &input);
                     for o in 0..m {
                         let err = (f64::from(got[o]) - want[o]).abs();
                         assert!(
                             err <= 1e-6 * size[o] + 1e-7 * n as f64 * size[o],
-                            "{name}: {m}×{n}, output {o}: {} vs {}",
+                            "{m}×{n}, output {o}: {} vs {}",
                             got[o],
                             want[o]
                         );
@@ -236,21 +240,17 @@ mod tests {
                 }
             }
         }
-    }
 
-    #[test]
-    fn variants_see_every_weight_exactly_once() {
-        // Powers of two make every partial sum exact: any skipped or repeated element, in
-        // any row or column position, changes the result.
-        for (n, m) in [(37, 6), (16, 4), (8, 5), (23, 9)] {
-            let weight: Vec<f32> = (0..m * n).map(|k| (1u32 << (k % 20)) as f32).collect();
-            let input = vec![1.0; n];
-            let bias: Vec<f32> = (0..m).map(|o| o as f32).collect();
-            let (want, _) = reference(&weight, &bias, &input);
-            for (name, kernel) in variants() {
-                let mut got = vec![0.0; m];
-                kernel(&weight, &bias, &input, &mut got);
-                assert_eq!(to_f64(&got), want, "{name}, {m}×{n}");
+        fn variants_see_every_weight_exactly_once(kernels) {
+            // Powers of two make every partial sum exact: any skipped or repeated element, in
+            // any row or column position, changes the result.
+            for (n, m) in [(37, 6), (16, 4), (8, 5), (23, 9), (67, 7), (32, 4)] {
+                let weight: Vec<f32> = (0..m * n).map(|k| (1u32 << (k % 20)) as f32).collect();
+                let input = vec![1.0; n];
+                let bias: Vec<f32> = (0..m).map(|o| o as f32).collect();
+                let (want, _) = reference(&weight, &bias, &input);
+                let got = run(kernels, &weight, &bias, &input);
+                assert_eq!(to_f64(&got), want, "{m}×{n}");
             }
         }
     }

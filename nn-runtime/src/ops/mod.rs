@@ -6,6 +6,12 @@ pub mod conv;
 pub mod dense;
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 mod dense_avx2;
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+mod dense_avx512;
+#[cfg(all(test, feature = "std"))]
+mod dense_batch_tests;
+#[cfg(feature = "std")]
+mod dense_packed;
 pub mod depthwise_conv;
 pub mod dropout;
 pub mod gemm;
@@ -13,6 +19,7 @@ pub mod gemm;
 pub(crate) mod gemm_split;
 pub mod global_pool;
 pub mod init;
+pub mod kernels;
 pub mod loss;
 pub(crate) mod math;
 mod matvec;

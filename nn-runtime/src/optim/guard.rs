@@ -13,21 +13,20 @@
 pub(crate) const UPDATE_LIMIT: f64 = (1u128 << 100) as f64;
 
 /// Whether every value is within `[-limit, limit]` (NaN is not), in one branch-free pass;
-/// `limit` must be finite and not negative. Uses AVX2 when the CPU has it.
+/// `limit` must be finite and not negative. Uses the kernel table's variant (AVX2 on x86-64
+/// when the CPU has it).
 #[inline]
 pub(crate) fn all_within(values: &[f32], limit: f32) -> bool {
-    #[cfg(target_arch = "x86_64")]
-    if crate::ops::simd::avx2_fma() {
-        // SAFETY: the CPU has AVX2, checked just now.
-        return unsafe { all_within_avx2(values, limit) };
-    }
-    all_within_portable(values, limit)
+    (crate::ops::kernels::active().all_within)(values, limit)
 }
 
 /// [`all_within_portable`] compiled for AVX2: the same loop, eight lanes wide.
-#[cfg(target_arch = "x86_64")]
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
 #[target_feature(enable = "avx2")]
-unsafe fn all_within_avx2(values: &[f32], limit: f32) -> bool {
+pub(crate) unsafe fn all_within_avx2(values: &[f32], limit: f32) -> bool {
     all_within_portable(values, limit)
 }
 
@@ -35,7 +34,7 @@ unsafe fn all_within_avx2(values: &[f32], limit: f32) -> bool {
 /// `limit − |x|` in those bits (both below 2^31, so it cannot overflow) is then negative,
 /// and OR-ing the differences keeps any sign: a reduction that vectorizes.
 #[inline(always)]
-fn all_within_portable(values: &[f32], limit: f32) -> bool {
+pub(crate) fn all_within_portable(values: &[f32], limit: f32) -> bool {
     let limit = limit.to_bits() as i32;
     let signs = values.iter().fold(0i32, |signs, &x| {
         signs | (limit - (x.to_bits() & 0x7fff_ffff) as i32)

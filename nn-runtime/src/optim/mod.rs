@@ -7,7 +7,7 @@ mod clip;
 mod decay;
 mod error;
 #[cfg(feature = "std")]
-mod guard;
+pub(crate) mod guard;
 #[cfg(feature = "std")]
 mod rmsprop;
 mod sgd;

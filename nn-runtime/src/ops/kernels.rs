@@ -1,0 +1,291 @@
+//! The kernel table: which variant of every CPU-specific kernel this process runs, chosen
+//! once.
+//!
+//! A [`Variant`] names one instruction set's kernels. With `std`, the first kernel call
+//! picks the best variant this CPU runs (x86-64: AVX-512F, then AVX2 + FMA; 32-bit Arm: the
+//! scalar-FPU kernels; else portable) and keeps it for the life of the process. The
+//! environment variable `NN_KERNELS` forces one (`portable`, `scalar-fpu`, `avx2` or
+//! `avx512`), so that tests and benchmarks can pin a variant; naming one the CPU cannot run
+//! panics at the first kernel call rather than fault later. Without `std` the choice is
+//! static: the scalar-FPU kernels on 32-bit Arm, the portable ones elsewhere (compiled for
+//! whatever `-C target-feature` allows).
+//!
+//! The kernels themselves live beside their op (`matvec.rs`, `dense_avx2.rs`, …); this file
+//! only holds one `Kernels` table per variant, built from safe wrappers that are reachable
+//! through a table alone, which is handed out only after the CPU check.
+
+use super::conv::Conv2dShape;
+
+/// One instruction set's kernels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Variant {
+    /// Plain Rust, vectorized by the compiler for the target's baseline (SSE2, NEON).
+    Portable,
+    /// Register-tiled scalar loops for cores with a scalar FPU and no vectors (Cortex-M4F,
+    /// M7): the static choice on 32-bit Arm, runnable everywhere.
+    ScalarFpu,
+    /// x86-64 with AVX2 and FMA.
+    Avx2,
+    /// x86-64 with AVX-512F (and AVX2 + FMA, which its ragged edges use).
+    Avx512,
+}
+
+impl Variant {
+    /// Every variant, in the order `NN_KERNELS` lists them.
+    pub const ALL: [Variant; 4] = [
+        Variant::Portable,
+        Variant::ScalarFpu,
+        Variant::Avx2,
+        Variant::Avx512,
+    ];
+
+    /// The variant's name in `NN_KERNELS` and in reports.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Variant::Portable => "portable",
+            Variant::ScalarFpu => "scalar-fpu",
+            Variant::Avx2 => "avx2",
+            Variant::Avx512 => "avx512",
+        }
+    }
+
+    /// The variant called `name`, if any.
+    pub fn from_name(name: &str) -> Option<Variant> {
+        Variant::ALL.into_iter().find(|v| v.name() == name)
+    }
+
+    /// Whether this CPU can run the variant (always true for the plain-Rust ones).
+    pub fn is_supported(self) -> bool {
+        table(self).is_some()
+    }
+}
+
+/// `y = b + W·x` for one sample: `(weight, bias, input, output)`, lengths checked.
+pub(crate) type Matvec = fn(&[f32], &[f32], &[f32], &mut [f32]);
+/// `Y = b + X·Wᵀ` for a batch: `(weight, bias, input, output, batch)`, lengths checked,
+/// at least one output.
+pub(crate) type DenseForwardBatch = fn(&[f32], &[f32], &[f32], &mut [f32], usize);
+/// A single-sample convolution: `(shape, weight, bias, input, output)`, lengths checked.
+pub(crate) type ConvForward = fn(&Conv2dShape, &[f32], &[f32], &[f32], &mut [f32]);
+
+/// One variant's kernels. Lengths are checked by the callers (the public ops).
+pub(crate) struct Kernels {
+    /// Which variant this table holds.
+    pub(crate) variant: Variant,
+    /// `y = b + W·x` for one sample (`matvec.rs`).
+    pub(crate) matvec: Matvec,
+    /// `Y = b + X·Wᵀ` for a batch (`dense.rs`, `dense_packed.rs`).
+    pub(crate) dense_forward_batch: DenseForwardBatch,
+    /// One sample of a convolution, for any geometry.
+    pub(crate) conv2d_forward: ConvForward,
+    /// Whether [`Kernels::conv2d_forward`] runs a direct SIMD kernel for the geometry, so
+    /// that a training batch should use it rather than a GEMM of the im2col matrix.
+    pub(crate) conv2d_direct: fn(&Conv2dShape) -> bool,
+    /// Whether every value lies within `[-limit, limit]` (the optimizers' guard).
+    #[cfg(feature = "std")]
+    pub(crate) all_within: fn(&[f32], f32) -> bool,
+}
+
+/// The plain-Rust table.
+const PORTABLE: Kernels = Kernels {
+    variant: Variant::Portable,
+    matvec: super::matvec::matvec_portable,
+    dense_forward_batch: super::dense::dense_forward_batch_gemm,
+    conv2d_forward: super::conv::conv2d_forward_portable,
+    conv2d_direct: |_| false,
+    #[cfg(feature = "std")]
+    all_within: crate::optim::guard::all_within_portable,
+};
+
+/// The portable table with the scalar-FPU convolutions (the depthwise one reads
+/// [`Variant::ScalarFpu`] from the table as well).
+const SCALAR_FPU: Kernels = Kernels {
+    variant: Variant::ScalarFpu,
+    conv2d_forward: super::conv::scalar::conv2d_forward,
+    ..PORTABLE
+};
+
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+#[path = "kernels_x86.rs"]
+mod x86;
+
+/// The table of `variant`, when this CPU can run it.
+fn table(variant: Variant) -> Option<&'static Kernels> {
+    match variant {
+        Variant::Portable => Some(&PORTABLE),
+        Variant::ScalarFpu => Some(&SCALAR_FPU),
+        #[cfg(all(feature = "std", target_arch = "x86_64"))]
+        Variant::Avx2 => x86::avx2(),
+        #[cfg(all(feature = "std", target_arch = "x86_64"))]
+        Variant::Avx512 => x86::avx512(),
+        #[cfg(not(all(feature = "std", target_arch = "x86_64")))]
+        Variant::Avx2 | Variant::Avx512 => None,
+    }
+}
+
+/// The variant chosen without looking at the CPU or the environment.
+const fn static_choice() -> Variant {
+    if cfg!(target_arch = "arm") {
+        Variant::ScalarFpu
+    } else {
+        Variant::Portable
+    }
+}
+
+/// The best variant this CPU runs.
+#[cfg(feature = "std")]
+fn detected() -> Variant {
+    [Variant::Avx512, Variant::Avx2]
+        .into_iter()
+        .find(|v| v.is_supported())
+        .unwrap_or(static_choice())
+}
+
+/// The table this process runs: with `std`, chosen at the first call from `NN_KERNELS` or
+/// the CPU and cached; without, the static choice.
+#[inline]
+pub(crate) fn active() -> &'static Kernels {
+    #[cfg(feature = "std")]
+    {
+        static ACTIVE: std::sync::OnceLock<&'static Kernels> = std::sync::OnceLock::new();
+        ACTIVE.get_or_init(choose)
+    }
+    #[cfg(not(feature = "std"))]
+    {
+        match static_choice() {
+            Variant::ScalarFpu => &SCALAR_FPU,
+            _ => &PORTABLE,
+        }
+    }
+}
+
+/// Reads `NN_KERNELS`, or detects.
+///
+/// # Panics
+/// When `NN_KERNELS` names no variant, or one this CPU cannot run.
+#[cfg(feature = "std")]
+fn choose() -> &'static Kernels {
+    match std::env::var("NN_KERNELS") {
+        Ok(forced) => forced_table(&forced).unwrap_or_else(|message| panic!("{message}")),
+        Err(_) => table(detected()).expect("the detected variant runs"),
+    }
+}
+
+/// The table `NN_KERNELS=forced` asks for, or what is wrong with the request.
+#[cfg(feature = "std")]
+fn forced_table(forced: &str) -> Result<&'static Kernels, std::string::String> {
+    let list = |keep: fn(Variant) -> bool| {
+        let names: std::vec::Vec<&str> = Variant::ALL
+            .into_iter()
+            .filter(|&v| keep(v))
+            .map(Variant::name)
+            .collect();
+        names.join(", ")
+    };
+    let Some(variant) = Variant::from_name(forced.trim()) else {
+        return Err(std::format!(
+            "NN_KERNELS={forced:?} names no kernel variant; use one of: {}",
+            list(|_| true)
+        ));
+    };
+    table(variant).ok_or_else(|| {
+        std::format!(
+            "NN_KERNELS={forced:?}, but this CPU cannot run the {} kernels; it runs: {}",
+            variant.name(),
+            list(Variant::is_supported)
+        )
+    })
+}
+
+/// The variant this process runs (see the module documentation for how it is chosen).
+pub fn active_variant() -> Variant {
+    active().variant
+}
+
+/// Every variant this CPU runs, the active one's table among them: what the kernel tests
+/// iterate over.
+#[cfg(test)]
+pub(crate) fn available() -> impl Iterator<Item = &'static Kernels> {
+    Variant::ALL.into_iter().filter_map(table)
+}
+
+/// Names the variant under test when a test inside [`test_every_variant!`] panics.
+#[cfg(test)]
+pub(crate) struct NameOnPanic(pub(crate) Variant);
+
+#[cfg(test)]
+impl Drop for NameOnPanic {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            std::eprintln!("(with the {} kernels)", self.0.name());
+        }
+    }
+}
+
+/// Declares tests that run once per kernel variant this CPU runs, the variant's table bound
+/// to the given name: `test_every_variant! { fn name(kernels) { … } … }`. A failure names
+/// the variant.
+#[cfg(test)]
+macro_rules! test_every_variant {
+    ($($(#[$attr:meta])* fn $name:ident($kernels:ident) $body:block)*) => {$(
+        $(#[$attr])*
+        #[test]
+        fn $name() {
+            for $kernels in $crate::ops::kernels::available() {
+                let _naming = $crate::ops::kernels::NameOnPanic($kernels.variant);
+                $body
+            }
+        }
+    )*};
+}
+#[cfg(test)]
+pub(crate) use test_every_variant;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_the_plain_variants_always_run() {
+        for v in Variant::ALL {
+            assert_eq!(Variant::from_name(v.name()), Some(v));
+        }
+        assert_eq!(Variant::from_name("sse"), None);
+        assert!(Variant::Portable.is_supported() && Variant::ScalarFpu.is_supported());
+        assert!(available().any(|k| k.variant == detected()));
+        assert!(available().any(|k| k.variant == active_variant()));
+    }
+
+    #[test]
+    fn nn_kernels_forces_a_runnable_variant_and_explains_the_rest() {
+        let table = forced_table(" portable\n").expect("portable always runs");
+        assert_eq!(table.variant, Variant::Portable);
+        let unknown = forced_table("sse4").err().expect("no such variant");
+        assert!(
+            unknown.contains("portable, scalar-fpu, avx2, avx512"),
+            "{unknown}"
+        );
+        for v in Variant::ALL {
+            let forced = forced_table(v.name());
+            assert_eq!(
+                forced.is_ok(),
+                v.is_supported(),
+                "{forced:?}",
+                forced = forced.err()
+            );
+            if let Err(message) = forced {
+                assert!(message.contains("cannot run the"), "{message}");
+            }
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn detection_agrees_with_the_cpu() {
+        let avx2 = std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma");
+        let avx512 = avx2 && std::is_x86_feature_detected!("avx512f");
+        assert_eq!(Variant::Avx2.is_supported(), avx2);
+        assert_eq!(Variant::Avx512.is_supported(), avx512);
+    }
+}

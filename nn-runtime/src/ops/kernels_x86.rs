@@ -1,0 +1,96 @@
+//! The x86-64 tables. Their entries are safe wrappers around `#[target_feature]` kernels;
+//! they are sound because nothing else can reach them: each table is handed out only by
+//! [`avx2`] or [`avx512`], after the CPU check.
+
+use super::{Kernels, Variant, PORTABLE};
+use crate::ops::conv::{self, Conv2dShape};
+use crate::ops::{dense_avx2, dense_avx512, matvec};
+
+/// The AVX2 + FMA table, when the CPU has both.
+pub(super) fn avx2() -> Option<&'static Kernels> {
+    let ok = std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma");
+    ok.then_some(&AVX2)
+}
+
+/// The AVX-512 table, when the CPU has AVX-512F besides AVX2 and FMA.
+pub(super) fn avx512() -> Option<&'static Kernels> {
+    let ok = avx2().is_some() && std::is_x86_feature_detected!("avx512f");
+    ok.then_some(&AVX512)
+}
+
+const AVX2: Kernels = Kernels {
+    variant: Variant::Avx2,
+    matvec: matvec_avx2,
+    dense_forward_batch: dense_forward_batch_avx2,
+    conv2d_forward: conv2d_forward_avx2,
+    conv2d_direct: conv::avx2::supports,
+    all_within: all_within_avx2,
+};
+
+const AVX512: Kernels = Kernels {
+    variant: Variant::Avx512,
+    matvec: matvec_avx512,
+    dense_forward_batch: dense_forward_batch_avx512,
+    ..AVX2
+};
+
+fn matvec_avx2(weight: &[f32], bias: &[f32], input: &[f32], output: &mut [f32]) {
+    // SAFETY: reachable only through `AVX2` or `AVX512`, handed out when the CPU has AVX2
+    // and FMA.
+    unsafe { matvec::avx2::matvec(weight, bias, input, output) }
+}
+
+fn matvec_avx512(weight: &[f32], bias: &[f32], input: &[f32], output: &mut [f32]) {
+    // SAFETY: reachable only through `AVX512`, handed out when the CPU has AVX-512F.
+    unsafe { matvec::avx512::matvec(weight, bias, input, output) }
+}
+
+fn dense_forward_batch_avx2(
+    weight: &[f32],
+    bias: &[f32],
+    input: &[f32],
+    output: &mut [f32],
+    batch: usize,
+) {
+    if batch < dense_avx2::MIN_BATCH {
+        return (PORTABLE.dense_forward_batch)(weight, bias, input, output, batch);
+    }
+    // SAFETY: reachable only through a table handed out when the CPU has AVX2 and FMA.
+    unsafe { dense_avx2::forward(weight, bias, input, output, batch) }
+}
+
+fn dense_forward_batch_avx512(
+    weight: &[f32],
+    bias: &[f32],
+    input: &[f32],
+    output: &mut [f32],
+    batch: usize,
+) {
+    if batch < dense_avx512::MIN_BATCH {
+        return (PORTABLE.dense_forward_batch)(weight, bias, input, output, batch);
+    }
+    if !dense_avx512::suits(bias.len()) {
+        return dense_forward_batch_avx2(weight, bias, input, output, batch);
+    }
+    // SAFETY: reachable only through `AVX512`, handed out when the CPU has AVX-512F.
+    unsafe { dense_avx512::forward(weight, bias, input, output, batch) }
+}
+
+fn conv2d_forward_avx2(
+    s: &Conv2dShape,
+    weight: &[f32],
+    bias: &[f32],
+    input: &[f32],
+    output: &mut [f32],
+) {
+    if !conv::avx2::supports(s) {
+        return (PORTABLE.conv2d_forward)(s, weight, bias, input, output);
+    }
+    // SAFETY: reachable only through a table handed out when the CPU has AVX2 and FMA.
+    unsafe { conv::avx2::conv2d_forward(s, weight, bias, input, output) }
+}
+
+fn all_within_avx2(values: &[f32], limit: f32) -> bool {
+    // SAFETY: reachable only through a table handed out when the CPU has AVX2.
+    unsafe { crate::optim::guard::all_within_avx2(values, limit) }
+}
