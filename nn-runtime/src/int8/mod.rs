@@ -20,6 +20,8 @@
 
 mod activation;
 mod add;
+#[cfg(feature = "std")]
+pub mod calibrate;
 mod conv;
 mod dense;
 mod depthwise_conv;
@@ -28,6 +30,8 @@ mod multiplier;
 pub mod network;
 mod output_stage;
 mod pool;
+#[cfg(feature = "std")]
+mod quantize;
 mod softmax;
 
 pub use crate::ops::conv::Conv2dShape;
@@ -40,6 +44,8 @@ pub use multiplier::{effective_scale, DoubleScale, QuantizedMultiplier, Requanti
 pub use network::{Int8Layer, Int8LayerKind, Quantization, QuantizedNetwork};
 pub use output_stage::OutputStage;
 pub use pool::{avg_pool2d, rounded_average, AvgPool2dShape};
+#[cfg(feature = "std")]
+pub use quantize::{quantize_into, quantized_param_bytes, Calibration, QuantizeError};
 pub use softmax::{
     exp_on_negative_values, one_over_one_plus_x_for_x_in_0_1, softmax, SoftmaxParams,
 };

@@ -12,8 +12,8 @@
 //! Inner loops read without bounds tests, as in `conv_scalar.rs`: every offset comes from the
 //! geometry, which [`check_offsets`] ties to the slice lengths once per map.
 
-use crate::ops::conv::taps_inside;
 use super::Conv2dShape;
+use crate::ops::conv::taps_inside;
 
 /// Outputs of a row computed together: 4 accumulators, the 9 weights and up to 11 inputs
 /// (stride 2) fit the 32 registers.
