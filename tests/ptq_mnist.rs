@@ -7,7 +7,7 @@ mod support;
 use nn::data::MnistSplit;
 use nn::int8::{quantize_into, quantized_param_bytes, Calibration, QuantizeError};
 use nn::{Adam, Dataset, FitConfig, Model, Network};
-use support::{Mlp, MlpInt8};
+use support::{Cnn, CnnInt8, Mlp, MlpInt8};
 
 const CALIBRATION_DIGITS: usize = 500;
 
@@ -77,6 +77,34 @@ fn quantized_mlp_is_within_half_a_point_of_f32() {
     assert_eq!(int8.input_quantization().scale, 1.0 / 255.0);
     assert_eq!(int8.input_quantization().zero_point, -128);
     assert_eq!(int8.output_quantization().scale, 1.0 / 256.0);
+}
+
+#[test]
+fn quantized_cnn_is_within_half_a_point_of_f32() {
+    let (train, test) = mnist();
+    let mut model = Cnn::new_boxed(42);
+    let config = FitConfig::new(5, 32).seed(42).quiet();
+    model
+        .fit(&train, None, &mut Adam::new(1e-3), &config)
+        .unwrap();
+    let mut int8 = Box::new(CnnInt8::ZERO);
+    quantize_into(
+        &*model,
+        calibration(&train),
+        Calibration::MinMax,
+        &mut *int8,
+    )
+    .unwrap();
+
+    let float = accuracy(&test, |x| {
+        let mut out = [0.0; 10];
+        model.forward_sample(x, &mut out);
+        argmax(&out)
+    });
+    let quantized = accuracy(&test, |x| {
+        argmax(&int8.forward(&int8.quantize_input(x.try_into().unwrap())))
+    });
+    report("CNN", float, quantized);
 }
 
 #[test]

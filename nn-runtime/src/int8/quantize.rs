@@ -303,7 +303,7 @@ fn write_step<F: Network>(
                 (stage.min, stage.max),
             );
         }
-        Int8LayerKind::AvgPool2d(_) => {
+        Int8LayerKind::AvgPool2d(_) | Int8LayerKind::MaxPool2d(_) => {
             let (min, max) = activation_range(step.activation, output.scale, output.zero_point);
             w.i8s(&[min, max]);
         }
