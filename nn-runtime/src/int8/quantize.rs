@@ -273,7 +273,11 @@ fn write_step<F: Network>(
     let pair = |q: Quantization| (q.scale, q.zero_point);
     match step.kind {
         Int8LayerKind::Conv2d(shape) | Int8LayerKind::DepthwiseConv2d(shape) => {
-            let (weight, bias, scales) = weights(float, step.name, shape.out_channels, input)?;
+            let QuantizedWeights {
+                weight,
+                bias,
+                scales,
+            } = weights(float, step.name, shape.out_channels, input)?;
             let stage = conv_requantization(
                 pair(input),
                 &scales,
@@ -291,7 +295,11 @@ fn write_step<F: Network>(
             );
         }
         Int8LayerKind::Dense { outputs, .. } => {
-            let (weight, bias, scales) = weights(float, step.name, outputs, input)?;
+            let QuantizedWeights {
+                weight,
+                bias,
+                scales,
+            } = weights(float, step.name, outputs, input)?;
             let (stage, _) =
                 dense_requantization(pair(input), (&scales, 0), pair(output), step.activation);
             write_dense(
@@ -321,6 +329,14 @@ fn write_step<F: Network>(
     Ok(())
 }
 
+/// A layer's weights quantized per output channel, its biases and the weight scales.
+struct QuantizedWeights {
+    weight: Vec<i8>,
+    /// Zeros for a layer without biases.
+    bias: Vec<i32>,
+    scales: Vec<f32>,
+}
+
 /// A layer's weights quantized per output channel, its biases (zeros without) at
 /// `input_scale · weight_scale`, and the weight scales.
 fn weights<F: Network>(
@@ -328,7 +344,7 @@ fn weights<F: Network>(
     layer: &str,
     channels: usize,
     input: Quantization,
-) -> Result<(Vec<i8>, Vec<i32>, Vec<f32>), QuantizeError> {
+) -> Result<QuantizedWeights, QuantizeError> {
     let tensor = |name: &str| -> Option<&TensorInfo> {
         F::TENSORS
             .iter()
@@ -352,5 +368,9 @@ fn weights<F: Network>(
         }
         None => vec![0; channels],
     };
-    Ok((quantized, bias, scales))
+    Ok(QuantizedWeights {
+        weight: quantized,
+        bias,
+        scales,
+    })
 }
