@@ -141,6 +141,12 @@ fn calibration_errors_name_the_problem() {
         quantize(&digit, Calibration::Percentile(20.0)),
         Err(QuantizeError::BadPercentile(20.0))
     );
+    // Another network's int8 type (784 inputs and 10 outputs too, but other layers).
+    let error = quantized_param_bytes::<Mlp, CnnInt8>(&model, &digit, Calibration::MinMax);
+    assert!(
+        matches!(&error, Err(QuantizeError::Mismatch(m)) if m.contains("no layer `conv2d_0`")),
+        "{error:?}"
+    );
     // On failure the network is left as it was.
     assert!(quantize_into(&*model, &[], Calibration::MinMax, &mut *int8).is_err());
     assert_eq!(*int8, MlpInt8::ZERO);

@@ -160,9 +160,8 @@ pub fn quantized_param_bytes<F: Network + Model, Q: QuantizedNetwork>(
         let outputs = float
             .layer_outputs(input)
             .map_err(|e| QuantizeError::Mismatch(e.to_string()))?;
-        for (layer, output) in F::LAYERS.iter().zip(&outputs) {
-            let node = layer_node::<F>(layer.name);
-            observe(&mut ranges[node], output, sample, layer.name)?;
+        for (i, (layer, output)) in F::LAYERS.iter().zip(&outputs).enumerate() {
+            observe(&mut ranges[i + 1], output, sample, layer.name)?;
         }
     }
     let quantization = |node: usize| {
@@ -236,13 +235,6 @@ fn output_nodes<F: Network, Q: QuantizedNetwork>() -> Result<Vec<usize>, Quantiz
         .collect()
 }
 
-fn layer_node<F: Network>(name: &str) -> usize {
-    F::LAYERS
-        .iter()
-        .position(|l| l.name == name)
-        .map_or(0, |i| i + 1)
-}
-
 fn observe(
     range: &mut Option<TensorRange>,
     values: &[f32],
@@ -273,11 +265,15 @@ fn write_step<F: Network>(
     let pair = |q: Quantization| (q.scale, q.zero_point);
     match step.kind {
         Int8LayerKind::Conv2d(shape) | Int8LayerKind::DepthwiseConv2d(shape) => {
+            let per_channel = match step.kind {
+                Int8LayerKind::Conv2d(_) => shape.in_channels * shape.kernel_h * shape.kernel_w,
+                _ => shape.kernel_h * shape.kernel_w,
+            };
             let QuantizedWeights {
                 weight,
                 bias,
                 scales,
-            } = weights(float, step.name, shape.out_channels, input)?;
+            } = weights(float, step.name, [shape.out_channels, per_channel], input)?;
             let stage = conv_requantization(
                 pair(input),
                 &scales,
@@ -294,12 +290,14 @@ fn write_step<F: Network>(
                 (stage.min, stage.max),
             );
         }
-        Int8LayerKind::Dense { outputs, .. } => {
+        Int8LayerKind::Dense {
+            inputs, outputs, ..
+        } => {
             let QuantizedWeights {
                 weight,
                 bias,
                 scales,
-            } = weights(float, step.name, outputs, input)?;
+            } = weights(float, step.name, [outputs, inputs], input)?;
             let (stage, _) =
                 dense_requantization(pair(input), (&scales, 0), pair(output), step.activation);
             write_dense(
@@ -337,12 +335,13 @@ struct QuantizedWeights {
     scales: Vec<f32>,
 }
 
-/// A layer's weights quantized per output channel, its biases (zeros without) at
-/// `input_scale · weight_scale`, and the weight scales.
+/// A layer's weights (`[channels, per_channel]` as the int8 type expects them) quantized per
+/// output channel, its biases (zeros without) at `input_scale · weight_scale`, and the
+/// weight scales.
 fn weights<F: Network>(
     float: &F,
     layer: &str,
-    channels: usize,
+    [channels, per_channel]: [usize; 2],
     input: Quantization,
 ) -> Result<QuantizedWeights, QuantizeError> {
     let tensor = |name: &str| -> Option<&TensorInfo> {
@@ -352,10 +351,10 @@ fn weights<F: Network>(
     };
     let weight = tensor(".weight")
         .ok_or_else(|| QuantizeError::Mismatch(format!("the network's `{layer}` has no weight")))?;
-    if weight.shape.first() != Some(&channels) {
+    if weight.shape.first() != Some(&channels) || weight.len() != channels * per_channel {
         return Err(QuantizeError::Mismatch(format!(
-            "`{layer}` has {channels} output channels in the int8 type, a {:?} weight in \
-             the network",
+            "`{layer}` has {channels} × {per_channel} weights in the int8 type, {:?} in the \
+             network",
             weight.shape
         )));
     }
