@@ -5,6 +5,7 @@ nn::network! {
     #[allow(dead_code)]
     pub struct Cnn {
         input: [1, 28, 28],
+        quantized: CnnInt8,
         conv2d(8, kernel = 3), relu,
         max_pool2d(2),
         conv2d(16, kernel = 3), relu,

@@ -5,6 +5,7 @@ nn::network! {
     #[allow(dead_code)]
     pub struct Mlp {
         input: [784],
+        quantized: MlpInt8,
         dense(128), relu,
         dense(64), relu,
         dense(10), softmax,

@@ -19,6 +19,7 @@ const SUPPORTED: &[&str] = &[
     "relu6",
     "avg_pool2d",
     "global_avg_pool2d",
+    "max_pool2d",
     "flatten",
     "add",
     "softmax",

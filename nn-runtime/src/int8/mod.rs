@@ -6,7 +6,7 @@
 //! sums `(w − wz) · (x − xz)` exactly in `i32`, adds the bias, and requantizes the sum to the
 //! output's scale with a fixed-point multiplier ([`QuantizedMultiplier`], TFLite's rounding:
 //! [`fixed_point`]), adds the output's zero point and clamps to the fused activation's range
-//! ([`activation_range`]). Average pooling, addition and softmax have integer algorithms of
+//! ([`activation_range`]). Max pooling takes each window's largest value. Average pooling, addition and softmax have integer algorithms of
 //! their own.
 //!
 //! Every kernel here works on one sample in `nn`'s layouts — activations `[C, H, W]`,
@@ -20,14 +20,19 @@
 
 mod activation;
 mod add;
+#[cfg(feature = "std")]
+pub mod calibrate;
 mod conv;
 mod dense;
 mod depthwise_conv;
 pub mod fixed_point;
+mod max_pool;
 mod multiplier;
 pub mod network;
 mod output_stage;
 mod pool;
+#[cfg(feature = "std")]
+mod quantize;
 mod softmax;
 
 pub use crate::ops::conv::Conv2dShape;
@@ -36,10 +41,13 @@ pub use add::{add, AddParams, ADD_LEFT_SHIFT};
 pub use conv::conv2d;
 pub use dense::fully_connected;
 pub use depthwise_conv::depthwise_conv2d;
+pub use max_pool::max_pool2d;
 pub use multiplier::{effective_scale, DoubleScale, QuantizedMultiplier, Requantize};
 pub use network::{Int8Layer, Int8LayerKind, Quantization, QuantizedNetwork};
 pub use output_stage::OutputStage;
 pub use pool::{avg_pool2d, rounded_average, AvgPool2dShape};
+#[cfg(feature = "std")]
+pub use quantize::{quantize_into, quantized_param_bytes, Calibration, QuantizeError};
 pub use softmax::{
     exp_on_negative_values, one_over_one_plus_x_for_x_in_0_1, softmax, SoftmaxParams,
 };

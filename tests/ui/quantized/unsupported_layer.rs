@@ -1,12 +1,12 @@
 // An int8 network has kernels for conv2d, depthwise_conv2d, dense, relu, relu6, average
-// pooling, flatten, add and softmax only: the other layers are errors at their tokens.
+// and max pooling, flatten, add and softmax only: the other layers are errors at their tokens.
 
 nn::network! {
     struct Cnn {
         input: [1, 8, 8],
         quantized: CnnInt8,
         conv2d(4, kernel = 3), relu,
-        max_pool2d(2), batch_norm,
+        dropout(0.5), batch_norm,
         flatten, dense(10), sigmoid,
     }
 }

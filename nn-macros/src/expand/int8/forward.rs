@@ -55,6 +55,10 @@ fn step_code(net: &Network, plan: &Plan, number: usize, step: &Step<'_>) -> Toke
                     let shape = pool_shape(g);
                     quote!(self.#f.avg_pool2d(&#shape, x, y))
                 }
+                Kind::MaxPool2d(g) => {
+                    let shape = pool_shape(g);
+                    quote!(#rt::int8::max_pool2d(&#shape, self.#f.min, self.#f.max, x, y))
+                }
                 Kind::Softmax { depth } => {
                     let depth = lit(*depth);
                     quote!(#rt::int8::softmax(&self.#f, #depth, x, y))

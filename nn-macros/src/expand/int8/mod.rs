@@ -201,7 +201,7 @@ fn param_type(step: &Step<'_>) -> Option<(TokenStream, TokenStream, Access, Acce
             let (weights, outputs) = (lit(inputs * outputs), lit(*outputs));
             methods(quote!(#params::DenseParams<#weights, #outputs>))
         }
-        Kind::AvgPool2d(_) => methods(quote!(#params::PoolParams)),
+        Kind::AvgPool2d(_) | Kind::MaxPool2d(_) => methods(quote!(#params::PoolParams)),
         Kind::Add => (
             quote!(#rt::int8::AddParams),
             quote!(#params::ZERO_ADD),
@@ -309,6 +309,10 @@ fn layer_literal(step: &Step<'_>) -> TokenStream {
         Kind::AvgPool2d(g) => {
             let shape = pool_shape(g);
             quote!(#kinds::AvgPool2d(#shape))
+        }
+        Kind::MaxPool2d(g) => {
+            let shape = pool_shape(g);
+            quote!(#kinds::MaxPool2d(#shape))
         }
         Kind::Add => quote!(#kinds::Add),
         Kind::Softmax { depth } => {

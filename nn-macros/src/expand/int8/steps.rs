@@ -14,6 +14,7 @@ pub enum Kind {
         flattened: Option<[usize; 3]>,
     },
     AvgPool2d(PoolGeometry),
+    MaxPool2d(PoolGeometry),
     Add,
     Softmax {
         depth: usize,
@@ -130,6 +131,15 @@ pub fn steps(net: &Network) -> Vec<Step<'_>> {
                 }
             }
             LayerOp::AvgPool2d { size, stride } => Kind::AvgPool2d(PoolGeometry {
+                channels: c,
+                in_height: h,
+                in_width: w,
+                size,
+                stride,
+                out_height: oh,
+                out_width: ow,
+            }),
+            LayerOp::MaxPool2d { size, stride } => Kind::MaxPool2d(PoolGeometry {
                 channels: c,
                 in_height: h,
                 in_width: w,

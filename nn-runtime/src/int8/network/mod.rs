@@ -34,6 +34,8 @@ pub enum Int8LayerKind {
     },
     /// `avg_pool2d`, or `global_avg_pool2d` as a window over the whole map.
     AvgPool2d(AvgPool2dShape),
+    /// `max_pool2d` (the geometry in an [`AvgPool2dShape`]).
+    MaxPool2d(AvgPool2dShape),
     /// `add` of two tensors of one shape.
     Add,
     /// `softmax` over rows of `depth`.

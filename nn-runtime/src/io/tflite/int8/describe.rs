@@ -19,6 +19,7 @@ pub(super) fn describe(layer: &Int8Layer) -> String {
             inputs, outputs, ..
         } => format!("a FULLY_CONNECTED of {inputs} inputs and {outputs} outputs"),
         Int8LayerKind::AvgPool2d(s) => format!("an AVERAGE_POOL_2D {}", pool(s)),
+        Int8LayerKind::MaxPool2d(s) => format!("a MAX_POOL_2D {}", pool(s)),
         Int8LayerKind::Add => "an ADD".into(),
         Int8LayerKind::Softmax { depth } => format!("a SOFTMAX over {depth}"),
         Int8LayerKind::Flatten => "a RESHAPE".into(),

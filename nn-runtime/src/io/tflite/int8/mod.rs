@@ -24,6 +24,7 @@ mod at;
 mod describe;
 mod load;
 mod operators;
+pub(crate) mod stage;
 mod values;
 
 use super::error::TfliteError;

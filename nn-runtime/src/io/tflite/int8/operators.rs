@@ -4,11 +4,11 @@ use super::super::error::TfliteError;
 use super::super::model::{Operator, Subgraph, Tensor};
 use super::super::ops::{Activation, Op, WeightsFormat};
 use super::at::At;
+use super::stage::{conv_requantization, dense_requantization};
 use super::values::{hwo_to_ohw, int8_values, ohwi_to_oihw, weight_quantization};
 use super::{Int8Kind, Int8Operator, Requantization};
 use crate::int8::{
-    activation_range, effective_scale, AddParams, AvgPool2dShape, DoubleScale, QuantizedMultiplier,
-    SoftmaxParams,
+    activation_range, AddParams, AvgPool2dShape, QuantizedMultiplier, SoftmaxParams,
 };
 use crate::ops::conv::Conv2dShape;
 
@@ -138,33 +138,16 @@ pub(super) fn prepare_operator(
             if scales.len() > 1 && weight_zero_point != 0 {
                 return Err(at.error("per-channel weights with a non-zero zero point"));
             }
-            let (min, max) =
-                activation_range(at.fused(o.activation)?, output_scale, output_zero_point);
-            let multipliers = scales
-                .iter()
-                .map(|&s| {
-                    QuantizedMultiplier::from_f64(if scales.len() == 1 {
-                        // Per tensor, TFLite multiplies the two scales in single precision.
-                        f64::from(input_scale * s) / f64::from(output_scale)
-                    } else {
-                        effective_scale(input_scale, s, output_scale)
-                    })
-                })
-                .collect();
+            let (stage, multipliers) = dense_requantization(
+                (input_scale, input_zero_point),
+                (&scales, weight_zero_point),
+                (output_scale, output_zero_point),
+                at.fused(o.activation)?,
+            );
             Int8Kind::FullyConnected {
                 weight: int8_values(filter),
                 bias: at.bias(outputs)?,
-                stage: Requantization {
-                    input_zero_point,
-                    weight_zero_point,
-                    output_zero_point,
-                    min,
-                    max,
-                    scales: scales
-                        .iter()
-                        .map(|&s| DoubleScale(effective_scale(input_scale, s, output_scale)))
-                        .collect(),
-                },
+                stage,
                 multipliers,
             }
         }
@@ -280,18 +263,11 @@ fn conv_stage(
             scales.len()
         )));
     }
-    let (min, max) = activation_range(at.fused(activation)?, output_scale, output_zero_point);
-    Ok(Requantization {
-        input_zero_point,
-        weight_zero_point: 0,
-        output_zero_point,
-        min,
-        max,
-        scales: (0..channels)
-            .map(|o| {
-                let s = scales[if scales.len() == 1 { 0 } else { o }];
-                QuantizedMultiplier::from_f64(effective_scale(input_scale, s, output_scale))
-            })
-            .collect(),
-    })
+    Ok(conv_requantization(
+        (input_scale, input_zero_point),
+        &scales,
+        (output_scale, output_zero_point),
+        at.fused(activation)?,
+        channels,
+    ))
 }
