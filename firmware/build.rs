@@ -29,7 +29,15 @@ fn harness_cfgs() {
         |feature: &str| env::var_os(format!("CARGO_FEATURE_{}", feature.to_uppercase())).is_some();
     let mnist = ["mlp", "cnn", "lstm", "resnet"].into_iter().any(on);
     let mlperf = [
-        "kws", "vww", "ic", "ad", "kws-int8", "vww-int8", "ic-int8", "ad-int8",
+        "kws",
+        "vww",
+        "ic",
+        "ad",
+        "kws-int8",
+        "vww-int8",
+        "ic-int8",
+        "ad-int8",
+        "int8-kernel-tests",
     ]
     .into_iter()
     .any(|feature| on(&feature.replace('-', "_")));

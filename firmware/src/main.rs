@@ -6,6 +6,8 @@
 #![no_std]
 #![no_main]
 
+#[cfg(feature = "int8-kernel-tests")]
+mod int8_kernel_tests;
 #[cfg(any(feature = "kws", feature = "vww", feature = "ic", feature = "ad"))]
 mod mlperf;
 #[cfg(any(
@@ -49,6 +51,16 @@ fn main() -> ! {
     ))]
     {
         all_match &= mlperf_int8::evaluate_all();
+    }
+    #[cfg(feature = "int8-kernel-tests")]
+    {
+        let (agree, ticks) = timer::ticks(int8_kernel_tests::run);
+        hprintln!(
+            "int8 kernel tests: {} instructions; stack high-water mark: {} bytes",
+            u64::from(ticks) * timer::INSTRUCTIONS_PER_TICK,
+            stack::high_water_bytes()
+        );
+        all_match &= agree;
     }
 
     if all_match {
