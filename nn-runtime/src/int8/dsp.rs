@@ -220,6 +220,8 @@ fn dot_2x2(rows: &[i8], len: usize, columns: &[Column; 2]) -> [[i32; 2]; 2] {
 }
 
 /// `R` weight rows times `C` columns over `len` elements: the `R × C` sums.
+// The indices run over rows, columns and sums at once.
+#[allow(clippy::needless_range_loop)]
 #[inline(always)]
 fn dot<const R: usize, const C: usize>(
     rows: [&[i8]; R],
