@@ -1,10 +1,13 @@
 //! Puts `memory.x` where the linker script of cortex-m-rt (`link.x`) looks for it, and, for
-//! the MLPerf Tiny features, imports the reference models on the host (`build/mlperf.rs`).
+//! the MLPerf Tiny features, imports the reference models on the host (`build/mlperf.rs`,
+//! `build/mlperf_int8.rs`).
 
 use std::{env, fs, path::PathBuf};
 
 #[path = "build/mlperf.rs"]
 mod mlperf;
+#[path = "build/mlperf_int8.rs"]
+mod mlperf_int8;
 
 fn main() {
     let out = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
@@ -13,6 +16,7 @@ fn main() {
     println!("cargo:rerun-if-changed=memory.x");
     println!("cargo:rerun-if-changed=build");
     mlperf::write_enabled(&out);
+    mlperf_int8::write_enabled(&out);
     harness_cfgs();
 }
 
@@ -24,7 +28,19 @@ fn harness_cfgs() {
     let on =
         |feature: &str| env::var_os(format!("CARGO_FEATURE_{}", feature.to_uppercase())).is_some();
     let mnist = ["mlp", "cnn", "lstm", "resnet"].into_iter().any(on);
-    let mlperf = ["kws", "vww", "ic", "ad"].into_iter().any(on);
+    let mlperf = [
+        "kws",
+        "vww",
+        "ic",
+        "ad",
+        "kws-int8",
+        "vww-int8",
+        "ic-int8",
+        "ad-int8",
+        "int8-kernel-tests",
+    ]
+    .into_iter()
+    .any(|feature| on(&feature.replace('-', "_")));
     if mnist || !mlperf {
         println!("cargo::rustc-cfg=mnist_harness");
     }

@@ -2,7 +2,7 @@
 # Prints, as Markdown tables, the flash and RAM of the firmware with the MLP, with the CNN,
 # with the LSTM, with the residual CNN, with all four, and of a baseline with none (the same harness and test digits, a stub for
 # the network), and the instructions per inference of each under QEMU; then the same for each
-# MLPerf Tiny model alone (needs the reference models, see build/mlperf.rs).
+# MLPerf Tiny model alone, float and int8 (needs the reference models, see build/mlperf.rs).
 #
 # - weights: the size of the `static` model (symbol `nn_firmware::models::MLP` / `CNN` / `LSTM`);
 #   test data: the digits, labels and host predictions (symbols `nn_firmware::mnist::TEST_*`).
@@ -103,4 +103,26 @@ for model in kws vww ic ad; do
     read -r instructions per_mac macs scratch stack <<<"$(echo "$line" | sed -n \
         's/^[a-z]*: \([0-9]*\) instructions per inference, \([0-9.]*\) per MAC (\([0-9]*\) MACs); scratch \([0-9]*\) bytes; stack high-water \([0-9]*\) bytes.*/\1 \2 \3 \4 \5/p')"
     echo "| $model | $delta | $weights | $test_data | ${scratch:-–} | ${stack:-–} | ${instructions:-–} | ${macs:-–} | ${per_mac:-–} |"
+done
+
+# The same models in int8 (src/mlperf_int8.rs): parameter images from the int8 reference
+# files, decoded into statics; the outputs must be the host's byte for byte.
+echo
+echo "| int8 model | network code (Δ vs baseline) | parameters | test inputs and host outputs | SCRATCH_BYTES | stack high-water | instructions / inference | MACs | instructions / MAC |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+for model in kws vww ic ad; do
+    cargo build --release --quiet --no-default-features --features "$model-int8"
+    e="$out/$model-int8.elf"
+    cp "$elf" "$e"
+    delta=$(( $(code "$e") - base_code ))
+    weights=$(symbols "$e" "nn_firmware::mlperf_int8::${model}_int8::NETWORK")
+    test_data=$(( $(symbols "$e" "nn_firmware::mlperf_int8::${model}_int8::INPUTS") + $(symbols "$e" "nn_firmware::mlperf_int8::${model}_int8::HOST_OUTPUTS") ))
+    line=""
+    if command -v qemu-system-arm >/dev/null; then
+        line=$(qemu-system-arm -cpu cortex-m4 -machine mps2-an386 -nographic \
+            -semihosting-config enable=on,target=native -icount shift=0 -kernel "$e" | grep "^$model-int8: " || true)
+    fi
+    read -r instructions per_mac macs scratch stack <<<"$(echo "$line" | sed -n \
+        's/^[a-z0-9-]*: \([0-9]*\) instructions per inference, \([0-9.]*\) per MAC (\([0-9]*\) MACs); scratch \([0-9]*\) bytes; stack high-water \([0-9]*\) bytes.*/\1 \2 \3 \4 \5/p')"
+    echo "| $model-int8 | $delta | $weights | $test_data | ${scratch:-–} | ${stack:-–} | ${instructions:-–} | ${macs:-–} | ${per_mac:-–} |"
 done

@@ -75,7 +75,7 @@ pub fn write_enabled(out: &Path) {
     }
 }
 
-fn models_dir() -> PathBuf {
+pub fn models_dir() -> PathBuf {
     let dir = env::var_os("NN_MLPERF_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| {

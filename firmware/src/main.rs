@@ -6,8 +6,17 @@
 #![no_std]
 #![no_main]
 
+#[cfg(feature = "int8-kernel-tests")]
+mod int8_kernel_tests;
 #[cfg(any(feature = "kws", feature = "vww", feature = "ic", feature = "ad"))]
 mod mlperf;
+#[cfg(any(
+    feature = "kws-int8",
+    feature = "vww-int8",
+    feature = "ic-int8",
+    feature = "ad-int8"
+))]
+mod mlperf_int8;
 #[cfg(mnist_harness)]
 mod mnist;
 #[cfg(any(feature = "mlp", feature = "cnn", feature = "lstm", feature = "resnet"))]
@@ -34,6 +43,25 @@ fn main() -> ! {
     {
         all_match &= mlperf::evaluate_all();
     }
+    #[cfg(any(
+        feature = "kws-int8",
+        feature = "vww-int8",
+        feature = "ic-int8",
+        feature = "ad-int8"
+    ))]
+    {
+        all_match &= mlperf_int8::evaluate_all();
+    }
+    #[cfg(feature = "int8-kernel-tests")]
+    {
+        let (agree, ticks) = timer::ticks(int8_kernel_tests::run);
+        hprintln!(
+            "int8 kernel tests: {} instructions; stack high-water mark: {} bytes",
+            u64::from(ticks) * timer::INSTRUCTIONS_PER_TICK,
+            stack::high_water_bytes()
+        );
+        all_match &= agree;
+    }
 
     if all_match {
         hprintln!("all outputs match the host's");
@@ -45,4 +73,17 @@ fn main() -> ! {
     loop {
         cortex_m::asm::wfi();
     }
+}
+
+/// A decimal number from the build script, at compile time.
+#[allow(dead_code)]
+pub(crate) const fn parse_decimal(digits: &str) -> u64 {
+    let bytes = digits.as_bytes();
+    let mut value = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        value = value * 10 + (bytes[i] - b'0') as u64;
+        i += 1;
+    }
+    value
 }

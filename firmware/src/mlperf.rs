@@ -53,7 +53,7 @@ macro_rules! model {
                 f32s!(INPUT_BYTES, SAMPLES * $network::INPUT_LEN);
             pub static HOST_OUTPUTS: [f32; SAMPLES * $network::OUTPUT_LEN] =
                 f32s!(built!($model, "outputs"), SAMPLES * $network::OUTPUT_LEN);
-            pub const MACS: u64 = super::parse(env!($macs));
+            pub const MACS: u64 = crate::parse_decimal(env!($macs));
 
             pub fn evaluate(check: super::Check) -> bool {
                 super::evaluate(
@@ -223,16 +223,4 @@ fn argmax(values: &[f32]) -> usize {
         }
     }
     best
-}
-
-/// A decimal number from the build script, at compile time.
-const fn parse(digits: &str) -> u64 {
-    let bytes = digits.as_bytes();
-    let mut value = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        value = value * 10 + (bytes[i] - b'0') as u64;
-        i += 1;
-    }
-    value
 }

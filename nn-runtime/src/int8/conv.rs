@@ -61,10 +61,29 @@ pub(super) fn check_lengths(
     );
 }
 
-/// One sample: `output[o, y, x] = requantize(bias[o] + Σ (weight[o, i, ky, kx] − wz) ·
+/// The same as [`conv2d_portable`], on the fastest path this target has.
+///
+/// On a Cortex-M with the DSP extension (`thumbv7em`) this runs [`super::dsp::conv2d`] where it
+/// applies, else [`conv2d_portable`]; both give the same bits.
+pub fn conv2d<R: Requantize>(
+    shape: &Conv2dShape,
+    stage: &OutputStage<'_, R>,
+    weight: &[i8],
+    bias: &[i32],
+    input: &[i8],
+    output: &mut [i8],
+) {
+    #[cfg(nn_arm_dsp)]
+    if super::dsp::conv2d(shape, stage, weight, bias, input, output) {
+        return;
+    }
+    conv2d_portable(shape, stage, weight, bias, input, output);
+}
+
+/// The portable kernel, the reference every other path is tested against. One sample: `output[o, y, x] = requantize(bias[o] + Σ (weight[o, i, ky, kx] − wz) ·
 /// (input[i, y·sh + ky − pad_top, x·sw + kx − pad_left] − iz))`, clamped. `bias` may be
 /// empty.
-pub fn conv2d<R: Requantize>(
+pub fn conv2d_portable<R: Requantize>(
     shape: &Conv2dShape,
     stage: &OutputStage<'_, R>,
     weight: &[i8],

@@ -4,12 +4,30 @@
 use super::multiplier::Requantize;
 use super::output_stage::{bias_of, OutputStage};
 
-/// `output[o] = requantize(bias[o] + Σ (weight[o, i] − wz) · (input[i] − iz))`, clamped;
+/// The same as [`fully_connected_portable`], on the fastest path this target has.
+///
+/// On a Cortex-M with the DSP extension (`thumbv7em`) this runs [`super::dsp::fully_connected`] where it
+/// applies, else [`fully_connected_portable`]; both give the same bits.
+pub fn fully_connected<R: Requantize>(
+    stage: &OutputStage<'_, R>,
+    weight: &[i8],
+    bias: &[i32],
+    input: &[i8],
+    output: &mut [i8],
+) {
+    #[cfg(nn_arm_dsp)]
+    if super::dsp::fully_connected(stage, weight, bias, input, output) {
+        return;
+    }
+    fully_connected_portable(stage, weight, bias, input, output);
+}
+
+/// The portable kernel, the reference every other path is tested against. `output[o] = requantize(bias[o] + Σ (weight[o, i] − wz) · (input[i] − iz))`, clamped;
 /// the sizes are `input.len()` and `output.len()`, `bias` may be empty.
 ///
 /// TFLite's reference kernel requantizes with [`super::DoubleScale`] (in double precision);
 /// its optimized kernels, TFLite Micro and CMSIS-NN with [`super::QuantizedMultiplier`].
-pub fn fully_connected<R: Requantize>(
+pub fn fully_connected_portable<R: Requantize>(
     stage: &OutputStage<'_, R>,
     weight: &[i8],
     bias: &[i32],

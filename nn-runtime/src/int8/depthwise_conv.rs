@@ -8,9 +8,28 @@ use super::multiplier::Requantize;
 use super::output_stage::{bias_of, OutputStage};
 use crate::ops::conv::Conv2dShape;
 
-/// One sample of a depthwise convolution whose `shape.out_channels` is
-/// `in_channels · multiplier`; `bias` may be empty.
+/// The same as [`depthwise_conv2d_portable`], on the fastest path this target has.
+///
+/// On a Cortex-M with the DSP extension (`thumbv7em`) this runs [`super::dsp::depthwise_conv2d`] where it
+/// applies, else [`depthwise_conv2d_portable`]; both give the same bits.
 pub fn depthwise_conv2d<R: Requantize>(
+    shape: &Conv2dShape,
+    stage: &OutputStage<'_, R>,
+    weight: &[i8],
+    bias: &[i32],
+    input: &[i8],
+    output: &mut [i8],
+) {
+    #[cfg(nn_arm_dsp)]
+    if super::dsp::depthwise_conv2d(shape, stage, weight, bias, input, output) {
+        return;
+    }
+    depthwise_conv2d_portable(shape, stage, weight, bias, input, output);
+}
+
+/// The portable kernel, the reference every other path is tested against. One sample of a depthwise convolution whose `shape.out_channels` is
+/// `in_channels · multiplier`; `bias` may be empty.
+pub fn depthwise_conv2d_portable<R: Requantize>(
     shape: &Conv2dShape,
     stage: &OutputStage<'_, R>,
     weight: &[i8],

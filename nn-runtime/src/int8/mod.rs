@@ -25,6 +25,7 @@ pub mod calibrate;
 mod conv;
 mod dense;
 mod depthwise_conv;
+pub mod dsp;
 pub mod fixed_point;
 mod max_pool;
 mod multiplier;
@@ -38,9 +39,9 @@ mod softmax;
 pub use crate::ops::conv::Conv2dShape;
 pub use activation::{activation_range, FusedActivation};
 pub use add::{add, AddParams, ADD_LEFT_SHIFT};
-pub use conv::conv2d;
-pub use dense::fully_connected;
-pub use depthwise_conv::depthwise_conv2d;
+pub use conv::{conv2d, conv2d_portable};
+pub use dense::{fully_connected, fully_connected_portable};
+pub use depthwise_conv::{depthwise_conv2d, depthwise_conv2d_portable};
 pub use max_pool::max_pool2d;
 pub use multiplier::{effective_scale, DoubleScale, QuantizedMultiplier, Requantize};
 pub use network::{Int8Layer, Int8LayerKind, Quantization, QuantizedNetwork};
@@ -59,6 +60,8 @@ pub fn reshape(input: &[i8], output: &mut [i8]) {
     output.copy_from_slice(input);
 }
 
+#[cfg(test)]
+mod dsp_tests;
 #[cfg(test)]
 mod kernel_tests;
 #[cfg(test)]

@@ -1,0 +1,523 @@
+//! The int8 inner products of convolutions, depthwise convolutions and dense layers with the
+//! Cortex-M4's DSP instructions: `SXTB16` widens two int8 weights to two int16 halves of a
+//! register, `SMLAD` multiplies two pairs of int16 halves and adds both products to an
+//! accumulator, two multiply-accumulates per instruction.
+//!
+//! The activations are widened once, with their zero point subtracted (`x − iz` lies in
+//! −255..=255, an int16), into small buffers on the stack: an im2col column per output pixel
+//! for a convolution or dense layer, a zero-padded plane per channel for a depthwise one.
+//! Positions outside the input become 0, which is what TFLite's skipping them adds. The
+//! sums are the same integers as the portable kernels' (wrapping in `i32` alike) and go
+//! through the same [`OutputStage`], so every output is bit-identical
+//! (`int8-kernel-tests` in the firmware checks this under QEMU; [`primitives`] emulates the
+//! instructions elsewhere, so the host's unit tests run the same code).
+//!
+//! Each entry point returns `false`, writing nothing, where it does not apply (weights with
+//! a zero point, buffers too small): the caller then runs the portable kernel.
+
+use super::conv::{check_lengths, taps_inside};
+use super::multiplier::Requantize;
+use super::output_stage::{bias_of, OutputStage};
+use crate::ops::conv::Conv2dShape;
+use primitives::{smlad, sxtb16, sxtb16_ror8};
+
+/// The longest im2col column (a filter's `in_channels · kernel_h · kernel_w`, a dense
+/// layer's inputs) on the stack; two of them (2.5 KB) are live at once.
+pub const MAX_COLUMN: usize = 640;
+/// The largest zero-padded plane of a depthwise convolution (5 KB, a 50×50 map).
+pub const MAX_PLANE: usize = 2560;
+/// The longest kernel row of a depthwise convolution.
+const MAX_KERNEL_W: usize = 8;
+/// The largest depthwise kernel.
+const MAX_TAPS: usize = 64;
+
+/// The DSP instructions, as `asm!` on Arm (their intrinsics are unstable), emulated bit for
+/// bit elsewhere.
+pub mod primitives {
+    /// `SMLAD`: `acc + a.lo·b.lo + a.hi·b.hi` on signed 16-bit halves, wrapping.
+    #[cfg(nn_arm_dsp)]
+    #[inline(always)]
+    pub fn smlad(a: u32, b: u32, acc: i32) -> i32 {
+        let result: i32;
+        // SAFETY: an arithmetic instruction on registers; touches no memory (it may set Q,
+        // the sticky overflow flag, which nothing reads; the sums wrap as the portable ones).
+        unsafe {
+            core::arch::asm!(
+                "smlad {r}, {a}, {b}, {acc}",
+                r = lateout(reg) result,
+                a = in(reg) a,
+                b = in(reg) b,
+                acc = in(reg) acc,
+                options(pure, nomem, nostack)
+            );
+        }
+        result
+    }
+
+    /// `SXTB16`: bytes 0 and 2 of `x`, sign-extended into the low and high halves.
+    #[cfg(nn_arm_dsp)]
+    #[inline(always)]
+    pub fn sxtb16(x: u32) -> u32 {
+        let result: u32;
+        // SAFETY: an arithmetic instruction on registers; touches no memory and no flags.
+        unsafe {
+            core::arch::asm!(
+                "sxtb16 {r}, {x}",
+                r = lateout(reg) result,
+                x = in(reg) x,
+                options(pure, nomem, nostack, preserves_flags)
+            );
+        }
+        result
+    }
+
+    /// `SXTB16 …, ROR #8`: bytes 1 and 3 of `x`, sign-extended into the low and high halves.
+    #[cfg(nn_arm_dsp)]
+    #[inline(always)]
+    pub fn sxtb16_ror8(x: u32) -> u32 {
+        let result: u32;
+        // SAFETY: an arithmetic instruction on registers; touches no memory and no flags.
+        unsafe {
+            core::arch::asm!(
+                "sxtb16 {r}, {x}, ror #8",
+                r = lateout(reg) result,
+                x = in(reg) x,
+                options(pure, nomem, nostack, preserves_flags)
+            );
+        }
+        result
+    }
+
+    /// `SMLAD`, emulated.
+    #[cfg(not(nn_arm_dsp))]
+    #[inline(always)]
+    pub fn smlad(a: u32, b: u32, acc: i32) -> i32 {
+        let low = i32::from(a as i16) * i32::from(b as i16);
+        let high = i32::from((a >> 16) as i16) * i32::from((b >> 16) as i16);
+        acc.wrapping_add(low).wrapping_add(high)
+    }
+
+    /// `SXTB16`, emulated.
+    #[cfg(not(nn_arm_dsp))]
+    #[inline(always)]
+    pub fn sxtb16(x: u32) -> u32 {
+        let half = |byte: u32| u32::from(byte as u8 as i8 as i16 as u16);
+        half(x) | half(x >> 16) << 16
+    }
+
+    /// `SXTB16 …, ROR #8`, emulated.
+    #[cfg(not(nn_arm_dsp))]
+    #[inline(always)]
+    pub fn sxtb16_ror8(x: u32) -> u32 {
+        sxtb16(x.rotate_right(8))
+    }
+}
+
+/// An im2col column of widened activations, aligned for word loads. Within each group of
+/// four, elements 1 and 2 trade places: `SXTB16` pairs weights 0 with 2 and 1 with 3.
+#[repr(C, align(4))]
+struct Column([i16; MAX_COLUMN]);
+
+/// Where element `j` of a column is stored.
+#[inline(always)]
+fn slot(j: usize, full: usize) -> usize {
+    if j < full {
+        (j & !3) | [0, 2, 1, 3][j & 3]
+    } else {
+        j
+    }
+}
+
+/// Bytes from one column to the next in `[Column; 2]`.
+#[cfg(nn_arm_dsp)]
+const COLUMN_BYTES: usize = 2 * MAX_COLUMN;
+
+/// Two weight rows (at `rows[0]`, the second `len` bytes on) times the two columns of
+/// `columns`, over `len` elements: `[[r0·c0, r0·c1], [r1·c0, r1·c1]]`. The loop over groups
+/// of four is hand-scheduled (22 instructions for 16 multiply-accumulates): the compiler's
+/// own spilled accumulators for want of registers (37 instructions).
+#[cfg(nn_arm_dsp)]
+#[inline(always)]
+fn dot_2x2(rows: &[i8], len: usize, columns: &[Column; 2]) -> [[i32; 2]; 2] {
+    assert!(rows.len() >= 2 * len && len <= MAX_COLUMN);
+    let groups = len / 4;
+    let (mut a00, mut a01, mut a10, mut a11) = (0i32, 0i32, 0i32, 0i32);
+    if groups > 0 {
+        let mut w = rows.as_ptr();
+        let mut c = columns[0].0.as_ptr();
+        // SAFETY: the loop reads words of row 0 at w..w + 4·groups ≤ len, of row 1 `len`
+        // bytes further (inside `rows`, 2·len long), and words of both columns at
+        // c..c + 8·groups bytes ≤ 2·len and COLUMN_BYTES further (the second column). r6
+        // and r7 (which asm! cannot name: LLVM's base and frame pointers) are saved on the
+        // stack and restored, every other register is an operand.
+        unsafe {
+            let end = c.add(4 * groups);
+            core::arch::asm!(
+                "push {{r6, r7}}",
+                "2:",
+                "ldr r6, [r0]",
+                "ldr r10, [r1]",
+                "ldr r11, [r1, #4]",
+                "sxtb16 r7, r6",
+                "sxtb16 r6, r6, ror #8",
+                "smlad r4, r7, r10, r4",
+                "smlad r4, r6, r11, r4",
+                "ldr r12, [r1, #{col}]",
+                "ldr lr, [r1, #{col4}]",
+                "smlad r5, r7, r12, r5",
+                "smlad r5, r6, lr, r5",
+                "ldr r6, [r0, r2]",
+                "adds r0, #4",
+                "adds r1, #8",
+                "sxtb16 r7, r6",
+                "sxtb16 r6, r6, ror #8",
+                "smlad r8, r7, r10, r8",
+                "smlad r8, r6, r11, r8",
+                "smlad r9, r7, r12, r9",
+                "smlad r9, r6, lr, r9",
+                "cmp r1, r3",
+                "bne 2b",
+                "pop {{r6, r7}}",
+                col = const COLUMN_BYTES,
+                col4 = const COLUMN_BYTES + 4,
+                // Explicit registers (r0 w, r1 c, r2 len, r3 end, r4 r5 r8 r9 the sums,
+                // r10 r11 r12 lr the columns' words): with `reg`, LLVM may hand out r6 or r7 when this
+                // function needs neither a base nor a frame pointer.
+                inout("r0") w,
+                inout("r1") c,
+                in("r2") len,
+                in("r3") end,
+                inout("r4") a00,
+                inout("r5") a01,
+                inout("r8") a10,
+                inout("r9") a11,
+                out("r10") _,
+                out("r11") _,
+                out("r12") _,
+                out("lr") _,
+            );
+            let _ = (w, c);
+        }
+    }
+    let mut acc = [[a00, a01], [a10, a11]];
+    for j in 4 * groups..len {
+        for (r, sums) in acc.iter_mut().enumerate() {
+            let w = i32::from(rows[r * len + j]);
+            for (c, sum) in sums.iter_mut().enumerate() {
+                *sum = sum.wrapping_add(w * i32::from(columns[c].0[j]));
+            }
+        }
+    }
+    acc
+}
+
+/// Elsewhere the 2×2 product is the generic one (the emulated instructions).
+#[cfg(not(nn_arm_dsp))]
+#[inline(always)]
+fn dot_2x2(rows: &[i8], len: usize, columns: &[Column; 2]) -> [[i32; 2]; 2] {
+    let [first, second] = columns;
+    dot([&rows[..len], &rows[len..2 * len]], [first, second], len)
+}
+
+/// `R` weight rows times `C` columns over `len` elements: the `R × C` sums.
+// The indices run over rows, columns and sums at once.
+#[allow(clippy::needless_range_loop)]
+#[inline(always)]
+fn dot<const R: usize, const C: usize>(
+    rows: [&[i8]; R],
+    columns: [&Column; C],
+    len: usize,
+) -> [[i32; C]; R] {
+    let mut acc = [[0i32; C]; R];
+    let groups = len / 4;
+    for g in 0..groups {
+        let mut even = [0u32; R];
+        let mut odd = [0u32; R];
+        for r in 0..R {
+            // SAFETY: 4·g + 3 < len ≤ rows[r].len(); an unaligned word load (ARMv7-M allows
+            // it for LDR).
+            let w = unsafe { rows[r].as_ptr().add(4 * g).cast::<u32>().read_unaligned() };
+            even[r] = sxtb16(w);
+            odd[r] = sxtb16_ror8(w);
+        }
+        for c in 0..C {
+            // SAFETY: 4·g + 3 < len ≤ MAX_COLUMN, and the column is 4-aligned.
+            let (x_even, x_odd) = unsafe {
+                let p = columns[c].0.as_ptr().add(4 * g).cast::<u32>();
+                (p.read(), p.add(1).read())
+            };
+            for r in 0..R {
+                acc[r][c] = smlad(even[r], x_even, acc[r][c]);
+                acc[r][c] = smlad(odd[r], x_odd, acc[r][c]);
+            }
+        }
+    }
+    for j in 4 * groups..len {
+        for r in 0..R {
+            let w = i32::from(rows[r][j]);
+            for c in 0..C {
+                acc[r][c] = acc[r][c].wrapping_add(w * i32::from(columns[c].0[j]));
+            }
+        }
+    }
+    acc
+}
+
+/// Fills `column` with output pixel `pixel`'s receptive field, `x − iz`, 0 outside.
+fn fill_column(s: &Conv2dShape, input: &[i8], iz: i32, pixel: usize, column: &mut Column) {
+    let len = s.in_channels * s.kernel_h * s.kernel_w;
+    let full = len & !3;
+    let (oy, ox) = (pixel / s.out_width, pixel % s.out_width);
+    let iy0 = (oy * s.stride_h) as isize - s.pad_top as isize;
+    let ix0 = (ox * s.stride_w) as isize - s.pad_left as isize;
+    let plane = s.in_height * s.in_width;
+    if s.kernel_h == 1 && s.kernel_w == 1 && iy0 >= 0 && ix0 >= 0 {
+        // Pointwise: one value per channel, a plane apart.
+        let at = iy0 as usize * s.in_width + ix0 as usize;
+        for i in 0..s.in_channels {
+            column.0[slot(i, full)] = (i32::from(input[i * plane + at]) - iz) as i16;
+        }
+        return;
+    }
+    let rows = taps_inside(iy0, s.kernel_h, s.in_height);
+    let cols = taps_inside(ix0, s.kernel_w, s.in_width);
+    let mut j = 0;
+    for i in 0..s.in_channels {
+        for ky in 0..s.kernel_h {
+            for kx in 0..s.kernel_w {
+                let value = if rows.contains(&ky) && cols.contains(&kx) {
+                    let iy = (iy0 + ky as isize) as usize;
+                    let ix = (ix0 + kx as isize) as usize;
+                    (i32::from(input[i * plane + iy * s.in_width + ix]) - iz) as i16
+                } else {
+                    0
+                };
+                column.0[slot(j, full)] = value;
+                j += 1;
+            }
+        }
+    }
+}
+
+/// [`super::conv2d`] with the DSP inner products: two output pixels by two filters at a
+/// time. `false` (nothing written) when the weights have a zero point or a filter is longer
+/// than [`MAX_COLUMN`].
+pub fn conv2d<R: Requantize>(
+    shape: &Conv2dShape,
+    stage: &OutputStage<'_, R>,
+    weight: &[i8],
+    bias: &[i32],
+    input: &[i8],
+    output: &mut [i8],
+) -> bool {
+    let s = shape;
+    let len = s.in_channels * s.kernel_h * s.kernel_w;
+    if stage.weight_zero_point != 0 || len > MAX_COLUMN {
+        return false;
+    }
+    let what = "int8::conv2d";
+    check_lengths(
+        what,
+        s,
+        weight.len(),
+        bias.len(),
+        input.len(),
+        output.len(),
+        len,
+    );
+    stage.check(what, s.out_channels);
+    let iz = stage.input_zero_point;
+    let pixels = s.out_height * s.out_width;
+    let mut columns = [Column([0; MAX_COLUMN]), Column([0; MAX_COLUMN])];
+    let filter = |o: usize| &weight[o * len..][..len];
+    let mut p = 0;
+    while p < pixels {
+        let pair = p + 1 < pixels;
+        {
+            let [first, second] = &mut columns;
+            fill_column(s, input, iz, p, first);
+            if pair {
+                fill_column(s, input, iz, p + 1, second);
+            }
+        }
+        let [first, second] = &columns;
+        if pair {
+            let mut o = 0;
+            while o + 2 <= s.out_channels {
+                let acc = dot_2x2(&weight[o * len..(o + 2) * len], len, &columns);
+                for (r, sums) in acc.iter().enumerate() {
+                    let channel = o + r;
+                    let (scale, b) = (stage.scale(channel), bias_of(bias, channel));
+                    for (c, &sum) in sums.iter().enumerate() {
+                        output[channel * pixels + p + c] = stage.output(scale, sum.wrapping_add(b));
+                    }
+                }
+                o += 2;
+            }
+            if o < s.out_channels {
+                let [sums] = dot([filter(o)], [first, second], len);
+                let (scale, b) = (stage.scale(o), bias_of(bias, o));
+                for (c, &sum) in sums.iter().enumerate() {
+                    output[o * pixels + p + c] = stage.output(scale, sum.wrapping_add(b));
+                }
+            }
+            p += 2;
+        } else {
+            for o in 0..s.out_channels {
+                let [[sum]] = dot([filter(o)], [first], len);
+                output[o * pixels + p] =
+                    stage.output(stage.scale(o), sum.wrapping_add(bias_of(bias, o)));
+            }
+            p += 1;
+        }
+    }
+    true
+}
+
+/// [`super::fully_connected`] with the DSP inner products, two outputs at a time. `false`
+/// (nothing written) when the weights have a zero point or there are more than
+/// [`MAX_COLUMN`] inputs.
+pub fn fully_connected<R: Requantize>(
+    stage: &OutputStage<'_, R>,
+    weight: &[i8],
+    bias: &[i32],
+    input: &[i8],
+    output: &mut [i8],
+) -> bool {
+    let (inputs, outputs) = (input.len(), output.len());
+    if stage.weight_zero_point != 0 || inputs > MAX_COLUMN {
+        return false;
+    }
+    let what = "int8::fully_connected";
+    assert_eq!(
+        weight.len(),
+        inputs * outputs,
+        "{what}: weight length is not {outputs} outputs × {inputs} inputs"
+    );
+    assert!(
+        bias.is_empty() || bias.len() == outputs,
+        "{what}: {} biases for {outputs} outputs",
+        bias.len()
+    );
+    stage.check(what, outputs);
+    let iz = stage.input_zero_point;
+    let full = inputs & !3;
+    let mut column = Column([0; MAX_COLUMN]);
+    for (j, &x) in input.iter().enumerate() {
+        column.0[slot(j, full)] = (i32::from(x) - iz) as i16;
+    }
+    let row = |o: usize| &weight[o * inputs..][..inputs];
+    let mut o = 0;
+    while o + 2 <= outputs {
+        let [[a], [b]] = dot([row(o), row(o + 1)], [&column], inputs);
+        output[o] = stage.output(stage.scale(o), a.wrapping_add(bias_of(bias, o)));
+        output[o + 1] = stage.output(stage.scale(o + 1), b.wrapping_add(bias_of(bias, o + 1)));
+        o += 2;
+    }
+    if o < outputs {
+        let [[a]] = dot([row(o)], [&column], inputs);
+        output[o] = stage.output(stage.scale(o), a.wrapping_add(bias_of(bias, o)));
+    }
+    true
+}
+
+/// A plane of widened activations, aligned for word loads.
+#[repr(C, align(4))]
+struct Plane([i16; MAX_PLANE]);
+
+/// [`super::depthwise_conv2d`] with the DSP inner products: each input channel is widened
+/// into a zero-padded plane once, and each kernel row is summed two taps per `SMLAD`.
+/// `false` (nothing written) when the weights have a zero point or the padded plane or the
+/// kernel is larger than this module's buffers.
+pub fn depthwise_conv2d<R: Requantize>(
+    shape: &Conv2dShape,
+    stage: &OutputStage<'_, R>,
+    weight: &[i8],
+    bias: &[i32],
+    input: &[i8],
+    output: &mut [i8],
+) -> bool {
+    let s = shape;
+    let padded_h = (s.out_height.max(1) - 1) * s.stride_h + s.kernel_h;
+    let padded_w = (s.out_width.max(1) - 1) * s.stride_w + s.kernel_w;
+    let taps = s.kernel_h * s.kernel_w;
+    if stage.weight_zero_point != 0
+        || padded_h * padded_w > MAX_PLANE
+        || s.kernel_w > MAX_KERNEL_W
+        || taps > MAX_TAPS
+        || s.in_channels == 0
+        || !s.out_channels.is_multiple_of(s.in_channels)
+    {
+        return false;
+    }
+    let what = "int8::depthwise_conv2d";
+    let multiplier = s.out_channels / s.in_channels;
+    check_lengths(
+        what,
+        s,
+        weight.len(),
+        bias.len(),
+        input.len(),
+        output.len(),
+        taps,
+    );
+    stage.check(what, s.out_channels);
+    let iz = stage.input_zero_point;
+    let (plane_len, pixels) = (s.in_height * s.in_width, s.out_height * s.out_width);
+    let pairs = s.kernel_w / 2;
+    let mut padded = Plane([0; MAX_PLANE]);
+    for channel in 0..s.in_channels {
+        let in_map = &input[channel * plane_len..][..plane_len];
+        for r in 0..padded_h {
+            let iy = r as isize - s.pad_top as isize;
+            for c in 0..padded_w {
+                let ix = c as isize - s.pad_left as isize;
+                let inside = (0..s.in_height as isize).contains(&iy)
+                    && (0..s.in_width as isize).contains(&ix);
+                padded.0[r * padded_w + c] = if inside {
+                    (i32::from(in_map[iy as usize * s.in_width + ix as usize]) - iz) as i16
+                } else {
+                    0
+                };
+            }
+        }
+        for o in channel * multiplier..(channel + 1) * multiplier {
+            let filter = &weight[o * taps..][..taps];
+            // Each kernel row's taps in pairs (low half first, as the plane's halves are),
+            // and the odd last tap alone.
+            let mut paired = [0u32; MAX_TAPS];
+            for ky in 0..s.kernel_h {
+                for k in 0..pairs {
+                    let w = |kx: usize| u32::from(filter[ky * s.kernel_w + kx] as i16 as u16);
+                    paired[ky * pairs + k] = w(2 * k) | w(2 * k + 1) << 16;
+                }
+            }
+            let (scale, b) = (stage.scale(o), bias_of(bias, o));
+            let out_map = &mut output[o * pixels..][..pixels];
+            for oy in 0..s.out_height {
+                for ox in 0..s.out_width {
+                    let mut acc = 0i32;
+                    for ky in 0..s.kernel_h {
+                        let start = (oy * s.stride_h + ky) * padded_w + ox * s.stride_w;
+                        let row = &padded.0[start..start + s.kernel_w];
+                        for k in 0..pairs {
+                            // SAFETY: 2·k + 1 < kernel_w, inside `row`; an unaligned word
+                            // load of two halves.
+                            let x =
+                                unsafe { row.as_ptr().add(2 * k).cast::<u32>().read_unaligned() };
+                            acc = smlad(paired[ky * pairs + k], x, acc);
+                        }
+                        if s.kernel_w % 2 == 1 {
+                            let kx = s.kernel_w - 1;
+                            acc = acc.wrapping_add(
+                                i32::from(filter[ky * s.kernel_w + kx]) * i32::from(row[kx]),
+                            );
+                        }
+                    }
+                    out_map[oy * s.out_width + ox] = stage.output(scale, acc.wrapping_add(b));
+                }
+            }
+        }
+    }
+    true
+}

@@ -1,0 +1,127 @@
+//! The DSP kernels (here with the instructions emulated) against the portable ones on
+//! ragged shapes, strides, padding and saturating values: every output identical. The
+//! firmware's `int8-kernel-tests` runs the same comparison with the real instructions.
+
+use super::*;
+use crate::Rng;
+
+fn values(rng: &mut Rng, len: usize, edge: Option<i8>) -> Vec<i8> {
+    (0..len)
+        .map(|_| edge.unwrap_or((rng.next_u64() >> 56) as u8 as i8))
+        .collect()
+}
+
+fn scales(rng: &mut Rng, n: usize) -> Vec<QuantizedMultiplier> {
+    (0..n)
+        .map(|_| QuantizedMultiplier::from_f64(1e-4 + 0.02 * f64::from(rng.next_f32())))
+        .collect()
+}
+
+fn stage<R>(scales: &[R], iz: i32, oz: i32) -> OutputStage<'_, R> {
+    OutputStage {
+        input_zero_point: iz,
+        weight_zero_point: 0,
+        output_zero_point: oz,
+        min: -128,
+        max: 127,
+        scales,
+    }
+}
+
+fn shape(rng: &mut Rng, depthwise: bool) -> Conv2dShape {
+    let mut pick = |n: u64| (rng.next_u64() % n) as usize;
+    let (in_channels, kernel_h, kernel_w) = (1 + pick(19), 1 + pick(4), 1 + pick(5));
+    let (stride_h, stride_w) = (1 + pick(2), 1 + pick(2));
+    let (in_height, in_width) = (kernel_h + pick(7), kernel_w + pick(7));
+    let (pad_top, pad_left) = (pick(kernel_h as u64), pick(kernel_w as u64));
+    let out_channels = if depthwise {
+        in_channels * (1 + pick(2))
+    } else {
+        1 + pick(9)
+    };
+    Conv2dShape {
+        in_channels,
+        in_height,
+        in_width,
+        out_channels,
+        kernel_h,
+        kernel_w,
+        stride_h,
+        stride_w,
+        pad_top,
+        pad_left,
+        out_height: (in_height + 2 * pad_top - kernel_h) / stride_h + 1,
+        out_width: (in_width + 2 * pad_left - kernel_w) / stride_w + 1,
+    }
+}
+
+const EDGES: [Option<i8>; 3] = [None, Some(-128), Some(127)];
+
+#[test]
+fn dsp_convolutions_are_bit_identical_to_the_portable_ones() {
+    let mut rng = Rng::new(15);
+    for case in 0..600 {
+        let depthwise = case % 2 == 1;
+        let s = shape(&mut rng, depthwise);
+        let edge = EDGES[case % 3];
+        let per_filter = if depthwise {
+            s.kernel_h * s.kernel_w
+        } else {
+            s.in_channels * s.kernel_h * s.kernel_w
+        };
+        let weight = values(&mut rng, s.out_channels * per_filter, EDGES[(case / 3) % 3]);
+        let input = values(&mut rng, s.in_channels * s.in_height * s.in_width, edge);
+        let bias: Vec<i32> = (0..s.out_channels)
+            .map(|_| (rng.next_u64() % 20001) as i32 - 10000)
+            .collect();
+        let sc = scales(&mut rng, s.out_channels);
+        let iz = [-128, 127, 3][case % 3];
+        let st = stage(&sc, iz, -5);
+        let n = s.out_channels * s.out_height * s.out_width;
+        let (mut fast, mut portable) = (vec![0i8; n], vec![0i8; n]);
+        if depthwise {
+            assert!(dsp::depthwise_conv2d(
+                &s, &st, &weight, &bias, &input, &mut fast
+            ));
+            depthwise_conv2d_portable(&s, &st, &weight, &bias, &input, &mut portable);
+        } else {
+            assert!(dsp::conv2d(&s, &st, &weight, &bias, &input, &mut fast));
+            conv2d_portable(&s, &st, &weight, &bias, &input, &mut portable);
+        }
+        assert_eq!(fast, portable, "case {case}: {s:?}");
+    }
+}
+
+#[test]
+fn dsp_dense_is_bit_identical_to_the_portable_one() {
+    let mut rng = Rng::new(16);
+    for case in 0..300 {
+        let (inputs, outputs) = (
+            1 + (rng.next_u64() % 70) as usize,
+            1 + (rng.next_u64() % 9) as usize,
+        );
+        let weight = values(&mut rng, inputs * outputs, EDGES[(case / 3) % 3]);
+        let input = values(&mut rng, inputs, EDGES[case % 3]);
+        let bias: Vec<i32> = (0..outputs).map(|o| o as i32 * 977 - 3000).collect();
+        let doubles: Vec<DoubleScale> = (0..outputs)
+            .map(|o| DoubleScale(0.001 * (o + 1) as f64))
+            .collect();
+        let st = stage(&doubles, [-128, 127, 0][case % 3], 7);
+        let (mut fast, mut portable) = (vec![0i8; outputs], vec![0i8; outputs]);
+        assert!(dsp::fully_connected(&st, &weight, &bias, &input, &mut fast));
+        fully_connected_portable(&st, &weight, &bias, &input, &mut portable);
+        assert_eq!(fast, portable, "case {case}: {inputs} → {outputs}");
+    }
+}
+
+#[test]
+fn emulated_instructions_match_their_definition() {
+    use dsp::primitives::{smlad, sxtb16, sxtb16_ror8};
+    assert_eq!(sxtb16(0x80_7f_ff_01), 0x007f_0001);
+    assert_eq!(sxtb16_ror8(0x80_7f_ff_01), 0xff80_ffff);
+    assert_eq!(smlad(0xff80_0002, 0x007f_0003, 10), 10 + 6 - 128 * 127);
+    assert_eq!(
+        smlad(0x8000_8000, 0x8000_8000, i32::MAX),
+        i32::MAX.wrapping_add(1 << 31)
+    );
+}
