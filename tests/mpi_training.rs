@@ -98,7 +98,12 @@ impl Callback for FailOnRank1 {
         }
         assert!(self.checkpoint.exists(), "epoch 2's checkpoint is missing");
         match self.how.as_str() {
-            "error" => return Err("rank 1 cannot go on".to_string()),
+            "error" => {
+                // Said here, before the other ranks learn of the failure: once rank 0 has
+                // exited, mpirun may end this process before it prints what `fit` returns.
+                eprintln!("rank 1 cannot go on");
+                return Err("rank 1 cannot go on".to_string());
+            }
             "panic" => panic!("rank 1 panics"),
             _ => {
                 // Killed (SIGKILL, no clean-up at all) a little into the epoch.
