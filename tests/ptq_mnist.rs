@@ -47,32 +47,42 @@ fn report(name: &str, float: f64, int8: f64) {
     );
 }
 
+/// Trains `$float` as the examples do (seed 42, 5 epochs of Adam 1e-3, batches of 32),
+/// quantizes it into `$int8` with min/max calibration, reports and checks both test
+/// accuracies, and gives the quantized network back.
+macro_rules! train_quantize_and_compare {
+    ($name:literal, $float:ident, $int8:ident) => {{
+        let (train, test) = mnist();
+        let mut model = $float::new_boxed(42);
+        let config = FitConfig::new(5, 32).seed(42).quiet();
+        model
+            .fit(&train, None, &mut Adam::new(1e-3), &config)
+            .unwrap();
+        let mut int8 = Box::new($int8::ZERO);
+        quantize_into(
+            &*model,
+            calibration(&train),
+            Calibration::MinMax,
+            &mut *int8,
+        )
+        .unwrap();
+
+        let float = accuracy(&test, |x| {
+            let mut out = [0.0; 10];
+            model.forward_sample(x, &mut out);
+            argmax(&out)
+        });
+        let quantized = accuracy(&test, |x| {
+            argmax(&int8.forward(&int8.quantize_input(x.try_into().unwrap())))
+        });
+        report($name, float, quantized);
+        int8
+    }};
+}
+
 #[test]
 fn quantized_mlp_is_within_half_a_point_of_f32() {
-    let (train, test) = mnist();
-    let mut model = Mlp::new_boxed(42);
-    let config = FitConfig::new(5, 32).seed(42).quiet();
-    model
-        .fit(&train, None, &mut Adam::new(1e-3), &config)
-        .unwrap();
-    let mut int8 = Box::new(MlpInt8::ZERO);
-    quantize_into(
-        &*model,
-        calibration(&train),
-        Calibration::MinMax,
-        &mut *int8,
-    )
-    .unwrap();
-
-    let float = accuracy(&test, |x| {
-        let mut out = [0.0; 10];
-        model.forward_sample(x, &mut out);
-        argmax(&out)
-    });
-    let quantized = accuracy(&test, |x| {
-        argmax(&int8.forward(&int8.quantize_input(x.try_into().unwrap())))
-    });
-    report("MLP", float, quantized);
+    let int8 = train_quantize_and_compare!("MLP", Mlp, MlpInt8);
     // The input is an image in [0, 1]; the output TFLite's softmax quantization.
     assert_eq!(int8.input_quantization().scale, 1.0 / 255.0);
     assert_eq!(int8.input_quantization().zero_point, -128);
@@ -81,30 +91,7 @@ fn quantized_mlp_is_within_half_a_point_of_f32() {
 
 #[test]
 fn quantized_cnn_is_within_half_a_point_of_f32() {
-    let (train, test) = mnist();
-    let mut model = Cnn::new_boxed(42);
-    let config = FitConfig::new(5, 32).seed(42).quiet();
-    model
-        .fit(&train, None, &mut Adam::new(1e-3), &config)
-        .unwrap();
-    let mut int8 = Box::new(CnnInt8::ZERO);
-    quantize_into(
-        &*model,
-        calibration(&train),
-        Calibration::MinMax,
-        &mut *int8,
-    )
-    .unwrap();
-
-    let float = accuracy(&test, |x| {
-        let mut out = [0.0; 10];
-        model.forward_sample(x, &mut out);
-        argmax(&out)
-    });
-    let quantized = accuracy(&test, |x| {
-        argmax(&int8.forward(&int8.quantize_input(x.try_into().unwrap())))
-    });
-    report("CNN", float, quantized);
+    train_quantize_and_compare!("CNN", Cnn, CnnInt8);
 }
 
 #[test]
