@@ -1,6 +1,7 @@
 //! Puts `memory.x` where the linker script of cortex-m-rt (`link.x`) looks for it, and, for
 //! the MLPerf Tiny features, imports the reference models on the host (`build/mlperf.rs`,
-//! `build/mlperf_int8.rs`).
+//! `build/mlperf_int8.rs`); for the int8 MNIST features, quantizes the trained networks
+//! (`build/mnist_int8.rs`).
 
 use std::{env, fs, path::PathBuf};
 
@@ -8,6 +9,8 @@ use std::{env, fs, path::PathBuf};
 mod mlperf;
 #[path = "build/mlperf_int8.rs"]
 mod mlperf_int8;
+#[path = "build/mnist_int8.rs"]
+mod mnist_int8;
 
 fn main() {
     let out = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
@@ -17,6 +20,7 @@ fn main() {
     println!("cargo:rerun-if-changed=build");
     mlperf::write_enabled(&out);
     mlperf_int8::write_enabled(&out);
+    mnist_int8::write_enabled(&out);
     harness_cfgs();
 }
 
@@ -37,6 +41,8 @@ fn harness_cfgs() {
         "vww-int8",
         "ic-int8",
         "ad-int8",
+        "mlp-int8",
+        "cnn-int8",
         "int8-kernel-tests",
     ]
     .into_iter()

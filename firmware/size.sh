@@ -106,17 +106,20 @@ for model in kws vww ic ad; do
 done
 
 # The same models in int8 (src/mlperf_int8.rs): parameter images from the int8 reference
-# files, decoded into statics; the outputs must be the host's byte for byte.
+# files, decoded into statics; then the MNIST MLP and CNN quantized at build time
+# (src/mnist_int8.rs). The outputs must be the host's byte for byte.
 echo
 echo "| int8 model | network code (Δ vs baseline) | parameters | test inputs and host outputs | SCRATCH_BYTES | stack high-water | instructions / inference | MACs | instructions / MAC |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
-for model in kws vww ic ad; do
+for model in kws vww ic ad mlp cnn; do
     cargo build --release --quiet --no-default-features --features "$model-int8"
     e="$out/$model-int8.elf"
     cp "$elf" "$e"
     delta=$(( $(code "$e") - base_code ))
-    weights=$(symbols "$e" "nn_firmware::mlperf_int8::${model}_int8::NETWORK")
-    test_data=$(( $(symbols "$e" "nn_firmware::mlperf_int8::${model}_int8::INPUTS") + $(symbols "$e" "nn_firmware::mlperf_int8::${model}_int8::HOST_OUTPUTS") ))
+    module=mlperf_int8
+    case $model in mlp | cnn) module=mnist_int8 ;; esac
+    weights=$(symbols "$e" "nn_firmware::$module::${model}_int8::NETWORK")
+    test_data=$(( $(symbols "$e" "nn_firmware::$module::${model}_int8::INPUTS") + $(symbols "$e" "nn_firmware::$module::${model}_int8::HOST_OUTPUTS") ))
     line=""
     if command -v qemu-system-arm >/dev/null; then
         line=$(qemu-system-arm -cpu cortex-m4 -machine mps2-an386 -nographic \

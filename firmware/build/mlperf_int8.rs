@@ -89,10 +89,17 @@ fn inputs(name: &str, len: usize) -> Vec<i8> {
     inputs
 }
 
-/// `<name>_int8.params`, `.inputs`, `.outputs`, and the MACs as `NN_MLPERF_<NAME>_INT8_MACS`.
-fn write_out(out: &Path, name: &str, params: &[u8], inputs: &[i8], outputs: &[i8], macs: usize) {
+/// `<name>_int8.params`, `.inputs`, `.outputs`, and the MACs as `NN_INT8_<NAME>_MACS`.
+pub fn write_out(
+    out: &Path,
+    name: &str,
+    params: &[u8],
+    inputs: &[i8],
+    outputs: &[i8],
+    macs: usize,
+) {
     println!(
-        "cargo:rustc-env=NN_MLPERF_{}_INT8_MACS={macs}",
+        "cargo:rustc-env=NN_INT8_{}_MACS={macs}",
         name.to_uppercase()
     );
     let bytes = |values: &[i8]| values.iter().map(|&v| v as u8).collect::<Vec<u8>>();
@@ -107,7 +114,7 @@ fn write_out(out: &Path, name: &str, params: &[u8], inputs: &[i8], outputs: &[i8
 }
 
 /// Multiply-accumulates per inference of the convolutions and dense layers.
-fn macs<N: QuantizedNetwork>() -> usize {
+pub fn macs<N: QuantizedNetwork>() -> usize {
     N::LAYERS
         .iter()
         .map(|layer| match layer.kind {

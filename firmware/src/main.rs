@@ -1,11 +1,21 @@
 //! `nn` on a Cortex-M4 (mps2-an386 under QEMU), no heap, weights in flash: the MNIST networks
 //! that `examples/export-firmware-data.rs` trained on the host (`src/mnist.rs`) and the four
-//! MLPerf Tiny models imported from their reference files at build time (`src/mlperf.rs`).
+//! MLPerf Tiny models imported from their reference files at build time (`src/mlperf.rs`),
+//! and both in int8 (`src/mlperf_int8.rs`, `src/mnist_int8.rs`).
 //! Prints the predictions and the cost per inference, and exits with failure if any output
 //! differs from the host's.
 #![no_std]
 #![no_main]
 
+#[cfg(any(
+    feature = "kws-int8",
+    feature = "vww-int8",
+    feature = "ic-int8",
+    feature = "ad-int8",
+    feature = "mlp-int8",
+    feature = "cnn-int8"
+))]
+mod int8_harness;
 #[cfg(feature = "int8-kernel-tests")]
 mod int8_kernel_tests;
 #[cfg(any(feature = "kws", feature = "vww", feature = "ic", feature = "ad"))]
@@ -19,6 +29,8 @@ mod mlperf;
 mod mlperf_int8;
 #[cfg(mnist_harness)]
 mod mnist;
+#[cfg(any(feature = "mlp-int8", feature = "cnn-int8"))]
+mod mnist_int8;
 #[cfg(any(feature = "mlp", feature = "cnn", feature = "lstm", feature = "resnet"))]
 mod models;
 mod stack;
@@ -51,6 +63,10 @@ fn main() -> ! {
     ))]
     {
         all_match &= mlperf_int8::evaluate_all();
+    }
+    #[cfg(any(feature = "mlp-int8", feature = "cnn-int8"))]
+    {
+        all_match &= mnist_int8::evaluate_all();
     }
     #[cfg(feature = "int8-kernel-tests")]
     {

@@ -26,6 +26,12 @@ pub fn start() {
     }
 }
 
+/// The counter now (it counts down; differences of two readings wrap).
+pub fn now() -> u32 {
+    // SAFETY: reads Timer0's counter register.
+    unsafe { read_volatile(VALUE) }
+}
+
 /// Ticks that `f` takes (the counter is read before and after; the difference wraps).
 pub fn ticks<T>(f: impl FnOnce() -> T) -> (T, u32) {
     // SAFETY: reads Timer0's counter register.

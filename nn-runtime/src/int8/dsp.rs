@@ -312,7 +312,7 @@ pub fn conv2d<R: Requantize>(
 ) -> bool {
     let s = shape;
     let len = s.in_channels * s.kernel_h * s.kernel_w;
-    if stage.weight_zero_point != 0 || len > MAX_COLUMN {
+    if stage.weight_zero_point != 0 || len > MAX_COLUMN || !stage.all_prepared() {
         return false;
     }
     let what = "int8::conv2d";
@@ -347,9 +347,12 @@ pub fn conv2d<R: Requantize>(
                 let acc = dot_2x2(&weight[o * len..(o + 2) * len], len, &columns);
                 for (r, sums) in acc.iter().enumerate() {
                     let channel = o + r;
-                    let (scale, b) = (stage.scale(channel), bias_of(bias, channel));
+                    let Some((scale, b)) = stage.prepared(channel, bias) else {
+                        return false;
+                    };
                     for (c, &sum) in sums.iter().enumerate() {
-                        output[channel * pixels + p + c] = stage.output(scale, sum.wrapping_add(b));
+                        output[channel * pixels + p + c] =
+                            stage.output_prepared(scale, sum.wrapping_add(b));
                     }
                 }
                 o += 2;

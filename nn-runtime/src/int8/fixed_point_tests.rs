@@ -146,3 +146,70 @@ fn frexp_matches_the_c_library() {
     assert_eq!(frexp(f64::from_bits(1)), (0.5, -1073));
     assert_eq!(frexp(f64::MAX), (1.0 - f64::EPSILON / 2.0, 1024));
 }
+
+/// The prepared multiplier's shortcut against TFLite's two roundings, over every shift, the
+/// accumulator and significand edges and seeded random values; a significand of `i32::MIN`
+/// has no prepared form.
+#[test]
+fn prepared_multiplier_matches_the_reference_rounding() {
+    use crate::int8::PreparedMultiplier;
+    let edges = [
+        i32::MIN,
+        i32::MIN + 1,
+        -(1 << 30) - 1,
+        -(1 << 30),
+        -65_537,
+        -3,
+        -2,
+        -1,
+        0,
+        1,
+        2,
+        3,
+        65_535,
+        1 << 30,
+        (1 << 30) + 1,
+        i32::MAX - 1,
+        i32::MAX,
+    ];
+    let mut rng = crate::Rng::new(0x5eed_0f_5ca1e);
+    let mut random = || (rng.next_u64() >> 32) as u32 as i32;
+    let mut checked = 0u64;
+    for shift in -31..=31 {
+        for _ in 0..40 {
+            let multipliers = [
+                random(),
+                random() | 1 << 30,
+                (1 << 30) + (random() & 0x3fff_ffff),
+            ];
+            let mut accumulators = edges.to_vec();
+            for _ in 0..200 {
+                accumulators.push(random());
+                accumulators.push(random() >> 16);
+            }
+            for multiplier in multipliers.into_iter().chain(edges) {
+                let m = QuantizedMultiplier { multiplier, shift };
+                let Some(prepared) = PreparedMultiplier::new(m) else {
+                    assert_eq!(multiplier, i32::MIN, "no prepared form for {m:?}");
+                    continue;
+                };
+                for &acc in &accumulators {
+                    assert_eq!(
+                        prepared.apply(acc),
+                        multiply_by_quantized_multiplier(acc, multiplier, shift),
+                        "acc {acc}, {m:?}"
+                    );
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 10_000_000, "{checked} cases");
+    assert_eq!(
+        PreparedMultiplier::new(QuantizedMultiplier {
+            multiplier: 1 << 30,
+            shift: 32
+        }),
+        None
+    );
+}

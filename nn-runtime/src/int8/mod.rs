@@ -43,7 +43,9 @@ pub use conv::{conv2d, conv2d_portable};
 pub use dense::{fully_connected, fully_connected_portable};
 pub use depthwise_conv::{depthwise_conv2d, depthwise_conv2d_portable};
 pub use max_pool::max_pool2d;
-pub use multiplier::{effective_scale, DoubleScale, QuantizedMultiplier, Requantize};
+pub use multiplier::{
+    effective_scale, DoubleScale, PreparedMultiplier, QuantizedMultiplier, Requantize,
+};
 pub use network::{Int8Layer, Int8LayerKind, Quantization, QuantizedNetwork};
 pub use output_stage::OutputStage;
 pub use pool::{avg_pool2d, rounded_average, AvgPool2dShape};

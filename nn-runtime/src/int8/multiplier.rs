@@ -72,22 +72,108 @@ pub struct DoubleScale(pub f64);
 /// added and the result clamped. Kernels are generic over it so that one loop serves both of
 /// TFLite's requantizations.
 pub trait Requantize: Copy {
+    /// The form an optimized kernel applies once per output, prepared once per channel.
+    type Prepared: Copy;
+
     /// The accumulator in units of the output's scale, rounded.
     fn requantize(self, acc: i32) -> i32;
+
+    /// The prepared form, or `None` where it would not give [`Self::requantize`]'s bits (the
+    /// kernel then runs the portable path).
+    fn prepare(self) -> Option<Self::Prepared>;
+
+    /// [`Self::requantize`] through the prepared form: the same value for every `acc`.
+    fn requantize_prepared(prepared: Self::Prepared, acc: i32) -> i32;
 }
 
 impl Requantize for QuantizedMultiplier {
+    type Prepared = PreparedMultiplier;
+
     #[inline]
     fn requantize(self, acc: i32) -> i32 {
         self.apply(acc)
     }
+
+    #[inline]
+    fn prepare(self) -> Option<PreparedMultiplier> {
+        PreparedMultiplier::new(self)
+    }
+
+    #[inline(always)]
+    fn requantize_prepared(prepared: PreparedMultiplier, acc: i32) -> i32 {
+        prepared.apply(acc)
+    }
 }
 
 impl Requantize for DoubleScale {
+    type Prepared = Self;
+
     #[inline]
     fn requantize(self, acc: i32) -> i32 {
         // `as` saturates where C's conversion would be undefined.
         libm::round(f64::from(acc) * self.0) as i32
+    }
+
+    #[inline]
+    fn prepare(self) -> Option<Self> {
+        Some(self)
+    }
+
+    #[inline(always)]
+    fn requantize_prepared(prepared: Self, acc: i32) -> i32 {
+        prepared.requantize(acc)
+    }
+}
+
+/// A [`QuantizedMultiplier`] prepared to be applied to many accumulators: the shift split
+/// into its left and right parts and the rounding constants of the final division computed
+/// once, so that each [`Self::apply`] is a 32×32→64-bit multiply and a few 32-bit operations
+/// (no 64-bit shifts or divisions, which cost tens of instructions on a 32-bit core).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PreparedMultiplier {
+    multiplier: i32,
+    left: u32,
+    right: u32,
+    /// `2^right − 1`: the bits the final division drops.
+    mask: i32,
+    /// `mask / 2`: the largest dropped part that rounds down for a non-negative value.
+    half: i32,
+}
+
+impl PreparedMultiplier {
+    /// `None` for a significand of `i32::MIN` (the doubling high multiply's one saturating
+    /// case, which the shortcut in [`Self::apply`] does not reproduce) and for shifts beyond
+    /// 31 either way (outside TFLite's range).
+    #[inline]
+    pub fn new(m: QuantizedMultiplier) -> Option<Self> {
+        if m.multiplier == i32::MIN || !(-31..=31).contains(&m.shift) {
+            return None;
+        }
+        let left = m.shift.max(0) as u32;
+        let right = (-m.shift).max(0) as u32;
+        let mask = ((1i64 << right) - 1) as i32;
+        Some(Self {
+            multiplier: m.multiplier,
+            left,
+            right,
+            mask,
+            half: mask >> 1,
+        })
+    }
+
+    /// [`multiply_by_quantized_multiplier`]'s result, computed as: the doubling high
+    /// multiply's "nudge, then divide truncating" is one floor division of
+    /// `product + 2^30` by `2^31` (for a negative product, truncating `product + 1 − 2^30`
+    /// towards zero is flooring `product + 2^30`), and the rounding division by `2^right`
+    /// compares the dropped bits with `half`, one more for a negative value.
+    #[inline(always)]
+    pub fn apply(self, acc: i32) -> i32 {
+        let x = acc.wrapping_shl(self.left);
+        let product = i64::from(x) * i64::from(self.multiplier);
+        let high = ((product + (1 << 30)) >> 31) as i32;
+        let dropped = high & self.mask;
+        let threshold = self.half + ((high as u32) >> 31) as i32;
+        (high >> self.right) + i32::from(dropped > threshold)
     }
 }
 

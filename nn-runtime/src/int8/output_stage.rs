@@ -50,6 +50,26 @@ impl<R: Requantize> OutputStage<'_, R> {
         }
     }
 
+    /// Whether every channel's scale has a prepared form (what the optimized kernels apply).
+    pub(super) fn all_prepared(&self) -> bool {
+        self.scales.iter().all(|scale| scale.prepare().is_some())
+    }
+
+    /// The prepared scale of `channel`, with its bias: what an optimized kernel keeps in
+    /// registers while it finishes that channel's outputs. `None` only where
+    /// [`Self::all_prepared`] is false.
+    #[inline(always)]
+    pub(super) fn prepared(&self, channel: usize, bias: &[i32]) -> Option<(R::Prepared, i32)> {
+        Some((self.scale(channel).prepare()?, bias_of(bias, channel)))
+    }
+
+    /// [`Self::output`] through a prepared scale: the same byte.
+    #[inline(always)]
+    pub(super) fn output_prepared(&self, scale: R::Prepared, acc: i32) -> i8 {
+        let value = R::requantize_prepared(scale, acc).wrapping_add(self.output_zero_point);
+        value.clamp(i32::from(self.min), i32::from(self.max)) as i8
+    }
+
     /// The int8 output for accumulator `acc` (bias included) of channel `channel`.
     #[inline]
     pub(super) fn output(&self, scale: R, acc: i32) -> i8 {
