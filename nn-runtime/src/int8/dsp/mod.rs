@@ -5,7 +5,7 @@
 //!
 //! The activations are widened once, with their zero point subtracted (`x − iz` lies in
 //! −255..=255, an int16), into small buffers on the stack: an im2col column per output pixel
-//! for a convolution or dense layer, a zero-padded plane per channel for a depthwise one.
+//! for a convolution or dense layer, a ring of zero-padded rows per channel for a depthwise one.
 //! Positions outside the input become 0, which is what TFLite's skipping them adds. The
 //! sums are the same integers as the portable kernels' (wrapping in `i32` alike) and go
 //! through the same [`OutputStage`], so every output is bit-identical
@@ -21,15 +21,13 @@ use super::output_stage::{bias_of, OutputStage};
 use crate::ops::conv::Conv2dShape;
 use primitives::{smlad, sxtb16, sxtb16_ror8};
 
+mod depthwise;
+
+pub use depthwise::{depthwise_conv2d, MAX_RING};
+
 /// The longest im2col column (a filter's `in_channels · kernel_h · kernel_w`, a dense
 /// layer's inputs) on the stack; two of them (2.5 KB) are live at once.
 pub const MAX_COLUMN: usize = 640;
-/// The largest zero-padded plane of a depthwise convolution (5 KB, a 50×50 map).
-pub const MAX_PLANE: usize = 2560;
-/// The longest kernel row of a depthwise convolution.
-const MAX_KERNEL_W: usize = 8;
-/// The largest depthwise kernel.
-const MAX_TAPS: usize = 64;
 
 /// The DSP instructions, as `asm!` on Arm (their intrinsics are unstable), emulated bit for
 /// bit elsewhere.
@@ -420,107 +418,6 @@ pub fn fully_connected<R: Requantize>(
     if o < outputs {
         let [[a]] = dot([row(o)], [&column], inputs);
         output[o] = stage.output(stage.scale(o), a.wrapping_add(bias_of(bias, o)));
-    }
-    true
-}
-
-/// A plane of widened activations, aligned for word loads.
-#[repr(C, align(4))]
-struct Plane([i16; MAX_PLANE]);
-
-/// [`super::depthwise_conv2d`] with the DSP inner products: each input channel is widened
-/// into a zero-padded plane once, and each kernel row is summed two taps per `SMLAD`.
-/// `false` (nothing written) when the weights have a zero point or the padded plane or the
-/// kernel is larger than this module's buffers.
-pub fn depthwise_conv2d<R: Requantize>(
-    shape: &Conv2dShape,
-    stage: &OutputStage<'_, R>,
-    weight: &[i8],
-    bias: &[i32],
-    input: &[i8],
-    output: &mut [i8],
-) -> bool {
-    let s = shape;
-    let padded_h = (s.out_height.max(1) - 1) * s.stride_h + s.kernel_h;
-    let padded_w = (s.out_width.max(1) - 1) * s.stride_w + s.kernel_w;
-    let taps = s.kernel_h * s.kernel_w;
-    if stage.weight_zero_point != 0
-        || padded_h * padded_w > MAX_PLANE
-        || s.kernel_w > MAX_KERNEL_W
-        || taps > MAX_TAPS
-        || s.in_channels == 0
-        || !s.out_channels.is_multiple_of(s.in_channels)
-    {
-        return false;
-    }
-    let what = "int8::depthwise_conv2d";
-    let multiplier = s.out_channels / s.in_channels;
-    check_lengths(
-        what,
-        s,
-        weight.len(),
-        bias.len(),
-        input.len(),
-        output.len(),
-        taps,
-    );
-    stage.check(what, s.out_channels);
-    let iz = stage.input_zero_point;
-    let (plane_len, pixels) = (s.in_height * s.in_width, s.out_height * s.out_width);
-    let pairs = s.kernel_w / 2;
-    let mut padded = Plane([0; MAX_PLANE]);
-    for channel in 0..s.in_channels {
-        let in_map = &input[channel * plane_len..][..plane_len];
-        for r in 0..padded_h {
-            let iy = r as isize - s.pad_top as isize;
-            for c in 0..padded_w {
-                let ix = c as isize - s.pad_left as isize;
-                let inside = (0..s.in_height as isize).contains(&iy)
-                    && (0..s.in_width as isize).contains(&ix);
-                padded.0[r * padded_w + c] = if inside {
-                    (i32::from(in_map[iy as usize * s.in_width + ix as usize]) - iz) as i16
-                } else {
-                    0
-                };
-            }
-        }
-        for o in channel * multiplier..(channel + 1) * multiplier {
-            let filter = &weight[o * taps..][..taps];
-            // Each kernel row's taps in pairs (low half first, as the plane's halves are),
-            // and the odd last tap alone.
-            let mut paired = [0u32; MAX_TAPS];
-            for ky in 0..s.kernel_h {
-                for k in 0..pairs {
-                    let w = |kx: usize| u32::from(filter[ky * s.kernel_w + kx] as i16 as u16);
-                    paired[ky * pairs + k] = w(2 * k) | w(2 * k + 1) << 16;
-                }
-            }
-            let (scale, b) = (stage.scale(o), bias_of(bias, o));
-            let out_map = &mut output[o * pixels..][..pixels];
-            for oy in 0..s.out_height {
-                for ox in 0..s.out_width {
-                    let mut acc = 0i32;
-                    for ky in 0..s.kernel_h {
-                        let start = (oy * s.stride_h + ky) * padded_w + ox * s.stride_w;
-                        let row = &padded.0[start..start + s.kernel_w];
-                        for k in 0..pairs {
-                            // SAFETY: 2·k + 1 < kernel_w, inside `row`; an unaligned word
-                            // load of two halves.
-                            let x =
-                                unsafe { row.as_ptr().add(2 * k).cast::<u32>().read_unaligned() };
-                            acc = smlad(paired[ky * pairs + k], x, acc);
-                        }
-                        if s.kernel_w % 2 == 1 {
-                            let kx = s.kernel_w - 1;
-                            acc = acc.wrapping_add(
-                                i32::from(filter[ky * s.kernel_w + kx]) * i32::from(row[kx]),
-                            );
-                        }
-                    }
-                    out_map[oy * s.out_width + ox] = stage.output(scale, acc.wrapping_add(b));
-                }
-            }
-        }
     }
     true
 }

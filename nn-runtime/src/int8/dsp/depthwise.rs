@@ -1,0 +1,323 @@
+//! The depthwise convolution with `SMLAD`: each channel's input is widened (zero point
+//! subtracted, 0 outside the input) into a ring of `kernel_h` padded rows, one new row per
+//! output row at stride 1, and each output sums its kernel rows two taps per `SMLAD`.
+
+use super::super::conv::check_lengths;
+use super::super::multiplier::Requantize;
+use super::super::output_stage::OutputStage;
+use super::primitives::smlad;
+use crate::ops::conv::Conv2dShape;
+
+/// Widened activations in the ring: `kernel_h` padded rows (1 KiB; a 3×3 kernel over rows up
+/// to 170 wide).
+pub const MAX_RING: usize = 512;
+/// The longest kernel row.
+const MAX_KERNEL_W: usize = 8;
+/// The tallest kernel.
+const MAX_KERNEL_H: usize = 8;
+/// Sums held before they are requantized (longer rows go in segments).
+const MAX_SUMS: usize = 128;
+
+/// The ring, aligned for word loads.
+#[repr(C, align(4))]
+struct Ring([i16; MAX_RING]);
+
+/// [`crate::int8::depthwise_conv2d`] with the DSP inner products. `false` (nothing written)
+/// when the weights have a zero point, a scale has no prepared form, or the kernel or the
+/// ring of padded rows is larger than this module's buffers.
+pub fn depthwise_conv2d<R: Requantize>(
+    shape: &Conv2dShape,
+    stage: &OutputStage<'_, R>,
+    weight: &[i8],
+    bias: &[i32],
+    input: &[i8],
+    output: &mut [i8],
+) -> bool {
+    let s = shape;
+    let padded_w = (s.out_width.max(1) - 1) * s.stride_w + s.kernel_w;
+    if stage.weight_zero_point != 0
+        || s.kernel_h * padded_w > MAX_RING
+        || s.kernel_w > MAX_KERNEL_W
+        || s.kernel_h > MAX_KERNEL_H
+        || s.in_channels == 0
+        || !s.out_channels.is_multiple_of(s.in_channels)
+        || !stage.all_prepared()
+    {
+        return false;
+    }
+    check_lengths(
+        "int8::depthwise_conv2d",
+        s,
+        weight.len(),
+        bias.len(),
+        input.len(),
+        output.len(),
+        s.kernel_h * s.kernel_w,
+    );
+    stage.check("int8::depthwise_conv2d", s.out_channels);
+    // The common 3×3 kernel with its loops unrolled; every other size through the same code.
+    match (s.kernel_h, s.kernel_w) {
+        (3, 3) => channels(s, 3, 3, padded_w, stage, weight, bias, input, output),
+        (kernel_h, kernel_w) => channels(
+            s, kernel_h, kernel_w, padded_w, stage, weight, bias, input, output,
+        ),
+    }
+    true
+}
+
+/// Every output channel: its input channel's rows through the ring, its taps in registers.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn channels<R: Requantize>(
+    s: &Conv2dShape,
+    kernel_h: usize,
+    kernel_w: usize,
+    padded_w: usize,
+    stage: &OutputStage<'_, R>,
+    weight: &[i8],
+    bias: &[i32],
+    input: &[i8],
+    output: &mut [i8],
+) {
+    let multiplier = s.out_channels / s.in_channels;
+    let (plane, pixels, taps) = (
+        s.in_height * s.in_width,
+        s.out_height * s.out_width,
+        kernel_h * kernel_w,
+    );
+    let pairs = kernel_w / 2;
+    let iz = stage.input_zero_point;
+    let mut ring = Ring([0; MAX_RING]);
+    for o in 0..s.out_channels {
+        let in_map = &input[o / multiplier * plane..][..plane];
+        let filter = &weight[o * taps..][..taps];
+        let Some((scale, b)) = stage.prepared(o, bias) else {
+            return;
+        };
+        // Each kernel row's taps in pairs (the low half first, as the rows' halves are) and
+        // its odd last tap.
+        let mut paired = [[0u32; MAX_KERNEL_W / 2]; MAX_KERNEL_H];
+        let mut last = [0i32; MAX_KERNEL_H];
+        for ky in 0..kernel_h {
+            let row = &filter[ky * kernel_w..][..kernel_w];
+            for k in 0..pairs {
+                let half = |kx: usize| u32::from(row[kx] as i16 as u16);
+                paired[ky][k] = half(2 * k) | half(2 * k + 1) << 16;
+            }
+            last[ky] = i32::from(row[kernel_w - 1]);
+        }
+        let out_map = &mut output[o * pixels..][..pixels];
+        // Sums wait in `sums` (rows of a map in order, so their outputs are contiguous) and
+        // are requantized together: one loop per buffer rather than per row, which narrow
+        // maps (5 columns in keyword spotting) would pay for at every row.
+        let mut sums = [0i32; MAX_SUMS];
+        let mut pending = 0;
+        // The next padded row to widen into the ring (slot `row % kernel_h`).
+        let mut next_row = 0;
+        for oy in 0..s.out_height {
+            let top = oy * s.stride_h;
+            while next_row < top + kernel_h {
+                let slot = &mut ring.0[next_row % kernel_h * padded_w..][..padded_w];
+                widen_row(s, in_map, iz, next_row, slot);
+                next_row += 1;
+            }
+            // The sums of the row first, then their requantization: either loop alone keeps
+            // its values in registers (taps, row pointers; or the scale's constants), where
+            // one loop doing both spilled them to the stack.
+            let mut rows = [core::ptr::null::<i16>(); MAX_KERNEL_H];
+            for (ky, row) in rows.iter_mut().enumerate().take(kernel_h) {
+                // SAFETY: slot `(top + ky) % kernel_h` starts at most `(kernel_h − 1) ·
+                // padded_w` halves in, inside the ring (`kernel_h · padded_w ≤ MAX_RING`).
+                *row = unsafe { ring.0.as_ptr().add((top + ky) % kernel_h * padded_w) };
+            }
+            let mut column = 0;
+            while column < s.out_width {
+                let len = (s.out_width - column).min(MAX_SUMS);
+                if pending + len > MAX_SUMS {
+                    let done = oy * s.out_width + column - pending;
+                    requantize(
+                        stage,
+                        scale,
+                        &sums[..pending],
+                        &mut out_map[done..][..pending],
+                    );
+                    pending = 0;
+                }
+                let window = Window {
+                    rows,
+                    kernel_h,
+                    kernel_w,
+                    stride: s.stride_w,
+                    first: column,
+                };
+                let row_sums = &mut sums[pending..pending + len];
+                match (kernel_h, kernel_w, s.stride_w) {
+                    #[cfg(nn_arm_dsp)]
+                    (3, 3, 1) => window.sums_3x3::<2>(&paired, &last, b, row_sums),
+                    #[cfg(nn_arm_dsp)]
+                    (3, 3, 2) => window.sums_3x3::<4>(&paired, &last, b, row_sums),
+                    _ => window.sums(&paired, &last, b, row_sums),
+                }
+                pending += len;
+                column += len;
+            }
+        }
+        let done = pixels - pending;
+        requantize(stage, scale, &sums[..pending], &mut out_map[done..]);
+    }
+}
+
+/// The rows of a window in the ring, for a row of outputs.
+struct Window {
+    rows: [*const i16; MAX_KERNEL_H],
+    kernel_h: usize,
+    kernel_w: usize,
+    stride: usize,
+    /// The output column of `sums[0]`.
+    first: usize,
+}
+
+impl Window {
+    /// Each output's sum, `bias` plus its window times the taps.
+    #[inline(always)]
+    fn sums(
+        &self,
+        paired: &[[u32; MAX_KERNEL_W / 2]; MAX_KERNEL_H],
+        last: &[i32; MAX_KERNEL_H],
+        bias: i32,
+        sums: &mut [i32],
+    ) {
+        let (kernel_h, kernel_w) = (self.kernel_h, self.kernel_w);
+        let pairs = kernel_w / 2;
+        for (ox, sum) in sums.iter_mut().enumerate() {
+            let left = (self.first + ox) * self.stride;
+            let mut acc = bias;
+            for ky in 0..kernel_h {
+                // SAFETY: the window's columns `left..left + kernel_w` end at most at
+                // `(out_width − 1) · stride_w + kernel_w = padded_w`, inside the row.
+                // Unaligned word loads of two halves (ARMv7-M allows them for LDR).
+                unsafe {
+                    let row = self.rows[ky].add(left);
+                    for (k, &taps) in paired[ky].iter().enumerate().take(pairs) {
+                        let x = row.add(2 * k).cast::<u32>().read_unaligned();
+                        acc = smlad(taps, x, acc);
+                    }
+                    if kernel_w % 2 == 1 {
+                        acc = acc.wrapping_add(last[ky] * i32::from(*row.add(kernel_w - 1)));
+                    }
+                }
+            }
+            *sum = acc;
+        }
+    }
+}
+
+#[cfg(nn_arm_dsp)]
+impl Window {
+    /// [`Self::sums`] for a 3×3 kernel, the window moving `STEP` bytes (two per column of
+    /// stride) per output: 16 instructions per output, the nine taps, the row pointers and
+    /// the bias in registers (the compiler's own loop spilled them, at over twice the cost).
+    #[inline(always)]
+    fn sums_3x3<const STEP: usize>(
+        &self,
+        paired: &[[u32; MAX_KERNEL_W / 2]; MAX_KERNEL_H],
+        last: &[i32; MAX_KERNEL_H],
+        bias: i32,
+        sums: &mut [i32],
+    ) {
+        if sums.is_empty() {
+            return;
+        }
+        // Each row's pair of taps, then its third (SMLABB reads the low half).
+        let taps = [
+            paired[0][0],
+            last[0] as u32,
+            paired[1][0],
+            last[1] as u32,
+            paired[2][0],
+            last[2] as u32,
+        ];
+        // SAFETY: output `k` of `sums` reads halves `left..left + 3` of each row, with
+        // `left = (first + k) · stride` and every window inside its row (see `sums`); the
+        // stores stay in `sums`. r6 and r7 (which asm! cannot name) are saved on the stack
+        // and restored; every other register is an operand.
+        unsafe {
+            let first = self.first * STEP / 2;
+            let end = sums.as_mut_ptr().add(sums.len());
+            core::arch::asm!(
+                "push {{r6, r7}}",
+                "ldr r6, [r5, #4]",
+                "ldr r7, [r5, #8]",
+                "ldr r8, [r5, #12]",
+                "ldr r9, [r5, #16]",
+                "ldr r10, [r5, #20]",
+                "ldr r5, [r5]",
+                "2:",
+                "mov r12, r11",
+                "ldrsh lr, [r0, #4]",
+                "smlabb r12, lr, r6, r12",
+                "ldr lr, [r0], #{step}",
+                "smlad r12, lr, r5, r12",
+                "ldrsh lr, [r1, #4]",
+                "smlabb r12, lr, r8, r12",
+                "ldr lr, [r1], #{step}",
+                "smlad r12, lr, r7, r12",
+                "ldrsh lr, [r2, #4]",
+                "smlabb r12, lr, r10, r12",
+                "ldr lr, [r2], #{step}",
+                "smlad r12, lr, r9, r12",
+                "str r12, [r3], #4",
+                "cmp r3, r4",
+                "bne 2b",
+                "pop {{r6, r7}}",
+                step = const STEP,
+                inout("r0") self.rows[0].add(first) => _,
+                inout("r1") self.rows[1].add(first) => _,
+                inout("r2") self.rows[2].add(first) => _,
+                inout("r3") sums.as_mut_ptr() => _,
+                in("r4") end,
+                inout("r5") taps.as_ptr() => _,
+                out("r8") _,
+                out("r9") _,
+                out("r10") _,
+                in("r11") bias,
+                out("r12") _,
+                out("lr") _,
+            );
+        }
+    }
+}
+
+/// Outputs from their sums. Not inlined, so that the scale's constants stay in registers.
+#[inline(never)]
+fn requantize<R: Requantize>(
+    stage: &OutputStage<'_, R>,
+    scale: R::Prepared,
+    sums: &[i32],
+    outs: &mut [i8],
+) {
+    for (out, &acc) in outs.iter_mut().zip(sums) {
+        *out = stage.output_prepared(scale, acc);
+    }
+}
+
+/// Padded row `padded_row` of a channel (`in_map`), widened: `x − iz` inside the input,
+/// 0 in the padding (what TFLite's skipping those taps adds).
+#[inline(always)]
+fn widen_row(s: &Conv2dShape, in_map: &[i8], iz: i32, padded_row: usize, slot: &mut [i16]) {
+    let iy = padded_row as isize - s.pad_top as isize;
+    if !(0..s.in_height as isize).contains(&iy) {
+        slot.fill(0);
+        return;
+    }
+    let in_row = &in_map[iy as usize * s.in_width..][..s.in_width];
+    // Padded columns `pad_left..pad_left + in_width` hold the row; what the kernel reaches
+    // beyond the input on the right is padding too.
+    let start = s.pad_left.min(slot.len());
+    let end = (s.pad_left + s.in_width).min(slot.len());
+    slot[..start].fill(0);
+    for (x, &value) in slot[start..end].iter_mut().zip(in_row) {
+        *x = (i32::from(value) - iz) as i16;
+    }
+    slot[end..].fill(0);
+}
