@@ -38,6 +38,18 @@ pub fn paint() {
     }
 }
 
+/// The stack pointer now.
+#[inline(always)]
+pub fn pointer() -> usize {
+    cortex_m::register::msp::read() as usize
+}
+
+/// Bytes of stack used below `sp` (a [`pointer`] reading taken after the last [`paint`]):
+/// how deep what ran since went beyond the frame that read `sp`.
+pub fn used_below(sp: usize) -> usize {
+    high_water_bytes().saturating_sub(top() - sp)
+}
+
 /// Bytes of stack used so far, from the top: the deepest overwritten painted word.
 pub fn high_water_bytes() -> usize {
     let mut word = bottom();

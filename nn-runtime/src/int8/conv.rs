@@ -83,6 +83,9 @@ pub fn conv2d<R: Requantize>(
 /// The portable kernel, the reference every other path is tested against. One sample: `output[o, y, x] = requantize(bias[o] + Σ (weight[o, i, ky, kx] − wz) ·
 /// (input[i, y·sh + ky − pad_top, x·sw + kx − pad_left] − iz))`, clamped. `bias` may be
 /// empty.
+// On a DSP core the fast path runs; kept out of line, the fallback adds nothing to its
+// stack frame.
+#[cfg_attr(nn_arm_dsp, inline(never))]
 pub fn conv2d_portable<R: Requantize>(
     shape: &Conv2dShape,
     stage: &OutputStage<'_, R>,

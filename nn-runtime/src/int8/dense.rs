@@ -27,6 +27,9 @@ pub fn fully_connected<R: Requantize>(
 ///
 /// TFLite's reference kernel requantizes with [`super::DoubleScale`] (in double precision);
 /// its optimized kernels, TFLite Micro and CMSIS-NN with [`super::QuantizedMultiplier`].
+// On a DSP core the fast path runs; kept out of line, the fallback adds nothing to its
+// stack frame.
+#[cfg_attr(nn_arm_dsp, inline(never))]
 pub fn fully_connected_portable<R: Requantize>(
     stage: &OutputStage<'_, R>,
     weight: &[i8],

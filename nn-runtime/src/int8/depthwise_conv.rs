@@ -29,6 +29,9 @@ pub fn depthwise_conv2d<R: Requantize>(
 
 /// The portable kernel, the reference every other path is tested against. One sample of a depthwise convolution whose `shape.out_channels` is
 /// `in_channels · multiplier`; `bias` may be empty.
+// On a DSP core the fast path runs; kept out of line, the fallback adds nothing to its
+// stack frame.
+#[cfg_attr(nn_arm_dsp, inline(never))]
 pub fn depthwise_conv2d_portable<R: Requantize>(
     shape: &Conv2dShape,
     stage: &OutputStage<'_, R>,

@@ -92,6 +92,77 @@ fn dsp_convolutions_are_bit_identical_to_the_portable_ones() {
     }
 }
 
+/// Filters longer than a column (summed in pieces) with more output channels than a block of
+/// partial sums, 3×3 depthwise kernels at strides 1 and 2 (the unrolled path) on rows longer
+/// than the sums held at once, and dense layers with more inputs than a column and more
+/// outputs than a block.
+#[test]
+fn dsp_pieces_blocks_and_long_rows_are_bit_identical_to_the_portable_ones() {
+    let mut rng = Rng::new(17);
+    for case in 0..12 {
+        let depthwise = case % 3 == 2;
+        let kernel = if case % 4 == 0 { 1 } else { 3 };
+        let (in_channels, out_channels) = if depthwise {
+            (3, 3 * (1 + case % 2))
+        } else {
+            (20 + 7 * case, 60 + 11 * case)
+        };
+        let (in_height, in_width) = if depthwise {
+            (5, 150 + case)
+        } else {
+            (4, 5 + case % 3)
+        };
+        let stride = 1 + case % 2;
+        let s = Conv2dShape {
+            in_channels,
+            in_height,
+            in_width,
+            out_channels,
+            kernel_h: kernel,
+            kernel_w: kernel,
+            stride_h: stride,
+            stride_w: stride,
+            pad_top: kernel / 2,
+            pad_left: kernel / 2,
+            out_height: (in_height + 2 * (kernel / 2) - kernel) / stride + 1,
+            out_width: (in_width + 2 * (kernel / 2) - kernel) / stride + 1,
+        };
+        let per_filter = kernel * kernel * if depthwise { 1 } else { in_channels };
+        let weight = values(&mut rng, out_channels * per_filter, EDGES[case % 3]);
+        let input = values(
+            &mut rng,
+            in_channels * in_height * in_width,
+            EDGES[(case + 1) % 3],
+        );
+        let bias: Vec<i32> = (0..out_channels).map(|o| o as i32 * 131 - 4000).collect();
+        let sc = scales(&mut rng, out_channels);
+        let st = stage(&sc, [-128, 127, 3][case % 3], 9);
+        let n = out_channels * s.out_height * s.out_width;
+        let (mut fast, mut portable) = (vec![0i8; n], vec![0i8; n]);
+        if depthwise {
+            assert!(dsp::depthwise_conv2d(
+                &s, &st, &weight, &bias, &input, &mut fast
+            ));
+            depthwise_conv2d_portable(&s, &st, &weight, &bias, &input, &mut portable);
+        } else {
+            assert!(dsp::conv2d(&s, &st, &weight, &bias, &input, &mut fast));
+            conv2d_portable(&s, &st, &weight, &bias, &input, &mut portable);
+        }
+        assert_eq!(fast, portable, "case {case}: {s:?}");
+    }
+    for (inputs, outputs) in [(145, 3), (784, 128), (640, 129), (300, 257), (1000, 7)] {
+        let weight = values(&mut rng, inputs * outputs, None);
+        let input = values(&mut rng, inputs, None);
+        let bias: Vec<i32> = (0..outputs).map(|o| o as i32 * 977 - 3000).collect();
+        let sc = scales(&mut rng, outputs);
+        let st = stage(&sc, -7, 2);
+        let (mut fast, mut portable) = (vec![0i8; outputs], vec![0i8; outputs]);
+        assert!(dsp::fully_connected(&st, &weight, &bias, &input, &mut fast));
+        fully_connected_portable(&st, &weight, &bias, &input, &mut portable);
+        assert_eq!(fast, portable, "{inputs} → {outputs}");
+    }
+}
+
 #[test]
 fn dsp_dense_is_bit_identical_to_the_portable_one() {
     let mut rng = Rng::new(16);

@@ -8,15 +8,15 @@ use super::super::output_stage::OutputStage;
 use super::primitives::smlad;
 use crate::ops::conv::Conv2dShape;
 
-/// Widened activations in the ring: `kernel_h` padded rows (1 KiB; a 3×3 kernel over rows up
-/// to 170 wide).
-pub const MAX_RING: usize = 512;
+/// Widened activations in the ring: `kernel_h` padded rows (512 B; a 3×3 kernel over rows
+/// up to 85 wide).
+pub const MAX_RING: usize = 256;
 /// The longest kernel row.
 const MAX_KERNEL_W: usize = 8;
 /// The tallest kernel.
 const MAX_KERNEL_H: usize = 8;
 /// Sums held before they are requantized (longer rows go in segments).
-const MAX_SUMS: usize = 128;
+const MAX_SUMS: usize = 32;
 
 /// The ring, aligned for word loads.
 #[repr(C, align(4))]
@@ -55,11 +55,18 @@ pub fn depthwise_conv2d<R: Requantize>(
         s.kernel_h * s.kernel_w,
     );
     stage.check("int8::depthwise_conv2d", s.out_channels);
+    // One ring and one sum buffer for both instances of `channels` below (each instance's
+    // own would add to the stack).
+    let mut ring = Ring([0; MAX_RING]);
+    let mut sums = [0i32; MAX_SUMS];
+    let buffers = (&mut ring, &mut sums);
     // The common 3×3 kernel with its loops unrolled; every other size through the same code.
     match (s.kernel_h, s.kernel_w) {
-        (3, 3) => channels(s, 3, 3, padded_w, stage, weight, bias, input, output),
+        (3, 3) => channels(
+            s, 3, 3, padded_w, stage, weight, bias, input, output, buffers,
+        ),
         (kernel_h, kernel_w) => channels(
-            s, kernel_h, kernel_w, padded_w, stage, weight, bias, input, output,
+            s, kernel_h, kernel_w, padded_w, stage, weight, bias, input, output, buffers,
         ),
     }
     true
@@ -78,6 +85,7 @@ fn channels<R: Requantize>(
     bias: &[i32],
     input: &[i8],
     output: &mut [i8],
+    (ring, sums): (&mut Ring, &mut [i32; MAX_SUMS]),
 ) {
     let multiplier = s.out_channels / s.in_channels;
     let (plane, pixels, taps) = (
@@ -87,7 +95,6 @@ fn channels<R: Requantize>(
     );
     let pairs = kernel_w / 2;
     let iz = stage.input_zero_point;
-    let mut ring = Ring([0; MAX_RING]);
     for o in 0..s.out_channels {
         let in_map = &input[o / multiplier * plane..][..plane];
         let filter = &weight[o * taps..][..taps];
@@ -110,7 +117,6 @@ fn channels<R: Requantize>(
         // Sums wait in `sums` (rows of a map in order, so their outputs are contiguous) and
         // are requantized together: one loop per buffer rather than per row, which narrow
         // maps (5 columns in keyword spotting) would pay for at every row.
-        let mut sums = [0i32; MAX_SUMS];
         let mut pending = 0;
         // The next padded row to widen into the ring (slot `row % kernel_h`).
         let mut next_row = 0;

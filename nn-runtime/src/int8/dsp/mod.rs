@@ -15,19 +15,23 @@
 //! Each entry point returns `false`, writing nothing, where it does not apply (weights with
 //! a zero point, buffers too small): the caller then runs the portable kernel.
 
-use super::conv::{check_lengths, taps_inside};
-use super::multiplier::Requantize;
-use super::output_stage::{bias_of, OutputStage};
-use crate::ops::conv::Conv2dShape;
 use primitives::{smlad, sxtb16, sxtb16_ror8};
 
+mod conv;
+mod dense;
 mod depthwise;
 
+pub use conv::conv2d;
+pub use dense::fully_connected;
 pub use depthwise::{depthwise_conv2d, MAX_RING};
 
-/// The longest im2col column (a filter's `in_channels · kernel_h · kernel_w`, a dense
-/// layer's inputs) on the stack; two of them (2.5 KB) are live at once.
-pub const MAX_COLUMN: usize = 640;
+/// The longest im2col column on the stack, in widened activations: two columns (1 KiB) are
+/// live at once. A longer filter is summed in pieces of whole input channels, the partial
+/// sums waiting in [`BLOCK`] slots.
+pub const MAX_COLUMN: usize = 256;
+/// Output channels (convolution) or pairs of outputs (dense) whose partial sums wait on the
+/// stack (256 B) while a filter longer than a column is summed piece by piece.
+const BLOCK: usize = 32;
 
 /// The DSP instructions, as `asm!` on Arm (their intrinsics are unstable), emulated bit for
 /// bit elsewhere.
@@ -130,21 +134,21 @@ fn slot(j: usize, full: usize) -> usize {
 #[cfg(nn_arm_dsp)]
 const COLUMN_BYTES: usize = 2 * MAX_COLUMN;
 
-/// Two weight rows (at `rows[0]`, the second `len` bytes on) times the two columns of
+/// Two weight rows (at `rows[0]`, the second `stride` bytes on) times the two columns of
 /// `columns`, over `len` elements: `[[r0·c0, r0·c1], [r1·c0, r1·c1]]`. The loop over groups
 /// of four is hand-scheduled (22 instructions for 16 multiply-accumulates): the compiler's
 /// own spilled accumulators for want of registers (37 instructions).
 #[cfg(nn_arm_dsp)]
 #[inline(always)]
-fn dot_2x2(rows: &[i8], len: usize, columns: &[Column; 2]) -> [[i32; 2]; 2] {
-    assert!(rows.len() >= 2 * len && len <= MAX_COLUMN);
+fn dot_2x2(rows: &[i8], stride: usize, len: usize, columns: &[Column; 2]) -> [[i32; 2]; 2] {
+    assert!(rows.len() >= stride + len && stride >= len && len <= MAX_COLUMN);
     let groups = len / 4;
     let (mut a00, mut a01, mut a10, mut a11) = (0i32, 0i32, 0i32, 0i32);
     if groups > 0 {
         let mut w = rows.as_ptr();
         let mut c = columns[0].0.as_ptr();
-        // SAFETY: the loop reads words of row 0 at w..w + 4·groups ≤ len, of row 1 `len`
-        // bytes further (inside `rows`, 2·len long), and words of both columns at
+        // SAFETY: the loop reads words of row 0 at w..w + 4·groups ≤ len, of row 1 `stride`
+        // bytes further (inside `rows`, stride + len long), and words of both columns at
         // c..c + 8·groups bytes ≤ 2·len and COLUMN_BYTES further (the second column). r6
         // and r7 (which asm! cannot name: LLVM's base and frame pointers) are saved on the
         // stack and restored, every other register is an operand.
@@ -178,12 +182,12 @@ fn dot_2x2(rows: &[i8], len: usize, columns: &[Column; 2]) -> [[i32; 2]; 2] {
                 "pop {{r6, r7}}",
                 col = const COLUMN_BYTES,
                 col4 = const COLUMN_BYTES + 4,
-                // Explicit registers (r0 w, r1 c, r2 len, r3 end, r4 r5 r8 r9 the sums,
+                // Explicit registers (r0 w, r1 c, r2 stride, r3 end, r4 r5 r8 r9 the sums,
                 // r10 r11 r12 lr the columns' words): with `reg`, LLVM may hand out r6 or r7 when this
                 // function needs neither a base nor a frame pointer.
                 inout("r0") w,
                 inout("r1") c,
-                in("r2") len,
+                in("r2") stride,
                 in("r3") end,
                 inout("r4") a00,
                 inout("r5") a01,
@@ -200,7 +204,7 @@ fn dot_2x2(rows: &[i8], len: usize, columns: &[Column; 2]) -> [[i32; 2]; 2] {
     let mut acc = [[a00, a01], [a10, a11]];
     for j in 4 * groups..len {
         for (r, sums) in acc.iter_mut().enumerate() {
-            let w = i32::from(rows[r * len + j]);
+            let w = i32::from(rows[r * stride + j]);
             for (c, sum) in sums.iter_mut().enumerate() {
                 *sum = sum.wrapping_add(w * i32::from(columns[c].0[j]));
             }
@@ -212,9 +216,9 @@ fn dot_2x2(rows: &[i8], len: usize, columns: &[Column; 2]) -> [[i32; 2]; 2] {
 /// Elsewhere the 2×2 product is the generic one (the emulated instructions).
 #[cfg(not(nn_arm_dsp))]
 #[inline(always)]
-fn dot_2x2(rows: &[i8], len: usize, columns: &[Column; 2]) -> [[i32; 2]; 2] {
+fn dot_2x2(rows: &[i8], stride: usize, len: usize, columns: &[Column; 2]) -> [[i32; 2]; 2] {
     let [first, second] = columns;
-    dot([&rows[..len], &rows[len..2 * len]], [first, second], len)
+    dot([&rows[..len], &rows[stride..][..len]], [first, second], len)
 }
 
 /// `R` weight rows times `C` columns over `len` elements: the `R × C` sums.
@@ -259,165 +263,4 @@ fn dot<const R: usize, const C: usize>(
         }
     }
     acc
-}
-
-/// Fills `column` with output pixel `pixel`'s receptive field, `x − iz`, 0 outside.
-fn fill_column(s: &Conv2dShape, input: &[i8], iz: i32, pixel: usize, column: &mut Column) {
-    let len = s.in_channels * s.kernel_h * s.kernel_w;
-    let full = len & !3;
-    let (oy, ox) = (pixel / s.out_width, pixel % s.out_width);
-    let iy0 = (oy * s.stride_h) as isize - s.pad_top as isize;
-    let ix0 = (ox * s.stride_w) as isize - s.pad_left as isize;
-    let plane = s.in_height * s.in_width;
-    if s.kernel_h == 1 && s.kernel_w == 1 && iy0 >= 0 && ix0 >= 0 {
-        // Pointwise: one value per channel, a plane apart.
-        let at = iy0 as usize * s.in_width + ix0 as usize;
-        for i in 0..s.in_channels {
-            column.0[slot(i, full)] = (i32::from(input[i * plane + at]) - iz) as i16;
-        }
-        return;
-    }
-    let rows = taps_inside(iy0, s.kernel_h, s.in_height);
-    let cols = taps_inside(ix0, s.kernel_w, s.in_width);
-    let mut j = 0;
-    for i in 0..s.in_channels {
-        for ky in 0..s.kernel_h {
-            for kx in 0..s.kernel_w {
-                let value = if rows.contains(&ky) && cols.contains(&kx) {
-                    let iy = (iy0 + ky as isize) as usize;
-                    let ix = (ix0 + kx as isize) as usize;
-                    (i32::from(input[i * plane + iy * s.in_width + ix]) - iz) as i16
-                } else {
-                    0
-                };
-                column.0[slot(j, full)] = value;
-                j += 1;
-            }
-        }
-    }
-}
-
-/// [`super::conv2d`] with the DSP inner products: two output pixels by two filters at a
-/// time. `false` (nothing written) when the weights have a zero point or a filter is longer
-/// than [`MAX_COLUMN`].
-pub fn conv2d<R: Requantize>(
-    shape: &Conv2dShape,
-    stage: &OutputStage<'_, R>,
-    weight: &[i8],
-    bias: &[i32],
-    input: &[i8],
-    output: &mut [i8],
-) -> bool {
-    let s = shape;
-    let len = s.in_channels * s.kernel_h * s.kernel_w;
-    if stage.weight_zero_point != 0 || len > MAX_COLUMN || !stage.all_prepared() {
-        return false;
-    }
-    let what = "int8::conv2d";
-    check_lengths(
-        what,
-        s,
-        weight.len(),
-        bias.len(),
-        input.len(),
-        output.len(),
-        len,
-    );
-    stage.check(what, s.out_channels);
-    let iz = stage.input_zero_point;
-    let pixels = s.out_height * s.out_width;
-    let mut columns = [Column([0; MAX_COLUMN]), Column([0; MAX_COLUMN])];
-    let filter = |o: usize| &weight[o * len..][..len];
-    let mut p = 0;
-    while p < pixels {
-        let pair = p + 1 < pixels;
-        {
-            let [first, second] = &mut columns;
-            fill_column(s, input, iz, p, first);
-            if pair {
-                fill_column(s, input, iz, p + 1, second);
-            }
-        }
-        let [first, second] = &columns;
-        if pair {
-            let mut o = 0;
-            while o + 2 <= s.out_channels {
-                let acc = dot_2x2(&weight[o * len..(o + 2) * len], len, &columns);
-                for (r, sums) in acc.iter().enumerate() {
-                    let channel = o + r;
-                    let Some((scale, b)) = stage.prepared(channel, bias) else {
-                        return false;
-                    };
-                    for (c, &sum) in sums.iter().enumerate() {
-                        output[channel * pixels + p + c] =
-                            stage.output_prepared(scale, sum.wrapping_add(b));
-                    }
-                }
-                o += 2;
-            }
-            if o < s.out_channels {
-                let [sums] = dot([filter(o)], [first, second], len);
-                let (scale, b) = (stage.scale(o), bias_of(bias, o));
-                for (c, &sum) in sums.iter().enumerate() {
-                    output[o * pixels + p + c] = stage.output(scale, sum.wrapping_add(b));
-                }
-            }
-            p += 2;
-        } else {
-            for o in 0..s.out_channels {
-                let [[sum]] = dot([filter(o)], [first], len);
-                output[o * pixels + p] =
-                    stage.output(stage.scale(o), sum.wrapping_add(bias_of(bias, o)));
-            }
-            p += 1;
-        }
-    }
-    true
-}
-
-/// [`super::fully_connected`] with the DSP inner products, two outputs at a time. `false`
-/// (nothing written) when the weights have a zero point or there are more than
-/// [`MAX_COLUMN`] inputs.
-pub fn fully_connected<R: Requantize>(
-    stage: &OutputStage<'_, R>,
-    weight: &[i8],
-    bias: &[i32],
-    input: &[i8],
-    output: &mut [i8],
-) -> bool {
-    let (inputs, outputs) = (input.len(), output.len());
-    if stage.weight_zero_point != 0 || inputs > MAX_COLUMN {
-        return false;
-    }
-    let what = "int8::fully_connected";
-    assert_eq!(
-        weight.len(),
-        inputs * outputs,
-        "{what}: weight length is not {outputs} outputs × {inputs} inputs"
-    );
-    assert!(
-        bias.is_empty() || bias.len() == outputs,
-        "{what}: {} biases for {outputs} outputs",
-        bias.len()
-    );
-    stage.check(what, outputs);
-    let iz = stage.input_zero_point;
-    let full = inputs & !3;
-    let mut column = Column([0; MAX_COLUMN]);
-    for (j, &x) in input.iter().enumerate() {
-        column.0[slot(j, full)] = (i32::from(x) - iz) as i16;
-    }
-    let row = |o: usize| &weight[o * inputs..][..inputs];
-    let mut o = 0;
-    while o + 2 <= outputs {
-        let [[a], [b]] = dot([row(o), row(o + 1)], [&column], inputs);
-        output[o] = stage.output(stage.scale(o), a.wrapping_add(bias_of(bias, o)));
-        output[o + 1] = stage.output(stage.scale(o + 1), b.wrapping_add(bias_of(bias, o + 1)));
-        o += 2;
-    }
-    if o < outputs {
-        let [[a]] = dot([row(o)], [&column], inputs);
-        output[o] = stage.output(stage.scale(o), a.wrapping_add(bias_of(bias, o)));
-    }
-    true
 }

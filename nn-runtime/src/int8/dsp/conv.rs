@@ -1,0 +1,235 @@
+//! The convolution with `SMLAD`: im2col columns of two output pixels, two filters at a time
+//! ([`dot_2x2`]); a filter longer than a column is summed in pieces of whole input channels.
+
+use super::super::conv::{check_lengths, taps_inside};
+use super::super::multiplier::Requantize;
+use super::super::output_stage::OutputStage;
+use super::{dot, dot_2x2, slot, Column, BLOCK, MAX_COLUMN};
+use crate::ops::conv::Conv2dShape;
+use core::ops::Range;
+
+/// [`crate::int8::conv2d`] with the DSP inner products: two output pixels by two filters at
+/// a time. `false` (nothing written) when the weights have a zero point, a scale has no
+/// prepared form, or one input channel's window is longer than [`MAX_COLUMN`].
+pub fn conv2d<R: Requantize>(
+    shape: &Conv2dShape,
+    stage: &OutputStage<'_, R>,
+    weight: &[i8],
+    bias: &[i32],
+    input: &[i8],
+    output: &mut [i8],
+) -> bool {
+    let s = shape;
+    let taps = s.kernel_h * s.kernel_w;
+    let len = s.in_channels * taps;
+    // Input channels per piece: as many whole windows as a column holds.
+    let per_piece = (MAX_COLUMN / taps.max(1)).min(s.in_channels);
+    if stage.weight_zero_point != 0 || per_piece == 0 || !stage.all_prepared() {
+        return false;
+    }
+    let what = "int8::conv2d";
+    check_lengths(
+        what,
+        s,
+        weight.len(),
+        bias.len(),
+        input.len(),
+        output.len(),
+        len,
+    );
+    stage.check(what, s.out_channels);
+    let conv = Conv {
+        s,
+        stage,
+        weight,
+        bias,
+        input,
+        len,
+        pixels: s.out_height * s.out_width,
+    };
+    // Both paths share the buffers (each inlined path's own would add to the stack).
+    let mut columns = [Column([0; MAX_COLUMN]), Column([0; MAX_COLUMN])];
+    if per_piece == s.in_channels {
+        conv.whole_filters(&mut columns, output);
+    } else {
+        conv.in_pieces(per_piece, &mut columns, output);
+    }
+    true
+}
+
+/// One call's operands.
+struct Conv<'a, 'b, R> {
+    s: &'a Conv2dShape,
+    stage: &'a OutputStage<'b, R>,
+    weight: &'a [i8],
+    bias: &'a [i32],
+    input: &'a [i8],
+    /// A filter's length.
+    len: usize,
+    /// Output pixels per channel.
+    pixels: usize,
+}
+
+impl<R: Requantize> Conv<'_, '_, R> {
+    /// Filters that fit a column: each pixel pair's columns filled once, every filter pair
+    /// summed over them and requantized at once. Not inlined (nor is [`Self::in_pieces`]):
+    /// the two paths' frames then take turns on the stack instead of adding up.
+    #[inline(never)]
+    fn whole_filters(&self, columns: &mut [Column; 2], output: &mut [i8]) {
+        let (s, len) = (self.s, self.len);
+        for p in (0..self.pixels).step_by(2) {
+            // An odd last pixel is summed with the previous column's stale values as its
+            // second, whose sums are not stored.
+            let second = p + 1 < self.pixels;
+            self.fill_pair(p, second, 0..s.in_channels, columns);
+            let mut o = 0;
+            while o + 2 <= s.out_channels {
+                let [first_row, second_row] = dot_2x2(&self.weight[o * len..], len, len, columns);
+                self.store(output, o, p, second, first_row);
+                self.store(output, o + 1, p, second, second_row);
+                o += 2;
+            }
+            if o < s.out_channels {
+                let [sums] = dot(
+                    [&self.weight[o * len..][..len]],
+                    [&columns[0], &columns[1]],
+                    len,
+                );
+                self.store(output, o, p, second, sums);
+            }
+        }
+    }
+
+    /// Filters longer than a column: for each pixel pair and each block of [`BLOCK`] output
+    /// channels, the pieces' sums add up in `partial`, then are requantized.
+    #[inline(never)]
+    fn in_pieces(&self, per_piece: usize, columns: &mut [Column; 2], output: &mut [i8]) {
+        let (s, len) = (self.s, self.len);
+        let taps = s.kernel_h * s.kernel_w;
+        let mut partial = [[0i32; 2]; BLOCK];
+        for block in (0..s.out_channels).step_by(BLOCK) {
+            let block = block..(block + BLOCK).min(s.out_channels);
+            for p in (0..self.pixels).step_by(2) {
+                let second = p + 1 < self.pixels;
+                partial[..block.len()].fill([0, 0]);
+                for first in (0..s.in_channels).step_by(per_piece) {
+                    let channels = first..(first + per_piece).min(s.in_channels);
+                    let (start, piece) = (first * taps, channels.len() * taps);
+                    self.fill_pair(p, second, channels, columns);
+                    let mut o = block.start;
+                    while o < block.end {
+                        let rows = &self.weight[o * len + start..];
+                        if o + 1 < block.end {
+                            let sums = dot_2x2(rows, len, piece, columns);
+                            add(&mut partial[o - block.start], sums[0]);
+                            add(&mut partial[o + 1 - block.start], sums[1]);
+                            o += 2;
+                        } else {
+                            let [sums] = dot([&rows[..piece]], [&columns[0], &columns[1]], piece);
+                            add(&mut partial[o - block.start], sums);
+                            o += 1;
+                        }
+                    }
+                }
+                for (o, &sums) in block.clone().zip(&partial) {
+                    self.store(output, o, p, second, sums);
+                }
+            }
+        }
+    }
+
+    /// The columns of pixel `p` and, if `second`, `p + 1`, over input channels `channels`.
+    #[inline(always)]
+    fn fill_pair(&self, p: usize, second: bool, channels: Range<usize>, columns: &mut [Column; 2]) {
+        let [first_column, second_column] = columns;
+        fill_column(
+            self.s,
+            self.input,
+            self.stage.input_zero_point,
+            p,
+            channels.clone(),
+            first_column,
+        );
+        if second {
+            fill_column(
+                self.s,
+                self.input,
+                self.stage.input_zero_point,
+                p + 1,
+                channels,
+                second_column,
+            );
+        }
+    }
+
+    /// Channel `o`'s outputs at pixel `p` (and `p + 1` if `second`) from their sums.
+    #[inline(always)]
+    fn store(&self, output: &mut [i8], o: usize, p: usize, second: bool, sums: [i32; 2]) {
+        let Some((scale, b)) = self.stage.prepared(o, self.bias) else {
+            return;
+        };
+        let at = o * self.pixels + p;
+        output[at] = self.stage.output_prepared(scale, sums[0].wrapping_add(b));
+        if second {
+            output[at + 1] = self.stage.output_prepared(scale, sums[1].wrapping_add(b));
+        }
+    }
+}
+
+/// `partial += sums`, wrapping as the portable kernel's sums wrap.
+#[inline(always)]
+fn add(partial: &mut [i32; 2], sums: [i32; 2]) {
+    partial[0] = partial[0].wrapping_add(sums[0]);
+    partial[1] = partial[1].wrapping_add(sums[1]);
+}
+
+/// Fills `column` with output pixel `pixel`'s receptive field over input channels
+/// `channels`: `x − iz`, 0 outside the input.
+fn fill_column(
+    s: &Conv2dShape,
+    input: &[i8],
+    iz: i32,
+    pixel: usize,
+    channels: Range<usize>,
+    column: &mut Column,
+) {
+    let taps = s.kernel_h * s.kernel_w;
+    let full = (channels.len() * taps) & !3;
+    let (oy, ox) = (pixel / s.out_width, pixel % s.out_width);
+    let iy0 = (oy * s.stride_h) as isize - s.pad_top as isize;
+    let ix0 = (ox * s.stride_w) as isize - s.pad_left as isize;
+    let plane = s.in_height * s.in_width;
+    if taps == 1 && iy0 >= 0 && ix0 >= 0 {
+        // Pointwise: one value per channel, a plane apart.
+        let at = iy0 as usize * s.in_width + ix0 as usize;
+        for (j, i) in channels.enumerate() {
+            column.0[slot(j, full)] = (i32::from(input[i * plane + at]) - iz) as i16;
+        }
+        return;
+    }
+    let rows = taps_inside(iy0, s.kernel_h, s.in_height);
+    let cols = taps_inside(ix0, s.kernel_w, s.in_width);
+    let mut j = 0;
+    for i in channels {
+        for ky in 0..s.kernel_h {
+            if !rows.contains(&ky) {
+                for _ in 0..s.kernel_w {
+                    column.0[slot(j, full)] = 0;
+                    j += 1;
+                }
+                continue;
+            }
+            let in_row =
+                &input[i * plane + (iy0 + ky as isize) as usize * s.in_width..][..s.in_width];
+            for kx in 0..s.kernel_w {
+                let value = if cols.contains(&kx) {
+                    (i32::from(in_row[(ix0 + kx as isize) as usize]) - iz) as i16
+                } else {
+                    0
+                };
+                column.0[slot(j, full)] = value;
+                j += 1;
+            }
+        }
+    }
+}
