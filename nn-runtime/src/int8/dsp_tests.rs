@@ -108,7 +108,7 @@ fn dsp_pieces_blocks_and_long_rows_are_bit_identical_to_the_portable_ones() {
             (20 + 7 * case, 60 + 11 * case)
         };
         let (in_height, in_width) = if depthwise {
-            (5, 150 + case)
+            (5, 70 + case)
         } else {
             (4, 5 + case % 3)
         };
