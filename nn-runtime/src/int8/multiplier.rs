@@ -151,7 +151,8 @@ impl PreparedMultiplier {
         }
         let left = m.shift.max(0) as u32;
         let right = (-m.shift).max(0) as u32;
-        let mask = ((1i64 << right) - 1) as i32;
+        // 32-bit arithmetic (right ≤ 31): prepared once per channel and tile on a 32-bit core.
+        let mask = ((1u32 << right) - 1) as i32;
         Some(Self {
             multiplier: m.multiplier,
             left,

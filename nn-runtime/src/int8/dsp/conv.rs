@@ -4,7 +4,7 @@
 use super::super::conv::{check_lengths, taps_inside};
 use super::super::multiplier::Requantize;
 use super::super::output_stage::OutputStage;
-use super::{dot, dot_2x2, slot, Column, BLOCK, MAX_COLUMN};
+use super::{dot, dot_2x2, pair_for_sxtb16, Column, BLOCK, MAX_COLUMN};
 use crate::ops::conv::Conv2dShape;
 use core::ops::Range;
 
@@ -168,10 +168,9 @@ impl<R: Requantize> Conv<'_, '_, R> {
         let Some((scale, b)) = self.stage.prepared(o, self.bias) else {
             return;
         };
-        let at = o * self.pixels + p;
-        output[at] = self.stage.output_prepared(scale, sums[0].wrapping_add(b));
-        if second {
-            output[at + 1] = self.stage.output_prepared(scale, sums[1].wrapping_add(b));
+        let out = &mut output[o * self.pixels + p..][..1 + usize::from(second)];
+        for (out, sum) in out.iter_mut().zip(sums) {
+            *out = self.stage.output_prepared(scale, sum.wrapping_add(b));
         }
     }
 }
@@ -184,7 +183,7 @@ fn add(partial: &mut [i32; 2], sums: [i32; 2]) {
 }
 
 /// Fills `column` with output pixel `pixel`'s receptive field over input channels
-/// `channels`: `x − iz`, 0 outside the input.
+/// `channels`: `x − iz`, 0 outside the input; then pairs it for `SXTB16`.
 fn fill_column(
     s: &Conv2dShape,
     input: &[i8],
@@ -193,43 +192,48 @@ fn fill_column(
     channels: Range<usize>,
     column: &mut Column,
 ) {
-    let taps = s.kernel_h * s.kernel_w;
-    let full = (channels.len() * taps) & !3;
+    let (kernel_h, kernel_w) = (s.kernel_h, s.kernel_w);
+    let len = channels.len() * kernel_h * kernel_w;
     let (oy, ox) = (pixel / s.out_width, pixel % s.out_width);
     let iy0 = (oy * s.stride_h) as isize - s.pad_top as isize;
     let ix0 = (ox * s.stride_w) as isize - s.pad_left as isize;
     let plane = s.in_height * s.in_width;
-    if taps == 1 && iy0 >= 0 && ix0 >= 0 {
+    let widen = |x: i8| (i32::from(x) - iz) as i16;
+    let rows = taps_inside(iy0, kernel_h, s.in_height);
+    let cols = taps_inside(ix0, kernel_w, s.in_width);
+    let column_values = &mut column.0[..len];
+    if kernel_h == 1 && kernel_w == 1 && !rows.is_empty() && !cols.is_empty() {
         // Pointwise: one value per channel, a plane apart.
         let at = iy0 as usize * s.in_width + ix0 as usize;
-        for (j, i) in channels.enumerate() {
-            column.0[slot(j, full)] = (i32::from(input[i * plane + at]) - iz) as i16;
+        for (value, i) in column_values.iter_mut().zip(channels) {
+            *value = widen(input[i * plane + at]);
         }
-        return;
-    }
-    let rows = taps_inside(iy0, s.kernel_h, s.in_height);
-    let cols = taps_inside(ix0, s.kernel_w, s.in_width);
-    let mut j = 0;
-    for i in channels {
-        for ky in 0..s.kernel_h {
-            if !rows.contains(&ky) {
-                for _ in 0..s.kernel_w {
-                    column.0[slot(j, full)] = 0;
-                    j += 1;
+    } else {
+        // Each input channel's window row by row: the part inside the input copied, the
+        // rest 0.
+        let inside = cols.len();
+        let first = (ix0 + cols.start as isize).max(0) as usize;
+        for (i, window) in channels.zip(column_values.chunks_exact_mut(kernel_h * kernel_w)) {
+            for (ky, window_row) in window.chunks_exact_mut(kernel_w).enumerate() {
+                if !rows.contains(&ky) {
+                    window_row.fill(0);
+                    continue;
                 }
-                continue;
-            }
-            let in_row =
-                &input[i * plane + (iy0 + ky as isize) as usize * s.in_width..][..s.in_width];
-            for kx in 0..s.kernel_w {
-                let value = if cols.contains(&kx) {
-                    (i32::from(in_row[(ix0 + kx as isize) as usize]) - iz) as i16
-                } else {
-                    0
-                };
-                column.0[slot(j, full)] = value;
-                j += 1;
+                let iy = (iy0 + ky as isize) as usize;
+                let in_row = &input[i * plane + iy * s.in_width + first..][..inside];
+                let (before, rest) = window_row.split_at_mut(cols.start);
+                let (within, after) = rest.split_at_mut(inside);
+                for (value, &x) in within.iter_mut().zip(in_row) {
+                    *value = widen(x);
+                }
+                // Only at the map's edges: a call to `memset` for nothing costs more than
+                // the copy.
+                if !before.is_empty() || !after.is_empty() {
+                    before.fill(0);
+                    after.fill(0);
+                }
             }
         }
     }
+    pair_for_sxtb16(column, len);
 }

@@ -3,7 +3,7 @@
 
 use super::super::multiplier::Requantize;
 use super::super::output_stage::OutputStage;
-use super::{dot, slot, Column, BLOCK, MAX_COLUMN};
+use super::{dot, pair_for_sxtb16, Column, BLOCK, MAX_COLUMN};
 
 /// [`crate::int8::fully_connected`] with the DSP inner products, two outputs at a time; the
 /// inputs in pieces of [`MAX_COLUMN`], whose sums add up on the stack for blocks of
@@ -40,10 +40,10 @@ pub fn fully_connected<R: Requantize>(
         partial[..block.len()].fill(0);
         for start in (0..inputs).step_by(MAX_COLUMN) {
             let piece = &input[start..(start + MAX_COLUMN).min(inputs)];
-            let full = piece.len() & !3;
-            for (j, &x) in piece.iter().enumerate() {
-                column.0[slot(j, full)] = (i32::from(x) - iz) as i16;
+            for (widened, &x) in column.0.iter_mut().zip(piece) {
+                *widened = (i32::from(x) - iz) as i16;
             }
+            pair_for_sxtb16(&mut column, piece.len());
             let row = |o: usize| &weight[o * inputs + start..][..piece.len()];
             let mut o = block.start;
             while o < block.end {

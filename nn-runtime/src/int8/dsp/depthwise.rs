@@ -107,9 +107,9 @@ fn channels<R: Requantize>(
         let mut last = [0i32; MAX_KERNEL_H];
         for ky in 0..kernel_h {
             let row = &filter[ky * kernel_w..][..kernel_w];
-            for k in 0..pairs {
-                let half = |kx: usize| u32::from(row[kx] as i16 as u16);
-                paired[ky][k] = half(2 * k) | half(2 * k + 1) << 16;
+            let half = |kx: usize| u32::from(row[kx] as i16 as u16);
+            for (k, taps) in paired[ky].iter_mut().enumerate().take(pairs) {
+                *taps = half(2 * k) | half(2 * k + 1) << 16;
             }
             last[ky] = i32::from(row[kernel_w - 1]);
         }
