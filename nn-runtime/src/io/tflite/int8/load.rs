@@ -115,8 +115,8 @@ pub fn int8_param_bytes<N: QuantizedNetwork>(model: &Model) -> Result<Vec<u8>, I
 
 /// Writes the parameters of `model`'s main graph into `network`, after checking that the
 /// graph is the network's, operator by operator against its steps in order: `CONV_2D`,
-/// `DEPTHWISE_CONV_2D`, `FULLY_CONNECTED`, `AVERAGE_POOL_2D`, `ADD` and `SOFTMAX` against
-/// the layers of those kinds (their geometry, the tensors they read, the activation folded
+/// `DEPTHWISE_CONV_2D`, `FULLY_CONNECTED`, `AVERAGE_POOL_2D`, `MAX_POOL_2D`, `ADD` and
+/// `SOFTMAX` against the layers of those kinds (their geometry, the tensors they read, the activation folded
 /// into them: a `relu` or `relu6` of the declaration is the operator's fused `RELU` or
 /// `RELU6`); a `RESHAPE` against a `flatten`, which may also stand alone. Every parameter
 /// is computed as TFLite's `Prepare` computes it ([`prepare`]).
@@ -190,7 +190,8 @@ fn check_operator(
             }
             true
         }
-        (Int8Kind::AveragePool2d { shape, .. }, Int8LayerKind::AvgPool2d(expected)) => {
+        (Int8Kind::AveragePool2d { shape, .. }, Int8LayerKind::AvgPool2d(expected))
+        | (Int8Kind::MaxPool2d { shape, .. }, Int8LayerKind::MaxPool2d(expected)) => {
             if shape != expected {
                 return Err(error(Mismatch::Shape));
             }
@@ -295,7 +296,9 @@ fn write_params(
                 (stage.min, stage.max),
             )
         }
-        Int8Kind::AveragePool2d { min, max, .. } => w.i8s(&[*min, *max]),
+        Int8Kind::AveragePool2d { min, max, .. } | Int8Kind::MaxPool2d { min, max, .. } => {
+            w.i8s(&[*min, *max])
+        }
         Int8Kind::Add { params } => {
             // Wired the other way round than declared (the sum is the same): swap the
             // inputs' parameters so that each meets its own input.

@@ -25,7 +25,7 @@ mod describe;
 mod load;
 mod operators;
 pub(crate) mod stage;
-mod values;
+pub(super) mod values;
 
 use super::error::TfliteError;
 use super::model::{Subgraph, Tensor, TensorType};
@@ -99,6 +99,15 @@ pub enum Int8Kind {
         /// The largest output.
         max: i8,
     },
+    /// `MAX_POOL_2D`, for [`crate::int8::max_pool2d`].
+    MaxPool2d {
+        /// The geometry, padding resolved.
+        shape: AvgPool2dShape,
+        /// The smallest output.
+        min: i8,
+        /// The largest output.
+        max: i8,
+    },
     /// `RESHAPE`: a copy ([`crate::int8::reshape`]); the shapes are the tensors'.
     Reshape,
     /// `SOFTMAX` over the last axis, for [`crate::int8::softmax`].
@@ -154,6 +163,9 @@ impl Int8Operator {
             Int8Kind::AveragePool2d { shape, min, max } => {
                 int8::avg_pool2d(shape, *min, *max, input, output)
             }
+            Int8Kind::MaxPool2d { shape, min, max } => {
+                int8::max_pool2d(shape, *min, *max, input, output)
+            }
             Int8Kind::Reshape => int8::reshape(input, output),
             Int8Kind::Softmax { params, depth } => int8::softmax(params, *depth, input, output),
             Int8Kind::Add { params } => int8::add(params, input, inputs[1], output),
@@ -169,6 +181,7 @@ impl Int8Kind {
             Int8Kind::DepthwiseConv2d { .. } => "DEPTHWISE_CONV_2D",
             Int8Kind::FullyConnected { .. } => "FULLY_CONNECTED",
             Int8Kind::AveragePool2d { .. } => "AVERAGE_POOL_2D",
+            Int8Kind::MaxPool2d { .. } => "MAX_POOL_2D",
             Int8Kind::Reshape => "RESHAPE",
             Int8Kind::Softmax { .. } => "SOFTMAX",
             Int8Kind::Add { .. } => "ADD",
