@@ -1,0 +1,273 @@
+//! Int8 `.tflite` export (`nn::io::tflite::export_int8`): the MNIST MLP and CNN, trained
+//! briefly and quantized, and a small network with every other int8 operator, each
+//! exported and loaded back into a fresh instance with the very same parameter bytes.
+//!
+//! When `NN_LITERT_PYTHON` names a Python with ai-edge-litert (`.ci/run` builds one), each
+//! exported file is also run by TFLite's interpreter with its reference kernels
+//! (`scripts/tflite_export_check.py`) on 100 seeded random inputs plus all −128 and all 127,
+//! and every output byte must be the network's own `forward`'s. Without the variable that
+//! comparison is skipped, and says so.
+
+mod support;
+
+use std::io::Write;
+use std::path::Path;
+use std::process::Command;
+
+use nn::data::MnistSplit;
+use nn::int8::{quantize_into, Calibration, Int8Scales, QuantizedNetwork};
+use nn::io::tflite::{self, export_int8, ExportError};
+use nn::{Adam, Dataset, FitConfig, Model, Rng};
+use support::{Cnn, CnnInt8, Mlp, MlpInt8};
+
+const RANDOM_INPUTS: usize = 100;
+
+nn::network! {
+    /// The int8 operators MNIST's networks leave out: SAME and VALID convolutions,
+    /// depthwise convolutions (one with a multiplier), a residual addition, average and max
+    /// pooling, a flattened multi-channel map into a dense layer, and softmax.
+    struct Mixed {
+        input: [3, 10, 10],
+        quantized: MixedInt8,
+        conv2d(8, kernel = 3, padding = same), relu as stem,
+        depthwise_conv2d(kernel = 3, padding = same), relu6,
+        conv2d(8, kernel = 1) as mixed,
+        add(stem, mixed), relu,
+        max_pool2d(2),
+        depthwise_conv2d(kernel = 3, depth_multiplier = 2), relu,
+        avg_pool2d(2, stride = 1),
+        flatten,
+        dense(6), softmax,
+    }
+}
+
+fn mnist_train() -> Dataset {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/data/mnist");
+    Dataset::mnist(dir, MnistSplit::Train).unwrap()
+}
+
+/// Trains `$float` for one epoch on 10,000 digits (seed 42), quantizes it into `$int8` on
+/// 500 of them and gives back the int8 network and its scales.
+macro_rules! trained_and_quantized {
+    ($float:ident, $int8:ident) => {{
+        let train = mnist_train().take(10_000);
+        let mut model = $float::new_boxed(42);
+        let config = FitConfig::new(1, 32).seed(42).quiet();
+        model
+            .fit(&train, None, &mut Adam::new(1e-3), &config)
+            .unwrap();
+        let mut int8 = Box::new($int8::ZERO);
+        let calibration = &train.inputs[..500 * train.input_len];
+        let scales = quantize_into(&*model, calibration, Calibration::MinMax, &mut *int8).unwrap();
+        (int8, scales)
+    }};
+}
+
+/// `Mixed` with seeded weights, quantized on seeded inputs in [−1, 1].
+fn mixed() -> (Box<MixedInt8>, Int8Scales) {
+    let model = Mixed::new_boxed(7);
+    let mut rng = Rng::new(7);
+    let calibration: Vec<f32> = (0..64 * Mixed::INPUT_LEN)
+        .map(|_| rng.uniform(1.0))
+        .collect();
+    let mut int8 = Box::new(MixedInt8::ZERO);
+    let scales = quantize_into(&*model, &calibration, Calibration::MinMax, &mut *int8).unwrap();
+    (int8, scales)
+}
+
+/// Exports `network`, loads the bytes into a fresh `N` and checks the parameter images
+/// are identical; returns the bytes.
+fn round_trip<N: QuantizedNetwork + Clone>(network: &N, fresh: N, scales: &Int8Scales) -> Vec<u8> {
+    let bytes = export_int8(network, scales).unwrap();
+    let mut loaded = fresh;
+    tflite::load_int8_from_bytes(&bytes, &mut loaded).unwrap();
+    assert_eq!(loaded.to_le_bytes(), network.to_le_bytes());
+    bytes
+}
+
+#[test]
+fn exports_load_back_into_the_same_parameters() {
+    let (mlp, scales) = trained_and_quantized!(Mlp, MlpInt8);
+    round_trip(&*mlp, MlpInt8::ZERO, &scales);
+    let (cnn, scales) = trained_and_quantized!(Cnn, CnnInt8);
+    let bytes = round_trip(&*cnn, CnnInt8::ZERO, &scales);
+    let ops: Vec<String> = tflite::read_from_bytes(&bytes)
+        .unwrap()
+        .main_graph()
+        .operators
+        .iter()
+        .map(|o| o.op.name().to_string())
+        .collect();
+    assert_eq!(
+        ops,
+        [
+            "CONV_2D",
+            "MAX_POOL_2D",
+            "CONV_2D",
+            "MAX_POOL_2D",
+            "RESHAPE",
+            "FULLY_CONNECTED",
+            "SOFTMAX"
+        ]
+    );
+    let (mixed, scales) = mixed();
+    round_trip(&*mixed, MixedInt8::ZERO, &scales);
+}
+
+/// The interpreter's outputs for `inputs` (`count` inputs in nn's order), through the
+/// script, or `None` when no Python is configured.
+fn tflite_outputs(name: &str, model: &[u8], inputs: &[i8]) -> Option<Vec<i8>> {
+    let python = std::env::var_os("NN_LITERT_PYTHON")?;
+    let dir = std::env::temp_dir().join(format!("nn-tflite-export-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (model_path, inputs_path, outputs_path) = (
+        dir.join(format!("{name}.tflite")),
+        dir.join("inputs.i8"),
+        dir.join("outputs.i8"),
+    );
+    std::fs::write(&model_path, model).unwrap();
+    std::fs::write(
+        &inputs_path,
+        inputs.iter().map(|&v| v as u8).collect::<Vec<u8>>(),
+    )
+    .unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/tflite_export_check.py");
+    let status = Command::new(&python)
+        .arg(&script)
+        .args([&model_path, &inputs_path, &outputs_path])
+        .status()
+        .unwrap_or_else(|e| panic!("cannot run {python:?}: {e}"));
+    assert!(status.success(), "{} failed on {name}", script.display());
+    let outputs = std::fs::read(&outputs_path).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    Some(outputs.into_iter().map(|b| b as i8).collect())
+}
+
+/// 100 seeded random inputs, then all −128 and all 127.
+fn test_inputs(len: usize, seed: u64) -> Vec<i8> {
+    let mut rng = Rng::new(seed);
+    let mut inputs: Vec<i8> = (0..RANDOM_INPUTS * len)
+        .map(|_| (rng.below(256) as i32 - 128) as i8)
+        .collect();
+    inputs.extend(std::iter::repeat_n(-128, len));
+    inputs.extend(std::iter::repeat_n(127, len));
+    inputs
+}
+
+/// Runs `forward` and TFLite on the same inputs; returns a line of the report, or `None`
+/// without Python.
+fn compare(
+    name: &str,
+    model: &[u8],
+    (input_len, output_len): (usize, usize),
+    forward: impl Fn(&[i8]) -> Vec<i8>,
+) -> Option<(String, usize)> {
+    let inputs = test_inputs(input_len, 2024);
+    let theirs = tflite_outputs(name, model, &inputs)?;
+    let ours: Vec<i8> = inputs.chunks_exact(input_len).flat_map(&forward).collect();
+    assert_eq!(theirs.len(), ours.len(), "{name}: output lengths");
+    let differing = ours.iter().zip(&theirs).filter(|(a, b)| a != b).count();
+    let count = inputs.len() / input_len;
+    let line = format!(
+        "{name}: {count} inputs, {} output bytes, {differing} differing bytes",
+        count * output_len
+    );
+    Some((line, differing))
+}
+
+#[test]
+fn tflite_runs_the_exports_bit_for_bit_as_nn_does() {
+    if std::env::var_os("NN_LITERT_PYTHON").is_none() {
+        let _ = std::io::stderr().write_all(
+            b"\nSKIPPED: NN_LITERT_PYTHON is not set, so the exported .tflite files were NOT run \
+              in TFLite. Set it to a Python with ai-edge-litert and numpy, e.g. \
+              `NN_LITERT_PYTHON=venv/bin/python cargo test --test tflite_export_int8`.\n",
+        );
+        return;
+    }
+    let mut report = Vec::new();
+    let (mlp, scales) = trained_and_quantized!(Mlp, MlpInt8);
+    let bytes = export_int8(&*mlp, &scales).unwrap();
+    report.extend(compare(
+        "MLP",
+        &bytes,
+        (MlpInt8::INPUT_LEN, MlpInt8::OUTPUT_LEN),
+        |x| mlp.forward(x.try_into().unwrap()).to_vec(),
+    ));
+    let (cnn, scales) = trained_and_quantized!(Cnn, CnnInt8);
+    let bytes = export_int8(&*cnn, &scales).unwrap();
+    report.extend(compare(
+        "CNN",
+        &bytes,
+        (CnnInt8::INPUT_LEN, CnnInt8::OUTPUT_LEN),
+        |x| cnn.forward(x.try_into().unwrap()).to_vec(),
+    ));
+    let (mixed, scales) = mixed();
+    let bytes = export_int8(&*mixed, &scales).unwrap();
+    report.extend(compare(
+        "Mixed",
+        &bytes,
+        (MixedInt8::INPUT_LEN, MixedInt8::OUTPUT_LEN),
+        |x| mixed.forward(x.try_into().unwrap()).to_vec(),
+    ));
+    for (line, _) in &report {
+        println!("{line}");
+    }
+    assert!(
+        report.iter().all(|(_, differing)| *differing == 0),
+        "TFLite differs from nn:\n{}",
+        report
+            .iter()
+            .map(|(l, _)| l.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+#[test]
+fn scales_of_another_network_are_refused() {
+    let (mixed, mut scales) = mixed();
+    let error = export_int8(&*mixed, &Int8Scales::default()).unwrap_err();
+    assert!(
+        matches!(&error, ExportError::Scales(m) if m.contains("0 activation")),
+        "{error}"
+    );
+    // One weight scale off by a step: the reloaded multipliers would differ.
+    let first = &mut scales.weights[0][0];
+    *first = f32::from_bits(first.to_bits() + 1);
+    let error = export_int8(&*mixed, &scales).unwrap_err();
+    assert!(
+        matches!(&error, ExportError::Scales(m) if m.contains("step `conv2d_0`")),
+        "{error}"
+    );
+    scales.activations[1].scale = -1.0;
+    assert!(matches!(
+        export_int8(&*mixed, &scales),
+        Err(ExportError::Scales(_))
+    ));
+}
+
+nn::network! {
+    /// A stride-2 convolution padded as PyTorch pads it, 1 on every side: TFLite's SAME
+    /// pads the odd row at the end only.
+    struct TorchPadded {
+        input: [1, 8, 8],
+        quantized: TorchPaddedInt8,
+        conv2d(4, kernel = 3, stride = 2, padding = 1), relu,
+        flatten, dense(3),
+    }
+}
+
+#[test]
+fn a_padding_tflite_lacks_is_refused_naming_the_step() {
+    let model = TorchPadded::new_boxed(1);
+    let mut int8 = Box::new(TorchPaddedInt8::ZERO);
+    let calibration = vec![0.5; TorchPadded::INPUT_LEN];
+    let scales = quantize_into(&*model, &calibration, Calibration::MinMax, &mut *int8).unwrap();
+    let error = export_int8(&*int8, &scales).unwrap_err();
+    assert!(
+        matches!(&error, ExportError::Unsupported { layer: "conv2d_0", reason } if reason.contains("neither")),
+        "{error}"
+    );
+    assert!(error.to_string().contains("step `conv2d_0`"), "{error}");
+}
