@@ -28,7 +28,9 @@
 //! `network!` and moves its weights into it. [`int8::prepare`] turns an int8 model's operators
 //! into the parameters of [`crate::int8`]'s kernels, as TFLite's `Prepare` computes them;
 //! [`load_int8`] checks an int8 model against the int8 type a declaration with
-//! `quantized: Name` generates and fills it.
+//! `quantized: Name` generates and fills it; [`export_int8`] and [`save_int8`] write such a
+//! type back out as an int8 `.tflite` file that TFLite's interpreter runs with the same
+//! outputs.
 
 mod error;
 mod export;
@@ -59,7 +61,7 @@ use std::path::Path;
 pub use error::TfliteError;
 pub use export::{export_int8, save_int8, ExportError};
 pub use import::{load, load_from_bytes, load_into, ImportError, Mismatch};
-pub use int8::{int8_param_bytes, load_int8, load_int8_from_bytes, load_int8_into};
+pub use int8::{int8_param_bytes, int8_scales, load_int8, load_int8_from_bytes, load_int8_into};
 pub use model::{Model, Operator, Quantization, Subgraph, Tensor, TensorType};
 pub use ops::{
     Activation, Conv2dOptions, DepthwiseConv2dOptions, FullyConnectedOptions, Op, Padding,

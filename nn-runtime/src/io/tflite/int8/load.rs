@@ -38,6 +38,22 @@ pub fn load_int8_from_bytes<N: QuantizedNetwork>(
 /// # Errors
 /// As [`load_int8_into`].
 pub fn int8_param_bytes<N: QuantizedNetwork>(model: &Model) -> Result<Vec<u8>, ImportError> {
+    walk::<N>(model).map(|walk| walk.image)
+}
+
+/// What checking a graph against `N`'s steps found.
+pub(super) struct Walk {
+    /// `N`'s parameter image of the graph.
+    pub(super) image: Vec<u8>,
+    /// The graph's tensor holding each step's output; index 0 is the network's input.
+    pub(super) tensors: Vec<usize>,
+    /// The operator (its index in the graph) of each step; `None` for a `flatten` the file
+    /// leaves out.
+    pub(super) operators: Vec<Option<usize>>,
+}
+
+/// Checks `model`'s main graph against `N`'s steps, operator by operator.
+pub(super) fn walk<N: QuantizedNetwork>(model: &Model) -> Result<Walk, ImportError> {
     let graph = model.main_graph();
     let operators = prepare(graph)?;
     let mut out = vec![0u8; N::PARAM_BYTES];
@@ -64,6 +80,7 @@ pub fn int8_param_bytes<N: QuantizedNetwork>(model: &Model) -> Result<Vec<u8>, I
 
     // The file's tensor holding each step's output; 0 is the network's input.
     let mut tensors = vec![input];
+    let mut step_operators = Vec::with_capacity(N::LAYERS.len());
     let mut next = 0;
     for layer in N::LAYERS {
         let operator = operators.get(next);
@@ -73,6 +90,7 @@ pub fn int8_param_bytes<N: QuantizedNetwork>(model: &Model) -> Result<Vec<u8>, I
         ) {
             // A flatten the file does not spell out: nothing moves.
             tensors.push(tensors[layer.inputs[0]]);
+            step_operators.push(None);
             continue;
         }
         let Some(operator) = operator else {
@@ -88,6 +106,7 @@ pub fn int8_param_bytes<N: QuantizedNetwork>(model: &Model) -> Result<Vec<u8>, I
         check_operator(model, operator, layer, &tensors)?;
         write_params(operator, layer, &tensors, w);
         tensors.push(operator.output);
+        step_operators.push(Some(operator.index));
         next += 1;
     }
     if let Some(extra) = operators.get(next) {
@@ -110,7 +129,11 @@ pub fn int8_param_bytes<N: QuantizedNetwork>(model: &Model) -> Result<Vec<u8>, I
         )));
     }
     debug_assert_eq!(w.at, N::PARAM_BYTES);
-    Ok(out)
+    Ok(Walk {
+        image: out,
+        tensors,
+        operators: step_operators,
+    })
 }
 
 /// Writes the parameters of `model`'s main graph into `network`, after checking that the

@@ -24,6 +24,7 @@ mod at;
 mod describe;
 mod load;
 mod operators;
+mod scales;
 pub(crate) mod stage;
 pub(super) mod values;
 
@@ -36,6 +37,7 @@ use crate::int8::{
 use crate::ops::conv::Conv2dShape;
 
 pub use load::{int8_param_bytes, load_int8, load_int8_from_bytes, load_int8_into};
+pub use scales::int8_scales;
 pub use values::tensor_quantization;
 
 /// One operator of an int8 graph, ready for the kernels.
