@@ -8,19 +8,17 @@
 //! and every output byte must be the network's own `forward`'s. Without the variable that
 //! comparison is skipped, and says so.
 
+mod litert;
 mod support;
 
 use std::io::Write;
-use std::path::Path;
-use std::process::Command;
 
+use litert::compare;
 use nn::data::MnistSplit;
 use nn::int8::{quantize_into, Calibration, Int8Scales, QuantizedNetwork};
 use nn::io::tflite::{self, export_int8, ExportError};
 use nn::{Adam, Dataset, FitConfig, Model, Rng};
 use support::{Cnn, CnnInt8, Mlp, MlpInt8};
-
-const RANDOM_INPUTS: usize = 100;
 
 nn::network! {
     /// The int8 operators MNIST's networks leave out: SAME and VALID convolutions,
@@ -46,11 +44,11 @@ fn mnist_train() -> Dataset {
     Dataset::mnist(dir, MnistSplit::Train).unwrap()
 }
 
-/// Trains `$float` for one epoch on 10,000 digits (seed 42), quantizes it into `$int8` on
-/// 500 of them and gives back the int8 network and its scales.
+/// Trains `$float` for one epoch on the training digits (seed 42), quantizes it into
+/// `$int8` on 500 of them and gives back the int8 network and its scales.
 macro_rules! trained_and_quantized {
     ($float:ident, $int8:ident) => {{
-        let train = mnist_train().take(10_000);
+        let train = mnist_train();
         let mut model = $float::new_boxed(42);
         let config = FitConfig::new(1, 32).seed(42).quiet();
         model
@@ -112,67 +110,6 @@ fn exports_load_back_into_the_same_parameters() {
     );
     let (mixed, scales) = mixed();
     round_trip(&*mixed, MixedInt8::ZERO, &scales);
-}
-
-/// The interpreter's outputs for `inputs` (`count` inputs in nn's order), through the
-/// script, or `None` when no Python is configured.
-fn tflite_outputs(name: &str, model: &[u8], inputs: &[i8]) -> Option<Vec<i8>> {
-    let python = std::env::var_os("NN_LITERT_PYTHON")?;
-    let dir = std::env::temp_dir().join(format!("nn-tflite-export-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let (model_path, inputs_path, outputs_path) = (
-        dir.join(format!("{name}.tflite")),
-        dir.join("inputs.i8"),
-        dir.join("outputs.i8"),
-    );
-    std::fs::write(&model_path, model).unwrap();
-    std::fs::write(
-        &inputs_path,
-        inputs.iter().map(|&v| v as u8).collect::<Vec<u8>>(),
-    )
-    .unwrap();
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/tflite_export_check.py");
-    let status = Command::new(&python)
-        .arg(&script)
-        .args([&model_path, &inputs_path, &outputs_path])
-        .status()
-        .unwrap_or_else(|e| panic!("cannot run {python:?}: {e}"));
-    assert!(status.success(), "{} failed on {name}", script.display());
-    let outputs = std::fs::read(&outputs_path).unwrap();
-    std::fs::remove_dir_all(&dir).unwrap();
-    Some(outputs.into_iter().map(|b| b as i8).collect())
-}
-
-/// 100 seeded random inputs, then all −128 and all 127.
-fn test_inputs(len: usize, seed: u64) -> Vec<i8> {
-    let mut rng = Rng::new(seed);
-    let mut inputs: Vec<i8> = (0..RANDOM_INPUTS * len)
-        .map(|_| (rng.below(256) as i32 - 128) as i8)
-        .collect();
-    inputs.extend(std::iter::repeat_n(-128, len));
-    inputs.extend(std::iter::repeat_n(127, len));
-    inputs
-}
-
-/// Runs `forward` and TFLite on the same inputs; returns a line of the report, or `None`
-/// without Python.
-fn compare(
-    name: &str,
-    model: &[u8],
-    (input_len, output_len): (usize, usize),
-    forward: impl Fn(&[i8]) -> Vec<i8>,
-) -> Option<(String, usize)> {
-    let inputs = test_inputs(input_len, 2024);
-    let theirs = tflite_outputs(name, model, &inputs)?;
-    let ours: Vec<i8> = inputs.chunks_exact(input_len).flat_map(&forward).collect();
-    assert_eq!(theirs.len(), ours.len(), "{name}: output lengths");
-    let differing = ours.iter().zip(&theirs).filter(|(a, b)| a != b).count();
-    let count = inputs.len() / input_len;
-    let line = format!(
-        "{name}: {count} inputs, {} output bytes, {differing} differing bytes",
-        count * output_len
-    );
-    Some((line, differing))
 }
 
 #[test]
