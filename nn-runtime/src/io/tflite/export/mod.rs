@@ -1,22 +1,4 @@
-//! Writing a quantized network as an int8 `.tflite` file that TFLite's interpreter runs with
-//! the outputs of the network's own `forward`, bit for bit.
-//!
-//! ```ignore
-//! let mut int8 = Box::new(MlpInt8::ZERO);
-//! let scales = nn::int8::quantize_into(&*mlp, calibration, Calibration::MinMax, &mut *int8)?;
-//! nn::io::tflite::save_int8(&*int8, &scales, "mlp_int8.tflite")?;
-//! ```
-//!
-//! The file is schema version 3 with one subgraph: an int8 input and output with their
-//! scale and zero point; one operator per step (`CONV_2D`, `DEPTHWISE_CONV_2D`,
-//! `FULLY_CONNECTED`, `AVERAGE_POOL_2D`, `MAX_POOL_2D`, `ADD`, `SOFTMAX`, and `RESHAPE` for
-//! a `flatten`), a `relu` or `relu6` as the operator's fused activation; weights symmetric
-//! per output channel in TFLite's layouts (OHWI, `[1, KH, KW, C·M]`, `[out, in]` with the
-//! columns of a flattened map in TFLite's `[H, W, C]` order), biases int32 at
-//! `input_scale · weight_scale`. The parameter image keeps the multipliers but not the
-//! scales they came from, so those travel beside the network as [`Int8Scales`]. Before
-//! returning, the export reads its own bytes back as `load_int8` would and checks that
-//! they give the network's parameter image byte for byte.
+//! Writing a quantized network as an int8 `.tflite` file ([`export_int8`]).
 
 mod graph;
 mod image;
@@ -70,8 +52,27 @@ impl fmt::Display for ExportError {
 
 impl std::error::Error for ExportError {}
 
-/// `network` as the bytes of an int8 `.tflite` file, with the quantization `scales` gives
-/// (see the [module documentation](self)).
+/// `network` as the bytes of an int8 `.tflite` file that TFLite's interpreter runs with the
+/// outputs of the network's own `forward`, bit for bit, with the quantization `scales`
+/// gives.
+///
+/// ```ignore
+/// let mut int8 = Box::new(MlpInt8::ZERO);
+/// let scales = nn::int8::quantize_into(&*mlp, calibration, Calibration::MinMax, &mut *int8)?;
+/// nn::io::tflite::save_int8(&*int8, &scales, "mlp_int8.tflite")?;
+/// ```
+///
+/// The file is schema version 3 with one subgraph: an int8 input and output with their
+/// scale and zero point; one operator per step (`CONV_2D`, `DEPTHWISE_CONV_2D`,
+/// `FULLY_CONNECTED`, `AVERAGE_POOL_2D`, `MAX_POOL_2D`, `ADD`, `SOFTMAX`, and `RESHAPE` for
+/// a `flatten`), a `relu` or `relu6` as the operator's fused activation; weights symmetric
+/// per output channel in TFLite's layouts (OHWI, `[1, KH, KW, C·M]`, `[out, in]` with the
+/// columns of a flattened map in TFLite's `[H, W, C]` order), biases int32 at
+/// `input_scale · weight_scale`. The parameter image keeps the multipliers but not the
+/// scales they came from, so those travel beside the network as [`Int8Scales`] (from
+/// [`crate::int8::quantize_into`], or [`super::int8_scales`] for a loaded file). Before
+/// returning, the export reads its own bytes back as `load_int8` would and checks that
+/// they give the network's parameter image byte for byte.
 ///
 /// # Errors
 /// [`ExportError::Unsupported`] for a step TFLite cannot express (a padding that is neither
