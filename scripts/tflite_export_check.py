@@ -5,10 +5,12 @@ the network's own int8 forward pass, byte for byte.
 
 INPUTS holds N inputs one after the other, raw int8 in nn's order (`[C, H, W]` for an image,
 which goes into TFLite's `[1, H, W, C]`); OUTPUTS receives the N outputs the same way, in
-nn's order. Run in a virtual environment with numpy and PyPI's ai-edge-litert
+nn's order. With `--steps STEPS`, STEPS receives every operator's output too: for each
+input, the outputs of all operators in execution order, each in nn's order (a `RESHAPE`'s
+as TFLite holds it). Run in a virtual environment with numpy and PyPI's ai-edge-litert
 (`pip install ai-edge-litert==2.3.0 numpy`):
 
-    python scripts/tflite_export_check.py MODEL INPUTS OUTPUTS
+    python scripts/tflite_export_check.py MODEL INPUTS OUTPUTS [--steps STEPS]
 """
 
 import argparse
@@ -45,10 +47,12 @@ def main():
     parser.add_argument("model", type=Path)
     parser.add_argument("inputs", type=Path)
     parser.add_argument("outputs", type=Path)
+    parser.add_argument("--steps", type=Path)
     args = parser.parse_args()
     model = Interpreter(
         model_path=str(args.model),
         experimental_op_resolver_type=OpResolverType.BUILTIN_REF,
+        experimental_preserve_all_tensors=args.steps is not None,
     )
     model.allocate_tensors()
     source = model.get_input_details()[0]
@@ -61,14 +65,19 @@ def main():
     data = np.frombuffer(args.inputs.read_bytes(), dtype=np.int8)
     if data.size % input_len:
         sys.exit(f"{args.inputs}: {data.size} bytes are not whole inputs of {input_len}")
-    outputs = []
+    ops = model._get_ops_details()
+    outputs, steps = [], []
     for flat in data.reshape(-1, input_len):
         model.set_tensor(source["index"], to_tflite(flat, shape))
         model.invoke()
         outputs.append(to_nn(model.get_tensor(sink["index"])).copy())
+        if args.steps is not None:
+            steps += [to_nn(model.get_tensor(int(op["outputs"][0]))).copy() for op in ops]
     args.outputs.write_bytes(np.stack(outputs).astype(np.int8).tobytes())
-    print(f"{args.model.name}: {len(outputs)} inputs of {list(shape)} through "
-          f"{len(model._get_ops_details())} operators (BUILTIN_REF)")
+    if args.steps is not None:
+        args.steps.write_bytes(np.concatenate(steps).astype(np.int8).tobytes())
+    print(f"{args.model.name}: {len(outputs)} inputs of {[int(d) for d in shape]} through "
+          f"{len(ops)} operators (BUILTIN_REF)")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@
 //! and every output byte must be the network's own `forward`'s. Without the variable that
 //! comparison is skipped, and says so.
 
+#[macro_use]
 mod litert;
 mod support;
 
@@ -125,27 +126,24 @@ fn tflite_runs_the_exports_bit_for_bit_as_nn_does() {
     let mut report = Vec::new();
     let (mlp, scales) = trained_and_quantized!(Mlp, MlpInt8);
     let bytes = export_int8(&*mlp, &scales).unwrap();
-    report.extend(compare(
+    report.extend(compare::<MlpInt8>(
         "MLP",
         &bytes,
-        (MlpInt8::INPUT_LEN, MlpInt8::OUTPUT_LEN),
-        |x| mlp.forward(x.try_into().unwrap()).to_vec(),
+        forward_steps!(mlp, MlpInt8),
     ));
     let (cnn, scales) = trained_and_quantized!(Cnn, CnnInt8);
     let bytes = export_int8(&*cnn, &scales).unwrap();
-    report.extend(compare(
+    report.extend(compare::<CnnInt8>(
         "CNN",
         &bytes,
-        (CnnInt8::INPUT_LEN, CnnInt8::OUTPUT_LEN),
-        |x| cnn.forward(x.try_into().unwrap()).to_vec(),
+        forward_steps!(cnn, CnnInt8),
     ));
     let (mixed, scales) = mixed();
     let bytes = export_int8(&*mixed, &scales).unwrap();
-    report.extend(compare(
+    report.extend(compare::<MixedInt8>(
         "Mixed",
         &bytes,
-        (MixedInt8::INPUT_LEN, MixedInt8::OUTPUT_LEN),
-        |x| mixed.forward(x.try_into().unwrap()).to_vec(),
+        forward_steps!(mixed, MixedInt8),
     ));
     for (line, _) in &report {
         println!("{line}");

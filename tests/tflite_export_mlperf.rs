@@ -8,6 +8,7 @@
 //! The models are read from `../shared/mlperf-tiny/` beside the repository, or from the
 //! folder `NN_MLPERF_DIR` names; the exports are written to a scratch folder and removed.
 
+#[macro_use]
 mod litert;
 
 use std::io::Write;
@@ -47,10 +48,11 @@ macro_rules! reexport {
         let mut again = Box::new($int8::ZERO);
         tflite::load_int8_from_bytes(&bytes, &mut *again).unwrap();
         assert_eq!(again.to_le_bytes(), net.to_le_bytes(), "{}", $name);
-        let sizes = ($int8::INPUT_LEN, $int8::OUTPUT_LEN);
-        $report.extend(litert::compare($name, &bytes, sizes, |x| {
-            net.forward(x.try_into().unwrap()).to_vec()
-        }));
+        $report.extend(litert::compare::<$int8>(
+            $name,
+            &bytes,
+            forward_steps!(net, $int8),
+        ));
     }};
 }
 
