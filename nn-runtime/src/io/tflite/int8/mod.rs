@@ -53,7 +53,7 @@ pub struct Int8Operator {
     pub output: usize,
 }
 
-/// The prepared operators the MLPerf Tiny int8 models use.
+/// The prepared operators: those the MLPerf Tiny int8 models use, and `MAX_POOL_2D`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum Int8Kind {
