@@ -206,3 +206,28 @@ fn a_padding_tflite_lacks_is_refused_naming_the_step() {
     );
     assert!(error.to_string().contains("step `conv2d_0`"), "{error}");
 }
+
+nn::network! {
+    /// A softmax over a flattened 2×2 map: TFLite's RESHAPE would hand it the values in
+    /// `[H, W, C]` order, so the outputs would come out permuted.
+    struct FlatSoftmax {
+        input: [1, 3, 3],
+        quantized: FlatSoftmaxInt8,
+        conv2d(2, kernel = 2),
+        flatten, softmax,
+    }
+}
+
+#[test]
+fn a_reordering_flatten_not_read_by_a_dense_layer_is_refused() {
+    let model = FlatSoftmax::new_boxed(1);
+    let mut int8 = Box::new(FlatSoftmaxInt8::ZERO);
+    let mut rng = Rng::new(1);
+    let calibration: Vec<f32> = (0..8 * 9).map(|_| rng.uniform(1.0)).collect();
+    let scales = quantize_into(&*model, &calibration, Calibration::MinMax, &mut *int8).unwrap();
+    let error = export_int8(&*int8, &scales).unwrap_err();
+    assert!(
+        matches!(&error, ExportError::Unsupported { layer: "flatten_0", reason } if reason.contains("[H, W, C]")),
+        "{error}"
+    );
+}
