@@ -175,6 +175,13 @@ fn scales_of_another_network_are_refused() {
         matches!(&error, ExportError::Scales(m) if m.contains("step `conv2d_0`")),
         "{error}"
     );
+    let mut wrong_count = scales.clone();
+    wrong_count.weights[1].clear();
+    let error = export_int8(&*mixed, &wrong_count).unwrap_err();
+    assert!(
+        matches!(&error, ExportError::Scales(m) if m.contains("`depthwise_conv2d_0` has 0 weight scales for 8")),
+        "{error}"
+    );
     scales.activations[1].scale = -1.0;
     assert!(matches!(
         export_int8(&*mixed, &scales),

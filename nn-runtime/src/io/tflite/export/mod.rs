@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use super::int8_param_bytes;
 use super::write::write_to_bytes;
-use crate::int8::{Int8Scales, QuantizedNetwork};
+use crate::int8::{Int8LayerKind, Int8Scales, QuantizedNetwork};
 use crate::io::write_atomically;
 
 /// Why a quantized network could not be written as a `.tflite` file.
@@ -152,6 +152,21 @@ fn check_counts<N: QuantizedNetwork>(scales: &Int8Scales) -> Result<(), ExportEr
             "step `{}` has a weight scale that is not a positive number",
             N::LAYERS[k].name
         )));
+    }
+    for (layer, weights) in N::LAYERS.iter().zip(&scales.weights) {
+        let channels = match layer.kind {
+            Int8LayerKind::Conv2d(s) | Int8LayerKind::DepthwiseConv2d(s) => s.out_channels,
+            Int8LayerKind::Dense { outputs, .. } => outputs,
+            _ => continue,
+        };
+        if weights.len() != 1 && weights.len() != channels {
+            return Err(ExportError::Scales(format!(
+                "step `{}` has {} weight scales for {channels} output channels; expected one \
+                 per channel, or one for all",
+                layer.name,
+                weights.len()
+            )));
+        }
     }
     Ok(())
 }
