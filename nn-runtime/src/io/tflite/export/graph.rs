@@ -46,49 +46,41 @@ impl Builder {
         })
     }
 
-    /// Symmetric int8 weights, one scale per slice of `dimension`.
-    fn weights(
+    /// A layer's constants: int8 `weight` of `shape` (TFLite's layout), symmetric with
+    /// one scale per slice of `dimension` (or one for all), and int32 biases at
+    /// `input_scale · weight_scale`, as TFLite's kernels expect them. Returns the two
+    /// tensors.
+    fn constants(
         &mut self,
-        name: String,
-        shape: Vec<usize>,
-        data: Vec<i8>,
-        scales: &[f32],
-        dimension: usize,
-    ) -> usize {
-        self.push(Tensor {
-            name,
+        layer: &Int8Layer,
+        (weight, shape, dimension): (Vec<i8>, Vec<usize>, usize),
+        bias: &[i32],
+        (input_scale, weight_scales): (f32, &[f32]),
+    ) -> [usize; 2] {
+        let quantization = |scales: Vec<f32>, dimension| {
+            Some(Quantization {
+                zero_points: vec![0; scales.len()],
+                scales,
+                quantized_dimension: dimension,
+            })
+        };
+        let weight = self.push(Tensor {
+            name: format!("{}.weight", layer.name),
             shape,
             dtype: TensorType::Int8,
-            data: data.into_iter().map(|v| v as u8).collect(),
-            quantization: Some(Quantization {
-                scales: scales.to_vec(),
-                zero_points: vec![0; scales.len()],
-                quantized_dimension: dimension,
-            }),
+            data: weight.into_iter().map(|v| v as u8).collect(),
+            quantization: quantization(weight_scales.to_vec(), dimension),
             is_variable: false,
-        })
-    }
-
-    /// Int32 biases at `input_scale · weight_scale`, as TFLite's kernels expect them.
-    fn bias(
-        &mut self,
-        name: String,
-        bias: &[i32],
-        input_scale: f32,
-        weight_scales: &[f32],
-    ) -> usize {
-        self.push(Tensor {
-            name,
+        });
+        let bias = self.push(Tensor {
+            name: format!("{}.bias", layer.name),
             shape: vec![bias.len()],
             dtype: TensorType::Int32,
             data: bias.iter().flat_map(|b| b.to_le_bytes()).collect(),
-            quantization: Some(Quantization {
-                scales: weight_scales.iter().map(|&s| input_scale * s).collect(),
-                zero_points: vec![0; weight_scales.len()],
-                quantized_dimension: 0,
-            }),
+            quantization: quantization(weight_scales.iter().map(|&s| input_scale * s).collect(), 0),
             is_variable: false,
-        })
+        });
+        [weight, bias]
     }
 }
 
@@ -110,32 +102,22 @@ pub(super) fn int8_model<N: QuantizedNetwork>(
         let shape = output_shape(layer, &shapes);
         let output = b.activation(layer.name, &shape, scales.activations[k + 1]);
         let inputs: Vec<usize> = layer.inputs.iter().map(|&i| outputs[i]).collect();
-        let input_scale = scales.activations[layer.inputs[0]].scale;
-        let weight_scales = &scales.weights[k];
+        // The input's scale and the weights': the biases' scales.
+        let quantized = (
+            scales.activations[layer.inputs[0]].scale,
+            scales.weights[k].as_slice(),
+        );
         let activation = fused(layer.activation);
         let (op, inputs) = match layer.kind {
             Int8LayerKind::Conv2d(s) => {
-                let padding = conv_padding(layer, &s)?;
                 let weight = oihw_to_ohwi(
                     &step.weight,
                     [s.out_channels, s.in_channels, s.kernel_h, s.kernel_w],
                 );
                 let shape = vec![s.out_channels, s.kernel_h, s.kernel_w, s.in_channels];
-                let w = b.weights(
-                    format!("{}.weight", layer.name),
-                    shape,
-                    weight,
-                    weight_scales,
-                    0,
-                );
-                let bias = b.bias(
-                    format!("{}.bias", layer.name),
-                    &step.bias,
-                    input_scale,
-                    weight_scales,
-                );
+                let [w, bias] = b.constants(layer, (weight, shape, 0), &step.bias, quantized);
                 let op = Op::Conv2d(Conv2dOptions {
-                    padding,
+                    padding: conv_padding(layer, &s)?,
                     stride_h: s.stride_h,
                     stride_w: s.stride_w,
                     dilation_h: 1,
@@ -145,25 +127,12 @@ pub(super) fn int8_model<N: QuantizedNetwork>(
                 (op, vec![inputs[0], w, bias])
             }
             Int8LayerKind::DepthwiseConv2d(s) => {
-                let padding = conv_padding(layer, &s)?;
                 let weight = ohw_to_hwo(&step.weight, [s.out_channels, s.kernel_h, s.kernel_w]);
                 let shape = vec![1, s.kernel_h, s.kernel_w, s.out_channels];
                 // TFLite quantizes depthwise kernels along their last dimension.
-                let w = b.weights(
-                    format!("{}.weight", layer.name),
-                    shape,
-                    weight,
-                    weight_scales,
-                    3,
-                );
-                let bias = b.bias(
-                    format!("{}.bias", layer.name),
-                    &step.bias,
-                    input_scale,
-                    weight_scales,
-                );
+                let [w, bias] = b.constants(layer, (weight, shape, 3), &step.bias, quantized);
                 let op = Op::DepthwiseConv2d(DepthwiseConv2dOptions {
-                    padding,
+                    padding: conv_padding(layer, &s)?,
                     stride_h: s.stride_h,
                     stride_w: s.stride_w,
                     dilation_h: 1,
@@ -182,19 +151,8 @@ pub(super) fn int8_model<N: QuantizedNetwork>(
                     Some(chw) => chw_columns_to_hwc(&step.weight, chw),
                     None => step.weight.clone(),
                 };
-                let w = b.weights(
-                    format!("{}.weight", layer.name),
-                    vec![units, depth],
-                    weight,
-                    weight_scales,
-                    0,
-                );
-                let bias = b.bias(
-                    format!("{}.bias", layer.name),
-                    &step.bias,
-                    input_scale,
-                    weight_scales,
-                );
+                let shape = vec![units, depth];
+                let [w, bias] = b.constants(layer, (weight, shape, 0), &step.bias, quantized);
                 let op = Op::FullyConnected(FullyConnectedOptions {
                     activation,
                     weights_format: WeightsFormat::Default,
