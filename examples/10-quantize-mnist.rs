@@ -2,12 +2,17 @@
 //! Adam, as `02-mnist-mlp` and `03-mnist-cnn` do), quantizes each into the int8 type its
 //! declaration generates (`quantized: MlpInt8`, `quantized: CnnInt8`) with 500 training
 //! digits for calibration, and prints f32 against int8 accuracy on the 1,000 test digits.
+//! The min/max-calibrated networks are also written as int8 `.tflite` files
+//! (`nn::io::tflite::save_int8`), which TFLite's interpreter runs with the same outputs
+//! (`tests/tflite_export_int8.rs` checks that).
 //!
-//! Run with `cargo run --release --example 10-quantize-mnist [DATA_DIR]` (default:
-//! `data/mnist`).
+//! Run with `cargo run --release --example 10-quantize-mnist [DATA_DIR] [OUT_DIR]`
+//! (defaults: `data/mnist`, and the system's temporary folder for the `.tflite` files).
+
+use std::path::{Path, PathBuf};
 
 use nn::data::MnistSplit;
-use nn::int8::{quantize_into, Calibration, QuantizedNetwork};
+use nn::int8::{quantize_into, Calibration, Int8Scales, QuantizedNetwork};
 use nn::{Adam, Dataset, FitConfig, Model, Network};
 
 include!("../models/mlp.rs");
@@ -46,10 +51,26 @@ fn print_row(name: &str, float: f64, [min_max, percentile]: [f64; 2], bytes: [us
     );
 }
 
+/// Writes `network` as the int8 TFLite model `dir/name`; returns the path.
+fn save_tflite<N: QuantizedNetwork>(
+    network: &N,
+    scales: &Int8Scales,
+    dir: &Path,
+    name: &str,
+) -> Result<PathBuf, nn::io::tflite::ExportError> {
+    let path = dir.join(name);
+    nn::io::tflite::save_int8(network, scales, &path)?;
+    Ok(path)
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = std::env::args()
         .nth(1)
         .unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/data/mnist").to_string());
+    let out_dir = std::env::args()
+        .nth(2)
+        .map_or_else(std::env::temp_dir, PathBuf::from);
+    let mut written = Vec::new();
     let train = Dataset::mnist(&dir, MnistSplit::Train)?;
     let test = Dataset::mnist(&dir, MnistSplit::Test)?;
     let calibration = &train.inputs[..CALIBRATION_DIGITS * train.input_len];
@@ -70,7 +91,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut mlp_int8 = Box::new(MlpInt8::ZERO);
     let mut int8 = [0.0; 2];
     for (accuracy_of, calibrate) in int8.iter_mut().zip(CALIBRATIONS) {
-        quantize_into(&*mlp, calibration, calibrate, &mut *mlp_int8)?;
+        let scales = quantize_into(&*mlp, calibration, calibrate, &mut *mlp_int8)?;
+        if calibrate == Calibration::MinMax {
+            written.push(save_tflite(
+                &*mlp_int8,
+                &scales,
+                &out_dir,
+                "mlp_int8.tflite",
+            )?);
+        }
         *accuracy_of = accuracy(&test, |x| {
             argmax(&mlp_int8.forward(&mlp_int8.quantize_input(x.try_into().unwrap())))
         });
@@ -83,7 +112,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut cnn_int8 = Box::new(CnnInt8::ZERO);
     let mut int8 = [0.0; 2];
     for (accuracy_of, calibrate) in int8.iter_mut().zip(CALIBRATIONS) {
-        quantize_into(&*cnn, calibration, calibrate, &mut *cnn_int8)?;
+        let scales = quantize_into(&*cnn, calibration, calibrate, &mut *cnn_int8)?;
+        if calibrate == Calibration::MinMax {
+            written.push(save_tflite(
+                &*cnn_int8,
+                &scales,
+                &out_dir,
+                "cnn_int8.tflite",
+            )?);
+        }
         *accuracy_of = accuracy(&test, |x| {
             argmax(&cnn_int8.forward(&cnn_int8.quantize_input(x.try_into().unwrap())))
         });
@@ -92,5 +129,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     print_row("CNN", f32_accuracy(&*cnn, &test), int8, bytes);
     // The parameter image firmware would bake in with `CnnInt8::from_le_bytes`.
     assert_eq!(cnn_int8.to_le_bytes().len(), CnnInt8::PARAM_BYTES);
+    println!();
+    for path in written {
+        let bytes = std::fs::metadata(&path)?.len();
+        println!("wrote {} ({bytes} bytes, min/max)", path.display());
+    }
     Ok(())
 }

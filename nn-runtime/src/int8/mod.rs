@@ -34,6 +34,8 @@ mod output_stage;
 mod pool;
 #[cfg(feature = "std")]
 mod quantize;
+#[cfg(feature = "std")]
+mod scales;
 mod softmax;
 
 pub use crate::ops::conv::Conv2dShape;
@@ -51,6 +53,8 @@ pub use output_stage::OutputStage;
 pub use pool::{avg_pool2d, rounded_average, AvgPool2dShape};
 #[cfg(feature = "std")]
 pub use quantize::{quantize_into, quantized_param_bytes, Calibration, QuantizeError};
+#[cfg(feature = "std")]
+pub use scales::Int8Scales;
 pub use softmax::{
     exp_on_negative_values, one_over_one_plus_x_for_x_in_0_1, softmax, SoftmaxParams,
 };

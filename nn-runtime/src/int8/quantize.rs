@@ -16,8 +16,8 @@ use super::calibrate::{self, TensorRange};
 use super::network::bytes::LeWriter;
 use super::network::params::{write_add, write_conv, write_dense, write_softmax};
 use super::{
-    activation_range, AddParams, Int8Layer, Int8LayerKind, Quantization, QuantizedNetwork,
-    SoftmaxParams,
+    activation_range, AddParams, Int8Layer, Int8LayerKind, Int8Scales, Quantization,
+    QuantizedNetwork, SoftmaxParams,
 };
 use crate::io::tflite::int8::stage::{conv_requantization, dense_requantization};
 use crate::network::{Network, TensorInfo};
@@ -93,11 +93,14 @@ impl fmt::Display for QuantizeError {
 impl std::error::Error for QuantizeError {}
 
 /// Quantizes `float` into `network`, its int8 type, calibrated on `inputs` (whole samples,
-/// `F::INPUT_LEN` floats each, e.g. a few hundred training inputs).
+/// `F::INPUT_LEN` floats each, e.g. a few hundred training inputs), and returns the scales
+/// the parameters were computed from (which `io::tflite::export_int8` writes into a
+/// `.tflite` file).
 ///
 /// ```ignore
 /// let mut int8 = Box::new(MlpInt8::ZERO);
-/// nn::int8::quantize_into(&*mlp, &train.inputs[..500 * 784], Calibration::MinMax, &mut *int8)?;
+/// let scales =
+///     nn::int8::quantize_into(&*mlp, &train.inputs[..500 * 784], Calibration::MinMax, &mut *int8)?;
 /// let scores = int8.forward(&int8.quantize_input(&digit));
 /// ```
 ///
@@ -108,10 +111,10 @@ pub fn quantize_into<F: Network + Model, Q: QuantizedNetwork>(
     inputs: &[f32],
     calibration: Calibration,
     network: &mut Q,
-) -> Result<(), QuantizeError> {
-    let bytes = quantized_param_bytes::<F, Q>(float, inputs, calibration)?;
+) -> Result<Int8Scales, QuantizeError> {
+    let (bytes, scales) = quantize::<F, Q>(float, inputs, calibration)?;
     network.read_le_bytes(&bytes);
-    Ok(())
+    Ok(scales)
 }
 
 /// The parameter image of `float` quantized as `Q` (what `Q::from_le_bytes` takes, e.g. to
@@ -124,6 +127,15 @@ pub fn quantized_param_bytes<F: Network + Model, Q: QuantizedNetwork>(
     inputs: &[f32],
     calibration: Calibration,
 ) -> Result<Vec<u8>, QuantizeError> {
+    quantize::<F, Q>(float, inputs, calibration).map(|(bytes, _)| bytes)
+}
+
+/// The parameter image and the scales it was computed from.
+fn quantize<F: Network + Model, Q: QuantizedNetwork>(
+    float: &F,
+    inputs: &[f32],
+    calibration: Calibration,
+) -> Result<(Vec<u8>, Int8Scales), QuantizeError> {
     let keep_values = match calibration {
         Calibration::MinMax => false,
         Calibration::Percentile(p) if p > 50.0 && p <= 100.0 => true,
@@ -198,8 +210,9 @@ pub fn quantized_param_bytes<F: Network + Model, Q: QuantizedNetwork>(
     let w = &mut LeWriter::new(&mut out);
     q[0].write(w);
     q[q.len() - 1].write(w);
+    let mut weights = Vec::with_capacity(Q::LAYERS.len());
     for (k, step) in Q::LAYERS.iter().enumerate() {
-        write_step(float, step, &q, k, w)?;
+        weights.push(write_step(float, step, &q, k, w)?);
     }
     if w.at != Q::PARAM_BYTES {
         return Err(QuantizeError::Mismatch(format!(
@@ -208,7 +221,11 @@ pub fn quantized_param_bytes<F: Network + Model, Q: QuantizedNetwork>(
             w.at
         )));
     }
-    Ok(out)
+    let scales = Int8Scales {
+        activations: q,
+        weights,
+    };
+    Ok((out, scales))
 }
 
 /// The f32 node (0 the input, `i + 1` layer `i`'s output) holding each int8 step's output:
@@ -251,15 +268,15 @@ fn observe(
     Ok(())
 }
 
-/// Writes step `k`'s parameters as the importer does; `q` holds every step's output
-/// quantization.
+/// Writes step `k`'s parameters as the importer does and returns its weight scales (none
+/// for a step without weights); `q` holds every step's output quantization.
 fn write_step<F: Network>(
     float: &F,
     step: &Int8Layer,
     q: &[Quantization],
     k: usize,
     w: &mut LeWriter<'_>,
-) -> Result<(), QuantizeError> {
+) -> Result<Vec<f32>, QuantizeError> {
     let input = q[step.inputs[0]];
     let output = q[k + 1];
     let pair = |q: Quantization| (q.scale, q.zero_point);
@@ -289,6 +306,7 @@ fn write_step<F: Network>(
                 (stage.input_zero_point, stage.output_zero_point),
                 (stage.min, stage.max),
             );
+            return Ok(scales);
         }
         Int8LayerKind::Dense {
             inputs, outputs, ..
@@ -308,6 +326,7 @@ fn write_step<F: Network>(
                 (stage.input_zero_point, stage.output_zero_point),
                 (stage.min, stage.max),
             );
+            return Ok(scales);
         }
         Int8LayerKind::AvgPool2d(_) | Int8LayerKind::MaxPool2d(_) => {
             let (min, max) = activation_range(step.activation, output.scale, output.zero_point);
@@ -324,7 +343,7 @@ fn write_step<F: Network>(
         Int8LayerKind::Softmax { .. } => write_softmax(&SoftmaxParams::new(1.0, input.scale), w),
         Int8LayerKind::Flatten => {}
     }
-    Ok(())
+    Ok(Vec::new())
 }
 
 /// A layer's weights quantized per output channel, its biases and the weight scales.

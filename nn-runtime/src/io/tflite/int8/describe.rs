@@ -84,6 +84,7 @@ pub(super) fn describe_operator(model: &Model, operator: &Int8Operator) -> Strin
             )
         }
         Int8Kind::AveragePool2d { shape, .. } => format!("an AVERAGE_POOL_2D {}", pool(shape)),
+        Int8Kind::MaxPool2d { shape, .. } => format!("a MAX_POOL_2D {}", pool(shape)),
         Int8Kind::Add { .. } => "an ADD".into(),
         Int8Kind::Softmax { depth, .. } => format!("a SOFTMAX over {depth}"),
         Int8Kind::Reshape => "a RESHAPE".into(),
@@ -97,7 +98,7 @@ pub(super) fn fused(model: &Model, operator: &Int8Operator) -> Activation {
         Op::Conv2d(o) => o.activation,
         Op::DepthwiseConv2d(o) => o.activation,
         Op::FullyConnected(o) => o.activation,
-        Op::AveragePool2d(o) => o.activation,
+        Op::AveragePool2d(o) | Op::MaxPool2d(o) => o.activation,
         Op::Add { activation } => *activation,
         _ => Activation::None,
     }

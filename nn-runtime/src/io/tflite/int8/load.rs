@@ -38,6 +38,22 @@ pub fn load_int8_from_bytes<N: QuantizedNetwork>(
 /// # Errors
 /// As [`load_int8_into`].
 pub fn int8_param_bytes<N: QuantizedNetwork>(model: &Model) -> Result<Vec<u8>, ImportError> {
+    walk::<N>(model).map(|walk| walk.image)
+}
+
+/// What checking a graph against `N`'s steps found.
+pub(super) struct Walk {
+    /// `N`'s parameter image of the graph.
+    pub(super) image: Vec<u8>,
+    /// The graph's tensor holding each step's output; index 0 is the network's input.
+    pub(super) tensors: Vec<usize>,
+    /// The operator (its index in the graph) of each step; `None` for a `flatten` the file
+    /// leaves out.
+    pub(super) operators: Vec<Option<usize>>,
+}
+
+/// Checks `model`'s main graph against `N`'s steps, operator by operator.
+pub(super) fn walk<N: QuantizedNetwork>(model: &Model) -> Result<Walk, ImportError> {
     let graph = model.main_graph();
     let operators = prepare(graph)?;
     let mut out = vec![0u8; N::PARAM_BYTES];
@@ -64,6 +80,7 @@ pub fn int8_param_bytes<N: QuantizedNetwork>(model: &Model) -> Result<Vec<u8>, I
 
     // The file's tensor holding each step's output; 0 is the network's input.
     let mut tensors = vec![input];
+    let mut step_operators = Vec::with_capacity(N::LAYERS.len());
     let mut next = 0;
     for layer in N::LAYERS {
         let operator = operators.get(next);
@@ -73,6 +90,7 @@ pub fn int8_param_bytes<N: QuantizedNetwork>(model: &Model) -> Result<Vec<u8>, I
         ) {
             // A flatten the file does not spell out: nothing moves.
             tensors.push(tensors[layer.inputs[0]]);
+            step_operators.push(None);
             continue;
         }
         let Some(operator) = operator else {
@@ -88,6 +106,7 @@ pub fn int8_param_bytes<N: QuantizedNetwork>(model: &Model) -> Result<Vec<u8>, I
         check_operator(model, operator, layer, &tensors)?;
         write_params(operator, layer, &tensors, w);
         tensors.push(operator.output);
+        step_operators.push(Some(operator.index));
         next += 1;
     }
     if let Some(extra) = operators.get(next) {
@@ -110,13 +129,17 @@ pub fn int8_param_bytes<N: QuantizedNetwork>(model: &Model) -> Result<Vec<u8>, I
         )));
     }
     debug_assert_eq!(w.at, N::PARAM_BYTES);
-    Ok(out)
+    Ok(Walk {
+        image: out,
+        tensors,
+        operators: step_operators,
+    })
 }
 
 /// Writes the parameters of `model`'s main graph into `network`, after checking that the
 /// graph is the network's, operator by operator against its steps in order: `CONV_2D`,
-/// `DEPTHWISE_CONV_2D`, `FULLY_CONNECTED`, `AVERAGE_POOL_2D`, `ADD` and `SOFTMAX` against
-/// the layers of those kinds (their geometry, the tensors they read, the activation folded
+/// `DEPTHWISE_CONV_2D`, `FULLY_CONNECTED`, `AVERAGE_POOL_2D`, `MAX_POOL_2D`, `ADD` and
+/// `SOFTMAX` against the layers of those kinds (their geometry, the tensors they read, the activation folded
 /// into them: a `relu` or `relu6` of the declaration is the operator's fused `RELU` or
 /// `RELU6`); a `RESHAPE` against a `flatten`, which may also stand alone. Every parameter
 /// is computed as TFLite's `Prepare` computes it ([`prepare`]).
@@ -190,7 +213,8 @@ fn check_operator(
             }
             true
         }
-        (Int8Kind::AveragePool2d { shape, .. }, Int8LayerKind::AvgPool2d(expected)) => {
+        (Int8Kind::AveragePool2d { shape, .. }, Int8LayerKind::AvgPool2d(expected))
+        | (Int8Kind::MaxPool2d { shape, .. }, Int8LayerKind::MaxPool2d(expected)) => {
             if shape != expected {
                 return Err(error(Mismatch::Shape));
             }
@@ -295,7 +319,9 @@ fn write_params(
                 (stage.min, stage.max),
             )
         }
-        Int8Kind::AveragePool2d { min, max, .. } => w.i8s(&[*min, *max]),
+        Int8Kind::AveragePool2d { min, max, .. } | Int8Kind::MaxPool2d { min, max, .. } => {
+            w.i8s(&[*min, *max])
+        }
         Int8Kind::Add { params } => {
             // Wired the other way round than declared (the sum is the same): swap the
             // inputs' parameters so that each meets its own input.

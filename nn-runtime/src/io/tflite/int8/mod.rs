@@ -24,8 +24,9 @@ mod at;
 mod describe;
 mod load;
 mod operators;
+mod scales;
 pub(crate) mod stage;
-mod values;
+pub(super) mod values;
 
 use super::error::TfliteError;
 use super::model::{Subgraph, Tensor, TensorType};
@@ -36,6 +37,7 @@ use crate::int8::{
 use crate::ops::conv::Conv2dShape;
 
 pub use load::{int8_param_bytes, load_int8, load_int8_from_bytes, load_int8_into};
+pub use scales::int8_scales;
 pub use values::tensor_quantization;
 
 /// One operator of an int8 graph, ready for the kernels.
@@ -51,7 +53,7 @@ pub struct Int8Operator {
     pub output: usize,
 }
 
-/// The prepared operators the MLPerf Tiny int8 models use.
+/// The prepared operators: those the MLPerf Tiny int8 models use, and `MAX_POOL_2D`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum Int8Kind {
@@ -92,6 +94,15 @@ pub enum Int8Kind {
     },
     /// `AVERAGE_POOL_2D`, for [`crate::int8::avg_pool2d`].
     AveragePool2d {
+        /// The geometry, padding resolved.
+        shape: AvgPool2dShape,
+        /// The smallest output.
+        min: i8,
+        /// The largest output.
+        max: i8,
+    },
+    /// `MAX_POOL_2D`, for [`crate::int8::max_pool2d`].
+    MaxPool2d {
         /// The geometry, padding resolved.
         shape: AvgPool2dShape,
         /// The smallest output.
@@ -154,6 +165,9 @@ impl Int8Operator {
             Int8Kind::AveragePool2d { shape, min, max } => {
                 int8::avg_pool2d(shape, *min, *max, input, output)
             }
+            Int8Kind::MaxPool2d { shape, min, max } => {
+                int8::max_pool2d(shape, *min, *max, input, output)
+            }
             Int8Kind::Reshape => int8::reshape(input, output),
             Int8Kind::Softmax { params, depth } => int8::softmax(params, *depth, input, output),
             Int8Kind::Add { params } => int8::add(params, input, inputs[1], output),
@@ -169,6 +183,7 @@ impl Int8Kind {
             Int8Kind::DepthwiseConv2d { .. } => "DEPTHWISE_CONV_2D",
             Int8Kind::FullyConnected { .. } => "FULLY_CONNECTED",
             Int8Kind::AveragePool2d { .. } => "AVERAGE_POOL_2D",
+            Int8Kind::MaxPool2d { .. } => "MAX_POOL_2D",
             Int8Kind::Reshape => "RESHAPE",
             Int8Kind::Softmax { .. } => "SOFTMAX",
             Int8Kind::Add { .. } => "ADD",

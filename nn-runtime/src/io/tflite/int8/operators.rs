@@ -151,7 +151,7 @@ pub(super) fn prepare_operator(
                 multipliers,
             }
         }
-        Op::AveragePool2d(o) => {
+        Op::AveragePool2d(o) | Op::MaxPool2d(o) => {
             let [h, w, c] = at.image(input_tensor)?;
             let [oh, ow, oc] = at.image(output_tensor)?;
             if oc != c || (input_scale, input_zero_point) != (output_scale, output_zero_point) {
@@ -174,7 +174,10 @@ pub(super) fn prepare_operator(
             };
             let (min, max) =
                 activation_range(at.fused(o.activation)?, output_scale, output_zero_point);
-            Int8Kind::AveragePool2d { shape, min, max }
+            match operator.op {
+                Op::MaxPool2d(_) => Int8Kind::MaxPool2d { shape, min, max },
+                _ => Int8Kind::AveragePool2d { shape, min, max },
+            }
         }
         Op::Reshape { .. } => {
             if input_tensor.len() != output_tensor.len()

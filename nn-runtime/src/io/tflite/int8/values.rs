@@ -111,7 +111,7 @@ pub(super) fn int32_values(tensor: &Tensor) -> Result<Vec<i32>, TfliteError> {
 }
 
 /// A convolution kernel from TFLite's OHWI to `nn`'s OIHW.
-pub(super) fn ohwi_to_oihw(src: &[i8], [o, h, w, i]: [usize; 4]) -> Vec<i8> {
+pub(in crate::io::tflite) fn ohwi_to_oihw(src: &[i8], [o, h, w, i]: [usize; 4]) -> Vec<i8> {
     let mut dst = vec![0; src.len()];
     for oc in 0..o {
         for y in 0..h {
@@ -126,7 +126,7 @@ pub(super) fn ohwi_to_oihw(src: &[i8], [o, h, w, i]: [usize; 4]) -> Vec<i8> {
 }
 
 /// A depthwise kernel from TFLite's `[1, KH, KW, C·M]` to `nn`'s `[C·M, KH, KW]`.
-pub(super) fn hwo_to_ohw(src: &[i8], [h, w, o]: [usize; 3]) -> Vec<i8> {
+pub(in crate::io::tflite) fn hwo_to_ohw(src: &[i8], [h, w, o]: [usize; 3]) -> Vec<i8> {
     let mut dst = vec![0; src.len()];
     for y in 0..h {
         for x in 0..w {
