@@ -141,10 +141,20 @@ fn fixed_point_dense_differences(operator: &Int8Operator, expected: &Expected) {
 struct SingleRounding(QuantizedMultiplier);
 
 impl Requantize for SingleRounding {
+    type Prepared = Self;
+
     fn requantize(self, x: i32) -> i32 {
         let total_shift = 31 - self.0.shift;
         let rounded = i64::from(x) * i64::from(self.0.multiplier) + (1i64 << (total_shift - 1));
         (rounded >> total_shift) as i32
+    }
+
+    fn prepare(self) -> Option<Self> {
+        Some(self)
+    }
+
+    fn requantize_prepared(prepared: Self, x: i32) -> i32 {
+        prepared.requantize(x)
     }
 }
 
