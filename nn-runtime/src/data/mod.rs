@@ -25,10 +25,10 @@ mod csv_file;
 mod csv_options;
 mod dataset;
 mod error;
-mod error_message;
 mod fingerprint;
 mod idx;
 mod mnist;
+mod shape_error;
 mod transform;
 
 pub use csv_options::{CsvColumn, CsvData, CsvOptions, CsvTarget};
@@ -37,4 +37,6 @@ pub use error::DataError;
 pub use fingerprint::DataFingerprint;
 pub use idx::{read_idx_images, read_idx_labels, IdxImages, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC};
 pub use mnist::MnistSplit;
+pub(crate) use shape_error::whole_rows;
+pub use shape_error::DataShapeError;
 pub use transform::{one_hot, MinMaxScaler, Standardizer, MAX_CLASSES};
