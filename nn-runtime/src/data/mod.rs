@@ -24,6 +24,7 @@ mod class_indices;
 mod csv_file;
 mod csv_options;
 mod dataset;
+mod describe;
 mod error;
 mod fingerprint;
 mod idx;
