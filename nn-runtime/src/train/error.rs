@@ -252,3 +252,46 @@ fn non_finite_step(
         ref other => format!("{place}: {other}; {unchanged}"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use super::*;
+
+    #[test]
+    fn a_checkpoint_error_chains_down_to_the_operating_systems_error() {
+        let path = PathBuf::from("/runs/a.ckpt");
+        let error = TrainError::Checkpoint {
+            path: path.clone(),
+            error: WeightsError::Io {
+                path,
+                source: std::io::Error::new(std::io::ErrorKind::PermissionDenied, "denied"),
+            },
+        };
+        // The path is named once, not once per level.
+        assert_eq!(error.to_string(), "checkpoint /runs/a.ckpt: denied");
+        let weights = error.source().expect("the weights error");
+        assert_eq!(weights.to_string(), "/runs/a.ckpt: denied");
+        let io = weights.source().expect("the I/O error");
+        assert_eq!(
+            io.downcast_ref::<std::io::Error>()
+                .map(std::io::Error::kind),
+            Some(std::io::ErrorKind::PermissionDenied)
+        );
+        assert!(io.source().is_none());
+    }
+
+    #[test]
+    fn a_data_shape_error_reads_the_same_from_training_as_from_loading() {
+        let shape = DataShapeError::RowMismatch {
+            what: "training data",
+            inputs: 3,
+            targets: 2,
+        };
+        let from_training = TrainError::from(shape.clone());
+        let from_loading = crate::data::DataError::from(shape.clone());
+        assert_eq!(from_training.to_string(), shape.to_string());
+        assert_eq!(from_loading.to_string(), shape.to_string());
+    }
+}
