@@ -50,7 +50,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("\ntest accuracy: {accuracy:.2}% (loss {:.4})", result.loss);
     println!(
         "training time: {:.3} s per epoch",
-        seconds / config.epochs as f64
+        seconds / config.get_epochs() as f64
     );
     Ok(())
 }

@@ -78,13 +78,16 @@ fn a_label_outside_the_classes_is_refused_before_training() {
         )
         .unwrap_err();
     assert_eq!(
-        error,
-        TrainError::LabelOutOfRange {
-            what: "training",
-            sample: 7,
-            label: 3.0,
-            classes: 3
-        }
+        format!("{:?}", error),
+        format!(
+            "{:?}",
+            TrainError::LabelOutOfRange {
+                what: "training",
+                sample: 7,
+                label: 3.0,
+                classes: 3
+            }
+        )
     );
     assert!(
         error.to_string().contains("whole numbers from 0 to 2"),

@@ -326,11 +326,14 @@ fn a_wrong_input_shape_is_refused() {
     let mut network = KwsWrongInput::zeroed_boxed();
     let error = mismatch("kws_ref_model_float32.tflite", &mut *network);
     assert_eq!(
-        error,
-        ImportError::InputMismatch {
-            file: vec![1, 49, 10],
-            network: vec![49, 10, 1],
-        }
+        format!("{:?}", error),
+        format!(
+            "{:?}",
+            ImportError::InputMismatch {
+                file: vec![1, 49, 10],
+                network: vec![49, 10, 1],
+            }
+        )
     );
 }
 

@@ -381,31 +381,40 @@ fn builtin_codes_resolve_from_either_field() {
             .map(|m| m.main_graph().operators[0].op.clone())
     };
     // A file from before the 32-bit field has only the one-byte code.
-    assert_eq!(op(SOFTMAX as i8, 0), Ok(Op::Softmax { beta: 1.0 }));
+    assert_eq!(op(SOFTMAX as i8, 0).unwrap(), Op::Softmax { beta: 1.0 });
     // Newer files write both.
-    assert_eq!(op(SOFTMAX as i8, SOFTMAX), Ok(Op::Softmax { beta: 1.0 }));
+    assert_eq!(
+        op(SOFTMAX as i8, SOFTMAX).unwrap(),
+        Op::Softmax { beta: 1.0 }
+    );
     // Codes past 127 have the placeholder 127 in the old field.
     assert_eq!(
-        op(127, 128),
-        Ok(Op::Other {
+        op(127, 128).unwrap(),
+        Op::Other {
             code: 128,
             name: "CUMSUM"
-        })
+        }
     );
     // The placeholder alone, or a code the schema does not have, is an unknown operator.
     assert_eq!(
-        op(127, 0),
-        Err(TfliteError::UnknownOperator {
-            operator: 0,
-            code: 127
-        })
+        format!("{:?}", op(127, 0).unwrap_err()),
+        format!(
+            "{:?}",
+            TfliteError::UnknownOperator {
+                operator: 0,
+                code: 127
+            }
+        )
     );
     assert_eq!(
-        op(127, 9999),
-        Err(TfliteError::UnknownOperator {
-            operator: 0,
-            code: 9999
-        })
+        format!("{:?}", op(127, 9999).unwrap_err()),
+        format!(
+            "{:?}",
+            TfliteError::UnknownOperator {
+                operator: 0,
+                code: 9999
+            }
+        )
     );
 }
 
@@ -512,14 +521,20 @@ fn empty_flatbuffer(identifier: &[u8; 4]) -> Vec<u8> {
 fn a_flatbuffer_that_is_not_tflite_is_an_error() {
     let error = tflite::read_from_bytes(&empty_flatbuffer(b"BARS")).unwrap_err();
     assert_eq!(
-        error,
-        TfliteError::NotTflite {
-            found: "BARS".into()
-        }
+        format!("{:?}", error),
+        format!(
+            "{:?}",
+            TfliteError::NotTflite {
+                found: "BARS".into()
+            }
+        )
     );
     // With TFLite's identifier but none of a model's fields.
     let error = tflite::read_from_bytes(&empty_flatbuffer(b"TFL3")).unwrap_err();
-    assert_eq!(error, TfliteError::UnsupportedVersion { found: 0 });
+    assert_eq!(
+        format!("{:?}", error),
+        format!("{:?}", TfliteError::UnsupportedVersion { found: 0 })
+    );
 }
 
 #[test]
@@ -528,10 +543,7 @@ fn a_missing_file_is_an_io_error() {
     assert!(
         matches!(
             error,
-            TfliteError::Io {
-                kind: std::io::ErrorKind::NotFound,
-                ..
-            }
+            TfliteError::Io { ref source, .. } if source.kind() == std::io::ErrorKind::NotFound
         ),
         "{error:?}"
     );

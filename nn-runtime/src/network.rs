@@ -362,7 +362,8 @@ pub trait Network {
     const INPUT_LEN: usize;
     /// Floats in one output sample.
     const OUTPUT_LEN: usize;
-    /// Trainable parameters.
+    /// Floats in the flat parameter array: every weight and bias, and non-trainable state
+    /// such as batch norm's running mean and variance, laid out as [`Self::TENSORS`] says.
     const PARAM_COUNT: usize;
     /// The loss of the spec.
     const LOSS: LossKind;

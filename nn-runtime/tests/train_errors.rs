@@ -2,6 +2,7 @@
 
 mod train_support;
 
+use nn_runtime::data::DataShapeError;
 use nn_runtime::{Dataset, FitConfig, Model, TrainError};
 use train_support::{
     dataset, linear_regression, numbered, two_blobs, Dense, Mse, PlainSgd, Recording, Softmax,
@@ -99,12 +100,15 @@ fn inputs_of_the_wrong_width_are_refused_before_training() {
     let data = dataset(vec![0.0; 9], vec![0.0; 3], 3, 1);
     let error = fit_error(&mut Linear::zeroed(), &data, None);
     assert_eq!(
-        error,
-        TrainError::ShapeMismatch {
-            what: "training inputs",
-            expected: 2,
-            found: 3
-        }
+        format!("{:?}", error),
+        format!(
+            "{:?}",
+            TrainError::ShapeMismatch {
+                what: "training inputs",
+                expected: 2,
+                found: 3
+            }
+        )
     );
     assert_eq!(
         error.to_string(),
@@ -121,21 +125,27 @@ fn targets_of_the_wrong_width_are_refused_for_validation_too() {
     let before = net.params.clone();
     let error = fit_error(&mut net, &good, Some(&bad));
     assert_eq!(
-        error,
-        TrainError::ShapeMismatch {
-            what: "validation targets",
-            expected: 1,
-            found: 2
-        }
+        format!("{:?}", error),
+        format!(
+            "{:?}",
+            TrainError::ShapeMismatch {
+                what: "validation targets",
+                expected: 1,
+                found: 2
+            }
+        )
     );
     assert_eq!(net.params, before, "nothing was trained");
     assert_eq!(
-        fit_error(&mut net, &bad, None),
-        TrainError::ShapeMismatch {
-            what: "training targets",
-            expected: 1,
-            found: 2
-        }
+        format!("{:?}", fit_error(&mut net, &bad, None)),
+        format!(
+            "{:?}",
+            TrainError::ShapeMismatch {
+                what: "training targets",
+                expected: 1,
+                found: 2
+            }
+        )
     );
 }
 
@@ -144,22 +154,28 @@ fn malformed_and_empty_data_sets_are_refused() {
     let mut net = Linear::zeroed();
     let ragged = dataset(vec![0.0; 5], vec![0.0; 2], 2, 1);
     assert_eq!(
-        fit_error(&mut net, &ragged, None),
-        TrainError::RaggedData {
-            what: "training inputs",
-            len: 5,
-            row_len: 2
-        }
+        format!("{:?}", fit_error(&mut net, &ragged, None)),
+        format!(
+            "{:?}",
+            TrainError::DataShape(DataShapeError::PartialRow {
+                what: "training inputs",
+                floats: 5,
+                row_len: 2
+            })
+        )
     );
     let uneven = dataset(vec![0.0; 6], vec![0.0; 2], 2, 1);
     let error = fit_error(&mut net, &uneven, None);
-    assert_eq!(
-        error,
-        TrainError::RowMismatch {
-            what: "training",
-            inputs: 3,
-            targets: 2
-        }
+    assert!(
+        matches!(
+            error,
+            TrainError::DataShape(DataShapeError::RowMismatch {
+                what: "training data",
+                inputs: 3,
+                targets: 2
+            })
+        ),
+        "{error:?}"
     );
     assert_eq!(
         error.to_string(),
@@ -167,7 +183,10 @@ fn malformed_and_empty_data_sets_are_refused() {
     );
     let empty = dataset(vec![], vec![], 2, 1);
     let error = fit_error(&mut net, &linear_regression(), Some(&empty));
-    assert_eq!(error, TrainError::EmptyDataset { what: "validation" });
+    assert_eq!(
+        format!("{:?}", error),
+        format!("{:?}", TrainError::EmptyDataset { what: "validation" })
+    );
     assert_eq!(
         error.to_string(),
         "validation data has no samples; give it at least one"
@@ -181,10 +200,13 @@ fn a_zero_batch_size_is_refused() {
     let error = net
         .fit(&linear_regression(), None, &mut PlainSgd::new(0.1), &config)
         .unwrap_err();
-    assert_eq!(error, TrainError::ZeroBatchSize);
     assert_eq!(
-        net.evaluate(&linear_regression(), 0).unwrap_err(),
-        TrainError::ZeroBatchSize
+        format!("{:?}", error),
+        format!("{:?}", TrainError::ZeroBatchSize)
+    );
+    assert_eq!(
+        format!("{:?}", net.evaluate(&linear_regression(), 0).unwrap_err()),
+        format!("{:?}", TrainError::ZeroBatchSize)
     );
     assert_eq!(error.to_string(), "batch size is 0; use at least 1");
 }
@@ -216,13 +238,16 @@ fn evaluate_and_predict_refuse_malformed_input() {
     );
     assert!(net.evaluate(&two_blobs(), 4).is_ok());
     let error = net.predict(&[0.0; 3]).unwrap_err();
-    assert_eq!(
-        error,
-        TrainError::RaggedData {
-            what: "prediction inputs",
-            len: 3,
-            row_len: 2
-        }
+    assert!(
+        matches!(
+            error,
+            TrainError::DataShape(DataShapeError::PartialRow {
+                what: "prediction inputs",
+                floats: 3,
+                row_len: 2
+            })
+        ),
+        "{error:?}"
     );
     assert_eq!(
         error.to_string(),

@@ -2,6 +2,9 @@
 
 mod train_support;
 
+use std::path::Path;
+
+use nn_runtime::train::Metric;
 use nn_runtime::{FitConfig, History, Mode, Model, Network};
 use train_support::{
     dataset, linear_regression, numbered, two_blobs, Dense, Mse, PlainSgd, Recording, Softmax,
@@ -270,12 +273,8 @@ fn training_passes_run_in_train_mode_and_validation_in_infer_mode() {
 #[test]
 fn training_with_progress_output_completes() {
     let mut net = Linear::zeroed();
-    let config = FitConfig {
-        epochs: 2,
-        batch_size: 4,
-        ..FitConfig::default()
-    };
-    assert!(config.progress && config.shuffle);
+    let config = FitConfig::default().epochs(2).batch_size(4);
+    assert!(config.get_progress() && config.get_shuffle());
     let history = net
         .fit(&linear_regression(), None, &mut PlainSgd::new(0.1), &config)
         .unwrap();
@@ -285,29 +284,63 @@ fn training_with_progress_output_completes() {
 #[test]
 fn the_default_configuration_matches_its_documentation() {
     let config = FitConfig::default();
-    assert_eq!((config.epochs, config.batch_size, config.seed), (1, 32, 0));
-    assert!(config.shuffle && config.progress);
+    assert_eq!(
+        (
+            config.get_epochs(),
+            config.get_batch_size(),
+            config.get_seed()
+        ),
+        (1, 32, 0)
+    );
+    assert!(config.get_shuffle() && config.get_progress());
+    assert_eq!(
+        (config.get_checkpoint(), config.get_resume_from()),
+        (None, None)
+    );
+    assert_eq!((config.get_threads(), config.get_initial_epoch()), (1, 0));
+    assert_eq!(config.get_validation_split(), None);
+    assert_eq!(config.get_class_weight(), None);
+    assert_eq!(config.get_sample_weight(), None);
+    assert_eq!(config.get_validation_sample_weight(), None);
+    assert_eq!(config.get_validation_anomalies(), None);
+    assert!(config.get_metrics().is_empty());
+    // `new` sets the two settings it names and leaves every other at its default.
     let built = FitConfig::new(3, 8).seed(5).shuffle(false).quiet();
     assert_eq!(
         built,
-        FitConfig {
-            epochs: 3,
-            batch_size: 8,
-            seed: 5,
-            shuffle: false,
-            progress: false,
-            checkpoint: None,
-            resume_from: None,
-            threads: 1,
-            validation_split: None,
-            class_weight: None,
-            sample_weight: None,
-            validation_sample_weight: None,
-            validation_anomalies: None,
-            initial_epoch: 0,
-            metrics: Vec::new(),
-        }
+        FitConfig::default()
+            .epochs(3)
+            .batch_size(8)
+            .seed(5)
+            .shuffle(false)
+            .progress(false)
     );
+    assert_ne!(built, built.clone().progress(true));
+}
+
+#[test]
+fn every_builder_method_sets_what_its_getter_reads() {
+    let config = FitConfig::default()
+        .checkpoint("a.ckpt")
+        .resume_from("b.ckpt")
+        .threads(3)
+        .validation_split(0.25)
+        .class_weight(vec![1.0, 2.0])
+        .sample_weight(vec![0.5; 4])
+        .validation_sample_weight(vec![2.0])
+        .validation_anomalies(vec![true, false])
+        .initial_epoch(7)
+        .metrics(vec![Metric::MeanAbsoluteError]);
+    assert_eq!(config.get_checkpoint(), Some(Path::new("a.ckpt")));
+    assert_eq!(config.get_resume_from(), Some(Path::new("b.ckpt")));
+    assert_eq!(config.get_threads(), 3);
+    assert_eq!(config.get_validation_split(), Some(0.25));
+    assert_eq!(config.get_class_weight(), Some(&[1.0, 2.0][..]));
+    assert_eq!(config.get_sample_weight(), Some(&[0.5; 4][..]));
+    assert_eq!(config.get_validation_sample_weight(), Some(&[2.0][..]));
+    assert_eq!(config.get_validation_anomalies(), Some(&[true, false][..]));
+    assert_eq!(config.get_initial_epoch(), 7);
+    assert_eq!(config.get_metrics(), &[Metric::MeanAbsoluteError]);
 }
 
 #[test]

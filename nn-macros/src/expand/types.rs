@@ -80,7 +80,9 @@ pub fn expand(net: &Network) -> proc_macro2::TokenStream {
             pub const INPUT_LEN: #usize = #in_len;
             /// Floats in one output sample.
             pub const OUTPUT_LEN: #usize = #out_len;
-            /// Trainable parameters.
+            /// Floats in the flat parameter array: every weight and bias, and non-trainable
+            /// state such as batch norm's running mean and variance (`SUMMARY` gives the
+            /// trainable and non-trainable counts).
             pub const PARAM_COUNT: #usize = #n;
             /// Bytes of the parameters (f32).
             pub const PARAM_BYTES: #usize = #n * 4;

@@ -1,6 +1,6 @@
 //! An in-memory data set of fixed-width input and target rows, and the ways to cut it up.
 
-use super::DataError;
+use super::{whole_rows, DataError, DataShapeError};
 use crate::rng::Rng;
 
 /// Samples as two row-major matrices: `len()` rows of `input_len` inputs and of `target_len`
@@ -22,7 +22,8 @@ impl Dataset {
     /// value is finite (a NaN or infinity would only surface later, as a NaN loss).
     ///
     /// # Errors
-    /// [`DataError::PartialRow`], [`DataError::RowMismatch`], and [`DataError::NonFinite`]
+    /// [`DataError::DataShape`] when a matrix is not a whole number of rows or the row
+    /// counts differ, and [`DataError::NonFinite`]
     /// naming the first non-finite value's row and column.
     pub fn new(
         inputs: Vec<f32>,
@@ -33,10 +34,12 @@ impl Dataset {
         let input_rows = whole_rows("inputs", inputs.len(), input_len)?;
         let target_rows = whole_rows("targets", targets.len(), target_len)?;
         if input_rows != target_rows {
-            return Err(DataError::RowMismatch {
+            return Err(DataShapeError::RowMismatch {
+                what: "the data set",
                 inputs: input_rows,
                 targets: target_rows,
-            });
+            }
+            .into());
         }
         first_non_finite("inputs", &inputs, input_len)?;
         first_non_finite("targets", &targets, target_len)?;
@@ -157,18 +160,6 @@ fn first_non_finite(what: &'static str, values: &[f32], row_len: usize) -> Resul
     }
 }
 
-/// Rows in a matrix of `floats` floats with rows of `row_len`, if that is a whole number.
-fn whole_rows(what: &'static str, floats: usize, row_len: usize) -> Result<usize, DataError> {
-    if row_len == 0 || !floats.is_multiple_of(row_len) {
-        return Err(DataError::PartialRow {
-            what,
-            floats,
-            row_len,
-        });
-    }
-    Ok(floats / row_len)
-}
-
 /// Index of the largest value, the first on ties; NaN never wins.
 fn argmax(row: &[f32]) -> usize {
     let mut best = 0;
@@ -197,11 +188,11 @@ mod tests {
         let err = Dataset::new(vec![0.0; 5], vec![0.0; 2], 2, 1).unwrap_err();
         assert!(matches!(
             err,
-            DataError::PartialRow {
+            DataError::DataShape(DataShapeError::PartialRow {
                 what: "inputs",
                 floats: 5,
                 row_len: 2
-            }
+            })
         ));
         assert!(
             err.to_string().contains("not a whole number of rows of 2"),
@@ -210,10 +201,11 @@ mod tests {
         let err = Dataset::new(vec![0.0; 4], vec![0.0; 3], 2, 1).unwrap_err();
         assert!(matches!(
             err,
-            DataError::RowMismatch {
+            DataError::DataShape(DataShapeError::RowMismatch {
+                what: "the data set",
                 inputs: 2,
                 targets: 3
-            }
+            })
         ));
         assert!(
             err.to_string().contains("2 input rows but 3 target rows"),

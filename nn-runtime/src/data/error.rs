@@ -1,32 +1,23 @@
 //! What can be wrong with a data file.
 //!
 //! Every variant carries the facts its message needs: the file, what was expected and what was
-//! found, and (for text files) the line and column. The messages are in `error_message.rs`.
+//! found, and (for text files) the line and column.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+use super::describe::{describe_cell, describe_magic};
+use super::DataShapeError;
 
 /// A data file that could not be read, or whose contents are malformed, or a data set whose
 /// shape does not fit the operation asked of it.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum DataError {
-    /// Rows of inputs and targets disagree.
-    RowMismatch {
-        /// Input rows.
-        inputs: usize,
-        /// Target rows.
-        targets: usize,
-    },
-    /// A matrix whose length is not a whole number of rows, or whose rows are empty.
-    PartialRow {
-        /// Which matrix: `"inputs"` or `"targets"`.
-        what: &'static str,
-        /// Floats in the matrix.
-        floats: usize,
-        /// Floats per row that were asked for.
-        row_len: usize,
-    },
+    /// Flat matrices that do not split into rows, or inputs and targets that do not pair up.
+    #[error(transparent)]
+    DataShape(#[from] DataShapeError),
     /// A file could not be opened or read.
+    #[error("cannot read {}: {source}", .path.display())]
     Io {
         /// The file.
         path: PathBuf,
@@ -34,6 +25,11 @@ pub enum DataError {
         source: std::io::Error,
     },
     /// A file starts like gzip but does not decompress.
+    #[error(
+        "{} starts like a gzip file but does not decompress ({source}); the download is \
+         probably damaged, fetch it again",
+        .path.display()
+    )]
     CorruptGzip {
         /// The file.
         path: PathBuf,
@@ -41,6 +37,13 @@ pub enum DataError {
         source: std::io::Error,
     },
     /// An IDX file whose first four bytes are not the expected magic number.
+    #[error(
+        "{} is not the expected IDX file: expected magic number {expected:#010x} ({}), found \
+         {found:#010x} ({})",
+        .path.display(),
+        describe_magic(*.expected),
+        describe_magic(*.found)
+    )]
     BadMagic {
         /// The file.
         path: PathBuf,
@@ -50,6 +53,11 @@ pub enum DataError {
         found: u32,
     },
     /// An IDX file shorter than its header says it is.
+    #[error(
+        "{} is truncated: its IDX header calls for {expected_bytes} bytes, but only \
+         {found_bytes} are present; the download is incomplete, fetch it again",
+        .path.display()
+    )]
     Truncated {
         /// The file.
         path: PathBuf,
@@ -59,6 +67,12 @@ pub enum DataError {
         found_bytes: usize,
     },
     /// An IDX file longer than its header says it is.
+    #[error(
+        "{} has {} unexpected trailing bytes: its IDX header calls for {expected_bytes} \
+         bytes, but {found_bytes} are present",
+        .path.display(),
+        .found_bytes.saturating_sub(*.expected_bytes)
+    )]
     TrailingBytes {
         /// The file.
         path: PathBuf,
@@ -68,6 +82,11 @@ pub enum DataError {
         found_bytes: usize,
     },
     /// An IDX header whose dimensions multiply past what this machine can address.
+    #[error(
+        "{} declares dimensions {dims:?}, whose product is too large to address; the \
+         header is corrupt",
+        .path.display()
+    )]
     DimsTooLarge {
         /// The file.
         path: PathBuf,
@@ -75,6 +94,12 @@ pub enum DataError {
         dims: Vec<u32>,
     },
     /// An image file and a label file that hold different numbers of samples.
+    #[error(
+        "{} holds {images} images but {} holds {labels} labels; expected one label per \
+         image (are the files from the same split?)",
+        .images_path.display(),
+        .labels_path.display()
+    )]
     CountMismatch {
         /// The image file.
         images_path: PathBuf,
@@ -86,6 +111,10 @@ pub enum DataError {
         labels: usize,
     },
     /// A class label that is not below the number of classes.
+    #[error(
+        "label {label} at index {index}{} is out of range: expected a class in 0..{classes}",
+        of_file(.path.as_deref())
+    )]
     LabelOutOfRange {
         /// The file the label came from, if any.
         path: Option<PathBuf>,
@@ -97,8 +126,14 @@ pub enum DataError {
         classes: usize,
     },
     /// One-hot encoding was asked for with zero classes.
+    #[error("one-hot encoding needs at least one class, but 0 were given")]
     NoClasses,
     /// One of the standard MNIST files is in neither its gzipped nor its plain form.
+    #[error(
+        "neither {file}.gz nor {file} is in {}; download the four MNIST files \
+         (train/test images/labels) into that directory",
+        .dir.display()
+    )]
     MnistFileMissing {
         /// The directory searched.
         dir: PathBuf,
@@ -106,6 +141,7 @@ pub enum DataError {
         file: &'static str,
     },
     /// A CSV file the `csv` parser rejects (for instance, invalid UTF-8).
+    #[error("cannot parse {}{}: {message}", .path.display(), at_line(*.line))]
     CsvParse {
         /// The file.
         path: PathBuf,
@@ -115,6 +151,11 @@ pub enum DataError {
         message: String,
     },
     /// A CSV row with a different number of fields than the first row (header or data).
+    #[error(
+        "{} line {line}: expected {expected} fields (as in the first row), found {found}; \
+         every row needs the same columns",
+        .path.display()
+    )]
     CsvRagged {
         /// The file.
         path: PathBuf,
@@ -126,6 +167,11 @@ pub enum DataError {
         found: usize,
     },
     /// A CSV cell that should hold a finite number but does not.
+    #[error(
+        "{} line {line}, column {column} (0-based): expected a finite number, found {}",
+        .path.display(),
+        describe_cell(.cell, *.cell_bytes)
+    )]
     CsvNotANumber {
         /// The file.
         path: PathBuf,
@@ -139,6 +185,12 @@ pub enum DataError {
         cell_bytes: usize,
     },
     /// A CSV cell in a class column that is not an integer in `0..classes`.
+    #[error(
+        "{} line {line}, column {column} (0-based): expected a class label in \
+         0..{classes}, found {}",
+        .path.display(),
+        describe_cell(.cell, *.cell_bytes)
+    )]
     CsvBadClass {
         /// The file.
         path: PathBuf,
@@ -154,6 +206,11 @@ pub enum DataError {
         classes: usize,
     },
     /// A target column beyond the last column of the CSV file.
+    #[error(
+        "{} has {columns} columns (0..{columns}), so target column {column} does not \
+         exist; columns count from 0",
+        .path.display()
+    )]
     CsvNoSuchColumn {
         /// The file.
         path: PathBuf,
@@ -164,6 +221,7 @@ pub enum DataError {
     },
     /// A target column asked for by name is not in the CSV file's header row (or the file
     /// has none).
+    #[error("{}", no_such_column_name(.path, .name, .header))]
     CsvNoSuchColumnName {
         /// The file.
         path: PathBuf,
@@ -173,6 +231,10 @@ pub enum DataError {
         header: Vec<String>,
     },
     /// Every column of the CSV file is a target, so no inputs are left.
+    #[error(
+        "all {columns} columns of {} are targets, so no input columns are left",
+        .path.display()
+    )]
     CsvNoInputColumns {
         /// The file.
         path: PathBuf,
@@ -180,11 +242,16 @@ pub enum DataError {
         columns: usize,
     },
     /// A file with no data rows.
+    #[error("{} holds no data rows; expected at least one", .path.display())]
     EmptyDataset {
         /// The file.
         path: PathBuf,
     },
     /// A value that is NaN or infinite where a data set needs finite numbers.
+    #[error(
+        "{what} row {row}, column {column} (0-based) is {value}; expected a finite number \
+         (clean or drop the sample)"
+    )]
     NonFinite {
         /// Which matrix: `"inputs"` or `"targets"`.
         what: &'static str,
@@ -196,11 +263,13 @@ pub enum DataError {
         value: f32,
     },
     /// A validation fraction outside `0.0..=1.0`, or NaN.
+    #[error("the validation fraction is {fraction}; expected a number in 0.0..=1.0")]
     BadSplitFraction {
         /// The fraction asked for.
         fraction: f32,
     },
     /// More classes than one-hot encoding accepts ([`MAX_CLASSES`](super::MAX_CLASSES)).
+    #[error("{classes} classes were asked for; one-hot encoding accepts at most {max}")]
     TooManyClasses {
         /// Classes asked for.
         classes: usize,
@@ -208,6 +277,7 @@ pub enum DataError {
         max: usize,
     },
     /// A matrix too large to allocate: its size overflows, or the allocator refused it.
+    #[error("{what} of {rows} rows of {row_len} floats are too large to allocate")]
     TooLarge {
         /// Which matrix, e.g. `"one-hot targets"`.
         what: &'static str,
@@ -218,6 +288,11 @@ pub enum DataError {
     },
     /// A gzipped IDX file that decompresses to more bytes than its header calls for (read
     /// no further than one byte past them).
+    #[error(
+        "{} decompresses to more than the {expected_bytes} bytes its IDX header calls for; \
+         expected the data to end there (extra data or a second gzip member)",
+        .path.display()
+    )]
     GzipTrailingData {
         /// The file.
         path: PathBuf,
@@ -225,6 +300,11 @@ pub enum DataError {
         expected_bytes: usize,
     },
     /// A quoted CSV cell that runs over a line break: its closing quote is missing.
+    #[error(
+        "{} line {line}, column {column} (0-based): a quoted cell runs over a line break; \
+         expected a closing quote before the end of the line",
+        .path.display()
+    )]
     CsvUnclosedQuote {
         /// The file.
         path: PathBuf,
@@ -234,6 +314,10 @@ pub enum DataError {
         column: usize,
     },
     /// A transform fitted on rows of one width, applied to rows of another.
+    #[error(
+        "the transform was fitted on rows of {expected} features but is applied to rows of \
+         {found}; fit and apply it to data sets of the same layout"
+    )]
     WidthMismatch {
         /// Features the transform was fitted on.
         expected: usize,
@@ -242,13 +326,34 @@ pub enum DataError {
     },
 }
 
-impl std::error::Error for DataError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            DataError::Io { source, .. } | DataError::CorruptGzip { source, .. } => Some(source),
-            _ => None,
-        }
+/// ` of FILE` when the label came from a file.
+fn of_file(path: Option<&Path>) -> String {
+    path.map_or_else(String::new, |path| format!(" of {}", path.display()))
+}
+
+/// ` at line N` when the parser knows the line.
+fn at_line(line: Option<u64>) -> String {
+    line.map_or_else(String::new, |line| format!(" at line {line}"))
+}
+
+/// Why a target column named `name` is not in `path`, listing the names there are.
+fn no_such_column_name(path: &Path, name: &str, header: &[String]) -> String {
+    if header.is_empty() {
+        return format!(
+            "{} has no header row, so target column `{name}` cannot be found by name; \
+             declare or detect the header (CsvOptions::with_header, detect_header)",
+            path.display()
+        );
     }
+    let names = header
+        .iter()
+        .map(|column| format!("`{column}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "{} has no column named `{name}`; its header names {names}",
+        path.display()
+    )
 }
 
 #[cfg(test)]

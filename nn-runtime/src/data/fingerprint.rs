@@ -10,6 +10,7 @@ use super::Dataset;
 /// pattern, in order. Any single changed value always changes the hash; two data sets that
 /// differ in more places collide with a chance of about 2⁻⁶⁴.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct DataFingerprint {
     /// Samples.
     pub samples: usize,

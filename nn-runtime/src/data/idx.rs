@@ -22,6 +22,7 @@ const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
 /// Greyscale images as stored in an IDX file: `count` images of `rows × cols` bytes, row-major.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct IdxImages {
     /// Number of images.
     pub count: usize,

@@ -1,18 +1,21 @@
 //! Why a trained network cannot be folded into a deployed one.
 
-use std::fmt;
-
 use crate::network::LayerOp;
 
 /// The deployed network does not correspond to the trained one with its batch norms folded.
 ///
 /// Layer names are those of [`Network::LAYERS`](crate::Network::LAYERS): `trained` names a
 /// layer of the trained network, `deployed` one of the deployed network.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum FoldError {
     /// The deployed network ends, but the trained one goes on with a layer that is not a
     /// foldable batch norm.
+    #[error(
+        "the deployed network ends where the trained one has {kind} `{trained}`; declare it \
+         in the deployed network too (only batch norms after a conv2d, depthwise_conv2d or \
+         dense layer are left out)"
+    )]
     MissingLayer {
         /// The first trained layer left over.
         trained: &'static str,
@@ -20,6 +23,10 @@ pub enum FoldError {
         kind: &'static str,
     },
     /// The deployed network goes on after the last layer of the trained one.
+    #[error(
+        "the deployed network has {kind} `{deployed}` after the last layer of the trained \
+         one; remove it"
+    )]
     ExtraLayer {
         /// The first deployed layer left over.
         deployed: &'static str,
@@ -27,6 +34,10 @@ pub enum FoldError {
         kind: &'static str,
     },
     /// Corresponding layers are of different kinds.
+    #[error(
+        "deployed layer `{deployed}` is a {deployed_kind}, but the trained network has \
+         {trained_kind} `{trained}` in its place"
+    )]
     KindMismatch {
         /// The trained layer.
         trained: &'static str,
@@ -39,6 +50,10 @@ pub enum FoldError {
     },
     /// Corresponding layers are of one kind but have different settings (units, kernel,
     /// stride, padding, rate, …).
+    #[error(
+        "deployed layer `{deployed}` is {found:?}, but trained layer `{trained}` is \
+         {expected:?}; declare it with the same settings"
+    )]
     OpMismatch {
         /// The trained layer.
         trained: &'static str,
@@ -50,6 +65,10 @@ pub enum FoldError {
         found: Box<LayerOp>,
     },
     /// Corresponding layers have different input or output shapes.
+    #[error(
+        "deployed layer `{deployed}` has {which} shape {found:?}, but trained layer \
+         `{trained}` has {expected:?}"
+    )]
     ShapeMismatch {
         /// The trained layer.
         trained: &'static str,
@@ -63,6 +82,10 @@ pub enum FoldError {
         found: Vec<usize>,
     },
     /// Corresponding layers read different tensors (the graphs are wired differently).
+    #[error(
+        "deployed layer `{deployed}` reads {found:?}, but trained layer `{trained}` reads what \
+         corresponds to {expected:?} in the deployed network"
+    )]
     InputMismatch {
         /// The trained layer.
         trained: &'static str,
@@ -75,6 +98,10 @@ pub enum FoldError {
     },
     /// A batch norm of the trained network has no counterpart in the deployed one and
     /// cannot be folded.
+    #[error(
+        "batch norm `{batch_norm}` is missing from the deployed network but cannot be folded: \
+         {reason}; keep it in the deployed network"
+    )]
     UnfoldableBatchNorm {
         /// The batch norm.
         batch_norm: &'static str,
@@ -83,6 +110,10 @@ pub enum FoldError {
     },
     /// A deployed `depthwise_conv2d` declared with `bias = false` would have to absorb a
     /// batch norm's shift, or the trained layer's bias.
+    #[error(
+        "deployed layer `{deployed}` has no bias, but needs one to absorb `{absorbs}`; declare \
+         it with `bias = true`"
+    )]
     MissingBias {
         /// The deployed layer.
         deployed: &'static str,
@@ -90,74 +121,3 @@ pub enum FoldError {
         absorbs: &'static str,
     },
 }
-
-impl fmt::Display for FoldError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            FoldError::MissingLayer { trained, kind } => write!(
-                f,
-                "the deployed network ends where the trained one has {kind} `{trained}`; \
-                 declare it in the deployed network too (only batch norms after a conv2d, \
-                 depthwise_conv2d or dense layer are left out)"
-            ),
-            FoldError::ExtraLayer { deployed, kind } => write!(
-                f,
-                "the deployed network has {kind} `{deployed}` after the last layer of the \
-                 trained one; remove it"
-            ),
-            FoldError::KindMismatch {
-                trained,
-                trained_kind,
-                deployed,
-                deployed_kind,
-            } => write!(
-                f,
-                "deployed layer `{deployed}` is a {deployed_kind}, but the trained network \
-                 has {trained_kind} `{trained}` in its place"
-            ),
-            FoldError::OpMismatch {
-                trained,
-                deployed,
-                expected,
-                found,
-            } => write!(
-                f,
-                "deployed layer `{deployed}` is {found:?}, but trained layer `{trained}` is \
-                 {expected:?}; declare it with the same settings"
-            ),
-            FoldError::ShapeMismatch {
-                trained,
-                deployed,
-                which,
-                expected,
-                found,
-            } => write!(
-                f,
-                "deployed layer `{deployed}` has {which} shape {found:?}, but trained layer \
-                 `{trained}` has {expected:?}"
-            ),
-            FoldError::InputMismatch {
-                trained,
-                deployed,
-                expected,
-                found,
-            } => write!(
-                f,
-                "deployed layer `{deployed}` reads {found:?}, but trained layer `{trained}` \
-                 reads what corresponds to {expected:?} in the deployed network"
-            ),
-            FoldError::UnfoldableBatchNorm { batch_norm, reason } => write!(
-                f,
-                "batch norm `{batch_norm}` is missing from the deployed network but cannot be \
-                 folded: {reason}; keep it in the deployed network"
-            ),
-            FoldError::MissingBias { deployed, absorbs } => write!(
-                f,
-                "deployed layer `{deployed}` has no bias, but needs one to absorb `{absorbs}`; \
-                 declare it with `bias = true`"
-            ),
-        }
-    }
-}
-
-impl std::error::Error for FoldError {}

@@ -360,8 +360,7 @@ impl Checkpoint {
     pub fn save<N: Network>(&self, path: impl AsRef<Path>) -> Result<(), WeightsError> {
         let path = path.as_ref();
         let bytes = self.to_bytes::<N>()?;
-        write_atomically(path, |file| file.write_all(&bytes))
-            .map_err(|e| WeightsError::io(path, &e))
+        write_atomically(path, |file| file.write_all(&bytes)).map_err(|e| WeightsError::io(path, e))
     }
 
     /// Reads and decodes the checkpoint at `path`.
@@ -370,7 +369,7 @@ impl Checkpoint {
     /// [`WeightsError::Io`], and those of [`Self::from_bytes`].
     pub fn load<N: Network>(path: impl AsRef<Path>) -> Result<Self, WeightsError> {
         let path = path.as_ref();
-        let bytes = std::fs::read(path).map_err(|e| WeightsError::io(path, &e))?;
+        let bytes = std::fs::read(path).map_err(|e| WeightsError::io(path, e))?;
         Self::from_bytes::<N>(&bytes)
     }
 }

@@ -32,7 +32,7 @@ pub(crate) fn params_to_bytes(tensors: &[TensorInfo], params: &[f32]) -> Vec<u8>
 pub fn save_weights<N: Network>(model: &N, path: impl AsRef<Path>) -> Result<(), WeightsError> {
     let path = path.as_ref();
     let bytes = weights_to_bytes(model);
-    write_atomically(path, |file| file.write_all(&bytes)).map_err(|e| WeightsError::io(path, &e))
+    write_atomically(path, |file| file.write_all(&bytes)).map_err(|e| WeightsError::io(path, e))
 }
 
 /// Loads parameters saved by [`weights_to_bytes`] (or any safetensors file with the same
@@ -93,7 +93,7 @@ fn load_weights_checked<N: Network>(
 /// [`load_weights_from_bytes`]; `model` is then unchanged.
 pub fn load_weights<N: Network>(model: &mut N, path: impl AsRef<Path>) -> Result<(), WeightsError> {
     let path = path.as_ref();
-    let bytes = std::fs::read(path).map_err(|e| WeightsError::io(path, &e))?;
+    let bytes = std::fs::read(path).map_err(|e| WeightsError::io(path, e))?;
     load_weights_from_bytes(model, &bytes)
 }
 

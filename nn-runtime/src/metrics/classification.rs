@@ -17,6 +17,7 @@ pub struct ConfusionMatrix {
 /// A ratio whose denominator is zero (a class never predicted, or never present) is 0, as
 /// scikit-learn's default `zero_division` gives it.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ClassScores {
     /// Of the samples predicted as the class, the fraction that belong to it.
     pub precision: f64,

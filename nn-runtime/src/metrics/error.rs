@@ -1,12 +1,11 @@
 //! Why a metric could not be computed.
 
-use core::fmt;
-
 /// Why a metric could not be computed from the values it was given.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum MetricError {
     /// Two inputs that pair up element by element have different lengths.
+    #[error("{what} has {found} values, but the other inputs call for {expected}")]
     LengthMismatch {
         /// Which input.
         what: &'static str,
@@ -16,6 +15,10 @@ pub enum MetricError {
         expected: usize,
     },
     /// A class label is not below the number of classes.
+    #[error(
+        "{what}[{index}] is class {label}, but there are only {classes} classes (0 to {})",
+        .classes.saturating_sub(1)
+    )]
     LabelOutOfRange {
         /// Which input.
         what: &'static str,
@@ -27,6 +30,7 @@ pub enum MetricError {
         classes: usize,
     },
     /// A score or prediction is NaN or infinite.
+    #[error("{what}[{index}] is {value}: metrics need finite scores and predictions")]
     NonFinite {
         /// Which input.
         what: &'static str,
@@ -36,40 +40,9 @@ pub enum MetricError {
         value: f32,
     },
     /// The inputs are empty, or a setting is out of range, so the metric has no value.
+    #[error("the metric is undefined: {reason}")]
     Undefined {
         /// Why.
         reason: &'static str,
     },
 }
-
-impl fmt::Display for MetricError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            MetricError::LengthMismatch {
-                what,
-                found,
-                expected,
-            } => write!(
-                f,
-                "{what} has {found} values, but the other inputs call for {expected}"
-            ),
-            MetricError::LabelOutOfRange {
-                what,
-                index,
-                label,
-                classes,
-            } => write!(
-                f,
-                "{what}[{index}] is class {label}, but there are only {classes} classes (0 to {})",
-                classes.saturating_sub(1)
-            ),
-            MetricError::NonFinite { what, index, value } => write!(
-                f,
-                "{what}[{index}] is {value}: metrics need finite scores and predictions"
-            ),
-            MetricError::Undefined { reason } => write!(f, "the metric is undefined: {reason}"),
-        }
-    }
-}
-
-impl std::error::Error for MetricError {}

@@ -1,8 +1,6 @@
 //! What an optimizer carries from one step to the next, exported so training can stop and
 //! resume exactly where it was (see `FitConfig::checkpoint`).
 
-use std::fmt;
-
 /// An optimizer's state: its method, how many steps it has taken and its named buffers,
 /// each as long as the model's parameters (or empty before the first step).
 ///
@@ -78,12 +76,20 @@ impl OptimizerState {
 }
 
 /// Why [`Optimizer::set_state`](super::Optimizer::set_state) refused a state.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum OptimizerStateError {
     /// The optimizer does not export or restore state.
+    #[error(
+        "this optimizer cannot export or restore its state; implement `Optimizer::state` and \
+         `Optimizer::set_state` for it"
+    )]
     Unsupported,
     /// The state was saved by another method.
+    #[error(
+        "the optimizer state was saved by `{found}`, but is restored into `{expected}`; \
+         resume with the same optimizer"
+    )]
     WrongMethod {
         /// The method of the optimizer being restored.
         expected: String,
@@ -91,6 +97,7 @@ pub enum OptimizerStateError {
         found: String,
     },
     /// A buffer the method needs is absent, or has another length than its siblings.
+    #[error("{}", bad_buffer(.name, *.found, *.expected))]
     BadBuffer {
         /// The buffer's name.
         name: String,
@@ -100,12 +107,17 @@ pub enum OptimizerStateError {
         expected: usize,
     },
     /// Buffers and step count contradict each other, e.g. empty moments after some steps.
+    #[error("the optimizer state is inconsistent: {detail}")]
     Inconsistent {
         /// What contradicts what.
         detail: String,
     },
     /// A buffer holds a value the method never produces: NaN or infinity (the state of a run
     /// that diverged), or a negative second moment.
+    #[error(
+        "the optimizer state's buffer `{name}` is {reason} at element {index}; resume from \
+         an earlier checkpoint or start afresh"
+    )]
     InvalidValue {
         /// The buffer's name.
         name: String,
@@ -115,61 +127,22 @@ pub enum OptimizerStateError {
         reason: &'static str,
     },
     /// A step count the optimizer cannot represent.
+    #[error("the optimizer state's step count {step} is out of range")]
     StepOutOfRange {
         /// The step in the state.
         step: u64,
     },
 }
 
-impl fmt::Display for OptimizerStateError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            OptimizerStateError::Unsupported => write!(
-                f,
-                "this optimizer cannot export or restore its state; implement \
-                 `Optimizer::state` and `Optimizer::set_state` for it"
-            ),
-            OptimizerStateError::WrongMethod { expected, found } => write!(
-                f,
-                "the optimizer state was saved by `{found}`, but is restored into `{expected}`; \
-                 resume with the same optimizer"
-            ),
-            OptimizerStateError::BadBuffer {
-                name,
-                found: None,
-                expected,
-            } => write!(
-                f,
-                "the optimizer state has no buffer `{name}` (expected {expected} values)"
-            ),
-            OptimizerStateError::BadBuffer {
-                name,
-                found: Some(found),
-                expected,
-            } => write!(
-                f,
-                "the optimizer state's buffer `{name}` has {found} values, expected {expected}"
-            ),
-            OptimizerStateError::Inconsistent { detail } => {
-                write!(f, "the optimizer state is inconsistent: {detail}")
-            }
-            OptimizerStateError::InvalidValue {
-                name,
-                index,
-                reason,
-            } => write!(
-                f,
-                "the optimizer state's buffer `{name}` is {reason} at element {index}; \
-                 resume from an earlier checkpoint or start afresh"
-            ),
-            OptimizerStateError::StepOutOfRange { step } => {
-                write!(f, "the optimizer state's step count {step} is out of range")
-            }
+/// A buffer that is absent, or of another length than its siblings.
+fn bad_buffer(name: &str, found: Option<usize>, expected: usize) -> String {
+    match found {
+        None => format!("the optimizer state has no buffer `{name}` (expected {expected} values)"),
+        Some(found) => {
+            format!("the optimizer state's buffer `{name}` has {found} values, expected {expected}")
         }
     }
 }
-
-impl std::error::Error for OptimizerStateError {}
 
 #[cfg(test)]
 mod tests {

@@ -4,20 +4,26 @@ use std::fmt;
 use std::path::PathBuf;
 
 /// Why a picture could not be made.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum PlotError {
     /// The path's extension names no format that can be written.
+    #[error(
+        "cannot tell the picture format of {}: name it .png or .svg",
+        .path.display()
+    )]
     UnsupportedFormat {
         /// The path.
         path: PathBuf,
     },
     /// There is nothing to draw.
+    #[error("there is nothing to draw: {what}")]
     Empty {
         /// What was empty.
         what: &'static str,
     },
     /// A value to draw is NaN or infinite.
+    #[error("{series} is not a finite number at {at}; a curve cannot show it")]
     NonFinite {
         /// Which series.
         series: String,
@@ -25,6 +31,7 @@ pub enum PlotError {
         at: usize,
     },
     /// Class names were given, but not one per class.
+    #[error("{found} class names were given for a matrix of {expected} classes")]
     ClassNames {
         /// Names given.
         found: usize,
@@ -32,6 +39,7 @@ pub enum PlotError {
         expected: usize,
     },
     /// Drawing or writing the file failed.
+    #[error("drawing the picture failed: {0}")]
     Draw(String),
 }
 
@@ -40,27 +48,3 @@ impl PlotError {
         PlotError::Draw(error.to_string())
     }
 }
-
-impl fmt::Display for PlotError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            PlotError::UnsupportedFormat { path } => write!(
-                f,
-                "cannot tell the picture format of {}: name it .png or .svg",
-                path.display()
-            ),
-            PlotError::Empty { what } => write!(f, "there is nothing to draw: {what}"),
-            PlotError::NonFinite { series, at } => write!(
-                f,
-                "{series} is not a finite number at {at}; a curve cannot show it"
-            ),
-            PlotError::ClassNames { found, expected } => write!(
-                f,
-                "{found} class names were given for a matrix of {expected} classes"
-            ),
-            PlotError::Draw(reason) => write!(f, "drawing the picture failed: {reason}"),
-        }
-    }
-}
-
-impl std::error::Error for PlotError {}

@@ -2,7 +2,7 @@
 
 use super::targets::{check_labels, is_sparse};
 use super::{FitConfig, TrainError};
-use crate::data::Dataset;
+use crate::data::{DataShapeError, Dataset};
 use crate::network::{LossKind, Network};
 
 /// The part a data set plays, which names it in error messages.
@@ -22,6 +22,14 @@ impl Role {
             Role::Training => "training",
             Role::Validation => "validation",
             Role::Evaluation => "evaluation",
+        }
+    }
+
+    fn data(self) -> &'static str {
+        match self {
+            Role::Training => "training data",
+            Role::Validation => "validation data",
+            Role::Evaluation => "evaluation data",
         }
     }
 
@@ -58,10 +66,7 @@ pub(crate) fn whole_rows(
     len: usize,
     row_len: usize,
 ) -> Result<usize, TrainError> {
-    if row_len == 0 || !len.is_multiple_of(row_len) {
-        return Err(TrainError::RaggedData { what, len, row_len });
-    }
-    Ok(len / row_len)
+    Ok(crate::data::whole_rows(what, len, row_len)?)
 }
 
 /// Checks that `data` fits network `N` and is not empty, and that `N`'s loss is usable;
@@ -97,11 +102,12 @@ pub(crate) fn check_dataset<N: Network>(data: &Dataset, role: Role) -> Result<us
     let inputs = whole_rows(role.inputs(), data.inputs.len(), data.input_len)?;
     let targets = whole_rows(role.targets(), data.targets.len(), data.target_len)?;
     if inputs != targets {
-        return Err(TrainError::RowMismatch {
-            what: role.name(),
+        return Err(DataShapeError::RowMismatch {
+            what: role.data(),
             inputs,
             targets,
-        });
+        }
+        .into());
     }
     if inputs == 0 {
         return Err(TrainError::EmptyDataset { what: role.name() });

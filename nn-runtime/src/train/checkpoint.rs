@@ -76,7 +76,7 @@ pub(crate) fn prepare_for<N: Network>(
         if optimizer.state().is_none() {
             return Err(failed(path, OptimizerStateError::Unsupported.into()));
         }
-        check_writable(path).map_err(|error| failed(path, WeightsError::io(path, &error)))?;
+        check_writable(path).map_err(|error| failed(path, WeightsError::io(path, error)))?;
     }
     let data = (config.checkpoint.is_some() || config.resume_from.is_some()).then(fingerprint);
     let Some(path) = &config.resume_from else {

@@ -1,33 +1,37 @@
 //! How a `fit` runs: epochs, batch size, seed, shuffling, progress output and checkpoints.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::Metric;
 
 /// How to train. [`FitConfig::default`] is one epoch of shuffled batches of 32 with seed 0
-/// and a progress bar; the builder methods change one setting each.
+/// and a progress bar; the builder methods change one setting each, and a `get_` method
+/// reads it back (as [`std::process::Command`] names them, since the builder methods take
+/// the settings' names). The fields are private, so that a new setting, with its default,
+/// breaks no code.
 ///
 /// ```
 /// use nn_runtime::FitConfig;
 /// let config = FitConfig::new(10, 64).seed(42).quiet();
-/// assert_eq!((config.epochs, config.batch_size, config.seed, config.progress), (10, 64, 42, false));
+/// assert_eq!((config.get_epochs(), config.get_batch_size()), (10, 64));
+/// assert_eq!((config.get_seed(), config.get_progress()), (42, false));
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct FitConfig {
     /// Passes over the training data.
-    pub epochs: usize,
+    pub(crate) epochs: usize,
     /// Samples per gradient step (the last batch of an epoch may be smaller).
-    pub batch_size: usize,
+    pub(crate) batch_size: usize,
     /// Seed for shuffling and for stochastic layers such as dropout.
-    pub seed: u64,
+    pub(crate) seed: u64,
     /// Shuffle the training data at every epoch.
-    pub shuffle: bool,
+    pub(crate) shuffle: bool,
     /// Show a progress bar and a one-line summary per epoch on stderr.
-    pub progress: bool,
+    pub(crate) progress: bool,
     /// Where to write a checkpoint after every epoch (see [`FitConfig::checkpoint`]).
-    pub checkpoint: Option<PathBuf>,
+    pub(crate) checkpoint: Option<PathBuf>,
     /// A checkpoint to continue from (see [`FitConfig::resume_from`]).
-    pub resume_from: Option<PathBuf>,
+    pub(crate) resume_from: Option<PathBuf>,
     /// Threads that share each training step (0 means one per core). Default 1: the same
     /// bits on every core count (for a given CPU's features). With more, a network whose dense layers do nearly all its work
     /// shares every large GEMM by columns (same bits as one thread); any other splits each
@@ -35,25 +39,25 @@ pub struct FitConfig {
     /// reproducible for a given thread count; dropout masks and batch norm statistics are
     /// then drawn per shard. At most [`FitConfig::MAX_THREADS`]; 0 takes one per core up
     /// to that.
-    pub threads: usize,
+    pub(crate) threads: usize,
     /// The fraction of the training data held out for validation: the last samples, taken
     /// before shuffling, as Keras takes them (see [`FitConfig::validation_split`]).
-    pub validation_split: Option<f32>,
+    pub(crate) validation_split: Option<f32>,
     /// A weight per class for every training sample's loss (see [`FitConfig::class_weight`]).
-    pub class_weight: Option<Vec<f32>>,
+    pub(crate) class_weight: Option<Vec<f32>>,
     /// A weight per training sample (see [`FitConfig::sample_weight`]).
-    pub sample_weight: Option<Vec<f32>>,
+    pub(crate) sample_weight: Option<Vec<f32>>,
     /// A weight per sample of the validation data (see
     /// [`FitConfig::validation_sample_weight`]).
-    pub validation_sample_weight: Option<Vec<f32>>,
+    pub(crate) validation_sample_weight: Option<Vec<f32>>,
     /// Which validation samples are anomalies, for [`Metric::AnomalyAuc`] (see
     /// [`FitConfig::validation_anomalies`]).
-    pub validation_anomalies: Option<Vec<bool>>,
+    pub(crate) validation_anomalies: Option<Vec<bool>>,
     /// Epochs already trained by earlier `fit` calls: training runs epochs
     /// `initial_epoch + 1 ..= epochs`, each with its own shuffle (Keras' `initial_epoch`).
-    pub initial_epoch: usize,
+    pub(crate) initial_epoch: usize,
     /// Metrics reported per epoch besides loss and accuracy (see [`FitConfig::metrics`]).
-    pub metrics: Vec<Metric>,
+    pub(crate) metrics: Vec<Metric>,
 }
 
 impl Default for FitConfig {
@@ -93,6 +97,26 @@ impl FitConfig {
             batch_size,
             ..FitConfig::default()
         }
+    }
+
+    /// With `epochs` passes over the training data.
+    pub fn epochs(mut self, epochs: usize) -> Self {
+        self.epochs = epochs;
+        self
+    }
+
+    /// With `batch_size` samples per gradient step; the last batch of an epoch holds the
+    /// remainder. 0 makes `fit` fail before it starts.
+    pub fn batch_size(mut self, batch_size: usize) -> Self {
+        self.batch_size = batch_size;
+        self
+    }
+
+    /// With the progress bar and per-epoch summary on stderr switched on or off
+    /// ([`Self::quiet`] switches them off).
+    pub fn progress(mut self, progress: bool) -> Self {
+        self.progress = progress;
+        self
     }
 
     /// With another seed for shuffling and stochastic layers.
@@ -209,5 +233,83 @@ impl FitConfig {
     pub fn metrics(mut self, metrics: Vec<Metric>) -> Self {
         self.metrics = metrics;
         self
+    }
+}
+
+/// The settings, read back.
+impl FitConfig {
+    /// Passes over the training data.
+    pub fn get_epochs(&self) -> usize {
+        self.epochs
+    }
+
+    /// Samples per gradient step (the last batch of an epoch may be smaller).
+    pub fn get_batch_size(&self) -> usize {
+        self.batch_size
+    }
+
+    /// Seed for shuffling and for stochastic layers such as dropout.
+    pub fn get_seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// Whether the training data is shuffled at every epoch.
+    pub fn get_shuffle(&self) -> bool {
+        self.shuffle
+    }
+
+    /// Whether a progress bar and a one-line summary per epoch are shown on stderr.
+    pub fn get_progress(&self) -> bool {
+        self.progress
+    }
+
+    /// Where a checkpoint is written after every epoch, if anywhere.
+    pub fn get_checkpoint(&self) -> Option<&Path> {
+        self.checkpoint.as_deref()
+    }
+
+    /// The checkpoint training continues from, if any.
+    pub fn get_resume_from(&self) -> Option<&Path> {
+        self.resume_from.as_deref()
+    }
+
+    /// Threads that share each training step, as asked for (0 means one per core).
+    pub fn get_threads(&self) -> usize {
+        self.threads
+    }
+
+    /// The fraction of the training data held out for validation, if any.
+    pub fn get_validation_split(&self) -> Option<f32> {
+        self.validation_split
+    }
+
+    /// The weight of each class, if given.
+    pub fn get_class_weight(&self) -> Option<&[f32]> {
+        self.class_weight.as_deref()
+    }
+
+    /// The weight of each training sample, if given.
+    pub fn get_sample_weight(&self) -> Option<&[f32]> {
+        self.sample_weight.as_deref()
+    }
+
+    /// The weight of each validation sample, if given.
+    pub fn get_validation_sample_weight(&self) -> Option<&[f32]> {
+        self.validation_sample_weight.as_deref()
+    }
+
+    /// Which validation samples are anomalies, if given.
+    pub fn get_validation_anomalies(&self) -> Option<&[bool]> {
+        self.validation_anomalies.as_deref()
+    }
+
+    /// Epochs already trained by earlier `fit` calls.
+    pub fn get_initial_epoch(&self) -> usize {
+        self.initial_epoch
+    }
+
+    /// Metrics reported per epoch besides loss and accuracy.
+    pub fn get_metrics(&self) -> &[Metric] {
+        &self.metrics
     }
 }

@@ -54,7 +54,7 @@ pub trait Model: Network + Sized + Sync {
     ///
     /// # Errors
     /// Before any training: [`TrainError::ZeroBatchSize`], for either data set
-    /// [`TrainError::ShapeMismatch`], [`TrainError::RaggedData`], [`TrainError::RowMismatch`]
+    /// [`TrainError::ShapeMismatch`], [`TrainError::DataShape`]
     /// or [`TrainError::EmptyDataset`], [`TrainError::InvalidOptimizer`] when
     /// [`Optimizer::validate`] refuses the optimizer's hyperparameters or state, and
     /// [`TrainError::NonFiniteParameter`] when the network starts with NaN or infinity. During
@@ -134,7 +134,7 @@ pub trait Model: Network + Sized + Sync {
     /// [`Network::OUTPUT_LEN`] floats, in inference mode.
     ///
     /// # Errors
-    /// [`TrainError::RaggedData`] when `inputs` is not a whole number of rows, and
+    /// [`TrainError::DataShape`] when `inputs` is not a whole number of rows, and
     /// [`TrainError::NonFiniteOutput`] naming the first row whose output is NaN or infinite.
     fn predict(&self, inputs: &[f32]) -> Result<Vec<f32>, TrainError> {
         evaluate::predict(self, inputs)

@@ -284,10 +284,7 @@ impl<N: Network + Sync> Parallel<N> {
 }
 
 pub(super) fn start_team(threads: usize) -> Result<Team, TrainError> {
-    Team::new(threads).map_err(|e| TrainError::Threads {
-        threads,
-        reason: e.to_string(),
-    })
+    Team::new(threads).map_err(|source| TrainError::Threads { threads, source })
 }
 
 /// A shard for reading; a panic elsewhere (reported by the team) does not poison it for us.

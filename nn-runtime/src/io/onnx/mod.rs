@@ -185,7 +185,7 @@ fn is_recurrent<N: Network>(name: &str) -> bool {
 pub fn save_onnx<N: Network>(model: &N, path: impl AsRef<Path>) -> Result<(), WeightsError> {
     let path = path.as_ref();
     let bytes = to_onnx(model)?;
-    write_atomically(path, |file| file.write_all(&bytes)).map_err(|e| WeightsError::io(path, &e))
+    write_atomically(path, |file| file.write_all(&bytes)).map_err(|e| WeightsError::io(path, e))
 }
 
 /// The nodes of one layer, reading tensors `inputs` and writing `output`; `tensor` gives the

@@ -74,10 +74,9 @@ pub use read::read_from_bytes;
 /// Reads a `.tflite` file. See [`read_from_bytes`] for what is checked.
 pub fn read(path: impl AsRef<Path>) -> Result<Model, TfliteError> {
     let path = path.as_ref();
-    let bytes = std::fs::read(path).map_err(|error| TfliteError::Io {
+    let bytes = std::fs::read(path).map_err(|source| TfliteError::Io {
         path: path.to_path_buf(),
-        kind: error.kind(),
-        message: error.to_string(),
+        source,
     })?;
     read_from_bytes(&bytes)
 }

@@ -34,8 +34,7 @@ impl Control<'_> {
     /// [`WeightsError::Io`] when the file cannot be written.
     pub fn save_weights(&self, path: &Path) -> Result<(), WeightsError> {
         let bytes = crate::io::params_to_bytes(self.tensors, self.params);
-        write_atomically(path, |file| file.write_all(&bytes))
-            .map_err(|e| WeightsError::io(path, &e))
+        write_atomically(path, |file| file.write_all(&bytes)).map_err(|e| WeightsError::io(path, e))
     }
 
     /// The optimizer's learning rate, when it has one.

@@ -20,33 +20,24 @@ const PANIC_EXIT_CODE: i32 = 101;
 static STARTED: AtomicBool = AtomicBool::new(false);
 
 /// Why MPI could not be started.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum MpiError {
     /// MPI was started before in this process (by an earlier [`Cluster::init`] or by other
     /// code); it can be started only once per process.
+    #[error(
+        "MPI was already started in this process; call Cluster::init once, before anything \
+         else uses MPI"
+    )]
     AlreadyStarted,
     /// The MPI library cannot call into MPI from the thread that trains while other
     /// threads run (it refused `MPI_THREAD_FUNNELED`).
+    #[error(
+        "the MPI library does not support MPI_THREAD_FUNNELED (MPI calls from the main \
+         thread while other threads run); use an MPI built with thread support"
+    )]
     NoThreadSupport,
 }
-
-impl fmt::Display for MpiError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            MpiError::AlreadyStarted => f.write_str(
-                "MPI was already started in this process; call Cluster::init once, before \
-                 anything else uses MPI",
-            ),
-            MpiError::NoThreadSupport => f.write_str(
-                "the MPI library does not support MPI_THREAD_FUNNELED (MPI calls from the \
-                 main thread while other threads run); use an MPI built with thread support",
-            ),
-        }
-    }
-}
-
-impl std::error::Error for MpiError {}
 
 /// What one rank passes to [`Cluster::fit`] as its training (and validation) data.
 #[derive(Clone, Copy, Debug)]

@@ -1,7 +1,5 @@
 //! Why a TFLite model cannot be loaded into a declared network.
 
-use std::fmt;
-
 use super::super::TfliteError;
 
 /// What disagrees between an operator of the file and the layer of the network in its place.
@@ -30,12 +28,19 @@ impl Mismatch {
 
 /// A TFLite model that could not be loaded into a network: the file could not be read, or
 /// the first place where its graph and the network's declaration disagree.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ImportError {
     /// The file could not be read or is not a well-formed TFLite model.
-    Read(TfliteError),
+    #[error("{0}")]
+    Read(#[from] TfliteError),
     /// An operator and the network's layer in its place disagree.
+    #[error(
+        "{} mismatch at operator {operator} ({op}) and {}: the file holds {file}, but the \
+         network expects {network}",
+        .kind.noun(),
+        layer_or_end(*.layer)
+    )]
     Mismatch {
         /// The operator's index in the main graph; the number of operators when the file
         /// ends before the network does.
@@ -52,6 +57,10 @@ pub enum ImportError {
         network: String,
     },
     /// The graph's input is not the network's input.
+    #[error(
+        "the file's input is {file:?} (as [C, H, W] for an image), but the network's is \
+         {network:?}"
+    )]
     InputMismatch {
         /// The file's input shape, converted to `nn`'s order (`[C, H, W]` for NHWC).
         file: Vec<usize>,
@@ -60,6 +69,7 @@ pub enum ImportError {
     },
     /// An operator or option `nn` has no counterpart for (dilation, a weights format, a
     /// tensor type, an operator kind).
+    #[error("operator {operator} ({op}) cannot be imported: {reason}")]
     Unsupported {
         /// The operator's index in the main graph.
         operator: usize,
@@ -70,6 +80,7 @@ pub enum ImportError {
     },
     /// The file's graph contradicts itself in a way the reader does not check: an operator
     /// without its weights, a bias of the wrong length, quantization without scales, …
+    #[error("operator {operator} ({op}) is invalid: {reason}")]
     Invalid {
         /// The operator's index in the main graph.
         operator: usize,
@@ -80,58 +91,9 @@ pub enum ImportError {
     },
 }
 
-impl From<TfliteError> for ImportError {
-    fn from(error: TfliteError) -> Self {
-        ImportError::Read(error)
-    }
-}
-
-impl fmt::Display for ImportError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ImportError::Read(error) => write!(f, "{error}"),
-            ImportError::Mismatch {
-                operator,
-                op,
-                layer,
-                kind,
-                file,
-                network,
-            } => {
-                let layer = layer.map_or("the end of the network".to_string(), |layer| {
-                    format!("layer `{layer}`")
-                });
-                write!(
-                    f,
-                    "{} mismatch at operator {operator} ({op}) and {layer}: the file holds \
-                     {file}, but the network expects {network}",
-                    kind.noun()
-                )
-            }
-            ImportError::InputMismatch { file, network } => write!(
-                f,
-                "the file's input is {file:?} (as [C, H, W] for an image), but the network's \
-                 is {network:?}"
-            ),
-            ImportError::Unsupported {
-                operator,
-                op,
-                reason,
-            } => write!(f, "operator {operator} ({op}) cannot be imported: {reason}"),
-            ImportError::Invalid {
-                operator,
-                op,
-                reason,
-            } => write!(f, "operator {operator} ({op}) is invalid: {reason}"),
-        }
-    }
-}
-
-impl std::error::Error for ImportError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            ImportError::Read(error) => Some(error),
-            _ => None,
-        }
-    }
+/// The layer an operator was compared with, or the end of the network.
+fn layer_or_end(layer: Option<&str>) -> String {
+    layer.map_or("the end of the network".to_string(), |layer| {
+        format!("layer `{layer}`")
+    })
 }
