@@ -8,7 +8,7 @@
 //! for a convolution or dense layer, a ring of zero-padded rows per channel for a depthwise one.
 //! Positions outside the input become 0, which is what TFLite's skipping them adds. The
 //! sums are the same integers as the portable kernels' (wrapping in `i32` alike) and go
-//! through the same [`OutputStage`], so every output is bit-identical
+//! through the same [`OutputStage`](super::OutputStage), so every output is bit-identical
 //! (`int8-kernel-tests` in the firmware checks this under QEMU; [`primitives`] emulates the
 //! instructions elsewhere, so the host's unit tests run the same code).
 //!
@@ -27,7 +27,7 @@ pub use depthwise::{depthwise_conv2d, MAX_RING};
 
 /// The longest im2col column on the stack, in widened activations: two columns (1 KiB) are
 /// live at once. A longer filter is summed in pieces of whole input channels, the partial
-/// sums waiting in [`BLOCK`] slots.
+/// sums waiting on the stack.
 pub const MAX_COLUMN: usize = 256;
 /// Output channels (convolution) or pairs of outputs (dense) whose partial sums wait on the
 /// stack (256 B) while a filter longer than a column is summed piece by piece.
