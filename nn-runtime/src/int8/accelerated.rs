@@ -1,0 +1,151 @@
+//! The SIMD paths of the int8 convolutions and dense layer, chosen through the kernel table
+//! ([`crate::ops::kernels`]): a table's [`Int8Kernels`] compute every output's exact `i32`
+//! sum `Σ w · (x − input_zero_point)` into a buffer, and the requantization over those sums is
+//! the portable kernels' own ([`OutputStage::output`]), output by output.
+//!
+//! Products of two int8 values (less a zero point within int8's range) are exact in every
+//! SIMD form used, and an `i32` sum wraps the same way whatever its order, so the sums are
+//! the portable kernels' bit for bit. Each entry point here returns `false`, writing nothing,
+//! where the table has no int8 kernels or the layer is outside what they assume (weights with
+//! a zero point, an input zero point outside int8, an empty map); the caller then runs the
+//! portable kernel.
+
+use super::conv::check_lengths;
+use super::dense::check_dense_lengths;
+use super::depthwise_conv::check_multiplier;
+use super::multiplier::Requantize;
+use super::output_stage::{bias_of, OutputStage};
+use crate::ops::conv::Conv2dShape;
+use crate::ops::kernels::Kernels;
+use std::vec::Vec;
+
+/// Where a convolution's sums lie in the buffer: output `(o, oy, ox)` at
+/// `o · channel_stride + oy · row_stride + ox`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct SumsLayout {
+    pub(crate) channel_stride: usize,
+    pub(crate) row_stride: usize,
+}
+
+/// A convolution's sums: `(shape, weight, input, input_zero_point, sums)`, the buffer resized
+/// by the kernel; lengths checked, zero points as [`applies`] requires.
+pub(crate) type ConvSums = fn(&Conv2dShape, &[i8], &[i8], i32, &mut Vec<i32>) -> SumsLayout;
+/// A dense layer's sums: `(weight, input, input_zero_point, sums)`, one sum per output.
+pub(crate) type DenseSums = fn(&[i8], &[i8], i32, &mut [i32]);
+
+/// One instruction set's int8 kernels.
+pub(crate) struct Int8Kernels {
+    /// Convolutions of any geometry.
+    pub(crate) conv2d: ConvSums,
+    /// Depthwise convolutions, any multiplier.
+    pub(crate) depthwise_conv2d: ConvSums,
+    /// Fully connected layers.
+    pub(crate) fully_connected: DenseSums,
+}
+
+/// Whether the SIMD kernels' assumptions hold: symmetric weights (TFLite's int8 scheme) and an
+/// input zero point that is itself an int8 value (the padding value of the shifted forms).
+fn applies<R>(stage: &OutputStage<'_, R>) -> bool {
+    stage.weight_zero_point == 0 && i8::try_from(stage.input_zero_point).is_ok()
+}
+
+/// [`super::conv2d_portable`]'s outputs with `kernels`' int8 kernels, or `false` (nothing
+/// written) where they do not apply.
+pub(crate) fn conv2d<R: Requantize>(
+    kernels: &Kernels,
+    s: &Conv2dShape,
+    stage: &OutputStage<'_, R>,
+    weight: &[i8],
+    bias: &[i32],
+    input: &[i8],
+    output: &mut [i8],
+) -> bool {
+    let Some(int8) = kernels.int8 else {
+        return false;
+    };
+    let filter_len = s.in_channels * s.kernel_h * s.kernel_w;
+    let (w, b, i, o) = (weight.len(), bias.len(), input.len(), output.len());
+    check_lengths("int8::conv2d", s, w, b, i, o, filter_len);
+    stage.check("int8::conv2d", s.out_channels);
+    if !applies(stage) || output.is_empty() || filter_len == 0 {
+        return false;
+    }
+    let mut sums = Vec::new();
+    let layout = (int8.conv2d)(s, weight, input, stage.input_zero_point, &mut sums);
+    requantize_maps(s, stage, bias, &sums, layout, output);
+    true
+}
+
+/// [`super::depthwise_conv2d_portable`]'s outputs with `kernels`' int8 kernels, or `false`.
+pub(crate) fn depthwise_conv2d<R: Requantize>(
+    kernels: &Kernels,
+    s: &Conv2dShape,
+    stage: &OutputStage<'_, R>,
+    weight: &[i8],
+    bias: &[i32],
+    input: &[i8],
+    output: &mut [i8],
+) -> bool {
+    let Some(int8) = kernels.int8 else {
+        return false;
+    };
+    let what = "int8::depthwise_conv2d";
+    check_multiplier(what, s);
+    let (w, b, i, o) = (weight.len(), bias.len(), input.len(), output.len());
+    check_lengths(what, s, w, b, i, o, s.kernel_h * s.kernel_w);
+    stage.check(what, s.out_channels);
+    if !applies(stage) || output.is_empty() || w == 0 {
+        return false;
+    }
+    let mut sums = Vec::new();
+    let layout = (int8.depthwise_conv2d)(s, weight, input, stage.input_zero_point, &mut sums);
+    requantize_maps(s, stage, bias, &sums, layout, output);
+    true
+}
+
+/// [`super::fully_connected_portable`]'s outputs with `kernels`' int8 kernels, or `false`.
+pub(crate) fn fully_connected<R: Requantize>(
+    kernels: &Kernels,
+    stage: &OutputStage<'_, R>,
+    weight: &[i8],
+    bias: &[i32],
+    input: &[i8],
+    output: &mut [i8],
+) -> bool {
+    let Some(int8) = kernels.int8 else {
+        return false;
+    };
+    check_dense_lengths(stage, weight, bias, input, output);
+    if !applies(stage) || output.is_empty() || input.is_empty() {
+        return false;
+    }
+    let mut sums = std::vec![0; output.len()];
+    (int8.fully_connected)(weight, input, stage.input_zero_point, &mut sums);
+    for (o, (out, &sum)) in output.iter_mut().zip(&sums).enumerate() {
+        *out = stage.output(stage.scale(o), sum.wrapping_add(bias_of(bias, o)));
+    }
+    true
+}
+
+/// The outputs of a convolution from its sums: the bias added and requantized as the
+/// portable kernels do.
+fn requantize_maps<R: Requantize>(
+    s: &Conv2dShape,
+    stage: &OutputStage<'_, R>,
+    bias: &[i32],
+    sums: &[i32],
+    layout: SumsLayout,
+    output: &mut [i8],
+) {
+    let map = s.out_height * s.out_width;
+    for (o, out_map) in output.chunks_exact_mut(map).enumerate() {
+        let (scale, b) = (stage.scale(o), bias_of(bias, o));
+        let channel = &sums[o * layout.channel_stride..];
+        for (oy, out_row) in out_map.chunks_exact_mut(s.out_width).enumerate() {
+            let row = &channel[oy * layout.row_stride..][..s.out_width];
+            for (out, &sum) in out_row.iter_mut().zip(row) {
+                *out = stage.output(scale, sum.wrapping_add(b));
+            }
+        }
+    }
+}

@@ -1,0 +1,194 @@
+//! The x86-64 int8 kernels of the `avx2` and `avx512` kernel tables: each computes the exact
+//! sums `Σ w · (x − iz)` that `int8::accelerated` requantizes.
+//!
+//! - Convolutions, any geometry (pointwise 1×1 and general kernels, any stride and padding):
+//!   the im2col columns are packed once ([`pack::pack_columns`]) and multiplied by the
+//!   packed filters in register tiles — AVX2: 4 channels × 16 pixels, `vpmaddwd` on pairs of
+//!   `i16`; VNNI: 8 channels × 16 pixels, `vpdpbusd` on quads of bytes. Ragged channels and
+//!   pixels run in the padding of the packed buffers, never in a scalar tail.
+//! - Depthwise convolutions, any kernel, stride and multiplier: directly on each channel's
+//!   plane widened to `i32` ([`pack::PhasePlane`]), 8 (AVX2) or 16 (AVX-512F) output
+//!   columns per step.
+//! - Fully connected layers: four rows per pass over the input, 16 (AVX2) or 64 (VNNI, with
+//!   a masked tail) inputs per step.
+//!
+//! Soundness: the kernels need their instruction sets, and the two tables below are
+//! referenced only by the kernel tables of `ops::kernels_x86`, which are handed out after the
+//! CPU check ([`AVX2`] by the `avx2` and `avx512` tables, [`VNNI`] by the `avx512` table when
+//! the CPU also has AVX-512 BW and VNNI).
+
+mod avx2;
+mod pack;
+mod vnni;
+
+use super::accelerated::{Int8Kernels, SumsLayout};
+use crate::ops::conv::Conv2dShape;
+use pack::{pack_columns, pack_rows, PhasePlane};
+use std::vec::Vec;
+
+/// The AVX2 int8 kernels.
+pub(crate) static AVX2: Int8Kernels = Int8Kernels {
+    conv2d: conv2d_avx2,
+    depthwise_conv2d: depthwise_conv2d_avx2,
+    fully_connected: fully_connected_avx2,
+};
+
+/// The AVX-512 VNNI int8 kernels.
+pub(crate) static VNNI: Int8Kernels = Int8Kernels {
+    conv2d: conv2d_vnni,
+    depthwise_conv2d: depthwise_conv2d_avx512,
+    fully_connected: fully_connected_vnni,
+};
+
+fn conv2d_avx2(
+    s: &Conv2dShape,
+    weight: &[i8],
+    input: &[i8],
+    iz: i32,
+    sums: &mut Vec<i32>,
+) -> SumsLayout {
+    let k = s.in_channels * s.kernel_h * s.kernel_w;
+    let rows = s.out_channels.next_multiple_of(avx2::MR);
+    let a = pack_rows::<i16, 2>(weight, k, rows, i16::from);
+    let mut b = Vec::new();
+    // `iz` is an int8 value (`accelerated::applies`): `x − iz` fits in `i16`.
+    let shifted = |x: i8| i16::from(x) - iz as i16;
+    let (groups, columns) = pack_columns::<i16, 2, { avx2::NR }>(s, input, shifted, 0, &mut b);
+    sums.clear();
+    sums.resize(rows * columns, 0);
+    // SAFETY: reachable only through the `AVX2` table (see the module documentation); the
+    // buffers have the sizes `gemm` asserts.
+    unsafe { avx2::gemm(&a, &b, rows, groups, columns, sums) };
+    SumsLayout {
+        channel_stride: columns,
+        row_stride: s.out_width,
+    }
+}
+
+fn conv2d_vnni(
+    s: &Conv2dShape,
+    weight: &[i8],
+    input: &[i8],
+    iz: i32,
+    sums: &mut Vec<i32>,
+) -> SumsLayout {
+    let k = s.in_channels * s.kernel_h * s.kernel_w;
+    let rows = s.out_channels.next_multiple_of(vnni::MR);
+    let a = pack_rows::<i8, 4>(weight, k, rows, |w| w);
+    let mut start = std::vec![0i32; rows];
+    for (start, filter) in start.iter_mut().zip(weight.chunks_exact(k)) {
+        let weight_sum = filter.iter().map(|&w| i32::from(w)).sum::<i32>();
+        *start = (128 + iz).wrapping_mul(weight_sum).wrapping_neg();
+    }
+    let mut b = Vec::new();
+    let pad = shift_to_u8(iz as i8);
+    let (groups, columns) = pack_columns::<u8, 4, { vnni::NR }>(s, input, shift_to_u8, pad, &mut b);
+    sums.clear();
+    sums.resize(rows * columns, 0);
+    // SAFETY: reachable only through the `VNNI` table; the buffers have the sizes `gemm`
+    // asserts.
+    unsafe { vnni::gemm(&a, &b, &start, groups, columns, sums) };
+    SumsLayout {
+        channel_stride: columns,
+        row_stride: s.out_width,
+    }
+}
+
+/// `x + 128` as an unsigned byte: what `vpdpbusd` multiplies.
+#[inline]
+fn shift_to_u8(x: i8) -> u8 {
+    (x as u8) ^ 0x80
+}
+
+/// A depthwise convolution, channel by channel, with `kernel` for each output channel.
+fn depthwise_conv2d_with(
+    s: &Conv2dShape,
+    weight: &[i8],
+    input: &[i8],
+    iz: i32,
+    sums: &mut Vec<i32>,
+    lanes: usize,
+    kernel: impl Fn(PhasePlane, &[i32], &[i8], usize, &mut [i32]),
+) -> SumsLayout {
+    let multiplier = s.out_channels / s.in_channels;
+    let taps = s.kernel_h * s.kernel_w;
+    let padded_width = s.out_width.next_multiple_of(lanes);
+    let map = s.out_height * padded_width;
+    let layout = PhasePlane::new(s, padded_width);
+    let in_plane = s.in_height * s.in_width;
+    sums.clear();
+    sums.resize(s.out_channels * map, 0);
+    let mut plane = Vec::new();
+    for c in 0..s.in_channels {
+        layout.fill(s, &input[c * in_plane..][..in_plane], iz, &mut plane);
+        for o in c * multiplier..(c + 1) * multiplier {
+            let filter = &weight[o * taps..][..taps];
+            kernel(
+                layout,
+                &plane,
+                filter,
+                padded_width,
+                &mut sums[o * map..][..map],
+            );
+        }
+    }
+    SumsLayout {
+        channel_stride: map,
+        row_stride: padded_width,
+    }
+}
+
+fn depthwise_conv2d_avx2(
+    s: &Conv2dShape,
+    weight: &[i8],
+    input: &[i8],
+    iz: i32,
+    sums: &mut Vec<i32>,
+) -> SumsLayout {
+    depthwise_conv2d_with(
+        s,
+        weight,
+        input,
+        iz,
+        sums,
+        avx2::LANES,
+        |l, p, f, w, out| {
+            // SAFETY: reachable only through the `AVX2` table; the plane is `l`'s for `w`
+            // columns, `w` a multiple of the lanes, `out` one channel's sums.
+            unsafe { avx2::depthwise(s, l, p, f, w, out) }
+        },
+    )
+}
+
+fn depthwise_conv2d_avx512(
+    s: &Conv2dShape,
+    weight: &[i8],
+    input: &[i8],
+    iz: i32,
+    sums: &mut Vec<i32>,
+) -> SumsLayout {
+    depthwise_conv2d_with(
+        s,
+        weight,
+        input,
+        iz,
+        sums,
+        vnni::LANES,
+        |l, p, f, w, out| {
+            // SAFETY: reachable only through the `VNNI` table (AVX-512F); as above.
+            unsafe { vnni::depthwise(s, l, p, f, w, out) }
+        },
+    )
+}
+
+fn fully_connected_avx2(weight: &[i8], input: &[i8], iz: i32, sums: &mut [i32]) {
+    let x: Vec<i16> = input.iter().map(|&x| i16::from(x) - iz as i16).collect();
+    // SAFETY: reachable only through the `AVX2` table; `dense` checks the lengths.
+    unsafe { avx2::dense(weight, &x, sums) }
+}
+
+fn fully_connected_vnni(weight: &[i8], input: &[i8], iz: i32, sums: &mut [i32]) {
+    let u: Vec<u8> = input.iter().map(|&x| shift_to_u8(x)).collect();
+    // SAFETY: reachable only through the `VNNI` table; `dense` checks the lengths.
+    unsafe { vnni::dense(weight, &u, iz, sums) }
+}
