@@ -9,7 +9,7 @@ use super::*;
 use crate::ops::kernels::{test_every_variant, Kernels};
 use crate::Rng;
 
-/// Channels 1..=70, kernels 1..=7, strides 1..=3, multipliers 1..=3.
+/// Channels 1..=70, kernels 1..=7, strides 1..=3, multipliers 1..=3, inputs from 1×1.
 const WIDE: Limits = Limits {
     in_channels: 70,
     kernel_h: 7,
@@ -18,6 +18,7 @@ const WIDE: Limits = Limits {
     grow: 12,
     out_channels: 70,
     multiplier: 3,
+    shrink: true,
 };
 
 /// Zero points at int8's extremes and inside.

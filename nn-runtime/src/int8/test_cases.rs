@@ -44,6 +44,8 @@ pub(super) struct Limits {
     pub(super) grow: u64,
     pub(super) out_channels: u64,
     pub(super) multiplier: u64,
+    /// Whether inputs may be smaller than the kernel (the padding then makes up the rest).
+    pub(super) shrink: bool,
 }
 
 /// Small convolutions, within the DSP kernels' stack buffers.
@@ -55,17 +57,26 @@ pub(super) const SMALL: Limits = Limits {
     grow: 7,
     out_channels: 9,
     multiplier: 2,
+    shrink: false,
 };
 
 /// A convolution of ragged shape: padding below the kernel size on the top and left (the
-/// bottom and right implied by the output size), depthwise ones with a multiplier.
+/// bottom and right implied by the output size; some taps of a small input may meet no
+/// input at all), depthwise ones with a multiplier.
 pub(super) fn shape(rng: &mut Rng, depthwise: bool, limits: &Limits) -> Conv2dShape {
     let mut pick = |n: u64| (rng.next_u64() % n) as usize;
     let in_channels = 1 + pick(limits.in_channels);
     let (kernel_h, kernel_w) = (1 + pick(limits.kernel_h), 1 + pick(limits.kernel_w));
     let (stride_h, stride_w) = (1 + pick(limits.stride), 1 + pick(limits.stride));
-    let (in_height, in_width) = (kernel_h + pick(limits.grow), kernel_w + pick(limits.grow));
-    let (pad_top, pad_left) = (pick(kernel_h as u64), pick(kernel_w as u64));
+    let (in_height, in_width) = if limits.shrink {
+        let (h, w) = (kernel_h as u64 + limits.grow, kernel_w as u64 + limits.grow);
+        (1 + pick(h), 1 + pick(w))
+    } else {
+        (kernel_h + pick(limits.grow), kernel_w + pick(limits.grow))
+    };
+    // At least the padding that leaves one output.
+    let pad_top = pick(kernel_h as u64).max(kernel_h.saturating_sub(in_height).div_ceil(2));
+    let pad_left = pick(kernel_w as u64).max(kernel_w.saturating_sub(in_width).div_ceil(2));
     let out_channels = if depthwise {
         in_channels * (1 + pick(limits.multiplier))
     } else {

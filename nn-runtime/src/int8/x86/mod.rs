@@ -2,7 +2,8 @@
 //! sums `Σ w · (x − iz)` that `int8::accelerated` requantizes.
 //!
 //! - Convolutions, any geometry (pointwise 1×1 and general kernels, any stride and padding):
-//!   the im2col columns are packed once ([`pack::pack_columns`]) and multiplied by the
+//!   the im2col matrix ([`pack::im2col`], the input itself for a pointwise convolution) is
+//!   interleaved for the tiles ([`pack::interleave`]) and multiplied by the
 //!   packed filters in register tiles — AVX2: 4 channels × 16 pixels, `vpmaddwd` on pairs of
 //!   `i16`; VNNI: 8 channels × 16 pixels, `vpdpbusd` on quads of bytes. Ragged channels and
 //!   pixels run in the padding of the packed buffers, never in a scalar tail.
@@ -23,7 +24,7 @@ mod vnni;
 
 use super::accelerated::{Int8Kernels, SumsLayout};
 use crate::ops::conv::Conv2dShape;
-use pack::{pack_columns, pack_rows, PhasePlane};
+use pack::{im2col, interleave, pack_rows, PhasePlane};
 use std::vec::Vec;
 
 /// The AVX2 int8 kernels.
@@ -50,10 +51,13 @@ fn conv2d_avx2(
     let k = s.in_channels * s.kernel_h * s.kernel_w;
     let rows = s.out_channels.next_multiple_of(avx2::MR);
     let a = pack_rows::<i16, 2>(weight, k, rows, i16::from);
-    let mut b = Vec::new();
     // `iz` is an int8 value (`accelerated::applies`): `x − iz` fits in `i16`.
     let shifted = |x: i8| i16::from(x) - iz as i16;
-    let (groups, columns) = pack_columns::<i16, 2, { avx2::NR }>(s, input, shifted, 0, &mut b);
+    let (mut rows_buffer, mut b) = (Vec::new(), Vec::new());
+    let columns_i8 = im2col(s, input, iz as i8, &mut rows_buffer);
+    let pixels = s.out_height * s.out_width;
+    let (groups, columns) =
+        interleave::<i16, 2, { avx2::NR }>(columns_i8, k, pixels, shifted, 0, &mut b);
     sums.clear();
     sums.resize(rows * columns, 0);
     // SAFETY: reachable only through the `AVX2` table (see the module documentation); the
@@ -80,9 +84,12 @@ fn conv2d_vnni(
         let weight_sum = filter.iter().map(|&w| i32::from(w)).sum::<i32>();
         *start = (128 + iz).wrapping_mul(weight_sum).wrapping_neg();
     }
-    let mut b = Vec::new();
+    let (mut rows_buffer, mut b) = (Vec::new(), Vec::new());
+    let columns_i8 = im2col(s, input, iz as i8, &mut rows_buffer);
+    let pixels = s.out_height * s.out_width;
     let pad = shift_to_u8(iz as i8);
-    let (groups, columns) = pack_columns::<u8, 4, { vnni::NR }>(s, input, shift_to_u8, pad, &mut b);
+    let (groups, columns) =
+        interleave::<u8, 4, { vnni::NR }>(columns_i8, k, pixels, shift_to_u8, pad, &mut b);
     sums.clear();
     sums.resize(rows * columns, 0);
     // SAFETY: reachable only through the `VNNI` table; the buffers have the sizes `gemm`

@@ -40,46 +40,94 @@ pub(super) fn pack_rows<T: Copy + Default, const G: usize>(
     packed
 }
 
-/// The im2col matrix of `s` — row `k` the tap `(i, ky, kx)`, column `p` the output
-/// `oy · out_width + ox` — with `map` applied, in `groups = ⌈K / G⌉` groups of `G` rows and
-/// panels of `NR` columns: `(k, p)` at `((p / NR) · groups + k / G) · NR · G + (p % NR) · G +
-/// k % G`. Taps outside the input, rows past `K` and columns past `P` (up to a whole panel)
-/// hold `pad`. Returns `(groups, columns)`, the columns a multiple of `NR`.
-pub(super) fn pack_columns<T: Copy, const G: usize, const NR: usize>(
+/// The im2col matrix of `s` as int8 rows: row `k` the tap `(i, ky, kx)`, column `p` the
+/// output `oy · out_width + ox`, positions outside the input holding `iz` (the zero point,
+/// which adds nothing). A pointwise convolution's matrix is its input, borrowed.
+pub(super) fn im2col<'a>(
     s: &Conv2dShape,
-    input: &[i8],
-    map: impl Fn(i8) -> T,
-    pad: T,
-    packed: &mut Vec<T>,
-) -> (usize, usize) {
+    input: &'a [i8],
+    iz: i8,
+    rows: &'a mut Vec<i8>,
+) -> &'a [i8] {
+    let pointwise = s.kernel_h == 1 && s.kernel_w == 1;
+    let unit = s.stride_h == 1 && s.stride_w == 1 && s.pad_top == 0 && s.pad_left == 0;
+    if pointwise && unit && s.out_height == s.in_height && s.out_width == s.in_width {
+        return input;
+    }
     let taps = s.kernel_h * s.kernel_w;
-    let groups = (s.in_channels * taps).div_ceil(G);
-    let columns = (s.out_height * s.out_width).next_multiple_of(NR);
-    packed.clear();
-    packed.resize(groups * columns * G, pad);
+    let pixels = s.out_height * s.out_width;
+    rows.clear();
+    rows.resize(s.in_channels * taps * pixels, iz);
     let plane = s.in_height * s.in_width;
     for i in 0..s.in_channels {
         let channel = &input[i * plane..][..plane];
         for ky in 0..s.kernel_h {
-            let rows = inside(
-                ky as isize - s.pad_top as isize,
-                s.stride_h,
-                s.in_height,
-                s.out_height,
-            );
+            let top = ky as isize - s.pad_top as isize;
+            let oys = inside(top, s.stride_h, s.in_height, s.out_height);
             for kx in 0..s.kernel_w {
                 let offset = kx as isize - s.pad_left as isize;
-                let cols = inside(offset, s.stride_w, s.in_width, s.out_width);
+                let oxs = inside(offset, s.stride_w, s.in_width, s.out_width);
+                if oxs.is_empty() {
+                    continue;
+                }
                 let k = i * taps + ky * s.kernel_w + kx;
-                let (group, lane) = (k / G, k % G);
-                for oy in rows.clone() {
+                let row = &mut rows[k * pixels..][..pixels];
+                for oy in oys.clone() {
                     let iy = oy * s.stride_h + ky - s.pad_top;
                     let in_row = &channel[iy * s.in_width..][..s.in_width];
-                    for ox in cols.clone() {
-                        let p = oy * s.out_width + ox;
-                        let at = ((p / NR) * groups + group) * NR * G + (p % NR) * G + lane;
-                        let ix = (ox * s.stride_w) as isize + offset;
-                        packed[at] = map(in_row[ix as usize]);
+                    let to = &mut row[oy * s.out_width..][oxs.clone()];
+                    let first = (oxs.start * s.stride_w) as isize + offset;
+                    let from = &in_row[first as usize..];
+                    if s.stride_w == 1 {
+                        to.copy_from_slice(&from[..to.len()]);
+                    } else {
+                        for (to, &x) in to.iter_mut().zip(from.iter().step_by(s.stride_w)) {
+                            *to = x;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    rows
+}
+
+/// `k × pixels` int8 rows (an [`im2col`] matrix) mapped by `map` and interleaved for the GEMM
+/// kernels: in `groups = ⌈k / G⌉` groups of `G` rows and panels of `NR` columns, `(k, p)` at
+/// `((p / NR) · groups + k / G) · NR · G + (p % NR) · G + k % G`. Rows past `k` and columns
+/// past `pixels` (up to a whole panel) hold `pad`. Returns `(groups, columns)`, the columns a
+/// multiple of `NR`.
+pub(super) fn interleave<T: Copy, const G: usize, const NR: usize>(
+    rows: &[i8],
+    k: usize,
+    pixels: usize,
+    map: impl Fn(i8) -> T,
+    pad: T,
+    packed: &mut Vec<T>,
+) -> (usize, usize) {
+    let groups = k.div_ceil(G);
+    let columns = pixels.next_multiple_of(NR);
+    packed.clear();
+    packed.resize(groups * columns * G, pad);
+    for (panel, block) in packed.chunks_exact_mut(groups * NR * G).enumerate() {
+        let p0 = panel * NR;
+        let width = NR.min(pixels - p0);
+        for (g, to) in block.chunks_exact_mut(NR * G).enumerate() {
+            let lanes = G.min(k - g * G);
+            if width == NR && lanes == G {
+                // The common case, in constant-size loops the compiler turns into shuffles.
+                let from: [&[i8]; G] =
+                    core::array::from_fn(|l| &rows[(g * G + l) * pixels + p0..][..NR]);
+                for j in 0..NR {
+                    for l in 0..G {
+                        to[j * G + l] = map(from[l][j]);
+                    }
+                }
+            } else {
+                for l in 0..lanes {
+                    let from = &rows[(g * G + l) * pixels + p0..][..width];
+                    for (j, &x) in from.iter().enumerate() {
+                        to[j * G + l] = map(x);
                     }
                 }
             }
