@@ -72,7 +72,7 @@ pub(crate) fn conv2d<R: Requantize>(
     }
     let mut sums = Vec::new();
     let layout = (int8.conv2d)(s, weight, input, stage.input_zero_point, &mut sums);
-    requantize_maps(s, stage, bias, &sums, layout, output);
+    requantize(kernels, s, stage, bias, &sums, layout, output);
     true
 }
 
@@ -99,7 +99,7 @@ pub(crate) fn depthwise_conv2d<R: Requantize>(
     }
     let mut sums = Vec::new();
     let layout = (int8.depthwise_conv2d)(s, weight, input, stage.input_zero_point, &mut sums);
-    requantize_maps(s, stage, bias, &sums, layout, output);
+    requantize(kernels, s, stage, bias, &sums, layout, output);
     true
 }
 
@@ -127,9 +127,45 @@ pub(crate) fn fully_connected<R: Requantize>(
     true
 }
 
+/// The outputs of a convolution from its sums, by [`requantize_maps`] compiled for the
+/// table's instruction set: on x86-64 the same Rust code, which the compiler vectorizes with
+/// AVX2 or AVX-512 (a per-channel multiplier over a row of sums), so the same bits.
+fn requantize<R: Requantize>(
+    kernels: &Kernels,
+    s: &Conv2dShape,
+    stage: &OutputStage<'_, R>,
+    bias: &[i32],
+    sums: &[i32],
+    layout: SumsLayout,
+    output: &mut [i8],
+) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use crate::ops::kernels::Variant;
+        match kernels.variant {
+            // SAFETY: a table of these variants is handed out only when the CPU runs them.
+            Variant::Avx512 => {
+                return unsafe {
+                    super::x86::requantize_maps_avx512(s, stage, bias, sums, layout, output)
+                }
+            }
+            // SAFETY: as above.
+            Variant::Avx2 => {
+                return unsafe {
+                    super::x86::requantize_maps_avx2(s, stage, bias, sums, layout, output)
+                }
+            }
+            _ => {}
+        }
+    }
+    let _ = kernels;
+    requantize_maps(s, stage, bias, sums, layout, output);
+}
+
 /// The outputs of a convolution from its sums: the bias added and requantized as the
 /// portable kernels do.
-fn requantize_maps<R: Requantize>(
+#[inline(always)]
+pub(crate) fn requantize_maps<R: Requantize>(
     s: &Conv2dShape,
     stage: &OutputStage<'_, R>,
     bias: &[i32],
@@ -138,11 +174,17 @@ fn requantize_maps<R: Requantize>(
     output: &mut [i8],
 ) {
     let map = s.out_height * s.out_width;
+    // Rows one after the other are one long row (a longer loop for the compiler to vectorize).
+    let width = if layout.row_stride == s.out_width {
+        map
+    } else {
+        s.out_width
+    };
     for (o, out_map) in output.chunks_exact_mut(map).enumerate() {
         let (scale, b) = (stage.scale(o), bias_of(bias, o));
         let channel = &sums[o * layout.channel_stride..];
-        for (oy, out_row) in out_map.chunks_exact_mut(s.out_width).enumerate() {
-            let row = &channel[oy * layout.row_stride..][..s.out_width];
+        for (oy, out_row) in out_map.chunks_exact_mut(width).enumerate() {
+            let row = &channel[oy * layout.row_stride..][..width];
             for (out, &sum) in out_row.iter_mut().zip(row) {
                 *out = stage.output(scale, sum.wrapping_add(b));
             }

@@ -9,7 +9,7 @@ use core::arch::x86_64::*;
 pub(super) const MR: usize = 4;
 /// Output pixels of a GEMM tile (two vectors of 8).
 pub(super) const NR: usize = 16;
-/// Output columns of one depthwise step.
+/// Depthwise outputs of one step.
 pub(super) const LANES: usize = 8;
 
 /// `c[o · columns + p] = Σ_g a[o, g] · b[g, p]` where `a` holds `rows × groups` pairs of `i16`
@@ -62,46 +62,32 @@ pub(super) unsafe fn gemm(
     }
 }
 
-/// `sums[oy · padded_width + ox] = Σ_taps w · plane[…]` for one depthwise output channel, 8
-/// columns at a time (`vpmulld`: products of `i32` values, exact).
+/// `out[q] = Σ_t w_t · plane[start + q + offset_t]` over the `(offset_t, w_t)` of `taps`,
+/// for `q` in `0..out.len()`, 8 at a time (`vpmulld`: products of `i32` values, exact): a
+/// run of one depthwise output channel ([`super::pack::PhasePlane`]).
 ///
 /// # Safety
-/// AVX2. `plane` is a [`super::pack::PhasePlane`] of `s` for `padded_width` (a multiple of
-/// [`LANES`]) columns, `filter` the channel's `kernel_h · kernel_w` taps, `sums`
-/// `out_height · padded_width` long (checked).
+/// AVX2. `out.len()` a multiple of [`LANES`]; `plane` holds `start + out.len() + offset_t`
+/// values for every tap (checked).
 #[target_feature(enable = "avx2")]
 pub(super) unsafe fn depthwise(
-    s: &crate::ops::conv::Conv2dShape,
-    layout: super::pack::PhasePlane,
     plane: &[i32],
-    filter: &[i8],
-    padded_width: usize,
-    sums: &mut [i32],
+    taps: &[(usize, i32)],
+    start: usize,
+    out: &mut [i32],
 ) {
-    let rows = (s.out_height - 1) * s.stride_h + s.kernel_h;
-    assert!(plane.len() >= layout.at(s, rows, 0) && padded_width.is_multiple_of(LANES));
-    assert!(sums.len() >= s.out_height * padded_width && filter.len() == s.kernel_h * s.kernel_w);
-    for oy in 0..s.out_height {
-        for ox in (0..padded_width).step_by(LANES) {
-            let mut acc = _mm256_setzero_si256();
-            for ky in 0..s.kernel_h {
-                let r = oy * s.stride_h + ky;
-                for kx in 0..s.kernel_w {
-                    let start = layout.at(s, r, kx % s.stride_w) + ox + kx / s.stride_w;
-                    let w = _mm256_set1_epi32(i32::from(filter[ky * s.kernel_w + kx]));
-                    // SAFETY: `start + 8 ≤ at(r, phase) + phase_len` since `ox + 8 ≤
-                    // padded_width` and `kx / stride_w ≤ (kernel_w − 1) / stride_w`, with
-                    // `r < rows`: inside `plane`.
-                    let x = unsafe { _mm256_loadu_si256(plane.as_ptr().add(start).cast()) };
-                    acc = _mm256_add_epi32(acc, _mm256_mullo_epi32(x, w));
-                }
-            }
-            // SAFETY: 8 `i32` at `oy · padded_width + ox`, inside `sums`.
-            unsafe {
-                let out = sums.as_mut_ptr().add(oy * padded_width + ox);
-                _mm256_storeu_si256(out.cast(), acc);
-            }
+    let reach = taps.iter().map(|&(offset, _)| offset).max().unwrap_or(0);
+    assert!(out.len().is_multiple_of(LANES) && start + out.len() + reach <= plane.len());
+    for q in (0..out.len()).step_by(LANES) {
+        let mut acc = _mm256_setzero_si256();
+        for &(offset, w) in taps {
+            // SAFETY: `start + q + offset + LANES ≤ start + out.len() + reach`, inside
+            // `plane` (asserted).
+            let x = unsafe { _mm256_loadu_si256(plane.as_ptr().add(start + q + offset).cast()) };
+            acc = _mm256_add_epi32(acc, _mm256_mullo_epi32(x, _mm256_set1_epi32(w)));
         }
+        // SAFETY: `LANES` values at `q + LANES ≤ out.len()`.
+        unsafe { _mm256_storeu_si256(out.as_mut_ptr().add(q).cast(), acc) };
     }
 }
 

@@ -8,8 +8,8 @@
 //!   `i16`; VNNI: 8 channels × 16 pixels, `vpdpbusd` on quads of bytes. Ragged channels and
 //!   pixels run in the padding of the packed buffers, never in a scalar tail.
 //! - Depthwise convolutions, any kernel, stride and multiplier: directly on each channel's
-//!   plane widened to `i32` ([`pack::PhasePlane`]), 8 (AVX2) or 16 (AVX-512F) output
-//!   columns per step.
+//!   plane widened to `i32` ([`pack::PhasePlane`], where every tap is a constant offset), 8
+//!   (AVX2) or 16 (AVX-512F) outputs per step, the whole map in one run at vertical stride 1.
 //! - Fully connected layers: four rows per pass over the input, 16 (AVX2) or 64 (VNNI, with
 //!   a masked tail) inputs per step.
 //!
@@ -22,7 +22,9 @@ mod avx2;
 mod pack;
 mod vnni;
 
-use super::accelerated::{Int8Kernels, SumsLayout};
+use super::accelerated::{requantize_maps, Int8Kernels, SumsLayout};
+use super::multiplier::Requantize;
+use super::output_stage::OutputStage;
 use crate::ops::conv::Conv2dShape;
 use pack::{im2col, interleave, pack_rows, PhasePlane};
 use std::vec::Vec;
@@ -107,7 +109,8 @@ fn shift_to_u8(x: i8) -> u8 {
     (x as u8) ^ 0x80
 }
 
-/// A depthwise convolution, channel by channel, with `kernel` for each output channel.
+/// A depthwise convolution, channel by channel, `kernel` computing runs of outputs `lanes` at
+/// a time: the whole map in one run where `stride_h = 1`, else row by row.
 fn depthwise_conv2d_with(
     s: &Conv2dShape,
     weight: &[i8],
@@ -115,34 +118,50 @@ fn depthwise_conv2d_with(
     iz: i32,
     sums: &mut Vec<i32>,
     lanes: usize,
-    kernel: impl Fn(PhasePlane, &[i32], &[i8], usize, &mut [i32]),
+    kernel: impl Fn(&[i32], &[(usize, i32)], usize, &mut [i32]),
 ) -> SumsLayout {
     let multiplier = s.out_channels / s.in_channels;
-    let taps = s.kernel_h * s.kernel_w;
-    let padded_width = s.out_width.next_multiple_of(lanes);
-    let map = s.out_height * padded_width;
-    let layout = PhasePlane::new(s, padded_width);
+    let plane_layout = PhasePlane::new(s);
+    let pitch = plane_layout.pitch;
+    let one_run = s.stride_h == 1;
+    let layout = if one_run {
+        SumsLayout {
+            channel_stride: (s.out_height * pitch).next_multiple_of(lanes),
+            row_stride: pitch,
+        }
+    } else {
+        let row = s.out_width.next_multiple_of(lanes);
+        SumsLayout {
+            channel_stride: s.out_height * row,
+            row_stride: row,
+        }
+    };
     let in_plane = s.in_height * s.in_width;
     sums.clear();
-    sums.resize(s.out_channels * map, 0);
-    let mut plane = Vec::new();
+    sums.resize(s.out_channels * layout.channel_stride, 0);
+    let (mut plane, mut taps) = (Vec::new(), Vec::new());
     for c in 0..s.in_channels {
-        layout.fill(s, &input[c * in_plane..][..in_plane], iz, &mut plane);
+        plane_layout.fill(s, &input[c * in_plane..][..in_plane], iz, lanes, &mut plane);
         for o in c * multiplier..(c + 1) * multiplier {
-            let filter = &weight[o * taps..][..taps];
-            kernel(
-                layout,
-                &plane,
-                filter,
-                padded_width,
-                &mut sums[o * map..][..map],
-            );
+            let filter = &weight[o * s.kernel_h * s.kernel_w..];
+            taps.clear();
+            for ky in 0..s.kernel_h {
+                for kx in 0..s.kernel_w {
+                    let w = i32::from(filter[ky * s.kernel_w + kx]);
+                    taps.push((plane_layout.offset(s, ky, kx), w));
+                }
+            }
+            let map = &mut sums[o * layout.channel_stride..][..layout.channel_stride];
+            if one_run {
+                kernel(&plane, &taps, 0, map);
+            } else {
+                for (oy, row) in map.chunks_exact_mut(layout.row_stride).enumerate() {
+                    kernel(&plane, &taps, oy * s.stride_h * pitch, row);
+                }
+            }
         }
     }
-    SumsLayout {
-        channel_stride: map,
-        row_stride: padded_width,
-    }
+    layout
 }
 
 fn depthwise_conv2d_avx2(
@@ -159,10 +178,9 @@ fn depthwise_conv2d_avx2(
         iz,
         sums,
         avx2::LANES,
-        |l, p, f, w, out| {
-            // SAFETY: reachable only through the `AVX2` table; the plane is `l`'s for `w`
-            // columns, `w` a multiple of the lanes, `out` one channel's sums.
-            unsafe { avx2::depthwise(s, l, p, f, w, out) }
+        |p, t, start, out| {
+            // SAFETY: reachable only through the `AVX2` table; `depthwise` checks the bounds.
+            unsafe { avx2::depthwise(p, t, start, out) }
         },
     )
 }
@@ -181,9 +199,9 @@ fn depthwise_conv2d_avx512(
         iz,
         sums,
         vnni::LANES,
-        |l, p, f, w, out| {
+        |p, t, start, out| {
             // SAFETY: reachable only through the `VNNI` table (AVX-512F); as above.
-            unsafe { vnni::depthwise(s, l, p, f, w, out) }
+            unsafe { vnni::depthwise(p, t, start, out) }
         },
     )
 }
@@ -198,4 +216,36 @@ fn fully_connected_vnni(weight: &[i8], input: &[i8], iz: i32, sums: &mut [i32]) 
     let u: Vec<u8> = input.iter().map(|&x| shift_to_u8(x)).collect();
     // SAFETY: reachable only through the `VNNI` table; `dense` checks the lengths.
     unsafe { vnni::dense(weight, &u, iz, sums) }
+}
+
+/// [`requantize_maps`] compiled for AVX2.
+///
+/// # Safety
+/// The CPU has AVX2.
+#[target_feature(enable = "avx2")]
+pub(crate) unsafe fn requantize_maps_avx2<R: Requantize>(
+    s: &Conv2dShape,
+    stage: &OutputStage<'_, R>,
+    bias: &[i32],
+    sums: &[i32],
+    layout: SumsLayout,
+    output: &mut [i8],
+) {
+    requantize_maps(s, stage, bias, sums, layout, output);
+}
+
+/// [`requantize_maps`] compiled for AVX-512F.
+///
+/// # Safety
+/// The CPU has AVX-512F.
+#[target_feature(enable = "avx512f")]
+pub(crate) unsafe fn requantize_maps_avx512<R: Requantize>(
+    s: &Conv2dShape,
+    stage: &OutputStage<'_, R>,
+    bias: &[i32],
+    sums: &[i32],
+    layout: SumsLayout,
+    output: &mut [i8],
+) {
+    requantize_maps(s, stage, bias, sums, layout, output);
 }

@@ -137,44 +137,79 @@ pub(super) fn interleave<T: Copy, const G: usize, const NR: usize>(
 }
 
 /// Where a depthwise kernel reads one channel: `rows = (out_height − 1) · stride_h +
-/// kernel_h` padded input rows, each split into `stride_w` phases of `phase_len` values, the
-/// phase `ph` holding the padded columns `j · stride_w + ph`. Output column `ox` then meets
-/// tap `kx` at phase `kx % stride_w`, index `ox + kx / stride_w`: contiguous in `ox` whatever
-/// the stride.
+/// kernel_h` padded input rows, `pitch` apart, each split into `stride_w` phases of
+/// `phase_len = out_width + (kernel_w − 1) / stride_w` values, phase `ph` holding the padded
+/// columns `j · stride_w + ph`. Output `(oy, ox)` meets tap `(ky, kx)` at
+/// `(oy · stride_h + ky) · pitch + ox + offset(ky, kx)` with `offset = ky · pitch +
+/// (kx % stride_w) · phase_len + kx / stride_w` — whatever the strides, every tap is one
+/// constant offset from the output's own position, so a run of outputs is a run of loads.
+/// With `stride_h = 1` the whole map is one run (`pitch − out_width` unused outputs per row).
 #[derive(Clone, Copy, Debug)]
 pub(super) struct PhasePlane {
     pub(super) phase_len: usize,
+    pub(super) pitch: usize,
 }
 
 impl PhasePlane {
-    /// The plane for outputs computed `padded_width` columns at a time.
-    pub(super) fn new(s: &Conv2dShape, padded_width: usize) -> PhasePlane {
+    pub(super) fn new(s: &Conv2dShape) -> PhasePlane {
+        let phase_len = s.out_width + (s.kernel_w - 1) / s.stride_w;
         PhasePlane {
-            phase_len: padded_width + (s.kernel_w - 1) / s.stride_w,
+            phase_len,
+            pitch: phase_len * s.stride_w,
         }
     }
 
     /// The offset of padded row `r`, phase `phase`.
     #[inline]
-    pub(super) fn at(self, s: &Conv2dShape, r: usize, phase: usize) -> usize {
-        (r * s.stride_w + phase) * self.phase_len
+    pub(super) fn at(self, r: usize, phase: usize) -> usize {
+        r * self.pitch + phase * self.phase_len
+    }
+
+    /// Tap `(ky, kx)`'s offset from an output's position.
+    pub(super) fn offset(self, s: &Conv2dShape, ky: usize, kx: usize) -> usize {
+        self.at(ky, kx % s.stride_w) + kx / s.stride_w
+    }
+
+    /// The plane's length: its rows, one row more and `lanes` values of zeros, so that a
+    /// kernel computing `lanes` outputs at a time reads inside it.
+    pub(super) fn len(self, s: &Conv2dShape, lanes: usize) -> usize {
+        let rows = (s.out_height - 1) * s.stride_h + s.kernel_h;
+        (rows + 1) * self.pitch + lanes
     }
 
     /// Fills `plane` with one channel's values less `iz`, 0 outside the input.
-    pub(super) fn fill(self, s: &Conv2dShape, channel: &[i8], iz: i32, plane: &mut Vec<i32>) {
+    pub(super) fn fill(
+        self,
+        s: &Conv2dShape,
+        channel: &[i8],
+        iz: i32,
+        lanes: usize,
+        plane: &mut Vec<i32>,
+    ) {
         let rows = (s.out_height - 1) * s.stride_h + s.kernel_h;
         plane.clear();
-        plane.resize(self.at(s, rows, 0), 0);
+        plane.resize(self.len(s, lanes), 0);
         let row_range = inside(-(s.pad_top as isize), 1, s.in_height, rows);
         for r in row_range {
             let in_row = &channel[(r - s.pad_top) * s.in_width..][..s.in_width];
             for phase in 0..s.stride_w {
                 let offset = phase as isize - s.pad_left as isize;
-                let start = self.at(s, r, phase);
-                let to = &mut plane[start..start + self.phase_len];
-                for j in inside(offset, s.stride_w, s.in_width, self.phase_len) {
-                    let ix = (j * s.stride_w) as isize + offset;
-                    to[j] = i32::from(in_row[ix as usize]) - iz;
+                let js = inside(offset, s.stride_w, s.in_width, self.phase_len);
+                if js.is_empty() {
+                    continue;
+                }
+                let first = ((js.start * s.stride_w) as isize + offset) as usize;
+                let to = &mut plane[self.at(r, phase)..][js];
+                if s.stride_w == 1 {
+                    // The common case as plain slices, which the compiler vectorizes.
+                    for (to, &x) in to.iter_mut().zip(&in_row[first..]) {
+                        *to = i32::from(x) - iz;
+                    }
+                } else {
+                    let from = in_row[first..].iter().step_by(s.stride_w);
+                    for (to, &x) in to.iter_mut().zip(from) {
+                        *to = i32::from(x) - iz;
+                    }
                 }
             }
         }

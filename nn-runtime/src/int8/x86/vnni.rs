@@ -14,7 +14,7 @@ use core::arch::x86_64::*;
 pub(super) const MR: usize = 8;
 /// Output pixels of a GEMM tile (one vector of 16).
 pub(super) const NR: usize = 16;
-/// Output columns of one depthwise step.
+/// Depthwise outputs of one step.
 pub(super) const LANES: usize = 16;
 
 /// `c[o · columns + p] = start[o] + Σ_g a[o, g] · b[g, p]` where `a` holds `rows × groups`
@@ -62,41 +62,29 @@ pub(super) unsafe fn gemm(
     }
 }
 
-/// [`super::avx2::depthwise`] 16 columns at a time.
+/// [`super::avx2::depthwise`] 16 outputs at a time.
 ///
 /// # Safety
 /// AVX-512F; as [`super::avx2::depthwise`] with [`LANES`] for its lanes.
 #[target_feature(enable = "avx512f")]
 pub(super) unsafe fn depthwise(
-    s: &crate::ops::conv::Conv2dShape,
-    layout: super::pack::PhasePlane,
     plane: &[i32],
-    filter: &[i8],
-    padded_width: usize,
-    sums: &mut [i32],
+    taps: &[(usize, i32)],
+    start: usize,
+    out: &mut [i32],
 ) {
-    let rows = (s.out_height - 1) * s.stride_h + s.kernel_h;
-    assert!(plane.len() >= layout.at(s, rows, 0) && padded_width.is_multiple_of(LANES));
-    assert!(sums.len() >= s.out_height * padded_width && filter.len() == s.kernel_h * s.kernel_w);
-    for oy in 0..s.out_height {
-        for ox in (0..padded_width).step_by(LANES) {
-            let mut acc = _mm512_setzero_si512();
-            for ky in 0..s.kernel_h {
-                let r = oy * s.stride_h + ky;
-                for kx in 0..s.kernel_w {
-                    let start = layout.at(s, r, kx % s.stride_w) + ox + kx / s.stride_w;
-                    let w = _mm512_set1_epi32(i32::from(filter[ky * s.kernel_w + kx]));
-                    // SAFETY: as in the AVX2 kernel, with 16 lanes.
-                    let x = unsafe { _mm512_loadu_si512(plane.as_ptr().add(start).cast()) };
-                    acc = _mm512_add_epi32(acc, _mm512_mullo_epi32(x, w));
-                }
-            }
-            // SAFETY: 16 `i32` at `oy · padded_width + ox`, inside `sums`.
-            unsafe {
-                let out = sums.as_mut_ptr().add(oy * padded_width + ox);
-                _mm512_storeu_si512(out.cast(), acc);
-            }
+    let reach = taps.iter().map(|&(offset, _)| offset).max().unwrap_or(0);
+    assert!(out.len().is_multiple_of(LANES) && start + out.len() + reach <= plane.len());
+    for q in (0..out.len()).step_by(LANES) {
+        let mut acc = _mm512_setzero_si512();
+        for &(offset, w) in taps {
+            // SAFETY: `start + q + offset + LANES ≤ start + out.len() + reach`, inside
+            // `plane` (asserted).
+            let x = unsafe { _mm512_loadu_si512(plane.as_ptr().add(start + q + offset).cast()) };
+            acc = _mm512_add_epi32(acc, _mm512_mullo_epi32(x, _mm512_set1_epi32(w)));
         }
+        // SAFETY: `LANES` values at `q + LANES ≤ out.len()`.
+        unsafe { _mm512_storeu_si512(out.as_mut_ptr().add(q).cast(), acc) };
     }
 }
 
