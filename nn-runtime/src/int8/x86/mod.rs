@@ -26,7 +26,7 @@ use super::accelerated::{requantize_maps, Int8Kernels, SumsLayout};
 use super::multiplier::Requantize;
 use super::output_stage::OutputStage;
 use crate::ops::conv::Conv2dShape;
-use pack::{im2col, interleave, pack_rows, PhasePlane};
+use pack::{im2col, interleave, pack_rows, quads_block, PhasePlane};
 use std::vec::Vec;
 
 /// The AVX2 int8 kernels.
@@ -58,8 +58,9 @@ fn conv2d_avx2(
     let (mut rows_buffer, mut b) = (Vec::new(), Vec::new());
     let columns_i8 = im2col(s, input, iz as i8, &mut rows_buffer);
     let pixels = s.out_height * s.out_width;
+    let block = |from: [&[i8]; 2], to: &mut [i16]| pack::pairs_block(iz as i16, from, to);
     let (groups, columns) =
-        interleave::<i16, 2, { avx2::NR }>(columns_i8, k, pixels, shifted, 0, &mut b);
+        interleave::<i16, 2, { avx2::NR }>(columns_i8, k, pixels, shifted, 0, block, &mut b);
     sums.clear();
     sums.resize(rows * columns, 0);
     // SAFETY: reachable only through the `AVX2` table (see the module documentation); the
@@ -90,8 +91,15 @@ fn conv2d_vnni(
     let columns_i8 = im2col(s, input, iz as i8, &mut rows_buffer);
     let pixels = s.out_height * s.out_width;
     let pad = shift_to_u8(iz as i8);
-    let (groups, columns) =
-        interleave::<u8, 4, { vnni::NR }>(columns_i8, k, pixels, shift_to_u8, pad, &mut b);
+    let (groups, columns) = interleave::<u8, 4, { vnni::NR }>(
+        columns_i8,
+        k,
+        pixels,
+        shift_to_u8,
+        pad,
+        quads_block,
+        &mut b,
+    );
     sums.clear();
     sums.resize(rows * columns, 0);
     // SAFETY: reachable only through the `VNNI` table; the buffers have the sizes `gemm`

@@ -96,13 +96,15 @@ pub(super) fn im2col<'a>(
 /// kernels: in `groups = ⌈k / G⌉` groups of `G` rows and panels of `NR` columns, `(k, p)` at
 /// `((p / NR) · groups + k / G) · NR · G + (p % NR) · G + k % G`. Rows past `k` and columns
 /// past `pixels` (up to a whole panel) hold `pad`. Returns `(groups, columns)`, the columns a
-/// multiple of `NR`.
+/// multiple of `NR`. `write_block` writes a whole group of a whole panel (`G` rows of `NR` values)
+/// as `map` would, faster.
 pub(super) fn interleave<T: Copy, const G: usize, const NR: usize>(
     rows: &[i8],
     k: usize,
     pixels: usize,
     map: impl Fn(i8) -> T,
     pad: T,
+    write_block: impl Fn([&[i8]; G], &mut [T]),
     packed: &mut Vec<T>,
 ) -> (usize, usize) {
     let groups = k.div_ceil(G);
@@ -115,14 +117,10 @@ pub(super) fn interleave<T: Copy, const G: usize, const NR: usize>(
         for (g, to) in block.chunks_exact_mut(NR * G).enumerate() {
             let lanes = G.min(k - g * G);
             if width == NR && lanes == G {
-                // The common case, in constant-size loops the compiler turns into shuffles.
-                let from: [&[i8]; G] =
-                    core::array::from_fn(|l| &rows[(g * G + l) * pixels + p0..][..NR]);
-                for j in 0..NR {
-                    for l in 0..G {
-                        to[j * G + l] = map(from[l][j]);
-                    }
-                }
+                write_block(
+                    core::array::from_fn(|l| &rows[(g * G + l) * pixels + p0..][..NR]),
+                    to,
+                );
             } else {
                 for l in 0..lanes {
                     let from = &rows[(g * G + l) * pixels + p0..][..width];
@@ -190,16 +188,16 @@ impl PhasePlane {
         plane.clear();
         plane.resize(self.len(s, lanes), 0);
         let row_range = inside(-(s.pad_top as isize), 1, s.in_height, rows);
-        for r in row_range {
-            let in_row = &channel[(r - s.pad_top) * s.in_width..][..s.in_width];
-            for phase in 0..s.stride_w {
-                let offset = phase as isize - s.pad_left as isize;
-                let js = inside(offset, s.stride_w, s.in_width, self.phase_len);
-                if js.is_empty() {
-                    continue;
-                }
-                let first = ((js.start * s.stride_w) as isize + offset) as usize;
-                let to = &mut plane[self.at(r, phase)..][js];
+        for phase in 0..s.stride_w {
+            let offset = phase as isize - s.pad_left as isize;
+            let js = inside(offset, s.stride_w, s.in_width, self.phase_len);
+            if js.is_empty() {
+                continue;
+            }
+            let first = ((js.start * s.stride_w) as isize + offset) as usize;
+            for r in row_range.clone() {
+                let in_row = &channel[(r - s.pad_top) * s.in_width..][..s.in_width];
+                let to = &mut plane[self.at(r, phase)..][js.clone()];
                 if s.stride_w == 1 {
                     // The common case as plain slices, which the compiler vectorizes.
                     for (to, &x) in to.iter_mut().zip(&in_row[first..]) {
@@ -213,5 +211,53 @@ impl PhasePlane {
                 }
             }
         }
+    }
+}
+
+/// Pairs of `x − iz` as `i16` for the AVX2 tiles: `to[2j + l] = from[l][j] − iz`, 16 columns.
+pub(super) fn pairs_block(iz: i16, from: [&[i8]; 2], to: &mut [i16]) {
+    use core::arch::x86_64::*;
+    assert!(from[0].len() >= 16 && from[1].len() >= 16 && to.len() >= 32);
+    // SAFETY: 16 bytes of each row are read and 32 `i16` written (asserted); SSE2 is part
+    // of x86-64.
+    unsafe {
+        let zero_point = _mm_set1_epi16(iz);
+        let widen = |row: &[i8]| {
+            let x = _mm_loadu_si128(row.as_ptr().cast());
+            let low = _mm_srai_epi16(_mm_unpacklo_epi8(x, x), 8);
+            let high = _mm_srai_epi16(_mm_unpackhi_epi8(x, x), 8);
+            (
+                _mm_sub_epi16(low, zero_point),
+                _mm_sub_epi16(high, zero_point),
+            )
+        };
+        let (low0, high0) = widen(from[0]);
+        let (low1, high1) = widen(from[1]);
+        let out = to.as_mut_ptr().cast::<__m128i>();
+        _mm_storeu_si128(out, _mm_unpacklo_epi16(low0, low1));
+        _mm_storeu_si128(out.add(1), _mm_unpackhi_epi16(low0, low1));
+        _mm_storeu_si128(out.add(2), _mm_unpacklo_epi16(high0, high1));
+        _mm_storeu_si128(out.add(3), _mm_unpackhi_epi16(high0, high1));
+    }
+}
+
+/// Quads of `x + 128` as bytes for the VNNI tiles: `to[4j + l] = from[l][j] ^ 0x80`, 16
+/// columns.
+pub(super) fn quads_block(from: [&[i8]; 4], to: &mut [u8]) {
+    use core::arch::x86_64::*;
+    assert!(from.iter().all(|row| row.len() >= 16) && to.len() >= 64);
+    // SAFETY: 16 bytes of each row are read and 64 written (asserted); SSE2 is part of
+    // x86-64.
+    unsafe {
+        let flip = _mm_set1_epi8(i8::MIN);
+        let row = |l: usize| _mm_xor_si128(_mm_loadu_si128(from[l].as_ptr().cast()), flip);
+        let (r0, r1, r2, r3) = (row(0), row(1), row(2), row(3));
+        let (a, b) = (_mm_unpacklo_epi8(r0, r1), _mm_unpackhi_epi8(r0, r1));
+        let (c, d) = (_mm_unpacklo_epi8(r2, r3), _mm_unpackhi_epi8(r2, r3));
+        let out = to.as_mut_ptr().cast::<__m128i>();
+        _mm_storeu_si128(out, _mm_unpacklo_epi16(a, c));
+        _mm_storeu_si128(out.add(1), _mm_unpackhi_epi16(a, c));
+        _mm_storeu_si128(out.add(2), _mm_unpacklo_epi16(b, d));
+        _mm_storeu_si128(out.add(3), _mm_unpackhi_epi16(b, d));
     }
 }
