@@ -121,10 +121,39 @@ pub(crate) fn fully_connected<R: Requantize>(
     }
     let mut sums = std::vec![0; output.len()];
     (int8.fully_connected)(weight, input, stage.input_zero_point, &mut sums);
-    for (o, (out, &sum)) in output.iter_mut().zip(&sums).enumerate() {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use crate::ops::kernels::Variant;
+        match kernels.variant {
+            // SAFETY: a table of these variants is handed out only when the CPU runs them.
+            Variant::Avx512 => {
+                unsafe { super::x86::requantize_vector_avx512(stage, bias, &sums, output) };
+                return true;
+            }
+            // SAFETY: as above.
+            Variant::Avx2 => {
+                unsafe { super::x86::requantize_vector_avx2(stage, bias, &sums, output) };
+                return true;
+            }
+            _ => {}
+        }
+    }
+    requantize_vector(stage, bias, &sums, output);
+    true
+}
+
+/// The outputs of a dense layer from its sums: the bias added and requantized as the
+/// portable kernel does (compiled for wider instructions by `x86`, as [`requantize_maps`]).
+#[inline(always)]
+pub(crate) fn requantize_vector<R: Requantize>(
+    stage: &OutputStage<'_, R>,
+    bias: &[i32],
+    sums: &[i32],
+    output: &mut [i8],
+) {
+    for (o, (out, &sum)) in output.iter_mut().zip(sums).enumerate() {
         *out = stage.output(stage.scale(o), sum.wrapping_add(bias_of(bias, o)));
     }
-    true
 }
 
 /// The outputs of a convolution from its sums, by [`requantize_maps`] compiled for the

@@ -22,7 +22,7 @@ mod avx2;
 mod pack;
 mod vnni;
 
-use super::accelerated::{requantize_maps, Int8Kernels, SumsLayout};
+use super::accelerated::{requantize_maps, requantize_vector, Int8Kernels, SumsLayout};
 use super::multiplier::Requantize;
 use super::output_stage::OutputStage;
 use crate::ops::conv::Conv2dShape;
@@ -256,4 +256,32 @@ pub(crate) unsafe fn requantize_maps_avx512<R: Requantize>(
     output: &mut [i8],
 ) {
     requantize_maps(s, stage, bias, sums, layout, output);
+}
+
+/// [`requantize_vector`] compiled for AVX2.
+///
+/// # Safety
+/// The CPU has AVX2.
+#[target_feature(enable = "avx2")]
+pub(crate) unsafe fn requantize_vector_avx2<R: Requantize>(
+    stage: &OutputStage<'_, R>,
+    bias: &[i32],
+    sums: &[i32],
+    output: &mut [i8],
+) {
+    requantize_vector(stage, bias, sums, output);
+}
+
+/// [`requantize_vector`] compiled for AVX-512F.
+///
+/// # Safety
+/// The CPU has AVX-512F.
+#[target_feature(enable = "avx512f")]
+pub(crate) unsafe fn requantize_vector_avx512<R: Requantize>(
+    stage: &OutputStage<'_, R>,
+    bias: &[i32],
+    sums: &[i32],
+    output: &mut [i8],
+) {
+    requantize_vector(stage, bias, sums, output);
 }
