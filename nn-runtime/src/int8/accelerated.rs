@@ -27,11 +27,56 @@ pub(crate) struct SumsLayout {
     pub(crate) row_stride: usize,
 }
 
-/// A convolution's sums: `(shape, weight, input, input_zero_point, sums)`, the buffer resized
-/// by the kernel; lengths checked, zero points as [`applies`] requires.
-pub(crate) type ConvSums = fn(&Conv2dShape, &[i8], &[i8], i32, &mut Vec<i32>) -> SumsLayout;
-/// A dense layer's sums: `(weight, input, input_zero_point, sums)`, one sum per output.
-pub(crate) type DenseSums = fn(&[i8], &[i8], i32, &mut [i32]);
+/// The buffers of the SIMD kernels, one set per thread, kept between calls: they grow to the
+/// largest layer a thread runs, and after that first call inference allocates nothing.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    /// The sums, as [`SumsLayout`] places them.
+    pub(crate) sums: Vec<i32>,
+    /// An im2col matrix of int8 rows.
+    pub(crate) rows: Vec<i8>,
+    /// Packed columns or inputs (AVX2: `i16`; VNNI: bytes).
+    pub(crate) columns_i16: Vec<i16>,
+    pub(crate) columns_u8: Vec<u8>,
+    /// Packed weights.
+    pub(crate) weights_i16: Vec<i16>,
+    pub(crate) weights_i8: Vec<i8>,
+    /// Per-channel starting sums, a depthwise channel's plane.
+    pub(crate) ints: Vec<i32>,
+    /// A depthwise filter's taps.
+    pub(crate) taps: Vec<(usize, i32)>,
+}
+
+impl Scratch {
+    const fn new() -> Scratch {
+        Scratch {
+            sums: Vec::new(),
+            rows: Vec::new(),
+            columns_i16: Vec::new(),
+            columns_u8: Vec::new(),
+            weights_i16: Vec::new(),
+            weights_i8: Vec::new(),
+            ints: Vec::new(),
+            taps: Vec::new(),
+        }
+    }
+}
+
+std::thread_local! {
+    static SCRATCH: core::cell::RefCell<Scratch> = const { core::cell::RefCell::new(Scratch::new()) };
+}
+
+/// `f` with this thread's scratch buffers.
+fn with_scratch<T>(f: impl FnOnce(&mut Scratch) -> T) -> T {
+    SCRATCH.with(|scratch| f(&mut scratch.borrow_mut()))
+}
+
+/// A convolution's sums into `scratch.sums`: `(shape, weight, input, input_zero_point,
+/// scratch)`; lengths checked, zero points as [`applies`] requires.
+pub(crate) type ConvSums = fn(&Conv2dShape, &[i8], &[i8], i32, &mut Scratch) -> SumsLayout;
+/// A dense layer's sums into `scratch.sums`, one per output: `(weight, input,
+/// input_zero_point, outputs, scratch)`.
+pub(crate) type DenseSums = fn(&[i8], &[i8], i32, usize, &mut Scratch);
 
 /// One instruction set's int8 kernels.
 pub(crate) struct Int8Kernels {
@@ -70,9 +115,10 @@ pub(crate) fn conv2d<R: Requantize>(
     if !applies(stage) || output.is_empty() || filter_len == 0 {
         return false;
     }
-    let mut sums = Vec::new();
-    let layout = (int8.conv2d)(s, weight, input, stage.input_zero_point, &mut sums);
-    requantize(kernels, s, stage, bias, &sums, layout, output);
+    with_scratch(|scratch| {
+        let layout = (int8.conv2d)(s, weight, input, stage.input_zero_point, scratch);
+        requantize(kernels, s, stage, bias, &scratch.sums, layout, output);
+    });
     true
 }
 
@@ -97,9 +143,11 @@ pub(crate) fn depthwise_conv2d<R: Requantize>(
     if !applies(stage) || output.is_empty() || w == 0 {
         return false;
     }
-    let mut sums = Vec::new();
-    let layout = (int8.depthwise_conv2d)(s, weight, input, stage.input_zero_point, &mut sums);
-    requantize(kernels, s, stage, bias, &sums, layout, output);
+    with_scratch(|scratch| {
+        let iz = stage.input_zero_point;
+        let layout = (int8.depthwise_conv2d)(s, weight, input, iz, scratch);
+        requantize(kernels, s, stage, bias, &scratch.sums, layout, output);
+    });
     true
 }
 
@@ -119,27 +167,39 @@ pub(crate) fn fully_connected<R: Requantize>(
     if !applies(stage) || output.is_empty() || input.is_empty() {
         return false;
     }
-    let mut sums = std::vec![0; output.len()];
-    (int8.fully_connected)(weight, input, stage.input_zero_point, &mut sums);
+    with_scratch(|scratch| {
+        let iz = stage.input_zero_point;
+        (int8.fully_connected)(weight, input, iz, output.len(), scratch);
+        requantize_dense(kernels, stage, bias, &scratch.sums, output);
+    });
+    true
+}
+
+/// [`requantize_vector`] compiled for the table's instruction set (see [`requantize`]).
+fn requantize_dense<R: Requantize>(
+    kernels: &Kernels,
+    stage: &OutputStage<'_, R>,
+    bias: &[i32],
+    sums: &[i32],
+    output: &mut [i8],
+) {
     #[cfg(target_arch = "x86_64")]
     {
         use crate::ops::kernels::Variant;
         match kernels.variant {
             // SAFETY: a table of these variants is handed out only when the CPU runs them.
             Variant::Avx512 => {
-                unsafe { super::x86::requantize_vector_avx512(stage, bias, &sums, output) };
-                return true;
+                return unsafe { super::x86::requantize_vector_avx512(stage, bias, sums, output) }
             }
             // SAFETY: as above.
             Variant::Avx2 => {
-                unsafe { super::x86::requantize_vector_avx2(stage, bias, &sums, output) };
-                return true;
+                return unsafe { super::x86::requantize_vector_avx2(stage, bias, sums, output) }
             }
             _ => {}
         }
     }
-    requantize_vector(stage, bias, &sums, output);
-    true
+    let _ = kernels;
+    requantize_vector(stage, bias, sums, output);
 }
 
 /// The outputs of a dense layer from its sums: the bias added and requantized as the

@@ -22,12 +22,11 @@ mod avx2;
 mod pack;
 mod vnni;
 
-use super::accelerated::{requantize_maps, requantize_vector, Int8Kernels, SumsLayout};
+use super::accelerated::{requantize_maps, requantize_vector, Int8Kernels, Scratch, SumsLayout};
 use super::multiplier::Requantize;
 use super::output_stage::OutputStage;
 use crate::ops::conv::Conv2dShape;
 use pack::{im2col, interleave, pack_rows, quads_block, PhasePlane};
-use std::vec::Vec;
 
 /// The AVX2 int8 kernels.
 pub(crate) static AVX2: Int8Kernels = Int8Kernels {
@@ -48,24 +47,26 @@ fn conv2d_avx2(
     weight: &[i8],
     input: &[i8],
     iz: i32,
-    sums: &mut Vec<i32>,
+    scratch: &mut Scratch,
 ) -> SumsLayout {
     let k = s.in_channels * s.kernel_h * s.kernel_w;
     let rows = s.out_channels.next_multiple_of(avx2::MR);
-    let a = pack_rows::<i16, 2>(weight, k, rows, i16::from);
+    let a = &mut scratch.weights_i16;
+    pack_rows::<i16, 2>(weight, k, rows, i16::from, a);
     // `iz` is an int8 value (`accelerated::applies`): `x − iz` fits in `i16`.
     let shifted = |x: i8| i16::from(x) - iz as i16;
-    let (mut rows_buffer, mut b) = (Vec::new(), Vec::new());
-    let columns_i8 = im2col(s, input, iz as i8, &mut rows_buffer);
+    let b = &mut scratch.columns_i16;
+    let columns_i8 = im2col(s, input, iz as i8, &mut scratch.rows);
     let pixels = s.out_height * s.out_width;
     let block = |from: [&[i8]; 2], to: &mut [i16]| pack::pairs_block(iz as i16, from, to);
     let (groups, columns) =
-        interleave::<i16, 2, { avx2::NR }>(columns_i8, k, pixels, shifted, 0, block, &mut b);
+        interleave::<i16, 2, { avx2::NR }>(columns_i8, k, pixels, shifted, 0, block, b);
+    let sums = &mut scratch.sums;
     sums.clear();
     sums.resize(rows * columns, 0);
     // SAFETY: reachable only through the `AVX2` table (see the module documentation); the
     // buffers have the sizes `gemm` asserts.
-    unsafe { avx2::gemm(&a, &b, rows, groups, columns, sums) };
+    unsafe { avx2::gemm(a, b, rows, groups, columns, sums) };
     SumsLayout {
         channel_stride: columns,
         row_stride: s.out_width,
@@ -77,34 +78,31 @@ fn conv2d_vnni(
     weight: &[i8],
     input: &[i8],
     iz: i32,
-    sums: &mut Vec<i32>,
+    scratch: &mut Scratch,
 ) -> SumsLayout {
     let k = s.in_channels * s.kernel_h * s.kernel_w;
     let rows = s.out_channels.next_multiple_of(vnni::MR);
-    let a = pack_rows::<i8, 4>(weight, k, rows, |w| w);
-    let mut start = std::vec![0i32; rows];
+    let a = &mut scratch.weights_i8;
+    pack_rows::<i8, 4>(weight, k, rows, |w| w, a);
+    let start = &mut scratch.ints;
+    start.clear();
+    start.resize(rows, 0);
     for (start, filter) in start.iter_mut().zip(weight.chunks_exact(k)) {
         let weight_sum = filter.iter().map(|&w| i32::from(w)).sum::<i32>();
         *start = (128 + iz).wrapping_mul(weight_sum).wrapping_neg();
     }
-    let (mut rows_buffer, mut b) = (Vec::new(), Vec::new());
-    let columns_i8 = im2col(s, input, iz as i8, &mut rows_buffer);
+    let b = &mut scratch.columns_u8;
+    let columns_i8 = im2col(s, input, iz as i8, &mut scratch.rows);
     let pixels = s.out_height * s.out_width;
     let pad = shift_to_u8(iz as i8);
-    let (groups, columns) = interleave::<u8, 4, { vnni::NR }>(
-        columns_i8,
-        k,
-        pixels,
-        shift_to_u8,
-        pad,
-        quads_block,
-        &mut b,
-    );
+    let (groups, columns) =
+        interleave::<u8, 4, { vnni::NR }>(columns_i8, k, pixels, shift_to_u8, pad, quads_block, b);
+    let sums = &mut scratch.sums;
     sums.clear();
     sums.resize(rows * columns, 0);
     // SAFETY: reachable only through the `VNNI` table; the buffers have the sizes `gemm`
     // asserts.
-    unsafe { vnni::gemm(&a, &b, &start, groups, columns, sums) };
+    unsafe { vnni::gemm(a, b, start, groups, columns, sums) };
     SumsLayout {
         channel_stride: columns,
         row_stride: s.out_width,
@@ -124,7 +122,7 @@ fn depthwise_conv2d_with(
     weight: &[i8],
     input: &[i8],
     iz: i32,
-    sums: &mut Vec<i32>,
+    scratch: &mut Scratch,
     lanes: usize,
     kernel: impl Fn(&[i32], &[(usize, i32)], usize, &mut [i32]),
 ) -> SumsLayout {
@@ -145,11 +143,16 @@ fn depthwise_conv2d_with(
         }
     };
     let in_plane = s.in_height * s.in_width;
+    let Scratch {
+        sums,
+        ints: plane,
+        taps,
+        ..
+    } = scratch;
     sums.clear();
     sums.resize(s.out_channels * layout.channel_stride, 0);
-    let (mut plane, mut taps) = (Vec::new(), Vec::new());
     for c in 0..s.in_channels {
-        plane_layout.fill(s, &input[c * in_plane..][..in_plane], iz, lanes, &mut plane);
+        plane_layout.fill(s, &input[c * in_plane..][..in_plane], iz, lanes, plane);
         for o in c * multiplier..(c + 1) * multiplier {
             let filter = &weight[o * s.kernel_h * s.kernel_w..];
             taps.clear();
@@ -161,10 +164,10 @@ fn depthwise_conv2d_with(
             }
             let map = &mut sums[o * layout.channel_stride..][..layout.channel_stride];
             if one_run {
-                kernel(&plane, &taps, 0, map);
+                kernel(plane, taps, 0, map);
             } else {
                 for (oy, row) in map.chunks_exact_mut(layout.row_stride).enumerate() {
-                    kernel(&plane, &taps, oy * s.stride_h * pitch, row);
+                    kernel(plane, taps, oy * s.stride_h * pitch, row);
                 }
             }
         }
@@ -177,14 +180,14 @@ fn depthwise_conv2d_avx2(
     weight: &[i8],
     input: &[i8],
     iz: i32,
-    sums: &mut Vec<i32>,
+    scratch: &mut Scratch,
 ) -> SumsLayout {
     depthwise_conv2d_with(
         s,
         weight,
         input,
         iz,
-        sums,
+        scratch,
         avx2::LANES,
         |p, t, start, out| {
             // SAFETY: reachable only through the `AVX2` table; `depthwise` checks the bounds.
@@ -198,14 +201,14 @@ fn depthwise_conv2d_avx512(
     weight: &[i8],
     input: &[i8],
     iz: i32,
-    sums: &mut Vec<i32>,
+    scratch: &mut Scratch,
 ) -> SumsLayout {
     depthwise_conv2d_with(
         s,
         weight,
         input,
         iz,
-        sums,
+        scratch,
         vnni::LANES,
         |p, t, start, out| {
             // SAFETY: reachable only through the `VNNI` table (AVX-512F); as above.
@@ -214,16 +217,36 @@ fn depthwise_conv2d_avx512(
     )
 }
 
-fn fully_connected_avx2(weight: &[i8], input: &[i8], iz: i32, sums: &mut [i32]) {
-    let x: Vec<i16> = input.iter().map(|&x| i16::from(x) - iz as i16).collect();
+fn fully_connected_avx2(
+    weight: &[i8],
+    input: &[i8],
+    iz: i32,
+    outputs: usize,
+    scratch: &mut Scratch,
+) {
+    let x = &mut scratch.columns_i16;
+    x.clear();
+    x.extend(input.iter().map(|&x| i16::from(x) - iz as i16));
+    scratch.sums.clear();
+    scratch.sums.resize(outputs, 0);
     // SAFETY: reachable only through the `AVX2` table; `dense` checks the lengths.
-    unsafe { avx2::dense(weight, &x, sums) }
+    unsafe { avx2::dense(weight, x, &mut scratch.sums) }
 }
 
-fn fully_connected_vnni(weight: &[i8], input: &[i8], iz: i32, sums: &mut [i32]) {
-    let u: Vec<u8> = input.iter().map(|&x| shift_to_u8(x)).collect();
+fn fully_connected_vnni(
+    weight: &[i8],
+    input: &[i8],
+    iz: i32,
+    outputs: usize,
+    scratch: &mut Scratch,
+) {
+    let u = &mut scratch.columns_u8;
+    u.clear();
+    u.extend(input.iter().map(|&x| shift_to_u8(x)));
+    scratch.sums.clear();
+    scratch.sums.resize(outputs, 0);
     // SAFETY: reachable only through the `VNNI` table; `dense` checks the lengths.
-    unsafe { vnni::dense(weight, &u, iz, sums) }
+    unsafe { vnni::dense(weight, u, iz, &mut scratch.sums) }
 }
 
 /// [`requantize_maps`] compiled for AVX2.

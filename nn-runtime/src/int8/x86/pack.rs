@@ -23,21 +23,22 @@ fn inside(offset: isize, stride: usize, len: usize, outputs: usize) -> Range<usi
 }
 
 /// `rows × k` weights as `padded_rows` rows of `groups · G` values (`groups = ⌈k / G⌉`),
-/// mapped by `map`, the padding zero.
+/// mapped by `map`, the padding zero, into `packed`.
 pub(super) fn pack_rows<T: Copy + Default, const G: usize>(
     weight: &[i8],
     k: usize,
     padded_rows: usize,
     map: impl Fn(i8) -> T,
-) -> Vec<T> {
+    packed: &mut Vec<T>,
+) {
     let width = k.div_ceil(G) * G;
-    let mut packed = std::vec![T::default(); padded_rows * width];
+    packed.clear();
+    packed.resize(padded_rows * width, T::default());
     for (row, filter) in packed.chunks_exact_mut(width).zip(weight.chunks_exact(k)) {
         for (to, &w) in row.iter_mut().zip(filter) {
             *to = map(w);
         }
     }
-    packed
 }
 
 /// The im2col matrix of `s` as int8 rows: row `k` the tap `(i, ky, kx)`, column `p` the
