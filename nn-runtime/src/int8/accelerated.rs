@@ -1,7 +1,8 @@
 //! The SIMD paths of the int8 convolutions and dense layer, chosen through the kernel table
 //! ([`crate::ops::kernels`]): a table's [`Int8Kernels`] compute every output's exact `i32`
 //! sum `Σ w · (x − input_zero_point)` into a buffer, and the requantization over those sums is
-//! the portable kernels' own ([`OutputStage::output`]), output by output.
+//! the portable kernels' own ([`OutputStage::output`]), output by output — on x86-64 the same
+//! code compiled for AVX2 or AVX-512, which the compiler vectorizes.
 //!
 //! Products of two int8 values (less a zero point within int8's range) are exact in every
 //! SIMD form used, and an `i32` sum wraps the same way whatever its order, so the sums are
