@@ -12,6 +12,7 @@
 //! ```sh
 //! cargo run --release --example int8-bench              # 5 rounds
 //! cargo run --release --example int8-bench -- --rounds 9
+//! cargo run --release --example int8-bench -- --only kws,ic
 //! ```
 //!
 //! The models are read from `../shared/mlperf-tiny/` beside the repository, or from the folder
@@ -79,25 +80,28 @@ fn measure<N: QuantizedNetwork>(
     Ok((0..PASSES).map(|_| pass()).fold(f64::INFINITY, f64::min))
 }
 
-/// A child: this process's variant on the four models, one `model µs` line each.
-fn child() -> Result<(), String> {
+/// A child: this process's variant on the models `only` lists (all four if empty), one
+/// `model µs` line each.
+fn child(only: &str) -> Result<(), String> {
     let dir = models_dir();
     macro_rules! run {
         ($ty:ty, $name:expr, $file:expr) => {{
-            let us = measure(
-                &dir,
-                $file,
-                Box::new(<$ty>::ZERO),
-                |net: &$ty, x, scratch, y| {
-                    net.forward_into(
-                        x.try_into().unwrap(),
-                        scratch.try_into().unwrap(),
-                        y.try_into().unwrap(),
-                    )
-                },
-                <$ty>::SCRATCH_BYTES,
-            )?;
-            println!("{} {us}", $name);
+            if only.is_empty() || only.split(',').any(|m| m == $name) {
+                let us = measure(
+                    &dir,
+                    $file,
+                    Box::new(<$ty>::ZERO),
+                    |net: &$ty, x, scratch, y| {
+                        net.forward_into(
+                            x.try_into().unwrap(),
+                            scratch.try_into().unwrap(),
+                            y.try_into().unwrap(),
+                        )
+                    },
+                    <$ty>::SCRATCH_BYTES,
+                )?;
+                println!("{} {us}", $name);
+            }
         }};
     }
     run!(KwsInt8, "kws", "kws_ref_model.tflite");
@@ -123,9 +127,17 @@ fn median(mut values: Vec<f64>) -> f64 {
 }
 
 fn main() -> Result<(), String> {
-    if std::env::var_os(CHILD).is_some() {
-        return child();
+    if let Some(only) = std::env::var_os(CHILD) {
+        return child(&only.to_string_lossy());
     }
+    let only = std::env::args()
+        .skip_while(|a| a != "--only")
+        .nth(1)
+        .unwrap_or_default();
+    let models: Vec<&str> = MODELS
+        .into_iter()
+        .filter(|m| only.is_empty() || only.split(',').any(|o| o == *m))
+        .collect();
     let rounds: usize = std::env::args()
         .skip_while(|a| a != "--rounds")
         .nth(1)
@@ -141,7 +153,7 @@ fn main() -> Result<(), String> {
         eprintln!("round {} of {rounds} …", round + 1);
         for v in &variants {
             let out = Command::new(&exe)
-                .env(CHILD, "1")
+                .env(CHILD, &only)
                 .env("NN_KERNELS", v.name())
                 .output()
                 .map_err(|e| e.to_string())?;
@@ -171,7 +183,7 @@ fn main() -> Result<(), String> {
     }
     println!();
     println!("|---|{}", "---:|".repeat(2 * variants.len() - 1));
-    for model in MODELS {
+    for &model in &models {
         print!("| {model} |");
         for v in &variants {
             print!(" {:.1} |", median(times[&(v.name(), model)].clone()));

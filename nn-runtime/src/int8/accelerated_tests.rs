@@ -208,6 +208,28 @@ test_every_variant! {
     }
 }
 
+#[cfg(target_arch = "x86_64")]
+test_every_variant! {
+    fn int8_add_is_bit_identical_to_the_portable_loop(kernels) {
+        let mut rng = Rng::new(46);
+        for case in 0..300 {
+            let len = 1 + rng.below(300);
+            let a = values(&mut rng, len, EDGES[case % 3]);
+            let b = values(&mut rng, len, EDGES[(case / 3) % 3]);
+            let mut scale = || 1e-3 + 0.2 * f64::from(rng.next_f32()) as f32;
+            let (s1, s2, s3) = (scale(), scale(), scale() * [1.0, 0.01, 30.0][case % 3]);
+            let zero_points = [ZERO_POINTS[case % 4], ZERO_POINTS[(case / 4) % 4], -3];
+            let clamp = if case % 5 == 0 { (-50, 60) } else { (-128, 127) };
+            let params = AddParams::new((s1, zero_points[0]), (s2, zero_points[1]), (s3, zero_points[2]), clamp);
+            let (mut fast, mut portable) = (vec![0i8; len], vec![0i8; len]);
+            super::add::add_elements(&params, &a, &b, &mut portable);
+            if super::x86::add(kernels, &params, &a, &b, &mut fast) {
+                assert_eq!(fast, portable, "case {case}: {params:?}");
+            }
+        }
+    }
+}
+
 #[test]
 fn the_public_entry_points_agree_with_the_portable_kernels() {
     // Whatever variant this process runs (`NN_KERNELS` or the CPU's best).

@@ -308,3 +308,37 @@ pub(crate) unsafe fn requantize_vector_avx512<R: Requantize>(
 ) {
     requantize_vector(stage, bias, sums, output);
 }
+
+/// [`super::add`]'s loop compiled for `kernels`' instruction set, or `false` (nothing
+/// written) for a variant without one.
+pub(crate) fn add(
+    kernels: &crate::ops::kernels::Kernels,
+    params: &super::AddParams,
+    a: &[i8],
+    b: &[i8],
+    output: &mut [i8],
+) -> bool {
+    use crate::ops::kernels::Variant;
+    match kernels.variant {
+        // SAFETY: a table of these variants is handed out only when the CPU runs them.
+        Variant::Avx512 => unsafe { add_avx512(params, a, b, output) },
+        // SAFETY: as above.
+        Variant::Avx2 => unsafe { add_avx2(params, a, b, output) },
+        _ => return false,
+    }
+    true
+}
+
+/// # Safety
+/// The CPU has AVX2.
+#[target_feature(enable = "avx2")]
+unsafe fn add_avx2(params: &super::AddParams, a: &[i8], b: &[i8], output: &mut [i8]) {
+    super::add::add_elements(params, a, b, output);
+}
+
+/// # Safety
+/// The CPU has AVX-512F.
+#[target_feature(enable = "avx512f")]
+unsafe fn add_avx512(params: &super::AddParams, a: &[i8], b: &[i8], output: &mut [i8]) {
+    super::add::add_elements(params, a, b, output);
+}
