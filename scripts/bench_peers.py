@@ -17,6 +17,11 @@ uniformly from ±1 with a fixed seed:
     optimizations, on the ONNX files that `nn` exports from the imported models
     (`cargo run --release --example bench -- --export-onnx DIR`); µs per `run()` at batch 1,
     samples per second at batch 256.
+INT8 (`int8`): the four MLPerf Tiny int8 models (kws_ref_model, vww_96_int8,
+pretrainedResnet_quant, ad01_int8) at batch 1, one thread, int8 inputs drawn uniformly with a
+fixed seed: `tflite` is the interpreter with its default delegate (XNNPACK, which runs the
+int8 operators it supports), `num_threads=1`, µs per `invoke()` over 100 inputs; what
+`cargo run --release --example int8-bench` measures for `nn`.
 W6 (`w6`): PyTorch, one thread (`torch.set_num_threads(1)`), the seed CNN on the MNIST digits
 of `data/mnist`: one epoch of Adam 1e-3 at batch 32, shuffled, cross-entropy on the logits;
 inference at batch 1 over the 1,000 test digits (ns per sample) and at batch 256 over
@@ -33,6 +38,7 @@ Run from the repository root, each part in the virtual environment that has its 
     cargo run --release --example bench -- --export-onnx /tmp/nn-onnx
     ../venv-layers/bin/python scripts/bench_peers.py w7 --onnx /tmp/nn-onnx   # ai-edge-litert, onnxruntime, numpy
     ../venv-torch/bin/python scripts/bench_peers.py w6                        # torch, numpy
+    ../venv-layers/bin/python scripts/bench_peers.py int8                     # ai-edge-litert, numpy
 
 `scripts/bench_side_by_side.py` runs these interleaved with `nn` and prints the ratios.
 """
@@ -54,6 +60,13 @@ MLPERF_FILES = {
     "vww": "vww_96_float.tflite",
     "ic": "pretrainedResnet.tflite",
     "ad": "ad01_fp32.tflite",
+}
+# name: the int8 reference file, as examples/int8-bench.rs loads it
+MLPERF_INT8_FILES = {
+    "kws": "kws_ref_model.tflite",
+    "vww": "vww_96_int8.tflite",
+    "ic": "pretrainedResnet_quant.tflite",
+    "ad": "ad01_int8.tflite",
 }
 BATCH_1_SAMPLES = 100
 BATCH_256 = 256
@@ -172,6 +185,34 @@ def w7(args):
             onnxruntime_w7(name, Path(args.onnx) / f"{name}.onnx", args.repeats)
 
 
+def int8(args):
+    from ai_edge_litert.interpreter import Interpreter
+
+    for name, file in MLPERF_INT8_FILES.items():
+        path = mlperf_dir() / file
+        if not path.is_file():
+            sys.exit(f"{path} is missing: copy the MLPerf Tiny reference models into "
+                     "../shared/mlperf-tiny or set NN_MLPERF_DIR")
+        print(f"{name}: TFLite int8 …", file=sys.stderr)
+        interpreter = Interpreter(model_path=str(path), num_threads=1)
+        interpreter.allocate_tensors()
+        detail = interpreter.get_input_details()[0]
+        rng = np.random.default_rng(11)
+        shape = [BATCH_1_SAMPLES] + list(detail["shape"])
+        inputs = rng.integers(-128, 128, size=shape).astype(detail["dtype"])
+
+        def batch_1():
+            total = 0
+            for x in inputs:
+                interpreter.set_tensor(detail["index"], x)
+                started = time.perf_counter_ns()
+                interpreter.invoke()
+                total += time.perf_counter_ns() - started
+            return total / 1e3 / len(inputs)
+
+        result("tflite", "INT8", name, "b1_us", repeated(batch_1, args.repeats))
+
+
 def w6(args):
     import torch
     from torch import nn
@@ -244,11 +285,13 @@ def main():
     part_w7 = parts.add_parser("w7", help="TFLite and ONNX Runtime on the MLPerf Tiny models")
     part_w7.add_argument("--onnx", help="folder of nn's exported kws/vww/ic/ad.onnx")
     part_w7.add_argument("--repeats", type=int, default=5)
+    part_int8 = parts.add_parser("int8", help="TFLite on the MLPerf Tiny int8 models")
+    part_int8.add_argument("--repeats", type=int, default=5)
     part_w6 = parts.add_parser("w6", help="PyTorch on the seed CNN")
     part_w6.add_argument("--epochs", type=int, default=1)
     part_w6.add_argument("--inference", type=int, default=3)
     args = parser.parse_args()
-    {"w7": w7, "w6": w6}[args.part](args)
+    {"w7": w7, "w6": w6, "int8": int8}[args.part](args)
 
 
 if __name__ == "__main__":

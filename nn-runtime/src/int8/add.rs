@@ -71,6 +71,9 @@ impl AddParams {
 
 /// `output[i] = a[i] + b[i]` in the output's quantization; all three of one length (no
 /// broadcasting).
+///
+/// With `std` on x86-64 the loop runs compiled for the kernel table's AVX2 or AVX-512 variant
+/// ([`crate::ops::kernels`]): the same code, vectorized by the compiler, so the same bits.
 pub fn add(params: &AddParams, a: &[i8], b: &[i8], output: &mut [i8]) {
     assert!(
         a.len() == output.len() && b.len() == output.len(),
@@ -79,6 +82,16 @@ pub fn add(params: &AddParams, a: &[i8], b: &[i8], output: &mut [i8]) {
         b.len(),
         output.len()
     );
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if super::x86::add(crate::ops::kernels::active(), params, a, b, output) {
+        return;
+    }
+    add_elements(params, a, b, output);
+}
+
+/// The loop of [`add`], lengths checked.
+#[inline(always)]
+pub(crate) fn add_elements(params: &AddParams, a: &[i8], b: &[i8], output: &mut [i8]) {
     for ((out, &x), &y) in output.iter_mut().zip(a).zip(b) {
         *out = params.add(x, y);
     }

@@ -64,7 +64,9 @@ pub(super) fn check_lengths(
 /// The same as [`conv2d_portable`], on the fastest path this target has.
 ///
 /// On a Cortex-M with the DSP extension (`thumbv7em`) this runs [`super::dsp::conv2d`] where it
-/// applies, else [`conv2d_portable`]; both give the same bits.
+/// applies; with `std`, the int8 kernels of the kernel table's variant
+/// ([`crate::ops::kernels`], e.g. AVX2 or AVX-512 VNNI) where they apply; else
+/// [`conv2d_portable`]. All give the same bits.
 pub fn conv2d<R: Requantize>(
     shape: &Conv2dShape,
     stage: &OutputStage<'_, R>,
@@ -75,6 +77,18 @@ pub fn conv2d<R: Requantize>(
 ) {
     #[cfg(nn_arm_dsp)]
     if super::dsp::conv2d(shape, stage, weight, bias, input, output) {
+        return;
+    }
+    #[cfg(feature = "std")]
+    if super::accelerated::conv2d(
+        crate::ops::kernels::active(),
+        shape,
+        stage,
+        weight,
+        bias,
+        input,
+        output,
+    ) {
         return;
     }
     conv2d_portable(shape, stage, weight, bias, input, output);

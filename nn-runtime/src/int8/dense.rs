@@ -7,7 +7,9 @@ use super::output_stage::{bias_of, OutputStage};
 /// The same as [`fully_connected_portable`], on the fastest path this target has.
 ///
 /// On a Cortex-M with the DSP extension (`thumbv7em`) this runs [`super::dsp::fully_connected`] where it
-/// applies, else [`fully_connected_portable`]; both give the same bits.
+/// applies; with `std`, the int8 kernels of the kernel table's variant
+/// ([`crate::ops::kernels`]) where they apply; else [`fully_connected_portable`]. All give
+/// the same bits.
 pub fn fully_connected<R: Requantize>(
     stage: &OutputStage<'_, R>,
     weight: &[i8],
@@ -17,6 +19,17 @@ pub fn fully_connected<R: Requantize>(
 ) {
     #[cfg(nn_arm_dsp)]
     if super::dsp::fully_connected(stage, weight, bias, input, output) {
+        return;
+    }
+    #[cfg(feature = "std")]
+    if super::accelerated::fully_connected(
+        crate::ops::kernels::active(),
+        stage,
+        weight,
+        bias,
+        input,
+        output,
+    ) {
         return;
     }
     fully_connected_portable(stage, weight, bias, input, output);
@@ -37,6 +50,27 @@ pub fn fully_connected_portable<R: Requantize>(
     input: &[i8],
     output: &mut [i8],
 ) {
+    check_dense_lengths(stage, weight, bias, input, output);
+    let inputs = input.len();
+    let (iz, wz) = (stage.input_zero_point, stage.weight_zero_point);
+    for (o, out) in output.iter_mut().enumerate() {
+        let row = &weight[o * inputs..][..inputs];
+        let acc = row.iter().zip(input).fold(0i32, |acc, (&w, &x)| {
+            let product = (i32::from(w) - wz).wrapping_mul(i32::from(x) - iz);
+            acc.wrapping_add(product)
+        });
+        *out = stage.output(stage.scale(o), acc.wrapping_add(bias_of(bias, o)));
+    }
+}
+
+/// Asserts the lengths of a fully connected layer and its output stage.
+pub(super) fn check_dense_lengths<R: Requantize>(
+    stage: &OutputStage<'_, R>,
+    weight: &[i8],
+    bias: &[i32],
+    input: &[i8],
+    output: &[i8],
+) {
     let what = "int8::fully_connected";
     let (inputs, outputs) = (input.len(), output.len());
     assert_eq!(
@@ -50,13 +84,4 @@ pub fn fully_connected_portable<R: Requantize>(
         bias.len()
     );
     stage.check(what, outputs);
-    let (iz, wz) = (stage.input_zero_point, stage.weight_zero_point);
-    for (o, out) in output.iter_mut().enumerate() {
-        let row = &weight[o * inputs..][..inputs];
-        let acc = row.iter().zip(input).fold(0i32, |acc, (&w, &x)| {
-            let product = (i32::from(w) - wz).wrapping_mul(i32::from(x) - iz);
-            acc.wrapping_add(product)
-        });
-        *out = stage.output(stage.scale(o), acc.wrapping_add(bias_of(bias, o)));
-    }
 }

@@ -11,7 +11,9 @@ use crate::ops::conv::Conv2dShape;
 /// The same as [`depthwise_conv2d_portable`], on the fastest path this target has.
 ///
 /// On a Cortex-M with the DSP extension (`thumbv7em`) this runs [`super::dsp::depthwise_conv2d`] where it
-/// applies, else [`depthwise_conv2d_portable`]; both give the same bits.
+/// applies; with `std`, the int8 kernels of the kernel table's variant
+/// ([`crate::ops::kernels`]) where they apply; else [`depthwise_conv2d_portable`]. All give
+/// the same bits.
 pub fn depthwise_conv2d<R: Requantize>(
     shape: &Conv2dShape,
     stage: &OutputStage<'_, R>,
@@ -24,7 +26,29 @@ pub fn depthwise_conv2d<R: Requantize>(
     if super::dsp::depthwise_conv2d(shape, stage, weight, bias, input, output) {
         return;
     }
+    #[cfg(feature = "std")]
+    if super::accelerated::depthwise_conv2d(
+        crate::ops::kernels::active(),
+        shape,
+        stage,
+        weight,
+        bias,
+        input,
+        output,
+    ) {
+        return;
+    }
     depthwise_conv2d_portable(shape, stage, weight, bias, input, output);
+}
+
+/// Asserts that the output channels are a whole multiple of the input channels.
+pub(super) fn check_multiplier(what: &str, s: &Conv2dShape) {
+    assert!(
+        s.in_channels > 0 && s.out_channels.is_multiple_of(s.in_channels),
+        "{what}: {} output channels are not a multiple of {} input channels",
+        s.out_channels,
+        s.in_channels
+    );
 }
 
 /// The portable kernel, the reference every other path is tested against. One sample of a depthwise convolution whose `shape.out_channels` is
@@ -42,12 +66,7 @@ pub fn depthwise_conv2d_portable<R: Requantize>(
 ) {
     let s = shape;
     let what = "int8::depthwise_conv2d";
-    assert!(
-        s.in_channels > 0 && s.out_channels.is_multiple_of(s.in_channels),
-        "{what}: {} output channels are not a multiple of {} input channels",
-        s.out_channels,
-        s.in_channels
-    );
+    check_multiplier(what, s);
     let multiplier = s.out_channels / s.in_channels;
     let taps = s.kernel_h * s.kernel_w;
     check_lengths(

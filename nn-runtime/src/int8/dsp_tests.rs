@@ -2,67 +2,16 @@
 //! ragged shapes, strides, padding and saturating values: every output identical. The
 //! firmware's `int8-kernel-tests` runs the same comparison with the real instructions.
 
+use super::test_cases::{scales, shape, stage, values, EDGES, SMALL};
 use super::*;
 use crate::Rng;
-
-fn values(rng: &mut Rng, len: usize, edge: Option<i8>) -> Vec<i8> {
-    (0..len)
-        .map(|_| edge.unwrap_or((rng.next_u64() >> 56) as u8 as i8))
-        .collect()
-}
-
-fn scales(rng: &mut Rng, n: usize) -> Vec<QuantizedMultiplier> {
-    (0..n)
-        .map(|_| QuantizedMultiplier::from_f64(1e-4 + 0.02 * f64::from(rng.next_f32())))
-        .collect()
-}
-
-fn stage<R>(scales: &[R], iz: i32, oz: i32) -> OutputStage<'_, R> {
-    OutputStage {
-        input_zero_point: iz,
-        weight_zero_point: 0,
-        output_zero_point: oz,
-        min: -128,
-        max: 127,
-        scales,
-    }
-}
-
-fn shape(rng: &mut Rng, depthwise: bool) -> Conv2dShape {
-    let mut pick = |n: u64| (rng.next_u64() % n) as usize;
-    let (in_channels, kernel_h, kernel_w) = (1 + pick(19), 1 + pick(4), 1 + pick(5));
-    let (stride_h, stride_w) = (1 + pick(2), 1 + pick(2));
-    let (in_height, in_width) = (kernel_h + pick(7), kernel_w + pick(7));
-    let (pad_top, pad_left) = (pick(kernel_h as u64), pick(kernel_w as u64));
-    let out_channels = if depthwise {
-        in_channels * (1 + pick(2))
-    } else {
-        1 + pick(9)
-    };
-    Conv2dShape {
-        in_channels,
-        in_height,
-        in_width,
-        out_channels,
-        kernel_h,
-        kernel_w,
-        stride_h,
-        stride_w,
-        pad_top,
-        pad_left,
-        out_height: (in_height + 2 * pad_top - kernel_h) / stride_h + 1,
-        out_width: (in_width + 2 * pad_left - kernel_w) / stride_w + 1,
-    }
-}
-
-const EDGES: [Option<i8>; 3] = [None, Some(-128), Some(127)];
 
 #[test]
 fn dsp_convolutions_are_bit_identical_to_the_portable_ones() {
     let mut rng = Rng::new(15);
     for case in 0..600 {
         let depthwise = case % 2 == 1;
-        let s = shape(&mut rng, depthwise);
+        let s = shape(&mut rng, depthwise, &SMALL);
         let edge = EDGES[case % 3];
         let per_filter = if depthwise {
             s.kernel_h * s.kernel_w

@@ -18,6 +18,8 @@
 //! too ([`QuantizedMultiplier::from_f64`], [`effective_scale`], [`AddParams::new`],
 //! [`SoftmaxParams::new`]); `io::tflite::int8` reads it from a `.tflite` file.
 
+#[cfg(feature = "std")]
+pub(crate) mod accelerated;
 mod activation;
 mod add;
 #[cfg(feature = "std")]
@@ -37,6 +39,8 @@ mod quantize;
 #[cfg(feature = "std")]
 mod scales;
 mod softmax;
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+pub(crate) mod x86;
 
 pub use crate::ops::conv::Conv2dShape;
 pub use activation::{activation_range, FusedActivation};
@@ -66,9 +70,13 @@ pub fn reshape(input: &[i8], output: &mut [i8]) {
     output.copy_from_slice(input);
 }
 
+#[cfg(all(test, feature = "std"))]
+mod accelerated_tests;
 #[cfg(test)]
 mod dsp_tests;
 #[cfg(test)]
 mod kernel_tests;
 #[cfg(test)]
 mod layout_tests;
+#[cfg(test)]
+mod test_cases;

@@ -10,6 +10,10 @@
 //! static: the scalar-FPU kernels on 32-bit Arm, the portable ones elsewhere (compiled for
 //! whatever `-C target-feature` allows).
 //!
+//! The int8 convolutions and dense layer follow the same choice: `avx2` runs their AVX2
+//! kernels, `avx512` their AVX-512 VNNI kernels where the CPU has VNNI (else the AVX2 ones),
+//! `portable` and `scalar-fpu` the portable int8 kernels.
+//!
 //! The kernels themselves live beside their op (`matvec.rs`, `dense_avx2.rs`, …); this file
 //! only holds one `Kernels` table per variant, built from safe wrappers that are reachable
 //! through a table alone, which is handed out only after the CPU check.
@@ -85,6 +89,10 @@ pub(crate) struct Kernels {
     /// Whether every value lies within `[-limit, limit]` (the optimizers' guard).
     #[cfg(feature = "std")]
     pub(crate) all_within: fn(&[f32], f32) -> bool,
+    /// The int8 convolutions' and dense layer's sums (`int8::accelerated`); `None` runs the
+    /// portable int8 kernels.
+    #[cfg(feature = "std")]
+    pub(crate) int8: Option<&'static crate::int8::accelerated::Int8Kernels>,
 }
 
 /// The plain-Rust table.
@@ -96,6 +104,8 @@ const PORTABLE: Kernels = Kernels {
     conv2d_direct: |_| false,
     #[cfg(feature = "std")]
     all_within: crate::optim::guard::all_within_portable,
+    #[cfg(feature = "std")]
+    int8: None,
 };
 
 /// The portable table with the scalar-FPU convolutions (the depthwise one reads
@@ -287,5 +297,16 @@ mod tests {
         let avx512 = avx2 && std::is_x86_feature_detected!("avx512f");
         assert_eq!(Variant::Avx2.is_supported(), avx2);
         assert_eq!(Variant::Avx512.is_supported(), avx512);
+        let vnni = avx512
+            && std::is_x86_feature_detected!("avx512bw")
+            && std::is_x86_feature_detected!("avx512vnni");
+        if let Some(table) = table(Variant::Avx512) {
+            let expected = if vnni {
+                &crate::int8::x86::VNNI
+            } else {
+                &crate::int8::x86::AVX2
+            };
+            assert!(table.int8.is_some_and(|k| core::ptr::eq(k, expected)));
+        }
     }
 }

@@ -1,8 +1,10 @@
 //! The x86-64 tables. Their entries are safe wrappers around `#[target_feature]` kernels;
 //! they are sound because nothing else can reach them: each table is handed out only by
-//! [`avx2`] or [`avx512`], after the CPU check.
+//! [`avx2`] or [`avx512`], after the CPU check (the int8 kernels' tables in `int8::x86` hold to
+//! the same rule).
 
 use super::{Kernels, Variant, PORTABLE};
+use crate::int8;
 use crate::ops::conv::{self, Conv2dShape};
 use crate::ops::{dense_avx2, dense_avx512, matvec};
 
@@ -12,10 +14,15 @@ pub(super) fn avx2() -> Option<&'static Kernels> {
     ok.then_some(&AVX2)
 }
 
-/// The AVX-512 table, when the CPU has AVX-512F besides AVX2 and FMA.
+/// The AVX-512 table, when the CPU has AVX-512F besides AVX2 and FMA; with the int8 VNNI
+/// kernels where it has AVX-512 VNNI and BW too.
 pub(super) fn avx512() -> Option<&'static Kernels> {
-    let ok = avx2().is_some() && std::is_x86_feature_detected!("avx512f");
-    ok.then_some(&AVX512)
+    if avx2().is_none() || !std::is_x86_feature_detected!("avx512f") {
+        return None;
+    }
+    let vnni =
+        std::is_x86_feature_detected!("avx512bw") && std::is_x86_feature_detected!("avx512vnni");
+    Some(if vnni { &AVX512_VNNI } else { &AVX512 })
 }
 
 const AVX2: Kernels = Kernels {
@@ -25,6 +32,7 @@ const AVX2: Kernels = Kernels {
     conv2d_forward: conv2d_forward_avx2,
     conv2d_direct: conv::avx2::supports,
     all_within: all_within_avx2,
+    int8: Some(&int8::x86::AVX2),
 };
 
 const AVX512: Kernels = Kernels {
@@ -32,6 +40,11 @@ const AVX512: Kernels = Kernels {
     matvec: matvec_avx512,
     dense_forward_batch: dense_forward_batch_avx512,
     ..AVX2
+};
+
+const AVX512_VNNI: Kernels = Kernels {
+    int8: Some(&int8::x86::VNNI),
+    ..AVX512
 };
 
 fn matvec_avx2(weight: &[f32], bias: &[f32], input: &[f32], output: &mut [f32]) {
