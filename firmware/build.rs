@@ -50,6 +50,15 @@ fn harness_cfgs() {
     if mnist || !mlperf {
         println!("cargo::rustc-cfg=mnist_harness");
     }
+    // The int8 images' harness (src/int8_harness.rs) and the timer and stack readings only
+    // it uses.
+    println!("cargo::rustc-check-cfg=cfg(int8_harness)");
+    let int8 = ["kws", "vww", "ic", "ad", "mlp", "cnn"]
+        .into_iter()
+        .any(|model| on(&format!("{model}_int8")));
+    if int8 {
+        println!("cargo::rustc-cfg=int8_harness");
+    }
     if !mnist && !mlperf {
         println!("cargo::rustc-cfg=baseline");
     }

@@ -7,14 +7,7 @@
 #![no_std]
 #![no_main]
 
-#[cfg(any(
-    feature = "kws-int8",
-    feature = "vww-int8",
-    feature = "ic-int8",
-    feature = "ad-int8",
-    feature = "mlp-int8",
-    feature = "cnn-int8"
-))]
+#[cfg(int8_harness)]
 mod int8_harness;
 #[cfg(feature = "int8-kernel-tests")]
 mod int8_kernel_tests;

@@ -39,6 +39,7 @@ pub fn paint() {
 }
 
 /// The stack pointer now.
+#[cfg(int8_harness)]
 #[inline(always)]
 pub fn pointer() -> usize {
     cortex_m::register::msp::read() as usize
@@ -46,6 +47,7 @@ pub fn pointer() -> usize {
 
 /// Bytes of stack used below `sp` (a [`pointer`] reading taken after the last [`paint`]):
 /// how deep what ran since went beyond the frame that read `sp`.
+#[cfg(int8_harness)]
 pub fn used_below(sp: usize) -> usize {
     high_water_bytes().saturating_sub(top() - sp)
 }

@@ -140,5 +140,8 @@ fn what_the_writer_writes_the_reader_reads_back() {
         }],
     };
     let bytes = write_to_bytes(&model);
-    assert_eq!(read_from_bytes(&bytes).expect("the written model reads back"), model);
+    assert_eq!(
+        read_from_bytes(&bytes).expect("the written model reads back"),
+        model
+    );
 }
