@@ -11,7 +11,7 @@
 use std::path::Path;
 use std::{env, fs};
 
-use nn::int8::{Int8LayerKind, QuantizedNetwork};
+use nn::int8::QuantizedNetwork;
 use nn::io::tflite;
 use nn::Rng;
 
@@ -117,22 +117,6 @@ pub fn write_out(
 pub fn macs<N: QuantizedNetwork>() -> usize {
     N::LAYERS
         .iter()
-        .map(|layer| match layer.kind {
-            Int8LayerKind::Conv2d(s) => {
-                s.out_channels
-                    * s.out_height
-                    * s.out_width
-                    * s.in_channels
-                    * s.kernel_h
-                    * s.kernel_w
-            }
-            Int8LayerKind::DepthwiseConv2d(s) => {
-                s.out_channels * s.out_height * s.out_width * s.kernel_h * s.kernel_w
-            }
-            Int8LayerKind::Dense {
-                inputs, outputs, ..
-            } => inputs * outputs,
-            _ => 0,
-        })
+        .map(|layer| layer.kind.multiply_accumulates())
         .sum()
 }

@@ -3,23 +3,9 @@
 //! every output byte with the host's and prints the cost of each step and of an inference.
 
 use cortex_m_semihosting::hprintln;
-use nn::int8::{Int8Layer, Int8LayerKind};
+use nn::int8::Int8Layer;
 
 use crate::{stack, timer};
-
-/// A file that the build script wrote for this model, as a byte array of its length.
-#[macro_export]
-macro_rules! built {
-    ($model:ident, $extension:literal) => {
-        include_bytes!(concat!(
-            env!("OUT_DIR"),
-            "/",
-            stringify!($model),
-            ".",
-            $extension
-        ))
-    };
-}
 
 /// Bytes reinterpreted as int8 values, at compile time.
 #[macro_export]
@@ -196,7 +182,7 @@ pub fn print_layer_costs(
     });
     for (layer, &step_ticks) in layers.iter().zip(&ticks) {
         let instructions = u64::from(step_ticks) * timer::INSTRUCTIONS_PER_TICK;
-        let macs = multiply_accumulates(&layer.kind);
+        let macs = layer.kind.multiply_accumulates() as u64;
         let hundredths = (instructions * 100).checked_div(macs).unwrap_or(0);
         hprintln!(
             "{} step {}: {} instructions, {} MACs, {}.{:02} per MAC",
@@ -208,23 +194,6 @@ pub fn print_layer_costs(
             hundredths % 100
         );
     }
-}
-
-/// The multiply-accumulates of one step (0 for those without weights).
-fn multiply_accumulates(kind: &Int8LayerKind) -> u64 {
-    let macs = match *kind {
-        Int8LayerKind::Conv2d(s) => {
-            s.out_channels * s.out_height * s.out_width * s.in_channels * s.kernel_h * s.kernel_w
-        }
-        Int8LayerKind::DepthwiseConv2d(s) => {
-            s.out_channels * s.out_height * s.out_width * s.kernel_h * s.kernel_w
-        }
-        Int8LayerKind::Dense {
-            inputs, outputs, ..
-        } => inputs * outputs,
-        _ => 0,
-    };
-    macs as u64
 }
 
 /// The index of the largest value (the first, on ties).

@@ -9,6 +9,21 @@
 
 #[cfg(int8_harness)]
 mod int8_harness;
+/// A file that the build script wrote for a model (`<model>.<extension>` in `OUT_DIR`), as a
+/// byte array of its length.
+#[macro_export]
+macro_rules! built {
+    ($model:ident, $extension:literal) => {
+        include_bytes!(concat!(
+            env!("OUT_DIR"),
+            "/",
+            stringify!($model),
+            ".",
+            $extension
+        ))
+    };
+}
+
 #[cfg(feature = "int8-kernel-tests")]
 mod int8_kernel_tests;
 #[cfg(any(feature = "kws", feature = "vww", feature = "ic", feature = "ad"))]

@@ -26,19 +26,6 @@ macro_rules! f32s {
     }};
 }
 
-/// A file that the build script wrote for this model.
-macro_rules! built {
-    ($model:ident, $extension:literal) => {
-        include_bytes!(concat!(
-            env!("OUT_DIR"),
-            "/",
-            stringify!($model),
-            ".",
-            $extension
-        ))
-    };
-}
-
 /// One model: its declaration, its weights, its test inputs and the host's outputs, under
 /// `mod $model` (so `size.sh` finds the weights as `nn_firmware::mlperf::$model::NETWORK`).
 macro_rules! model {
@@ -46,13 +33,15 @@ macro_rules! model {
         pub mod $model {
             include!($spec);
 
-            pub static NETWORK: $network = $network::from_le_bytes(built!($model, "params"));
-            const INPUT_BYTES: &[u8] = built!($model, "inputs");
+            pub static NETWORK: $network = $network::from_le_bytes(crate::built!($model, "params"));
+            const INPUT_BYTES: &[u8] = crate::built!($model, "inputs");
             const SAMPLES: usize = INPUT_BYTES.len() / (4 * $network::INPUT_LEN);
             pub static INPUTS: [f32; SAMPLES * $network::INPUT_LEN] =
                 f32s!(INPUT_BYTES, SAMPLES * $network::INPUT_LEN);
-            pub static HOST_OUTPUTS: [f32; SAMPLES * $network::OUTPUT_LEN] =
-                f32s!(built!($model, "outputs"), SAMPLES * $network::OUTPUT_LEN);
+            pub static HOST_OUTPUTS: [f32; SAMPLES * $network::OUTPUT_LEN] = f32s!(
+                crate::built!($model, "outputs"),
+                SAMPLES * $network::OUTPUT_LEN
+            );
             pub const MACS: u64 = crate::parse_decimal(env!($macs));
 
             pub fn evaluate(check: super::Check) -> bool {

@@ -47,6 +47,29 @@ pub enum Int8LayerKind {
     Flatten,
 }
 
+impl Int8LayerKind {
+    /// The step's multiply-accumulates on one sample (0 for a step without weights).
+    pub const fn multiply_accumulates(&self) -> usize {
+        match *self {
+            Self::Conv2d(s) => {
+                s.out_channels
+                    * s.out_height
+                    * s.out_width
+                    * s.in_channels
+                    * s.kernel_h
+                    * s.kernel_w
+            }
+            Self::DepthwiseConv2d(s) => {
+                s.out_channels * s.out_height * s.out_width * s.kernel_h * s.kernel_w
+            }
+            Self::Dense {
+                inputs, outputs, ..
+            } => inputs * outputs,
+            _ => 0,
+        }
+    }
+}
+
 /// One step of a quantized network, as [`QuantizedNetwork::LAYERS`] lists them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Int8Layer {
