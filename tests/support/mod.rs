@@ -118,7 +118,7 @@ pub fn assert_single_matches_batched<N: Network>(model: &N, batch: usize, seed: 
     let mut nodes = vec![0.0; N::arena_len(batch)];
     nodes[..inputs.len()].copy_from_slice(&inputs);
     model.forward_batch(&mut nodes, batch, Mode::Infer, &mut rng);
-    let end = batch * N::NODE_WIDTHS.iter().sum::<usize>();
+    let end = N::nodes_len(batch);
     let batched = &nodes[end - batch * N::OUTPUT_LEN..end];
     let mut single = vec![0.0; N::OUTPUT_LEN];
     for (input, expected) in inputs
