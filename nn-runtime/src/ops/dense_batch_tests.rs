@@ -3,7 +3,7 @@
 //! not a multiple of the 16- and 64-unit panels (or of 8), input counts not a multiple of 8,
 //! tiny and large; and split by columns as threads share it, bit for bit against the whole.
 
-use crate::ops::gemm::gemm;
+use crate::ops::gemm::{gemm, Matrix, MatrixMut};
 use crate::ops::gemm_split::{with_splitter, Sequential};
 use crate::ops::kernels::{test_every_variant, Kernels};
 use crate::ops::test_support::random_vec;
@@ -45,20 +45,11 @@ fn check(
     }
     let (ld, w) = (inputs, &weight);
     gemm(
-        batch,
-        inputs,
-        outputs,
         1.0,
-        &input,
-        ld,
-        1,
-        w,
-        1,
-        ld,
+        Matrix::strided(&input, batch, inputs, ld, 1),
+        Matrix::strided(w, inputs, outputs, 1, ld),
         1.0,
-        &mut portable,
-        outputs,
-        1,
+        MatrixMut::row_major(&mut portable, batch, outputs),
     );
 
     for b in 0..batch {
