@@ -1,7 +1,9 @@
 //! Shared by the whole-network tests: a finite-difference check of a generated network's
-//! backward pass against its own forward pass and loss.
+//! backward pass against its own forward pass and loss, the benchmark networks, and the
+//! MNIST digits the training tests learn.
 
-use nn::{Mode, Network, Rng};
+use nn::data::MnistSplit;
+use nn::{Dataset, Mode, Network, Rng};
 
 /// Mean loss of `model` on a batch, through the generated batched forward pass.
 pub fn loss_of<N: Network>(model: &N, inputs: &[f32], targets: &[f32], batch: usize) -> f64 {
@@ -142,3 +144,13 @@ include!("../../models/cnn.rs");
 include!("../../models/lstm.rs");
 
 include!("../../models/resnet.rs");
+
+/// The 8,000 training and 1,000 test digits in `data/mnist`.
+#[allow(dead_code)] // each test binary uses its own subset
+pub fn mnist() -> (Dataset, Dataset) {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/data/mnist");
+    (
+        Dataset::mnist(dir, MnistSplit::Train).unwrap(),
+        Dataset::mnist(dir, MnistSplit::Test).unwrap(),
+    )
+}
