@@ -44,6 +44,9 @@ struct Avx2Tile;
 impl Tile for Avx2Tile {
     const COLS: usize = COLS;
 
+    /// The `R × 16` tile; needs AVX2 and FMA besides the trait's contract.
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
     unsafe fn tile<const R: usize>(
         x: *const f32,
         k: usize,
@@ -52,53 +55,33 @@ impl Tile for Avx2Tile {
         ldy: usize,
         cols: usize,
     ) {
-        // SAFETY: the trait's contract is `tile`'s.
-        unsafe { tile::<R>(x, k, panel, y, ldy, cols) }
-    }
-}
-
-/// The `R × 16` tile: `R` rows of X times one panel of `k + 1` steps, `cols` columns stored.
-///
-/// # Safety
-/// AVX2 and FMA; `x + r·k + i` readable for `r < R`, `i < k`; `panel` holds `k + 1` steps,
-/// 32-byte aligned;
-/// `y + r·ldy + j` writable for `r < R`, `j < cols <= 16`.
-#[inline]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn tile<const R: usize>(
-    x: *const f32,
-    k: usize,
-    panel: *const f32,
-    y: *mut f32,
-    ldy: usize,
-    cols: usize,
-) {
-    // SAFETY: the caller's bounds above; the panel and so every step (16 floats) is 32-byte
-    // aligned, so both aligned loads of a step are aligned.
-    unsafe {
-        let bias = panel;
-        let mut lo = [_mm256_load_ps(bias); R];
-        let mut hi = [_mm256_load_ps(bias.add(8)); R];
-        let mut step = panel.add(COLS);
-        for i in 0..k {
-            let (b0, b1) = (_mm256_load_ps(step), _mm256_load_ps(step.add(8)));
-            for r in 0..R {
-                let a = _mm256_broadcast_ss(&*x.add(r * k + i));
-                lo[r] = _mm256_fmadd_ps(a, b0, lo[r]);
-                hi[r] = _mm256_fmadd_ps(a, b1, hi[r]);
+        // SAFETY: the trait's bounds; the panel and so every step (16 floats) is 32-byte
+        // aligned, so both aligned loads of a step are aligned.
+        unsafe {
+            let bias = panel;
+            let mut lo = [_mm256_load_ps(bias); R];
+            let mut hi = [_mm256_load_ps(bias.add(8)); R];
+            let mut step = panel.add(COLS);
+            for i in 0..k {
+                let (b0, b1) = (_mm256_load_ps(step), _mm256_load_ps(step.add(8)));
+                for r in 0..R {
+                    let a = _mm256_broadcast_ss(&*x.add(r * k + i));
+                    lo[r] = _mm256_fmadd_ps(a, b0, lo[r]);
+                    hi[r] = _mm256_fmadd_ps(a, b1, hi[r]);
+                }
+                step = step.add(COLS);
             }
-            step = step.add(COLS);
-        }
-        for r in 0..R {
-            let out = y.add(r * ldy);
-            if cols == COLS {
-                _mm256_storeu_ps(out, lo[r]);
-                _mm256_storeu_ps(out.add(8), hi[r]);
-            } else {
-                let mut lanes = [0.0f32; COLS];
-                _mm256_storeu_ps(lanes.as_mut_ptr(), lo[r]);
-                _mm256_storeu_ps(lanes.as_mut_ptr().add(8), hi[r]);
-                core::ptr::copy_nonoverlapping(lanes.as_ptr(), out, cols);
+            for r in 0..R {
+                let out = y.add(r * ldy);
+                if cols == COLS {
+                    _mm256_storeu_ps(out, lo[r]);
+                    _mm256_storeu_ps(out.add(8), hi[r]);
+                } else {
+                    let mut lanes = [0.0f32; COLS];
+                    _mm256_storeu_ps(lanes.as_mut_ptr(), lo[r]);
+                    _mm256_storeu_ps(lanes.as_mut_ptr().add(8), hi[r]);
+                    core::ptr::copy_nonoverlapping(lanes.as_ptr(), out, cols);
+                }
             }
         }
     }

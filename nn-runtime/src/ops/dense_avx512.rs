@@ -55,6 +55,10 @@ struct Avx512Tile;
 impl Tile for Avx512Tile {
     const COLS: usize = COLS;
 
+    /// The `R × 64` tile, the right edge of the last panel stored through lane masks; needs
+    /// AVX-512F besides the trait's contract.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
     unsafe fn tile<const R: usize>(
         x: *const f32,
         k: usize,
@@ -63,52 +67,35 @@ impl Tile for Avx512Tile {
         ldy: usize,
         cols: usize,
     ) {
-        // SAFETY: the trait's contract is `tile`'s.
-        unsafe { tile::<R>(x, k, panel, y, ldy, cols) }
-    }
-}
-
-/// The `R × 64` tile: `R` rows of X times one panel of `k + 1` steps, `cols` columns stored.
-///
-/// # Safety
-/// AVX-512F; `x + r·k + i` readable for `r < R`, `i < k`; `panel` holds `k + 1` steps,
-/// 64-byte aligned; `y + r·ldy + j` writable for `r < R`, `j < cols <= 64`.
-#[inline]
-#[target_feature(enable = "avx512f")]
-unsafe fn tile<const R: usize>(
-    x: *const f32,
-    k: usize,
-    panel: *const f32,
-    y: *mut f32,
-    ldy: usize,
-    cols: usize,
-) {
-    // SAFETY: the caller's bounds above; every step (64 floats) of the aligned panel is
-    // 64-byte aligned, so the aligned loads are; the masked stores write only lanes below
-    // `cols`.
-    unsafe {
-        let bias: [__m512; VECTORS] = core::array::from_fn(|v| _mm512_load_ps(panel.add(16 * v)));
-        let mut acc = [bias; R];
-        let mut step = panel.add(COLS);
-        for i in 0..k {
-            let b: [__m512; VECTORS] = core::array::from_fn(|v| _mm512_load_ps(step.add(16 * v)));
-            for (r, acc) in acc.iter_mut().enumerate() {
-                let a = _mm512_set1_ps(*x.add(r * k + i));
-                for (acc, &b) in acc.iter_mut().zip(&b) {
-                    *acc = _mm512_fmadd_ps(a, b, *acc);
+        // SAFETY: the trait's bounds; every step (64 floats) of the aligned panel is
+        // 64-byte aligned, so the aligned loads are; the masked stores write only lanes below
+        // `cols`.
+        unsafe {
+            let bias: [__m512; VECTORS] =
+                core::array::from_fn(|v| _mm512_load_ps(panel.add(16 * v)));
+            let mut acc = [bias; R];
+            let mut step = panel.add(COLS);
+            for i in 0..k {
+                let b: [__m512; VECTORS] =
+                    core::array::from_fn(|v| _mm512_load_ps(step.add(16 * v)));
+                for (r, acc) in acc.iter_mut().enumerate() {
+                    let a = _mm512_set1_ps(*x.add(r * k + i));
+                    for (acc, &b) in acc.iter_mut().zip(&b) {
+                        *acc = _mm512_fmadd_ps(a, b, *acc);
+                    }
                 }
+                step = step.add(COLS);
             }
-            step = step.add(COLS);
-        }
-        for (r, acc) in acc.iter().enumerate() {
-            let out = y.add(r * ldy);
-            for (v, &lanes) in acc.iter().enumerate() {
-                let valid = cols.saturating_sub(16 * v).min(16);
-                if valid == 16 {
-                    _mm512_storeu_ps(out.add(16 * v), lanes);
-                } else if valid > 0 {
-                    let mask = ((1u32 << valid) - 1) as __mmask16;
-                    _mm512_mask_storeu_ps(out.add(16 * v), mask, lanes);
+            for (r, acc) in acc.iter().enumerate() {
+                let out = y.add(r * ldy);
+                for (v, &lanes) in acc.iter().enumerate() {
+                    let valid = cols.saturating_sub(16 * v).min(16);
+                    if valid == 16 {
+                        _mm512_storeu_ps(out.add(16 * v), lanes);
+                    } else if valid > 0 {
+                        let mask = ((1u32 << valid) - 1) as __mmask16;
+                        _mm512_mask_storeu_ps(out.add(16 * v), mask, lanes);
+                    }
                 }
             }
         }
