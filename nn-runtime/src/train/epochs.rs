@@ -2,8 +2,6 @@
 //! the epoch settings and metrics, which epochs run, the resumed state, the accounting of
 //! each step and the state a checkpoint records.
 
-use core::ops::Range;
-
 use super::callbacks::Callbacks;
 use super::checkpoint::{Resumed, RunState};
 use super::metrics::Tally;
@@ -56,7 +54,10 @@ pub(crate) fn restore(
 /// The epochs still to train, counted from 1 (from the later of the checkpoint's and
 /// `initial_epoch`; none when a callback had stopped the resumed run), and an empty history
 /// for them.
-pub(crate) fn remaining_epochs(resumed: &Resumed, config: &FitConfig) -> (Range<usize>, History) {
+pub(crate) fn remaining_epochs(
+    resumed: &Resumed,
+    config: &FitConfig,
+) -> (impl Iterator<Item = usize>, History) {
     let first = resumed.completed.max(config.initial_epoch);
     let last = if resumed.stopped {
         first
@@ -68,7 +69,7 @@ pub(crate) fn remaining_epochs(resumed: &Resumed, config: &FitConfig) -> (Range<
         epochs: Vec::with_capacity((last - first).min(1024)),
     };
     // Counted from the epochs completed, so that no count can overflow.
-    (first + 1..last + 1, history)
+    ((first..last).map(|done| done + 1), history)
 }
 
 /// Resets `order` to the samples' own order, before an epoch shuffles it.
