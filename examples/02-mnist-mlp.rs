@@ -1,21 +1,15 @@
 //! Trains the MLP of BENCHMARKS.md on 8,000 MNIST digits for 5 epochs with Adam and
 //! prints the accuracy on the 1,000 test digits.
 //!
+//! The spec is `models/mlp.rs` (the benchmarks and the Cortex-M4 firmware run the same network).
+//!
 //! Run with `cargo run --release --example 02-mnist-mlp [DATA_DIR]` (default: `data/mnist`).
 
 use nn::data::MnistSplit;
 use nn::{Adam, Dataset, FitConfig, Model};
 use std::time::Instant;
 
-nn::network! {
-    /// Classifies 28×28 digits.
-    pub struct Mlp {
-        input: [784],
-        dense(128), relu,
-        dense(64), relu,
-        dense(10), softmax,
-    }
-}
+include!("../models/mlp.rs");
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = std::env::args()

@@ -1,23 +1,14 @@
 //! Trains the CNN of BENCHMARKS.md on 8,000 MNIST digits for 5 epochs with Adam and prints
 //! the accuracy on the 1,000 test digits and the time per epoch.
 //!
+//! The spec is `models/cnn.rs` (the benchmarks and the Cortex-M4 firmware run the same network).
+//!
 //! Run with `cargo run --release --example 03-mnist-cnn [DATA_DIR]` (default: `data/mnist`).
 
 use nn::data::MnistSplit;
 use nn::{Adam, Dataset, FitConfig, Model};
 
-nn::network! {
-    /// The small image classifier of Keras' `Sequential` examples.
-    pub struct Cnn {
-        input: [1, 28, 28],
-        conv2d(8, kernel = 3), relu,
-        max_pool2d(2),
-        conv2d(16, kernel = 3), relu,
-        max_pool2d(2),
-        flatten,
-        dense(10), softmax,
-    }
-}
+include!("../models/cnn.rs");
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = std::env::args()

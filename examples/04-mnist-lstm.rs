@@ -1,6 +1,8 @@
 //! Reads each MNIST digit as a sequence of 28 rows of 28 pixels and classifies it with an
 //! LSTM: 5 epochs of Adam on 8,000 digits, then the accuracy on the 1,000 test digits.
 //!
+//! The spec is `models/lstm.rs` (the Cortex-M4 firmware runs the same network).
+//!
 //! Run with `cargo run --release --example 04-mnist-lstm [DATA_DIR]` (default: `data/mnist`).
 
 use nn::data::MnistSplit;
@@ -8,14 +10,7 @@ use nn::optim::ClipGlobalNorm;
 use nn::{Adam, Dataset, FitConfig, Model};
 use std::time::Instant;
 
-nn::network! {
-    /// Reads a digit top to bottom, one row of pixels per step.
-    pub struct DigitReader {
-        input: [28 steps, 28],
-        lstm(64),
-        dense(10), softmax,
-    }
-}
+include!("../models/lstm.rs");
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = std::env::args()

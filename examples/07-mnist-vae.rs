@@ -13,6 +13,7 @@
 //! the same model in PyTorch on the same digits.
 
 use image::{GrayImage, Luma};
+use nn::__private::Arena;
 use nn::data::MnistSplit;
 use nn::{Adam, Dataset, FitConfig, Mode, Model, Network, Rng};
 use std::path::{Path, PathBuf};

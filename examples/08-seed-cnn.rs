@@ -24,22 +24,7 @@ use nn::data::MnistSplit;
 use nn::metrics::ConfusionMatrix;
 use nn::{Adam, Dataset, FitConfig, Model};
 
-nn::network! {
-    /// The seed essay's CNN.
-    pub struct SeedCnn {
-        input: [1, 28, 28],
-        conv2d(32, kernel = 3), relu,
-        conv2d(64, kernel = 3), relu,
-        max_pool2d(2),
-        conv2d(64, kernel = 3), relu,
-        max_pool2d(2),
-        conv2d(32, kernel = 3), relu,
-        max_pool2d(2),
-        flatten,
-        dense(128), relu,
-        dense(10), softmax,
-    }
-}
+include!("../models/seed_cnn.rs");
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);

@@ -11,7 +11,7 @@
 
 use nn::ops::conv::{conv2d_forward, Conv2dShape};
 use nn::ops::dense::{dense_forward, dense_forward_batch};
-use nn::ops::gemm::gemm;
+use nn::ops::gemm::{gemm, Matrix, MatrixMut};
 use std::hint::black_box;
 use std::time::Instant;
 
@@ -109,20 +109,11 @@ fn main() {
         let mut y = vec![0.0; m * n];
         let ns = fastest(300, || {
             gemm(
-                m,
-                *k,
-                *n,
                 1.0,
-                black_box(x),
-                *k,
-                1,
-                weight,
-                1,
-                *k,
+                Matrix::row_major(black_box(x), m, *k),
+                Matrix::row_major(weight, *n, *k).t(),
                 0.0,
-                &mut y,
-                *n,
-                1,
+                MatrixMut::row_major(&mut y, m, *n),
             )
         });
         println!(

@@ -80,6 +80,21 @@ fn randomize<N: Network>(model: &mut N, seed: u64) {
     }
 }
 
+/// A trained network from `seed`, randomized from `randomize_seed`, and the deployed
+/// network folded from it.
+fn randomized_and_folded<T: Network, D: Network>(
+    new: fn(u64) -> Box<T>,
+    zeroed: fn() -> Box<D>,
+    seed: u64,
+    randomize_seed: u64,
+) -> (Box<T>, Box<D>) {
+    let mut trained = new(seed);
+    randomize(&mut *trained, randomize_seed);
+    let mut deployed = zeroed();
+    nn::fold_batch_norm(&*trained, &mut *deployed).unwrap();
+    (trained, deployed)
+}
+
 /// The largest |a − b| / max(1, |a|) over the outputs of `inputs` random samples (the
 /// relative difference, or the absolute one for outputs below 1).
 fn max_difference<const IN: usize, const OUT: usize>(
@@ -104,10 +119,8 @@ fn max_difference<const IN: usize, const OUT: usize>(
 
 #[test]
 fn chain_folds_conv_depthwise_and_dense() {
-    let mut trained = Chain::new_boxed(1);
-    randomize(&mut *trained, 11);
-    let mut deployed = ChainDeployed::zeroed_boxed();
-    nn::fold_batch_norm(&*trained, &mut *deployed).unwrap();
+    let (trained, deployed) =
+        randomized_and_folded(Chain::new_boxed, ChainDeployed::zeroed_boxed, 1, 11);
     assert_eq!(ChainDeployed::LAYERS.len(), Chain::LAYERS.len() - 4);
     let worst = max_difference(|x| trained.forward(x), |x| deployed.forward(x), 8);
     println!("chain: max relative difference {worst:.2e}");
@@ -116,10 +129,8 @@ fn chain_folds_conv_depthwise_and_dense() {
 
 #[test]
 fn residual_graph_folds_both_branches_of_the_add() {
-    let mut trained = Residual::new_boxed(2);
-    randomize(&mut *trained, 12);
-    let mut deployed = ResidualDeployed::zeroed_boxed();
-    nn::fold_batch_norm(&*trained, &mut *deployed).unwrap();
+    let (trained, deployed) =
+        randomized_and_folded(Residual::new_boxed, ResidualDeployed::zeroed_boxed, 2, 12);
     let worst = max_difference(|x| trained.forward(x), |x| deployed.forward(x), 8);
     println!("residual: max relative difference {worst:.2e}");
     assert!(worst < 1e-5, "{worst}");
@@ -127,10 +138,8 @@ fn residual_graph_folds_both_branches_of_the_add() {
 
 #[test]
 fn kept_batch_norm_is_copied_and_trained_biases_carry_into_the_fold() {
-    let mut trained = Chain::new_boxed(3);
-    randomize(&mut *trained, 13);
-    let mut deployed = ChainDeployed::zeroed_boxed();
-    nn::fold_batch_norm(&*trained, &mut *deployed).unwrap();
+    let (trained, deployed) =
+        randomized_and_folded(Chain::new_boxed, ChainDeployed::zeroed_boxed, 3, 13);
     let find =
         |tensors: &[nn::TensorInfo], name: &str| *tensors.iter().find(|t| t.name == name).unwrap();
     // The batch norm after `relu` stays: `batch_norm_2` of the trained network is
@@ -142,6 +151,14 @@ fn kept_batch_norm_is_copied_and_trained_biases_carry_into_the_fold() {
             trained.params()[t.offset..t.offset + t.len()],
             deployed.params()[d.offset..d.offset + d.len()]
         );
+    }
+}
+
+/// Why `error` says batch norm `name` cannot be folded.
+fn unfoldable_reason(error: FoldError, name: &str) -> String {
+    match error {
+        FoldError::UnfoldableBatchNorm { batch_norm, reason } if batch_norm == name => reason,
+        other => panic!("{other:?}"),
     }
 }
 
@@ -258,14 +275,7 @@ fn extra_layer_is_refused() {
 fn batch_norm_after_an_activation_is_refused() {
     nn::network! { struct T { input: [4], dense(3), relu, batch_norm, dense(2) } }
     nn::network! { struct D { input: [4], dense(3), relu, dense(2) } }
-    let error = fold(&T::new(1), &mut D::zeroed());
-    let FoldError::UnfoldableBatchNorm {
-        batch_norm: "batch_norm_0",
-        ref reason,
-    } = error
-    else {
-        panic!("{error:?}");
-    };
+    let reason = unfoldable_reason(fold(&T::new(1), &mut D::zeroed()), "batch_norm_0");
     assert!(reason.contains("reads relu `relu_0`"), "{reason}");
 }
 
@@ -273,14 +283,7 @@ fn batch_norm_after_an_activation_is_refused() {
 fn batch_norm_of_the_input_is_refused() {
     nn::network! { struct T { input: [4], batch_norm, dense(2) } }
     nn::network! { struct D { input: [4], dense(2) } }
-    let error = fold(&T::new(1), &mut D::zeroed());
-    let FoldError::UnfoldableBatchNorm {
-        batch_norm: "batch_norm_0",
-        ref reason,
-    } = error
-    else {
-        panic!("{error:?}");
-    };
+    let reason = unfoldable_reason(fold(&T::new(1), &mut D::zeroed()), "batch_norm_0");
     assert!(reason.contains("network's input"), "{reason}");
 }
 
@@ -288,14 +291,7 @@ fn batch_norm_of_the_input_is_refused() {
 fn batch_norm_of_a_shared_output_is_refused() {
     nn::network! { struct T { input: [4], dense(4) as a, batch_norm as b, a -> relu as c, add(b, c) } }
     nn::network! { struct D { input: [4], dense(4) as a, relu as c, add(a, c) } }
-    let error = fold(&T::new(1), &mut D::zeroed());
-    let FoldError::UnfoldableBatchNorm {
-        batch_norm: "b",
-        ref reason,
-    } = error
-    else {
-        panic!("{error:?}");
-    };
+    let reason = unfoldable_reason(fold(&T::new(1), &mut D::zeroed()), "b");
     assert!(
         reason.contains("`c` reads the output of `a` too"),
         "{reason}"

@@ -3,6 +3,7 @@
 
 mod support;
 
+use nn::__private::Arena;
 use nn::{Mode, Network, Rng};
 use support::{assert_single_matches_batched, check_gradients};
 
@@ -45,7 +46,7 @@ fn every_conv_layer_kind_gradients() {
 
 #[test]
 fn shapes_follow_keras_rules() {
-    let widths = <Everything as Network>::NODE_WIDTHS;
+    let widths = <Everything as Arena>::NODE_WIDTHS;
     // input, conv same (3×7×7), bn, tanh, conv s2 same (4×4×4), sigmoid, dropout,
     // conv k2 p1 (2×5×5), avg 2 s1 (2×4×4), flatten, dense, bn, leaky, dense, softmax
     assert_eq!(
@@ -75,7 +76,7 @@ fn evaluation_is_deterministic_and_differs_from_training() {
         let mut nodes = vec![0.0; Everything::arena_len(batch)];
         nodes[..inputs.len()].copy_from_slice(&inputs);
         model.forward_batch(&mut nodes, batch, mode, &mut Rng::new(seed));
-        let end = batch * <Everything as Network>::NODE_WIDTHS.iter().sum::<usize>();
+        let end = Everything::nodes_len(batch);
         nodes[end - batch * 3..end].to_vec()
     };
     // Inference ignores the generator (no dropout) and uses running statistics.

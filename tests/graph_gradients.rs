@@ -8,6 +8,7 @@
 
 mod support;
 
+use nn::__private::Arena;
 use nn::{LossKind, Network};
 use support::{assert_single_matches_batched, check_gradients};
 

@@ -3,15 +3,12 @@
 
 mod support;
 
-use nn::data::MnistSplit;
-use nn::{Adam, Dataset, FitConfig, Model};
-use support::{Cnn, DigitReader, Mlp};
+use nn::{Adam, FitConfig, Model};
+use support::{mnist, Cnn, DigitReader, Mlp};
 
 #[test]
 fn mlp_reaches_94_percent_in_5_epochs_of_adam() {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/data/mnist");
-    let train = Dataset::mnist(dir, MnistSplit::Train).unwrap();
-    let test = Dataset::mnist(dir, MnistSplit::Test).unwrap();
+    let (train, test) = mnist();
     let mut model = Mlp::new_boxed(42);
     let config = FitConfig::new(5, 32).seed(42).quiet();
     let history = model
@@ -42,14 +39,6 @@ nn::network! {
         flatten,
         dense(10), softmax,
     }
-}
-
-fn mnist() -> (Dataset, Dataset) {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/data/mnist");
-    (
-        Dataset::mnist(dir, MnistSplit::Train).unwrap(),
-        Dataset::mnist(dir, MnistSplit::Test).unwrap(),
-    )
 }
 
 #[test]

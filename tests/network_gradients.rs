@@ -4,6 +4,7 @@
 
 mod support;
 
+use nn::__private::Arena;
 use nn::Network;
 use support::{assert_single_matches_batched, check_gradients};
 
@@ -135,7 +136,7 @@ fn layout_constants_describe_the_spec() {
         (5 * 6 + 6) + (6 * 6 + 6) + (6 * 5 + 5) + (5 * 4 + 4) + (4 * 3 + 3)
     );
     assert_eq!(Regression::INPUT_SHAPE, [2, 3]);
-    assert_eq!(<Regression as Network>::NODE_WIDTHS, &[6, 6, 4, 4, 2]);
+    assert_eq!(<Regression as Arena>::NODE_WIDTHS, &[6, 6, 4, 4, 2]);
     assert_eq!(
         <MseOnSoftmax as Network>::LOSS,
         nn::LossKind::MeanSquaredError

@@ -4,17 +4,8 @@
 
 mod support;
 
-use nn::data::MnistSplit;
 use nn::{Adam, Dataset, FitConfig, History, Model, Network};
-use support::Mlp;
-
-fn mnist() -> (Dataset, Dataset) {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/data/mnist");
-    (
-        Dataset::mnist(dir, MnistSplit::Train).unwrap(),
-        Dataset::mnist(dir, MnistSplit::Test).unwrap(),
-    )
-}
+use support::{mnist, Mlp};
 
 /// Trains a fresh `N` from seed 7 and returns it with its history.
 fn train<N: Model>(

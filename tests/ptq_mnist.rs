@@ -4,20 +4,11 @@
 
 mod support;
 
-use nn::data::MnistSplit;
 use nn::int8::{quantize_into, quantized_param_bytes, Calibration, QuantizeError};
 use nn::{Adam, Dataset, FitConfig, Model, Network};
-use support::{Cnn, CnnInt8, Mlp, MlpInt8};
+use support::{mnist, Cnn, CnnInt8, Mlp, MlpInt8};
 
 const CALIBRATION_DIGITS: usize = 500;
-
-fn mnist() -> (Dataset, Dataset) {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/data/mnist");
-    (
-        Dataset::mnist(dir, MnistSplit::Train).unwrap(),
-        Dataset::mnist(dir, MnistSplit::Test).unwrap(),
-    )
-}
 
 fn argmax<T: PartialOrd + Copy>(values: &[T]) -> usize {
     (0..values.len()).fold(0, |best, i| if values[i] > values[best] { i } else { best })

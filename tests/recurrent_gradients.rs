@@ -4,6 +4,7 @@
 
 mod support;
 
+use nn::__private::Arena;
 use nn::Network;
 use support::{assert_single_matches_batched, check_gradients};
 
@@ -128,7 +129,7 @@ fn tensors_follow_pytorch_names_and_shapes() {
         ]
     );
     assert_eq!(Stacked::INPUT_SHAPE, [6, 3]);
-    assert_eq!(<Stacked as Network>::NODE_WIDTHS, &[18, 24, 24, 3, 2, 2]);
+    assert_eq!(<Stacked as Arena>::NODE_WIDTHS, &[18, 24, 24, 3, 2, 2]);
     // Single-sample scratch: the LSTM's sequence [6, 4] and the GRU's state [3] in the two
     // buffers, plus the larger layer's gates, cell and state: LSTM (4 + 1 + 1) × 4.
     assert_eq!(Stacked::SCRATCH_LEN, 24 + 3 + 24);

@@ -8,22 +8,7 @@ use crate::mnist::{w1, w2};
 use crate::stats::{result_line, Summary};
 use crate::Repeats;
 
-nn::network! {
-    /// The seed essay's CNN, as `examples/08-seed-cnn.rs` declares it.
-    pub struct SeedCnn {
-        input: [1, 28, 28],
-        conv2d(32, kernel = 3), relu,
-        conv2d(64, kernel = 3), relu,
-        max_pool2d(2),
-        conv2d(64, kernel = 3), relu,
-        max_pool2d(2),
-        conv2d(32, kernel = 3), relu,
-        max_pool2d(2),
-        flatten,
-        dense(128), relu,
-        dense(10), softmax,
-    }
-}
+include!("../../models/seed_cnn.rs");
 
 /// Training digits of a batch-256 inference pass: 8 batches (a pass over all 8,000 would
 /// take seconds and tell nothing more).

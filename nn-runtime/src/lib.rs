@@ -21,6 +21,7 @@
 #![cfg_attr(not(feature = "std"), no_std)]
 #![warn(missing_docs)]
 
+mod arena;
 pub mod int8;
 pub mod layers;
 pub mod network;

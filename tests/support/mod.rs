@@ -1,7 +1,9 @@
 //! Shared by the whole-network tests: a finite-difference check of a generated network's
-//! backward pass against its own forward pass and loss.
+//! backward pass against its own forward pass and loss, the benchmark networks, and the
+//! MNIST digits the training tests learn.
 
-use nn::{Mode, Network, Rng};
+use nn::data::MnistSplit;
+use nn::{Dataset, Mode, Network, Rng};
 
 /// Mean loss of `model` on a batch, through the generated batched forward pass.
 pub fn loss_of<N: Network>(model: &N, inputs: &[f32], targets: &[f32], batch: usize) -> f64 {
@@ -118,7 +120,7 @@ pub fn assert_single_matches_batched<N: Network>(model: &N, batch: usize, seed: 
     let mut nodes = vec![0.0; N::arena_len(batch)];
     nodes[..inputs.len()].copy_from_slice(&inputs);
     model.forward_batch(&mut nodes, batch, Mode::Infer, &mut rng);
-    let end = batch * N::NODE_WIDTHS.iter().sum::<usize>();
+    let end = N::nodes_len(batch);
     let batched = &nodes[end - batch * N::OUTPUT_LEN..end];
     let mut single = vec![0.0; N::OUTPUT_LEN];
     for (input, expected) in inputs
@@ -142,3 +144,13 @@ include!("../../models/cnn.rs");
 include!("../../models/lstm.rs");
 
 include!("../../models/resnet.rs");
+
+/// The 8,000 training and 1,000 test digits in `data/mnist`.
+#[allow(dead_code)] // each test binary uses its own subset
+pub fn mnist() -> (Dataset, Dataset) {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/data/mnist");
+    (
+        Dataset::mnist(dir, MnistSplit::Train).unwrap(),
+        Dataset::mnist(dir, MnistSplit::Test).unwrap(),
+    )
+}

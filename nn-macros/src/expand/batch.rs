@@ -1,5 +1,6 @@
-//! `impl nn::Network`: the batched forward pass, the loss and the backward pass over a node
-//! arena (node 0 is the input, node i+1 the output of layer i, which reads earlier nodes).
+//! `impl nn::Network` (what users call) and `impl nn::__private::Arena`: the batched
+//! forward pass, the loss and the backward pass over a node arena (node 0 is the input,
+//! node i+1 the output of layer i, which reads earlier nodes).
 
 use super::{input_len, layer, lit, meta, output_len, rt};
 use crate::ir::{element_count, Loss, Network, Term};
@@ -29,19 +30,17 @@ pub fn expand(net: &Network) -> TokenStream {
         .map(|s| lit(element_count(s)));
     let tensors = meta::tensors(net);
     let layers = meta::layers(net);
-    let forward = net
-        .layers
-        .iter()
-        .enumerate()
-        .map(|(i, l)| layer::batch_forward(i, l));
+    let forward = (0..net.layers.len()).map(|i| layer::batch_forward(net, i));
     let plan = backward_plan(net);
     let layer_aux: usize = net.layers.iter().map(|l| l.aux_width).sum();
     let aux_width = lit(layer_aux.max(plan.staging));
-    let updates: Vec<TokenStream> = net.layers.iter().filter_map(layer::update_state).collect();
+    let updates: Vec<TokenStream> = (0..net.layers.len())
+        .filter_map(|i| layer::update_state(net, i))
+        .collect();
     let update_state = (!updates.is_empty()).then(|| {
         quote! {
             fn update_state(&mut self, nodes: &[#f32], batch: #usize) {
-                const WIDTHS: &[#usize] = <#name as #rt::Network>::NODE_WIDTHS;
+                const WIDTHS: &[#usize] = <#name as #rt::Arena>::NODE_WIDTHS;
                 #(#updates)*
             }
         }
@@ -50,17 +49,17 @@ pub fn expand(net: &Network) -> TokenStream {
     let backward = plan.steps;
     let infer = infer(net);
     let type_name = name.to_string();
+    let consts = layer::consts(net);
 
     quote! {
+        #consts
+
         #(#attrs)*
         impl #rt::Network for #name {
             const INPUT_LEN: #usize = #in_len;
             const OUTPUT_LEN: #usize = #out_len;
             const PARAM_COUNT: #usize = #n;
             const LOSS: #rt::LossKind = #rt::LossKind::#loss_kind;
-            const NODE_WIDTHS: &'static [#usize] = &[#(#widths),*];
-            const AUX_WIDTH: #usize = #aux_width;
-            const LOSS_NODE: #usize = #loss_node;
             const TENSORS: &'static [#rt::TensorInfo] = &[#(#tensors),*];
             const LAYERS: &'static [#rt::LayerInfo] = &[#(#layers),*];
 
@@ -86,23 +85,30 @@ pub fn expand(net: &Network) -> TokenStream {
                 let mut scratch = [0.0f32; Self::SCRATCH_LEN];
                 self.forward_into(input, &mut scratch, output);
             }
+        }
+
+        #(#attrs)*
+        impl #rt::Arena for #name {
+            const NODE_WIDTHS: &'static [#usize] = &[#(#widths),*];
+            const AUX_WIDTH: #usize = #aux_width;
+            const LOSS_NODE: #usize = #loss_node;
 
             #[allow(unused_variables)]
             fn forward_batch(&self, nodes: &mut [#f32], batch: #usize, mode: #rt::Mode, rng: &mut #rt::Rng) {
-                const WIDTHS: &[#usize] = <#name as #rt::Network>::NODE_WIDTHS;
+                const WIDTHS: &[#usize] = <#name as #rt::Arena>::NODE_WIDTHS;
                 #infer
                 #(#forward)*
             }
 
             #[allow(unused_mut)]
             fn loss_batch(nodes: &[#f32], targets: &[#f32], batch: #usize, mut node_grads: #core::option::Option<&mut [#f32]>) -> #f32 {
-                const WIDTHS: &[#usize] = <#name as #rt::Network>::NODE_WIDTHS;
+                const WIDTHS: &[#usize] = <#name as #rt::Arena>::NODE_WIDTHS;
                 #loss
             }
 
             #[allow(unused_variables)]
             fn backward_batch(&self, nodes: &mut [#f32], node_grads: &mut [#f32], batch: #usize, param_grads: &mut [#f32]) {
-                const WIDTHS: &[#usize] = <#name as #rt::Network>::NODE_WIDTHS;
+                const WIDTHS: &[#usize] = <#name as #rt::Arena>::NODE_WIDTHS;
                 #(#backward)*
             }
 
@@ -268,7 +274,7 @@ fn backward_plan(net: &Network) -> BackwardPlan {
             };
             grads.push(grad);
         }
-        plan.steps.push(layer::batch_backward(index, layer, &grads));
+        plan.steps.push(layer::batch_backward(net, index, &grads));
     }
     plan
 }
@@ -344,7 +350,7 @@ fn infer(net: &Network) -> TokenStream {
                     (false, false) => (quote!(0), quote!(0)),
                 };
                 let (layer_index, input) = (lit(i), lit(net.layers[i].inputs[0]));
-                let op = layer::infer_sample(&net.layers[i]);
+                let op = layer::infer_sample(&net.layers[i], &layer::reference(net, i));
                 quote! {{
                     let (x, y) = #rt::layer_io_slots(nodes, WIDTHS, #input, #layer_index, batch, #in_slot, #out_slot);
                     #op
@@ -353,7 +359,7 @@ fn infer(net: &Network) -> TokenStream {
             steps.push(quote!(for sample in 0..batch { #(#body)* }));
             index = last + 1;
         } else {
-            steps.push(layer::batch_forward(index, &net.layers[index]));
+            steps.push(layer::batch_forward(net, index));
             index += 1;
         }
     }

@@ -282,8 +282,10 @@ impl Plan {
     }
 }
 
-fn step_code(plan: &Plan, index: usize, layer: &Layer) -> TokenStream {
+fn step_code(net: &Network, plan: &Plan, index: usize) -> TokenStream {
     let rt = rt();
+    let layer = &net.layers[index];
+    let value = layer::reference(net, index);
     let node = index + 1;
     let out = plan.loc(node);
     // Slicing again to the constant lengths lets the compiler see them inside the kernels
@@ -299,23 +301,23 @@ fn step_code(plan: &Plan, index: usize, layer: &Layer) -> TokenStream {
             quote!({ let ([x], y) = #io; y[..#out_len].copy_from_slice(&x[..#in_len]); })
         }
         Step::InPlace => {
-            let op = layer::sample_in_place(layer, quote!(&mut values[..#out_len]));
+            let op = layer::sample_in_place(layer, &value, quote!(&mut values[..#out_len]));
             quote!({ let values = #rt::sample_values(&mut *activations, &mut output[..], #out); #op })
         }
         Step::CopyThenInPlace => {
             let io = io(&ins);
-            let op = layer::sample_in_place(layer, quote!(y));
+            let op = layer::sample_in_place(layer, &value, quote!(y));
             quote!({ let ([x], y) = #io; let y = &mut y[..#out_len]; y.copy_from_slice(&x[..#in_len]); #op })
         }
         Step::OutOfPlace if layer.join().is_some() => {
             let io = io(&ins);
-            let value = layer::value(layer);
             quote!({ let (xs, y) = #io; #rt::Join::forward_sample(&#value, &xs, &mut y[..#out_len]); })
         }
         Step::OutOfPlace => {
             let io = io(&ins);
             let op = layer::sample_out_of_place(
                 layer,
+                &value,
                 quote!(&x[..#in_len]),
                 quote!(&mut y[..#out_len]),
             );
@@ -335,11 +337,8 @@ pub fn expand(net: &Network) -> TokenStream {
         lit(plan.activations),
         lit(scratch_len(net)),
     );
-    let mut body: Vec<TokenStream> = net
-        .layers
-        .iter()
-        .enumerate()
-        .map(|(index, layer)| step_code(&plan, index, layer))
+    let mut body: Vec<TokenStream> = (0..net.layers.len())
+        .map(|index| step_code(net, &plan, index))
         .collect();
     if plan.node_storage[net.layers.len()] == 0 {
         // Only reshaping layers: the output is the input.

@@ -2,6 +2,7 @@
 
 mod sample;
 
+pub use crate::arena::{default_loss_node, Arena};
 pub use crate::int8;
 pub use crate::layers::join::Join;
 pub use crate::layers::{self, Backward, InPlace, Kernel, RunningState};
@@ -150,8 +151,8 @@ pub enum InputGrad {
 }
 
 /// The batched forward pass of layer `index` over a node arena: its input node `input`,
-/// its output node `index + 1` and its auxiliary region at `aux_offset` (`aux_width` floats
-/// per sample, which must be what the kind keeps).
+/// its output node `index + 1` and its auxiliary region at `aux_offset` per sample (as many
+/// floats as the kind keeps; `network!` laid the region out from the same number).
 #[allow(clippy::too_many_arguments)]
 pub fn forward_layer<L: Kernel>(
     layer: &L,
@@ -160,12 +161,11 @@ pub fn forward_layer<L: Kernel>(
     widths: &[usize],
     (input, index): (usize, usize),
     batch: usize,
-    (aux_offset, aux_width): (usize, usize),
+    aux_offset: usize,
     mode: Mode,
     rng: &mut Rng,
 ) {
-    check_aux(layer.aux_width(), aux_width);
-    let aux = aux_range(widths, batch, aux_offset, aux_width);
+    let aux = aux_range(widths, batch, aux_offset, layer.aux_width());
     let (nodes, rest) = nodes.split_at_mut(aux.start);
     let (x, y) = layer_io(nodes, widths, input, index, batch);
     layer.forward_batch(params, x, y, &mut rest[..aux.len()], batch, mode, rng);
@@ -183,11 +183,10 @@ pub fn backward_layer<L: Kernel>(
     widths: &[usize],
     (input, index): (usize, usize),
     batch: usize,
-    (aux_offset, aux_width): (usize, usize),
+    aux_offset: usize,
     input_grad: InputGrad,
 ) {
-    check_aux(layer.aux_width(), aux_width);
-    let aux = aux_range(widths, batch, aux_offset, aux_width);
+    let aux = aux_range(widths, batch, aux_offset, layer.aux_width());
     let (nodes, rest) = nodes.split_at_mut(aux.start);
     let (x, y) = (
         node(nodes, widths, input, batch),
@@ -255,12 +254,11 @@ pub fn forward_join<J: Join, const N: usize>(
     inputs: [usize; N],
     index: usize,
     batch: usize,
-    (aux_offset, aux_width): (usize, usize),
+    aux_offset: usize,
     mode: Mode,
     rng: &mut Rng,
 ) {
-    check_aux(join.aux_width(), aux_width);
-    let aux = aux_range(widths, batch, aux_offset, aux_width);
+    let aux = aux_range(widths, batch, aux_offset, join.aux_width());
     let (nodes, rest) = nodes.split_at_mut(aux.start);
     let output = node_range(widths, index + 1, batch);
     let (below, above) = nodes.split_at_mut(output.start);
@@ -281,12 +279,11 @@ pub fn backward_join<J: Join, const N: usize>(
     inputs: [usize; N],
     index: usize,
     batch: usize,
-    (aux_offset, aux_width): (usize, usize),
+    aux_offset: usize,
     accumulate: bool,
 ) {
-    check_aux(join.aux_width(), aux_width);
     let views = node_views(nodes, widths, inputs, batch);
-    let aux = &nodes[aux_range(widths, batch, aux_offset, aux_width)];
+    let aux = &nodes[aux_range(widths, batch, aux_offset, join.aux_width())];
     let output = node_range(widths, index + 1, batch);
     let (below, above) = node_grads.split_at_mut(output.start);
     let dx = &mut below[node_range(widths, inputs[which], batch)];
@@ -335,23 +332,10 @@ pub fn update_layer_state<L: RunningState>(
     nodes: &[f32],
     widths: &[usize],
     batch: usize,
-    (aux_offset, aux_width): (usize, usize),
+    aux_offset: usize,
 ) {
-    check_aux(layer.aux_width(), aux_width);
-    layer.update_state(
-        params,
-        aux(nodes, widths, batch, aux_offset, aux_width),
-        batch,
-    );
-}
-
-/// The auxiliary width the network's layout gives a layer must be what its kind keeps.
-fn check_aux(kept: usize, aux_width: usize) {
-    assert_eq!(
-        aux_width, kept,
-        "the network's layout gives a layer {aux_width} auxiliary floats per sample, but its \
-         kind keeps {kept}"
-    );
+    let aux = aux(nodes, widths, batch, aux_offset, layer.aux_width());
+    layer.update_state(params, aux, batch);
 }
 
 #[cfg(test)]

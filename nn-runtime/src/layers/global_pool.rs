@@ -4,14 +4,12 @@
 use super::args::{KindInfo, SequenceRule};
 use super::shape::{shape_of, Shape, ShapeError};
 use super::AnyLayer;
-use super::{Backward, Definition, Kernel, SamplePass, Tensors};
+use super::{Definition, SamplePass, Tensors};
 use crate::network::LayerOp;
-use crate::network::Mode;
 use crate::ops::global_pool::{
     global_avg_pool2d_backward, global_avg_pool2d_forward, global_max_pool2d_backward,
     global_max_pool2d_forward, GlobalPoolShape,
 };
-use crate::rng::Rng;
 use core::fmt;
 
 /// Global average pooling over maps of a fixed size.
@@ -22,57 +20,11 @@ pub struct GlobalAvgPool2d(pub GlobalPoolShape);
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct GlobalMaxPool2d(pub GlobalPoolShape);
 
-/// The kernels of a global pooling kind: `$forward` over any number of samples, and the
-/// backward pass `$backward(shape, pass, dx)`; no parameters, nothing kept between passes.
+/// A global pooling kind: its kernels (`$forward` over any number of samples, the backward
+/// pass `$backward(shape, pass, dx)`), its definition and how it resolves.
 macro_rules! global_pool_kind {
     ($kind:ident, $keyword:literal, $forward:ident, |$shape:ident, $pass:ident, $dx:ident| $backward:expr) => {
-        impl Kernel for $kind {
-            fn aux_width(&self) -> usize {
-                0
-            }
-
-            fn state_len(&self) -> usize {
-                0
-            }
-
-            fn init(&self, _params: &mut [f32], _rng: &mut Rng) {}
-
-            fn forward_sample(
-                &self,
-                _params: &[f32],
-                x: &[f32],
-                y: &mut [f32],
-                _state: &mut [f32],
-            ) {
-                $forward(&self.0, x, y);
-            }
-
-            fn forward_batch(
-                &self,
-                _params: &[f32],
-                x: &[f32],
-                y: &mut [f32],
-                _aux: &mut [f32],
-                _batch: usize,
-                _mode: Mode,
-                _rng: &mut Rng,
-            ) {
-                $forward(&self.0, x, y);
-            }
-
-            fn backward_batch(
-                &self,
-                _params: &[f32],
-                $pass: Backward<'_>,
-                _param_grads: &mut [f32],
-                _batch: usize,
-            ) {
-                let $shape = &self.0;
-                if let Some($dx) = $pass.dx {
-                    $backward;
-                }
-            }
-        }
+        pooling_kernel!($kind, $forward, |$shape, $pass, $dx| $backward);
 
         impl Definition for $kind {
             fn keyword(&self) -> &'static str {

@@ -19,6 +19,8 @@ mod dense;
 mod depthwise_conv2d;
 mod dropout;
 mod flatten;
+#[macro_use]
+mod pooling;
 mod global_pool;
 pub mod join;
 mod pool;

@@ -4,13 +4,11 @@
 use super::args::{ArgKind, ArgSpec, Args, KindInfo, SequenceRule};
 use super::shape::{shape_of, Padding, Shape, ShapeError, Window};
 use super::AnyLayer;
-use super::{Backward, Definition, Kernel, SamplePass, Tensors};
+use super::{Definition, SamplePass, Tensors};
 use crate::network::LayerOp;
-use crate::network::Mode;
 use crate::ops::pool::{
     avg_pool2d_backward, avg_pool2d_forward, max_pool2d_backward, max_pool2d_forward, Pool2dShape,
 };
-use crate::rng::Rng;
 use core::fmt;
 
 /// Max pooling of a fixed geometry.
@@ -20,60 +18,6 @@ pub struct MaxPool2d(pub Pool2dShape);
 /// Average pooling of a fixed geometry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AvgPool2d(pub Pool2dShape);
-
-/// The kernels of a pooling kind: `$forward` over any number of samples, and the backward
-/// pass `$backward(shape, pass, dx)`; no parameters, nothing kept between the passes.
-macro_rules! pooling_kernel {
-    ($kind:ident, $forward:ident, |$shape:ident, $pass:ident, $dx:ident| $backward:expr) => {
-        impl Kernel for $kind {
-            fn aux_width(&self) -> usize {
-                0
-            }
-
-            fn state_len(&self) -> usize {
-                0
-            }
-
-            fn init(&self, _params: &mut [f32], _rng: &mut Rng) {}
-
-            fn forward_sample(
-                &self,
-                _params: &[f32],
-                x: &[f32],
-                y: &mut [f32],
-                _state: &mut [f32],
-            ) {
-                $forward(&self.0, x, y);
-            }
-
-            fn forward_batch(
-                &self,
-                _params: &[f32],
-                x: &[f32],
-                y: &mut [f32],
-                _aux: &mut [f32],
-                _batch: usize,
-                _mode: Mode,
-                _rng: &mut Rng,
-            ) {
-                $forward(&self.0, x, y);
-            }
-
-            fn backward_batch(
-                &self,
-                _params: &[f32],
-                $pass: Backward<'_>,
-                _param_grads: &mut [f32],
-                _batch: usize,
-            ) {
-                let $shape = &self.0;
-                if let Some($dx) = $pass.dx {
-                    $backward;
-                }
-            }
-        }
-    };
-}
 
 // The gradient goes to each window's maximum, found again from `x` and `y`.
 pooling_kernel!(MaxPool2d, max_pool2d_forward, |shape, pass, dx| {

@@ -4,7 +4,7 @@
 //! the scalar-FPU kernel on 32-bit Arm, or on x86-64 an AVX2 + FMA kernel for unit-stride
 //! convolutions without leading padding; batches use im2col + GEMM.
 
-use super::gemm::gemm;
+use super::gemm::{gemm, Matrix, MatrixMut};
 use direct::FILTER_BLOCK;
 
 #[path = "conv_direct.rs"]
@@ -364,7 +364,11 @@ pub fn conv2d_forward_batch(
         }
         // Y_b[F, OHW] += W[F, CKK] · cols_b[CKK, OHW].
         gemm(
-            filters, taps, ohw, 1.0, weight, taps, 1, col, ohw, 1, 1.0, y, ohw, 1,
+            1.0,
+            Matrix::row_major(weight, filters, taps),
+            Matrix::row_major(col, taps, ohw),
+            1.0,
+            MatrixMut::row_major(y, filters, ohw),
         );
     }
 }
@@ -432,7 +436,11 @@ pub fn conv2d_backward_batch(
         let col = &mut cols[b * col_len..][..col_len];
         // dW[F, CKK] += dY_b[F, OHW] · cols_bᵀ; cols_bᵀ is cols_b read through swapped strides.
         gemm(
-            filters, ohw, taps, 1.0, dy, ohw, 1, col, 1, ohw, 1.0, dw, taps, 1,
+            1.0,
+            Matrix::row_major(dy, filters, ohw),
+            Matrix::row_major(col, taps, ohw).t(),
+            1.0,
+            MatrixMut::row_major(dw, filters, taps),
         );
         for (db, plane) in bias_grad.iter_mut().zip(dy.chunks_exact(ohw)) {
             *db += super::math::sum(plane);
@@ -440,7 +448,11 @@ pub fn conv2d_backward_batch(
         if let Some(dx) = input_grad.as_deref_mut() {
             // cols_b = Wᵀ[CKK, F] · dY_b, the gradient of each im2col entry; fold it back.
             gemm(
-                taps, filters, ohw, 1.0, weight, 1, taps, dy, ohw, 1, 0.0, col, ohw, 1,
+                1.0,
+                Matrix::row_major(weight, filters, taps).t(),
+                Matrix::row_major(dy, filters, ohw),
+                0.0,
+                MatrixMut::row_major(col, taps, ohw),
             );
             col2im(s, col, &mut dx[b * in_len..][..in_len]);
         }

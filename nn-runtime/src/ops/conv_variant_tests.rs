@@ -9,7 +9,6 @@ use super::*;
 use crate::ops::kernels::{test_every_variant, Variant};
 use crate::ops::test_support::*;
 use crate::rng::Rng;
-use std::vec;
 use std::vec::Vec;
 
 /// A single-sample convolution kernel.
@@ -32,26 +31,16 @@ fn avx2_tilings(s: &Conv2dShape) -> Vec<(&'static str, SingleSample)> {
     all
 }
 
-/// Floats around the output that a kernel must leave alone, and their value.
-const GUARD: usize = 16;
-const SENTINEL: f32 = 12345.0;
-
-/// Runs `kernel` on random data for `s` into a NaN-filled output between guard bands and
+/// Runs `kernel` on random data for `s` into a guarded output (see `guarded_output`) and
 /// panics, naming `what`, unless every output matches the reference and the guards are intact.
 fn check_kernel(rng: &mut Rng, s: &Conv2dShape, kernel: SingleSample, what: &str) {
     let d = random_data(rng, s, 1);
     let want = reference(s, &d.weight, &d.bias, &d.input, 1);
     let tol = 1e-6 * (s.in_channels * s.kernel_h * s.kernel_w) as f64;
-    let mut buffer = vec![SENTINEL; GUARD + want.len() + GUARD];
-    let got = &mut buffer[GUARD..GUARD + want.len()];
-    got.fill(f32::NAN); // An output left unwritten stays NaN and fails.
-    kernel(s, &d.weight, &d.bias, &d.input, got);
-    assert_close(got, &want, tol, tol, what);
-    let (before, after) = (&buffer[..GUARD], &buffer[GUARD + want.len()..]);
-    assert!(
-        before.iter().chain(after).all(|&v| v == SENTINEL),
-        "{what}: wrote outside the output"
-    );
+    let got = guarded_output(want.len(), what, |got| {
+        kernel(s, &d.weight, &d.bias, &d.input, got)
+    });
+    assert_close(&got, &want, tol, tol, what);
 }
 
 /// Valid unit-stride convolutions (the AVX2 kernel's domain): widths and heights off

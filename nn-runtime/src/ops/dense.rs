@@ -5,7 +5,7 @@
 //! [`gemm`], except forward batches of at least 8 rows on a CPU with AVX2 + FMA, which take
 //! the kernel of `dense_avx2.rs`.
 
-use super::gemm::gemm;
+use super::gemm::{gemm, Matrix, MatrixMut};
 use super::matvec::matvec;
 
 /// One sample: `output[o] = bias[o] + Σ_i weight[o, i] · input[i]`.
@@ -105,7 +105,11 @@ pub(crate) fn dense_forward_batch_gemm(
     }
     // Y[batch, out] += X[batch, in] · Wᵀ, with Wᵀ read through swapped strides.
     gemm(
-        batch, inputs, outputs, 1.0, input, inputs, 1, weight, 1, inputs, 1.0, output, outputs, 1,
+        1.0,
+        Matrix::row_major(input, batch, inputs),
+        Matrix::row_major(weight, outputs, inputs).t(),
+        1.0,
+        MatrixMut::row_major(output, batch, outputs),
     );
 }
 
@@ -142,20 +146,11 @@ pub fn dense_backward_batch(
     // When threads share large products by columns (`gemm_split`), each then owns the same
     // rows of W in the backward pass as in the forward pass, so they stay in its cache.
     gemm(
-        inputs,
-        batch,
-        outputs,
         1.0,
-        input,
-        1,
-        inputs,
-        output_grad,
-        outputs,
-        1,
+        Matrix::row_major(input, batch, inputs).t(),
+        Matrix::row_major(output_grad, batch, outputs),
         1.0,
-        weight_grad,
-        1,
-        inputs,
+        MatrixMut::row_major(weight_grad, outputs, inputs).t(),
     );
 
     if outputs > 0 {
@@ -176,20 +171,11 @@ pub fn dense_backward_batch(
         );
         // dX[batch, in] = dY[batch, out] · W[out, in].
         gemm(
-            batch,
-            outputs,
-            inputs,
             1.0,
-            output_grad,
-            outputs,
-            1,
-            weight,
-            inputs,
-            1,
+            Matrix::row_major(output_grad, batch, outputs),
+            Matrix::row_major(weight, outputs, inputs),
             0.0,
-            input_grad,
-            inputs,
-            1,
+            MatrixMut::row_major(input_grad, batch, inputs),
         );
     }
 }

@@ -1,8 +1,9 @@
 //! The AVX2 + FMA register tile of the packed dense kernel (`dense_packed.rs`): panels of
-//! [`COLS`] = 16 output units, [`ROWS`] = 6 rows of X at a time, 12 ymm accumulators; per
+//! [`COLS`] = 16 output units, 6 rows of X at a time, 12 ymm accumulators; per
 //! step of `k`, 6 broadcasts of X and 2 loads of the panel feed 12 FMAs. The 6 rows (18.8 KB
 //! for `k` = 784) stay in L1 while the panels stream from L2.
 
+use super::dense_packed::{compute, Tile};
 use core::arch::x86_64::*;
 
 /// Batches at least this large run here (when the CPU has AVX2 and FMA), training's batches
@@ -10,8 +11,6 @@ use core::arch::x86_64::*;
 /// packing of W, done once per call, outweighs what the tile gains over `gemm`.
 pub(crate) const MIN_BATCH: usize = 8;
 
-/// Rows of X per tile.
-const ROWS: usize = 6;
 /// Output units per panel (two ymm registers).
 const COLS: usize = 16;
 
@@ -26,119 +25,63 @@ pub(crate) unsafe fn forward(
     output: &mut [f32],
     batch: usize,
 ) {
-    // SAFETY: `compute` needs AVX2 and FMA, the caller's promise.
-    unsafe { super::dense_packed::forward::<COLS>(weight, bias, input, output, batch, compute) }
-}
-
-/// Every row of X against every panel: blocks of [`ROWS`] rows, the rest in one smaller
-/// block; within a block, the panels in order (the block's rows of X stay in L1).
-///
-/// # Safety
-/// AVX2 and FMA; `x.len() == batch * k`; `panels` as `dense_packed::pack` returns them for
-/// `width` units, 64-byte aligned; `y` points at `batch` rows `ldy` apart, each with `width` writable floats.
-#[target_feature(enable = "avx2,fma")]
-unsafe fn compute(
-    x: &[f32],
-    batch: usize,
-    k: usize,
-    panels: &[f32],
-    y: *mut f32,
-    ldy: usize,
-    width: usize,
-) {
-    assert!(x.len() == batch * k && panels.len() == width.div_ceil(COLS) * (k + 1) * COLS);
-    let mut row = 0;
-    // SAFETY (every call below): rows `row..row + R` exist (`row + R <= batch`), so their
-    // `R * k` values lie in `x` and their outputs in `y`'s `batch` rows; `block` stays within
-    // `panels` and `width` columns.
+    // SAFETY: the tiles need AVX2 and FMA, the caller's promise.
     unsafe {
-        while row + ROWS <= batch {
-            block::<ROWS>(
-                x.as_ptr().add(row * k),
-                k,
-                panels,
-                y.add(row * ldy),
-                ldy,
-                width,
-            );
-            row += ROWS;
-        }
-        let (xr, yr) = (x.as_ptr().add(row * k), y.add(row * ldy));
-        match batch - row {
-            1 => block::<1>(xr, k, panels, yr, ldy, width),
-            2 => block::<2>(xr, k, panels, yr, ldy, width),
-            3 => block::<3>(xr, k, panels, yr, ldy, width),
-            4 => block::<4>(xr, k, panels, yr, ldy, width),
-            5 => block::<5>(xr, k, panels, yr, ldy, width),
-            _ => {}
-        }
+        super::dense_packed::forward::<COLS>(
+            weight,
+            bias,
+            input,
+            output,
+            batch,
+            compute::<Avx2Tile>,
+        )
     }
 }
 
-/// `R` rows of X (`k` apart from `x`) against every panel, into `R` rows of Y.
-///
-/// # Safety
-/// As [`compute`], for the `R` rows at `x` and `y`.
-#[inline]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn block<const R: usize>(
-    x: *const f32,
-    k: usize,
-    panels: &[f32],
-    y: *mut f32,
-    ldy: usize,
-    width: usize,
-) {
-    for (p, panel) in panels.chunks_exact((k + 1) * COLS).enumerate() {
-        let cols = COLS.min(width - p * COLS);
-        // SAFETY: the panel has `k + 1` steps of `COLS` floats; the caller's rows and columns `p * COLS ..
-        // p * COLS + cols` (inside `width`).
-        unsafe { tile::<R>(x, k, panel.as_ptr(), y.add(p * COLS), ldy, cols) };
-    }
-}
+/// The 6 × 16 tile of AVX2 + FMA.
+struct Avx2Tile;
 
-/// The `R × 16` tile: `R` rows of X times one panel of `k + 1` steps, `cols` columns stored.
-///
-/// # Safety
-/// AVX2 and FMA; `x + r·k + i` readable for `r < R`, `i < k`; `panel` holds `k + 1` steps,
-/// 32-byte aligned;
-/// `y + r·ldy + j` writable for `r < R`, `j < cols <= 16`.
-#[inline]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn tile<const R: usize>(
-    x: *const f32,
-    k: usize,
-    panel: *const f32,
-    y: *mut f32,
-    ldy: usize,
-    cols: usize,
-) {
-    // SAFETY: the caller's bounds above; the panel and so every step (16 floats) is 32-byte
-    // aligned, so both aligned loads of a step are aligned.
-    unsafe {
-        let bias = panel;
-        let mut lo = [_mm256_load_ps(bias); R];
-        let mut hi = [_mm256_load_ps(bias.add(8)); R];
-        let mut step = panel.add(COLS);
-        for i in 0..k {
-            let (b0, b1) = (_mm256_load_ps(step), _mm256_load_ps(step.add(8)));
-            for r in 0..R {
-                let a = _mm256_broadcast_ss(&*x.add(r * k + i));
-                lo[r] = _mm256_fmadd_ps(a, b0, lo[r]);
-                hi[r] = _mm256_fmadd_ps(a, b1, hi[r]);
+impl Tile for Avx2Tile {
+    const COLS: usize = COLS;
+
+    /// The `R × 16` tile; needs AVX2 and FMA besides the trait's contract.
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn tile<const R: usize>(
+        x: *const f32,
+        k: usize,
+        panel: *const f32,
+        y: *mut f32,
+        ldy: usize,
+        cols: usize,
+    ) {
+        // SAFETY: the trait's bounds; the panel and so every step (16 floats) is 32-byte
+        // aligned, so both aligned loads of a step are aligned.
+        unsafe {
+            let bias = panel;
+            let mut lo = [_mm256_load_ps(bias); R];
+            let mut hi = [_mm256_load_ps(bias.add(8)); R];
+            let mut step = panel.add(COLS);
+            for i in 0..k {
+                let (b0, b1) = (_mm256_load_ps(step), _mm256_load_ps(step.add(8)));
+                for r in 0..R {
+                    let a = _mm256_broadcast_ss(&*x.add(r * k + i));
+                    lo[r] = _mm256_fmadd_ps(a, b0, lo[r]);
+                    hi[r] = _mm256_fmadd_ps(a, b1, hi[r]);
+                }
+                step = step.add(COLS);
             }
-            step = step.add(COLS);
-        }
-        for r in 0..R {
-            let out = y.add(r * ldy);
-            if cols == COLS {
-                _mm256_storeu_ps(out, lo[r]);
-                _mm256_storeu_ps(out.add(8), hi[r]);
-            } else {
-                let mut lanes = [0.0f32; COLS];
-                _mm256_storeu_ps(lanes.as_mut_ptr(), lo[r]);
-                _mm256_storeu_ps(lanes.as_mut_ptr().add(8), hi[r]);
-                core::ptr::copy_nonoverlapping(lanes.as_ptr(), out, cols);
+            for r in 0..R {
+                let out = y.add(r * ldy);
+                if cols == COLS {
+                    _mm256_storeu_ps(out, lo[r]);
+                    _mm256_storeu_ps(out.add(8), hi[r]);
+                } else {
+                    let mut lanes = [0.0f32; COLS];
+                    _mm256_storeu_ps(lanes.as_mut_ptr(), lo[r]);
+                    _mm256_storeu_ps(lanes.as_mut_ptr().add(8), hi[r]);
+                    core::ptr::copy_nonoverlapping(lanes.as_ptr(), out, cols);
+                }
             }
         }
     }

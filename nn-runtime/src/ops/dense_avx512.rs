@@ -1,10 +1,11 @@
 //! The AVX-512F register tile of the packed dense kernel (`dense_packed.rs`): panels of
-//! [`COLS`] = 64 output units (four zmm registers), [`ROWS`] = 6 rows of X at a time, 24 zmm
+//! [`COLS`] = 64 output units (four zmm registers), 6 rows of X at a time, 24 zmm
 //! accumulators; per step of `k`, 6 broadcasts of X and 4 loads of the panel feed 24 FMAs
 //! (the AVX2 tile's 12 FMAs of 8 lanes carry a quarter as much work per load). The 6 rows
 //! (18.8 KB for `k` = 784) stay in L1 while the panels stream from L2; the right edge of the
 //! last panel is stored through lane masks.
 
+use super::dense_packed::{compute, Tile};
 use core::arch::x86_64::*;
 
 /// Batches at least this large run here; below it the packing of W, done once per call,
@@ -19,8 +20,6 @@ pub(crate) fn suits(outputs: usize) -> bool {
     outputs.div_ceil(COLS) * COLS == outputs.div_ceil(16) * 16
 }
 
-/// Rows of X per tile.
-const ROWS: usize = 6;
 /// Vectors of 16 lanes per panel step.
 const VECTORS: usize = 4;
 /// Output units per panel.
@@ -37,119 +36,66 @@ pub(crate) unsafe fn forward(
     output: &mut [f32],
     batch: usize,
 ) {
-    // SAFETY: `compute` needs AVX-512F, the caller's promise.
-    unsafe { super::dense_packed::forward::<COLS>(weight, bias, input, output, batch, compute) }
-}
-
-/// Every row of X against every panel: blocks of [`ROWS`] rows, the rest in one smaller
-/// block; within a block, the panels in order (the block's rows of X stay in L1).
-///
-/// # Safety
-/// AVX-512F; `x.len() == batch * k`; `panels` as `dense_packed::pack` returns them for
-/// `width` units, 64-byte aligned; `y` points at `batch` rows `ldy` apart, each with `width`
-/// writable floats.
-#[target_feature(enable = "avx512f")]
-unsafe fn compute(
-    x: &[f32],
-    batch: usize,
-    k: usize,
-    panels: &[f32],
-    y: *mut f32,
-    ldy: usize,
-    width: usize,
-) {
-    assert!(x.len() == batch * k && panels.len() == width.div_ceil(COLS) * (k + 1) * COLS);
-    let mut row = 0;
-    // SAFETY (every call below): rows `row..row + R` exist (`row + R <= batch`), so their
-    // `R * k` values lie in `x` and their outputs in `y`'s `batch` rows; `block` stays within
-    // `panels` and `width` columns.
+    // SAFETY: the tiles need AVX-512F, the caller's promise.
     unsafe {
-        while row + ROWS <= batch {
-            block::<ROWS>(
-                x.as_ptr().add(row * k),
-                k,
-                panels,
-                y.add(row * ldy),
-                ldy,
-                width,
-            );
-            row += ROWS;
-        }
-        let (xr, yr) = (x.as_ptr().add(row * k), y.add(row * ldy));
-        match batch - row {
-            1 => block::<1>(xr, k, panels, yr, ldy, width),
-            2 => block::<2>(xr, k, panels, yr, ldy, width),
-            3 => block::<3>(xr, k, panels, yr, ldy, width),
-            4 => block::<4>(xr, k, panels, yr, ldy, width),
-            5 => block::<5>(xr, k, panels, yr, ldy, width),
-            _ => {}
-        }
+        super::dense_packed::forward::<COLS>(
+            weight,
+            bias,
+            input,
+            output,
+            batch,
+            compute::<Avx512Tile>,
+        )
     }
 }
 
-/// `R` rows of X (`k` apart from `x`) against every panel, into `R` rows of Y.
-///
-/// # Safety
-/// As [`compute`], for the `R` rows at `x` and `y`.
-#[inline]
-#[target_feature(enable = "avx512f")]
-unsafe fn block<const R: usize>(
-    x: *const f32,
-    k: usize,
-    panels: &[f32],
-    y: *mut f32,
-    ldy: usize,
-    width: usize,
-) {
-    for (p, panel) in panels.chunks_exact((k + 1) * COLS).enumerate() {
-        let cols = COLS.min(width - p * COLS);
-        // SAFETY: the panel has `k + 1` steps of `COLS` floats; the caller's rows and columns
-        // `p * COLS .. p * COLS + cols` (inside `width`).
-        unsafe { tile::<R>(x, k, panel.as_ptr(), y.add(p * COLS), ldy, cols) };
-    }
-}
+/// The 6 × 64 tile of AVX-512F.
+struct Avx512Tile;
 
-/// The `R × 64` tile: `R` rows of X times one panel of `k + 1` steps, `cols` columns stored.
-///
-/// # Safety
-/// AVX-512F; `x + r·k + i` readable for `r < R`, `i < k`; `panel` holds `k + 1` steps,
-/// 64-byte aligned; `y + r·ldy + j` writable for `r < R`, `j < cols <= 64`.
-#[inline]
-#[target_feature(enable = "avx512f")]
-unsafe fn tile<const R: usize>(
-    x: *const f32,
-    k: usize,
-    panel: *const f32,
-    y: *mut f32,
-    ldy: usize,
-    cols: usize,
-) {
-    // SAFETY: the caller's bounds above; every step (64 floats) of the aligned panel is
-    // 64-byte aligned, so the aligned loads are; the masked stores write only lanes below
-    // `cols`.
-    unsafe {
-        let bias: [__m512; VECTORS] = core::array::from_fn(|v| _mm512_load_ps(panel.add(16 * v)));
-        let mut acc = [bias; R];
-        let mut step = panel.add(COLS);
-        for i in 0..k {
-            let b: [__m512; VECTORS] = core::array::from_fn(|v| _mm512_load_ps(step.add(16 * v)));
-            for (r, acc) in acc.iter_mut().enumerate() {
-                let a = _mm512_set1_ps(*x.add(r * k + i));
-                for (acc, &b) in acc.iter_mut().zip(&b) {
-                    *acc = _mm512_fmadd_ps(a, b, *acc);
+impl Tile for Avx512Tile {
+    const COLS: usize = COLS;
+
+    /// The `R × 64` tile, the right edge of the last panel stored through lane masks; needs
+    /// AVX-512F besides the trait's contract.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn tile<const R: usize>(
+        x: *const f32,
+        k: usize,
+        panel: *const f32,
+        y: *mut f32,
+        ldy: usize,
+        cols: usize,
+    ) {
+        // SAFETY: the trait's bounds; every step (64 floats) of the aligned panel is
+        // 64-byte aligned, so the aligned loads are; the masked stores write only lanes below
+        // `cols`.
+        unsafe {
+            let bias: [__m512; VECTORS] =
+                core::array::from_fn(|v| _mm512_load_ps(panel.add(16 * v)));
+            let mut acc = [bias; R];
+            let mut step = panel.add(COLS);
+            for i in 0..k {
+                let b: [__m512; VECTORS] =
+                    core::array::from_fn(|v| _mm512_load_ps(step.add(16 * v)));
+                for (r, acc) in acc.iter_mut().enumerate() {
+                    let a = _mm512_set1_ps(*x.add(r * k + i));
+                    for (acc, &b) in acc.iter_mut().zip(&b) {
+                        *acc = _mm512_fmadd_ps(a, b, *acc);
+                    }
                 }
+                step = step.add(COLS);
             }
-            step = step.add(COLS);
-        }
-        for (r, acc) in acc.iter().enumerate() {
-            let out = y.add(r * ldy);
-            for (v, &lanes) in acc.iter().enumerate() {
-                let valid = cols.saturating_sub(16 * v).min(16);
-                if valid == 16 {
-                    _mm512_storeu_ps(out.add(16 * v), lanes);
-                } else if valid > 0 {
-                    let mask = ((1u32 << valid) - 1) as __mmask16;
-                    _mm512_mask_storeu_ps(out.add(16 * v), mask, lanes);
+            for (r, acc) in acc.iter().enumerate() {
+                let out = y.add(r * ldy);
+                for (v, &lanes) in acc.iter().enumerate() {
+                    let valid = cols.saturating_sub(16 * v).min(16);
+                    if valid == 16 {
+                        _mm512_storeu_ps(out.add(16 * v), lanes);
+                    } else if valid > 0 {
+                        let mask = ((1u32 << valid) - 1) as __mmask16;
+                        _mm512_mask_storeu_ps(out.add(16 * v), mask, lanes);
+                    }
                 }
             }
         }

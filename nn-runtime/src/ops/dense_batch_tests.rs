@@ -3,22 +3,18 @@
 //! not a multiple of the 16- and 64-unit panels (or of 8), input counts not a multiple of 8,
 //! tiny and large; and split by columns as threads share it, bit for bit against the whole.
 
-use crate::ops::gemm::gemm;
+use crate::ops::gemm::{gemm, Matrix, MatrixMut};
 use crate::ops::gemm_split::{with_splitter, Sequential};
 use crate::ops::kernels::{test_every_variant, Kernels};
-use crate::ops::test_support::random_vec;
+use crate::ops::test_support::{guarded_output, random_vec};
 use crate::rng::Rng;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::vec;
 use std::vec::Vec;
 
-/// Floats around the output that the kernel must leave alone, and their value.
-const GUARD: usize = 16;
-const SENTINEL: f32 = 12345.0;
-
-/// Runs the kernel on random data of `(batch, inputs, outputs)` into a NaN-filled output
-/// between guard bands; returns the output after checking it against the float64 reference,
-/// against `gemm`, and the guards.
+/// Runs the kernel on random data of `(batch, inputs, outputs)` into a guarded output (see
+/// `guarded_output`); returns the output after checking it against the float64 reference
+/// and against `gemm`.
 fn check(
     kernels: &Kernels,
     rng: &mut Rng,
@@ -28,16 +24,10 @@ fn check(
     let bias = random_vec(rng, outputs, 1.0);
     let input = random_vec(rng, batch * inputs, 1.0);
     let len = batch * outputs;
-    let mut buffer = vec![SENTINEL; len + 2 * GUARD];
-    buffer[GUARD..GUARD + len].fill(f32::NAN);
-    (kernels.dense_forward_batch)(
-        &weight,
-        &bias,
-        &input,
-        &mut buffer[GUARD..GUARD + len],
-        batch,
-    );
-    let got = &buffer[GUARD..GUARD + len];
+    let what = format!("batch {batch}, {inputs} inputs, {outputs} outputs");
+    let got = guarded_output(len, &what, |output| {
+        (kernels.dense_forward_batch)(&weight, &bias, &input, output, batch)
+    });
 
     let mut portable = vec![0.0f32; len];
     for row in portable.chunks_exact_mut(outputs) {
@@ -45,20 +35,11 @@ fn check(
     }
     let (ld, w) = (inputs, &weight);
     gemm(
-        batch,
-        inputs,
-        outputs,
         1.0,
-        &input,
-        ld,
-        1,
-        w,
-        1,
-        ld,
+        Matrix::strided(&input, batch, inputs, ld, 1),
+        Matrix::strided(w, inputs, outputs, 1, ld),
         1.0,
-        &mut portable,
-        outputs,
-        1,
+        MatrixMut::row_major(&mut portable, batch, outputs),
     );
 
     for b in 0..batch {
@@ -81,12 +62,7 @@ fn check(
             );
         }
     }
-    let guards = buffer[..GUARD].iter().chain(&buffer[GUARD + len..]);
-    assert!(
-        guards.into_iter().all(|&g| g == SENTINEL),
-        "a guard was written (batch {batch}, {inputs} inputs, {outputs} outputs)"
-    );
-    got.to_vec()
+    got
 }
 
 test_every_variant! {
@@ -176,30 +152,19 @@ fn the_avx512_tile_handles_every_right_edge() {
         let bias = random_vec(&mut rng, outputs, 1.0);
         let input = random_vec(&mut rng, batch * inputs, 1.0);
         let len = batch * outputs;
-        let mut buffer = vec![SENTINEL; len + 2 * GUARD];
-        // SAFETY: the CPU runs the AVX-512 variant (checked above).
-        unsafe {
-            crate::ops::dense_avx512::forward(
-                &weight,
-                &bias,
-                &input,
-                &mut buffer[GUARD..GUARD + len],
-                batch,
-            )
-        };
+        let what = format!("{batch}×{inputs}→{outputs}");
+        let got = guarded_output(len, &what, |output| {
+            // SAFETY: the CPU runs the AVX-512 variant (checked above).
+            unsafe { crate::ops::dense_avx512::forward(&weight, &bias, &input, output, batch) }
+        });
         let mut portable = vec![0.0; len];
         crate::ops::dense::dense_forward_batch_gemm(&weight, &bias, &input, &mut portable, batch);
-        for (k, (&got, &want)) in buffer[GUARD..GUARD + len].iter().zip(&portable).enumerate() {
+        for (k, (&got, &want)) in got.iter().zip(&portable).enumerate() {
             let tolerance = 1e-5 * (inputs as f32 + 1.0);
             assert!(
                 (got - want).abs() <= tolerance,
                 "{batch}×{inputs}→{outputs}, [{k}]: {got} vs {want}"
             );
         }
-        let guards = buffer[..GUARD].iter().chain(&buffer[GUARD + len..]);
-        assert!(
-            guards.into_iter().all(|&g| g == SENTINEL),
-            "{batch}×{inputs}→{outputs}: a guard was written"
-        );
     }
 }

@@ -1,6 +1,6 @@
 //! The batched dense forward pass `Y[batch, out] = bias + X[batch, in] · Wᵀ` over packed
 //! panels of W, shared by the SIMD variants (`dense_avx2.rs`, `dense_avx512.rs`), which
-//! supply only the register tile.
+//! supply only the register tile ([`Tile`]); the rows and panels around it are walked here.
 //!
 //! Per call, W is packed into panels of `C` output units, each `[bias; W column 0; …;
 //! W column k−1]` as `C` contiguous lanes (zero-padded at the right edge): 784×128 floats for
@@ -43,6 +43,99 @@ impl<T> Shared<T> {
     /// The pointer (a method, so that closures capture the whole `Sync` wrapper).
     fn get(&self) -> *mut T {
         self.0
+    }
+}
+
+/// Rows of X per tile: 6 rows (18.8 KB for `k` = 784) stay in L1 while the panels stream
+/// from L2, and leave enough registers for the accumulators of a whole panel step.
+const ROWS: usize = 6;
+
+/// A SIMD variant's register tile: `R` rows of X times one panel of [`Self::COLS`] units.
+pub(crate) trait Tile {
+    /// Output units per panel.
+    const COLS: usize;
+
+    /// `R` rows of X (`k` apart from `x`) times one panel of `k + 1` steps (the bias first),
+    /// into `R` rows of Y (`ldy` apart), `cols` columns stored.
+    ///
+    /// # Safety
+    /// The CPU features of the variant; `x + r·k + i` readable for `r < R`, `i < k`; `panel`
+    /// holds `k + 1` steps of `COLS` floats, 64-byte aligned; `y + r·ldy + j` writable for
+    /// `r < R`, `j < cols <= COLS`.
+    unsafe fn tile<const R: usize>(
+        x: *const f32,
+        k: usize,
+        panel: *const f32,
+        y: *mut f32,
+        ldy: usize,
+        cols: usize,
+    );
+}
+
+/// Every row of X against every panel with the tiles of `T`: blocks of [`ROWS`] rows, the
+/// rest in one smaller block; within a block, the panels in order (the block's rows of X
+/// stay in L1). A [`Compute`].
+///
+/// # Safety
+/// The CPU features of `T`; `x.len() == batch * k`; `panels` as [`pack`] writes them for
+/// `width` units, 64-byte aligned; `y` points at `batch` rows `ldy` apart, each with `width`
+/// writable floats.
+pub(crate) unsafe fn compute<T: Tile>(
+    x: &[f32],
+    batch: usize,
+    k: usize,
+    panels: &[f32],
+    y: *mut f32,
+    ldy: usize,
+    width: usize,
+) {
+    assert!(x.len() == batch * k && panels.len() == width.div_ceil(T::COLS) * (k + 1) * T::COLS);
+    let mut row = 0;
+    // SAFETY (every call below): rows `row..row + R` exist (`row + R <= batch`), so their
+    // `R * k` values lie in `x` and their outputs in `y`'s `batch` rows; `block` stays within
+    // `panels` and `width` columns.
+    unsafe {
+        while row + ROWS <= batch {
+            block::<T, ROWS>(
+                x.as_ptr().add(row * k),
+                k,
+                panels,
+                y.add(row * ldy),
+                ldy,
+                width,
+            );
+            row += ROWS;
+        }
+        let (xr, yr) = (x.as_ptr().add(row * k), y.add(row * ldy));
+        match batch - row {
+            1 => block::<T, 1>(xr, k, panels, yr, ldy, width),
+            2 => block::<T, 2>(xr, k, panels, yr, ldy, width),
+            3 => block::<T, 3>(xr, k, panels, yr, ldy, width),
+            4 => block::<T, 4>(xr, k, panels, yr, ldy, width),
+            5 => block::<T, 5>(xr, k, panels, yr, ldy, width),
+            _ => {}
+        }
+    }
+}
+
+/// `R` rows of X (`k` apart from `x`) against every panel, into `R` rows of Y.
+///
+/// # Safety
+/// As [`compute`], for the `R` rows at `x` and `y`.
+#[inline]
+unsafe fn block<T: Tile, const R: usize>(
+    x: *const f32,
+    k: usize,
+    panels: &[f32],
+    y: *mut f32,
+    ldy: usize,
+    width: usize,
+) {
+    for (p, panel) in panels.chunks_exact((k + 1) * T::COLS).enumerate() {
+        let cols = T::COLS.min(width - p * T::COLS);
+        // SAFETY: the panel has `k + 1` steps of `COLS` floats; the caller's rows and columns
+        // `p * COLS .. p * COLS + cols` (inside `width`).
+        unsafe { T::tile::<R>(x, k, panel.as_ptr(), y.add(p * T::COLS), ldy, cols) };
     }
 }
 

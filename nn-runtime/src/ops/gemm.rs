@@ -1,63 +1,48 @@
 //! General matrix multiply: `matrixmultiply` under `std`, a plain loop without it.
 //!
-//! [`gemm`] is the safe wrapper: it checks every stride pattern against its slice, then hands
-//! the raw pointers to `matrixmultiply::sgemm` (or, without `std`, runs [`gemm_naive`]).
-//! [`gemm_naive`] is always compiled: it is the reference the tests hold the fast path to.
+//! [`gemm`] is the safe wrapper over [`Matrix`] views: it checks every stride pattern against
+//! its slice, then hands the raw pointers to `matrixmultiply::sgemm` (or, without `std`, runs
+//! [`gemm_naive`]). [`gemm_naive`] is always compiled: it is the reference the tests hold the fast path to.
 
-/// `C = alpha · A·B + beta · C` for an `m×k` A, a `k×n` B and an `m×n` C, each addressed by
-/// a row stride and a column stride (in elements), so transposes cost nothing.
-/// Panics if a stride pattern would read or write outside its slice, or would make two
-/// elements of C share a place.
+pub use super::matrix::{Matrix, MatrixMut};
+
+/// `C = alpha · A·B + beta · C` for an `m×k` A, a `k×n` B and an `m×n` C, each a view with
+/// its own row and column strides, so transposes cost nothing ([`Matrix::t`]).
+/// Panics if the dimensions do not chain, if a stride pattern would read or write outside
+/// its slice, or if it would make two elements of C share a place.
 ///
 /// As in BLAS, `beta == 0` means C is only written, never read (NaNs in it do not spread).
-#[allow(clippy::too_many_arguments)]
-pub fn gemm(
-    m: usize,
-    k: usize,
-    n: usize,
-    alpha: f32,
-    a: &[f32],
-    a_row_stride: usize,
-    a_col_stride: usize,
-    b: &[f32],
-    b_row_stride: usize,
-    b_col_stride: usize,
-    beta: f32,
-    c: &mut [f32],
-    c_row_stride: usize,
-    c_col_stride: usize,
-) {
-    check_operand("A", m, k, a.len(), a_row_stride, a_col_stride);
-    check_operand("B", k, n, b.len(), b_row_stride, b_col_stride);
-    check_operand("C", m, n, c.len(), c_row_stride, c_col_stride);
-    if m == 0 || n == 0 {
+pub fn gemm(alpha: f32, a: Matrix<'_>, b: Matrix<'_>, beta: f32, c: MatrixMut<'_>) {
+    check_product(&a, &b, &c);
+    if c.rows == 0 || c.cols == 0 {
         return;
     }
-    check_no_aliasing(m, n, c_row_stride, c_col_stride);
+    check_no_aliasing(c.rows, c.cols, c.row_stride, c.col_stride);
 
     #[cfg(feature = "std")]
     {
+        let (m, k, n) = (a.rows, a.cols, b.cols);
         let product = Product {
             m,
             k,
             alpha,
             beta,
-            a: a.as_ptr(),
+            a: a.data.as_ptr(),
             a_strides: (
-                stride_for_sgemm(m, a_row_stride),
-                stride_for_sgemm(k, a_col_stride),
+                stride_for_sgemm(m, a.row_stride),
+                stride_for_sgemm(k, a.col_stride),
             ),
-            b: b.as_ptr(),
-            b_strides: (stride_for_sgemm(k, b_row_stride), b_col_stride),
-            c: c.as_mut_ptr(),
-            c_strides: (stride_for_sgemm(m, c_row_stride), c_col_stride),
+            b: b.data.as_ptr(),
+            b_strides: (stride_for_sgemm(k, b.row_stride), b.col_stride),
+            c: c.data.as_mut_ptr(),
+            c_strides: (stride_for_sgemm(m, c.row_stride), c.col_stride),
         };
         let split = super::gemm_split::current().filter(|s| {
             s.parts() > 1
                 && m * k * n >= super::gemm_split::MIN_MACS
                 && n >= 2 * super::gemm_split::ALIGN
         });
-        // SAFETY (both calls): `check_operand` proved that every element the three stride
+        // SAFETY (both calls): `check_product` proved that every element the three stride
         // patterns address lies inside its slice, so every column block of B and C does too;
         // `check_no_aliasing` proved C's elements are distinct, so blocks computed at the same
         // time write disjoint elements; A, B and C come from distinct borrows, which outlive
@@ -73,57 +58,57 @@ pub fn gemm(
         }
     }
     #[cfg(not(feature = "std"))]
-    gemm_naive(
-        m,
-        k,
-        n,
-        alpha,
-        a,
-        a_row_stride,
-        a_col_stride,
-        b,
-        b_row_stride,
-        b_col_stride,
-        beta,
-        c,
-        c_row_stride,
-        c_col_stride,
-    );
+    gemm_naive(alpha, a, b, beta, c);
 }
 
 /// The same contract as [`gemm`], as a plain triple loop over bounds-checked indices: one dot
 /// product per element of C. The reference for tests, and the whole of GEMM without `std`.
-#[allow(clippy::too_many_arguments)]
-pub fn gemm_naive(
-    m: usize,
-    k: usize,
-    n: usize,
-    alpha: f32,
-    a: &[f32],
-    a_row_stride: usize,
-    a_col_stride: usize,
-    b: &[f32],
-    b_row_stride: usize,
-    b_col_stride: usize,
-    beta: f32,
-    c: &mut [f32],
-    c_row_stride: usize,
-    c_col_stride: usize,
-) {
-    for i in 0..m {
-        for j in 0..n {
+pub fn gemm_naive(alpha: f32, a: Matrix<'_>, b: Matrix<'_>, beta: f32, c: MatrixMut<'_>) {
+    check_dimensions(&a, &b, &c);
+    for i in 0..c.rows {
+        for j in 0..c.cols {
             let mut sum = 0.0f32;
-            for p in 0..k {
-                sum +=
-                    a[i * a_row_stride + p * a_col_stride] * b[p * b_row_stride + j * b_col_stride];
+            for p in 0..a.cols {
+                sum += a.data[i * a.row_stride + p * a.col_stride]
+                    * b.data[p * b.row_stride + j * b.col_stride];
             }
-            let out = &mut c[i * c_row_stride + j * c_col_stride];
+            let out = &mut c.data[i * c.row_stride + j * c.col_stride];
             *out = if beta == 0.0 {
                 alpha * sum
             } else {
                 alpha * sum + beta * *out
             };
         }
+    }
+}
+
+/// Panics unless A's columns are B's rows, A's rows C's rows and B's columns C's columns.
+fn check_dimensions(a: &Matrix<'_>, b: &Matrix<'_>, c: &MatrixMut<'_>) {
+    assert!(
+        a.cols == b.rows && a.rows == c.rows && b.cols == c.cols,
+        "gemm: A is {}×{}, B {}×{} and C {}×{}, which do not make C = A·B",
+        a.rows,
+        a.cols,
+        b.rows,
+        b.cols,
+        c.rows,
+        c.cols
+    );
+}
+
+/// [`check_dimensions`], and [`check_operand`] for each of the three.
+fn check_product(a: &Matrix<'_>, b: &Matrix<'_>, c: &MatrixMut<'_>) {
+    check_dimensions(a, b, c);
+    let c_view = c.as_ref();
+    for (name, m) in [("A", a), ("B", b), ("C", &c_view)] {
+        check_operand(
+            name,
+            m.rows,
+            m.cols,
+            m.data.len(),
+            m.row_stride,
+            m.col_stride,
+        );
     }
 }
 
@@ -292,22 +277,7 @@ mod tests {
         (value, magnitude)
     }
 
-    type Kernel = fn(
-        usize,
-        usize,
-        usize,
-        f32,
-        &[f32],
-        usize,
-        usize,
-        &[f32],
-        usize,
-        usize,
-        f32,
-        &mut [f32],
-        usize,
-        usize,
-    );
+    type Kernel = fn(f32, Matrix<'_>, Matrix<'_>, f32, MatrixMut<'_>);
 
     /// Runs `kernel` on random data in the given layouts and checks C against the reference,
     /// including that padding elements of C are left alone.
@@ -344,7 +314,11 @@ mod tests {
             (&c, crs, ccs),
         );
         kernel(
-            m, k, n, alpha, &a, ars, acs, &b, brs, bcs, beta, &mut c, crs, ccs,
+            alpha,
+            Matrix::strided(&a, m, k, ars, acs),
+            Matrix::strided(&b, k, n, brs, bcs),
+            beta,
+            MatrixMut::strided(&mut c, m, n, crs, ccs),
         );
         let mut touched = vec![false; clen];
         for i in 0..m {
@@ -449,8 +423,20 @@ mod tests {
         let b = random_vec(&mut rng, k * n, 1.0);
         let c0 = random_vec(&mut rng, m * n, 1.0);
         let (mut fast, mut slow) = (c0.clone(), c0);
-        gemm(m, k, n, 1.5, &a, k, 1, &b, 1, k, -0.25, &mut fast, n, 1);
-        gemm_naive(m, k, n, 1.5, &a, k, 1, &b, 1, k, -0.25, &mut slow, n, 1);
+        gemm(
+            1.5,
+            Matrix::row_major(&a, m, k),
+            Matrix::row_major(&b, n, k).t(),
+            -0.25,
+            MatrixMut::row_major(&mut fast, m, n),
+        );
+        gemm_naive(
+            1.5,
+            Matrix::row_major(&a, m, k),
+            Matrix::row_major(&b, n, k).t(),
+            -0.25,
+            MatrixMut::row_major(&mut slow, m, n),
+        );
         for (f, s) in fast.iter().zip(&slow) {
             assert!((f - s).abs() <= 1e-4 * (1.0 + s.abs()), "{f} vs {s}");
         }
@@ -460,44 +446,38 @@ mod tests {
     fn zero_sized_dimensions() {
         // m or n = 0: nothing is touched, even through empty slices.
         gemm(
-            0,
-            5,
-            3,
             1.0,
-            &[],
-            5,
-            1,
-            &[0.0; 15],
-            3,
-            1,
+            Matrix::row_major(&[], 0, 5),
+            Matrix::row_major(&[0.0; 15], 5, 3),
             0.0,
-            &mut [],
-            3,
-            1,
+            MatrixMut::row_major(&mut [], 0, 3),
         );
         gemm(
-            4,
-            5,
-            0,
             1.0,
-            &[0.0; 20],
-            5,
-            1,
-            &[],
-            0,
-            1,
+            Matrix::row_major(&[0.0; 20], 4, 5),
+            Matrix::row_major(&[], 5, 0),
             0.0,
-            &mut [],
-            0,
-            1,
+            MatrixMut::row_major(&mut [], 4, 0),
         );
         // k = 0: A·B is the zero matrix, so C becomes beta · C.
         for kernel in [gemm as Kernel, gemm_naive as Kernel] {
             let mut c = [1.0, 2.0, 3.0, 4.0];
-            kernel(2, 0, 2, 1.0, &[], 0, 1, &[], 2, 1, 0.5, &mut c, 2, 1);
+            kernel(
+                1.0,
+                Matrix::row_major(&[], 2, 0),
+                Matrix::row_major(&[], 0, 2),
+                0.5,
+                MatrixMut::row_major(&mut c, 2, 2),
+            );
             assert_eq!(c, [0.5, 1.0, 1.5, 2.0]);
             let mut c = [f32::NAN; 4];
-            kernel(2, 0, 2, 1.0, &[], 0, 1, &[], 2, 1, 0.0, &mut c, 2, 1);
+            kernel(
+                1.0,
+                Matrix::row_major(&[], 2, 0),
+                Matrix::row_major(&[], 0, 2),
+                0.0,
+                MatrixMut::row_major(&mut c, 2, 2),
+            );
             assert_eq!(c, [0.0; 4]);
         }
     }
@@ -508,28 +488,54 @@ mod tests {
         let a = [1.0, 2.0, 3.0, 4.0];
         let b_t = [5.0, 7.0, 6.0, 8.0];
         let mut c = [0.0; 4];
-        gemm(2, 2, 2, 1.0, &a, 2, 1, &b_t, 1, 2, 0.0, &mut c, 2, 1);
+        gemm(
+            1.0,
+            Matrix::row_major(&a, 2, 2),
+            Matrix::row_major(&b_t, 2, 2).t(),
+            0.0,
+            MatrixMut::row_major(&mut c, 2, 2),
+        );
         assert_eq!(c, [19.0, 22.0, 43.0, 50.0]);
+    }
+
+    #[test]
+    fn a_transposed_output_is_written_through_swapped_strides() {
+        // Cᵀ = A·B stored row-major is C stored column-major: [19 43; 22 50].
+        let (a, b) = ([1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0]);
+        let mut c_t = [0.0; 4];
+        for kernel in [gemm as Kernel, gemm_naive as Kernel] {
+            kernel(
+                1.0,
+                Matrix::row_major(&a, 2, 2),
+                Matrix::row_major(&b, 2, 2),
+                0.0,
+                MatrixMut::row_major(&mut c_t, 2, 2).t(),
+            );
+            assert_eq!(c_t, [19.0, 43.0, 22.0, 50.0]);
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "A is 3×4, B 5×2 and C 3×2, which do not make C = A·B")]
+    fn rejects_dimensions_that_do_not_chain() {
+        gemm(
+            1.0,
+            Matrix::row_major(&[0.0; 12], 3, 4),
+            Matrix::row_major(&[0.0; 10], 5, 2),
+            0.0,
+            MatrixMut::row_major(&mut [0.0; 6], 3, 2),
+        );
     }
 
     #[test]
     #[should_panic(expected = "A is 3×4 with strides (4, 1)")]
     fn rejects_a_short_a() {
         gemm(
-            3,
-            4,
-            2,
             1.0,
-            &[0.0; 11],
-            4,
-            1,
-            &[0.0; 8],
-            2,
-            1,
+            Matrix::row_major(&[0.0; 11], 3, 4),
+            Matrix::row_major(&[0.0; 8], 4, 2),
             0.0,
-            &mut [0.0; 6],
-            2,
-            1,
+            MatrixMut::row_major(&mut [0.0; 6], 3, 2),
         );
     }
 
@@ -537,20 +543,11 @@ mod tests {
     #[should_panic(expected = "B is 4×2 with strides (1, 4)")]
     fn rejects_a_short_transposed_b() {
         gemm(
-            3,
-            4,
-            2,
             1.0,
-            &[0.0; 12],
-            4,
-            1,
-            &[0.0; 7],
-            1,
-            4,
+            Matrix::row_major(&[0.0; 12], 3, 4),
+            Matrix::row_major(&[0.0; 7], 2, 4).t(),
             0.0,
-            &mut [0.0; 6],
-            2,
-            1,
+            MatrixMut::row_major(&mut [0.0; 6], 3, 2),
         );
     }
 
@@ -558,20 +555,11 @@ mod tests {
     #[should_panic(expected = "C is 3×2 with strides (2, 1)")]
     fn rejects_a_short_c() {
         gemm(
-            3,
-            4,
-            2,
             1.0,
-            &[0.0; 12],
-            4,
-            1,
-            &[0.0; 8],
-            2,
-            1,
+            Matrix::row_major(&[0.0; 12], 3, 4),
+            Matrix::row_major(&[0.0; 8], 4, 2),
             0.0,
-            &mut [0.0; 5],
-            2,
-            1,
+            MatrixMut::row_major(&mut [0.0; 5], 3, 2),
         );
     }
 
@@ -579,20 +567,11 @@ mod tests {
     #[should_panic(expected = "reaches past")]
     fn rejects_overflowing_strides() {
         gemm(
-            3,
-            1,
-            1,
             1.0,
-            &[0.0; 3],
-            usize::MAX / 2,
-            1,
-            &[0.0],
-            1,
-            1,
+            Matrix::strided(&[0.0; 3], 3, 1, usize::MAX / 2, 1),
+            Matrix::row_major(&[0.0], 1, 1),
             0.0,
-            &mut [0.0; 3],
-            1,
-            1,
+            MatrixMut::row_major(&mut [0.0; 3], 3, 1),
         );
     }
 
@@ -601,20 +580,11 @@ mod tests {
     fn rejects_overlapping_c() {
         // Row stride 1 with 3 columns of stride 1: C[0,1] and C[1,0] share a place.
         gemm(
-            2,
-            1,
-            3,
             1.0,
-            &[0.0; 2],
-            1,
-            1,
-            &[0.0; 3],
-            3,
-            1,
+            Matrix::row_major(&[0.0; 2], 2, 1),
+            Matrix::row_major(&[0.0; 3], 1, 3),
             0.0,
-            &mut [0.0; 8],
-            1,
-            1,
+            MatrixMut::strided(&mut [0.0; 8], 2, 3, 1, 1),
         );
     }
 
@@ -622,20 +592,11 @@ mod tests {
     #[should_panic(expected = "overlap")]
     fn rejects_zero_stride_c() {
         gemm(
-            2,
-            1,
-            1,
             1.0,
-            &[0.0; 2],
-            1,
-            1,
-            &[0.0; 1],
-            1,
-            1,
+            Matrix::row_major(&[0.0; 2], 2, 1),
+            Matrix::row_major(&[0.0; 1], 1, 1),
             0.0,
-            &mut [0.0; 1],
-            0,
-            1,
+            MatrixMut::strided(&mut [0.0; 1], 2, 1, 0, 1),
         );
     }
 
@@ -645,7 +606,13 @@ mod tests {
         let a = [1.0, 2.0];
         let b = [1.0, 0.0, 0.0, 1.0];
         let mut c = [0.0; 6];
-        gemm(3, 2, 2, 1.0, &a, 0, 1, &b, 2, 1, 0.0, &mut c, 2, 1);
+        gemm(
+            1.0,
+            Matrix::strided(&a, 3, 2, 0, 1),
+            Matrix::row_major(&b, 2, 2),
+            0.0,
+            MatrixMut::row_major(&mut c, 3, 2),
+        );
         assert_eq!(c, [1.0, 2.0, 1.0, 2.0, 1.0, 2.0]);
     }
 }

@@ -107,7 +107,7 @@ impl ColumnSplitter for Sequential {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ops::gemm::{gemm, gemm_naive};
+    use crate::ops::gemm::{gemm, gemm_naive, Matrix, MatrixMut};
     use crate::rng::Rng;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::vec::Vec;
@@ -141,14 +141,26 @@ mod tests {
             let (brs, bcs) = if transposed { (1, k) } else { (n, 1) };
             let c0: Vec<f32> = (0..m * n).map(|_| rng.uniform(1.0)).collect();
             let mut whole = c0.clone();
-            gemm(m, k, n, 1.0, &a, k, 1, &b, brs, bcs, 0.5, &mut whole, n, 1);
+            gemm(
+                1.0,
+                Matrix::row_major(&a, m, k),
+                Matrix::strided(&b, k, n, brs, bcs),
+                0.5,
+                MatrixMut::row_major(&mut whole, m, n),
+            );
             let splitter = Sequential {
                 parts: 3,
                 calls: AtomicUsize::new(0),
             };
             let mut split = c0.clone();
             with_splitter(&splitter, || {
-                gemm(m, k, n, 1.0, &a, k, 1, &b, brs, bcs, 0.5, &mut split, n, 1)
+                gemm(
+                    1.0,
+                    Matrix::row_major(&a, m, k),
+                    Matrix::strided(&b, k, n, brs, bcs),
+                    0.5,
+                    MatrixMut::row_major(&mut split, m, n),
+                )
             });
             assert_eq!(
                 splitter.calls.load(Ordering::SeqCst),
@@ -160,7 +172,13 @@ mod tests {
                 .zip(&split)
                 .all(|(x, y)| x.to_bits() == y.to_bits()));
             let mut naive = c0.clone();
-            gemm_naive(m, k, n, 1.0, &a, k, 1, &b, brs, bcs, 0.5, &mut naive, n, 1);
+            gemm_naive(
+                1.0,
+                Matrix::row_major(&a, m, k),
+                Matrix::strided(&b, k, n, brs, bcs),
+                0.5,
+                MatrixMut::row_major(&mut naive, m, n),
+            );
             for (x, y) in split.iter().zip(&naive) {
                 assert!((x - y).abs() < 1e-3, "{x} vs {y}");
             }
@@ -178,7 +196,13 @@ mod tests {
         let (a, b) = ([1.0f32; 64], [1.0f32; 64]);
         let mut c = [0.0f32; 64];
         with_splitter(&splitter, || {
-            gemm(8, 8, 8, 1.0, &a, 8, 1, &b, 8, 1, 0.0, &mut c, 8, 1)
+            gemm(
+                1.0,
+                Matrix::row_major(&a, 8, 8),
+                Matrix::row_major(&b, 8, 8),
+                0.0,
+                MatrixMut::row_major(&mut c, 8, 8),
+            )
         });
         assert_eq!(splitter.calls.load(Ordering::SeqCst), 0);
         assert!(c.iter().all(|&v| v == 8.0));

@@ -192,24 +192,12 @@ mod tests {
             .unzip()
     }
 
-    /// Floats around the output that a kernel must leave alone, and their value.
-    const GUARD: usize = 16;
-    const SENTINEL: f32 = 12345.0;
-
-    /// Runs `kernels.matvec` into a NaN-filled output between guard bands; returns the
-    /// output after checking the guards.
+    /// Runs `kernels.matvec` into a guarded output (see `guarded_output`).
     fn run(kernels: &Kernels, weight: &[f32], bias: &[f32], input: &[f32]) -> Vec<f32> {
-        let m = bias.len();
-        let mut buffer = vec![SENTINEL; GUARD + m + GUARD];
-        buffer[GUARD..GUARD + m].fill(f32::NAN);
-        (kernels.matvec)(weight, bias, input, &mut buffer[GUARD..GUARD + m]);
-        let (before, after) = (&buffer[..GUARD], &buffer[GUARD + m..]);
-        assert!(
-            before.iter().chain(after).all(|&v| v == SENTINEL),
-            "{m}×{}: wrote outside the output",
-            input.len()
-        );
-        buffer[GUARD..GUARD + m].to_vec()
+        let what = format!("{}×{}", bias.len(), input.len());
+        guarded_output(bias.len(), &what, |output| {
+            (kernels.matvec)(weight, bias, input, output)
+        })
     }
 
     test_every_variant! {

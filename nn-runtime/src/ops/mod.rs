@@ -22,6 +22,7 @@ pub mod init;
 pub mod kernels;
 pub mod loss;
 pub(crate) mod math;
+pub mod matrix;
 mod matvec;
 pub mod normalization;
 pub mod pool;

@@ -1,7 +1,29 @@
-//! Shared test harness: random data, tolerant comparisons and finite-difference gradients.
+//! Shared test harness: random data, tolerant comparisons, finite-difference gradients and
+//! guard bands around a kernel's output.
 
 use crate::rng::Rng;
+use std::vec;
 use std::vec::Vec;
+
+/// Floats on each side of a kernel's output that it must leave alone, and their value.
+const GUARD: usize = 16;
+const SENTINEL: f32 = 12345.0;
+
+/// Runs `kernel` on an output of `len` floats that starts NaN (so an element left unwritten
+/// fails any comparison) between two guard bands; panics, naming `what`, if a guard was
+/// written, and returns the output.
+#[track_caller]
+pub(crate) fn guarded_output(len: usize, what: &str, kernel: impl FnOnce(&mut [f32])) -> Vec<f32> {
+    let mut buffer = vec![SENTINEL; GUARD + len + GUARD];
+    buffer[GUARD..GUARD + len].fill(f32::NAN);
+    kernel(&mut buffer[GUARD..GUARD + len]);
+    let (before, after) = (&buffer[..GUARD], &buffer[GUARD + len..]);
+    assert!(
+        before.iter().chain(after).all(|&v| v == SENTINEL),
+        "{what}: wrote outside the output"
+    );
+    buffer[GUARD..GUARD + len].to_vec()
+}
 
 /// `len` values uniform in `[-limit, limit)`.
 pub(crate) fn random_vec(rng: &mut Rng, len: usize, limit: f32) -> Vec<f32> {

@@ -82,14 +82,14 @@ pub(crate) fn first_non_finite_row(values: &[f32], row_len: usize) -> Option<(us
 }
 
 /// Non-trainable state that a training step changes before the optimizer runs (batch
-/// norm's running statistics, which [`Network::update_state`] updates), saved so that a
+/// norm's running statistics, which the batched passes update), saved so that a
 /// refused step can put it back.
 #[derive(Debug, Default)]
 pub(crate) struct SavedState {
     values: Vec<f32>,
 }
 
-/// Where in the parameters of `N` [`Network::update_state`] writes.
+/// Where in the parameters of `N` the running-state update writes.
 pub(crate) fn state_ranges<N: Network>() -> impl Iterator<Item = Range<usize>> {
     N::TENSORS
         .iter()

@@ -4,7 +4,10 @@ use std::time::Instant;
 
 use super::callbacks::{Callback, Callbacks};
 use super::check::{check_batch_size, check_dataset_and_labels, check_threads, Role};
-use super::checkpoint::{self, RunState};
+use super::checkpoint;
+use super::epochs::{
+    check_epochs_and_metrics, record_step, remaining_epochs, reset_order, restore, run_state,
+};
 use super::evaluate::evaluate_rows;
 use super::finite::{at_batch, check_params};
 use super::metric_selection::Collected;
@@ -48,24 +51,8 @@ pub(crate) fn fit<N: Network + Sync>(
         .map(Dataset::len)
         .or(split.validation.as_ref().map(|rows| rows.len()));
     let anomalies = settings::validation_anomalies(config, validation_samples)?;
-    if config.initial_epoch > config.epochs {
-        return Err(TrainError::InvalidSetting {
-            setting: "initial_epoch",
-            reason: format!(
-                "{} is past the last epoch, {}",
-                config.initial_epoch, config.epochs
-            ),
-        });
-    }
+    check_epochs_and_metrics::<N>(config)?;
     let mut callbacks = Callbacks::new(callbacks, config.epochs)?;
-    for metric in &config.metrics {
-        metric
-            .check::<N>()
-            .map_err(|reason| TrainError::InvalidSetting {
-                setting: "metrics",
-                reason,
-            })?;
-    }
 
     let threads = check_threads(config.threads)?;
     optimizer
@@ -97,38 +84,18 @@ pub(crate) fn fit<N: Network + Sync>(
     callbacks.run(network, optimizer, |callback, control| {
         callback.on_train_begin(control)
     })?;
-    if resumed.completed > 0 {
-        callbacks.restore(&resumed.callbacks)?;
-        if let Some(rate) = resumed.learning_rate {
-            optimizer
-                .set_learning_rate(rate)
-                .map_err(TrainError::InvalidOptimizer)?;
-        }
-    }
+    restore(&mut callbacks, optimizer, &resumed)?;
 
     let mut order: Vec<usize> = split.train.clone().collect();
-    let first = resumed.completed.max(config.initial_epoch);
-    let last = if resumed.stopped {
-        first
-    } else {
-        config.epochs
-    };
-    let mut history = History {
-        // A huge epoch count is legal (train until stopped); the history grows as it goes.
-        epochs: Vec::with_capacity((last - first).min(1024)),
-    };
-
-    // Counted from the epochs completed, so that no count can overflow.
-    for epoch in (first..last).map(|done| done + 1) {
+    let (epochs, mut history) = remaining_epochs(&resumed, config);
+    for epoch in epochs {
         let started = Instant::now();
         callbacks.run(network, optimizer, |callback, control| {
             callback.on_epoch_begin(epoch, control)
         })?;
         let mut rng = epoch_rng(config.seed, epoch);
         if config.shuffle {
-            for (position, index) in order.iter_mut().enumerate() {
-                *index = position;
-            }
+            reset_order(&mut order);
             rng.shuffle(&mut order);
         }
 
@@ -147,18 +114,10 @@ pub(crate) fn fit<N: Network + Sync>(
                     &mut rng,
                 )
                 .map_err(|error| at_batch(error, epoch, batch + 1))?;
-            if !stats.loss.is_finite() {
-                return Err(TrainError::NonFiniteLoss {
-                    epoch,
-                    batch: batch + 1,
-                    loss: stats.loss,
-                });
-            }
-            tally.add(stats.samples, stats.loss, stats.correct, stats.judged);
             if measuring {
                 trainer.collect(&mut train_rows);
             }
-            progress.advance(stats.samples, tally.evaluation());
+            record_step(&stats, (epoch, batch + 1), &mut tally, &progress)?;
         }
 
         let collect = measuring.then_some(&mut validation_rows);
@@ -202,16 +161,7 @@ pub(crate) fn fit<N: Network + Sync>(
         })?;
         progress.finish(&stats, train_len);
         history.epochs.push(stats);
-        let run = RunState {
-            settings: &run_settings,
-            learning_rate: optimizer.learning_rate(),
-            stopped: stop,
-            // Only a checkpoint reads them (copying the best weights is not free).
-            callbacks: match config.checkpoint {
-                Some(_) => callbacks.states(),
-                None => Vec::new(),
-            },
-        };
+        let run = run_state(&run_settings, optimizer, stop, &callbacks, config);
         checkpoint::save(
             network,
             optimizer,

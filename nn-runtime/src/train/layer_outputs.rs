@@ -8,7 +8,7 @@ use crate::rng::Rng;
 /// Each layer's output for one sample; see [`super::Model::layer_outputs`].
 ///
 /// The batched inference pass over an arena of one sample: with a batch of one it leaves
-/// every node holding its value (see [`Network::forward_batch`]), which is copied out.
+/// every node holding its value (as the batched forward pass promises), which is copied out.
 pub(crate) fn layer_outputs<N: Network>(
     network: &N,
     input: &[f32],

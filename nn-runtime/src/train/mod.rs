@@ -11,6 +11,7 @@ pub mod callbacks;
 mod check;
 mod checkpoint;
 mod config;
+mod epochs;
 mod error;
 mod evaluate;
 mod finite;

@@ -93,7 +93,7 @@ pub(crate) fn weighted_loss<N: Network>(nodes: &[f32], targets: &[f32], weights:
     (total / weights.len() as f64) as f32
 }
 
-/// Re-weights a batch's loss and gradient after [`Network::loss_batch`]: each sample's row of
+/// Re-weights a batch's loss and gradient after the batched loss: each sample's row of
 /// the loss gradient is scaled by its weight, so the gradient is that of [`weighted_loss`],
 /// which it returns.
 pub(crate) fn apply_weights<N: Network>(

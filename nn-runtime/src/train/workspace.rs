@@ -337,7 +337,7 @@ impl<N: Network> Workspace<N> {
 
 /// The network output in a node arena of `batch` samples: its last node.
 fn output<N: Network>(nodes: &[f32], batch: usize) -> &[f32] {
-    let end = batch * N::NODE_WIDTHS.iter().sum::<usize>();
+    let end = N::nodes_len(batch);
     &nodes[end - batch * N::OUTPUT_LEN..end]
 }
 

@@ -2,6 +2,7 @@
 
 use std::marker::PhantomData;
 
+use nn_runtime::__private::{default_loss_node, Arena};
 use nn_runtime::{LayerInfo, LayerOp, LossKind, Mode, Network, Rng, TensorInfo};
 
 /// The output activation and loss of a [`Dense`] network.
@@ -131,8 +132,6 @@ impl<H: Head, const I: usize, const O: usize> Network for Dense<H, I, O> {
     const OUTPUT_LEN: usize = O;
     const PARAM_COUNT: usize = O * I + O;
     const LOSS: LossKind = H::LOSS;
-    const NODE_WIDTHS: &'static [usize] = &[I, O];
-    const AUX_WIDTH: usize = 0;
     const TENSORS: &'static [TensorInfo] = &[
         TensorInfo {
             name: "dense_0.weight",
@@ -173,6 +172,12 @@ impl<H: Head, const I: usize, const O: usize> Network for Dense<H, I, O> {
         assert_eq!((input.len(), output.len()), (I, O));
         self.row(input, output);
     }
+}
+
+impl<H: Head, const I: usize, const O: usize> Arena for Dense<H, I, O> {
+    const NODE_WIDTHS: &'static [usize] = &[I, O];
+    const AUX_WIDTH: usize = 0;
+    const LOSS_NODE: usize = default_loss_node(Self::NODE_WIDTHS.len(), H::LOSS);
 
     fn forward_batch(&self, nodes: &mut [f32], batch: usize, _mode: Mode, _rng: &mut Rng) {
         assert_eq!(

@@ -2,6 +2,7 @@
 
 use std::sync::Mutex;
 
+use nn_runtime::__private::Arena;
 use nn_runtime::{LayerInfo, LossKind, Mode, Network, Rng, TensorInfo};
 
 /// One batched forward pass as [`Recording`] saw it.
@@ -47,8 +48,6 @@ impl<N: Network> Network for Recording<N> {
     const OUTPUT_LEN: usize = N::OUTPUT_LEN;
     const PARAM_COUNT: usize = N::PARAM_COUNT;
     const LOSS: LossKind = N::LOSS;
-    const NODE_WIDTHS: &'static [usize] = N::NODE_WIDTHS;
-    const AUX_WIDTH: usize = N::AUX_WIDTH;
     const TENSORS: &'static [TensorInfo] = N::TENSORS;
     const LAYERS: &'static [LayerInfo] = N::LAYERS;
 
@@ -64,6 +63,12 @@ impl<N: Network> Network for Recording<N> {
     fn forward_sample(&self, input: &[f32], output: &mut [f32]) {
         self.inner.forward_sample(input, output)
     }
+}
+
+impl<N: Network> Arena for Recording<N> {
+    const NODE_WIDTHS: &'static [usize] = N::NODE_WIDTHS;
+    const AUX_WIDTH: usize = N::AUX_WIDTH;
+    const LOSS_NODE: usize = N::LOSS_NODE;
 
     fn forward_batch(&self, nodes: &mut [f32], batch: usize, mode: Mode, rng: &mut Rng) {
         let inputs = nodes[..batch * N::INPUT_LEN].to_vec();

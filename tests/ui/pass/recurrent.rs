@@ -24,5 +24,5 @@ nn::network! {
 fn main() {
     assert_eq!(Stacked::OUTPUT_SHAPE, [10]);
     assert_eq!(Flattened::INPUT_SHAPE, [12, 3]);
-    assert_eq!(<Flattened as nn::Network>::NODE_WIDTHS, &[36, 48, 48, 1]);
+    assert_eq!(<Flattened as nn::__private::Arena>::NODE_WIDTHS, &[36, 48, 48, 1]);
 }

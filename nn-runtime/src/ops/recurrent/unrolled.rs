@@ -3,7 +3,7 @@
 //! every sample, and the bookkeeping of the per-step stash.
 
 use super::{RecurrentShape, WeightGrads, Weights};
-use crate::ops::gemm::gemm;
+use crate::ops::gemm::{gemm, Matrix, MatrixMut};
 
 /// `y += W x` for a row-major `W` of `y.len()` rows; four accumulators per row so the
 /// compiler can keep several vector registers busy.
@@ -40,7 +40,13 @@ pub(super) fn project_inputs(
         row.iter_mut().enumerate().for_each(|(j, v)| *v = bias(j));
     }
     let rows = batch * shape.steps;
-    gemm(rows, f, g, 1.0, input, f, 1, w_ih, 1, f, 1.0, gates, g, 1);
+    gemm(
+        1.0,
+        Matrix::row_major(input, rows, f),
+        Matrix::row_major(w_ih, g, f).t(),
+        1.0,
+        MatrixMut::row_major(gates, rows, g),
+    );
 }
 
 /// `out[b, :cols] += prev[b, t, :] · W[..cols]ᵀ` for step `t` of every sample, where
@@ -58,20 +64,11 @@ pub(super) fn add_hidden_projection(
 ) {
     let (h, t) = (shape.units, shape.steps);
     gemm(
-        batch,
-        h,
-        cols,
         1.0,
-        &prev[step * h..],
-        t * h,
-        1,
-        w,
-        1,
-        h,
+        Matrix::strided(&prev[step * h..], batch, h, t * h, 1),
+        Matrix::row_major(w, cols, h).t(),
         1.0,
-        out,
-        out_stride,
-        1,
+        MatrixMut::strided(out, batch, cols, out_stride, 1),
     );
 }
 
@@ -88,7 +85,11 @@ pub(super) fn add_state_grad(
     batch: usize,
 ) {
     gemm(
-        batch, cols, h, 1.0, da, da_stride, 1, w, h, 1, 1.0, dh, h, 1,
+        1.0,
+        Matrix::strided(da, batch, cols, da_stride, 1),
+        Matrix::row_major(w, cols, h),
+        1.0,
+        MatrixMut::row_major(dh, batch, h),
     );
 }
 
@@ -103,10 +104,22 @@ pub(super) fn input_side_gradients(
     rows: usize,
 ) {
     let (g, f) = (shape.gate_width(), shape.features);
-    gemm(g, rows, f, 1.0, da, 1, g, input, f, 1, 1.0, grads.ih, f, 1);
+    gemm(
+        1.0,
+        Matrix::row_major(da, rows, g).t(),
+        Matrix::row_major(input, rows, f),
+        1.0,
+        MatrixMut::row_major(grads.ih, g, f),
+    );
     add_column_sums(da, g, grads.bias_ih, rows);
     if let Some(dx) = input_grad {
-        gemm(rows, g, f, 1.0, da, g, 1, w.ih, f, 1, 0.0, dx, f, 1);
+        gemm(
+            1.0,
+            Matrix::row_major(da, rows, g),
+            Matrix::row_major(w.ih, g, f),
+            0.0,
+            MatrixMut::row_major(dx, rows, f),
+        );
     }
 }
 
@@ -120,7 +133,13 @@ pub(super) fn add_hidden_weight_grad(
     rows: usize,
     h: usize,
 ) {
-    gemm(cols, rows, h, 1.0, da, 1, stride, prev, h, 1, 1.0, dw, h, 1);
+    gemm(
+        1.0,
+        Matrix::strided(da, rows, cols, stride, 1).t(),
+        Matrix::row_major(prev, rows, h),
+        1.0,
+        MatrixMut::row_major(dw, cols, h),
+    );
 }
 
 /// `sums[j] += Σ_rows m[row, j]` for the first `sums.len()` columns of rows `stride` apart.

@@ -14,7 +14,10 @@ use crate::optim::Optimizer;
 use crate::rng::Rng;
 use crate::train::callbacks::{Callback, Callbacks};
 use crate::train::check::{check_batch_size, check_dataset_and_labels, check_threads, Role};
-use crate::train::checkpoint::{self, RunState};
+use crate::train::checkpoint;
+use crate::train::epochs::{
+    check_epochs_and_metrics, record_step, remaining_epochs, reset_order, restore, run_state,
+};
 use crate::train::evaluate::tally_rows;
 use crate::train::finite::{at_batch, check_params};
 use crate::train::fit::{epoch_rng, selected_metrics};
@@ -123,41 +126,22 @@ pub(super) fn fit<N: Network + Sync>(
         callback.on_train_begin(control)
     }))?;
     if resumed.completed > 0 {
-        let restored =
-            callbacks
-                .restore(&resumed.callbacks)
-                .and_then(|()| match resumed.learning_rate {
-                    Some(rate) => optimizer
-                        .set_learning_rate(rate)
-                        .map_err(TrainError::InvalidOptimizer),
-                    None => Ok(()),
-                });
-        peers.agree(restored)?;
+        peers.agree(restore(&mut callbacks, optimizer, &resumed))?;
     }
 
     let mut order: Vec<usize> = split.train.clone().collect();
-    let first = resumed.completed.max(config.initial_epoch);
-    let last = if resumed.stopped {
-        first
-    } else {
-        config.epochs
-    };
-    let mut history = History {
-        epochs: Vec::with_capacity((last - first).min(1024)),
-    };
+    let (epochs, mut history) = remaining_epochs(&resumed, config);
     let mut plan: Vec<ShardPlan> = Vec::new();
     let show_progress = config.progress && rank == 0;
 
-    for epoch in (first..last).map(|done| done + 1) {
+    for epoch in epochs {
         let started = Instant::now();
         peers.agree(callbacks.run(network, optimizer, |callback, control| {
             callback.on_epoch_begin(epoch, control)
         }))?;
         let mut rng = epoch_rng(config.seed, epoch);
         if config.shuffle {
-            for (position, index) in order.iter_mut().enumerate() {
-                *index = position;
-            }
+            reset_order(&mut order);
             match &steps {
                 Steps::Whole => rng.shuffle(&mut order),
                 Steps::Part(_) => part_rng(config.seed, rank, epoch).shuffle(&mut order),
@@ -199,18 +183,10 @@ pub(super) fn fit<N: Network + Sync>(
                     &mut rng,
                 )
                 .map_err(|error| at_batch(error, epoch, step + 1))?;
-            if !stats.loss.is_finite() {
-                return Err(TrainError::NonFiniteLoss {
-                    epoch,
-                    batch: step + 1,
-                    loss: stats.loss,
-                });
-            }
-            tally.add(stats.samples, stats.loss, stats.correct, stats.judged);
             if measuring {
                 trainer.collect(&mut train_rows);
             }
-            progress.advance(stats.samples, tally.evaluation());
+            record_step(&stats, (epoch, step + 1), &mut tally, &progress)?;
         }
 
         // This rank's share of the validation data, then the sums of all ranks.
@@ -280,15 +256,7 @@ pub(super) fn fit<N: Network + Sync>(
         progress.finish(&stats, total);
         history.epochs.push(stats);
         let saved = if rank == 0 {
-            let run = RunState {
-                settings: &run_settings,
-                learning_rate: optimizer.learning_rate(),
-                stopped: stop,
-                callbacks: match config.checkpoint {
-                    Some(_) => callbacks.states(),
-                    None => Vec::new(),
-                },
-            };
+            let run = run_state(&run_settings, optimizer, stop, &callbacks, config);
             checkpoint::save(network, optimizer, config, shards, epoch, resumed.data, run)
         } else {
             Ok(())
@@ -340,23 +308,7 @@ fn check_locally<N: Network>(
     }
     let split = settings::split(samples, config, validation.is_some())?;
     let weights = settings::sample_weights::<N>(data, samples, config)?;
-    if config.initial_epoch > config.epochs {
-        return Err(TrainError::InvalidSetting {
-            setting: "initial_epoch",
-            reason: format!(
-                "{} is past the last epoch, {}",
-                config.initial_epoch, config.epochs
-            ),
-        });
-    }
-    for metric in &config.metrics {
-        metric
-            .check::<N>()
-            .map_err(|reason| TrainError::InvalidSetting {
-                setting: "metrics",
-                reason,
-            })?;
-    }
+    check_epochs_and_metrics::<N>(config)?;
     let threads = check_threads(config.threads)?;
     Ok((split, weights, threads))
 }
