@@ -13,9 +13,8 @@
 //! the same model in PyTorch on the same digits.
 
 use image::{GrayImage, Luma};
-use nn::__private::Arena;
 use nn::data::MnistSplit;
-use nn::{Adam, Dataset, FitConfig, Mode, Model, Network, Rng};
+use nn::{Adam, Dataset, FitConfig, Model, Network, Rng};
 use std::path::{Path, PathBuf};
 
 nn::network! {
@@ -83,7 +82,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let history = model.fit(&train, None, &mut Adam::new(1e-3), &config)?;
     print!("\n{history}");
 
-    let sampled = sampled_loss(&model, &test, 10);
+    // The negative ELBO per digit, averaged over 10 seeded draws of ε per digit.
+    let sampled = model.sampled_loss(&test, 250, 10, 7)?;
     let at_mean = model.evaluate(&test, 250)?.loss;
     println!("\ntest loss: {sampled:.2} nats per digit (ε = 0: {at_mean:.2})");
 
@@ -103,25 +103,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         reconstructions_path.display()
     );
     Ok(())
-}
-
-/// The negative ELBO per digit, averaged over `draws` draws of ε per digit (seeded): the
-/// training-mode pass, without gradients.
-fn sampled_loss(model: &Vae, data: &Dataset, draws: usize) -> f64 {
-    const BATCH: usize = 250;
-    let mut nodes = vec![0.0; Vae::arena_len(BATCH)];
-    let mut rng = Rng::new(7);
-    let mut total = 0.0f64;
-    for _ in 0..draws {
-        for rows in data.inputs.chunks(BATCH * PIXELS) {
-            let batch = rows.len() / PIXELS;
-            let nodes = &mut nodes[..Vae::arena_len(batch)];
-            nodes[..rows.len()].copy_from_slice(rows);
-            model.forward_batch(nodes, batch, Mode::Train, &mut rng);
-            total += f64::from(Vae::loss_batch(nodes, rows, batch, None)) * batch as f64;
-        }
-    }
-    total / (draws * data.len()) as f64
 }
 
 /// The decoder with the trained model's decoder weights, taken by tensor name.

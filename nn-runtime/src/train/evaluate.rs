@@ -8,7 +8,8 @@ use super::metric_selection::Collected;
 use super::metrics::{argmax, Tally};
 use super::{Evaluation, TrainError, Workspace};
 use crate::data::Dataset;
-use crate::network::{LossKind, Network};
+use crate::network::{LossKind, Mode, Network};
+use crate::rng::Rng;
 
 /// Rows per forward pass of [`predict`]: large enough to amortize the per-batch work, small
 /// enough that the arena of a big network stays modest.
@@ -36,6 +37,49 @@ pub(crate) fn evaluate_as<N: Network>(
     check_batch_size(batch_size)?;
     let samples = check_dataset_and_labels::<N>(data, role)?;
     evaluate_rows(network, data, 0..samples, batch_size, role, None, None)
+}
+
+/// The mean loss of training-mode passes; see [`super::Model::sampled_loss`].
+pub(crate) fn sampled_loss<N: Network>(
+    network: &N,
+    data: &Dataset,
+    batch_size: usize,
+    draws: usize,
+    seed: u64,
+) -> Result<f64, TrainError> {
+    check_batch_size(batch_size)?;
+    let samples = check_dataset_and_labels::<N>(data, Role::Evaluation)?;
+    if draws == 0 {
+        return Err(TrainError::InvalidSetting {
+            setting: "draws",
+            reason: "the loss is averaged over at least one pass".into(),
+        });
+    }
+    let mut nodes = vec![0.0; N::arena_len(batch_size.min(samples))];
+    let mut targets = vec![0.0; batch_size.min(samples) * N::OUTPUT_LEN];
+    let mut rng = Rng::new(seed);
+    let mut total = 0.0f64;
+    for _ in 0..draws {
+        for first in (0..samples).step_by(batch_size) {
+            let batch = (samples - first).min(batch_size);
+            let rows = first..first + batch;
+            let nodes = &mut nodes[..N::arena_len(batch)];
+            nodes[..batch * N::INPUT_LEN]
+                .copy_from_slice(&data.inputs[first * N::INPUT_LEN..][..batch * N::INPUT_LEN]);
+            let targets = &mut targets[..batch * N::OUTPUT_LEN];
+            super::targets::gather_targets::<N>(data, rows, targets);
+            network.forward_batch(nodes, batch, Mode::Train, &mut rng);
+            let loss = N::loss_batch(nodes, targets, batch, None);
+            if !loss.is_finite() {
+                return Err(TrainError::NonFiniteEvaluationLoss {
+                    what: Role::Evaluation.name(),
+                    loss,
+                });
+            }
+            total += f64::from(loss) * batch as f64;
+        }
+    }
+    Ok(total / (draws * samples) as f64)
 }
 
 /// [`evaluate_as`] of the consecutive samples `samples` of a checked data set (the

@@ -116,6 +116,24 @@ pub trait Model: Network + Sized + Sync {
         evaluate::evaluate(self, data, batch_size)
     }
 
+    /// The mean loss over `data` in training mode, without gradients: every stochastic layer
+    /// samples as in training (dropout's masks, a variational autoencoder's `ε`), `draws`
+    /// passes over the data in batches of `batch_size`, seeded by `seed`. For a variational
+    /// autoencoder this is the negative ELBO that training minimizes, where
+    /// [`Self::evaluate`] (inference mode) takes `ε = 0`.
+    ///
+    /// # Errors
+    /// As [`Self::evaluate`]; [`TrainError::InvalidSetting`] for no draws.
+    fn sampled_loss(
+        &self,
+        data: &Dataset,
+        batch_size: usize,
+        draws: usize,
+        seed: u64,
+    ) -> Result<f64, TrainError> {
+        evaluate::sampled_loss(self, data, batch_size, draws, seed)
+    }
+
     /// [`Self::evaluate`], and the value of each of `metrics` over `data`, in their order
     /// (Keras' `evaluate` with `metrics`).
     ///
