@@ -5,6 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod support;
+
 /// Pixels of `image` within 12 of `color` in every channel.
 fn pixels_near(image: &image::RgbImage, color: [u8; 3]) -> usize {
     image
@@ -18,29 +20,7 @@ fn pictures() -> PathBuf {
     if let Some(dir) = std::env::var_os("NN_SEED_CNN_OUTPUT") {
         return PathBuf::from(dir);
     }
-    let mut profile = std::env::current_exe().expect("the test binary's path");
-    profile.pop(); // the test binary
-    profile.pop(); // deps: now the profile's directory
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-    let mut build = Command::new(cargo);
-    build.args([
-        "build",
-        "--quiet",
-        "--example",
-        "08-seed-cnn",
-        "--manifest-path",
-    ]);
-    build.arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"));
-    if profile.ends_with("release") {
-        build.arg("--release");
-    }
-    assert!(
-        build.status().expect("cargo runs").success(),
-        "the example builds"
-    );
-    let example = profile
-        .join("examples")
-        .join(format!("08-seed-cnn{}", std::env::consts::EXE_SUFFIX));
+    let example = support::example_binary("08-seed-cnn");
     let dir = std::env::temp_dir().join(format!("nn-seed-cnn-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let run = Command::new(example)

@@ -2,42 +2,16 @@
 //! test loss, and both pictures it writes decode as 224×224 grayscale PNGs that show
 //! digits (bright strokes on a dark ground), not a blank or uniform image.
 
-use std::path::PathBuf;
 use std::process::Command;
 
-/// The example, built in this test's profile (a no-op when `cargo test` already built
-/// it), beside this test's own binary.
-fn example() -> PathBuf {
-    let mut path = std::env::current_exe().expect("the test binary's path");
-    path.pop(); // the test binary
-    path.pop(); // deps: now the profile's directory
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-    let mut build = Command::new(cargo);
-    build.args([
-        "build",
-        "--quiet",
-        "--example",
-        "07-mnist-vae",
-        "--manifest-path",
-    ]);
-    build.arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"));
-    if path.ends_with("release") {
-        build.arg("--release");
-    }
-    assert!(
-        build.status().expect("cargo runs").success(),
-        "the example builds"
-    );
-    path.join("examples")
-        .join(format!("07-mnist-vae{}", std::env::consts::EXE_SUFFIX))
-}
+mod support;
 
 #[test]
 fn one_epoch_prints_its_loss_and_writes_both_pictures() {
     let out = std::env::temp_dir().join(format!("nn-vae-example-{}", std::process::id()));
     std::fs::create_dir_all(&out).unwrap();
     let data = concat!(env!("CARGO_MANIFEST_DIR"), "/data/mnist");
-    let run = Command::new(example())
+    let run = Command::new(support::example_binary("07-mnist-vae"))
         .args([data, out.to_str().unwrap(), "1"])
         .output()
         .expect("the example runs");

@@ -154,3 +154,26 @@ pub fn mnist() -> (Dataset, Dataset) {
         Dataset::mnist(dir, MnistSplit::Test).unwrap(),
     )
 }
+
+/// The example `name`, built in this test's profile (a no-op when `cargo test` already
+/// built it), beside this test's own binary: its path.
+#[allow(dead_code)] // each test binary uses its own subset
+pub fn example_binary(name: &str) -> std::path::PathBuf {
+    let mut profile = std::env::current_exe().expect("the test binary's path");
+    profile.pop(); // the test binary
+    profile.pop(); // deps: now the profile's directory
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    let mut build = std::process::Command::new(cargo);
+    build.args(["build", "--quiet", "--example", name, "--manifest-path"]);
+    build.arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"));
+    if profile.ends_with("release") {
+        build.arg("--release");
+    }
+    assert!(
+        build.status().expect("cargo runs").success(),
+        "the example {name} builds"
+    );
+    profile
+        .join("examples")
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
+}
