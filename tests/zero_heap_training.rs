@@ -77,11 +77,14 @@ fn training_steps_allocate_nothing() {
                 .unwrap();
         }
     });
-    // Forward: 3 dense GEMMs, unless the AVX2 or AVX-512 dense kernel runs them (its packing
+    // Forward: 3 dense GEMMs, unless the AVX2, AVX-512 or NEON dense kernel runs them (its packing
     // buffer is per thread and has grown in the first step); backward: dW of 3 layers and dX
     // of the upper 2.
     use nn::ops::kernels::{active_variant, Variant};
-    let simd = matches!(active_variant(), Variant::Avx2 | Variant::Avx512);
+    let simd = matches!(
+        active_variant(),
+        Variant::Avx2 | Variant::Avx512 | Variant::Neon
+    );
     let dense_forward_gemms = if simd { 0 } else { 1 };
     let mlp_gemms = 3 * dense_forward_gemms + 3 + 2;
     assert_eq!(

@@ -2,13 +2,18 @@
 //! once.
 //!
 //! A [`Variant`] names one instruction set's kernels. With `std`, the first kernel call
-//! picks the best variant this CPU runs (x86-64: AVX-512F, then AVX2 + FMA; 32-bit Arm: the
-//! scalar-FPU kernels; else portable) and keeps it for the life of the process. The
-//! environment variable `NN_KERNELS` forces one (`portable`, `scalar-fpu`, `avx2` or
-//! `avx512`), so that tests and benchmarks can pin a variant; naming one the CPU cannot run
-//! panics at the first kernel call rather than fault later. Without `std` the choice is
-//! static: the scalar-FPU kernels on 32-bit Arm, the portable ones elsewhere (compiled for
-//! whatever `-C target-feature` allows).
+//! picks the best variant this CPU runs (x86-64: AVX-512F, then AVX2 + FMA; AArch64: NEON;
+//! 32-bit Arm: the scalar-FPU kernels; else portable) and keeps it for the life of the
+//! process. The environment variable `NN_KERNELS` forces one (`portable`, `scalar-fpu`,
+//! `avx2`, `avx512` or `neon`), so that tests and benchmarks can pin a variant; naming one
+//! the CPU cannot run panics at the first kernel call rather than fault later. Without `std`
+//! the choice is static: NEON on AArch64 targets that enable it, the scalar-FPU kernels on
+//! 32-bit Arm, the portable ones elsewhere (compiled for whatever `-C target-feature`
+//! allows).
+//!
+//! The NEON variant has its own matrix-vector and batched dense kernels (the latter with
+//! `std` only, as it packs W into a per-thread buffer); its convolutions, optimizer guard
+//! and int8 kernels are the portable ones.
 //!
 //! The int8 convolutions and dense layer follow the same choice: `avx2` runs their AVX2
 //! kernels, `avx512` their AVX-512 VNNI kernels where the CPU has VNNI (else the AVX2 ones),
@@ -33,15 +38,19 @@ pub enum Variant {
     Avx2,
     /// x86-64 with AVX-512F (and AVX2 + FMA, which its ragged edges use).
     Avx512,
+    /// AArch64 with NEON (Advanced SIMD): its own matrix-vector and batched dense kernels,
+    /// the portable ones for everything else.
+    Neon,
 }
 
 impl Variant {
     /// Every variant, in the order `NN_KERNELS` lists them.
-    pub const ALL: [Variant; 4] = [
+    pub const ALL: [Variant; 5] = [
         Variant::Portable,
         Variant::ScalarFpu,
         Variant::Avx2,
         Variant::Avx512,
+        Variant::Neon,
     ];
 
     /// The variant's name in `NN_KERNELS` and in reports.
@@ -51,6 +60,7 @@ impl Variant {
             Variant::ScalarFpu => "scalar-fpu",
             Variant::Avx2 => "avx2",
             Variant::Avx512 => "avx512",
+            Variant::Neon => "neon",
         }
     }
 
@@ -120,6 +130,10 @@ const SCALAR_FPU: Kernels = Kernels {
 #[path = "kernels_x86.rs"]
 mod x86;
 
+#[cfg(target_arch = "aarch64")]
+#[path = "kernels_aarch64.rs"]
+mod aarch64;
+
 /// The table of `variant`, when this CPU can run it.
 fn table(variant: Variant) -> Option<&'static Kernels> {
     match variant {
@@ -131,12 +145,18 @@ fn table(variant: Variant) -> Option<&'static Kernels> {
         Variant::Avx512 => x86::avx512(),
         #[cfg(not(all(feature = "std", target_arch = "x86_64")))]
         Variant::Avx2 | Variant::Avx512 => None,
+        #[cfg(target_arch = "aarch64")]
+        Variant::Neon => aarch64::neon(),
+        #[cfg(not(target_arch = "aarch64"))]
+        Variant::Neon => None,
     }
 }
 
 /// The variant chosen without looking at the CPU or the environment.
 const fn static_choice() -> Variant {
-    if cfg!(target_arch = "arm") {
+    if cfg!(all(target_arch = "aarch64", target_feature = "neon")) {
+        Variant::Neon
+    } else if cfg!(target_arch = "arm") {
         Variant::ScalarFpu
     } else {
         Variant::Portable
@@ -146,7 +166,7 @@ const fn static_choice() -> Variant {
 /// The best variant this CPU runs.
 #[cfg(feature = "std")]
 fn detected() -> Variant {
-    [Variant::Avx512, Variant::Avx2]
+    [Variant::Avx512, Variant::Avx2, Variant::Neon]
         .into_iter()
         .find(|v| v.is_supported())
         .unwrap_or(static_choice())
@@ -163,10 +183,7 @@ pub(crate) fn active() -> &'static Kernels {
     }
     #[cfg(not(feature = "std"))]
     {
-        match static_choice() {
-            Variant::ScalarFpu => &SCALAR_FPU,
-            _ => &PORTABLE,
-        }
+        table(static_choice()).unwrap_or(&PORTABLE)
     }
 }
 
@@ -273,7 +290,7 @@ mod tests {
         assert_eq!(table.variant, Variant::Portable);
         let unknown = forced_table("sse4").err().expect("no such variant");
         assert!(
-            unknown.contains("portable, scalar-fpu, avx2, avx512"),
+            unknown.contains("portable, scalar-fpu, avx2, avx512, neon"),
             "{unknown}"
         );
         for v in Variant::ALL {
@@ -308,5 +325,19 @@ mod tests {
             };
             assert!(table.int8.is_some_and(|k| core::ptr::eq(k, expected)));
         }
+    }
+
+    #[cfg(target_arch = "aarch64")]
+    #[test]
+    fn detection_agrees_with_the_cpu() {
+        let neon = std::arch::is_aarch64_feature_detected!("neon");
+        assert_eq!(Variant::Neon.is_supported(), neon);
+        assert_eq!(detected() == Variant::Neon, neon);
+    }
+
+    #[cfg(not(target_arch = "aarch64"))]
+    #[test]
+    fn neon_runs_on_aarch64_alone() {
+        assert!(!Variant::Neon.is_supported());
     }
 }

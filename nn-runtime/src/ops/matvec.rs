@@ -2,13 +2,14 @@
 //! [`super::dense::dense_forward`].
 //!
 //! [`matvec`] calls the kernel table's variant (lengths already checked by the caller).
-//! Three variants sit side by side and are held to the same naive reference by the tests:
+//! Four variants sit side by side and are held to the same naive reference by the tests:
 //! - [`matvec_portable`]: plain Rust, one row at a time as 16 running sums, which LLVM
 //!   vectorizes for the target's baseline (SSE2, NEON) or runs as scalar code (Cortex-M);
 //! - `avx2::matvec` (x86-64 with `std`, AVX2 and FMA): four rows at a time, each 8-wide load
 //!   of `x` feeding four rows, with eight independent FMA accumulators;
 //! - `avx512::matvec` (x86-64 with `std`, AVX-512F): the same blocking 16 wide, the ragged
 //!   end of each row in one masked load.
+//! - `neon::matvec` (AArch64 with NEON): the AVX2 blocking 4 wide, with `vfmaq_f32`.
 
 /// Independent partial sums in the portable dot product: enough to hide the latency of
 /// vector adds and to fill two AVX or four SSE/NEON registers.
@@ -170,6 +171,10 @@ pub(crate) mod avx2 {
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 #[path = "matvec_avx512.rs"]
 pub(crate) mod avx512;
+
+#[cfg(target_arch = "aarch64")]
+#[path = "matvec_neon.rs"]
+pub(crate) mod neon;
 
 #[cfg(test)]
 mod tests {

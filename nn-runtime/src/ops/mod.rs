@@ -10,6 +10,8 @@ mod dense_avx2;
 mod dense_avx512;
 #[cfg(all(test, feature = "std"))]
 mod dense_batch_tests;
+#[cfg(all(feature = "std", target_arch = "aarch64"))]
+mod dense_neon;
 #[cfg(feature = "std")]
 mod dense_packed;
 pub mod depthwise_conv;

@@ -6,6 +6,7 @@ pub fn describe() -> &'static str {
         super::kernels::Variant::Avx512 => "kernels: AVX-512F (NN_KERNELS=avx512)",
         super::kernels::Variant::Avx2 => "kernels: AVX2+FMA (NN_KERNELS=avx2)",
         super::kernels::Variant::ScalarFpu => "kernels: scalar FPU (NN_KERNELS=scalar-fpu)",
+        super::kernels::Variant::Neon => "kernels: NEON (NN_KERNELS=neon)",
         _ => "kernels: portable (NN_KERNELS=portable)",
     }
 }
