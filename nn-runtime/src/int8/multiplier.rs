@@ -84,6 +84,14 @@ pub trait Requantize: Copy {
 
     /// [`Self::requantize`] through the prepared form: the same value for every `acc`.
     fn requantize_prepared(prepared: Self::Prepared, acc: i32) -> i32;
+
+    /// The scales as fixed-point multipliers, when that is what they are (the Cortex-M4
+    /// convolution then requantizes with 32-bit operations only).
+    #[inline]
+    fn fixed_point(scales: &[Self]) -> Option<&[QuantizedMultiplier]> {
+        let _ = scales;
+        None
+    }
 }
 
 impl Requantize for QuantizedMultiplier {
@@ -102,6 +110,11 @@ impl Requantize for QuantizedMultiplier {
     #[inline(always)]
     fn requantize_prepared(prepared: PreparedMultiplier, acc: i32) -> i32 {
         prepared.apply(acc)
+    }
+
+    #[inline]
+    fn fixed_point(scales: &[Self]) -> Option<&[QuantizedMultiplier]> {
+        Some(scales)
     }
 }
 

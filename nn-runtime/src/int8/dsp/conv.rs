@@ -4,6 +4,7 @@
 use super::super::conv::{check_lengths, taps_inside};
 use super::super::multiplier::Requantize;
 use super::super::output_stage::OutputStage;
+use super::epilogue::{Epilogue, General, Requantizer};
 use super::{dot, dot_2x2, pair_for_sxtb16, Column, BLOCK, MAX_COLUMN};
 use crate::ops::conv::Conv2dShape;
 use core::ops::Range;
@@ -24,7 +25,7 @@ pub fn conv2d<R: Requantize>(
     let len = s.in_channels * taps;
     // Input channels per piece: as many whole windows as a column holds.
     let per_piece = (MAX_COLUMN / taps.max(1)).min(s.in_channels);
-    if stage.weight_zero_point != 0 || per_piece == 0 || !stage.all_prepared() {
+    if stage.weight_zero_point != 0 || per_piece == 0 {
         return false;
     }
     let what = "int8::conv2d";
@@ -40,29 +41,28 @@ pub fn conv2d<R: Requantize>(
     stage.check(what, s.out_channels);
     let conv = Conv {
         s,
-        stage,
+        iz: stage.input_zero_point,
         weight,
-        bias,
         input,
         len,
         pixels: s.out_height * s.out_width,
     };
-    // Both paths share the buffers (each inlined path's own would add to the stack).
-    let mut columns = [Column([0; MAX_COLUMN]), Column([0; MAX_COLUMN])];
-    if per_piece == s.in_channels {
-        conv.whole_filters(&mut columns, output);
+    if let Some(epilogue) = Epilogue::new(stage, bias, len) {
+        conv.run(&epilogue, per_piece, output);
+    } else if stage.all_prepared() {
+        conv.run(&General { stage, bias }, per_piece, output);
     } else {
-        conv.in_pieces(per_piece, &mut columns, output);
+        return false;
     }
     true
 }
 
 /// One call's operands.
-struct Conv<'a, 'b, R> {
+struct Conv<'a> {
     s: &'a Conv2dShape,
-    stage: &'a OutputStage<'b, R>,
+    /// The input's zero point.
+    iz: i32,
     weight: &'a [i8],
-    bias: &'a [i32],
     input: &'a [i8],
     /// A filter's length.
     len: usize,
@@ -70,12 +70,30 @@ struct Conv<'a, 'b, R> {
     pixels: usize,
 }
 
-impl<R: Requantize> Conv<'_, '_, R> {
+impl Conv<'_> {
+    /// The whole convolution, `per_piece` input channels to a column, requantized by
+    /// `epilogue`.
+    #[inline(always)]
+    fn run<E: Requantizer>(&self, epilogue: &E, per_piece: usize, output: &mut [i8]) {
+        // Both paths share the buffers (each inlined path's own would add to the stack).
+        let mut columns = [Column([0; MAX_COLUMN]), Column([0; MAX_COLUMN])];
+        if per_piece == self.s.in_channels {
+            self.whole_filters(epilogue, &mut columns, output);
+        } else {
+            self.in_pieces(epilogue, per_piece, &mut columns, output);
+        }
+    }
+
     /// Filters that fit a column: each pixel pair's columns filled once, every filter pair
     /// summed over them and requantized at once. Not inlined (nor is [`Self::in_pieces`]):
     /// the two paths' frames then take turns on the stack instead of adding up.
     #[inline(never)]
-    fn whole_filters(&self, columns: &mut [Column; 2], output: &mut [i8]) {
+    fn whole_filters<E: Requantizer>(
+        &self,
+        epilogue: &E,
+        columns: &mut [Column; 2],
+        output: &mut [i8],
+    ) {
         let (s, len) = (self.s, self.len);
         for p in (0..self.pixels).step_by(2) {
             // An odd last pixel is summed with the previous column's stale values as its
@@ -85,8 +103,8 @@ impl<R: Requantize> Conv<'_, '_, R> {
             let mut o = 0;
             while o + 2 <= s.out_channels {
                 let [first_row, second_row] = dot_2x2(&self.weight[o * len..], len, len, columns);
-                self.store(output, o, p, second, first_row);
-                self.store(output, o + 1, p, second, second_row);
+                self.store(epilogue, output, o, p, second, first_row);
+                self.store(epilogue, output, o + 1, p, second, second_row);
                 o += 2;
             }
             if o < s.out_channels {
@@ -95,7 +113,7 @@ impl<R: Requantize> Conv<'_, '_, R> {
                     [&columns[0], &columns[1]],
                     len,
                 );
-                self.store(output, o, p, second, sums);
+                self.store(epilogue, output, o, p, second, sums);
             }
         }
     }
@@ -103,7 +121,13 @@ impl<R: Requantize> Conv<'_, '_, R> {
     /// Filters longer than a column: for each pixel pair and each block of [`BLOCK`] output
     /// channels, the pieces' sums add up in `partial`, then are requantized.
     #[inline(never)]
-    fn in_pieces(&self, per_piece: usize, columns: &mut [Column; 2], output: &mut [i8]) {
+    fn in_pieces<E: Requantizer>(
+        &self,
+        epilogue: &E,
+        per_piece: usize,
+        columns: &mut [Column; 2],
+        output: &mut [i8],
+    ) {
         let (s, len) = (self.s, self.len);
         let taps = s.kernel_h * s.kernel_w;
         let mut partial = [[0i32; 2]; BLOCK];
@@ -132,7 +156,7 @@ impl<R: Requantize> Conv<'_, '_, R> {
                     }
                 }
                 for (o, &sums) in block.clone().zip(&partial) {
-                    self.store(output, o, p, second, sums);
+                    self.store(epilogue, output, o, p, second, sums);
                 }
             }
         }
@@ -145,32 +169,33 @@ impl<R: Requantize> Conv<'_, '_, R> {
         fill_column(
             self.s,
             self.input,
-            self.stage.input_zero_point,
+            self.iz,
             p,
             channels.clone(),
             first_column,
         );
         if second {
-            fill_column(
-                self.s,
-                self.input,
-                self.stage.input_zero_point,
-                p + 1,
-                channels,
-                second_column,
-            );
+            fill_column(self.s, self.input, self.iz, p + 1, channels, second_column);
         }
     }
 
     /// Channel `o`'s outputs at pixel `p` (and `p + 1` if `second`) from their sums.
     #[inline(always)]
-    fn store(&self, output: &mut [i8], o: usize, p: usize, second: bool, sums: [i32; 2]) {
-        let Some((scale, b)) = self.stage.prepared(o, self.bias) else {
-            return;
-        };
-        let out = &mut output[o * self.pixels + p..][..1 + usize::from(second)];
-        for (out, sum) in out.iter_mut().zip(sums) {
-            *out = self.stage.output_prepared(scale, sum.wrapping_add(b));
+    #[allow(clippy::too_many_arguments)]
+    fn store<E: Requantizer>(
+        &self,
+        epilogue: &E,
+        output: &mut [i8],
+        o: usize,
+        p: usize,
+        second: bool,
+        sums: [i32; 2],
+    ) {
+        let channel = epilogue.channel(o);
+        let at = o * self.pixels + p;
+        output[at] = epilogue.output(&channel, sums[0]);
+        if second {
+            output[at + 1] = epilogue.output(&channel, sums[1]);
         }
     }
 }

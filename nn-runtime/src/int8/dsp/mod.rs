@@ -20,6 +20,7 @@ use primitives::{smlad, sxtb16, sxtb16_ror8};
 mod conv;
 mod dense;
 mod depthwise;
+mod epilogue;
 
 pub use conv::conv2d;
 pub use dense::fully_connected;
@@ -135,10 +136,38 @@ fn pair_for_sxtb16(column: &mut Column, len: usize) {
 #[cfg(nn_arm_dsp)]
 const COLUMN_BYTES: usize = 2 * MAX_COLUMN;
 
+/// One group of four elements of [`dot_2x2`]'s loop: both columns' two words (`LDRD`, the
+/// first post-incremented), each row's word widened by `SXTB16` into its even and odd
+/// halves, eight `SMLAD`s. 16 instructions for 16 multiply-accumulates.
+#[cfg(nn_arm_dsp)]
+macro_rules! dot_2x2_group {
+    () => {
+        concat!(
+            "ldrd r12, lr, [r1, #{col}]\n",
+            "ldrd r10, r11, [r1], #8\n",
+            "ldr r6, [r0, r2]\n",
+            "sxtb16 r7, r6\n",
+            "sxtb16 r6, r6, ror #8\n",
+            "smlad r8, r7, r10, r8\n",
+            "smlad r8, r6, r11, r8\n",
+            "smlad r9, r7, r12, r9\n",
+            "smlad r9, r6, lr, r9\n",
+            "ldr r6, [r0], #4\n",
+            "sxtb16 r7, r6\n",
+            "sxtb16 r6, r6, ror #8\n",
+            "smlad r4, r7, r10, r4\n",
+            "smlad r4, r6, r11, r4\n",
+            "smlad r5, r7, r12, r5\n",
+            "smlad r5, r6, lr, r5\n",
+        )
+    };
+}
+
 /// Two weight rows (at `rows[0]`, the second `stride` bytes on) times the two columns of
-/// `columns`, over `len` elements: `[[r0·c0, r0·c1], [r1·c0, r1·c1]]`. The loop over groups
-/// of four is hand-scheduled (22 instructions for 16 multiply-accumulates): the compiler's
-/// own spilled accumulators for want of registers (37 instructions).
+/// `columns`, over `len` elements: `[[r0·c0, r0·c1], [r1·c0, r1·c1]]`. Hand-scheduled, two
+/// groups of four per iteration (34 instructions for 32 multiply-accumulates; an odd count
+/// of groups enters at the second): the compiler's own spilled accumulators for want of
+/// registers (37 instructions for 16).
 #[cfg(nn_arm_dsp)]
 #[inline(always)]
 fn dot_2x2(rows: &[i8], stride: usize, len: usize, columns: &[Column; 2]) -> [[i32; 2]; 2] {
@@ -149,40 +178,27 @@ fn dot_2x2(rows: &[i8], stride: usize, len: usize, columns: &[Column; 2]) -> [[i
         let mut w = rows.as_ptr();
         let mut c = columns[0].0.as_ptr();
         // SAFETY: the loop reads words of row 0 at w..w + 4·groups ≤ len, of row 1 `stride`
-        // bytes further (inside `rows`, stride + len long), and words of both columns at
-        // c..c + 8·groups bytes ≤ 2·len and COLUMN_BYTES further (the second column). r6
-        // and r7 (which asm! cannot name: LLVM's base and frame pointers) are saved on the
-        // stack and restored, every other register is an operand.
+        // bytes further (inside `rows`, stride + len long), and word pairs (`LDRD`, which
+        // needs the columns' 4-byte alignment) of both columns at c..c + 8·groups bytes
+        // ≤ 2·len and COLUMN_BYTES further (the second column). r6 and r7 (which asm! cannot
+        // name: LLVM's base and frame pointers) are saved on the stack and restored, every
+        // other register is an operand.
         unsafe {
             let end = c.add(4 * groups);
             core::arch::asm!(
                 "push {{r6, r7}}",
+                // Bit 3 of the columns' bytes to go: an odd number of groups.
+                "subs r6, r3, r1",
+                "tst r6, #8",
+                "bne 3f",
                 "2:",
-                "ldr r6, [r0]",
-                "ldr r10, [r1]",
-                "ldr r11, [r1, #4]",
-                "sxtb16 r7, r6",
-                "sxtb16 r6, r6, ror #8",
-                "smlad r4, r7, r10, r4",
-                "smlad r4, r6, r11, r4",
-                "ldr r12, [r1, #{col}]",
-                "ldr lr, [r1, #{col4}]",
-                "smlad r5, r7, r12, r5",
-                "smlad r5, r6, lr, r5",
-                "ldr r6, [r0, r2]",
-                "adds r0, #4",
-                "adds r1, #8",
-                "sxtb16 r7, r6",
-                "sxtb16 r6, r6, ror #8",
-                "smlad r8, r7, r10, r8",
-                "smlad r8, r6, r11, r8",
-                "smlad r9, r7, r12, r9",
-                "smlad r9, r6, lr, r9",
+                dot_2x2_group!(),
+                "3:",
+                dot_2x2_group!(),
                 "cmp r1, r3",
                 "bne 2b",
                 "pop {{r6, r7}}",
                 col = const COLUMN_BYTES,
-                col4 = const COLUMN_BYTES + 4,
                 // Explicit registers (r0 w, r1 c, r2 stride, r3 end, r4 r5 r8 r9 the sums,
                 // r10 r11 r12 lr the columns' words): with `reg`, LLVM may hand out r6 or r7 when this
                 // function needs neither a base nor a frame pointer.

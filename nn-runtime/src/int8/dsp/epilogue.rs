@@ -1,0 +1,248 @@
+//! The requantization of the DSP convolution in a dozen instructions per output, for layers
+//! whose sums are small enough (every real layer's): TFLite's two roundings with 32-bit
+//! operations only, `SMMULR` for the doubling high multiply.
+//!
+//! TFLite computes `high = (x·M + 2^30) >> 31` (a floor, see
+//! [`PreparedMultiplier`](super::super::PreparedMultiplier)) on 64 bits. When `|x| < 2^30`,
+//! `2x` is an `i32` and `SMMULR(2x, M) = (2x·M + 2^31) >> 32` is the same floor. The rounding
+//! division by `2^e` (ties away from zero), for `e ≥ 1`, is `(high + 2^(e−1) − [high < 0]) >> e`:
+//! with `high = q·2^e + r`, both add one to `q` exactly when `r ≥ 2^(e−1) + [high < 0]`. No
+//! step overflows while `|high| ≤ |x| < 2^30`.
+//!
+//! `x = bias + Σ w·(a − iz)` with `|w| ≤ 128` and `|a − iz| ≤ 255`, so a filter of `len`
+//! weights keeps `|x| ≤ len · 32,640 + |bias|`: [`Epilogue::new`] checks that bound once per
+//! layer, and that every scale shifts right (`e ≥ 1`), which is what TFLite's converter
+//! produces for convolutions. Otherwise the kernel requantizes through [`General`].
+
+use super::super::multiplier::{QuantizedMultiplier, Requantize};
+use super::super::output_stage::{bias_of, OutputStage};
+
+/// The largest `|w · (a − iz)|` of one multiply-accumulate.
+const LARGEST_PRODUCT: u64 = 128 * 255;
+
+/// How a DSP kernel turns a channel's sums into output bytes: the channel's constants taken
+/// once, then applied to each of its sums.
+pub(super) trait Requantizer {
+    /// What one output channel keeps in registers.
+    type Channel: Copy;
+
+    /// Output channel `o`'s constants.
+    fn channel(&self, o: usize) -> Self::Channel;
+
+    /// The output byte of a channel's sum (bias not included).
+    fn output(&self, channel: &Self::Channel, sum: i32) -> i8;
+}
+
+/// The general requantization: the output stage's prepared scales, for any layer whose
+/// scales all have one.
+pub(super) struct General<'a, 'b, R> {
+    pub(super) stage: &'a OutputStage<'b, R>,
+    pub(super) bias: &'a [i32],
+}
+
+impl<R: Requantize> Requantizer for General<'_, '_, R> {
+    type Channel = (R::Prepared, i32);
+
+    #[inline(always)]
+    fn channel(&self, o: usize) -> Self::Channel {
+        // `prepared` is `Some` for every channel: the kernels build a `General` only when
+        // `all_prepared` holds.
+        let scale = self.stage.scale(o).prepare();
+        (scale.expect("a prepared scale"), bias_of(self.bias, o))
+    }
+
+    #[inline(always)]
+    fn output(&self, &(scale, bias): &Self::Channel, sum: i32) -> i8 {
+        self.stage.output_prepared(scale, sum.wrapping_add(bias))
+    }
+}
+
+/// A layer's output stage in the form [`Requantizer::output`] applies.
+#[derive(Clone, Copy)]
+pub(super) struct Epilogue<'a> {
+    scales: &'a [QuantizedMultiplier],
+    bias: &'a [i32],
+    zero_point: i32,
+    min: i32,
+    max: i32,
+}
+
+impl<'a> Epilogue<'a> {
+    /// The epilogue of a layer with filters of `len` weights, or `None` when a scale is not
+    /// a fixed-point one shifting right, or the sums could reach `2^30`.
+    pub(super) fn new<R: Requantize>(
+        stage: &OutputStage<'a, R>,
+        bias: &'a [i32],
+        len: usize,
+    ) -> Option<Self> {
+        let scales = R::fixed_point(stage.scales)?;
+        let shifts_right = scales
+            .iter()
+            .all(|s| (-31..=-1).contains(&s.shift) && s.multiplier != i32::MIN);
+        let largest_bias = bias.iter().map(|b| u64::from(b.unsigned_abs())).max();
+        let bound = (len as u64)
+            .saturating_mul(LARGEST_PRODUCT)
+            .saturating_add(largest_bias.unwrap_or(0));
+        (shifts_right && bound < 1 << 30).then_some(Self {
+            scales,
+            bias,
+            zero_point: stage.output_zero_point,
+            min: i32::from(stage.min),
+            max: i32::from(stage.max),
+        })
+    }
+}
+
+impl Requantizer for Epilogue<'_> {
+    type Channel = Channel;
+
+    #[inline(always)]
+    fn channel(&self, o: usize) -> Channel {
+        let scale = if self.scales.len() == 1 {
+            self.scales[0]
+        } else {
+            self.scales[o]
+        };
+        let right = scale.shift.unsigned_abs();
+        Channel {
+            doubled_bias: bias_of(self.bias, o) << 1,
+            multiplier: scale.multiplier,
+            half: 1 << (right - 1),
+            right,
+        }
+    }
+
+    #[inline(always)]
+    fn output(&self, channel: &Channel, sum: i32) -> i8 {
+        let x = channel.doubled_bias + (sum << 1);
+        let high = smmulr(x, channel.multiplier);
+        let rounded = (high + channel.half + (high >> 31)) >> channel.right;
+        (rounded + self.zero_point).clamp(self.min, self.max) as i8
+    }
+}
+
+/// One output channel's constants, kept in registers over its outputs.
+#[derive(Clone, Copy)]
+pub(super) struct Channel {
+    doubled_bias: i32,
+    multiplier: i32,
+    half: i32,
+    right: u32,
+}
+
+/// `SMMULR`: the high word of `a · b`, rounded (`(a·b + 2^31) >> 32`).
+#[cfg(nn_arm_dsp)]
+#[inline(always)]
+fn smmulr(a: i32, b: i32) -> i32 {
+    let result: i32;
+    // SAFETY: an arithmetic instruction on registers; touches no memory and no flags.
+    unsafe {
+        core::arch::asm!(
+            "smmulr {r}, {a}, {b}",
+            r = lateout(reg) result,
+            a = in(reg) a,
+            b = in(reg) b,
+            options(pure, nomem, nostack, preserves_flags)
+        );
+    }
+    result
+}
+
+/// `SMMULR`, emulated.
+#[cfg(not(nn_arm_dsp))]
+#[inline(always)]
+fn smmulr(a: i32, b: i32) -> i32 {
+    ((i64::from(a) * i64::from(b) + (1 << 31)) >> 32) as i32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stage(scales: &[QuantizedMultiplier]) -> OutputStage<'_, QuantizedMultiplier> {
+        OutputStage {
+            input_zero_point: -3,
+            weight_zero_point: 0,
+            output_zero_point: -7,
+            min: -128,
+            max: 127,
+            scales,
+        }
+    }
+
+    /// Every sum the bound allows, sampled densely near the edges, gives the general path's
+    /// byte, for right shifts 1..=31 and multipliers across [2^30, 2^31).
+    #[test]
+    fn matches_the_general_requantization() {
+        let multipliers = [
+            1 << 30,
+            (1 << 30) + 1,
+            1_518_500_250,
+            i32::MAX - 1,
+            i32::MAX,
+        ];
+        let mut checked = 0u64;
+        for right in 1..=31 {
+            for &multiplier in &multipliers {
+                let scales = [QuantizedMultiplier {
+                    multiplier,
+                    shift: -right,
+                }];
+                let len = 4096;
+                let bias = [-(1 << 28), 12_345];
+                let stage = stage(&scales);
+                let epilogue = Epilogue::new(&stage, &bias, len).expect("within the bound");
+                let reach = (len as i32) * LARGEST_PRODUCT as i32;
+                let mut sums: Vec<i32> = (-2000..=2000).collect();
+                sums.extend((0..=2000).map(|k| reach - k));
+                sums.extend((0..=2000).map(|k| -reach + k));
+                let mut state = 0x9e37_79b9_u32 ^ right as u32;
+                sums.extend((0..20_000).map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 17;
+                    state ^= state << 5;
+                    (state % (2 * reach as u32 + 1)) as i32 - reach
+                }));
+                for (o, &b) in bias.iter().enumerate() {
+                    let channel = epilogue.channel(o);
+                    for &sum in &sums {
+                        let want = stage.output(scales[0], sum + b);
+                        assert_eq!(
+                            epilogue.output(&channel, sum),
+                            want,
+                            "sum {sum}, bias {b}, multiplier {multiplier}, shift −{right}"
+                        );
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 4_000_000);
+    }
+
+    #[test]
+    fn declines_left_shifts_large_sums_and_double_scales() {
+        let left = [QuantizedMultiplier {
+            multiplier: 1 << 30,
+            shift: 0,
+        }];
+        assert!(Epilogue::new(&stage(&left), &[], 16).is_none());
+        let right = [QuantizedMultiplier {
+            multiplier: 1 << 30,
+            shift: -4,
+        }];
+        assert!(Epilogue::new(&stage(&right), &[], 32_896).is_some());
+        assert!(Epilogue::new(&stage(&right), &[], 32_897).is_none());
+        assert!(Epilogue::new(&stage(&right), &[1 << 30], 1).is_none());
+        let double = [super::super::super::DoubleScale(0.25)];
+        let double_stage = OutputStage {
+            input_zero_point: 0,
+            weight_zero_point: 0,
+            output_zero_point: 0,
+            min: -128,
+            max: 127,
+            scales: &double[..],
+        };
+        assert!(Epilogue::new(&double_stage, &[], 16).is_none());
+    }
+}
