@@ -83,7 +83,7 @@ impl<'a> Epilogue<'a> {
         let bound = (len as u64)
             .saturating_mul(LARGEST_PRODUCT)
             .saturating_add(largest_bias.unwrap_or(0));
-        (shifts_right && bound < 1 << 30).then_some(Self {
+        (shifts_right && bound < 1 << 30 && stage.min <= stage.max).then_some(Self {
             scales,
             bias,
             zero_point: stage.output_zero_point,
@@ -117,7 +117,8 @@ impl Requantizer for Epilogue<'_> {
         let x = channel.doubled_bias + (sum << 1);
         let high = smmulr(x, channel.multiplier);
         let rounded = (high + channel.half + (high >> 31)) >> channel.right;
-        (rounded + self.zero_point).clamp(self.min, self.max) as i8
+        // Not `clamp`, whose check that min ≤ max (made once, in `new`) would cost a branch.
+        (rounded + self.zero_point).max(self.min).min(self.max) as i8
     }
 }
 
