@@ -5,6 +5,7 @@
 use super::super::conv::check_lengths;
 use super::super::multiplier::Requantize;
 use super::super::output_stage::OutputStage;
+use super::epilogue::{Epilogue, General, Requantizer};
 use super::primitives::smlad;
 use crate::ops::conv::Conv2dShape;
 
@@ -41,7 +42,6 @@ pub fn depthwise_conv2d<R: Requantize>(
         || s.kernel_h > MAX_KERNEL_H
         || s.in_channels == 0
         || !s.out_channels.is_multiple_of(s.in_channels)
-        || !stage.all_prepared()
     {
         return false;
     }
@@ -55,121 +55,184 @@ pub fn depthwise_conv2d<R: Requantize>(
         s.kernel_h * s.kernel_w,
     );
     stage.check("int8::depthwise_conv2d", s.out_channels);
-    // One ring and one sum buffer for both instances of `channels` below (each instance's
-    // own would add to the stack).
-    let mut ring = Ring([0; MAX_RING]);
-    let mut sums = [0i32; MAX_SUMS];
-    let buffers = (&mut ring, &mut sums);
-    // The common 3×3 kernel with its loops unrolled; every other size through the same code.
-    match (s.kernel_h, s.kernel_w) {
-        (3, 3) => channels(
-            s, 3, 3, padded_w, stage, weight, bias, input, output, buffers,
-        ),
-        (kernel_h, kernel_w) => channels(
-            s, kernel_h, kernel_w, padded_w, stage, weight, bias, input, output, buffers,
-        ),
+    let geometry = Geometry::new(s, padded_w);
+    let depthwise = Depthwise {
+        s,
+        geometry,
+        iz: stage.input_zero_point,
+        weight,
+        input,
+    };
+    if let Some(epilogue) = Epilogue::new(stage, bias, s.kernel_h * s.kernel_w) {
+        depthwise.run(&epilogue, output);
+    } else if stage.all_prepared() {
+        depthwise.run(&General { stage, bias }, output);
+    } else {
+        return false;
     }
     true
 }
 
-/// Every output channel: its input channel's rows through the ring, its taps in registers.
-#[allow(clippy::too_many_arguments)]
-#[inline(always)]
-fn channels<R: Requantize>(
-    s: &Conv2dShape,
-    kernel_h: usize,
-    kernel_w: usize,
+/// Where a channel's widened rows live.
+#[derive(Clone, Copy)]
+struct Geometry {
+    /// Halves per padded row.
     padded_w: usize,
-    stage: &OutputStage<'_, R>,
-    weight: &[i8],
-    bias: &[i32],
-    input: &[i8],
-    output: &mut [i8],
-    (ring, sums): (&mut Ring, &mut [i32; MAX_SUMS]),
-) {
-    let multiplier = s.out_channels / s.in_channels;
-    let (plane, pixels, taps) = (
-        s.in_height * s.in_width,
-        s.out_height * s.out_width,
-        kernel_h * kernel_w,
-    );
-    let pairs = kernel_w / 2;
-    let iz = stage.input_zero_point;
-    for o in 0..s.out_channels {
-        let in_map = &input[o / multiplier * plane..][..plane];
-        let filter = &weight[o * taps..][..taps];
-        let Some((scale, b)) = stage.prepared(o, bias) else {
-            return;
-        };
-        // Each kernel row's taps in pairs (the low half first, as the rows' halves are) and
-        // its odd last tap.
-        let mut paired = [[0u32; MAX_KERNEL_W / 2]; MAX_KERNEL_H];
-        let mut last = [0i32; MAX_KERNEL_H];
-        for ky in 0..kernel_h {
-            let row = &filter[ky * kernel_w..][..kernel_w];
-            let half = |kx: usize| u32::from(row[kx] as i16 as u16);
-            for (k, taps) in paired[ky].iter_mut().enumerate().take(pairs) {
-                *taps = half(2 * k) | half(2 * k + 1) << 16;
-            }
-            last[ky] = i32::from(row[kernel_w - 1]);
+    /// Rows the ring holds: the whole padded map when it fits, else `kernel_h`, each padded
+    /// row `r` in slot `r % ring_rows`.
+    ring_rows: usize,
+    /// Whether the ring holds the whole padded map: its padding is then zeroed once per
+    /// call, and each channel only copies its input in.
+    whole_map: bool,
+}
+
+impl Geometry {
+    fn new(s: &Conv2dShape, padded_w: usize) -> Self {
+        let padded_h = (s.out_height.max(1) - 1) * s.stride_h + s.kernel_h;
+        let whole_map = padded_h * padded_w <= MAX_RING;
+        Self {
+            padded_w,
+            ring_rows: if whole_map { padded_h } else { s.kernel_h },
+            whole_map,
         }
-        let out_map = &mut output[o * pixels..][..pixels];
-        // Sums wait in `sums` (rows of a map in order, so their outputs are contiguous) and
-        // are requantized together: one loop per buffer rather than per row, which narrow
-        // maps (5 columns in keyword spotting) would pay for at every row.
-        let mut pending = 0;
-        // The next padded row to widen into the ring (slot `row % kernel_h`).
-        let mut next_row = 0;
-        for oy in 0..s.out_height {
-            let top = oy * s.stride_h;
-            while next_row < top + kernel_h {
-                let slot = &mut ring.0[next_row % kernel_h * padded_w..][..padded_w];
-                widen_row(s, in_map, iz, next_row, slot);
-                next_row += 1;
-            }
-            // The sums of the row first, then their requantization: either loop alone keeps
-            // its values in registers (taps, row pointers; or the scale's constants), where
-            // one loop doing both spilled them to the stack.
-            let mut rows = [core::ptr::null::<i16>(); MAX_KERNEL_H];
-            for (ky, row) in rows.iter_mut().enumerate().take(kernel_h) {
-                // SAFETY: slot `(top + ky) % kernel_h` starts at most `(kernel_h − 1) ·
-                // padded_w` halves in, inside the ring (`kernel_h · padded_w ≤ MAX_RING`).
-                *row = unsafe { ring.0.as_ptr().add((top + ky) % kernel_h * padded_w) };
-            }
-            let mut column = 0;
-            while column < s.out_width {
-                let len = (s.out_width - column).min(MAX_SUMS);
-                if pending + len > MAX_SUMS {
-                    let done = oy * s.out_width + column - pending;
-                    requantize(
-                        stage,
-                        scale,
-                        &sums[..pending],
-                        &mut out_map[done..][..pending],
-                    );
-                    pending = 0;
-                }
-                let window = Window {
-                    rows,
-                    kernel_h,
-                    kernel_w,
-                    stride: s.stride_w,
-                    first: column,
-                };
-                let row_sums = &mut sums[pending..pending + len];
-                match (kernel_h, kernel_w, s.stride_w) {
-                    #[cfg(nn_arm_dsp)]
-                    (3, 3, 1) => window.sums_3x3::<2>(&paired, &last, b, row_sums),
-                    #[cfg(nn_arm_dsp)]
-                    (3, 3, 2) => window.sums_3x3::<4>(&paired, &last, b, row_sums),
-                    _ => window.sums(&paired, &last, b, row_sums),
-                }
-                pending += len;
-                column += len;
-            }
+    }
+}
+
+/// One call's operands.
+struct Depthwise<'a> {
+    s: &'a Conv2dShape,
+    geometry: Geometry,
+    /// The input's zero point.
+    iz: i32,
+    weight: &'a [i8],
+    input: &'a [i8],
+}
+
+impl Depthwise<'_> {
+    /// Every channel, requantized by `epilogue`.
+    #[inline(always)]
+    fn run<E: Requantizer>(&self, epilogue: &E, output: &mut [i8]) {
+        // One ring and one sum buffer for both instances of `channels` below (each
+        // instance's own would add to the stack).
+        let mut ring = Ring([0; MAX_RING]);
+        let mut sums = [0i32; MAX_SUMS];
+        let buffers = (&mut ring, &mut sums);
+        // The common 3×3 kernel with its loops unrolled; every other size through the same
+        // code.
+        match (self.s.kernel_h, self.s.kernel_w) {
+            (3, 3) => self.channels(3, 3, epilogue, output, buffers),
+            (kernel_h, kernel_w) => self.channels(kernel_h, kernel_w, epilogue, output, buffers),
         }
-        let done = pixels - pending;
-        requantize(stage, scale, &sums[..pending], &mut out_map[done..]);
+    }
+
+    /// Every output channel: its input channel's rows through the ring, its taps in
+    /// registers.
+    #[inline(always)]
+    fn channels<E: Requantizer>(
+        &self,
+        kernel_h: usize,
+        kernel_w: usize,
+        epilogue: &E,
+        output: &mut [i8],
+        (ring, sums): (&mut Ring, &mut [i32; MAX_SUMS]),
+    ) {
+        let (s, weight, input, iz) = (self.s, self.weight, self.input, self.iz);
+        let Geometry {
+            padded_w,
+            ring_rows,
+            whole_map,
+        } = self.geometry;
+        let multiplier = s.out_channels / s.in_channels;
+        let (plane, pixels, taps) = (
+            s.in_height * s.in_width,
+            s.out_height * s.out_width,
+            kernel_h * kernel_w,
+        );
+        let pairs = kernel_w / 2;
+        for o in 0..s.out_channels {
+            let in_map = &input[o / multiplier * plane..][..plane];
+            let filter = &weight[o * taps..][..taps];
+            let channel = epilogue.channel(o);
+            // Each kernel row's taps in pairs (the low half first, as the rows' halves are) and
+            // its odd last tap.
+            let mut paired = [[0u32; MAX_KERNEL_W / 2]; MAX_KERNEL_H];
+            let mut last = [0i32; MAX_KERNEL_H];
+            for ky in 0..kernel_h {
+                let row = &filter[ky * kernel_w..][..kernel_w];
+                let half = |kx: usize| u32::from(row[kx] as i16 as u16);
+                for (k, taps) in paired[ky].iter_mut().enumerate().take(pairs) {
+                    *taps = half(2 * k) | half(2 * k + 1) << 16;
+                }
+                last[ky] = i32::from(row[kernel_w - 1]);
+            }
+            let out_map = &mut output[o * pixels..][..pixels];
+            // Sums wait in `sums` (rows of a map in order, so their outputs are contiguous) and
+            // are requantized together: one loop per buffer rather than per row, which narrow
+            // maps (5 columns in keyword spotting) would pay for at every row.
+            let mut pending = 0;
+            // The next padded row to widen into the ring (slot `row % kernel_h`).
+            let mut next_row = 0;
+            if whole_map {
+                copy_map(s, in_map, iz, padded_w, ring_rows, ring);
+                next_row = usize::MAX;
+            }
+            for oy in 0..s.out_height {
+                let top = oy * s.stride_h;
+                while next_row < top + kernel_h {
+                    let slot = &mut ring.0[next_row % ring_rows * padded_w..][..padded_w];
+                    widen_row(s, in_map, iz, next_row, slot);
+                    next_row += 1;
+                }
+                // The sums of the row first, then their requantization: either loop alone keeps
+                // its values in registers (taps, row pointers; or the scale's constants), where
+                // one loop doing both spilled them to the stack.
+                let mut rows = [core::ptr::null::<i16>(); MAX_KERNEL_H];
+                for (ky, row) in rows.iter_mut().enumerate().take(kernel_h) {
+                    let slot = if whole_map {
+                        top + ky
+                    } else {
+                        (top + ky) % ring_rows
+                    };
+                    // SAFETY: slot `(top + ky) % ring_rows` (or `top + ky < ring_rows` for a whole
+                    // map) starts at most `(ring_rows − 1) · padded_w` halves in, inside the ring
+                    // (`ring_rows · padded_w ≤ MAX_RING`).
+                    *row = unsafe { ring.0.as_ptr().add(slot * padded_w) };
+                }
+                let mut column = 0;
+                while column < s.out_width {
+                    let len = (s.out_width - column).min(MAX_SUMS);
+                    if pending + len > MAX_SUMS {
+                        let done = oy * s.out_width + column - pending;
+                        requantize(
+                            epilogue,
+                            &channel,
+                            &sums[..pending],
+                            &mut out_map[done..][..pending],
+                        );
+                        pending = 0;
+                    }
+                    let window = Window {
+                        rows,
+                        kernel_h,
+                        kernel_w,
+                        stride: s.stride_w,
+                        first: column,
+                    };
+                    let row_sums = &mut sums[pending..pending + len];
+                    match (kernel_h, kernel_w, s.stride_w) {
+                        #[cfg(nn_arm_dsp)]
+                        (3, 3, 1) => window.sums_3x3::<2>(&paired, &last, 0, row_sums),
+                        #[cfg(nn_arm_dsp)]
+                        (3, 3, 2) => window.sums_3x3::<4>(&paired, &last, 0, row_sums),
+                        _ => window.sums(&paired, &last, 0, row_sums),
+                    }
+                    pending += len;
+                    column += len;
+                }
+            }
+            let done = pixels - pending;
+            requantize(epilogue, &channel, &sums[..pending], &mut out_map[done..]);
+        }
     }
 }
 
@@ -294,16 +357,38 @@ impl Window {
     }
 }
 
-/// Outputs from their sums. Not inlined, so that the scale's constants stay in registers.
+/// Outputs from their sums. Not inlined, so that the channel's constants stay in registers.
 #[inline(never)]
-fn requantize<R: Requantize>(
-    stage: &OutputStage<'_, R>,
-    scale: R::Prepared,
-    sums: &[i32],
-    outs: &mut [i8],
+fn requantize<E: Requantizer>(epilogue: &E, channel: &E::Channel, sums: &[i32], outs: &mut [i8]) {
+    for (out, &sum) in outs.iter_mut().zip(sums) {
+        *out = epilogue.output(channel, sum);
+    }
+}
+
+/// A channel's input into a ring holding the whole padded map: the rows and columns inside
+/// the input overwritten, the padding left as it is (zero: the ring starts zeroed and no
+/// channel writes there).
+#[inline(always)]
+fn copy_map(
+    s: &Conv2dShape,
+    in_map: &[i8],
+    iz: i32,
+    padded_w: usize,
+    ring_rows: usize,
+    ring: &mut Ring,
 ) {
-    for (out, &acc) in outs.iter_mut().zip(sums) {
-        *out = stage.output_prepared(scale, acc);
+    // What of the input the windows reach: rows and columns past the last window are
+    // never read (and may lie outside the ring).
+    if s.in_width == 0 {
+        return;
+    }
+    let rows = s.in_height.min(ring_rows.saturating_sub(s.pad_top));
+    let cols = s.in_width.min(padded_w.saturating_sub(s.pad_left));
+    for (iy, in_row) in in_map.chunks_exact(s.in_width).take(rows).enumerate() {
+        let slot = &mut ring.0[(iy + s.pad_top) * padded_w + s.pad_left..][..cols];
+        for (x, &value) in slot.iter_mut().zip(in_row) {
+            *x = (i32::from(value) - iz) as i16;
+        }
     }
 }
 
