@@ -42,7 +42,8 @@ fn scale(rng: &mut Rng, case: usize, o: usize) -> f64 {
 }
 
 /// A convolution of ragged shape; case `case % 7 == 6` is a long filter (in_channels·9 up
-/// to the column limit) or a large depthwise plane.
+/// to the column limit) or a 3×3 depthwise plane, every other one larger than the ring of
+/// rows holds whole.
 fn shape(rng: &mut Rng, case: usize, depthwise: bool) -> Conv2dShape {
     let long = case % 7 == 6;
     let in_channels = if long && !depthwise {
@@ -56,7 +57,11 @@ fn shape(rng: &mut Rng, case: usize, depthwise: bool) -> Conv2dShape {
         (1 + below(rng, 4), 1 + below(rng, 5))
     };
     let (stride_h, stride_w) = (1 + below(rng, 2), 1 + below(rng, 2));
-    let grow = if long && depthwise { 30 } else { 7 };
+    let grow = match (long && depthwise, case % 14 == 6) {
+        (true, true) => 30,
+        (true, false) => 12,
+        (false, _) => 7,
+    };
     let (in_height, in_width) = (kernel_h + below(rng, grow), kernel_w + below(rng, grow));
     let (pad_top, pad_left) = (below(rng, kernel_h), below(rng, kernel_w));
     let out_channels = if depthwise {
