@@ -4,7 +4,7 @@
 use super::super::conv::{check_lengths, taps_inside};
 use super::super::multiplier::Requantize;
 use super::super::output_stage::OutputStage;
-use super::epilogue::{Epilogue, General, Requantizer};
+use super::epilogue::{dispatch, Kernel, Requantizer};
 use super::{dot, dot_2x2, pair_for_sxtb16, Column, BLOCK, MAX_COLUMN};
 use crate::ops::conv::Conv2dShape;
 use core::ops::Range;
@@ -47,14 +47,7 @@ pub fn conv2d<R: Requantize>(
         len,
         pixels: s.out_height * s.out_width,
     };
-    if let Some(epilogue) = Epilogue::new(stage, bias, len) {
-        conv.run(&epilogue, per_piece, output);
-    } else if stage.all_prepared() {
-        conv.run(&General { stage, bias }, per_piece, output);
-    } else {
-        return false;
-    }
-    true
+    dispatch(stage, bias, len, &(conv, per_piece), output)
 }
 
 /// One call's operands.
@@ -68,6 +61,15 @@ struct Conv<'a> {
     len: usize,
     /// Output pixels per channel.
     pixels: usize,
+}
+
+/// The whole convolution, `per_piece` input channels to a column.
+impl Kernel for (Conv<'_>, usize) {
+    #[inline(always)]
+    fn run<E: Requantizer>(&self, epilogue: &E, output: &mut [i8]) {
+        let (conv, per_piece) = (&self.0, self.1);
+        conv.run(epilogue, per_piece, output);
+    }
 }
 
 impl Conv<'_> {

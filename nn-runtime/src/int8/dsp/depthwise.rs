@@ -5,7 +5,7 @@
 use super::super::conv::check_lengths;
 use super::super::multiplier::Requantize;
 use super::super::output_stage::OutputStage;
-use super::epilogue::{Epilogue, General, Requantizer};
+use super::epilogue::{dispatch, Kernel, Requantizer};
 use super::primitives::smlad;
 use crate::ops::conv::Conv2dShape;
 
@@ -63,14 +63,7 @@ pub fn depthwise_conv2d<R: Requantize>(
         weight,
         input,
     };
-    if let Some(epilogue) = Epilogue::new(stage, bias, s.kernel_h * s.kernel_w) {
-        depthwise.run(&epilogue, output);
-    } else if stage.all_prepared() {
-        depthwise.run(&General { stage, bias }, output);
-    } else {
-        return false;
-    }
-    true
+    dispatch(stage, bias, s.kernel_h * s.kernel_w, &depthwise, output)
 }
 
 /// Where a channel's widened rows live.
@@ -108,7 +101,7 @@ struct Depthwise<'a> {
     input: &'a [i8],
 }
 
-impl Depthwise<'_> {
+impl Kernel for Depthwise<'_> {
     /// Every channel, requantized by `epilogue`.
     #[inline(always)]
     fn run<E: Requantizer>(&self, epilogue: &E, output: &mut [i8]) {
@@ -124,7 +117,9 @@ impl Depthwise<'_> {
             (kernel_h, kernel_w) => self.channels(kernel_h, kernel_w, epilogue, output, buffers),
         }
     }
+}
 
+impl Depthwise<'_> {
     /// Every output channel: its input channel's rows through the ring, its taps in
     /// registers.
     #[inline(always)]

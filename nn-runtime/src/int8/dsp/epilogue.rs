@@ -33,6 +33,35 @@ pub(super) trait Requantizer {
     fn output(&self, channel: &Self::Channel, sum: i32) -> i8;
 }
 
+/// A kernel generic over its [`Requantizer`], which [`dispatch`] picks for the layer.
+pub(super) trait Kernel {
+    /// The whole layer into `output`.
+    fn run<E: Requantizer>(&self, epilogue: &E, output: &mut [i8]);
+}
+
+/// Runs `kernel` with the cheapest requantizer that gives the layer's bytes: [`Saturating`]
+/// where the clamp is int8's whole range (every ReLU output with the usual zero point of
+/// −128), [`Epilogue`] where the sums stay small, else [`General`]. `false` (nothing
+/// written) where a scale has no prepared form.
+#[inline(always)]
+pub(super) fn dispatch<R: Requantize, K: Kernel>(
+    stage: &OutputStage<'_, R>,
+    bias: &[i32],
+    len: usize,
+    kernel: &K,
+    output: &mut [i8],
+) -> bool {
+    match Epilogue::new(stage, bias, len) {
+        Some(epilogue) if stage.min == i8::MIN && stage.max == i8::MAX => {
+            kernel.run(&Saturating(epilogue), output)
+        }
+        Some(epilogue) => kernel.run(&epilogue, output),
+        None if stage.all_prepared() => kernel.run(&General { stage, bias }, output),
+        None => return false,
+    }
+    true
+}
+
 /// The general requantization: the output stage's prepared scales, for any layer whose
 /// scales all have one.
 pub(super) struct General<'a, 'b, R> {
@@ -114,12 +143,62 @@ impl Requantizer for Epilogue<'_> {
 
     #[inline(always)]
     fn output(&self, channel: &Channel, sum: i32) -> i8 {
+        // Not `clamp`, whose check that min ≤ max (made once, in `new`) would cost a branch.
+        self.unclamped(channel, sum).max(self.min).min(self.max) as i8
+    }
+}
+
+impl Epilogue<'_> {
+    /// The requantized sum plus the zero point, before the clamp.
+    #[inline(always)]
+    fn unclamped(&self, channel: &Channel, sum: i32) -> i32 {
         let x = channel.doubled_bias + (sum << 1);
         let high = smmulr(x, channel.multiplier);
         let rounded = (high + channel.half + (high >> 31)) >> channel.right;
-        // Not `clamp`, whose check that min ≤ max (made once, in `new`) would cost a branch.
-        (rounded + self.zero_point).max(self.min).min(self.max) as i8
+        rounded + self.zero_point
     }
+}
+
+/// An [`Epilogue`] whose clamp is int8's whole range: one `SSAT` in place of two compares.
+pub(super) struct Saturating<'a>(Epilogue<'a>);
+
+impl Requantizer for Saturating<'_> {
+    type Channel = Channel;
+
+    #[inline(always)]
+    fn channel(&self, o: usize) -> Channel {
+        self.0.channel(o)
+    }
+
+    #[inline(always)]
+    fn output(&self, channel: &Channel, sum: i32) -> i8 {
+        saturate_to_i8(self.0.unclamped(channel, sum))
+    }
+}
+
+/// `SSAT #8`: `x` clamped to −128..=127.
+#[cfg(nn_arm_dsp)]
+#[inline(always)]
+fn saturate_to_i8(x: i32) -> i8 {
+    let result: i32;
+    // SAFETY: an arithmetic instruction on registers; touches no memory (it may set Q, the
+    // sticky saturation flag, which nothing reads).
+    unsafe {
+        core::arch::asm!(
+            "ssat {r}, #8, {x}",
+            r = lateout(reg) result,
+            x = in(reg) x,
+            options(pure, nomem, nostack)
+        );
+    }
+    result as i8
+}
+
+/// `SSAT #8`, emulated.
+#[cfg(not(nn_arm_dsp))]
+#[inline(always)]
+fn saturate_to_i8(x: i32) -> i8 {
+    x.clamp(-128, 127) as i8
 }
 
 /// One output channel's constants, kept in registers over its outputs.
@@ -172,7 +251,8 @@ mod tests {
     }
 
     /// Every sum the bound allows, sampled densely near the edges, gives the general path's
-    /// byte, for right shifts 1..=31 and multipliers across [2^30, 2^31).
+    /// byte, for right shifts 1..=31 and multipliers across [2^30, 2^31), clamped or
+    /// saturated.
     #[test]
     fn matches_the_general_requantization() {
         let multipliers = [
@@ -213,6 +293,8 @@ mod tests {
                             want,
                             "sum {sum}, bias {b}, multiplier {multiplier}, shift −{right}"
                         );
+                        // The stage clamps to int8's whole range: saturating is the same.
+                        assert_eq!(Saturating(epilogue).output(&channel, sum), want);
                         checked += 1;
                     }
                 }
