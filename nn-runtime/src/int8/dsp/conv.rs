@@ -231,8 +231,24 @@ fn fill_column(
         fill_pointwise(&input[at..], plane, channels, iz, column);
         return;
     }
-    // Each input channel's window row by row: the part inside the input copied, the rest 0.
     let column_values = &mut column.0[..len];
+    if rows.len() == kernel_h && cols.len() == kernel_w {
+        let at = iy0 as usize * s.in_width + ix0 as usize;
+        let window = Window {
+            input: &input[at..],
+            row_stride: s.in_width,
+            plane,
+            kernel_h,
+            iz,
+        };
+        match kernel_w {
+            3 => window.fill::<3>(channels, column_values),
+            _ => window.fill_any(kernel_w, channels, column_values),
+        }
+        pair_for_sxtb16(column, len);
+        return;
+    }
+    // Each input channel's window row by row: the part inside the input copied, the rest 0.
     let inside = cols.len();
     let first = (ix0 + cols.start as isize).max(0) as usize;
     for (i, window) in channels.zip(column_values.chunks_exact_mut(kernel_h * kernel_w)) {
@@ -283,5 +299,54 @@ fn fill_pointwise(
     for value in groups.into_remainder() {
         *value = widen(input[at]);
         at += plane;
+    }
+}
+
+/// A receptive field wholly inside the input: every tap is an input value.
+struct Window<'a> {
+    /// The input from the window's top left tap of channel 0 on.
+    input: &'a [i8],
+    /// Bytes from one input row to the next.
+    row_stride: usize,
+    /// Bytes from one channel to the next.
+    plane: usize,
+    kernel_h: usize,
+    iz: i32,
+}
+
+impl Window<'_> {
+    /// The column of a kernel `KW` wide: each row's taps copied with a fixed-length loop
+    /// (the general fill's per-row bookkeeping costs more than a 3-tap row's copy).
+    #[inline(always)]
+    fn fill<const KW: usize>(&self, channels: Range<usize>, column: &mut [i16]) {
+        let widen = |x: i8| (i32::from(x) - self.iz) as i16;
+        let mut rows = column.chunks_exact_mut(KW);
+        for c in channels {
+            let channel = &self.input[c * self.plane..];
+            for (ky, row) in (0..self.kernel_h).zip(&mut rows) {
+                let taps: &[i8; KW] = channel[ky * self.row_stride..][..KW]
+                    .try_into()
+                    .expect("KW taps");
+                for (value, &x) in row.iter_mut().zip(taps) {
+                    *value = widen(x);
+                }
+            }
+        }
+    }
+
+    /// [`Self::fill`] for any kernel width.
+    #[inline(always)]
+    fn fill_any(&self, kernel_w: usize, channels: Range<usize>, column: &mut [i16]) {
+        let widen = |x: i8| (i32::from(x) - self.iz) as i16;
+        let mut rows = column.chunks_exact_mut(kernel_w);
+        for c in channels {
+            let channel = &self.input[c * self.plane..];
+            for (ky, row) in (0..self.kernel_h).zip(&mut rows) {
+                let taps = &channel[ky * self.row_stride..][..kernel_w];
+                for (value, &x) in row.iter_mut().zip(taps) {
+                    *value = widen(x);
+                }
+            }
+        }
     }
 }
