@@ -152,21 +152,19 @@ impl Conv<'_> {
                             add(&mut partial[o + 1 - block.start], sums[1]);
                             o += 2;
                         } else {
-                            let [sums] = dot([&rows[..piece]], [&columns[0], &columns[1]], piece);
+                            let sums = dot_one_row(&rows[..piece], columns);
                             add(&mut partial[o - block.start], sums);
                             o += 1;
                         }
                     }
                 }
-                for (o, &sums) in block.clone().zip(&partial) {
-                    store(
-                        epilogue,
-                        o,
-                        &mut output[o * self.pixels + p..],
-                        second,
-                        sums,
-                    );
-                }
+                store_block(
+                    epilogue,
+                    block.clone(),
+                    &partial,
+                    (self.pixels, p, second),
+                    output,
+                );
             }
         }
     }
@@ -175,16 +173,9 @@ impl Conv<'_> {
     #[inline(always)]
     fn fill_pair(&self, p: usize, second: bool, channels: Range<usize>, columns: &mut [Column; 2]) {
         let [first_column, second_column] = columns;
-        fill_column(
-            self.s,
-            self.input,
-            self.iz,
-            p,
-            channels.clone(),
-            first_column,
-        );
+        fill_column(self, p, channels.clone(), first_column);
         if second {
-            fill_column(self.s, self.input, self.iz, p + 1, channels, second_column);
+            fill_column(self, p + 1, channels, second_column);
         }
     }
 }
@@ -200,6 +191,30 @@ fn store<E: Requantizer>(epilogue: &E, o: usize, out: &mut [i8], second: bool, s
     }
 }
 
+/// One weight row times both columns (an odd block's last channel). Not inlined, for the
+/// same reason as [`store_block`].
+#[inline(never)]
+fn dot_one_row(row: &[i8], columns: &[Column; 2]) -> [i32; 2] {
+    let [sums] = dot([row], [&columns[0], &columns[1]], row.len());
+    sums
+}
+
+/// The outputs of output channels `block` at pixel `p` (and `p + 1` if `second`) from
+/// their sums in `partial`. Not inlined: its registers would add to the frame of
+/// [`Conv::in_pieces`], which is on the stack beside the deepest fills.
+#[inline(never)]
+fn store_block<E: Requantizer>(
+    epilogue: &E,
+    block: Range<usize>,
+    partial: &[[i32; 2]],
+    (pixels, p, second): (usize, usize, bool),
+    output: &mut [i8],
+) {
+    for (o, &sums) in block.zip(partial) {
+        store(epilogue, o, &mut output[o * pixels + p..], second, sums);
+    }
+}
+
 /// `partial += sums`, wrapping as the portable kernel's sums wrap.
 #[inline(always)]
 fn add(partial: &mut [i32; 2], sums: [i32; 2]) {
@@ -209,14 +224,8 @@ fn add(partial: &mut [i32; 2], sums: [i32; 2]) {
 
 /// Fills `column` with output pixel `pixel`'s receptive field over input channels
 /// `channels`: `x − iz`, 0 outside the input; then pairs it for `SXTB16`.
-fn fill_column(
-    s: &Conv2dShape,
-    input: &[i8],
-    iz: i32,
-    pixel: usize,
-    channels: Range<usize>,
-    column: &mut Column,
-) {
+fn fill_column(conv: &Conv<'_>, pixel: usize, channels: Range<usize>, column: &mut Column) {
+    let (s, input, iz) = (conv.s, conv.input, conv.iz);
     let (kernel_h, kernel_w) = (s.kernel_h, s.kernel_w);
     let len = channels.len() * kernel_h * kernel_w;
     let (oy, ox) = (pixel / s.out_width, pixel % s.out_width);
