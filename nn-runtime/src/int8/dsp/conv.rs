@@ -5,13 +5,14 @@ use super::super::conv::{check_lengths, taps_inside};
 use super::super::multiplier::Requantize;
 use super::super::output_stage::OutputStage;
 use super::epilogue::{dispatch, Kernel, Requantizer};
-use super::{dot, dot_2x2, pair_for_sxtb16, Column, BLOCK, MAX_COLUMN};
+use super::{dot, dot_2x2, pair_for_sxtb16, Column, BLOCK, MAX_COLUMN, PIECE};
 use crate::ops::conv::Conv2dShape;
 use core::ops::Range;
 
 /// [`crate::int8::conv2d`] with the DSP inner products: two output pixels by two filters at
 /// a time. `false` (nothing written) when the weights have a zero point, a scale has no
-/// prepared form, or one input channel's window is longer than [`MAX_COLUMN`].
+/// prepared form, or a filter longer than [`MAX_COLUMN`] has a window longer than
+/// [`PIECE`].
 pub fn conv2d<R: Requantize>(
     shape: &Conv2dShape,
     stage: &OutputStage<'_, R>,
@@ -23,9 +24,17 @@ pub fn conv2d<R: Requantize>(
     let s = shape;
     let taps = s.kernel_h * s.kernel_w;
     let len = s.in_channels * taps;
-    // Input channels per piece: as many whole windows as a column holds.
-    let per_piece = (MAX_COLUMN / taps.max(1)).min(s.in_channels);
-    if stage.weight_zero_point != 0 || per_piece == 0 {
+    // Input channels per piece: all, or as many whole windows as a piece holds, the pieces
+    // balanced (two of 16 channels rather than 21 and 11).
+    let per_piece = if len <= MAX_COLUMN {
+        s.in_channels
+    } else {
+        let most = PIECE / taps;
+        let pieces = s.in_channels.div_ceil(most.max(1));
+        s.in_channels.div_ceil(pieces)
+    };
+    let in_pieces = per_piece < s.in_channels;
+    if stage.weight_zero_point != 0 || per_piece == 0 || (in_pieces && per_piece * taps > PIECE) {
         return false;
     }
     let what = "int8::conv2d";
@@ -86,9 +95,12 @@ impl Conv<'_> {
         }
     }
 
-    /// Filters that fit a column: each pixel pair's columns filled once, every filter pair
-    /// summed over them and requantized at once. Not inlined (nor is [`Self::in_pieces`]):
-    /// the two paths' frames then take turns on the stack instead of adding up.
+    /// Filters that fit a column: the columns of as many pixels as the two buffers hold
+    /// (64 for 8-long filters, 8 for 64-long ones; pixel `i` of a batch in buffer `i % 2`
+    /// at `i / 2` columns in) filled once, then each filter pair's channel constants taken
+    /// once and its sums over the batch's pixel pairs requantized as they come. Not inlined
+    /// (nor is [`Self::in_pieces`]): the two paths' frames then take turns on the stack
+    /// instead of adding up.
     #[inline(never)]
     fn whole_filters<E: Requantizer>(
         &self,
@@ -97,32 +109,45 @@ impl Conv<'_> {
         output: &mut [i8],
     ) {
         let (s, len, pixels) = (self.s, self.len, self.pixels);
-        for p in (0..pixels).step_by(2) {
-            // An odd last pixel is summed with the previous column's stale values as its
-            // second, whose sums are not stored.
-            let second = p + 1 < pixels;
-            self.fill_pair(p, second, 0..s.in_channels, columns);
+        // Columns start on a word: an odd filter length leaves one half spare.
+        let step = len + len % 2;
+        let batch = 2 * (MAX_COLUMN / step.max(2));
+        for start in (0..pixels).step_by(batch) {
+            let count = batch.min(pixels - start);
+            for i in 0..count {
+                let column = &mut columns[i % 2].0[i / 2 * step..][..len];
+                fill_column(self, start + i, 0..s.in_channels, column);
+            }
+            // An odd last pixel is summed with stale values as its pair's second, whose
+            // sums are not stored.
             let mut filter_pairs = self.weight.chunks_exact(2 * len);
             let mut map_pairs = output.chunks_exact_mut(2 * pixels);
             for (o, (rows, maps)) in (0..)
                 .step_by(2)
                 .zip((&mut filter_pairs).zip(&mut map_pairs))
             {
-                let [first, next] = dot_2x2(rows, len, len, columns);
+                let (first, next) = (epilogue.channel(o), epilogue.channel(o + 1));
                 let (first_map, next_map) = maps.split_at_mut(pixels);
-                store(epilogue, o, &mut first_map[p..], second, first);
-                store(epilogue, o + 1, &mut next_map[p..], second, next);
+                let outs = first_map[start..][..count].chunks_mut(2);
+                let next_outs = next_map[start..][..count].chunks_mut(2);
+                for (k, (out, next_out)) in outs.zip(next_outs).enumerate() {
+                    let [sums, next_sums] = dot_2x2(rows, len, len, columns, k * step);
+                    store(epilogue, &first, out, sums);
+                    store(epilogue, &next, next_out, next_sums);
+                }
             }
-            let (rows, map) = (filter_pairs.remainder(), map_pairs.into_remainder());
-            if !rows.is_empty() {
-                let [sums] = dot([rows], [&columns[0], &columns[1]], len);
-                store(epilogue, s.out_channels - 1, &mut map[p..], second, sums);
+            let (row, map) = (filter_pairs.remainder(), map_pairs.into_remainder());
+            if !row.is_empty() {
+                let channel = epilogue.channel(s.out_channels - 1);
+                for (k, out) in map[start..][..count].chunks_mut(2).enumerate() {
+                    store(epilogue, &channel, out, dot_one_row(row, columns, k * step));
+                }
             }
         }
     }
 
     /// Filters longer than a column: for each pixel pair and each block of [`BLOCK`] output
-    /// channels, the pieces' sums add up in `partial`, then are requantized.
+    /// channels, the pieces' sums add up in the columns' tails, then are requantized.
     #[inline(never)]
     fn in_pieces<E: Requantizer>(
         &self,
@@ -133,12 +158,14 @@ impl Conv<'_> {
     ) {
         let (s, len) = (self.s, self.len);
         let taps = s.kernel_h * s.kernel_w;
-        let mut partial = [[0i32; 2]; BLOCK];
         for block in (0..s.out_channels).step_by(BLOCK) {
             let block = block..(block + BLOCK).min(s.out_channels);
             for p in (0..self.pixels).step_by(2) {
                 let second = p + 1 < self.pixels;
-                partial[..block.len()].fill([0, 0]);
+                for i in 0..block.len() {
+                    columns[0].set_partial(i, 0);
+                    columns[1].set_partial(i, 0);
+                }
                 for first in (0..s.in_channels).step_by(per_piece) {
                     let channels = first..(first + per_piece).min(s.in_channels);
                     let (start, piece) = (first * taps, channels.len() * taps);
@@ -146,14 +173,14 @@ impl Conv<'_> {
                     let mut o = block.start;
                     while o < block.end {
                         let rows = &self.weight[o * len + start..];
+                        let i = o - block.start;
                         if o + 1 < block.end {
-                            let sums = dot_2x2(rows, len, piece, columns);
-                            add(&mut partial[o - block.start], sums[0]);
-                            add(&mut partial[o + 1 - block.start], sums[1]);
+                            let [sums, next_sums] = dot_2x2(rows, len, piece, columns, 0);
+                            add(columns, i, sums);
+                            add(columns, i + 1, next_sums);
                             o += 2;
                         } else {
-                            let sums = dot_one_row(&rows[..piece], columns);
-                            add(&mut partial[o - block.start], sums);
+                            add(columns, i, dot_one_row(&rows[..piece], columns, 0));
                             o += 1;
                         }
                     }
@@ -161,7 +188,7 @@ impl Conv<'_> {
                 store_block(
                     epilogue,
                     block.clone(),
-                    &partial,
+                    columns,
                     (self.pixels, p, second),
                     output,
                 );
@@ -172,59 +199,63 @@ impl Conv<'_> {
     /// The columns of pixel `p` and, if `second`, `p + 1`, over input channels `channels`.
     #[inline(always)]
     fn fill_pair(&self, p: usize, second: bool, channels: Range<usize>, columns: &mut [Column; 2]) {
+        let len = channels.len() * self.s.kernel_h * self.s.kernel_w;
         let [first_column, second_column] = columns;
-        fill_column(self, p, channels.clone(), first_column);
+        fill_column(self, p, channels.clone(), &mut first_column.0[..len]);
         if second {
-            fill_column(self, p + 1, channels, second_column);
+            fill_column(self, p + 1, channels, &mut second_column.0[..len]);
         }
     }
 }
 
-/// Channel `o`'s outputs from its sums: the first into `out[0]`, the second into `out[1]`
-/// if `second`.
+/// A channel's outputs at a pixel pair from their sums: `out` holds one or both.
 #[inline(always)]
-fn store<E: Requantizer>(epilogue: &E, o: usize, out: &mut [i8], second: bool, sums: [i32; 2]) {
-    let channel = epilogue.channel(o);
-    out[0] = epilogue.output(&channel, sums[0]);
-    if second {
-        out[1] = epilogue.output(&channel, sums[1]);
+fn store<E: Requantizer>(epilogue: &E, channel: &E::Channel, out: &mut [i8], sums: [i32; 2]) {
+    for (out, sum) in out.iter_mut().zip(sums) {
+        *out = epilogue.output(channel, sum);
     }
 }
 
-/// One weight row times both columns (an odd block's last channel). Not inlined, for the
-/// same reason as [`store_block`].
+/// One weight row times both columns at `at` (an odd channel count's last channel). Not
+/// inlined, for the same reason as [`store_block`].
 #[inline(never)]
-fn dot_one_row(row: &[i8], columns: &[Column; 2]) -> [i32; 2] {
-    let [sums] = dot([row], [&columns[0], &columns[1]], row.len());
+fn dot_one_row(row: &[i8], columns: &[Column; 2], at: usize) -> [i32; 2] {
+    let [first, second] = columns
+        .each_ref()
+        .map(|column| &column.0[at..][..row.len()]);
+    let [sums] = dot([row], [first, second], row.len());
     sums
 }
 
 /// The outputs of output channels `block` at pixel `p` (and `p + 1` if `second`) from
-/// their sums in `partial`. Not inlined: its registers would add to the frame of
+/// their partial sums in the columns. Not inlined: its registers would add to the frame of
 /// [`Conv::in_pieces`], which is on the stack beside the deepest fills.
 #[inline(never)]
 fn store_block<E: Requantizer>(
     epilogue: &E,
     block: Range<usize>,
-    partial: &[[i32; 2]],
+    columns: &[Column; 2],
     (pixels, p, second): (usize, usize, bool),
     output: &mut [i8],
 ) {
-    for (o, &sums) in block.zip(partial) {
-        store(epilogue, o, &mut output[o * pixels + p..], second, sums);
+    for (i, o) in block.enumerate() {
+        let sums = [columns[0].partial(i), columns[1].partial(i)];
+        let out = &mut output[o * pixels + p..][..1 + usize::from(second)];
+        store(epilogue, &epilogue.channel(o), out, sums);
     }
 }
 
-/// `partial += sums`, wrapping as the portable kernel's sums wrap.
+/// Partial sums `i` of both pixels `+= sums`, wrapping as the portable kernel's sums wrap.
 #[inline(always)]
-fn add(partial: &mut [i32; 2], sums: [i32; 2]) {
-    partial[0] = partial[0].wrapping_add(sums[0]);
-    partial[1] = partial[1].wrapping_add(sums[1]);
+fn add(columns: &mut [Column; 2], i: usize, sums: [i32; 2]) {
+    for (column, sum) in columns.iter_mut().zip(sums) {
+        column.set_partial(i, column.partial(i).wrapping_add(sum));
+    }
 }
 
 /// Fills `column` with output pixel `pixel`'s receptive field over input channels
 /// `channels`: `x − iz`, 0 outside the input; then pairs it for `SXTB16`.
-fn fill_column(conv: &Conv<'_>, pixel: usize, channels: Range<usize>, column: &mut Column) {
+fn fill_column(conv: &Conv<'_>, pixel: usize, channels: Range<usize>, column: &mut [i16]) {
     let (s, input, iz) = (conv.s, conv.input, conv.iz);
     let (kernel_h, kernel_w) = (s.kernel_h, s.kernel_w);
     let len = channels.len() * kernel_h * kernel_w;
@@ -240,7 +271,7 @@ fn fill_column(conv: &Conv<'_>, pixel: usize, channels: Range<usize>, column: &m
         fill_pointwise(&input[at..], plane, channels, iz, column);
         return;
     }
-    let column_values = &mut column.0[..len];
+    let column_values = &mut column[..len];
     if rows.len() == kernel_h && cols.len() == kernel_w {
         let at = iy0 as usize * s.in_width + ix0 as usize;
         let window = Window {
@@ -254,7 +285,7 @@ fn fill_column(conv: &Conv<'_>, pixel: usize, channels: Range<usize>, column: &m
             3 => window.fill::<3>(channels, column_values),
             _ => window.fill_any(kernel_w, channels, column_values),
         }
-        pair_for_sxtb16(column, len);
+        pair_for_sxtb16(column_values);
         return;
     }
     // Each input channel's window row by row: the part inside the input copied, the rest 0.
@@ -281,22 +312,16 @@ fn fill_column(conv: &Conv<'_>, pixel: usize, channels: Range<usize>, column: &m
             }
         }
     }
-    pair_for_sxtb16(column, len);
+    pair_for_sxtb16(column_values);
 }
 
 /// A pointwise column: one value per channel of `channels`, `plane` bytes apart from
 /// `input[0]`, widened and placed for `SXTB16` as they are read (four channels at a time),
 /// which costs a fraction of the general fill's per-value bookkeeping.
 #[inline(always)]
-fn fill_pointwise(
-    input: &[i8],
-    plane: usize,
-    channels: Range<usize>,
-    iz: i32,
-    column: &mut Column,
-) {
+fn fill_pointwise(input: &[i8], plane: usize, channels: Range<usize>, iz: i32, column: &mut [i16]) {
     let len = channels.len();
-    let values = &mut column.0[..len];
+    let values = &mut column[..len];
     let widen = |x: i8| (i32::from(x) - iz) as i16;
     let mut at = channels.start * plane;
     let mut groups = values.chunks_exact_mut(4);

@@ -43,18 +43,18 @@ pub fn fully_connected<R: Requantize>(
             for (widened, &x) in column.0.iter_mut().zip(piece) {
                 *widened = (i32::from(x) - iz) as i16;
             }
-            pair_for_sxtb16(&mut column, piece.len());
+            pair_for_sxtb16(&mut column.0[..piece.len()]);
             let row = |o: usize| &weight[o * inputs + start..][..piece.len()];
             let mut o = block.start;
             while o < block.end {
                 let at = o - block.start;
                 if o + 1 < block.end {
-                    let [[a], [b]] = dot([row(o), row(o + 1)], [&column], piece.len());
+                    let [[a], [b]] = dot([row(o), row(o + 1)], [&column.0], piece.len());
                     partial[at] = partial[at].wrapping_add(a);
                     partial[at + 1] = partial[at + 1].wrapping_add(b);
                     o += 2;
                 } else {
-                    let [[a]] = dot([row(o)], [&column], piece.len());
+                    let [[a]] = dot([row(o)], [&column.0], piece.len());
                     partial[at] = partial[at].wrapping_add(a);
                     o += 1;
                 }

@@ -28,11 +28,15 @@ pub use depthwise::{depthwise_conv2d, MAX_RING};
 
 /// The longest im2col column on the stack, in widened activations: two columns (1 KiB) are
 /// live at once. A longer filter is summed in pieces of whole input channels, the partial
-/// sums waiting on the stack.
+/// sums waiting in the columns' tails ([`PIECE`]).
 pub const MAX_COLUMN: usize = 256;
-/// Output channels (convolution) or pairs of outputs (dense) whose partial sums wait on the
-/// stack (256 B) while a filter longer than a column is summed piece by piece.
+/// Output channels (convolution) or pairs of outputs (dense) whose partial sums wait while a
+/// filter longer than a column is summed piece by piece.
 const BLOCK: usize = 32;
+/// The longest piece of a filter summed in pieces: each column's last `2 · BLOCK` halves
+/// hold a block's partial sums for its pixel ([`Column::partial`]), so that they cost no
+/// stack beyond the columns'.
+const PIECE: usize = MAX_COLUMN - 2 * BLOCK;
 
 /// The DSP instructions, as `asm!` on Arm (their intrinsics are unstable), emulated bit for
 /// bit elsewhere.
@@ -121,13 +125,34 @@ pub mod primitives {
 #[repr(C, align(4))]
 struct Column([i16; MAX_COLUMN]);
 
+impl Column {
+    /// Partial sum `i` of a block (`i < BLOCK`), kept in the word of halves `PIECE + 2i`
+    /// and `PIECE + 2i + 1`.
+    #[inline(always)]
+    fn partial(&self, i: usize) -> i32 {
+        let word = &self.0[PIECE..][2 * i..][..2];
+        // SAFETY: `word` is two halves inside the column, starting on a word (the column is
+        // 4-aligned, PIECE and 2i even); any bits are a valid i32.
+        unsafe { word.as_ptr().cast::<i32>().read() }
+    }
+
+    /// Sets partial sum `i` (`i < BLOCK`).
+    #[inline(always)]
+    fn set_partial(&mut self, i: usize, sum: i32) {
+        let word = &mut self.0[PIECE..][2 * i..][..2];
+        // SAFETY: as in `partial`; the write stays in the two halves borrowed.
+        unsafe { word.as_mut_ptr().cast::<i32>().write(sum) }
+    }
+}
+
 /// Reorders a column filled in natural order for `SXTB16`'s pairing: within each whole group
 /// of four, elements 1 and 2 trade places (the halves `(x0, x1), (x2, x3)` become
 /// `(x0, x2), (x1, x3)`, as `SXTB16` pairs weights 0 with 2 and 1 with 3). One pass of word
 /// operations after the fill, cheaper than computing each element's place while filling.
 #[inline(always)]
-fn pair_for_sxtb16(column: &mut Column, len: usize) {
-    for group in column.0[..len & !3].chunks_exact_mut(4) {
+fn pair_for_sxtb16(column: &mut [i16]) {
+    let whole = column.len() & !3;
+    for group in column[..whole].chunks_exact_mut(4) {
         group.swap(1, 2);
     }
 }
@@ -163,24 +188,34 @@ macro_rules! dot_2x2_group {
     };
 }
 
-/// Two weight rows (at `rows[0]`, the second `stride` bytes on) times the two columns of
-/// `columns`, over `len` elements: `[[r0·c0, r0·c1], [r1·c0, r1·c1]]`. Hand-scheduled, two
+/// Two weight rows (at `rows[0]`, the second `stride` bytes on) times the two columns that
+/// start `at` elements into `columns[0]` and `columns[1]` (`at` even: the columns start on a
+/// word), over `len` elements: `[[r0·c0, r0·c1], [r1·c0, r1·c1]]`. Hand-scheduled, two
 /// groups of four per iteration (34 instructions for 32 multiply-accumulates; an odd count
 /// of groups enters at the second): the compiler's own spilled accumulators for want of
 /// registers (37 instructions for 16).
 #[cfg(nn_arm_dsp)]
 #[inline(always)]
-fn dot_2x2(rows: &[i8], stride: usize, len: usize, columns: &[Column; 2]) -> [[i32; 2]; 2] {
-    assert!(rows.len() >= stride + len && stride >= len && len <= MAX_COLUMN);
+fn dot_2x2(
+    rows: &[i8],
+    stride: usize,
+    len: usize,
+    columns: &[Column; 2],
+    at: usize,
+) -> [[i32; 2]; 2] {
+    assert!(rows.len() >= stride + len && stride >= len);
+    assert!(at.is_multiple_of(2) && len <= MAX_COLUMN && at <= MAX_COLUMN - len);
     let groups = len / 4;
     let (mut a00, mut a01, mut a10, mut a11) = (0i32, 0i32, 0i32, 0i32);
     if groups > 0 {
         let mut w = rows.as_ptr();
-        let mut c = columns[0].0.as_ptr();
+        // SAFETY: `at + len ≤ MAX_COLUMN`, inside the column.
+        let mut c = unsafe { columns[0].0.as_ptr().add(at) };
         // SAFETY: the loop reads words of row 0 at w..w + 4·groups ≤ len, of row 1 `stride`
         // bytes further (inside `rows`, stride + len long), and word pairs (`LDRD`, which
-        // needs the columns' 4-byte alignment) of both columns at c..c + 8·groups bytes
-        // ≤ 2·len and COLUMN_BYTES further (the second column). r6 and r7 (which asm! cannot
+        // needs the columns' 4-byte alignment, given by an even `at`) of both columns at
+        // c..c + 8·groups bytes ≤ 2·len past element `at` and COLUMN_BYTES further (the
+        // second column). r6 and r7 (which asm! cannot
         // name: LLVM's base and frame pointers) are saved on the stack and restored, every
         // other register is an operand.
         unsafe {
@@ -223,7 +258,7 @@ fn dot_2x2(rows: &[i8], stride: usize, len: usize, columns: &[Column; 2]) -> [[i
         for (r, sums) in acc.iter_mut().enumerate() {
             let w = i32::from(rows[r * stride + j]);
             for (c, sum) in sums.iter_mut().enumerate() {
-                *sum = sum.wrapping_add(w * i32::from(columns[c].0[j]));
+                *sum = sum.wrapping_add(w * i32::from(columns[c].0[at + j]));
             }
         }
     }
@@ -233,20 +268,29 @@ fn dot_2x2(rows: &[i8], stride: usize, len: usize, columns: &[Column; 2]) -> [[i
 /// Elsewhere the 2×2 product is the generic one (the emulated instructions).
 #[cfg(not(nn_arm_dsp))]
 #[inline(always)]
-fn dot_2x2(rows: &[i8], stride: usize, len: usize, columns: &[Column; 2]) -> [[i32; 2]; 2] {
-    let [first, second] = columns;
+fn dot_2x2(
+    rows: &[i8],
+    stride: usize,
+    len: usize,
+    columns: &[Column; 2],
+    at: usize,
+) -> [[i32; 2]; 2] {
+    assert!(at.is_multiple_of(2));
+    let [first, second] = columns.each_ref().map(|column| &column.0[at..][..len]);
     dot([&rows[..len], &rows[stride..][..len]], [first, second], len)
 }
 
-/// `R` weight rows times `C` columns over `len` elements: the `R × C` sums.
+/// `R` weight rows times `C` columns over `len` elements: the `R × C` sums. Each column is
+/// a slice of a [`Column`] starting on a word.
 // The indices run over rows, columns and sums at once.
 #[allow(clippy::needless_range_loop)]
 #[inline(always)]
 fn dot<const R: usize, const C: usize>(
     rows: [&[i8]; R],
-    columns: [&Column; C],
+    columns: [&[i16]; C],
     len: usize,
 ) -> [[i32; C]; R] {
+    assert!(columns.iter().all(|column| column.len() >= len));
     let mut acc = [[0i32; C]; R];
     let groups = len / 4;
     for g in 0..groups {
@@ -260,10 +304,11 @@ fn dot<const R: usize, const C: usize>(
             odd[r] = sxtb16_ror8(w);
         }
         for c in 0..C {
-            // SAFETY: 4·g + 3 < len ≤ MAX_COLUMN, and the column is 4-aligned.
+            // SAFETY: 4·g + 3 < len ≤ columns[c].len(); unaligned reads (the columns start
+            // on a word on the Cortex-M4, which allows unaligned LDR anyway).
             let (x_even, x_odd) = unsafe {
-                let p = columns[c].0.as_ptr().add(4 * g).cast::<u32>();
-                (p.read(), p.add(1).read())
+                let p = columns[c].as_ptr().add(4 * g).cast::<u32>();
+                (p.read_unaligned(), p.add(1).read_unaligned())
             };
             for r in 0..R {
                 acc[r][c] = smlad(even[r], x_even, acc[r][c]);
@@ -275,7 +320,7 @@ fn dot<const R: usize, const C: usize>(
         for r in 0..R {
             let w = i32::from(rows[r][j]);
             for c in 0..C {
-                acc[r][c] = acc[r][c].wrapping_add(w * i32::from(columns[c].0[j]));
+                acc[r][c] = acc[r][c].wrapping_add(w * i32::from(columns[c][j]));
             }
         }
     }
