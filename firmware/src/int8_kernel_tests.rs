@@ -41,7 +41,8 @@ fn scale(rng: &mut Rng, case: usize, o: usize) -> f64 {
     }
 }
 
-/// A convolution of ragged shape; case `case % 7 == 6` is a long filter (in_channels·9 up
+/// A convolution of ragged shape; case `case % 5 == 2` a pointwise one on the input's
+/// grid; case `case % 7 == 6` is a long filter (in_channels·9 up
 /// to the column limit) or a 3×3 depthwise plane, every other one larger than the ring of
 /// rows holds whole.
 fn shape(rng: &mut Rng, case: usize, depthwise: bool) -> Conv2dShape {
@@ -51,12 +52,21 @@ fn shape(rng: &mut Rng, case: usize, depthwise: bool) -> Conv2dShape {
     } else {
         1 + below(rng, 19)
     };
+    // Every fifth case a pointwise convolution on the input's own grid (the kernels fill
+    // such columns a batch at a time).
+    let same_grid = case % 5 == 2;
     let (kernel_h, kernel_w) = if long {
         (3, 3)
+    } else if same_grid {
+        (1, 1)
     } else {
         (1 + below(rng, 4), 1 + below(rng, 5))
     };
-    let (stride_h, stride_w) = (1 + below(rng, 2), 1 + below(rng, 2));
+    let (stride_h, stride_w) = if same_grid {
+        (1, 1)
+    } else {
+        (1 + below(rng, 2), 1 + below(rng, 2))
+    };
     let grow = match (long && depthwise, case % 14 == 6) {
         (true, true) => 30,
         (true, false) => 12,

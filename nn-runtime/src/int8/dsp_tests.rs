@@ -112,6 +112,47 @@ fn dsp_pieces_blocks_and_long_rows_are_bit_identical_to_the_portable_ones() {
     }
 }
 
+/// Pointwise convolutions on the input's own grid (filled a batch of pixels at a time):
+/// channel counts across partial groups of four and filter lengths that batch 2 to 64
+/// pixels, odd pixel counts, odd filter counts.
+#[test]
+fn dsp_pointwise_on_the_input_grid_is_bit_identical_to_the_portable_one() {
+    let mut rng = Rng::new(18);
+    for case in 0..60 {
+        let in_channels = [1, 3, 4, 5, 8, 13, 16, 33, 64, 127, 200, 256][case % 12];
+        let (in_height, in_width) = (1 + case % 5, 3 + case % 7);
+        let out_channels = 1 + case % 6;
+        let s = Conv2dShape {
+            in_channels,
+            in_height,
+            in_width,
+            out_channels,
+            kernel_h: 1,
+            kernel_w: 1,
+            stride_h: 1,
+            stride_w: 1,
+            pad_top: 0,
+            pad_left: 0,
+            out_height: in_height,
+            out_width: in_width,
+        };
+        let weight = values(&mut rng, out_channels * in_channels, EDGES[case % 3]);
+        let input = values(
+            &mut rng,
+            in_channels * in_height * in_width,
+            EDGES[(case / 3) % 3],
+        );
+        let bias: Vec<i32> = (0..out_channels).map(|o| o as i32 * 211 - 900).collect();
+        let sc = scales(&mut rng, out_channels);
+        let st = stage(&sc, [-128, 127, 3][case % 3], -2);
+        let n = out_channels * in_height * in_width;
+        let (mut fast, mut portable) = (vec![0i8; n], vec![0i8; n]);
+        assert!(dsp::conv2d(&s, &st, &weight, &bias, &input, &mut fast));
+        conv2d_portable(&s, &st, &weight, &bias, &input, &mut portable);
+        assert_eq!(fast, portable, "case {case}: {s:?}");
+    }
+}
+
 #[test]
 fn dsp_dense_is_bit_identical_to_the_portable_one() {
     let mut rng = Rng::new(16);

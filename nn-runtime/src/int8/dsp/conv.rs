@@ -112,11 +112,19 @@ impl Conv<'_> {
         // Columns start on a word: an odd filter length leaves one half spare.
         let step = len + len % 2;
         let batch = 2 * (MAX_COLUMN / step.max(2));
+        let same_grid = s.kernel_h == 1
+            && s.kernel_w == 1
+            && (s.stride_h, s.stride_w, s.pad_top, s.pad_left) == (1, 1, 0, 0)
+            && (s.out_height, s.out_width) == (s.in_height, s.in_width);
         for start in (0..pixels).step_by(batch) {
             let count = batch.min(pixels - start);
-            for i in 0..count {
-                let column = &mut columns[i % 2].0[i / 2 * step..][..len];
-                fill_column(self, start + i, 0..s.in_channels, column);
+            if same_grid {
+                self.fill_pointwise_batch(start, count, step, columns);
+            } else {
+                for i in 0..count {
+                    let column = &mut columns[i % 2].0[i / 2 * step..][..len];
+                    fill_column(self, start + i, 0..s.in_channels, column);
+                }
             }
             // An odd last pixel is summed with stale values as its pair's second, whose
             // sums are not stored.
@@ -192,6 +200,55 @@ impl Conv<'_> {
                     (self.pixels, p, second),
                     output,
                 );
+            }
+        }
+    }
+
+    /// The columns of pixels `start..start + count` of a pointwise convolution whose output
+    /// pixel `p` reads input position `p`: each channel's run of inputs read once, straight
+    /// into its place (`SXTB16`'s order) in every column of the batch, instead of a fill per
+    /// pixel whose set-up costs more than its eight or sixteen values.
+    #[inline(always)]
+    fn fill_pointwise_batch(
+        &self,
+        start: usize,
+        count: usize,
+        step: usize,
+        columns: &mut [Column; 2],
+    ) {
+        let plane = self.s.in_height * self.s.in_width;
+        let iz = self.iz;
+        let [even, odd] = columns;
+        for c in 0..self.s.in_channels {
+            // Within each group of four, elements 1 and 2 trade places.
+            let slot = match c % 4 {
+                1 => c + 1,
+                2 => c - 1,
+                _ => c,
+            };
+            // A last partial group keeps its natural order, as `pair_for_sxtb16` leaves it.
+            let slot = if c >= self.s.in_channels & !3 {
+                c
+            } else {
+                slot
+            };
+            let inputs = &self.input[c * plane + start..][..count];
+            // Every slot written, `slot + (count − 1) / 2 · step`, lies inside the columns.
+            assert!(count == 0 || slot + (count - 1) / 2 * step < MAX_COLUMN);
+            let (even, odd) = (even.0.as_mut_ptr(), odd.0.as_mut_ptr());
+            let mut pairs = inputs.chunks_exact(2);
+            let mut at = slot;
+            for pair in &mut pairs {
+                // SAFETY: `at` stays below the asserted bound (one `step` per pair).
+                unsafe {
+                    *even.add(at) = (i32::from(pair[0]) - iz) as i16;
+                    *odd.add(at) = (i32::from(pair[1]) - iz) as i16;
+                }
+                at += step;
+            }
+            if let [x] = pairs.remainder() {
+                // SAFETY: as above, for the last, unpaired pixel.
+                unsafe { *even.add(at) = (i32::from(*x) - iz) as i16 };
             }
         }
     }
