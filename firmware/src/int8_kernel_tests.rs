@@ -6,8 +6,8 @@
 
 use cortex_m_semihosting::hprintln;
 use nn::int8::{
-    conv2d_portable, depthwise_conv2d_portable, dsp, fully_connected_portable, Conv2dShape,
-    DoubleScale, OutputStage, QuantizedMultiplier,
+    conv2d_portable, depthwise_conv2d_portable, dsp, fully_connected_portable, AddParams,
+    Conv2dShape, DoubleScale, OutputStage, QuantizedMultiplier,
 };
 use nn::Rng;
 
@@ -245,5 +245,43 @@ pub fn run() -> bool {
         CASES,
         bytes
     );
-    all_agree && agreeing == CASES
+    all_agree &= agreeing == CASES;
+    all_agree & adds(&mut rng, &mut input, &mut weight, &mut fast)
+}
+
+/// The DSP addition against [`AddParams::add`] (TFLite's reference arithmetic) per element:
+/// seeded scales (either input the larger, an output scale from tiny to large), zero
+/// points at both extremes, clamps, and saturating inputs.
+fn adds(rng: &mut Rng, a: &mut [i8], b: &mut [i8], fast: &mut [i8]) -> bool {
+    let (mut agreeing, mut bytes) = (0, 0);
+    for case in 0..CASES {
+        let len = 1 + below(rng, 700);
+        fill(rng, &mut a[..len], EDGES[case % 3]);
+        fill(rng, &mut b[..len], EDGES[(case / 3) % 3]);
+        let mut scale = |low: f32, high: f32| low + (high - low) * rng.next_f32();
+        let (s1, s2, so) = (scale(1e-3, 0.2), scale(1e-3, 0.2), scale(1e-3, 0.5));
+        let zero_point = |k: usize| [-128, 127, 0, -7][k % 4];
+        let clamp = if case % 4 == 1 { (-90, 100) } else { (-128, 127) };
+        let params = AddParams::new(
+            (s1, zero_point(case)),
+            (s2, zero_point(case / 4)),
+            (so, zero_point(case / 16)),
+            clamp,
+        );
+        let ran = dsp::add(&params, &a[..len], &b[..len], &mut fast[..len]);
+        let same = ran
+            && (0..len).all(|i| fast[i] == params.add(a[i], b[i]));
+        if !same {
+            hprintln!("add case {} differs (DSP path taken: {}): {:?}", case, ran, params);
+        }
+        agreeing += usize::from(same);
+        bytes += len;
+    }
+    hprintln!(
+        "int8 kernels: add DSP bit-identical to portable on {} of {} cases ({} output bytes)",
+        agreeing,
+        CASES,
+        bytes
+    );
+    agreeing == CASES
 }

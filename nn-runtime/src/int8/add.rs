@@ -82,6 +82,10 @@ pub fn add(params: &AddParams, a: &[i8], b: &[i8], output: &mut [i8]) {
         b.len(),
         output.len()
     );
+    #[cfg(nn_arm_dsp)]
+    if super::dsp::add(params, a, b, output) {
+        return;
+    }
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
     if super::x86::add(crate::ops::kernels::active(), params, a, b, output) {
         return;

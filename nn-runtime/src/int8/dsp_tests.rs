@@ -186,3 +186,29 @@ fn emulated_instructions_match_their_definition() {
         i32::MAX.wrapping_add(1 << 31)
     );
 }
+
+/// The DSP addition against [`AddParams::add`] (TFLite's reference arithmetic) on every
+/// pair of int8 inputs, for scales where either input is the larger (one multiplier without
+/// a shift) and output scales from tiny to large, zero points at both extremes, clamps.
+#[test]
+fn dsp_add_is_bit_identical_to_the_reference() {
+    let all: Vec<(i8, i8)> = (-128..=127)
+        .flat_map(|a| (-128..=127).map(move |b| (a as i8, b as i8)))
+        .collect();
+    let (a, b): (Vec<i8>, Vec<i8>) = all.iter().copied().unzip();
+    let mut out = vec![0i8; all.len()];
+    let cases = [
+        ((0.05, -128), (0.02, 3), (0.07, -128), (-128, 127)),
+        ((0.01, 127), (0.04, -128), (0.001, 0), (-128, 127)),
+        ((0.3, 0), (0.3, 0), (0.6, 5), (-100, 90)),
+        ((1e-3, -7), (0.2, 127), (0.5, 127), (-128, 127)),
+        ((0.0123, 12), (0.0456, -45), (0.0789, -128), (-128, 0)),
+    ];
+    for (first, second, output, clamp) in cases {
+        let params = AddParams::new(first, second, output, clamp);
+        assert!(dsp::add(&params, &a, &b, &mut out), "{params:?}");
+        for (k, &(x, y)) in all.iter().enumerate() {
+            assert_eq!(out[k], params.add(x, y), "{x} + {y} with {params:?}");
+        }
+    }
+}

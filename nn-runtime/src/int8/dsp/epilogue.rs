@@ -179,7 +179,7 @@ impl Requantizer for Saturating<'_> {
 /// `SSAT #8`: `x` clamped to −128..=127.
 #[cfg(nn_arm_dsp)]
 #[inline(always)]
-fn saturate_to_i8(x: i32) -> i8 {
+pub(super) fn saturate_to_i8(x: i32) -> i8 {
     let result: i32;
     // SAFETY: an arithmetic instruction on registers; touches no memory (it may set Q, the
     // sticky saturation flag, which nothing reads).
@@ -197,7 +197,7 @@ fn saturate_to_i8(x: i32) -> i8 {
 /// `SSAT #8`, emulated.
 #[cfg(not(nn_arm_dsp))]
 #[inline(always)]
-fn saturate_to_i8(x: i32) -> i8 {
+pub(super) fn saturate_to_i8(x: i32) -> i8 {
     x.clamp(-128, 127) as i8
 }
 
@@ -213,7 +213,7 @@ pub(super) struct Channel {
 /// `SMMULR`: the high word of `a · b`, rounded (`(a·b + 2^31) >> 32`).
 #[cfg(nn_arm_dsp)]
 #[inline(always)]
-fn smmulr(a: i32, b: i32) -> i32 {
+pub(super) fn smmulr(a: i32, b: i32) -> i32 {
     let result: i32;
     // SAFETY: an arithmetic instruction on registers; touches no memory and no flags.
     unsafe {
@@ -231,7 +231,7 @@ fn smmulr(a: i32, b: i32) -> i32 {
 /// `SMMULR`, emulated.
 #[cfg(not(nn_arm_dsp))]
 #[inline(always)]
-fn smmulr(a: i32, b: i32) -> i32 {
+pub(super) fn smmulr(a: i32, b: i32) -> i32 {
     ((i64::from(a) * i64::from(b) + (1 << 31)) >> 32) as i32
 }
 

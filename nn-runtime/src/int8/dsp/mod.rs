@@ -17,11 +17,13 @@
 
 use primitives::{smlad, sxtb16, sxtb16_ror8};
 
+mod add;
 mod conv;
 mod dense;
 mod depthwise;
 mod epilogue;
 
+pub use add::add;
 pub use conv::conv2d;
 pub use dense::fully_connected;
 pub use depthwise::{depthwise_conv2d, MAX_RING};
