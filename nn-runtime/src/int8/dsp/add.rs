@@ -73,3 +73,29 @@ pub fn add(params: &AddParams, a: &[i8], b: &[i8], output: &mut [i8]) -> bool {
     }
     true
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::super::fixed_point::multiply_by_quantized_multiplier_smaller_than_one;
+    use super::*;
+
+    /// Each rescaling step alone against TFLite's, on every value an input or a sum of two
+    /// rescaled inputs can take, for shifts 0 (the larger input's 0.5) to 31.
+    #[test]
+    fn a_rescale_is_tflites_rounding() {
+        for m in [0.5, 0.499_999, 0.25, 0.1234, 3e-3, 1.1e-6, 5e-10] {
+            let multiplier = QuantizedMultiplier::from_f64(m);
+            let rescale = Rescale::new(multiplier).expect("a multiplier below one");
+            let inputs = (-255..=255).map(|v: i32| v << ADD_LEFT_SHIFT);
+            let sums = (-(1 << 29)..(1 << 29)).step_by(65_537);
+            for x in inputs.chain(sums) {
+                let want = multiply_by_quantized_multiplier_smaller_than_one(
+                    x,
+                    multiplier.multiplier,
+                    multiplier.shift,
+                );
+                assert_eq!(rescale.apply(x << 1), want, "{x} · {m}");
+            }
+        }
+    }
+}
