@@ -7,6 +7,7 @@ use super::super::multiplier::Requantize;
 use super::super::output_stage::OutputStage;
 use super::epilogue::{dispatch, Kernel, Requantizer};
 use super::primitives::smlad;
+use super::widen_into;
 use crate::ops::conv::Conv2dShape;
 
 /// Widened activations in the ring: `kernel_h` padded rows (512 B; a 3×3 kernel over rows
@@ -511,9 +512,7 @@ fn copy_map(
     let cols = s.in_width.min(padded_w.saturating_sub(s.pad_left));
     for (iy, in_row) in in_map.chunks_exact(s.in_width).take(rows).enumerate() {
         let slot = &mut ring.0[(iy + s.pad_top) * padded_w + s.pad_left..][..cols];
-        for (x, &value) in slot.iter_mut().zip(in_row) {
-            *x = (i32::from(value) - iz) as i16;
-        }
+        widen_into(&in_row[..cols], iz, slot);
     }
 }
 
