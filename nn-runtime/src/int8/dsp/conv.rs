@@ -338,8 +338,9 @@ fn fill_column(conv: &Conv<'_>, pixel: usize, channels: Range<usize>, column: &m
             kernel_h,
             iz,
         };
-        match kernel_w {
-            3 => window.fill::<3>(channels, column_values),
+        match (kernel_h, kernel_w) {
+            (3, 3) => window.fill_3x3(channels, column_values),
+            (_, 3) => window.fill::<3>(channels, column_values),
             _ => window.fill_any(kernel_w, channels, column_values),
         }
         pair_for_sxtb16(column_values);
@@ -420,6 +421,27 @@ impl Window<'_> {
                     .expect("KW taps");
                 for (value, &x) in row.iter_mut().zip(taps) {
                     *value = widen(x);
+                }
+            }
+        }
+    }
+
+    /// [`Self::fill`] for a 3×3 kernel: each channel's nine taps through three fixed-length
+    /// rows, unrolled (a third of the general loop's instructions per value).
+    #[inline(always)]
+    fn fill_3x3(&self, channels: Range<usize>, column: &mut [i16]) {
+        let widen = |x: i8| (i32::from(x) - self.iz) as i16;
+        for (c, out) in channels.zip(column.chunks_exact_mut(9)) {
+            let channel = &self.input[c * self.plane..];
+            let rows: [&[i8; 3]; 3] = [0, 1, 2].map(|ky| {
+                channel[ky * self.row_stride..][..3]
+                    .try_into()
+                    .expect("three taps")
+            });
+            let out: &mut [i16; 9] = out.try_into().expect("nine taps");
+            for ky in 0..3 {
+                for kx in 0..3 {
+                    out[3 * ky + kx] = widen(rows[ky][kx]);
                 }
             }
         }
