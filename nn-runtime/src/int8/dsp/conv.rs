@@ -430,18 +430,21 @@ impl Window<'_> {
     /// rows, unrolled (a third of the general loop's instructions per value).
     #[inline(always)]
     fn fill_3x3(&self, channels: Range<usize>, column: &mut [i16]) {
-        let widen = |x: i8| (i32::from(x) - self.iz) as i16;
+        let (plane, w, iz) = (self.plane, self.row_stride, self.iz);
+        // Every tap read lies before the last channel's last tap: checked once here rather
+        // than at each of the nine (their checks cost as much as the copies).
+        if let Some(last) = channels.end.checked_sub(1) {
+            assert!(last * plane + 2 * w + 2 < self.input.len());
+        }
+        assert!(column.len() >= 9 * channels.len());
         for (c, out) in channels.zip(column.chunks_exact_mut(9)) {
-            let channel = &self.input[c * self.plane..];
-            let rows: [&[i8; 3]; 3] = [0, 1, 2].map(|ky| {
-                channel[ky * self.row_stride..][..3]
-                    .try_into()
-                    .expect("three taps")
-            });
-            let out: &mut [i16; 9] = out.try_into().expect("nine taps");
+            let at = c * plane;
             for ky in 0..3 {
                 for kx in 0..3 {
-                    out[3 * ky + kx] = widen(rows[ky][kx]);
+                    // SAFETY: `at + ky·w + kx ≤ last·plane + 2w + 2`, inside the input
+                    // (asserted above).
+                    let x = unsafe { *self.input.get_unchecked(at + ky * w + kx) };
+                    out[3 * ky + kx] = (i32::from(x) - iz) as i16;
                 }
             }
         }
