@@ -531,8 +531,6 @@ fn widen_row(s: &Conv2dShape, in_map: &[i8], iz: i32, padded_row: usize, slot: &
     let start = s.pad_left.min(slot.len());
     let end = (s.pad_left + s.in_width).min(slot.len());
     slot[..start].fill(0);
-    for (x, &value) in slot[start..end].iter_mut().zip(in_row) {
-        *x = (i32::from(value) - iz) as i16;
-    }
+    widen_into(&in_row[..end - start], iz, &mut slot[start..end]);
     slot[end..].fill(0);
 }
