@@ -38,7 +38,7 @@ const BLOCK: usize = 32;
 /// The longest piece of a filter summed in pieces: each column's last `2 · BLOCK` halves
 /// hold a block's partial sums for its pixel ([`Column::partial`]), so that they cost no
 /// stack beyond the columns'.
-const PIECE: usize = MAX_COLUMN - 2 * BLOCK;
+pub const PIECE: usize = MAX_COLUMN - 2 * BLOCK;
 
 /// The DSP instructions, as `asm!` on Arm (their intrinsics are unstable), emulated bit for
 /// bit elsewhere.
