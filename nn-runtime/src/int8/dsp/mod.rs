@@ -35,9 +35,9 @@ pub const MAX_COLUMN: usize = 256;
 /// Output channels (convolution) or pairs of outputs (dense) whose partial sums wait while a
 /// filter longer than a column is summed piece by piece.
 const BLOCK: usize = 32;
-/// The longest piece of a filter summed in pieces: each column's last `2 · BLOCK` halves
-/// hold a block's partial sums for its pixel ([`Column::partial`]), so that they cost no
-/// stack beyond the columns'.
+/// The longest piece of a filter summed in pieces: each column's last 64 values hold the
+/// partial sums of 32 output channels for its pixel, so that they cost no stack beyond the
+/// columns'.
 pub const PIECE: usize = MAX_COLUMN - 2 * BLOCK;
 
 /// The DSP instructions, as `asm!` on Arm (their intrinsics are unstable), emulated bit for
