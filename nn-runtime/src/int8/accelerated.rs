@@ -30,6 +30,8 @@ pub(crate) struct SumsLayout {
 
 /// The buffers of the SIMD kernels, one set per thread, kept between calls: they grow to the
 /// largest layer a thread runs, and after that first call inference allocates nothing.
+// Only the x86-64 kernels read the buffers so far.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 #[derive(Default)]
 pub(crate) struct Scratch {
     /// The sums, as [`SumsLayout`] places them.

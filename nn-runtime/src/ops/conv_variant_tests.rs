@@ -16,6 +16,8 @@ type SingleSample = fn(&Conv2dShape, &[f32], &[f32], &[f32], &mut [f32]);
 
 /// The AVX2 kernel's tilings, each forced, where the CPU runs them and they apply to `s`.
 fn avx2_tilings(s: &Conv2dShape) -> Vec<(&'static str, SingleSample)> {
+    // Filled only on x86-64.
+    #[allow(unused_mut)]
     let mut all: Vec<(&'static str, SingleSample)> = Vec::new();
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
     if avx2::supports(s) && Variant::Avx2.is_supported() {
