@@ -293,8 +293,7 @@ impl Window {
 #[cfg(nn_arm_dsp)]
 impl Window {
     /// [`Self::sums`] for a 3×3 kernel, the window moving `STEP` bytes (two per column of
-    /// stride) per output: 16 instructions per output, the nine taps, the row pointers and
-    /// the bias in registers (the compiler's own loop spilled them, at over twice the cost).
+    /// stride) per output ([`sums_3x3`], one row). `bias` must be 0: the epilogue adds it.
     #[inline(always)]
     fn sums_3x3<const STEP: usize>(
         &self,
@@ -303,58 +302,94 @@ impl Window {
         bias: i32,
         sums: &mut [i32],
     ) {
-        if sums.is_empty() {
-            return;
-        }
-        let taps = taps_3x3(paired, last);
+        debug_assert_eq!(bias, 0);
+        let first = self.first * STEP / 2;
         // SAFETY: output `k` of `sums` reads halves `left..left + 3` of each row, with
-        // `left = (first + k) · stride` and every window inside its row (see `sums`); the
-        // stores stay in `sums`. r6 and r7 (which asm! cannot name) are saved on the stack
-        // and restored; every other register is an operand.
+        // `left = (first + k) · stride` and every window inside its row (see `sums`).
         unsafe {
-            let first = self.first * STEP / 2;
-            let end = sums.as_mut_ptr().add(sums.len());
-            core::arch::asm!(
-                "push {{r6, r7}}",
-                "ldr r6, [r5, #4]",
-                "ldr r7, [r5, #8]",
-                "ldr r8, [r5, #12]",
-                "ldr r9, [r5, #16]",
-                "ldr r10, [r5, #20]",
-                "ldr r5, [r5]",
-                "2:",
-                "mov r12, r11",
-                "ldrsh lr, [r0, #4]",
-                "smlabb r12, lr, r6, r12",
-                "ldr lr, [r0], #{step}",
-                "smlad r12, lr, r5, r12",
-                "ldrsh lr, [r1, #4]",
-                "smlabb r12, lr, r8, r12",
-                "ldr lr, [r1], #{step}",
-                "smlad r12, lr, r7, r12",
-                "ldrsh lr, [r2, #4]",
-                "smlabb r12, lr, r10, r12",
-                "ldr lr, [r2], #{step}",
-                "smlad r12, lr, r9, r12",
-                "str r12, [r3], #4",
-                "cmp r3, r4",
-                "bne 2b",
-                "pop {{r6, r7}}",
-                step = const STEP,
-                inout("r0") self.rows[0].add(first) => _,
-                inout("r1") self.rows[1].add(first) => _,
-                inout("r2") self.rows[2].add(first) => _,
-                inout("r3") sums.as_mut_ptr() => _,
-                in("r4") end,
-                inout("r5") taps.as_ptr() => _,
-                out("r8") _,
-                out("r9") _,
-                out("r10") _,
-                in("r11") bias,
-                out("r12") _,
-                out("lr") _,
-            );
+            let rows = [0, 1, 2].map(|ky| self.rows[ky].add(first).cast::<u8>());
+            sums_3x3::<STEP>(rows, &taps_3x3(paired, last), sums.len(), 0, sums);
         }
+    }
+}
+
+/// Sums of 3×3 windows, `width` outputs per row, as many rows as fill `sums`: output `k`
+/// of a row reads bytes `k · STEP ..+ 6` of each of the three `rows`, and each next row
+/// starts `skip` bytes after where the previous one's last window moved on to. One `asm!`
+/// loop with the nine taps and the row pointers in registers (the compiler's own loop
+/// spilled them, at over twice the cost): 15 instructions per output, 8 more per row.
+///
+/// # Safety
+/// Every window so read lies inside memory readable for the call; `width` divides
+/// `sums.len()`.
+#[cfg(nn_arm_dsp)]
+#[inline(always)]
+unsafe fn sums_3x3<const STEP: usize>(
+    rows: [*const u8; 3],
+    taps: &[u32; 6],
+    width: usize,
+    skip: usize,
+    sums: &mut [i32],
+) {
+    if sums.is_empty() {
+        return;
+    }
+    let start = sums.as_mut_ptr();
+    // SAFETY: the reads are the caller's to guarantee; the stores stay in `sums`, whose
+    // rows of `width` end at `start + sums.len()`. r6 and r7 (which asm! cannot name) are
+    // saved on the stack and restored, with the skip and the row's bytes of sums, which the
+    // loop reads there.
+    unsafe {
+        core::arch::asm!(
+            "push {{r6, r7, r12, lr}}",
+            "ldr r6, [r5, #4]",
+            "ldr r7, [r5, #8]",
+            "ldr r8, [r5, #12]",
+            "ldr r9, [r5, #16]",
+            "ldr r10, [r5, #20]",
+            "ldr r5, [r5]",
+            "2:",
+            "ldrsh lr, [r0, #4]",
+            "smulbb r12, lr, r6",
+            "ldr lr, [r0], #{step}",
+            "smlad r12, lr, r5, r12",
+            "ldrsh lr, [r1, #4]",
+            "smlabb r12, lr, r8, r12",
+            "ldr lr, [r1], #{step}",
+            "smlad r12, lr, r7, r12",
+            "ldrsh lr, [r2, #4]",
+            "smlabb r12, lr, r10, r12",
+            "ldr lr, [r2], #{step}",
+            "smlad r12, lr, r9, r12",
+            "str r12, [r3], #4",
+            "cmp r3, r11",
+            "bne 2b",
+            // A row done: the next row, unless the sums are.
+            "cmp r3, r4",
+            "beq 3f",
+            "ldr r12, [sp, #8]",
+            "add r0, r12",
+            "add r1, r12",
+            "add r2, r12",
+            "ldr r12, [sp, #12]",
+            "add r11, r12",
+            "b 2b",
+            "3:",
+            "pop {{r6, r7, r12, lr}}",
+            step = const STEP,
+            inout("r0") rows[0] => _,
+            inout("r1") rows[1] => _,
+            inout("r2") rows[2] => _,
+            inout("r3") start => _,
+            in("r4") start.add(sums.len()),
+            inout("r5") taps.as_ptr() => _,
+            out("r8") _,
+            out("r9") _,
+            out("r10") _,
+            inout("r11") start.add(width) => _,
+            inout("r12") skip => _,
+            inout("lr") 4 * width => _,
+        );
     }
 }
 
@@ -387,9 +422,9 @@ struct WholeMap<'a> {
 #[cfg(nn_arm_dsp)]
 impl WholeMap<'_> {
     /// The channel's outputs, as many whole rows at a time as `sums` holds, each batch
-    /// summed by one `asm!` loop that steps from row to row itself (narrow maps, 5 columns
-    /// in keyword spotting, otherwise pay a call's set-up at every row): 15 instructions per
-    /// output, 8 more per row. `false` (nothing written) where `sums` cannot hold a row.
+    /// summed by one [`sums_3x3`] loop that steps from row to row itself (narrow maps, 5
+    /// columns in keyword spotting, otherwise pay a call's set-up at every row). `false`
+    /// (nothing written) where `sums` cannot hold a row.
     #[inline(always)]
     fn channel_3x3<const STEP: usize, E: Requantizer>(
         &self,
@@ -415,62 +450,11 @@ impl WholeMap<'_> {
             let batch = &mut sums[..count];
             // SAFETY: each output `k` of row `r` of the batch reads halves `left..left + 3`
             // of padded rows `(first + r) · stride_h + ky` (ky < 3), `left = k · stride_w`,
-            // `left + 3 ≤ padded_w`: inside the ring, as asserted above; the stores stay in
-            // `batch`. r6 and r7 (which asm! cannot name) are saved on the stack and
-            // restored, with the skip and the row's bytes of sums, which the loop reads there.
+            // `left + 3 ≤ padded_w`: inside the ring, as asserted above.
             unsafe {
                 let row = self.ring.0.as_ptr().add(top).cast::<u8>();
-                let start = batch.as_mut_ptr();
-                core::arch::asm!(
-                    "push {{r6, r7, r12, lr}}",
-                    "ldr r6, [r5, #4]",
-                    "ldr r7, [r5, #8]",
-                    "ldr r8, [r5, #12]",
-                    "ldr r9, [r5, #16]",
-                    "ldr r10, [r5, #20]",
-                    "ldr r5, [r5]",
-                    "2:",
-                    "ldrsh lr, [r0, #4]",
-                    "smulbb r12, lr, r6",
-                    "ldr lr, [r0], #{step}",
-                    "smlad r12, lr, r5, r12",
-                    "ldrsh lr, [r1, #4]",
-                    "smlabb r12, lr, r8, r12",
-                    "ldr lr, [r1], #{step}",
-                    "smlad r12, lr, r7, r12",
-                    "ldrsh lr, [r2, #4]",
-                    "smlabb r12, lr, r10, r12",
-                    "ldr lr, [r2], #{step}",
-                    "smlad r12, lr, r9, r12",
-                    "str r12, [r3], #4",
-                    "cmp r3, r11",
-                    "bne 2b",
-                    // A row done: the next row, unless the batch is.
-                    "cmp r3, r4",
-                    "beq 3f",
-                    "ldr r12, [sp, #8]",
-                    "add r0, r12",
-                    "add r1, r12",
-                    "add r2, r12",
-                    "ldr r12, [sp, #12]",
-                    "add r11, r12",
-                    "b 2b",
-                    "3:",
-                    "pop {{r6, r7, r12, lr}}",
-                    step = const STEP,
-                    inout("r0") row => _,
-                    inout("r1") row.add(2 * padded_w) => _,
-                    inout("r2") row.add(4 * padded_w) => _,
-                    inout("r3") start => _,
-                    in("r4") start.add(count),
-                    inout("r5") taps.as_ptr() => _,
-                    out("r8") _,
-                    out("r9") _,
-                    out("r10") _,
-                    inout("r11") start.add(width) => _,
-                    inout("r12") skip => _,
-                    inout("lr") 4 * width => _,
-                );
+                let rows = [0, 1, 2].map(|ky| row.add(2 * ky * padded_w));
+                sums_3x3::<STEP>(rows, taps, width, skip, batch);
             }
             requantize(
                 epilogue,
