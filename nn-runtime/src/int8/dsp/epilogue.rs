@@ -296,6 +296,13 @@ mod tests {
                     state ^= state << 5;
                     (state % (2 * reach as u32 + 1)) as i32 - reach
                 }));
+                // The same scale under a narrower clamp, −100..=20.
+                let clamped_stage = OutputStage {
+                    min: -100,
+                    max: 20,
+                    ..stage
+                };
+                let clamped = Epilogue::new(&clamped_stage, &bias, len).expect("as above");
                 for (o, &b) in bias.iter().enumerate() {
                     let channel = epilogue.channel(o);
                     for &sum in &sums {
@@ -307,6 +314,11 @@ mod tests {
                         );
                         // The stage clamps to int8's whole range: saturating is the same.
                         assert_eq!(Saturating(epilogue).output(&channel, sum), want);
+                        assert_eq!(
+                            clamped.output(&channel, sum),
+                            clamped_stage.output(scales[0], sum + b),
+                            "clamped: sum {sum}, bias {b}, multiplier {multiplier}, shift −{right}"
+                        );
                         checked += 1;
                     }
                 }
