@@ -177,7 +177,16 @@ fn dsp_dense_is_bit_identical_to_the_portable_one() {
 
 #[test]
 fn emulated_instructions_match_their_definition() {
-    use dsp::primitives::{smlad, sxtb16, sxtb16_ror8};
+    use dsp::primitives::{sadd16, smlad, smmulr, ssat8, sxtb16, sxtb16_ror8};
+    // Each half wraps on its own: no carry from the low half into the high one.
+    assert_eq!(sadd16(0x7fff_ffff, 0x0001_0001), 0x8000_0000);
+    assert_eq!(sadd16(0x0005_fffb, 0xfffb_0005), 0x0000_0000);
+    // Rounded high words: +0.5 rounds up, −0.5 rounds up (towards +∞).
+    assert_eq!(smmulr(1 << 30, 1 << 2), 1);
+    assert_eq!(smmulr(1 << 30, 1 << 1), 1);
+    assert_eq!(smmulr(-(1 << 30), 1 << 1), 0);
+    assert_eq!(smmulr(i32::MIN, i32::MIN), 1 << 30);
+    assert_eq!([ssat8(200), ssat8(-129), ssat8(-7)], [127, -128, -7]);
     assert_eq!(sxtb16(0x80_7f_ff_01), 0x007f_0001);
     assert_eq!(sxtb16_ror8(0x80_7f_ff_01), 0xff80_ffff);
     assert_eq!(smlad(0xff80_0002, 0x007f_0003, 10), 10 + 6 - 128 * 127);

@@ -16,6 +16,8 @@
 
 use super::super::multiplier::{QuantizedMultiplier, Requantize};
 use super::super::output_stage::{bias_of, OutputStage};
+pub(super) use super::primitives::smmulr;
+use super::primitives::ssat8;
 
 /// The largest `|w · (a − iz)|` of one multiply-accumulate.
 const LARGEST_PRODUCT: u64 = 128 * 255;
@@ -182,31 +184,6 @@ impl Requantizer for Saturating<'_> {
     }
 }
 
-/// `SSAT #8`: `x` clamped to −128..=127.
-#[cfg(nn_arm_dsp)]
-#[inline(always)]
-pub(super) fn saturate_to_i8(x: i32) -> i8 {
-    let result: i32;
-    // SAFETY: an arithmetic instruction on registers; touches no memory (it may set Q, the
-    // sticky saturation flag, which nothing reads).
-    unsafe {
-        core::arch::asm!(
-            "ssat {r}, #8, {x}",
-            r = lateout(reg) result,
-            x = in(reg) x,
-            options(pure, nomem, nostack)
-        );
-    }
-    result as i8
-}
-
-/// `SSAT #8`, emulated.
-#[cfg(not(nn_arm_dsp))]
-#[inline(always)]
-pub(super) fn saturate_to_i8(x: i32) -> i8 {
-    x.clamp(-128, 127) as i8
-}
-
 /// One output channel's constants, kept in registers over its outputs.
 #[derive(Clone, Copy)]
 pub(super) struct Channel {
@@ -218,29 +195,10 @@ pub(super) struct Channel {
     right: u32,
 }
 
-/// `SMMULR`: the high word of `a · b`, rounded (`(a·b + 2^31) >> 32`).
-#[cfg(nn_arm_dsp)]
+/// `x` clamped to −128..=127 by one `SSAT`.
 #[inline(always)]
-pub(super) fn smmulr(a: i32, b: i32) -> i32 {
-    let result: i32;
-    // SAFETY: an arithmetic instruction on registers; touches no memory and no flags.
-    unsafe {
-        core::arch::asm!(
-            "smmulr {r}, {a}, {b}",
-            r = lateout(reg) result,
-            a = in(reg) a,
-            b = in(reg) b,
-            options(pure, nomem, nostack, preserves_flags)
-        );
-    }
-    result
-}
-
-/// `SMMULR`, emulated.
-#[cfg(not(nn_arm_dsp))]
-#[inline(always)]
-pub(super) fn smmulr(a: i32, b: i32) -> i32 {
-    ((i64::from(a) * i64::from(b) + (1 << 31)) >> 32) as i32
+pub(super) fn saturate_to_i8(x: i32) -> i8 {
+    ssat8(x) as i8
 }
 
 #[cfg(test)]

@@ -43,110 +43,100 @@ pub const PIECE: usize = MAX_COLUMN - 2 * BLOCK;
 /// The DSP instructions, as `asm!` on Arm (their intrinsics are unstable), emulated bit for
 /// bit elsewhere.
 pub mod primitives {
-    /// `SMLAD`: `acc + a.lo·b.lo + a.hi·b.hi` on signed 16-bit halves, wrapping.
-    #[cfg(nn_arm_dsp)]
-    #[inline(always)]
-    pub fn smlad(a: u32, b: u32, acc: i32) -> i32 {
-        let result: i32;
-        // SAFETY: an arithmetic instruction on registers; touches no memory (it may set Q,
-        // the sticky overflow flag, which nothing reads; the sums wrap as the portable ones).
-        unsafe {
-            core::arch::asm!(
-                "smlad {r}, {a}, {b}, {acc}",
-                r = lateout(reg) result,
-                a = in(reg) a,
-                b = in(reg) b,
-                acc = in(reg) acc,
-                options(pure, nomem, nostack)
-            );
+    /// One instruction on registers as a function: `asm!` where `nn_arm_dsp` is set, the
+    /// given emulation elsewhere. Extra `asm!` options (such as `preserves_flags`) follow the
+    /// template.
+    macro_rules! instruction {
+        (
+            $(#[$doc:meta])*
+            fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty;
+            asm $template:literal $(, $option:ident)*;
+            emulated $emulated:block
+        ) => {
+            $(#[$doc])*
+            #[cfg(nn_arm_dsp)]
+            #[inline(always)]
+            pub fn $name($($arg: $ty),*) -> $ret {
+                let result: $ret;
+                // SAFETY: one arithmetic instruction on registers: it touches no memory, and
+                // of the state it may set (the Q and GE flags) nothing reads any.
+                unsafe {
+                    core::arch::asm!(
+                        $template,
+                        r = lateout(reg) result,
+                        $($arg = in(reg) $arg,)*
+                        options(pure, nomem, nostack $(, $option)*)
+                    );
+                }
+                result
+            }
+
+            $(#[$doc])*
+            #[cfg(not(nn_arm_dsp))]
+            #[inline(always)]
+            pub fn $name($($arg: $ty),*) -> $ret $emulated
+        };
+    }
+
+    instruction! {
+        /// `SMLAD`: `acc + a.lo·b.lo + a.hi·b.hi` on signed 16-bit halves, wrapping (as the
+        /// portable sums wrap).
+        fn smlad(a: u32, b: u32, acc: i32) -> i32;
+        asm "smlad {r}, {a}, {b}, {acc}";
+        emulated {
+            let low = i32::from(a as i16) * i32::from(b as i16);
+            let high = i32::from((a >> 16) as i16) * i32::from((b >> 16) as i16);
+            acc.wrapping_add(low).wrapping_add(high)
         }
-        result
     }
 
-    /// `SXTB16`: bytes 0 and 2 of `x`, sign-extended into the low and high halves.
-    #[cfg(nn_arm_dsp)]
-    #[inline(always)]
-    pub fn sxtb16(x: u32) -> u32 {
-        let result: u32;
-        // SAFETY: an arithmetic instruction on registers; touches no memory and no flags.
-        unsafe {
-            core::arch::asm!(
-                "sxtb16 {r}, {x}",
-                r = lateout(reg) result,
-                x = in(reg) x,
-                options(pure, nomem, nostack, preserves_flags)
-            );
+    instruction! {
+        /// `SXTB16`: bytes 0 and 2 of `x`, sign-extended into the low and high halves.
+        fn sxtb16(x: u32) -> u32;
+        asm "sxtb16 {r}, {x}", preserves_flags;
+        emulated {
+            let half = |byte: u32| u32::from(byte as u8 as i8 as i16 as u16);
+            half(x) | half(x >> 16) << 16
         }
-        result
     }
 
-    /// `SXTB16 …, ROR #8`: bytes 1 and 3 of `x`, sign-extended into the low and high halves.
-    #[cfg(nn_arm_dsp)]
-    #[inline(always)]
-    pub fn sxtb16_ror8(x: u32) -> u32 {
-        let result: u32;
-        // SAFETY: an arithmetic instruction on registers; touches no memory and no flags.
-        unsafe {
-            core::arch::asm!(
-                "sxtb16 {r}, {x}, ror #8",
-                r = lateout(reg) result,
-                x = in(reg) x,
-                options(pure, nomem, nostack, preserves_flags)
-            );
+    instruction! {
+        /// `SXTB16 …, ROR #8`: bytes 1 and 3 of `x`, sign-extended into the low and high
+        /// halves.
+        fn sxtb16_ror8(x: u32) -> u32;
+        asm "sxtb16 {r}, {x}, ror #8", preserves_flags;
+        emulated {
+            sxtb16(x.rotate_right(8))
         }
-        result
     }
 
-    /// `SADD16`: the two signed 16-bit halves of `a` and `b` added separately (wrapping).
-    #[cfg(nn_arm_dsp)]
-    #[inline(always)]
-    pub fn sadd16(a: u32, b: u32) -> u32 {
-        let result: u32;
-        // SAFETY: an arithmetic instruction on registers; touches no memory (it sets the
-        // GE flags, which nothing reads).
-        unsafe {
-            core::arch::asm!(
-                "sadd16 {r}, {a}, {b}",
-                r = lateout(reg) result,
-                a = in(reg) a,
-                b = in(reg) b,
-                options(pure, nomem, nostack)
-            );
+    instruction! {
+        /// `SADD16`: the two signed 16-bit halves of `a` and `b` added separately (wrapping).
+        fn sadd16(a: u32, b: u32) -> u32;
+        asm "sadd16 {r}, {a}, {b}";
+        emulated {
+            let low = (a as u16).wrapping_add(b as u16);
+            let high = ((a >> 16) as u16).wrapping_add((b >> 16) as u16);
+            u32::from(low) | u32::from(high) << 16
         }
-        result
     }
 
-    /// `SADD16`, emulated.
-    #[cfg(not(nn_arm_dsp))]
-    #[inline(always)]
-    pub fn sadd16(a: u32, b: u32) -> u32 {
-        let low = (a as u16).wrapping_add(b as u16);
-        let high = ((a >> 16) as u16).wrapping_add((b >> 16) as u16);
-        u32::from(low) | u32::from(high) << 16
+    instruction! {
+        /// `SMMULR`: the high word of `a · b`, rounded (`(a·b + 2^31) >> 32`).
+        fn smmulr(a: i32, b: i32) -> i32;
+        asm "smmulr {r}, {a}, {b}", preserves_flags;
+        emulated {
+            ((i64::from(a) * i64::from(b) + (1 << 31)) >> 32) as i32
+        }
     }
 
-    /// `SMLAD`, emulated.
-    #[cfg(not(nn_arm_dsp))]
-    #[inline(always)]
-    pub fn smlad(a: u32, b: u32, acc: i32) -> i32 {
-        let low = i32::from(a as i16) * i32::from(b as i16);
-        let high = i32::from((a >> 16) as i16) * i32::from((b >> 16) as i16);
-        acc.wrapping_add(low).wrapping_add(high)
-    }
-
-    /// `SXTB16`, emulated.
-    #[cfg(not(nn_arm_dsp))]
-    #[inline(always)]
-    pub fn sxtb16(x: u32) -> u32 {
-        let half = |byte: u32| u32::from(byte as u8 as i8 as i16 as u16);
-        half(x) | half(x >> 16) << 16
-    }
-
-    /// `SXTB16 …, ROR #8`, emulated.
-    #[cfg(not(nn_arm_dsp))]
-    #[inline(always)]
-    pub fn sxtb16_ror8(x: u32) -> u32 {
-        sxtb16(x.rotate_right(8))
+    instruction! {
+        /// `SSAT #8`: `x` clamped to −128..=127 (as an `i32`).
+        fn ssat8(x: i32) -> i32;
+        asm "ssat {r}, #8, {x}";
+        emulated {
+            x.clamp(-128, 127)
+        }
     }
 }
 
