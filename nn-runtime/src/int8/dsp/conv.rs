@@ -1,5 +1,6 @@
-//! The convolution with `SMLAD`: im2col columns of two output pixels, two filters at a time
-//! ([`dot_2x2`]); a filter longer than a column is summed in pieces of whole input channels.
+//! The convolution with `SMLAD`: im2col columns of a batch of output pixels, summed two
+//! filters by two pixels at a time ([`dot_2x2`]); a filter longer than a column is summed in
+//! pieces of whole input channels.
 
 use super::super::conv::{check_lengths, taps_inside};
 use super::super::multiplier::Requantize;
