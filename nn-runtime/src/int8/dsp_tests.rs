@@ -153,6 +153,48 @@ fn dsp_pointwise_on_the_input_grid_is_bit_identical_to_the_portable_one() {
     }
 }
 
+/// 3×3 convolutions whose filters fit a column (filled a batch of pixels at a time, windows
+/// inside the input copied directly): strides 1 and 2, paddings 0 and 1 on either side,
+/// maps from 3 to 11 wide, 1 to 28 input channels.
+#[test]
+fn dsp_3x3_convolutions_are_bit_identical_to_the_portable_one() {
+    let mut rng = Rng::new(19);
+    for case in 0..48 {
+        let in_channels = 1 + (case * 5) % 28;
+        let (in_height, in_width) = (3 + case % 7, 3 + (case * 3) % 9);
+        let (stride, pad_top, pad_left) = (1 + case % 2, (case / 2) % 2, (case / 4) % 2);
+        let out_channels = 1 + case % 5;
+        let s = Conv2dShape {
+            in_channels,
+            in_height,
+            in_width,
+            out_channels,
+            kernel_h: 3,
+            kernel_w: 3,
+            stride_h: stride,
+            stride_w: stride,
+            pad_top,
+            pad_left,
+            out_height: (in_height + 2 * pad_top - 3) / stride + 1,
+            out_width: (in_width + 2 * pad_left - 3) / stride + 1,
+        };
+        let weight = values(&mut rng, out_channels * in_channels * 9, EDGES[case % 3]);
+        let input = values(
+            &mut rng,
+            in_channels * in_height * in_width,
+            EDGES[(case / 3) % 3],
+        );
+        let bias: Vec<i32> = (0..out_channels).map(|o| o as i32 * 307 - 700).collect();
+        let sc = scales(&mut rng, out_channels);
+        let st = stage(&sc, [-128, 127, 3][case % 3], 4);
+        let n = out_channels * s.out_height * s.out_width;
+        let (mut fast, mut portable) = (vec![0i8; n], vec![0i8; n]);
+        assert!(dsp::conv2d(&s, &st, &weight, &bias, &input, &mut fast));
+        conv2d_portable(&s, &st, &weight, &bias, &input, &mut portable);
+        assert_eq!(fast, portable, "case {case}: {s:?}");
+    }
+}
+
 #[test]
 fn dsp_dense_is_bit_identical_to_the_portable_one() {
     let mut rng = Rng::new(16);

@@ -121,6 +121,8 @@ impl Conv<'_> {
             let count = batch.min(pixels - start);
             if same_grid {
                 self.fill_pointwise_batch(start, count, step, columns);
+            } else if (s.kernel_h, s.kernel_w) == (3, 3) {
+                self.fill_3x3_batch(start, count, step, columns);
             } else {
                 for i in 0..count {
                     let column = &mut columns[i % 2].0[i / 2 * step..][..len];
@@ -250,6 +252,43 @@ impl Conv<'_> {
             if let [x] = pairs.remainder() {
                 // SAFETY: as above, for the last, unpaired pixel.
                 unsafe { *even.add(at) = (i32::from(*x) - iz) as i16 };
+            }
+        }
+    }
+
+    /// The columns of pixels `start..start + count` of a 3×3 convolution: a window inside
+    /// the input copied straight from its position, which the loop steps along (the general
+    /// fill's set-up, a division and the padding's geometry, costs as much as a 27-long
+    /// window's copy); one reaching into the padding through [`fill_column`].
+    #[inline(always)]
+    fn fill_3x3_batch(&self, start: usize, count: usize, step: usize, columns: &mut [Column; 2]) {
+        let s = self.s;
+        let len = self.len;
+        let window = |at: usize| Window {
+            input: &self.input[at..],
+            row_stride: s.in_width,
+            plane: s.in_height * s.in_width,
+            kernel_h: 3,
+            iz: self.iz,
+        };
+        let (mut oy, mut ox) = (start / s.out_width, start % s.out_width);
+        for i in 0..count {
+            let column = &mut columns[i % 2].0[i / 2 * step..][..len];
+            let (iy, ix) = (oy * s.stride_h, ox * s.stride_w);
+            let inside = iy >= s.pad_top
+                && ix >= s.pad_left
+                && iy + 3 <= s.pad_top + s.in_height
+                && ix + 3 <= s.pad_left + s.in_width;
+            if inside {
+                let at = (iy - s.pad_top) * s.in_width + (ix - s.pad_left);
+                window(at).fill_3x3(0..s.in_channels, column);
+                pair_for_sxtb16(column);
+            } else {
+                fill_column(self, start + i, 0..s.in_channels, column);
+            }
+            ox += 1;
+            if ox == s.out_width {
+                (oy, ox) = (oy + 1, 0);
             }
         }
     }
