@@ -122,7 +122,13 @@ impl Conv<'_> {
             if same_grid {
                 self.fill_pointwise_batch(start, count, step, columns);
             } else if (s.kernel_h, s.kernel_w) == (3, 3) {
-                self.fill_3x3_batch(start, count, step, columns);
+                let mut padded = self.fill_3x3_batch(start, count, step, columns);
+                while padded != 0 {
+                    let i = padded.trailing_zeros() as usize;
+                    padded &= padded - 1;
+                    let column = &mut columns[i % 2].0[i / 2 * step..][..len];
+                    fill_column(self, start + i, 0..s.in_channels, column);
+                }
             } else {
                 for i in 0..count {
                     let column = &mut columns[i % 2].0[i / 2 * step..][..len];
@@ -210,8 +216,9 @@ impl Conv<'_> {
     /// The columns of pixels `start..start + count` of a pointwise convolution whose output
     /// pixel `p` reads input position `p`: each channel's run of inputs read once, straight
     /// into its place (`SXTB16`'s order) in every column of the batch, instead of a fill per
-    /// pixel whose set-up costs more than its eight or sixteen values.
-    #[inline(always)]
+    /// pixel whose set-up costs more than its eight or sixteen values. Not inlined, for the
+    /// same reason as [`Self::fill_3x3_batch`].
+    #[inline(never)]
     fn fill_pointwise_batch(
         &self,
         start: usize,
@@ -256,12 +263,23 @@ impl Conv<'_> {
         }
     }
 
-    /// The columns of pixels `start..start + count` of a 3×3 convolution: a window inside
-    /// the input copied straight from its position, which the loop steps along (the general
-    /// fill's set-up, a division and the padding's geometry, costs as much as a 27-long
-    /// window's copy); one reaching into the padding through [`fill_column`].
-    #[inline(always)]
-    fn fill_3x3_batch(&self, start: usize, count: usize, step: usize, columns: &mut [Column; 2]) {
+    /// The columns of those of pixels `start..start + count` of a 3×3 convolution whose
+    /// windows lie inside the input, copied straight from a position the loop steps along
+    /// (the general fill's set-up, a division and the padding's geometry, costs as much as
+    /// a 27-long window's copy); returns the others as bits (pixel `start + i` as bit `i`;
+    /// a batch of 3×3 windows has at most 56 pixels), which the caller fills. Not inlined:
+    /// one copy serves the three requantizers' kernels (flash), and it calls nothing, so its
+    /// frame never sits under [`fill_column`]'s (stack).
+    #[inline(never)]
+    fn fill_3x3_batch(
+        &self,
+        start: usize,
+        count: usize,
+        step: usize,
+        columns: &mut [Column; 2],
+    ) -> u64 {
+        assert!(count <= 64);
+        let mut padded = 0;
         let s = self.s;
         let len = self.len;
         let window = |at: usize| Window {
@@ -273,24 +291,32 @@ impl Conv<'_> {
         };
         let (mut oy, mut ox) = (start / s.out_width, start % s.out_width);
         for i in 0..count {
-            let column = &mut columns[i % 2].0[i / 2 * step..][..len];
-            let (iy, ix) = (oy * s.stride_h, ox * s.stride_w);
-            let inside = iy >= s.pad_top
-                && ix >= s.pad_left
-                && iy + 3 <= s.pad_top + s.in_height
-                && ix + 3 <= s.pad_left + s.in_width;
-            if inside {
-                let at = (iy - s.pad_top) * s.in_width + (ix - s.pad_left);
+            if let Some(at) = self.inside_3x3(oy, ox) {
+                let column = &mut columns[i % 2].0[i / 2 * step..][..len];
                 window(at).fill_3x3(0..s.in_channels, column);
                 pair_for_sxtb16(column);
             } else {
-                fill_column(self, start + i, 0..s.in_channels, column);
+                padded |= 1 << i;
             }
             ox += 1;
             if ox == s.out_width {
                 (oy, ox) = (oy + 1, 0);
             }
         }
+        padded
+    }
+
+    /// Where output pixel `(oy, ox)`'s 3×3 window starts in a channel of the input, if the
+    /// window lies wholly inside it.
+    #[inline(always)]
+    fn inside_3x3(&self, oy: usize, ox: usize) -> Option<usize> {
+        let s = self.s;
+        let (iy, ix) = (oy * s.stride_h, ox * s.stride_w);
+        let inside = iy >= s.pad_top
+            && ix >= s.pad_left
+            && iy + 3 <= s.pad_top + s.in_height
+            && ix + 3 <= s.pad_left + s.in_width;
+        inside.then(|| (iy - s.pad_top) * s.in_width + (ix - s.pad_left))
     }
 
     /// The columns of pixel `p` and, if `second`, `p + 1`, over input channels `channels`.
