@@ -18,6 +18,11 @@ pub(crate) mod scalar;
 #[path = "conv_avx2.rs"]
 pub(crate) mod avx2;
 
+/// Batches of wide convolutions on the kernel table's in-place GEMM.
+#[cfg(feature = "std")]
+#[path = "conv_wide.rs"]
+mod wide;
+
 /// The fixed geometry of one convolution, computed by `network!` at compile time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Conv2dShape {
@@ -347,6 +352,10 @@ pub fn conv2d_forward_batch(
     if ohw == 0 {
         return;
     }
+    #[cfg(feature = "std")]
+    if let Some(gemm) = wide::chosen(s) {
+        return wide::forward_batch(gemm, s, weight, bias, input, output, cols, batch);
+    }
     let direct = (super::kernels::active().conv2d_direct)(s);
     for b in 0..batch {
         let col = &mut cols[b * col_len..][..col_len];
@@ -391,6 +400,11 @@ pub fn conv2d_infer_batch(
     if in_len == 0 || out_len == 0 {
         return;
     }
+    #[cfg(feature = "std")]
+    if let Some(gemm) = wide::chosen(s) {
+        check_parameters(what, s, weight.len(), bias.len());
+        return wide::infer_batch(gemm, s, weight, bias, input, output, batch);
+    }
     for (x, y) in input
         .chunks_exact(in_len)
         .zip(output.chunks_exact_mut(out_len))
@@ -431,6 +445,11 @@ pub fn conv2d_backward_batch(
     if ohw == 0 {
         return;
     }
+    #[cfg(feature = "std")]
+    if let Some(gemm) = wide::chosen(s) {
+        let dy = output_grad;
+        return wide::backward_batch(gemm, s, weight, dy, input_grad, dw, bias_grad, cols, batch);
+    }
     for b in 0..batch {
         let dy = &output_grad[b * out_len..][..out_len];
         let col = &mut cols[b * col_len..][..col_len];
@@ -466,3 +485,7 @@ mod tests;
 #[cfg(test)]
 #[path = "conv_variant_tests.rs"]
 mod variant_tests;
+
+#[cfg(all(test, feature = "std"))]
+#[path = "conv_wide_tests.rs"]
+mod wide_tests;

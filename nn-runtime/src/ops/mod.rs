@@ -17,6 +17,8 @@ mod dense_packed;
 pub mod depthwise_conv;
 pub mod dropout;
 pub mod gemm;
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+mod gemm_rows_avx512;
 #[cfg(feature = "std")]
 pub(crate) mod gemm_split;
 pub mod global_pool;
