@@ -53,18 +53,20 @@ fn with_scratch<R>(len: usize, f: impl FnOnce(&mut [f32]) -> R) -> R {
     })
 }
 
-/// `dst[c, r] = src[r, c]` for a `rows × cols` row-major `src`, in 16 × 16 blocks so that
-/// both sides stay in cache.
+/// `dst[c, r] = src[r, c]` for a `rows × cols` row-major `src`, in blocks of 16 rows: each
+/// destination row gets 16 contiguous values while the block's source rows stay in cache.
 pub(super) fn transpose(src: &[f32], rows: usize, cols: usize, dst: &mut [f32]) {
     const BLOCK: usize = 16;
     assert!(src.len() == rows * cols && dst.len() == rows * cols);
-    for r0 in (0..rows).step_by(BLOCK) {
-        for c0 in (0..cols).step_by(BLOCK) {
-            for r in r0..(r0 + BLOCK).min(rows) {
-                let line = &src[r * cols..][..cols];
-                for c in c0..(c0 + BLOCK).min(cols) {
-                    dst[c * rows + r] = line[c];
-                }
+    if rows == 0 || cols == 0 {
+        return;
+    }
+    for (b, block) in src.chunks(BLOCK * cols).enumerate() {
+        let height = block.len() / cols;
+        for (c, line) in dst.chunks_exact_mut(rows).enumerate() {
+            let out = &mut line[b * BLOCK..][..height];
+            for (r, d) in out.iter_mut().enumerate() {
+                *d = block[r * cols + c];
             }
         }
     }
