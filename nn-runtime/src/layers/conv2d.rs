@@ -9,7 +9,8 @@ use super::{Backward, Definition, Init, Kernel, SamplePass, TensorSpec, Tensors}
 use crate::network::LayerOp;
 use crate::network::Mode;
 use crate::ops::conv::{
-    conv2d_backward_batch, conv2d_forward, conv2d_forward_batch, conv2d_infer_batch, Conv2dShape,
+    conv2d_backward_batch_from_input, conv2d_forward, conv2d_forward_batch, conv2d_infer_batch,
+    Conv2dShape,
 };
 use crate::rng::Rng;
 use core::fmt;
@@ -80,9 +81,10 @@ impl Kernel for Conv2d {
     ) {
         let (weight, _) = params.split_at(self.weight_len());
         let (weight_grad, bias_grad) = param_grads.split_at_mut(weight.len());
-        conv2d_backward_batch(
+        conv2d_backward_batch_from_input(
             &self.shape,
             weight,
+            pass.x,
             pass.dy,
             pass.dx,
             weight_grad,

@@ -18,6 +18,11 @@ pub(crate) mod scalar;
 #[path = "conv_avx2.rs"]
 pub(crate) mod avx2;
 
+/// The backward pass from mostly-zero output gradients.
+#[cfg(feature = "std")]
+#[path = "conv_sparse_grad.rs"]
+pub(crate) mod sparse;
+
 /// Batches of wide convolutions on the kernel table's in-place GEMM.
 #[cfg(feature = "std")]
 #[path = "conv_wide.rs"]
@@ -485,6 +490,62 @@ pub fn conv2d_backward_batch(
     }
 }
 
+/// [`conv2d_backward_batch`] given the forward pass's `input` as well, which lets a mostly-zero
+/// `output_grad` (below a max pool and a ReLU) take the path whose cost follows its nonzeros
+/// (`conv_sparse_grad.rs`); `cols` is left as it was there.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn conv2d_backward_batch_from_input(
+    shape: &Conv2dShape,
+    weight: &[f32],
+    input: &[f32],
+    output_grad: &[f32],
+    #[cfg_attr(not(feature = "std"), allow(unused_mut))] mut input_grad: Option<&mut [f32]>,
+    weight_grad: &mut [f32],
+    bias_grad: &mut [f32],
+    cols: &mut [f32],
+    batch: usize,
+) {
+    #[cfg(feature = "std")]
+    {
+        let (what, s) = ("conv2d_backward_batch", shape);
+        check_parameters(what, s, weight.len(), bias_grad.len());
+        let (dw_len, w_len) = (weight_grad.len(), weight.len());
+        assert_eq!(
+            dw_len, w_len,
+            "{what}: weight_grad has {dw_len} values, weight {w_len}"
+        );
+        check_samples(what, "input", input.len(), batch, in_dims(s));
+        check_samples(what, "output_grad", output_grad.len(), batch, out_dims(s));
+        if let Some(dx) = input_grad.as_deref_mut() {
+            check_samples(what, "input_grad", dx.len(), batch, in_dims(s));
+        }
+        let dy = output_grad;
+        if sparse::backward_batch(
+            s,
+            weight,
+            input,
+            dy,
+            input_grad.as_deref_mut(),
+            weight_grad,
+            bias_grad,
+            batch,
+        ) {
+            return;
+        }
+    }
+    let _ = input;
+    conv2d_backward_batch(
+        shape,
+        weight,
+        output_grad,
+        input_grad,
+        weight_grad,
+        bias_grad,
+        cols,
+        batch,
+    );
+}
+
 #[cfg(test)]
 #[path = "conv_tests.rs"]
 mod tests;
@@ -496,3 +557,7 @@ mod variant_tests;
 #[cfg(all(test, feature = "std"))]
 #[path = "conv_wide_tests.rs"]
 mod wide_tests;
+
+#[cfg(all(test, feature = "std"))]
+#[path = "conv_sparse_grad_tests.rs"]
+mod sparse_tests;

@@ -128,7 +128,7 @@ fn row_gemm_rejects_transposed_and_short_operands() {
 /// Ragged wide geometries: 32–256 filters (off multiples of the tiles), 4–40 input
 /// channels, kernels 1–4, strides 1–2, padding on any side; small maps keep the `f64`
 /// references quick. Then the seed CNN's three wide layers on shrunken maps.
-fn wide_cases(rng: &mut Rng) -> Vec<Conv2dShape> {
+pub(super) fn wide_cases(rng: &mut Rng) -> Vec<Conv2dShape> {
     let mut cases: Vec<Case> = (0..12)
         .map(|_| {
             let (kh, kw) = (1 + rng.below(4), 1 + rng.below(4));
@@ -161,7 +161,7 @@ fn wide_cases(rng: &mut Rng) -> Vec<Conv2dShape> {
 }
 
 /// `(dW, db, dX)` of `L = Σ dY ⊙ Y` over the batch, in `f64` loops.
-fn reference_backward(
+pub(super) fn reference_backward(
     s: &Conv2dShape,
     w: &[f32],
     x: &[f32],

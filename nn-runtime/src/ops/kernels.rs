@@ -90,6 +90,13 @@ pub(crate) type ConvForward = fn(&Conv2dShape, &[f32], &[f32], &[f32], &mut [f32
 #[cfg(feature = "std")]
 pub(crate) type RowGemm = fn(Matrix<'_>, Matrix<'_>, bool, MatrixMut<'_>);
 
+/// One sample of a convolution's backward pass from its nonzero output gradients
+/// (`conv_sparse_grad.rs`): `(shape, output_grad, input channel-last, weight [f, i, j, c],
+/// weight_grad [f, i, j, c], input_grad channel-last)`, lengths checked.
+#[cfg(feature = "std")]
+pub(crate) type SparseGrad =
+    fn(&Conv2dShape, &[f32], &[f32], &[f32], &mut [f32], Option<&mut [f32]>);
+
 /// One variant's kernels. Lengths are checked by the callers (the public ops).
 pub(crate) struct Kernels {
     /// Which variant this table holds.
@@ -107,6 +114,9 @@ pub(crate) struct Kernels {
     /// (`conv_wide.rs`) instead of `gemm`; `None` where the variant has none.
     #[cfg(feature = "std")]
     pub(crate) row_gemm: Option<RowGemm>,
+    /// The backward pass from mostly-zero output gradients, per sample.
+    #[cfg(feature = "std")]
+    pub(crate) conv2d_sparse_grad: SparseGrad,
     /// Whether every value lies within `[-limit, limit]` (the optimizers' guard).
     #[cfg(feature = "std")]
     pub(crate) all_within: fn(&[f32], f32) -> bool,
@@ -125,6 +135,8 @@ const PORTABLE: Kernels = Kernels {
     conv2d_direct: |_| false,
     #[cfg(feature = "std")]
     row_gemm: None,
+    #[cfg(feature = "std")]
+    conv2d_sparse_grad: super::conv::sparse::sample_portable,
     #[cfg(feature = "std")]
     all_within: crate::optim::guard::all_within_portable,
     #[cfg(feature = "std")]

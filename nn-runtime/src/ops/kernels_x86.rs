@@ -33,6 +33,7 @@ const AVX2: Kernels = Kernels {
     conv2d_forward: conv2d_forward_avx2,
     conv2d_direct: conv::avx2::supports,
     row_gemm: None,
+    conv2d_sparse_grad: conv2d_sparse_grad_avx2,
     all_within: all_within_avx2,
     int8: Some(&int8::x86::AVX2),
 };
@@ -95,6 +96,18 @@ fn dense_forward_batch_avx512(
 fn row_gemm_avx512(a: Matrix<'_>, b: Matrix<'_>, accumulate: bool, c: MatrixMut<'_>) {
     // SAFETY: reachable only through `AVX512`, handed out when the CPU has AVX-512F.
     unsafe { gemm_rows_avx512::gemm_rows(a, b, accumulate, c) }
+}
+
+fn conv2d_sparse_grad_avx2(
+    s: &Conv2dShape,
+    dy: &[f32],
+    x_last: &[f32],
+    w_perm: &[f32],
+    dw_perm: &mut [f32],
+    dx_last: Option<&mut [f32]>,
+) {
+    // SAFETY: reachable only through a table handed out when the CPU has AVX2 and FMA.
+    unsafe { conv::sparse::sample_avx2(s, dy, x_last, w_perm, dw_perm, dx_last) }
 }
 
 fn conv2d_forward_avx2(
