@@ -366,6 +366,7 @@ pub fn conv2d_forward_batch(
     }
     #[cfg(feature = "std")]
     if let Some(gemm) = wide::chosen(s) {
+        let cols = Some(cols);
         return wide::forward_batch(gemm, s, weight, bias, input, output, cols, batch);
     }
     let direct = (super::kernels::active().conv2d_direct)(s);
@@ -490,9 +491,38 @@ pub fn conv2d_backward_batch(
     }
 }
 
+/// [`conv2d_forward_batch`] for a layer whose backward pass is
+/// [`conv2d_backward_batch_from_input`]: on the wide path, `cols` is left unfilled (im2col
+/// goes through scratch that stays in cache), as that backward pass refills it only when it
+/// needs it.
+pub(crate) fn conv2d_forward_batch_for_training(
+    shape: &Conv2dShape,
+    weight: &[f32],
+    bias: &[f32],
+    input: &[f32],
+    output: &mut [f32],
+    cols: &mut [f32],
+    batch: usize,
+) {
+    #[cfg(feature = "std")]
+    if let Some(gemm) = wide::chosen(shape) {
+        let s = shape;
+        let what = "conv2d_forward_batch";
+        check_parameters(what, s, weight.len(), bias.len());
+        check_samples(what, "input", input.len(), batch, in_dims(s));
+        check_samples(what, "output", output.len(), batch, out_dims(s));
+        check_cols(what, s, cols.len(), batch);
+        if s.out_height * s.out_width > 0 {
+            wide::forward_batch(gemm, s, weight, bias, input, output, None, batch);
+        }
+        return;
+    }
+    conv2d_forward_batch(shape, weight, bias, input, output, cols, batch);
+}
+
 /// [`conv2d_backward_batch`] given the forward pass's `input` as well, which lets a mostly-zero
 /// `output_grad` (below a max pool and a ReLU) take the path whose cost follows its nonzeros
-/// (`conv_sparse_grad.rs`); `cols` is left as it was there.
+/// (`conv_sparse_grad.rs`); `cols` as [`conv2d_forward_batch_for_training`] left it.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn conv2d_backward_batch_from_input(
     shape: &Conv2dShape,
@@ -531,6 +561,11 @@ pub(crate) fn conv2d_backward_batch_from_input(
             batch,
         ) {
             return;
+        }
+        if wide::may_skip_cols(s) {
+            // The wide forward pass for training may have left `cols` unfilled.
+            check_cols(what, s, cols.len(), batch);
+            wide::im2col_batch(s, input, cols);
         }
     }
     let _ = input;

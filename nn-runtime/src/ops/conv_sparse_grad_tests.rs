@@ -3,7 +3,7 @@
 //! vertically strided geometries, gradients from all-zero to dense, with and without the
 //! input gradient; and the dispatch on density.
 
-use super::tests::{all_cases, random_data, shape_of};
+use super::tests::{all_cases, random_data, reference, shape_of};
 use super::wide_tests::{reference_backward, wide_cases};
 use super::*;
 use crate::ops::kernels::test_every_variant;
@@ -94,8 +94,9 @@ test_every_variant! {
     }
 }
 
-/// Through the crate's entry point: a sparse and a dense gradient (one path each) both give
-/// the reference's gradients, and the dense one leaves the GEMM path's result.
+/// Through the crate's entry points for training, whose forward pass may leave the im2col
+/// matrices unfilled (NaN here): a sparse and a dense gradient (one path each) both give the
+/// reference's gradients.
 #[test]
 fn backward_from_input_matches_the_reference_at_every_density() {
     let mut rng = Rng::new(73);
@@ -109,9 +110,13 @@ fn backward_from_input_matches_the_reference_at_every_density() {
         let out_len = batch * s.out_channels * s.out_height * s.out_width;
         for density in [0.1, sparse::MAX_DENSITY + 0.2] {
             let dy = sparse_gradient(&mut rng, out_len, density);
-            let mut y = vec![0.0; out_len];
-            let mut cols = vec![0.0; batch * s.col_len()];
-            conv2d_forward_batch(&s, &d.weight, &d.bias, &d.input, &mut y, &mut cols, batch);
+            let mut y = vec![f32::NAN; out_len];
+            let mut cols = vec![f32::NAN; batch * s.col_len()];
+            conv2d_forward_batch_for_training(
+                &s, &d.weight, &d.bias, &d.input, &mut y, &mut cols, batch,
+            );
+            let want_y = reference(&s, &d.weight, &d.bias, &d.input, batch);
+            assert_close(&y, &want_y, 1e-4, 1e-4, &format!("forward {case:?}"));
             let (mut dw, mut db, mut dx) = (
                 vec![0.0; d.weight.len()],
                 vec![0.0; s.out_channels],

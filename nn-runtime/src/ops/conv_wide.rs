@@ -42,6 +42,13 @@ pub(super) fn chosen(s: &Conv2dShape) -> Option<RowGemm> {
     kernels::active().row_gemm
 }
 
+/// Whether [`chosen`] may pick the wide path for `s` at some point in this process (it also
+/// depends on whether threads share GEMMs at the time), so that a forward pass for training
+/// may have left the im2col matrices unfilled.
+pub(super) fn may_skip_cols(s: &Conv2dShape) -> bool {
+    is_wide(s) && kernels::active().row_gemm.is_some()
+}
+
 /// Runs `f` with `len` floats of this thread's scratch (contents unspecified).
 fn with_scratch<R>(len: usize, f: impl FnOnce(&mut [f32]) -> R) -> R {
     SCRATCH.with(|scratch| {
@@ -72,8 +79,8 @@ pub(super) fn transpose(src: &[f32], rows: usize, cols: usize, dst: &mut [f32]) 
     }
 }
 
-/// The forward batch (lengths checked by the caller): im2col into `cols`, then
-/// `Y_b = bias + W · cols_b` per sample.
+/// The forward batch (lengths checked by the caller): per sample, im2col into `cols` (or,
+/// without it, into scratch that stays in cache), then `Y_b = bias + W · cols_b`.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn forward_batch(
     gemm: RowGemm,
@@ -82,30 +89,54 @@ pub(super) fn forward_batch(
     bias: &[f32],
     input: &[f32],
     output: &mut [f32],
-    cols: &mut [f32],
+    cols: Option<&mut [f32]>,
     batch: usize,
 ) {
     let (in_len, out_len) = sample_lens(s);
-    let (col_len, ohw) = (s.col_len(), s.out_height * s.out_width);
-    let (filters, taps) = (s.out_channels, s.in_channels * s.kernel_h * s.kernel_w);
-    for b in 0..batch {
-        let col = &mut cols[b * col_len..][..col_len];
-        im2col(s, &input[b * in_len..][..in_len], col);
-        let y = &mut output[b * out_len..][..out_len];
-        for (map, &bias) in y.chunks_exact_mut(ohw).zip(bias) {
-            map.fill(bias);
-        }
-        gemm(
-            Matrix::row_major(weight, filters, taps),
-            Matrix::row_major(col, taps, ohw),
-            true,
-            MatrixMut::row_major(y, filters, ohw),
+    let col_len = s.col_len();
+    let mut sample = |b: usize, col: &mut [f32]| {
+        let (x, y) = (
+            &input[b * in_len..][..in_len],
+            &mut output[b * out_len..][..out_len],
         );
+        forward_sample(gemm, s, weight, bias, x, y, col);
+    };
+    match cols {
+        Some(cols) => {
+            for (b, col) in cols.chunks_exact_mut(col_len).take(batch).enumerate() {
+                sample(b, col);
+            }
+        }
+        None => with_scratch(col_len, |col| (0..batch).for_each(|b| sample(b, col))),
     }
 }
 
-/// Inference over a batch (lengths checked by the caller): im2col of one sample at a time
-/// into scratch, then the forward product.
+/// One sample: im2col into `col`, then `y = bias + W · col`.
+fn forward_sample(
+    gemm: RowGemm,
+    s: &Conv2dShape,
+    weight: &[f32],
+    bias: &[f32],
+    x: &[f32],
+    y: &mut [f32],
+    col: &mut [f32],
+) {
+    let ohw = s.out_height * s.out_width;
+    let (filters, taps) = (s.out_channels, s.in_channels * s.kernel_h * s.kernel_w);
+    im2col(s, x, col);
+    for (map, &bias) in y.chunks_exact_mut(ohw).zip(bias) {
+        map.fill(bias);
+    }
+    gemm(
+        Matrix::row_major(weight, filters, taps),
+        Matrix::row_major(col, taps, ohw),
+        true,
+        MatrixMut::row_major(y, filters, ohw),
+    );
+}
+
+/// Inference over a batch (lengths checked by the caller): the forward pass with im2col into
+/// scratch.
 pub(super) fn infer_batch(
     gemm: RowGemm,
     s: &Conv2dShape,
@@ -115,21 +146,18 @@ pub(super) fn infer_batch(
     output: &mut [f32],
     batch: usize,
 ) {
-    let (in_len, out_len) = sample_lens(s);
-    with_scratch(s.col_len(), |col| {
-        for b in 0..batch {
-            forward_batch(
-                gemm,
-                s,
-                weight,
-                bias,
-                &input[b * in_len..][..in_len],
-                &mut output[b * out_len..][..out_len],
-                col,
-                1,
-            );
-        }
-    });
+    forward_batch(gemm, s, weight, bias, input, output, None, batch);
+}
+
+/// im2col of every sample of `input` into `cols`.
+pub(super) fn im2col_batch(s: &Conv2dShape, input: &[f32], cols: &mut [f32]) {
+    let in_len = s.in_channels * s.in_height * s.in_width;
+    for (x, col) in input
+        .chunks_exact(in_len)
+        .zip(cols.chunks_exact_mut(s.col_len()))
+    {
+        im2col(s, x, col);
+    }
 }
 
 /// The backward batch (lengths checked, `input_grad` zeroed by the caller): adds into
