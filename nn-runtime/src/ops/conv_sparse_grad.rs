@@ -15,6 +15,11 @@
 //! also carry it through `0 · ∞`).
 
 use super::{sample_lens, taps_inside, Conv2dShape};
+
+/// The AVX-512F kernel, which keeps the sums in registers.
+#[cfg(target_arch = "x86_64")]
+#[path = "conv_sparse_avx512.rs"]
+pub(crate) mod avx512;
 use crate::ops::kernels::{self, SparseGrad};
 use core::cell::RefCell;
 use std::vec::Vec;

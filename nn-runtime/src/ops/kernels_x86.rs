@@ -43,6 +43,7 @@ const AVX512: Kernels = Kernels {
     matvec: matvec_avx512,
     dense_forward_batch: dense_forward_batch_avx512,
     row_gemm: Some(row_gemm_avx512),
+    conv2d_sparse_grad: conv2d_sparse_grad_avx512,
     ..AVX2
 };
 
@@ -108,6 +109,19 @@ fn conv2d_sparse_grad_avx2(
 ) {
     // SAFETY: reachable only through a table handed out when the CPU has AVX2 and FMA.
     unsafe { conv::sparse::sample_avx2(s, dy, x_last, w_perm, dw_perm, dx_last) }
+}
+
+fn conv2d_sparse_grad_avx512(
+    s: &Conv2dShape,
+    dy: &[f32],
+    x_last: &[f32],
+    w_perm: &[f32],
+    dw_perm: &mut [f32],
+    dx_last: Option<&mut [f32]>,
+) {
+    // SAFETY: reachable only through `AVX512`, handed out when the CPU has AVX-512F, AVX2
+    // and FMA.
+    unsafe { conv::sparse::avx512::sample(s, dy, x_last, w_perm, dw_perm, dx_last) }
 }
 
 fn conv2d_forward_avx2(
