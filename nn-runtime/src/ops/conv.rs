@@ -26,7 +26,7 @@ pub(crate) mod sparse;
 /// Batches of wide convolutions on the kernel table's in-place GEMM.
 #[cfg(feature = "std")]
 #[path = "conv_wide.rs"]
-mod wide;
+pub(crate) mod wide;
 
 /// The fixed geometry of one convolution, computed by `network!` at compile time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

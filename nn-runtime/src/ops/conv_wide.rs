@@ -60,9 +60,15 @@ fn with_scratch<R>(len: usize, f: impl FnOnce(&mut [f32]) -> R) -> R {
     })
 }
 
-/// `dst[c, r] = src[r, c]` for a `rows × cols` row-major `src`, in blocks of 16 rows: each
-/// destination row gets 16 contiguous values while the block's source rows stay in cache.
+/// `dst[c, r] = src[r, c]` for a `rows × cols` row-major `src`, with the kernel table's
+/// transpose.
 pub(super) fn transpose(src: &[f32], rows: usize, cols: usize, dst: &mut [f32]) {
+    (kernels::active().transpose)(src, rows, cols, dst);
+}
+
+/// The portable transpose, in blocks of 16 rows: each destination row gets 16 contiguous
+/// values while the block's source rows stay in cache.
+pub(crate) fn transpose_portable(src: &[f32], rows: usize, cols: usize, dst: &mut [f32]) {
     const BLOCK: usize = 16;
     assert!(src.len() == rows * cols && dst.len() == rows * cols);
     if rows == 0 || cols == 0 {

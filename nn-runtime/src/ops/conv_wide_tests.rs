@@ -309,19 +309,19 @@ fn public_batch_functions_on_a_wide_shape_match_finite_differences() {
     }
 }
 
-#[test]
-fn transpose_swaps_rows_and_columns() {
-    for (rows, cols) in [(1, 1), (3, 17), (17, 3), (33, 40), (0, 5)] {
-        let src: Vec<f32> = (0..rows * cols).map(|i| i as f32).collect();
-        let mut dst = vec![f32::NAN; rows * cols];
-        wide::transpose(&src, rows, cols, &mut dst);
-        for r in 0..rows {
-            for c in 0..cols {
-                assert_eq!(
-                    dst[c * rows + r],
-                    src[r * cols + c],
-                    "{rows}×{cols} at ({r}, {c})"
-                );
+test_every_variant! {
+    fn transpose_swaps_rows_and_columns(kernels) {
+        let mut shapes = vec![[1, 1], [3, 17], [17, 3], [33, 40], [0, 5], [8, 8], [16, 24], [64, 676]];
+        let mut rng = Rng::new(64);
+        shapes.extend((0..40).map(|_| [1 + rng.below(40), 1 + rng.below(40)]));
+        for [rows, cols] in shapes {
+            let src: Vec<f32> = (0..rows * cols).map(|i| i as f32).collect();
+            let mut dst = vec![f32::NAN; rows * cols];
+            (kernels.transpose)(&src, rows, cols, &mut dst);
+            for r in 0..rows {
+                for c in 0..cols {
+                    assert_eq!(dst[c * rows + r], src[r * cols + c], "{rows}×{cols} at ({r}, {c})");
+                }
             }
         }
     }

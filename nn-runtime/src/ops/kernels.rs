@@ -117,6 +117,10 @@ pub(crate) struct Kernels {
     /// The backward pass from mostly-zero output gradients, per sample.
     #[cfg(feature = "std")]
     pub(crate) conv2d_sparse_grad: SparseGrad,
+    /// `dst[c, r] = src[r, c]` for a `rows × cols` row-major `src`: `(src, rows, cols, dst)`,
+    /// lengths checked; the wide convolutions' layout changes.
+    #[cfg(feature = "std")]
+    pub(crate) transpose: fn(&[f32], usize, usize, &mut [f32]),
     /// Whether every value lies within `[-limit, limit]` (the optimizers' guard).
     #[cfg(feature = "std")]
     pub(crate) all_within: fn(&[f32], f32) -> bool,
@@ -137,6 +141,8 @@ const PORTABLE: Kernels = Kernels {
     row_gemm: None,
     #[cfg(feature = "std")]
     conv2d_sparse_grad: super::conv::sparse::sample_portable,
+    #[cfg(feature = "std")]
+    transpose: super::conv::wide::transpose_portable,
     #[cfg(feature = "std")]
     all_within: crate::optim::guard::all_within_portable,
     #[cfg(feature = "std")]

@@ -34,6 +34,7 @@ const AVX2: Kernels = Kernels {
     conv2d_direct: conv::avx2::supports,
     row_gemm: None,
     conv2d_sparse_grad: conv2d_sparse_grad_avx2,
+    transpose: transpose_avx2,
     all_within: all_within_avx2,
     int8: Some(&int8::x86::AVX2),
 };
@@ -122,6 +123,11 @@ fn conv2d_sparse_grad_avx512(
     // SAFETY: reachable only through `AVX512`, handed out when the CPU has AVX-512F, AVX2
     // and FMA.
     unsafe { conv::sparse::avx512::sample(s, dy, x_last, w_perm, dw_perm, dx_last) }
+}
+
+fn transpose_avx2(src: &[f32], rows: usize, cols: usize, dst: &mut [f32]) {
+    // SAFETY: reachable only through a table handed out when the CPU has AVX2.
+    unsafe { crate::ops::transpose_avx2::transpose(src, rows, cols, dst) }
 }
 
 fn conv2d_forward_avx2(

@@ -32,6 +32,8 @@ pub mod normalization;
 pub mod pool;
 pub mod recurrent;
 pub mod simd;
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+mod transpose_avx2;
 
 #[cfg(test)]
 pub(crate) mod test_support;
