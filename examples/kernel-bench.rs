@@ -129,13 +129,15 @@ fn main() {
     for (name, s) in [
         ("CNN conv 1→8, 28×28", conv3x3(1, 28, 8)),
         ("CNN conv 8→16, 13×13", conv3x3(8, 13, 16)),
+        ("seed conv 32→64, 26×26", conv3x3(32, 26, 64)),
+        ("seed conv 64→64, 12×12", conv3x3(64, 12, 64)),
     ] {
         let taps = s.in_channels * 9;
         let weight = values(s.out_channels * taps, 21);
         let bias = values(s.out_channels, 22);
         let input = values(s.in_channels * s.in_height * s.in_width, 23);
         let mut output = vec![0.0; s.out_channels * s.out_height * s.out_width];
-        let ns = fastest(20_000, || {
+        let ns = fastest(2_000, || {
             conv2d_forward(&s, &weight, &bias, black_box(&input), &mut output)
         });
         let flops = 2 * taps * output.len();

@@ -365,7 +365,7 @@ pub fn conv2d_forward_batch(
         return;
     }
     #[cfg(feature = "std")]
-    if let Some(gemm) = wide::chosen(s) {
+    if let Some(gemm) = wide::forward_chosen(s) {
         let cols = Some(cols);
         return wide::forward_batch(gemm, s, weight, bias, input, output, cols, batch);
     }
@@ -414,7 +414,7 @@ pub fn conv2d_infer_batch(
         return;
     }
     #[cfg(feature = "std")]
-    if let Some(gemm) = wide::chosen(s) {
+    if let Some(gemm) = wide::forward_chosen(s) {
         check_parameters(what, s, weight.len(), bias.len());
         return wide::infer_batch(gemm, s, weight, bias, input, output, batch);
     }
@@ -492,9 +492,9 @@ pub fn conv2d_backward_batch(
 }
 
 /// [`conv2d_forward_batch`] for a layer whose backward pass is
-/// [`conv2d_backward_batch_from_input`]: on the wide path, `cols` is left unfilled (im2col
-/// goes through scratch that stays in cache), as that backward pass refills it only when it
-/// needs it.
+/// [`conv2d_backward_batch_from_input`]: for a wide convolution, `cols` is left unfilled
+/// (the direct kernel needs no im2col, the wide GEMM's goes through scratch that stays in
+/// cache), as that backward pass refills it only when it needs it.
 pub(crate) fn conv2d_forward_batch_for_training(
     shape: &Conv2dShape,
     weight: &[f32],
@@ -505,15 +505,27 @@ pub(crate) fn conv2d_forward_batch_for_training(
     batch: usize,
 ) {
     #[cfg(feature = "std")]
-    if let Some(gemm) = wide::chosen(shape) {
+    if wide::may_skip_cols(shape) {
         let s = shape;
         let what = "conv2d_forward_batch";
         check_parameters(what, s, weight.len(), bias.len());
         check_samples(what, "input", input.len(), batch, in_dims(s));
         check_samples(what, "output", output.len(), batch, out_dims(s));
         check_cols(what, s, cols.len(), batch);
-        if s.out_height * s.out_width > 0 {
-            wide::forward_batch(gemm, s, weight, bias, input, output, None, batch);
+        let (in_len, out_len) = sample_lens(s);
+        if in_len == 0 || out_len == 0 {
+            return;
+        }
+        match wide::forward_chosen(s) {
+            Some(gemm) => wide::forward_batch(gemm, s, weight, bias, input, output, None, batch),
+            None => {
+                let samples = input
+                    .chunks_exact(in_len)
+                    .zip(output.chunks_exact_mut(out_len));
+                for (x, y) in samples {
+                    conv2d_forward(s, weight, bias, x, y);
+                }
+            }
         }
         return;
     }

@@ -145,8 +145,11 @@ pub(super) fn backward_batch(
     bias_grad: &mut [f32],
     batch: usize,
 ) -> bool {
+    if !suits(s) {
+        return false;
+    }
     let nonzero = output_grad.iter().filter(|&&g| g != 0.0).count();
-    if !suits(s) || nonzero as f32 > MAX_DENSITY * output_grad.len() as f32 {
+    if nonzero as f32 > MAX_DENSITY * output_grad.len() as f32 {
         return false;
     }
     let kernel = kernels::active().conv2d_sparse_grad;
