@@ -66,7 +66,7 @@ include!("../models/seed_cnn.rs");
 /// The seed essay's CNN runs its 32- and 64-channel convolutions on the wide paths (the
 /// in-place GEMM or direct kernel forward, the sparse backward below its pools): one epoch
 /// must already classify well. (Measured 93.9–94.9 % over the kernel variants and backward
-/// paths, whose sums differ in order; a wrong gradient lands far below.)
+/// paths, whose sums differ in order.)
 #[test]
 fn seed_cnn_reaches_92_percent_in_one_epoch_of_adam() {
     let (train, test) = mnist();
