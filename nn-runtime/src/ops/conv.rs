@@ -2,7 +2,10 @@
 //! `[out_channels, in_channels, kernel_h, kernel_w]`, bias `[out_channels]`.
 //! Single samples use the kernel table's direct loop (no heap): register-tiled portable code,
 //! the scalar-FPU kernel on 32-bit Arm, or on x86-64 an AVX2 + FMA kernel for unit-stride
-//! convolutions without leading padding; batches use im2col + GEMM.
+//! convolutions without leading padding; batches use im2col + GEMM. With `std`, wide
+//! convolutions (32 filters and more) run on an in-place AVX-512 GEMM (`conv_wide.rs`), and a
+//! training layer's backward pass from a mostly-zero output gradient costs what its nonzeros
+//! cost (`conv_sparse_grad.rs`).
 
 use super::gemm::{gemm, Matrix, MatrixMut};
 use direct::FILTER_BLOCK;

@@ -2,14 +2,17 @@
 //! taps, as in the seed CNN's 32- and 64-channel layers) on the kernel table's GEMM of
 //! row-major operands read in place (`row_gemm`), per sample:
 //!
-//! - forward: `Y_b = bias + W · cols_b`, after im2col (kept for the backward pass);
+//! - forward: `Y_b = bias + W · cols_b`, after im2col, where the direct kernel does not take
+//!   the geometry (it runs as fast, without im2col; see [`forward_chosen`]);
 //! - weight gradient: `dWᵀ += cols_b · dY_bᵀ`, summed over the batch in a scratch `dWᵀ` and
 //!   added to `dW` once. Transposing `dY_b` (`F × OHW`) costs a fraction of what a GEMM
 //!   library spends packing the transposed im2col matrix (`CKK × OHW`) for `dY_b · cols_bᵀ`;
 //! - input gradient: `cols_b = Wᵀ · dY_b`, `Wᵀ` transposed once per batch, then col2im.
 //!
-//! Narrower convolutions keep the direct kernels, which win there; the wide path also
-//! steps aside while threads share GEMMs (`gemm_split`), which `gemm` serves.
+//! A training layer's backward pass first tries the sparse path (`conv_sparse_grad.rs`),
+//! which below a max pool and a ReLU wins by far; these GEMMs serve dense gradients.
+//! Narrower convolutions keep the direct kernels and `gemm`; the wide GEMMs also step aside
+//! while threads share GEMMs (`gemm_split`), which `gemm` serves.
 
 use super::{col2im, im2col, sample_lens, Conv2dShape};
 use crate::ops::kernels::{self, RowGemm};
