@@ -2,14 +2,18 @@
 //! batch 1 and 256 and the CNN's two convolutions at batch 1, each timed as the fastest of
 //! many repeats, so that a machine shared with other processes still gives stable figures;
 //! and the MLP's first layer as a GEMM (`matrixmultiply`, which picks its own kernel, as
-//! training's products do) at batch 256 and 32. Pin a kernel variant with `NN_KERNELS` to
+//! training's products do) at batch 256 and 32; and the seed CNN's convolutions at training's
+//! batch of 32: forward (with im2col), backward (weight and input gradients) and inference.
+//! Pin a kernel variant with `NN_KERNELS` to
 //! compare them:
 //!
 //! ```sh
 //! for v in portable avx2 avx512; do NN_KERNELS=$v cargo run --release --example kernel-bench; done
 //! ```
 
-use nn::ops::conv::{conv2d_forward, Conv2dShape};
+use nn::ops::conv::{
+    conv2d_backward_batch, conv2d_forward, conv2d_forward_batch, conv2d_infer_batch, Conv2dShape,
+};
 use nn::ops::dense::{dense_forward, dense_forward_batch};
 use nn::ops::gemm::{gemm, Matrix, MatrixMut};
 use std::hint::black_box;
@@ -125,13 +129,15 @@ fn main() {
     for (name, s) in [
         ("CNN conv 1→8, 28×28", conv3x3(1, 28, 8)),
         ("CNN conv 8→16, 13×13", conv3x3(8, 13, 16)),
+        ("seed conv 32→64, 26×26", conv3x3(32, 26, 64)),
+        ("seed conv 64→64, 12×12", conv3x3(64, 12, 64)),
     ] {
         let taps = s.in_channels * 9;
         let weight = values(s.out_channels * taps, 21);
         let bias = values(s.out_channels, 22);
         let input = values(s.in_channels * s.in_height * s.in_width, 23);
         let mut output = vec![0.0; s.out_channels * s.out_height * s.out_width];
-        let ns = fastest(20_000, || {
+        let ns = fastest(2_000, || {
             conv2d_forward(&s, &weight, &bias, black_box(&input), &mut output)
         });
         let flops = 2 * taps * output.len();
@@ -140,4 +146,65 @@ fn main() {
             flops as f64 / ns
         );
     }
+
+    for (name, s) in [
+        ("seed conv 1→32, 28×28", conv3x3(1, 28, 32)),
+        ("seed conv 32→64, 26×26", conv3x3(32, 26, 64)),
+        ("seed conv 64→64, 12×12", conv3x3(64, 12, 64)),
+        ("seed conv 64→32, 5×5", conv3x3(64, 5, 32)),
+    ] {
+        seed_conv_batch(name, &s);
+    }
+}
+
+/// One of the seed CNN's convolutions at batch 32: forward, backward, inference.
+fn seed_conv_batch(name: &str, s: &Conv2dShape) {
+    let batch = 32;
+    let taps = s.in_channels * s.kernel_h * s.kernel_w;
+    let weight = values(s.out_channels * taps, 31);
+    let bias = values(s.out_channels, 32);
+    let input = values(batch * s.in_channels * s.in_height * s.in_width, 33);
+    let out_len = batch * s.out_channels * s.out_height * s.out_width;
+    let dy = values(out_len, 34);
+    let mut output = vec![0.0; out_len];
+    let mut cols = vec![0.0; batch * s.col_len()];
+    let (mut dx, mut dw, mut db) = (
+        vec![0.0; input.len()],
+        vec![0.0; weight.len()],
+        vec![0.0; bias.len()],
+    );
+    let forward = fastest(30, || {
+        conv2d_forward_batch(
+            s,
+            &weight,
+            &bias,
+            black_box(&input),
+            &mut output,
+            &mut cols,
+            batch,
+        )
+    });
+    let backward = fastest(30, || {
+        conv2d_backward_batch(
+            s,
+            &weight,
+            black_box(&dy),
+            Some(&mut dx),
+            &mut dw,
+            &mut db,
+            &mut cols,
+            batch,
+        )
+    });
+    let infer = fastest(30, || {
+        conv2d_infer_batch(s, &weight, &bias, black_box(&input), &mut output, batch)
+    });
+    let flops = (2 * taps * out_len) as f64;
+    println!(
+        "{name}, batch {batch}: forward {:.1}, backward {:.1} (2 products), inference {:.1} \
+         GFLOP/s",
+        flops / forward,
+        2.0 * flops / backward,
+        flops / infer
+    );
 }

@@ -9,7 +9,8 @@ use super::{Backward, Definition, Init, Kernel, SamplePass, TensorSpec, Tensors}
 use crate::network::LayerOp;
 use crate::network::Mode;
 use crate::ops::conv::{
-    conv2d_backward_batch, conv2d_forward, conv2d_forward_batch, conv2d_infer_batch, Conv2dShape,
+    conv2d_backward_batch_from_input, conv2d_forward, conv2d_forward_batch_for_training,
+    conv2d_infer_batch, Conv2dShape,
 };
 use crate::rng::Rng;
 use core::fmt;
@@ -65,7 +66,9 @@ impl Kernel for Conv2d {
     ) {
         let (weight, bias) = params.split_at(self.weight_len());
         match mode {
-            Mode::Train => conv2d_forward_batch(&self.shape, weight, bias, x, y, aux, batch),
+            Mode::Train => {
+                conv2d_forward_batch_for_training(&self.shape, weight, bias, x, y, aux, batch)
+            }
             // Inference needs no im2col matrices for a backward pass.
             Mode::Infer => conv2d_infer_batch(&self.shape, weight, bias, x, y, batch),
         }
@@ -80,9 +83,10 @@ impl Kernel for Conv2d {
     ) {
         let (weight, _) = params.split_at(self.weight_len());
         let (weight_grad, bias_grad) = param_grads.split_at_mut(weight.len());
-        conv2d_backward_batch(
+        conv2d_backward_batch_from_input(
             &self.shape,
             weight,
+            pass.x,
             pass.dy,
             pass.dx,
             weight_grad,

@@ -2,7 +2,10 @@
 //! `[out_channels, in_channels, kernel_h, kernel_w]`, bias `[out_channels]`.
 //! Single samples use the kernel table's direct loop (no heap): register-tiled portable code,
 //! the scalar-FPU kernel on 32-bit Arm, or on x86-64 an AVX2 + FMA kernel for unit-stride
-//! convolutions without leading padding; batches use im2col + GEMM.
+//! convolutions without leading padding; batches use im2col + GEMM. With `std`, wide
+//! convolutions (32 filters and more) run on an in-place AVX-512 GEMM (`conv_wide.rs`), and a
+//! training layer's backward pass from a mostly-zero output gradient costs what its nonzeros
+//! cost (`conv_sparse_grad.rs`).
 
 use super::gemm::{gemm, Matrix, MatrixMut};
 use direct::FILTER_BLOCK;
@@ -17,6 +20,21 @@ pub(crate) mod scalar;
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 #[path = "conv_avx2.rs"]
 pub(crate) mod avx2;
+
+/// The backward pass from mostly-zero output gradients.
+#[cfg(feature = "std")]
+#[path = "conv_sparse_grad.rs"]
+pub(crate) mod sparse;
+
+/// The entry points of a training layer, which may skip and refill im2col matrices.
+#[path = "conv_training.rs"]
+mod training;
+pub(crate) use training::{conv2d_backward_batch_from_input, conv2d_forward_batch_for_training};
+
+/// Batches of wide convolutions on the kernel table's in-place GEMM.
+#[cfg(feature = "std")]
+#[path = "conv_wide.rs"]
+pub(crate) mod wide;
 
 /// The fixed geometry of one convolution, computed by `network!` at compile time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -316,8 +334,15 @@ pub fn col2im(shape: &Conv2dShape, cols: &[f32], image: &mut [f32]) {
         for_each_run(s, |run| {
             let dst = &mut in_map[run.in_start..][..run.in_span(stride)];
             let src = &rows[run.tap * ohw + run.out_start..][..run.len];
-            for (d, &v) in dst.iter_mut().step_by(stride).zip(src) {
-                *d += v;
+            if stride == 1 {
+                // Its own loop: a stride known to be 1 lets the compiler vectorize the adds.
+                for (d, &v) in dst.iter_mut().zip(src) {
+                    *d += v;
+                }
+            } else {
+                for (d, &v) in dst.iter_mut().step_by(stride).zip(src) {
+                    *d += v;
+                }
             }
         });
     }
@@ -346,6 +371,11 @@ pub fn conv2d_forward_batch(
     let (filters, taps) = (s.out_channels, s.in_channels * s.kernel_h * s.kernel_w);
     if ohw == 0 {
         return;
+    }
+    #[cfg(feature = "std")]
+    if let Some(gemm) = wide::forward_chosen(s) {
+        let cols = Some(cols);
+        return wide::forward_batch(gemm, s, weight, bias, input, output, cols, batch);
     }
     let direct = (super::kernels::active().conv2d_direct)(s);
     for b in 0..batch {
@@ -391,6 +421,11 @@ pub fn conv2d_infer_batch(
     if in_len == 0 || out_len == 0 {
         return;
     }
+    #[cfg(feature = "std")]
+    if let Some(gemm) = wide::forward_chosen(s) {
+        check_parameters(what, s, weight.len(), bias.len());
+        return wide::infer_batch(gemm, s, weight, bias, input, output, batch);
+    }
     for (x, y) in input
         .chunks_exact(in_len)
         .zip(output.chunks_exact_mut(out_len))
@@ -431,6 +466,11 @@ pub fn conv2d_backward_batch(
     if ohw == 0 {
         return;
     }
+    #[cfg(feature = "std")]
+    if let Some(gemm) = wide::chosen(s) {
+        let dy = output_grad;
+        return wide::backward_batch(gemm, s, weight, dy, input_grad, dw, bias_grad, cols, batch);
+    }
     for b in 0..batch {
         let dy = &output_grad[b * out_len..][..out_len];
         let col = &mut cols[b * col_len..][..col_len];
@@ -466,3 +506,11 @@ mod tests;
 #[cfg(test)]
 #[path = "conv_variant_tests.rs"]
 mod variant_tests;
+
+#[cfg(all(test, feature = "std"))]
+#[path = "conv_wide_tests.rs"]
+mod wide_tests;
+
+#[cfg(all(test, feature = "std"))]
+#[path = "conv_sparse_grad_tests.rs"]
+mod sparse_tests;

@@ -82,7 +82,15 @@ pub(super) fn all_cases(seed: u64) -> Vec<Case> {
 }
 
 /// The input value the convolution reads at padded coordinates, or 0 in the padding.
-fn padded(s: &Conv2dShape, x: &[f32], c: usize, y: usize, i: usize, xx: usize, j: usize) -> f64 {
+pub(super) fn padded(
+    s: &Conv2dShape,
+    x: &[f32],
+    c: usize,
+    y: usize,
+    i: usize,
+    xx: usize,
+    j: usize,
+) -> f64 {
     let iy = (y * s.stride_h + i) as isize - s.pad_top as isize;
     let ix = (xx * s.stride_w + j) as isize - s.pad_left as isize;
     if iy < 0 || ix < 0 || iy >= s.in_height as isize || ix >= s.in_width as isize {

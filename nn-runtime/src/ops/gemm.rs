@@ -97,7 +97,7 @@ fn check_dimensions(a: &Matrix<'_>, b: &Matrix<'_>, c: &MatrixMut<'_>) {
 }
 
 /// [`check_dimensions`], and [`check_operand`] for each of the three.
-fn check_product(a: &Matrix<'_>, b: &Matrix<'_>, c: &MatrixMut<'_>) {
+pub(super) fn check_product(a: &Matrix<'_>, b: &Matrix<'_>, c: &MatrixMut<'_>) {
     check_dimensions(a, b, c);
     let c_view = c.as_ref();
     for (name, m) in [("A", a), ("B", b), ("C", &c_view)] {

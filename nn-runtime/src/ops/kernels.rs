@@ -24,6 +24,8 @@
 //! through a table alone, which is handed out only after the CPU check.
 
 use super::conv::Conv2dShape;
+#[cfg(feature = "std")]
+use super::matrix::{Matrix, MatrixMut};
 
 /// One instruction set's kernels.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -83,6 +85,18 @@ pub(crate) type DenseForwardBatch = fn(&[f32], &[f32], &[f32], &mut [f32], usize
 /// A single-sample convolution: `(shape, weight, bias, input, output)`, lengths checked.
 pub(crate) type ConvForward = fn(&Conv2dShape, &[f32], &[f32], &[f32], &mut [f32]);
 
+/// `C = A·B`, or `C += A·B` when the flag is set, for views with unit column strides
+/// (`gemm_rows_avx512.rs`); checked like `gemm`.
+#[cfg(feature = "std")]
+pub(crate) type RowGemm = fn(Matrix<'_>, Matrix<'_>, bool, MatrixMut<'_>);
+
+/// One sample of a convolution's backward pass from its nonzero output gradients
+/// (`conv_sparse_grad.rs`): `(shape, output_grad, input channel-last, weight [f, i, j, c],
+/// weight_grad [f, i, j, c], input_grad channel-last)`, lengths checked.
+#[cfg(feature = "std")]
+pub(crate) type SparseGrad =
+    fn(&Conv2dShape, &[f32], &[f32], &[f32], &mut [f32], Option<&mut [f32]>);
+
 /// One variant's kernels. Lengths are checked by the callers (the public ops).
 pub(crate) struct Kernels {
     /// Which variant this table holds.
@@ -96,6 +110,17 @@ pub(crate) struct Kernels {
     /// Whether [`Kernels::conv2d_forward`] runs a direct SIMD kernel for the geometry, so
     /// that a training batch should use it rather than a GEMM of the im2col matrix.
     pub(crate) conv2d_direct: fn(&Conv2dShape) -> bool,
+    /// A product of row-major operands read in place, which the wide convolutions run on
+    /// (`conv_wide.rs`) instead of `gemm`; `None` where the variant has none.
+    #[cfg(feature = "std")]
+    pub(crate) row_gemm: Option<RowGemm>,
+    /// The backward pass from mostly-zero output gradients, per sample.
+    #[cfg(feature = "std")]
+    pub(crate) conv2d_sparse_grad: SparseGrad,
+    /// `dst[c, r] = src[r, c]` for a `rows × cols` row-major `src`: `(src, rows, cols, dst)`,
+    /// lengths checked; the wide convolutions' layout changes.
+    #[cfg(feature = "std")]
+    pub(crate) transpose: fn(&[f32], usize, usize, &mut [f32]),
     /// Whether every value lies within `[-limit, limit]` (the optimizers' guard).
     #[cfg(feature = "std")]
     pub(crate) all_within: fn(&[f32], f32) -> bool,
@@ -112,6 +137,12 @@ const PORTABLE: Kernels = Kernels {
     dense_forward_batch: super::dense::dense_forward_batch_gemm,
     conv2d_forward: super::conv::conv2d_forward_portable,
     conv2d_direct: |_| false,
+    #[cfg(feature = "std")]
+    row_gemm: None,
+    #[cfg(feature = "std")]
+    conv2d_sparse_grad: super::conv::sparse::sample_portable,
+    #[cfg(feature = "std")]
+    transpose: super::conv::wide::transpose_portable,
     #[cfg(feature = "std")]
     all_within: crate::optim::guard::all_within_portable,
     #[cfg(feature = "std")]

@@ -6,7 +6,8 @@
 use super::{Kernels, Variant, PORTABLE};
 use crate::int8;
 use crate::ops::conv::{self, Conv2dShape};
-use crate::ops::{dense_avx2, dense_avx512, matvec};
+use crate::ops::matrix::{Matrix, MatrixMut};
+use crate::ops::{dense_avx2, dense_avx512, gemm_rows_avx512, matvec};
 
 /// The AVX2 + FMA table, when the CPU has both.
 pub(super) fn avx2() -> Option<&'static Kernels> {
@@ -31,6 +32,9 @@ const AVX2: Kernels = Kernels {
     dense_forward_batch: dense_forward_batch_avx2,
     conv2d_forward: conv2d_forward_avx2,
     conv2d_direct: conv::avx2::supports,
+    row_gemm: None,
+    conv2d_sparse_grad: conv2d_sparse_grad_avx2,
+    transpose: transpose_avx2,
     all_within: all_within_avx2,
     int8: Some(&int8::x86::AVX2),
 };
@@ -39,6 +43,8 @@ const AVX512: Kernels = Kernels {
     variant: Variant::Avx512,
     matvec: matvec_avx512,
     dense_forward_batch: dense_forward_batch_avx512,
+    row_gemm: Some(row_gemm_avx512),
+    conv2d_sparse_grad: conv2d_sparse_grad_avx512,
     ..AVX2
 };
 
@@ -87,6 +93,41 @@ fn dense_forward_batch_avx512(
     }
     // SAFETY: reachable only through `AVX512`, handed out when the CPU has AVX-512F.
     unsafe { dense_avx512::forward(weight, bias, input, output, batch) }
+}
+
+fn row_gemm_avx512(a: Matrix<'_>, b: Matrix<'_>, accumulate: bool, c: MatrixMut<'_>) {
+    // SAFETY: reachable only through `AVX512`, handed out when the CPU has AVX-512F.
+    unsafe { gemm_rows_avx512::gemm_rows(a, b, accumulate, c) }
+}
+
+fn conv2d_sparse_grad_avx2(
+    s: &Conv2dShape,
+    dy: &[f32],
+    x_last: &[f32],
+    w_perm: &[f32],
+    dw_perm: &mut [f32],
+    dx_last: Option<&mut [f32]>,
+) {
+    // SAFETY: reachable only through a table handed out when the CPU has AVX2 and FMA.
+    unsafe { conv::sparse::sample_avx2(s, dy, x_last, w_perm, dw_perm, dx_last) }
+}
+
+fn conv2d_sparse_grad_avx512(
+    s: &Conv2dShape,
+    dy: &[f32],
+    x_last: &[f32],
+    w_perm: &[f32],
+    dw_perm: &mut [f32],
+    dx_last: Option<&mut [f32]>,
+) {
+    // SAFETY: reachable only through `AVX512`, handed out when the CPU has AVX-512F, AVX2
+    // and FMA.
+    unsafe { conv::sparse::avx512::sample(s, dy, x_last, w_perm, dw_perm, dx_last) }
+}
+
+fn transpose_avx2(src: &[f32], rows: usize, cols: usize, dst: &mut [f32]) {
+    // SAFETY: reachable only through a table handed out when the CPU has AVX2.
+    unsafe { crate::ops::transpose_avx2::transpose(src, rows, cols, dst) }
 }
 
 fn conv2d_forward_avx2(

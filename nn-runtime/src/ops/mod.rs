@@ -17,6 +17,8 @@ mod dense_packed;
 pub mod depthwise_conv;
 pub mod dropout;
 pub mod gemm;
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+mod gemm_rows_avx512;
 #[cfg(feature = "std")]
 pub(crate) mod gemm_split;
 pub mod global_pool;
@@ -30,6 +32,8 @@ pub mod normalization;
 pub mod pool;
 pub mod recurrent;
 pub mod simd;
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+mod transpose_avx2;
 
 #[cfg(test)]
 pub(crate) mod test_support;
