@@ -263,3 +263,117 @@ fn dsp_add_is_bit_identical_to_the_reference() {
         }
     }
 }
+
+/// Pruned layers: some filters all zeros, with the biases near ±2^30 and the vanishing or
+/// left-shifting scales TFLite's converter gives them, beside ordinary filters (in pairs,
+/// alone, first and last, every filter pruned): the live filters summed, the pruned ones'
+/// constant maps written, every output the portable kernel's. Also with more output
+/// channels than the pruned filters tracked (256) and filters summed in pieces.
+#[test]
+fn dsp_convolutions_with_all_zero_filters_are_bit_identical_to_the_portable_one() {
+    let mut rng = Rng::new(19);
+    for case in 0..40 {
+        let kernel = if case % 2 == 0 { 1 } else { 3 };
+        let in_channels = [3, 8, 16, 40][case % 4];
+        let out_channels = [1, 2, 5, 9, 16, 300][case % 6];
+        let (in_height, in_width) = (2 + case % 5, 3 + case % 4);
+        let s = Conv2dShape {
+            in_channels,
+            in_height,
+            in_width,
+            out_channels,
+            kernel_h: kernel,
+            kernel_w: kernel,
+            stride_h: 1,
+            stride_w: 1 + case % 2,
+            pad_top: kernel / 2,
+            pad_left: kernel / 2,
+            out_height: in_height,
+            out_width: (in_width - 1) / (1 + case % 2) + 1,
+        };
+        let len = in_channels * kernel * kernel;
+        let mut weight = values(&mut rng, out_channels * len, EDGES[case % 3]);
+        let mut bias: Vec<i32> = (0..out_channels).map(|o| o as i32 * 37 - 900).collect();
+        let mut sc = scales(&mut rng, out_channels);
+        let pruned = |o: usize| match case % 4 {
+            0 => o % 3 != 1,
+            1 => o.is_multiple_of(2),
+            2 => true,
+            _ => o == 0 || o + 1 == out_channels,
+        };
+        for o in (0..out_channels).filter(|&o| pruned(o)) {
+            weight[o * len..][..len].fill(0);
+            bias[o] = [(1 << 30) + 5, -(1 << 30) - 77, 12_345][o % 3];
+            sc[o] = [
+                QuantizedMultiplier::from_f64(1e-12),
+                QuantizedMultiplier::from_f64(3.0),
+                sc[o],
+            ][(o / 3) % 3];
+        }
+        let st = stage(&sc, [-128, 127, 3][case % 3], -7);
+        let n = out_channels * s.out_height * s.out_width;
+        let (mut fast, mut portable) = (vec![0i8; n], vec![0i8; n]);
+        let input = values(
+            &mut rng,
+            in_channels * in_height * in_width,
+            EDGES[case / 3 % 3],
+        );
+        let ran = dsp::conv2d(&s, &st, &weight, &bias, &input, &mut fast);
+        // Pruned filters past the 256 tracked, or summed in pieces, keep their biases near
+        // 2^30 in the bound: the layer is declined.
+        assert_eq!(
+            ran,
+            out_channels <= 256 && len <= dsp::MAX_COLUMN,
+            "case {case}: {s:?}"
+        );
+        conv2d_portable(&s, &st, &weight, &bias, &input, &mut portable);
+        if ran {
+            assert_eq!(fast, portable, "case {case}: {s:?}");
+        }
+    }
+}
+
+/// A scale of 0.5 or more (a left shift) or a live filter's bias near 2^30: the DSP
+/// kernels decline, writing nothing, and the public functions run the portable ones.
+#[test]
+fn dsp_kernels_decline_what_32_bit_requantization_cannot_take() {
+    let mut rng = Rng::new(20);
+    let s = Conv2dShape {
+        in_channels: 4,
+        in_height: 5,
+        in_width: 5,
+        out_channels: 4,
+        kernel_h: 3,
+        kernel_w: 3,
+        stride_h: 1,
+        stride_w: 1,
+        pad_top: 1,
+        pad_left: 1,
+        out_height: 5,
+        out_width: 5,
+    };
+    let weight = values(&mut rng, 4 * 36, None);
+    let depthwise_weight = values(&mut rng, 4 * 9, None);
+    let input = values(&mut rng, 100, None);
+    let n = 100;
+    for (scale, big) in [(0.75, 0), (1e-3, 1 << 30)] {
+        let sc = vec![QuantizedMultiplier::from_f64(scale); 4];
+        let bias = [5, -6, big, 7];
+        let st = stage(&sc, -3, 4);
+        let mut fast = vec![99i8; n];
+        assert!(!dsp::conv2d(&s, &st, &weight, &bias, &input, &mut fast));
+        assert!(!dsp::depthwise_conv2d(
+            &s,
+            &st,
+            &depthwise_weight,
+            &bias,
+            &input,
+            &mut fast
+        ));
+        assert!(fast.iter().all(|&x| x == 99), "nothing written");
+        let (mut public, mut portable) = (vec![0i8; n], vec![0i8; n]);
+        conv2d(&s, &st, &weight, &bias, &input, &mut public);
+        conv2d_portable(&s, &st, &weight, &bias, &input, &mut portable);
+        assert_eq!(public, portable);
+    }
+}

@@ -4,17 +4,19 @@
 
 use super::super::conv::{check_lengths, taps_inside};
 use super::super::multiplier::Requantize;
+use super::super::output_stage::bias_of;
 use super::super::output_stage::OutputStage;
 use super::epilogue::{dispatch, Kernel, Requantizer};
+use super::live::LiveFilters;
 use super::primitives::{sadd16, sxtb16, sxtb16_ror8};
 use super::{dot, dot_2x2, pair_for_sxtb16, Column, BLOCK, MAX_COLUMN, PIECE};
 use crate::ops::conv::Conv2dShape;
 use core::ops::Range;
 
 /// [`crate::int8::conv2d`] with the DSP inner products: two output pixels by two filters at
-/// a time. `false` (nothing written) when the weights have a zero point, a scale has no
-/// prepared form, or a filter longer than [`MAX_COLUMN`] has a window longer than
-/// [`PIECE`].
+/// a time, filters whose weights are all zeros skipped. `false` (nothing written) when the
+/// weights have a zero point, the requantization does not fit 32-bit arithmetic (see
+/// `epilogue`), or a filter longer than [`MAX_COLUMN`] has a window longer than [`PIECE`].
 pub fn conv2d<R: Requantize>(
     shape: &Conv2dShape,
     stage: &OutputStage<'_, R>,
@@ -50,15 +52,33 @@ pub fn conv2d<R: Requantize>(
         len,
     );
     stage.check(what, s.out_channels);
+    // Filters that fit a column skip the all-zero ones.
+    let live = if in_pieces {
+        LiveFilters::all()
+    } else {
+        LiveFilters::of(weight, len)
+    };
+    let pixels = s.out_height * s.out_width;
     let conv = Conv {
         s,
         iz: stage.input_zero_point,
         weight,
         input,
         len,
-        pixels: s.out_height * s.out_width,
+        pixels,
+        live: &live,
     };
-    dispatch(stage, bias, len, &(conv, per_piece), output)
+    if !dispatch(stage, bias, len, &live, &(conv, per_piece), output) {
+        return false;
+    }
+    if live.any_dead() {
+        for (o, map) in output.chunks_exact_mut(pixels.max(1)).enumerate() {
+            if !live.is_live(o) {
+                map.fill(stage.output(stage.scale(o), bias_of(bias, o)));
+            }
+        }
+    }
+    true
 }
 
 /// One call's operands.
@@ -72,6 +92,8 @@ struct Conv<'a> {
     len: usize,
     /// Output pixels per channel.
     pixels: usize,
+    /// The output channels to sum (the others' filters are all zeros).
+    live: &'a LiveFilters,
 }
 
 /// The whole convolution, `per_piece` input channels to a column.
@@ -136,6 +158,10 @@ impl Conv<'_> {
                     fill_column(self, start + i, 0..s.in_channels, column);
                 }
             }
+            if self.live.any_dead() {
+                self.live_products(epilogue, columns, (start, count, step), output);
+                continue;
+            }
             // An odd last pixel is summed with stale values as its pair's second, whose
             // sums are not stored.
             let mut filter_pairs = self.weight.chunks_exact(2 * len);
@@ -161,6 +187,48 @@ impl Conv<'_> {
                     store(epilogue, &channel, out, dot_one_row(row, columns, k * step));
                 }
             }
+        }
+    }
+
+    /// [`Self::whole_filters`]' products for a layer with all-zero filters: the live ones
+    /// in pairs, the second `stride` bytes after the first (the others' maps are
+    /// [`conv2d`]'s to write). Not inlined: the rare pruned layer needs no copy of its own
+    /// in every kernel.
+    #[inline(never)]
+    fn live_products<E: Requantizer>(
+        &self,
+        epilogue: &E,
+        columns: &[Column; 2],
+        (start, count, step): (usize, usize, usize),
+        output: &mut [i8],
+    ) {
+        let (channels, len, pixels) = (self.s.out_channels, self.len, self.pixels);
+        let mut next = self.live.next(0, channels);
+        while let Some(o) = next {
+            let rows = &self.weight[o * len..];
+            let first = epilogue.channel(o);
+            let Some(p) = self.live.next(o + 1, channels) else {
+                let map = &mut output[o * pixels + start..][..count];
+                for (k, out) in map.chunks_mut(2).enumerate() {
+                    store(
+                        epilogue,
+                        &first,
+                        out,
+                        dot_one_row(&rows[..len], columns, k * step),
+                    );
+                }
+                return;
+            };
+            let (stride, second) = ((p - o) * len, epilogue.channel(p));
+            let (before, from_p) = output.split_at_mut(p * pixels);
+            let outs = before[o * pixels + start..][..count].chunks_mut(2);
+            let next_outs = from_p[start..][..count].chunks_mut(2);
+            for (k, (out, next_out)) in outs.zip(next_outs).enumerate() {
+                let [sums, next_sums] = dot_2x2(rows, stride, len, columns, k * step);
+                store(epilogue, &first, out, sums);
+                store(epilogue, &second, next_out, next_sums);
+            }
+            next = self.live.next(p + 1, channels);
         }
     }
 

@@ -6,6 +6,7 @@ use super::super::conv::check_lengths;
 use super::super::multiplier::Requantize;
 use super::super::output_stage::OutputStage;
 use super::epilogue::{dispatch, Kernel, Requantizer};
+use super::live::LiveFilters;
 use super::primitives::smlad;
 use super::widen_into;
 use crate::ops::conv::Conv2dShape;
@@ -25,8 +26,9 @@ const MAX_SUMS: usize = 32;
 struct Ring([i16; MAX_RING]);
 
 /// [`crate::int8::depthwise_conv2d`] with the DSP inner products. `false` (nothing written)
-/// when the weights have a zero point, a scale has no prepared form, or the kernel or the
-/// ring of padded rows is larger than this module's buffers.
+/// when the weights have a zero point, the requantization does not fit 32-bit arithmetic
+/// (see `epilogue`), or the kernel or the ring of padded rows is larger than this module's
+/// buffers.
 pub fn depthwise_conv2d<R: Requantize>(
     shape: &Conv2dShape,
     stage: &OutputStage<'_, R>,
@@ -64,7 +66,14 @@ pub fn depthwise_conv2d<R: Requantize>(
         weight,
         input,
     };
-    dispatch(stage, bias, s.kernel_h * s.kernel_w, &depthwise, output)
+    dispatch(
+        stage,
+        bias,
+        s.kernel_h * s.kernel_w,
+        &LiveFilters::all(),
+        &depthwise,
+        output,
+    )
 }
 
 /// Where a channel's widened rows live.

@@ -12,10 +12,15 @@
 //! `x = bias + Σ w·(a − iz)` with `|w| ≤ 128` and `|a − iz| ≤ 255`, so a filter of `len`
 //! weights keeps `|x| ≤ len · 32,640 + |bias|`: [`Epilogue::new`] checks that bound once per
 //! layer, and that every scale shifts right (`e ≥ 1`), which is what TFLite's converter
-//! produces for convolutions. Otherwise the kernel requantizes through [`General`].
+//! produces for convolutions. Channels whose filters are all zeros are left out: the
+//! convolution writes their constant outputs itself ([`LiveFilters`]). Otherwise the DSP
+//! kernel declines the layer and the caller runs the portable one: no layer of the MLPerf
+//! Tiny models or of the quantized MNIST networks needs it, and a third instance of the
+//! kernels for such layers cost some 6 KB of flash.
 
 use super::super::multiplier::{QuantizedMultiplier, Requantize};
 use super::super::output_stage::{bias_of, OutputStage};
+use super::live::LiveFilters;
 pub(super) use super::primitives::smmulr;
 use super::primitives::ssat8;
 
@@ -43,49 +48,25 @@ pub(super) trait Kernel {
 
 /// Runs `kernel` with the cheapest requantizer that gives the layer's bytes: [`Saturating`]
 /// where the clamp is int8's whole range (every ReLU output with the usual zero point of
-/// −128), [`Epilogue`] where the sums stay small, else [`General`]. `false` (nothing
-/// written) where a scale has no prepared form.
+/// −128), else [`Epilogue`], where the sums of the `live` channels stay small (the kernel
+/// leaves the others alone). `false` (nothing written) otherwise.
 #[inline(always)]
 pub(super) fn dispatch<R: Requantize, K: Kernel>(
     stage: &OutputStage<'_, R>,
     bias: &[i32],
     len: usize,
+    live: &LiveFilters,
     kernel: &K,
     output: &mut [i8],
 ) -> bool {
-    match Epilogue::new(stage, bias, len) {
+    match Epilogue::new(stage, bias, len, live) {
         Some(epilogue) if stage.min == i8::MIN && stage.max == i8::MAX => {
             kernel.run(&Saturating(epilogue), output)
         }
         Some(epilogue) => kernel.run(&epilogue, output),
-        None if stage.all_prepared() => kernel.run(&General { stage, bias }, output),
         None => return false,
     }
     true
-}
-
-/// The general requantization: the output stage's prepared scales, for any layer whose
-/// scales all have one.
-pub(super) struct General<'a, 'b, R> {
-    pub(super) stage: &'a OutputStage<'b, R>,
-    pub(super) bias: &'a [i32],
-}
-
-impl<R: Requantize> Requantizer for General<'_, '_, R> {
-    type Channel = (R::Prepared, i32);
-
-    #[inline(always)]
-    fn channel(&self, o: usize) -> Self::Channel {
-        // `prepared` is `Some` for every channel: the kernels build a `General` only when
-        // `all_prepared` holds.
-        let scale = self.stage.scale(o).prepare();
-        (scale.expect("a prepared scale"), bias_of(self.bias, o))
-    }
-
-    #[inline(always)]
-    fn output(&self, &(scale, bias): &Self::Channel, sum: i32) -> i8 {
-        self.stage.output_prepared(scale, sum.wrapping_add(bias))
-    }
 }
 
 /// A layer's output stage in the form [`Requantizer::output`] applies.
@@ -101,23 +82,33 @@ pub(super) struct Epilogue<'a> {
 impl<'a> Epilogue<'a> {
     /// The epilogue of a layer with filters of `len` weights, or `None` when a scale is not
     /// a fixed-point one shifting right, the sums could reach `2^30`, or the zero point
-    /// folded into the rounding constant ([`Channel`]) could overflow.
+    /// folded into the rounding constant ([`Channel`]) could overflow. Channels that are not
+    /// `live` (all-zero filters, whose outputs the kernel does not requantize) are left out.
     pub(super) fn new<R: Requantize>(
         stage: &OutputStage<'a, R>,
         bias: &'a [i32],
         len: usize,
+        live: &LiveFilters,
     ) -> Option<Self> {
         let scales = R::fixed_point(stage.scales)?;
-        let shifts_right = scales
-            .iter()
-            .all(|s| (-31..=-1).contains(&s.shift) && s.multiplier != i32::MIN);
-        let largest_bias = bias.iter().map(|b| u64::from(b.unsigned_abs())).max();
+        // Whether `holds` for the scale of every live channel (the one scale of a layer with
+        // one, unless no channel is live).
+        let every_scale = |holds: &dyn Fn(QuantizedMultiplier) -> bool| match scales {
+            [scale] => !live.any_live() || holds(*scale),
+            _ => (scales.iter().enumerate()).all(|(o, &scale)| !live.is_live(o) || holds(scale)),
+        };
+        let shifts_right =
+            every_scale(&|s| (-31..=-1).contains(&s.shift) && s.multiplier != i32::MIN);
+        let largest_bias = (bias.iter().enumerate())
+            .filter(|&(o, _)| live.is_live(o))
+            .map(|(_, b)| u64::from(b.unsigned_abs()))
+            .max();
         let bound = (len as u64)
             .saturating_mul(LARGEST_PRODUCT)
             .saturating_add(largest_bias.unwrap_or(0));
         // |high| ≤ bound + 1, plus the rounding half, the sign's −1 and zp · 2^e.
         let zero_point = u64::from(stage.output_zero_point.unsigned_abs());
-        let folds = scales.iter().all(|s| {
+        let folds = every_scale(&|s| {
             let right = s.shift.unsigned_abs().min(31);
             bound + 2 + (1 << right >> 1) + (zero_point << right) < 1 << 31
         });
@@ -238,7 +229,7 @@ mod tests {
                 let len = 4096;
                 let bias = [-(1 << 28), 12_345];
                 let stage = stage(&scales);
-                let Some(epilogue) = Epilogue::new(&stage, &bias, len) else {
+                let Some(epilogue) = Epilogue::new(&stage, &bias, len, &LiveFilters::all()) else {
                     // The zero point −7 folded in at 2^28 and beyond would overflow.
                     assert!(right >= 28, "declined at shift −{right}");
                     continue;
@@ -260,7 +251,8 @@ mod tests {
                     max: 20,
                     ..stage
                 };
-                let clamped = Epilogue::new(&clamped_stage, &bias, len).expect("as above");
+                let clamped = Epilogue::new(&clamped_stage, &bias, len, &LiveFilters::all())
+                    .expect("as above");
                 for (o, &b) in bias.iter().enumerate() {
                     let channel = epilogue.channel(o);
                     for &sum in &sums {
@@ -291,14 +283,14 @@ mod tests {
             multiplier: 1 << 30,
             shift: 0,
         }];
-        assert!(Epilogue::new(&stage(&left), &[], 16).is_none());
+        assert!(Epilogue::new(&stage(&left), &[], 16, &LiveFilters::all()).is_none());
         let right = [QuantizedMultiplier {
             multiplier: 1 << 30,
             shift: -4,
         }];
-        assert!(Epilogue::new(&stage(&right), &[], 32_896).is_some());
-        assert!(Epilogue::new(&stage(&right), &[], 32_897).is_none());
-        assert!(Epilogue::new(&stage(&right), &[1 << 30], 1).is_none());
+        assert!(Epilogue::new(&stage(&right), &[], 32_896, &LiveFilters::all()).is_some());
+        assert!(Epilogue::new(&stage(&right), &[], 32_897, &LiveFilters::all()).is_none());
+        assert!(Epilogue::new(&stage(&right), &[1 << 30], 1, &LiveFilters::all()).is_none());
         let double = [super::super::super::DoubleScale(0.25)];
         let double_stage = OutputStage {
             input_zero_point: 0,
@@ -308,6 +300,6 @@ mod tests {
             max: 127,
             scales: &double[..],
         };
-        assert!(Epilogue::new(&double_stage, &[], 16).is_none());
+        assert!(Epilogue::new(&double_stage, &[], 16, &LiveFilters::all()).is_none());
     }
 }

@@ -22,6 +22,7 @@ mod conv;
 mod dense;
 mod depthwise;
 mod epilogue;
+mod live;
 
 pub use add::add;
 pub use conv::conv2d;
