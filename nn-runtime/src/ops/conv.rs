@@ -230,6 +230,17 @@ pub fn conv2d_forward(
     check_parameters(what, s, weight.len(), bias.len());
     check_samples(what, "input", input.len(), 1, in_dims(s));
     check_samples(what, "output", output.len(), 1, out_dims(s));
+    #[cfg(feature = "std")]
+    if wide::pointwise_sample(
+        super::kernels::active().row_gemm,
+        s,
+        weight,
+        bias,
+        input,
+        output,
+    ) {
+        return;
+    }
     (super::kernels::active().conv2d_forward)(s, weight, bias, input, output);
 }
 

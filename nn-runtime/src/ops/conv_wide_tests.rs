@@ -326,3 +326,35 @@ test_every_variant! {
         }
     }
 }
+
+test_every_variant! {
+    /// Pointwise convolutions on their input's grid through the in-place GEMM, where the
+    /// variant has one: ragged maps (1 to 2,304 positions, rows of 64 ± ragged) and channel
+    /// counts, against the `f64` reference; other geometries are declined untouched.
+    fn pointwise_samples_on_the_input_grid_match_the_reference(kernels) {
+        let mut rng = Rng::new(61);
+        let maps = [(1, 1), (3, 3), (1, 17), (6, 6), (5, 25), (12, 12), (48, 48)];
+        for (i, &(h, w)) in maps.iter().enumerate() {
+            for (in_c, out_c) in [(1, 1), (3, 8), (8, 16), (16, 7), (64, 130), (131, 64)] {
+                let s = shape_of([in_c, h, w, out_c, 1, 1, 1, 1, 0, 0, 0, 0]);
+                let d = random_data(&mut rng, &s, 1);
+                let mut y = vec![f32::NAN; out_c * h * w];
+                let ran = wide::pointwise_sample(kernels.row_gemm, &s, &d.weight, &d.bias, &d.input, &mut y);
+                assert_eq!(ran, kernels.row_gemm.is_some(), "map {i}");
+                if ran {
+                    let want = reference(&s, &d.weight, &d.bias, &d.input, 1);
+                    let tol = 1e-6 * (in_c as f64 + 1.0);
+                    assert_close(&y, &want, tol, tol, &format!("{s:?}"));
+                }
+            }
+        }
+        let strided = shape_of([8, 6, 6, 8, 1, 1, 2, 2, 0, 0, 0, 0]);
+        let padded_3x3 = shape_of([8, 6, 6, 8, 3, 3, 1, 1, 1, 1, 1, 1]);
+        for s in [strided, padded_3x3] {
+            let d = random_data(&mut rng, &s, 1);
+            let mut y = vec![f32::NAN; s.out_channels * s.out_height * s.out_width];
+            assert!(!wide::pointwise_sample(kernels.row_gemm, &s, &d.weight, &d.bias, &d.input, &mut y));
+            assert!(y.iter().all(|v| v.is_nan()), "nothing written");
+        }
+    }
+}
