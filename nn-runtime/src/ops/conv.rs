@@ -230,9 +230,11 @@ pub fn conv2d_forward(
     check_parameters(what, s, weight.len(), bias.len());
     check_samples(what, "input", input.len(), 1, in_dims(s));
     check_samples(what, "output", output.len(), 1, out_dims(s));
+    let table = super::kernels::active();
     #[cfg(feature = "std")]
-    if wide::pointwise_sample(
-        super::kernels::active().row_gemm,
+    if wide::gemm_sample(
+        table.row_gemm,
+        (table.conv2d_direct)(s),
         s,
         weight,
         bias,
@@ -241,7 +243,7 @@ pub fn conv2d_forward(
     ) {
         return;
     }
-    (super::kernels::active().conv2d_forward)(s, weight, bias, input, output);
+    (table.conv2d_forward)(s, weight, bias, input, output);
 }
 
 /// The portable variant of [`conv2d_forward`], for any geometry; lengths already checked.

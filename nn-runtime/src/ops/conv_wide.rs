@@ -61,39 +61,55 @@ pub(super) fn may_skip_cols(s: &Conv2dShape) -> bool {
     is_wide(s) && (table.row_gemm.is_some() || (table.conv2d_direct)(s))
 }
 
-/// One sample of a pointwise convolution on its input's grid (1×1 kernel, unit strides, no
-/// padding), where the kernel table has the in-place GEMM: the input `[channels, H·W]` and
-/// the output `[filters, H·W]` are already the row-major operands of `Y = bias + W · X`, no
-/// im2col needed, and the GEMM's 6 × 64 register tile beats the direct kernel's 4 × 16
-/// (MobileNet's pointwise layers at batch 1). `false` (nothing written) otherwise; lengths
-/// checked by the caller. `gemm` is the kernel table's.
-pub(super) fn pointwise_sample(
+/// One sample on the kernel table's in-place GEMM (`gemm`, where it has one) for the
+/// geometries the direct SIMD kernel does not take (`direct`: whether it takes `s`):
+///
+/// - a pointwise convolution on its input's grid (1×1 kernel, unit strides, no padding):
+///   the input `[channels, H·W]` and the output `[filters, H·W]` are already the row-major
+///   operands of `Y = bias + W · X`, no im2col needed;
+/// - any other: im2col into this thread's scratch, then `Y = bias + W · cols`.
+///
+/// The GEMM's 6 × 64 register tile beats the portable direct kernel many times over on
+/// MobileNet's pointwise layers, strided and padded convolutions at batch 1. `false` (nothing
+/// written) where there is no GEMM or the direct kernel takes `s`; lengths checked by the
+/// caller.
+pub(super) fn gemm_sample(
     gemm: Option<RowGemm>,
+    direct: bool,
     s: &Conv2dShape,
     weight: &[f32],
     bias: &[f32],
     x: &[f32],
     y: &mut [f32],
 ) -> bool {
+    let Some(gemm) = gemm else {
+        return false;
+    };
     let on_grid = (s.kernel_h, s.kernel_w, s.stride_h, s.stride_w) == (1, 1, 1, 1)
         && (s.pad_top, s.pad_left) == (0, 0)
         && (s.out_height, s.out_width) == (s.in_height, s.in_width);
-    let Some(gemm) = gemm.filter(|_| on_grid) else {
-        return false;
-    };
     let hw = s.out_height * s.out_width;
-    if hw == 0 {
+    if on_grid {
+        if hw == 0 {
+            return true;
+        }
+        for (map, &bias) in y.chunks_exact_mut(hw).zip(bias) {
+            map.fill(bias);
+        }
+        gemm(
+            Matrix::row_major(weight, s.out_channels, s.in_channels),
+            Matrix::row_major(x, s.in_channels, hw),
+            true,
+            MatrixMut::row_major(y, s.out_channels, hw),
+        );
         return true;
     }
-    for (map, &bias) in y.chunks_exact_mut(hw).zip(bias) {
-        map.fill(bias);
+    if direct {
+        return false;
     }
-    gemm(
-        Matrix::row_major(weight, s.out_channels, s.in_channels),
-        Matrix::row_major(x, s.in_channels, hw),
-        true,
-        MatrixMut::row_major(y, s.out_channels, hw),
-    );
+    with_scratch(s.col_len(), |col| {
+        forward_sample(gemm, s, weight, bias, x, y, col);
+    });
     true
 }
 

@@ -328,33 +328,45 @@ test_every_variant! {
 }
 
 test_every_variant! {
-    /// Pointwise convolutions on their input's grid through the in-place GEMM, where the
-    /// variant has one: ragged maps (1 to 2,304 positions, rows of 64 ± ragged) and channel
-    /// counts, against the `f64` reference; other geometries are declined untouched.
-    fn pointwise_samples_on_the_input_grid_match_the_reference(kernels) {
+    /// Single samples through the in-place GEMM, where the variant has one: pointwise
+    /// convolutions on their input's grid (ragged maps of 1 to 2,304 positions, ragged
+    /// channel counts) read in place, and strided, padded and tall kernels through im2col,
+    /// all against the `f64` reference; a geometry the direct kernel takes is declined
+    /// untouched unless it is pointwise.
+    fn single_samples_on_the_gemm_match_the_reference(kernels) {
         let mut rng = Rng::new(61);
-        let maps = [(1, 1), (3, 3), (1, 17), (6, 6), (5, 25), (12, 12), (48, 48)];
-        for (i, &(h, w)) in maps.iter().enumerate() {
-            for (in_c, out_c) in [(1, 1), (3, 8), (8, 16), (16, 7), (64, 130), (131, 64)] {
-                let s = shape_of([in_c, h, w, out_c, 1, 1, 1, 1, 0, 0, 0, 0]);
-                let d = random_data(&mut rng, &s, 1);
-                let mut y = vec![f32::NAN; out_c * h * w];
-                let ran = wide::pointwise_sample(kernels.row_gemm, &s, &d.weight, &d.bias, &d.input, &mut y);
-                assert_eq!(ran, kernels.row_gemm.is_some(), "map {i}");
-                if ran {
-                    let want = reference(&s, &d.weight, &d.bias, &d.input, 1);
-                    let tol = 1e-6 * (in_c as f64 + 1.0);
-                    assert_close(&y, &want, tol, tol, &format!("{s:?}"));
-                }
-            }
-        }
-        let strided = shape_of([8, 6, 6, 8, 1, 1, 2, 2, 0, 0, 0, 0]);
-        let padded_3x3 = shape_of([8, 6, 6, 8, 3, 3, 1, 1, 1, 1, 1, 1]);
-        for s in [strided, padded_3x3] {
+        let mut check = |s: Conv2dShape, direct: bool| {
             let d = random_data(&mut rng, &s, 1);
             let mut y = vec![f32::NAN; s.out_channels * s.out_height * s.out_width];
-            assert!(!wide::pointwise_sample(kernels.row_gemm, &s, &d.weight, &d.bias, &d.input, &mut y));
-            assert!(y.iter().all(|v| v.is_nan()), "nothing written");
+            let (w, b, x) = (&d.weight, &d.bias, &d.input);
+            let ran = wide::gemm_sample(kernels.row_gemm, direct, &s, w, b, x, &mut y);
+            let pointwise = s.kernel_h * s.kernel_w == 1 && s.stride_h * s.stride_w == 1;
+            assert_eq!(ran, kernels.row_gemm.is_some() && (pointwise || !direct), "{s:?}");
+            if ran {
+                let want = reference(&s, w, b, x, 1);
+                let tol = 1e-6 * (s.in_channels * s.kernel_h * s.kernel_w) as f64 + 1e-6;
+                assert_close(&y, &want, tol, tol, &format!("{s:?}"));
+            } else {
+                assert!(y.iter().all(|v| v.is_nan()), "{s:?}: nothing written");
+            }
+        };
+        let maps = [(1, 1), (3, 3), (1, 17), (6, 6), (5, 25), (12, 12), (48, 48)];
+        for &(h, w) in &maps {
+            for (in_c, out_c) in [(1, 1), (3, 8), (8, 16), (16, 7), (64, 130), (131, 64)] {
+                check(shape_of([in_c, h, w, out_c, 1, 1, 1, 1, 0, 0, 0, 0]), true);
+            }
+        }
+        // Strided and padded geometries: VWW's first layer, KWS's, ResNet-8's 3×3 and its
+        // strided 1×1 shortcut, an odd tall kernel.
+        for c in [
+            [3, 13, 14, 8, 3, 3, 2, 2, 0, 0, 1, 1],
+            [1, 49, 10, 64, 10, 4, 2, 2, 4, 1, 5, 1],
+            [16, 9, 9, 16, 3, 3, 1, 1, 1, 1, 1, 1],
+            [16, 8, 8, 32, 1, 1, 2, 2, 0, 0, 0, 0],
+            [5, 11, 6, 3, 5, 2, 1, 3, 2, 0, 2, 1],
+        ] {
+            check(shape_of(c), false);
+            check(shape_of(c), true);
         }
     }
 }
