@@ -19,6 +19,11 @@ use super::conv::{for_each_run, Conv2dShape, Run};
 #[path = "depthwise_conv_scalar.rs"]
 mod scalar;
 
+/// Narrow maps at unit stride, each tap one `axpy` over the whole zero-padded map.
+#[cfg(feature = "std")]
+#[path = "depthwise_conv_flat.rs"]
+mod flat;
+
 /// Filters per input channel: `out_channels / in_channels`.
 pub fn multiplier(shape: &Conv2dShape) -> usize {
     shape.out_channels / shape.in_channels.max(1)
@@ -240,6 +245,8 @@ pub fn depthwise_conv2d_forward(
         return;
     }
     let by_tap = runs_by_tap(s);
+    #[cfg(feature = "std")]
+    let flat = !by_tap && flat::takes(s);
     let mut ring = scalar::Ring::new();
     let scalar_fpu = super::kernels::active().variant == super::kernels::Variant::ScalarFpu;
     for_each_channel(s, batch, |c, o| {
@@ -250,6 +257,11 @@ pub fn depthwise_conv2d_forward(
         let filter = &weight[channel * taps..][..taps];
         if scalar_fpu {
             scalar::channel(s, filter, b, in_map, out_map, &mut ring);
+            return;
+        }
+        #[cfg(feature = "std")]
+        if flat {
+            flat::channel(s, filter, b, in_map, out_map);
             return;
         }
         out_map.fill(b);
