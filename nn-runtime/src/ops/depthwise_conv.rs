@@ -19,7 +19,7 @@ use super::conv::{for_each_run, Conv2dShape, Run};
 #[path = "depthwise_conv_scalar.rs"]
 mod scalar;
 
-/// Narrow maps at unit stride, each tap one `axpy` over the whole zero-padded map.
+/// Maps at unit stride, each tap one `axpy` over the whole zero-padded map.
 #[cfg(feature = "std")]
 #[path = "depthwise_conv_flat.rs"]
 mod flat;
@@ -246,7 +246,7 @@ pub fn depthwise_conv2d_forward(
     }
     let by_tap = runs_by_tap(s);
     #[cfg(feature = "std")]
-    let flat = !by_tap && flat::takes(s);
+    let flat = flat::takes(s);
     let mut ring = scalar::Ring::new();
     let scalar_fpu = super::kernels::active().variant == super::kernels::Variant::ScalarFpu;
     for_each_channel(s, batch, |c, o| {

@@ -1,11 +1,15 @@
-//! The forward pass of a depthwise convolution at unit stride over maps too narrow for the
-//! row-by-row `axpy` loop (MobileNet's 12 × 12 to 3 × 3 maps, keyword spotting's 25 × 5):
-//! the channel is copied once into a zero-padded plane `Hp × Wp` (this thread's scratch), and
-//! the output is computed on the padded plane's grid, `out_height` rows of `Wp`, as one
-//! contiguous sum per tap: `grid[k] += w[i, j] · plane[k + i·Wp + j]`. Each output at
-//! `(y, x)`, `x < out_width`, is `grid[y·Wp + x]`; the `Wp − out_width` columns past it are
-//! never read. Every tap is then a single `axpy` of `out_height · Wp` values that vectorizes
-//! whole, where the direct loop summed a 3-wide window per output.
+//! The forward pass of a depthwise convolution at unit stride: the channel is copied once
+//! into a zero-padded plane `Hp × Wp` (this thread's scratch), and the output is computed on
+//! the padded plane's grid, `out_height` rows of `Wp`, as one contiguous sum per tap:
+//! `grid[k] += w[i, j] · plane[k + i·Wp + j]`. Each output at `(y, x)`, `x < out_width`, is
+//! `grid[y·Wp + x]`; the `Wp − out_width` columns past it are never read. Every tap is then a
+//! single `axpy` of `out_height · Wp` values that vectorizes whole, where the direct loop
+//! summed a 3-wide window per output on narrow maps (MobileNet's 12 × 12 to 3 × 3, keyword
+//! spotting's 25 × 5) and the row-by-row loop paid its set-up per row on wide ones.
+//!
+//! Strided maps keep the direct loop: splitting the padded map into one plane per stride
+//! phase (so that each tap reads contiguously again) cost more in the gathering copy than
+//! it saved on visual wake words' stride-2 layers.
 
 use super::{axpy, Conv2dShape};
 use core::cell::RefCell;
