@@ -20,17 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-try:
-    from ai_edge_litert.interpreter import Interpreter
-except ImportError:
-    from tflite_runtime.interpreter import Interpreter
-
-MODELS = {
-    "kws": "kws_ref_model.tflite",
-    "vww": "vww_96_int8.tflite",
-    "ic": "pretrainedResnet_quant.tflite",
-    "ad": "ad01_int8.tflite",
-}
+from mlperf_int8_reference import MODELS, Interpreter
 
 
 def count(path):
