@@ -67,7 +67,9 @@ pub(super) fn may_skip_cols(s: &Conv2dShape) -> bool {
 /// - a pointwise convolution on its input's grid (1×1 kernel, unit strides, no padding):
 ///   the input `[channels, H·W]` and the output `[filters, H·W]` are already the row-major
 ///   operands of `Y = bias + W · X`, no im2col needed;
-/// - any other: im2col into this thread's scratch, then `Y = bias + W · cols`.
+/// - any other: `Y = bias + W · cols`, im2col a block of input channels at a time into a
+///   fixed per-thread scratch of [`INFER_SCRATCH`] floats (no allocation); a geometry whose
+///   one channel's im2col is larger keeps the direct kernel.
 ///
 /// The GEMM's 6 × 64 register tile beats the portable direct kernel many times over on
 /// MobileNet's pointwise layers, strided and padded convolutions at batch 1. `false` (nothing
@@ -104,13 +106,53 @@ pub(super) fn gemm_sample(
         );
         return true;
     }
-    if direct {
+    let taps = s.kernel_h * s.kernel_w;
+    if direct || taps * hw > INFER_SCRATCH {
         return false;
     }
-    with_scratch(s.col_len(), |col| {
-        forward_sample(gemm, s, weight, bias, x, y, col);
+    // im2col a block of input channels at a time into the thread's fixed scratch, each
+    // block's rows of `W` (columns `c0·taps ..`) multiplied into `Y`: no allocation, as
+    // single-sample inference promises.
+    let per_block = INFER_SCRATCH / (taps * hw);
+    let filter_len = s.in_channels * taps;
+    for (map, &bias) in y.chunks_exact_mut(hw).zip(bias) {
+        map.fill(bias);
+    }
+    INFER_COLS.with(|cols| {
+        let mut cols = cols.borrow_mut();
+        for c0 in (0..s.in_channels).step_by(per_block) {
+            let channels = per_block.min(s.in_channels - c0);
+            let block = Conv2dShape {
+                in_channels: channels,
+                ..*s
+            };
+            let plane = s.in_height * s.in_width;
+            let col = &mut cols[..channels * taps * hw];
+            im2col(&block, &x[c0 * plane..][..channels * plane], col);
+            gemm(
+                Matrix::strided(
+                    &weight[c0 * taps..],
+                    s.out_channels,
+                    channels * taps,
+                    filter_len,
+                    1,
+                ),
+                Matrix::row_major(col, channels * taps, hw),
+                true,
+                MatrixMut::row_major(y, s.out_channels, hw),
+            );
+        }
     });
     true
+}
+
+/// Floats of im2col scratch single-sample inference may use per thread ([`gemm_sample`]).
+const INFER_SCRATCH: usize = 32_768;
+
+std::thread_local! {
+    /// [`gemm_sample`]'s im2col blocks: a fixed array in the thread's static storage (a const
+    /// initializer and no destructor), so that using it never allocates.
+    static INFER_COLS: RefCell<[f32; INFER_SCRATCH]> = const { RefCell::new([0.0; INFER_SCRATCH]) };
 }
 
 /// Runs `f` with `len` floats of this thread's scratch (contents unspecified).

@@ -13,14 +13,14 @@
 
 use super::{axpy, Conv2dShape};
 use core::cell::RefCell;
-use std::vec::Vec;
 
-/// Padded planes up to this many floats (64 KiB of scratch per thread with the grid).
-const MAX_PLANE: usize = 8192;
+/// Padded plane and grid up to this many floats together.
+const MAX_SCRATCH: usize = 16_384;
 
 std::thread_local! {
-    /// The padded plane and the output grid, kept per thread.
-    static SCRATCH: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+    /// The padded plane and the output grid: a fixed array in the thread's static storage (a
+    /// const initializer and no destructor), so that using it never allocates.
+    static SCRATCH: RefCell<[f32; MAX_SCRATCH]> = const { RefCell::new([0.0; MAX_SCRATCH]) };
 }
 
 /// `(Hp, Wp)`: the padded plane the windows of `s` (unit strides) read.
@@ -28,8 +28,8 @@ fn padded(s: &Conv2dShape) -> (usize, usize) {
     (s.out_height + s.kernel_h - 1, s.out_width + s.kernel_w - 1)
 }
 
-/// Whether [`channel`] computes `s`: unit strides, a nonempty output, a plane within
-/// [`MAX_PLANE`].
+/// Whether [`channel`] computes `s`: unit strides, a nonempty output, the plane and the grid
+/// within [`MAX_SCRATCH`].
 pub(super) fn takes(s: &Conv2dShape) -> bool {
     if s.stride_h != 1 || s.stride_w != 1 || s.out_height == 0 || s.out_width == 0 {
         return false;
@@ -38,7 +38,12 @@ pub(super) fn takes(s: &Conv2dShape) -> bool {
         return false;
     }
     let (hp, wp) = padded(s);
-    hp.checked_mul(wp).is_some_and(|plane| plane <= MAX_PLANE)
+    let grid = s.out_height.checked_mul(wp);
+    let plane = hp.checked_mul(wp);
+    plane
+        .zip(grid)
+        .and_then(|(plane, grid)| plane.checked_add(grid))
+        .is_some_and(|len| len <= MAX_SCRATCH)
 }
 
 /// One output map of a shape [`takes`] accepts: `out_map = bias + filter ⊛ in_map`.
@@ -53,9 +58,6 @@ pub(super) fn channel(
     let grid_len = s.out_height * wp;
     SCRATCH.with(|scratch| {
         let mut scratch = scratch.borrow_mut();
-        if scratch.len() < hp * wp + grid_len {
-            scratch.resize(hp * wp + grid_len, 0.0);
-        }
         let (plane, grid) = scratch.split_at_mut(hp * wp);
         let grid = &mut grid[..grid_len];
         fill_plane(s, in_map, (hp, wp), &mut plane[..hp * wp]);
