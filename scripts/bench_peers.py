@@ -1,7 +1,16 @@
-"""Other systems on the benchmark's W6 and W7 (BENCHMARKS.md), measured as
+"""Other systems on the benchmark's W1–W3, W6 and W7 (BENCHMARKS.md), measured as
 `examples/bench` measures `nn`, printing the same tab-separated `result` lines:
 
     result  SYSTEM  WORKLOAD  MODEL  METRIC  MEDIAN  MIN  MAX
+
+W1–W3 of the MLP and the CNN (`mnist-onnxruntime`, `mnist-pytorch`), one thread, on the
+digits of `data/mnist`:
+  - `onnxruntime`: ONNX Runtime's CPU provider as for W7, on `nn`'s ONNX export of the two
+    models (`--export-onnx DIR` writes `mlp.onnx` and `cnn.onnx`): W1 ns per sample, one
+    `run()` per test digit; W2 samples per second over the 8,000 training digits at batch 256.
+  - `pytorch`: the same two networks in `torch.nn`, W1 and W2 as above under
+    `torch.inference_mode()`, W3 one epoch of SGD (lr 0.05, batch 32, shuffled,
+    cross-entropy on the logits) in seconds.
 
 W7 (`w7`): the four MLPerf Tiny float models (kws, vww, ic, ad), one thread, inputs drawn
 uniformly from ±1 with a fixed seed:
@@ -38,6 +47,8 @@ Run from the repository root, each part in the virtual environment that has its 
     cargo run --release --example bench -- --export-onnx /tmp/nn-onnx
     ../venv-layers/bin/python scripts/bench_peers.py w7 --onnx /tmp/nn-onnx   # ai-edge-litert, onnxruntime, numpy
     ../venv-torch/bin/python scripts/bench_peers.py w6                        # torch, numpy
+    ../venv-layers/bin/python scripts/bench_peers.py mnist-onnxruntime --onnx /tmp/nn-onnx
+    ../venv-torch/bin/python scripts/bench_peers.py mnist-pytorch
     ../venv-layers/bin/python scripts/bench_peers.py int8                     # ai-edge-litert, numpy
 
 `scripts/bench_side_by_side.py` runs these interleaved with `nn` and prints the ratios.
@@ -279,6 +290,109 @@ def w6(args):
     result("pytorch", "W6", "seed_cnn", "b256_per_s", repeated(batch_256, args.inference))
 
 
+def mnist_digits():
+    """The training and test digits as float32 arrays of [N, 1, 28, 28], and the training
+    labels."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from mnist_idx import load_mnist
+
+    train_x, train_y = load_mnist(ROOT / "data" / "mnist", "train")
+    test_x, _ = load_mnist(ROOT / "data" / "mnist", "test")
+    return train_x[:, None], train_y, test_x[:, None]
+
+
+def w1_w2(system, model, infer, inputs_of, train_x, test_x, repeats):
+    """W1 (one test digit per call) and W2 (the training digits at batch 256) of one model,
+    `infer` taking a batch made by `inputs_of`."""
+    singles = [inputs_of(test_x[i : i + 1]) for i in range(len(test_x))]
+    batches = [inputs_of(train_x[s : s + BATCH_256]) for s in range(0, len(train_x), BATCH_256)]
+
+    def batch_1():
+        started = time.perf_counter_ns()
+        for x in singles:
+            infer(x)
+        return (time.perf_counter_ns() - started) / len(singles)
+
+    def batch_256():
+        started = time.perf_counter_ns()
+        for x in batches:
+            infer(x)
+        return len(train_x) / ((time.perf_counter_ns() - started) / 1e9)
+
+    result(system, "W1", model, "b1_ns", repeated(batch_1, repeats))
+    result(system, "W2", model, "b256_per_s", repeated(batch_256, repeats))
+
+
+def mnist_onnxruntime(args):
+    import onnxruntime as ort
+
+    train_x, _, test_x = mnist_digits()
+    for model in ["mlp", "cnn"]:
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        path = Path(args.onnx) / f"{model}.onnx"
+        session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        input_ = session.get_inputs()[0]
+        shape = [d for d in input_.shape[1:]]
+        print(f"{model}: ONNX Runtime …", file=sys.stderr)
+        w1_w2("onnxruntime", model,
+              lambda x: session.run(None, {input_.name: x}),
+              lambda x: np.ascontiguousarray(x.reshape([len(x)] + shape)),
+              train_x, test_x, args.repeats)
+
+
+def mnist_pytorch(args):
+    import torch
+    from torch import nn
+
+    torch.set_num_threads(1)
+    torch.manual_seed(42)
+    train_x, train_y, test_x = mnist_digits()
+    models = {
+        "mlp": nn.Sequential(
+            nn.Flatten(),
+            nn.Linear(784, 128), nn.ReLU(),
+            nn.Linear(128, 64), nn.ReLU(),
+            nn.Linear(64, 10),
+        ),
+        "cnn": nn.Sequential(
+            nn.Conv2d(1, 8, 3), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(8, 16, 3), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Flatten(),
+            nn.Linear(16 * 5 * 5, 10),
+        ),
+    }
+    x, y = torch.from_numpy(train_x), torch.from_numpy(train_y)
+    generator = torch.Generator().manual_seed(0)
+    for name, model in models.items():
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
+        loss_fn = nn.CrossEntropyLoss()
+
+        def epoch():
+            model.train()
+            started = time.perf_counter()
+            order = torch.randperm(len(x), generator=generator)
+            for start in range(0, len(x), 32):
+                index = order[start : start + 32]
+                optimizer.zero_grad(set_to_none=True)
+                loss_fn(model(x[index]), y[index]).backward()
+                optimizer.step()
+            return time.perf_counter() - started
+
+        print(f"{name}: PyTorch …", file=sys.stderr)
+        model.eval()
+
+        def infer(batch):
+            with torch.inference_mode():
+                return model(batch)
+
+        w1_w2("pytorch", name, infer, torch.from_numpy, train_x, test_x, args.repeats)
+        result("pytorch", "W3", name, "train_s", repeated(epoch, args.epochs))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parts = parser.add_subparsers(dest="part", required=True)
@@ -290,8 +404,15 @@ def main():
     part_w6 = parts.add_parser("w6", help="PyTorch on the seed CNN")
     part_w6.add_argument("--epochs", type=int, default=1)
     part_w6.add_argument("--inference", type=int, default=3)
+    part_ort = parts.add_parser("mnist-onnxruntime", help="ONNX Runtime on the MLP and CNN")
+    part_ort.add_argument("--onnx", required=True, help="folder of nn's exported mlp/cnn.onnx")
+    part_ort.add_argument("--repeats", type=int, default=5)
+    part_torch = parts.add_parser("mnist-pytorch", help="PyTorch on the MLP and CNN")
+    part_torch.add_argument("--repeats", type=int, default=5)
+    part_torch.add_argument("--epochs", type=int, default=3)
     args = parser.parse_args()
-    {"w7": w7, "w6": w6, "int8": int8}[args.part](args)
+    {"w7": w7, "w6": w6, "int8": int8, "mnist-onnxruntime": mnist_onnxruntime,
+     "mnist-pytorch": mnist_pytorch}[args.part](args)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ use nn::{Adam, Dataset, FitConfig, Mode, Model, Network, Rng, Sgd};
 use std::hint::black_box;
 use std::time::Instant;
 
-use crate::stats::Summary;
+use crate::stats::{result_line, Summary};
 use crate::Repeats;
 
 /// The figures of one model.
@@ -159,4 +159,22 @@ pub fn print_table(mlp: Option<&Results>, cnn: Option<&Results>) {
         let show = |r: Option<&Results>| r.map_or("(not run)".to_string(), cell);
         println!("| {label:<38} | {:<30} | {:<30} |", show(mlp), show(cnn));
     }
+}
+
+/// W1–W3 and W5 of one model as `result` lines (`model`: `mlp` or `cnn`), for
+/// `scripts/bench_side_by_side.py`.
+pub fn print_results(model: &str, results: &Results) {
+    println!("{}", result_line("W1", model, "b1_ns", &results.w1_ns));
+    println!(
+        "{}",
+        result_line("W2", model, "b256_per_s", &results.w2_per_second)
+    );
+    println!(
+        "{}",
+        result_line("W3", model, "train_s", &results.w3_seconds)
+    );
+    println!(
+        "{}",
+        result_line("W5", model, "train_s", &results.w5_seconds)
+    );
 }

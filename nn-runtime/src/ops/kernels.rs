@@ -85,6 +85,10 @@ pub(crate) type DenseForwardBatch = fn(&[f32], &[f32], &[f32], &mut [f32], usize
 /// A single-sample convolution: `(shape, weight, bias, input, output)`, lengths checked.
 pub(crate) type ConvForward = fn(&Conv2dShape, &[f32], &[f32], &[f32], &mut [f32]);
 
+/// One plane of a max pool's backward pass (`pool.rs`): `(shape, input, output_grad,
+/// input_grad)`.
+pub(crate) type MaxPoolBackward = fn(&super::pool::Pool2dShape, &[f32], &[f32], &mut [f32]);
+
 /// `C = A·B`, or `C += A·B` when the flag is set, for views with unit column strides
 /// (`gemm_rows_avx512.rs`); checked like `gemm`.
 #[cfg(feature = "std")]
@@ -121,6 +125,9 @@ pub(crate) struct Kernels {
     /// lengths checked; the wide convolutions' layout changes.
     #[cfg(feature = "std")]
     pub(crate) transpose: fn(&[f32], usize, usize, &mut [f32]),
+    /// The backward pass of one plane of a 2×2, stride-2 max pool: `(shape, input plane,
+    /// output gradient plane, input gradient plane)`, lengths checked.
+    pub(crate) max_pool_halving_backward: MaxPoolBackward,
     /// Whether every value lies within `[-limit, limit]` (the optimizers' guard).
     #[cfg(feature = "std")]
     pub(crate) all_within: fn(&[f32], f32) -> bool,
@@ -137,6 +144,7 @@ const PORTABLE: Kernels = Kernels {
     dense_forward_batch: super::dense::dense_forward_batch_gemm,
     conv2d_forward: super::conv::conv2d_forward_portable,
     conv2d_direct: |_| false,
+    max_pool_halving_backward: super::pool::max_pool_halving_backward,
     #[cfg(feature = "std")]
     row_gemm: None,
     #[cfg(feature = "std")]

@@ -35,6 +35,7 @@ const AVX2: Kernels = Kernels {
     row_gemm: None,
     conv2d_sparse_grad: conv2d_sparse_grad_avx2,
     transpose: transpose_avx2,
+    max_pool_halving_backward: max_pool_halving_backward_avx2,
     all_within: all_within_avx2,
     int8: Some(&int8::x86::AVX2),
 };
@@ -142,6 +143,16 @@ fn conv2d_forward_avx2(
     }
     // SAFETY: reachable only through a table handed out when the CPU has AVX2 and FMA.
     unsafe { conv::avx2::conv2d_forward(s, weight, bias, input, output) }
+}
+
+fn max_pool_halving_backward_avx2(
+    s: &crate::ops::pool::Pool2dShape,
+    plane: &[f32],
+    dy: &[f32],
+    dx: &mut [f32],
+) {
+    // SAFETY: reachable only through a table handed out when the CPU has AVX2.
+    unsafe { crate::ops::pool_avx2::max_pool_halving_backward(s, plane, dy, dx) }
 }
 
 fn all_within_avx2(values: &[f32], limit: f32) -> bool {

@@ -30,6 +30,8 @@ pub mod matrix;
 mod matvec;
 pub mod normalization;
 pub mod pool;
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+mod pool_avx2;
 pub mod recurrent;
 pub mod simd;
 #[cfg(all(feature = "std", target_arch = "x86_64"))]

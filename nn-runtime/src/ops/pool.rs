@@ -197,53 +197,71 @@ fn max_pool_halving_forward(s: &Pool2dShape, plane: &[f32], out: &mut [f32]) {
 }
 
 /// [`max_pool2d_backward`] of one plane with 2×2 windows, stride 2, overwriting `dx` (the
-/// windows write all four of their places; what no window covers is zeroed):
-/// each gradient to its window's first maximum, found as [`window_argmax`] finds it, without
-/// data-dependent branches (the maximum's place is random); a row with a NaN is redone
-/// with the NaN rule.
-fn max_pool_halving_backward(s: &Pool2dShape, plane: &[f32], dy: &[f32], dx: &mut [f32]) {
+/// windows write all four of their places; what no window covers is zeroed). The kernel
+/// table's entry: the x86 tables run the same rows on AVX2.
+pub(crate) fn max_pool_halving_backward(
+    s: &Pool2dShape,
+    plane: &[f32],
+    dy: &[f32],
+    dx: &mut [f32],
+) {
     let (width, used) = (s.in_width, 2 * s.out_width);
     dx[2 * s.out_height * width..].fill(0.0); // An odd last row.
     let rows = plane
         .chunks_exact(2 * width)
         .zip(dx.chunks_exact_mut(2 * width));
     for ((pair, grad_pair), dy) in rows.zip(dy.chunks_exact(s.out_width)) {
-        let (grad_top, grad_bottom) = grad_pair.split_at_mut(width);
-        grad_top[used..].fill(0.0);
-        grad_bottom[used..].fill(0.0);
+        max_pool_halving_backward_row(pair, width, used, dy, grad_pair);
+    }
+}
+
+/// One output row of [`max_pool_halving_backward`]: `pair` holds the two input rows, `width`
+/// long each, of which the windows use the first `used` columns; their gradients `grads`
+/// (the same layout) are overwritten. Each gradient goes to its window's first maximum,
+/// found as [`window_argmax`] finds it, without data-dependent branches (the maximum's
+/// place is random); a row with a NaN is redone with the NaN rule.
+pub(crate) fn max_pool_halving_backward_row(
+    pair: &[f32],
+    width: usize,
+    used: usize,
+    dy: &[f32],
+    grads: &mut [f32],
+) {
+    let (grad_top, grad_bottom) = grads.split_at_mut(width);
+    grad_top[used..].fill(0.0);
+    grad_bottom[used..].fill(0.0);
+    let grads = grad_top[..used]
+        .chunks_exact_mut(2)
+        .zip(grad_bottom[..used].chunks_exact_mut(2));
+    let mut nan = false;
+    for ((v, (gt, gb)), &g) in windows_of(pair, width, used).zip(grads).zip(dy) {
+        let m = first_max_finite(first_max_finite(v[0], v[1]), first_max_finite(v[2], v[3]));
+        // The first of the four equal to the maximum.
+        let (e0, e1, e2) = (v[0] == m, v[1] == m, v[2] == m);
+        let pick = |first: bool| if first { g } else { 0.0 };
+        gt[0] = pick(e0);
+        gt[1] = pick(e1 && !e0);
+        gb[0] = pick(e2 && !(e0 || e1));
+        gb[1] = pick(!(e0 || e1 || e2));
+        nan |= has_nan(v);
+    }
+    if nan {
         let grads = grad_top[..used]
             .chunks_exact_mut(2)
             .zip(grad_bottom[..used].chunks_exact_mut(2));
-        let mut nan = false;
         for ((v, (gt, gb)), &g) in windows_of(pair, width, used).zip(grads).zip(dy) {
-            let m = first_max_finite(first_max_finite(v[0], v[1]), first_max_finite(v[2], v[3]));
-            // The first of the four equal to the maximum.
-            let (e0, e1, e2) = (v[0] == m, v[1] == m, v[2] == m);
-            let pick = |first: bool| if first { g } else { 0.0 };
-            gt[0] = pick(e0);
-            gt[1] = pick(e1 && !e0);
-            gb[0] = pick(e2 && !(e0 || e1));
-            gb[1] = pick(!(e0 || e1 || e2));
-            nan |= has_nan(v);
-        }
-        if nan {
-            let grads = grad_top[..used]
-                .chunks_exact_mut(2)
-                .zip(grad_bottom[..used].chunks_exact_mut(2));
-            for ((v, (gt, gb)), &g) in windows_of(pair, width, used).zip(grads).zip(dy) {
-                let mut best = 0;
-                for k in 1..4 {
-                    if v[best].is_nan() {
-                        break;
-                    }
-                    if v[k] > v[best] || v[k].is_nan() {
-                        best = k;
-                    }
+            let mut best = 0;
+            for k in 1..4 {
+                if v[best].is_nan() {
+                    break;
                 }
-                let mut to = [0.0; 4];
-                to[best] = g;
-                (gt[0], gt[1], gb[0], gb[1]) = (to[0], to[1], to[2], to[3]);
+                if v[k] > v[best] || v[k].is_nan() {
+                    best = k;
+                }
             }
+            let mut to = [0.0; 4];
+            to[best] = g;
+            (gt[0], gt[1], gb[0], gb[1]) = (to[0], to[1], to[2], to[3]);
         }
     }
 }
@@ -274,6 +292,7 @@ pub fn max_pool2d_backward(
     if !halving {
         input_grad.fill(0.0);
     }
+    let halving_backward = super::kernels::active().max_pool_halving_backward;
     let in_plane = s.in_height * s.in_width;
     let out_plane = s.out_height * s.out_width;
     let grads = input_grad.chunks_exact_mut(in_plane);
@@ -283,7 +302,7 @@ pub fn max_pool2d_backward(
         .zip(output_grad.chunks_exact(out_plane))
     {
         if halving {
-            max_pool_halving_backward(s, plane, dy, dx);
+            (halving_backward)(s, plane, dy, dx);
             continue;
         }
         for (y, row) in dy.chunks_exact(s.out_width).enumerate() {

@@ -223,30 +223,26 @@ fn mismatched_gradients_are_rejected() {
     max_pool2d_backward(&s, &[0.0; 9], &[0.0; 4], &[0.0; 3], &mut [0.0; 9]);
 }
 
-#[test]
-fn the_halving_fast_path_matches_the_general_scan() {
-    // Values from a small set (many ties, signed zeros) and some NaNs; odd and even sizes.
-    let mut rng = Rng::new(91);
-    let palette = [-1.0, -0.0, 0.0, 0.5, 2.0, f32::NAN];
-    for (h, w) in [(2, 2), (4, 6), (5, 7), (7, 4), (26, 26), (11, 11)] {
-        let s = shape_of([3, h, w, 2, 2, 2, 2]);
-        let batch = 2;
-        let x: Vec<f32> = (0..batch * 3 * h * w)
-            .map(|_| {
-                let choices = if rng.below(8) == 0 { 6 } else { 5 };
-                palette[rng.below(choices)]
-            })
-            .collect();
-        let outputs = batch * 3 * s.out_height * s.out_width;
-        let mut fast = vec![f32::NAN; outputs];
-        max_pool2d_forward(&s, &x, &mut fast);
-        let dy = random_vec(&mut rng, outputs, 1.0);
-        let mut fast_dx = vec![f32::NAN; x.len()];
-        max_pool2d_backward(&s, &x, &fast, &dy, &mut fast_dx);
+/// Values from a small set (many ties, signed zeros) and, in about one in `nan_every`, NaN.
+fn tied_values(rng: &mut Rng, len: usize, nan_every: usize) -> Vec<f32> {
+    let palette = [-1.0, -0.0, 0.0, 0.5, 2.0];
+    (0..len)
+        .map(|_| {
+            if rng.below(nan_every) == 0 {
+                f32::NAN
+            } else {
+                palette[rng.below(palette.len())]
+            }
+        })
+        .collect()
+}
 
-        // The general scan, window by window, with the same tie and NaN rule.
-        let mut slow_dx = vec![0.0f32; x.len()];
-        for (k, window) in windows(&s, batch).iter().enumerate() {
+/// The general scan, window by window, with the tie and NaN rule of the forward pass: each
+/// output's input index.
+fn first_maxima(s: &Pool2dShape, x: &[f32], batch: usize) -> Vec<usize> {
+    windows(s, batch)
+        .iter()
+        .map(|window| {
             let mut best = window[0];
             for &i in &window[1..] {
                 if x[best].is_nan() {
@@ -256,9 +252,54 @@ fn the_halving_fast_path_matches_the_general_scan() {
                     best = i;
                 }
             }
+            best
+        })
+        .collect()
+}
+
+#[test]
+fn the_halving_fast_path_matches_the_general_scan() {
+    let mut rng = Rng::new(91);
+    for (h, w) in [(2, 2), (4, 6), (5, 7), (7, 4), (26, 26), (11, 11)] {
+        let s = shape_of([3, h, w, 2, 2, 2, 2]);
+        let batch = 2;
+        let x = tied_values(&mut rng, batch * 3 * h * w, 40);
+        let outputs = batch * 3 * s.out_height * s.out_width;
+        let mut fast = vec![f32::NAN; outputs];
+        max_pool2d_forward(&s, &x, &mut fast);
+        let dy = random_vec(&mut rng, outputs, 1.0);
+        let mut fast_dx = vec![f32::NAN; x.len()];
+        max_pool2d_backward(&s, &x, &fast, &dy, &mut fast_dx);
+
+        let mut slow_dx = vec![0.0f32; x.len()];
+        for (k, &best) in first_maxima(&s, &x, batch).iter().enumerate() {
             assert_eq!(fast[k].to_bits(), x[best].to_bits(), "{h}×{w} output {k}");
             slow_dx[best] += dy[k];
         }
         assert_eq!(fast_dx, slow_dx, "{h}×{w}");
+    }
+}
+
+crate::ops::kernels::test_every_variant! {
+    fn every_variant_routes_halving_gradients_as_the_general_scan(kernels) {
+        // Every row length from 1 to 37 windows (masked ends of 1 to 8 windows after 0 to 4
+        // full vectors), odd and even sizes, NaN-free planes and planes with NaNs in some
+        // rows; the gradient's bits must match, and what no window covers must be zeroed.
+        let mut rng = Rng::new(92);
+        for w in 2..=75 {
+            for (h, nan_every) in [(2, usize::MAX), (5, 60), (8, usize::MAX), (7, 12)] {
+                let s = shape_of([1, h, w, 2, 2, 2, 2]);
+                let x = tied_values(&mut rng, h * w, nan_every);
+                let dy = random_vec(&mut rng, s.out_height * s.out_width, 1.0);
+                let mut dx = vec![f32::NAN; x.len()];
+                (kernels.max_pool_halving_backward)(&s, &x, &dy, &mut dx);
+                let mut expected = vec![0.0f32; x.len()];
+                for (k, &best) in first_maxima(&s, &x, 1).iter().enumerate() {
+                    expected[best] += dy[k];
+                }
+                let bits = |v: &[f32]| v.iter().map(|g| g.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&dx), bits(&expected), "{h}×{w}, NaN one in {nan_every}");
+            }
+        }
     }
 }

@@ -1,0 +1,96 @@
+//! The backward pass of 2×2, stride-2 max pooling on AVX2, eight windows at a time: the
+//! same choice as the portable rows (`pool.rs`), bit for bit. Below every max pool of a
+//! CNN's training step, and one plane's rows are short (13 windows on a 26-wide map), so
+//! the ragged end of a row runs masked rather than through the scalar loop.
+
+use super::pool::{max_pool_halving_backward_row, Pool2dShape};
+use core::arch::x86_64::*;
+
+/// [`super::pool::max_pool_halving_backward`] on AVX2.
+///
+/// # Safety
+/// The CPU must have AVX2.
+#[target_feature(enable = "avx2")]
+pub(crate) unsafe fn max_pool_halving_backward(
+    s: &Pool2dShape,
+    plane: &[f32],
+    dy: &[f32],
+    dx: &mut [f32],
+) {
+    let (width, used) = (s.in_width, 2 * s.out_width);
+    dx[2 * s.out_height * width..].fill(0.0); // An odd last row.
+    let rows = plane
+        .chunks_exact(2 * width)
+        .zip(dx.chunks_exact_mut(2 * width));
+    for ((pair, grads), dy) in rows.zip(dy.chunks_exact(s.out_width)) {
+        // SAFETY: AVX2 is the caller's promise; the row's lengths hold by construction.
+        let finite = unsafe { row(pair, width, dy, grads) };
+        if finite {
+            let (top, bottom) = grads.split_at_mut(width);
+            top[used..].fill(0.0);
+            bottom[used..].fill(0.0);
+        } else {
+            // The NaN rule, for this row alone.
+            max_pool_halving_backward_row(pair, width, used, dy, grads);
+        }
+    }
+}
+
+/// One output row: `dy.len()` windows over the rows `pair[..width]` and `pair[width..]`;
+/// writes the used columns of `grads` and returns false if a window holds a NaN (then the
+/// row must be redone).
+///
+/// # Safety
+/// AVX2; `pair` and `grads` hold `2 · width` values and `2 · dy.len() ≤ width`.
+#[target_feature(enable = "avx2")]
+unsafe fn row(pair: &[f32], width: usize, dy: &[f32], grads: &mut [f32]) -> bool {
+    debug_assert!(pair.len() == 2 * width && grads.len() == 2 * width);
+    debug_assert!(2 * dy.len() <= width);
+    let lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    let (top, bottom) = (pair.as_ptr(), pair.as_ptr().add(width));
+    let (grad_top, grad_bottom) = (grads.as_mut_ptr(), grads.as_mut_ptr().add(width));
+    let mut unordered = _mm256_setzero_ps();
+    let mut start = 0;
+    while start < dy.len() {
+        let windows = (dy.len() - start).min(8) as i32;
+        // Lanes in use: of the windows' gradients, and of the first and second eight of
+        // their 16 columns.
+        let used = |count: i32| _mm256_cmpgt_epi32(_mm256_set1_epi32(count), lanes);
+        let (g_mask, lo_mask, hi_mask) = (used(windows), used(2 * windows), used(2 * windows - 8));
+        let column = 2 * start;
+        let load = |row: *const f32| {
+            let lo = _mm256_maskload_ps(row.add(column), lo_mask);
+            let hi = _mm256_maskload_ps(row.add(column + 8), hi_mask);
+            // Even and odd columns: windows in the order 0 1 4 5 2 3 6 7.
+            (
+                _mm256_shuffle_ps::<0b10_00_10_00>(lo, hi),
+                _mm256_shuffle_ps::<0b11_01_11_01>(lo, hi),
+            )
+        };
+        let (v0, v1) = load(top);
+        let (v2, v3) = load(bottom);
+        // The gradients in the same order (the middle two pairs swapped).
+        let g = _mm256_maskload_ps(dy.as_ptr().add(start), g_mask);
+        let g = _mm256_castpd_ps(_mm256_permute4x64_pd::<0b11_01_10_00>(_mm256_castps_pd(g)));
+        unordered = _mm256_or_ps(unordered, _mm256_cmp_ps::<_CMP_UNORD_Q>(v0, v1));
+        unordered = _mm256_or_ps(unordered, _mm256_cmp_ps::<_CMP_UNORD_Q>(v2, v3));
+        let m = _mm256_max_ps(_mm256_max_ps(v0, v1), _mm256_max_ps(v2, v3));
+        // The first of the four equal to the maximum takes the gradient.
+        let e0 = _mm256_cmp_ps::<_CMP_EQ_OQ>(v0, m);
+        let e01 = _mm256_or_ps(e0, _mm256_cmp_ps::<_CMP_EQ_OQ>(v1, m));
+        let e012 = _mm256_or_ps(e01, _mm256_cmp_ps::<_CMP_EQ_OQ>(v2, m));
+        let g0 = _mm256_and_ps(e0, g);
+        let g1 = _mm256_andnot_ps(e0, _mm256_and_ps(e01, g));
+        let g2 = _mm256_andnot_ps(e01, _mm256_and_ps(e012, g));
+        let g3 = _mm256_andnot_ps(e012, g);
+        // Interleaving undoes the window order: the low halves are columns 0..8.
+        let store = |row: *mut f32, even: __m256, odd: __m256| {
+            _mm256_maskstore_ps(row.add(column), lo_mask, _mm256_unpacklo_ps(even, odd));
+            _mm256_maskstore_ps(row.add(column + 8), hi_mask, _mm256_unpackhi_ps(even, odd));
+        };
+        store(grad_top, g0, g1);
+        store(grad_bottom, g2, g3);
+        start += 8;
+    }
+    _mm256_movemask_ps(unordered) == 0
+}
