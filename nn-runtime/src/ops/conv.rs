@@ -480,7 +480,7 @@ pub fn conv2d_backward_batch(
         return;
     }
     #[cfg(feature = "std")]
-    if let Some(gemm) = wide::chosen(s) {
+    if let Some(gemm) = wide::backward_chosen() {
         let dy = output_grad;
         return wide::backward_batch(gemm, s, weight, dy, input_grad, dw, bias_grad, cols, batch);
     }

@@ -11,8 +11,9 @@
 //!
 //! A training layer's backward pass first tries the sparse path (`conv_sparse_grad.rs`),
 //! which below a max pool and a ReLU wins by far; these GEMMs serve dense gradients.
-//! Narrower convolutions keep the direct kernels and `gemm`; the wide GEMMs also step aside
-//! while threads share GEMMs (`gemm_split`), which `gemm` serves.
+//! Narrower convolutions keep the direct kernels and `gemm` forward, and take the in-place
+//! GEMM backward too ([`backward_chosen`]); the wide GEMMs step aside while threads share
+//! GEMMs (`gemm_split`), which `gemm` serves.
 
 use super::{col2im, im2col, sample_lens, Conv2dShape};
 use crate::ops::kernels::{self, RowGemm};
@@ -40,6 +41,18 @@ pub(super) fn is_wide(s: &Conv2dShape) -> bool {
 pub(super) fn chosen(s: &Conv2dShape) -> Option<RowGemm> {
     let shared = super::super::gemm_split::current().is_some_and(|split| split.parts() > 1);
     if !is_wide(s) || shared {
+        return None;
+    }
+    kernels::active().row_gemm
+}
+
+/// The in-place GEMM for a batch's backward pass, for any convolution (not only wide ones)
+/// while no threads share GEMMs: against `gemm`, which packs `dY_b` and the transposed
+/// im2col matrix for every sample, it took the MNIST CNN's training epoch (8 and 16 filters)
+/// from 0.314 to 0.219 s.
+pub(super) fn backward_chosen() -> Option<RowGemm> {
+    let shared = super::super::gemm_split::current().is_some_and(|split| split.parts() > 1);
+    if shared {
         return None;
     }
     kernels::active().row_gemm

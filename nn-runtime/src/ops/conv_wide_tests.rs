@@ -227,24 +227,94 @@ test_every_variant! {
             });
             assert_close(&inferred, &want, tol, tol, &format!("inference {what}"));
 
-            let dy = random_vec(&mut rng, y.len(), 1.0);
-            let (want_dw, want_db, want_dx) =
-                reference_backward(&s, &d.weight, &d.input, &dy, batch);
-            // Parameter gradients are added to what is there; the input gradient starts at
-            // zero (the public function zeroes it) and gathers every window's share.
-            let (offset_w, offset_b) =
-                (random_vec(&mut rng, d.weight.len(), 1.0), random_vec(&mut rng, s.out_channels, 1.0));
-            let (mut dw, mut db, mut dx) = (offset_w.clone(), offset_b.clone(), vec![0.0; d.input.len()]);
-            wide::backward_batch(
-                gemm, &s, &d.weight, &dy, Some(&mut dx), &mut dw, &mut db, &mut cols, batch,
-            );
-            let added = |got: &[f32], offset: &[f32]| -> Vec<f32> {
-                got.iter().zip(offset).map(|(g, o)| g - o).collect()
-            };
-            let grad_tol = 1e-5 * (batch * s.out_height * s.out_width + taps) as f64;
-            assert_close(&added(&dw, &offset_w), &want_dw, grad_tol, grad_tol, &format!("dW {what}"));
-            assert_close(&added(&db, &offset_b), &want_db, grad_tol, grad_tol, &format!("db {what}"));
-            assert_close(&dx, &want_dx, grad_tol, grad_tol, &format!("dX {what}"));
+            check_backward(&mut rng, gemm, &s, &d, &mut cols, batch, &what);
+        }
+    }
+}
+
+/// [`wide::backward_batch`] on `gemm` against the `f64` reference, `cols` holding the batch's
+/// im2col matrices. Parameter gradients are added to what is there; the input gradient
+/// starts at zero (the public function zeroes it) and gathers every window's share.
+fn check_backward(
+    rng: &mut Rng,
+    gemm: RowGemm,
+    s: &Conv2dShape,
+    d: &super::tests::Data,
+    cols: &mut [f32],
+    batch: usize,
+    what: &str,
+) {
+    let dy = random_vec(
+        rng,
+        batch * s.out_channels * s.out_height * s.out_width,
+        1.0,
+    );
+    let (want_dw, want_db, want_dx) = reference_backward(s, &d.weight, &d.input, &dy, batch);
+    let (offset_w, offset_b) = (
+        random_vec(rng, d.weight.len(), 1.0),
+        random_vec(rng, s.out_channels, 1.0),
+    );
+    let (mut dw, mut db, mut dx) = (offset_w.clone(), offset_b.clone(), vec![0.0; d.input.len()]);
+    wide::backward_batch(
+        gemm,
+        s,
+        &d.weight,
+        &dy,
+        Some(&mut dx),
+        &mut dw,
+        &mut db,
+        cols,
+        batch,
+    );
+    let added = |got: &[f32], offset: &[f32]| -> Vec<f32> {
+        got.iter().zip(offset).map(|(g, o)| g - o).collect()
+    };
+    let taps = s.in_channels * s.kernel_h * s.kernel_w;
+    let grad_tol = 1e-5 * (batch * s.out_height * s.out_width + taps) as f64;
+    assert_close(
+        &added(&dw, &offset_w),
+        &want_dw,
+        grad_tol,
+        grad_tol,
+        &format!("dW {what}"),
+    );
+    assert_close(
+        &added(&db, &offset_b),
+        &want_db,
+        grad_tol,
+        grad_tol,
+        &format!("db {what}"),
+    );
+    assert_close(&dx, &want_dx, grad_tol, grad_tol, &format!("dX {what}"));
+}
+
+test_every_variant! {
+    fn narrow_backward_passes_on_the_gemm_match_the_reference(kernels) {
+        // The backward pass takes the in-place GEMM for narrow convolutions too: the MNIST
+        // CNN's two layers, single filters and channels, odd maps, padding and strides.
+        let Some(gemm) = kernels.row_gemm else { continue };
+        let mut rng = Rng::new(64);
+        let mut cases: Vec<Case> = vec![
+            [1, 28, 28, 8, 3, 3, 1, 1, 0, 0, 0, 0],
+            [8, 13, 13, 16, 3, 3, 1, 1, 0, 0, 0, 0],
+            [1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0],
+            [3, 7, 9, 5, 3, 2, 2, 1, 1, 0, 2, 1],
+            [2, 10, 6, 17, 1, 1, 2, 3, 0, 0, 0, 0],
+        ];
+        for _ in 0..8 {
+            let (kh, kw) = (1 + rng.below(4), 1 + rng.below(4));
+            cases.push([
+                1 + rng.below(9), kh + rng.below(12), kw + rng.below(12), 1 + rng.below(31),
+                kh, kw, 1 + rng.below(3), 1 + rng.below(3), rng.below(2), rng.below(2), 0, 0,
+            ]);
+        }
+        for case in cases {
+            let s = shape_of(case);
+            let batch = 1 + rng.below(3);
+            let d = random_data(&mut rng, &s, batch);
+            let mut cols = vec![f32::NAN; batch * s.col_len()];
+            wide::im2col_batch(&s, &d.input, &mut cols);
+            check_backward(&mut rng, gemm, &s, &d, &mut cols, batch, &format!("{case:?} batch {batch}"));
         }
     }
 }
