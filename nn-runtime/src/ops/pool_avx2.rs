@@ -1,8 +1,8 @@
 //! The backward pass of 2×2, stride-2 max pooling on AVX2, eight windows at a time: the
 //! same choice as the portable rows (`pool.rs`), bit for bit. Below every max pool of a
 //! CNN's training step, and one plane's rows are short (13 windows on a 26-wide map), so
-//! the ragged end of a row runs masked (loads) or through a stack copy (stores) rather than
-//! through the scalar loop.
+//! the ragged end of a row runs masked (loads) and in 8-, 4- and 2-float pieces (stores: AMD's
+//! masked stores are microcoded) rather than through the scalar loop.
 
 use super::pool::{max_pool_halving_backward_row, Pool2dShape};
 use core::arch::x86_64::*;
@@ -85,17 +85,13 @@ unsafe fn row(pair: &[f32], width: usize, dy: &[f32], grads: &mut [f32]) -> bool
         let g2 = _mm256_andnot_ps(e01, _mm256_and_ps(e012, g));
         let g3 = _mm256_andnot_ps(e012, g);
         // Interleaving undoes the window order: the low halves are columns 0..8.
-        // A ragged end goes through a stack copy: AMD's masked stores are microcoded.
         let store = |row: *mut f32, even: __m256, odd: __m256| {
             let (lo, hi) = (_mm256_unpacklo_ps(even, odd), _mm256_unpackhi_ps(even, odd));
             if windows == 8 {
                 _mm256_storeu_ps(row.add(column), lo);
                 _mm256_storeu_ps(row.add(column + 8), hi);
             } else {
-                let mut end = [0.0f32; 16];
-                _mm256_storeu_ps(end.as_mut_ptr(), lo);
-                _mm256_storeu_ps(end.as_mut_ptr().add(8), hi);
-                core::ptr::copy_nonoverlapping(end.as_ptr(), row.add(column), 2 * windows as usize);
+                store_even_count(row.add(column), lo, hi, 2 * windows as usize);
             }
         };
         store(grad_top, g0, g1);
@@ -103,4 +99,27 @@ unsafe fn row(pair: &[f32], width: usize, dy: &[f32], grads: &mut [f32]) -> bool
         start += 8;
     }
     _mm256_movemask_ps(unordered) == 0
+}
+
+/// Stores the first `count` (even, below 16) of the 16 floats `lo`, `hi` at `to`, in pieces
+/// of 8, 4 and 2.
+///
+/// # Safety
+/// AVX2; `to` is valid for `count` floats.
+#[inline(always)]
+unsafe fn store_even_count(to: *mut f32, lo: __m256, hi: __m256, count: usize) {
+    debug_assert!(count % 2 == 0 && count < 16);
+    let (mut to, mut rest, mut next) = (to, count, lo);
+    if rest >= 8 {
+        _mm256_storeu_ps(to, lo);
+        (to, rest, next) = (to.add(8), rest - 8, hi);
+    }
+    let mut quarter = _mm256_castps256_ps128(next);
+    if rest >= 4 {
+        _mm_storeu_ps(to, quarter);
+        (to, rest, quarter) = (to.add(4), rest - 4, _mm256_extractf128_ps::<1>(next));
+    }
+    if rest == 2 {
+        _mm_storel_epi64(to.cast(), _mm_castps_si128(quarter));
+    }
 }
