@@ -128,6 +128,9 @@ pub(crate) struct Kernels {
     /// The backward pass of one plane of a 2×2, stride-2 max pool: `(shape, input plane,
     /// output gradient plane, input gradient plane)`, lengths checked.
     pub(crate) max_pool_halving_backward: MaxPoolBackward,
+    /// The forward pass of one plane of a 2×2, stride-2 max pool: `(shape, input plane,
+    /// output plane)`, lengths checked.
+    pub(crate) max_pool_halving_forward: fn(&super::pool::Pool2dShape, &[f32], &mut [f32]),
     /// Whether every value lies within `[-limit, limit]` (the optimizers' guard).
     #[cfg(feature = "std")]
     pub(crate) all_within: fn(&[f32], f32) -> bool,
@@ -145,6 +148,7 @@ const PORTABLE: Kernels = Kernels {
     conv2d_forward: super::conv::conv2d_forward_portable,
     conv2d_direct: |_| false,
     max_pool_halving_backward: super::pool::max_pool_halving_backward,
+    max_pool_halving_forward: super::pool::max_pool_halving_forward,
     #[cfg(feature = "std")]
     row_gemm: None,
     #[cfg(feature = "std")]

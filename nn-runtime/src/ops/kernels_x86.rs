@@ -36,6 +36,7 @@ const AVX2: Kernels = Kernels {
     conv2d_sparse_grad: conv2d_sparse_grad_avx2,
     transpose: transpose_avx2,
     max_pool_halving_backward: max_pool_halving_backward_avx2,
+    max_pool_halving_forward: max_pool_halving_forward_avx2,
     all_within: all_within_avx2,
     int8: Some(&int8::x86::AVX2),
 };
@@ -153,6 +154,15 @@ fn max_pool_halving_backward_avx2(
 ) {
     // SAFETY: reachable only through a table handed out when the CPU has AVX2.
     unsafe { crate::ops::pool_avx2::max_pool_halving_backward(s, plane, dy, dx) }
+}
+
+fn max_pool_halving_forward_avx2(
+    s: &crate::ops::pool::Pool2dShape,
+    plane: &[f32],
+    out: &mut [f32],
+) {
+    // SAFETY: reachable only through a table handed out when the CPU has AVX2.
+    unsafe { crate::ops::pool_avx2::max_pool_halving_forward(s, plane, out) }
 }
 
 fn all_within_avx2(values: &[f32], limit: f32) -> bool {

@@ -117,12 +117,13 @@ pub fn max_pool2d_forward(shape: &Pool2dShape, input: &[f32], output: &mut [f32]
     let in_plane = s.in_height * s.in_width;
     let out_plane = s.out_height * s.out_width;
     let halving = is_halving(s);
+    let halving_forward = super::kernels::active().max_pool_halving_forward;
     for (plane, out) in input
         .chunks_exact(in_plane)
         .zip(output.chunks_exact_mut(out_plane))
     {
         if halving {
-            max_pool_halving_forward(s, plane, out);
+            (halving_forward)(s, plane, out);
             continue;
         }
         for (y, row) in out.chunks_exact_mut(s.out_width).enumerate() {
@@ -176,22 +177,34 @@ fn has_nan(v: [f32; 4]) -> bool {
 
 /// [`max_pool2d_forward`] of one plane with 2×2 windows, stride 2: two input rows per output
 /// row, paired columns, no index arithmetic and no data-dependent branch in the loop; a row
-/// with a NaN is redone with the NaN rule. Same result as [`window_argmax`].
-fn max_pool_halving_forward(s: &Pool2dShape, plane: &[f32], out: &mut [f32]) {
+/// with a NaN is redone with the NaN rule. Same result as [`window_argmax`]. The kernel
+/// table's entry: the x86 tables run the same rows on AVX2.
+pub(crate) fn max_pool_halving_forward(s: &Pool2dShape, plane: &[f32], out: &mut [f32]) {
     let (width, used) = (s.in_width, 2 * s.out_width);
     for (row, pair) in out
         .chunks_exact_mut(s.out_width)
         .zip(plane.chunks_exact(2 * width))
     {
-        let mut nan = false;
+        max_pool_halving_forward_row(pair, width, used, row);
+    }
+}
+
+/// One output row of [`max_pool_halving_forward`]: `pair` holds the two input rows, `width`
+/// long each, of which the windows use the first `used` columns.
+pub(crate) fn max_pool_halving_forward_row(
+    pair: &[f32],
+    width: usize,
+    used: usize,
+    row: &mut [f32],
+) {
+    let mut nan = false;
+    for (o, v) in row.iter_mut().zip(windows_of(pair, width, used)) {
+        *o = first_max_finite(first_max_finite(v[0], v[1]), first_max_finite(v[2], v[3]));
+        nan |= has_nan(v);
+    }
+    if nan {
         for (o, v) in row.iter_mut().zip(windows_of(pair, width, used)) {
-            *o = first_max_finite(first_max_finite(v[0], v[1]), first_max_finite(v[2], v[3]));
-            nan |= has_nan(v);
-        }
-        if nan {
-            for (o, v) in row.iter_mut().zip(windows_of(pair, width, used)) {
-                *o = first_max(first_max(v[0], v[1]), first_max(v[2], v[3]));
-            }
+            *o = first_max(first_max(v[0], v[1]), first_max(v[2], v[3]));
         }
     }
 }

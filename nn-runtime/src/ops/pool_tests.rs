@@ -281,24 +281,32 @@ fn the_halving_fast_path_matches_the_general_scan() {
 }
 
 crate::ops::kernels::test_every_variant! {
-    fn every_variant_routes_halving_gradients_as_the_general_scan(kernels) {
+    fn every_variant_pools_halving_windows_as_the_general_scan(kernels) {
         // Every row length from 1 to 37 windows (masked ends of 1 to 8 windows after 0 to 4
         // full vectors), odd and even sizes, NaN-free planes and planes with NaNs in some
-        // rows; the gradient's bits must match, and what no window covers must be zeroed.
+        // rows; the maxima's and the gradient's bits must match, and what no window covers
+        // must be zeroed.
         let mut rng = Rng::new(92);
         for w in 2..=75 {
             for (h, nan_every) in [(2, usize::MAX), (5, 60), (8, usize::MAX), (7, 12)] {
                 let s = shape_of([1, h, w, 2, 2, 2, 2]);
                 let x = tied_values(&mut rng, h * w, nan_every);
-                let dy = random_vec(&mut rng, s.out_height * s.out_width, 1.0);
+                let outputs = s.out_height * s.out_width;
+                let mut y = vec![f32::NAN; outputs];
+                (kernels.max_pool_halving_forward)(&s, &x, &mut y);
+                let maxima = first_maxima(&s, &x, 1);
+                let bits = |v: &[f32]| v.iter().map(|g| g.to_bits()).collect::<Vec<_>>();
+                let want: Vec<f32> = maxima.iter().map(|&best| x[best]).collect();
+                assert_eq!(bits(&y), bits(&want), "forward {h}×{w}, NaN one in {nan_every}");
+
+                let dy = random_vec(&mut rng, outputs, 1.0);
                 let mut dx = vec![f32::NAN; x.len()];
                 (kernels.max_pool_halving_backward)(&s, &x, &dy, &mut dx);
                 let mut expected = vec![0.0f32; x.len()];
-                for (k, &best) in first_maxima(&s, &x, 1).iter().enumerate() {
+                for (k, &best) in maxima.iter().enumerate() {
                     expected[best] += dy[k];
                 }
-                let bits = |v: &[f32]| v.iter().map(|g| g.to_bits()).collect::<Vec<_>>();
-                assert_eq!(bits(&dx), bits(&expected), "{h}×{w}, NaN one in {nan_every}");
+                assert_eq!(bits(&dx), bits(&expected), "backward {h}×{w}, NaN one in {nan_every}");
             }
         }
     }
