@@ -70,7 +70,7 @@ def spread(values, decimals):
 
 
 def decimals_for(value):
-    return 0 if value >= 1000 else 1 if value >= 10 else 2
+    return 0 if value >= 1000 else 1 if value >= 10 else 2 if value >= 1 else 3
 
 
 def main():

@@ -23,8 +23,8 @@
 //! W3 and W5 epochs alternate, so that both see the same machine load and the speed-up is a
 //! ratio within one run. Data loading and model import are outside every timed region. W7
 //! reads the reference models from `../shared/mlperf-tiny` or `NN_MLPERF_DIR`, and says so
-//! when they are missing. `scripts/bench_side_by_side.py` runs W6 and W7 interleaved with
-//! PyTorch, TFLite and ONNX Runtime (`scripts/bench_peers.py`).
+//! when they are missing. `scripts/bench_side_by_side.py` runs W1–W3, W6 and W7
+//! interleaved with PyTorch, TFLite and ONNX Runtime (`scripts/bench_peers.py`).
 
 mod mlperf;
 mod mnist;

@@ -44,9 +44,8 @@ pub struct Softmax {
     pub width: usize,
 }
 
-/// `y[i] = f(x[i])`.
-#[inline]
-fn map(x: &[f32], y: &mut [f32], f: impl Fn(f32) -> f32) {
+/// Panics unless `x` and `y` have the same length.
+fn check_forward_lengths(x: &[f32], y: &[f32]) {
     assert_eq!(
         x.len(),
         y.len(),
@@ -54,9 +53,28 @@ fn map(x: &[f32], y: &mut [f32], f: impl Fn(f32) -> f32) {
         x.len(),
         y.len()
     );
+}
+
+/// `y[i] = f(x[i])`.
+#[inline(always)]
+fn map(x: &[f32], y: &mut [f32], f: impl Fn(f32) -> f32) {
+    check_forward_lengths(x, y);
     for (y, &x) in y.iter_mut().zip(x) {
         *y = f(x);
     }
+}
+
+/// Panics unless `x`, `y`, `dy` and `dx` have the same length.
+fn check_backward_lengths(x: &[f32], y: &[f32], dy: &[f32], dx: &[f32]) {
+    let n = dx.len();
+    assert!(
+        x.len() == n && y.len() == n && dy.len() == n,
+        "activation backward: x, y, dy and dx must have the same length (got {}, {}, {}, {})",
+        x.len(),
+        y.len(),
+        dy.len(),
+        n
+    );
 }
 
 /// `dx[i] = g(x[i], y[i], dy[i])` for an element-wise derivative `g`.
@@ -68,15 +86,7 @@ fn map_backward(
     dx: &mut [f32],
     g: impl Fn(f32, f32, f32) -> f32,
 ) {
-    let n = dx.len();
-    assert!(
-        x.len() == n && y.len() == n && dy.len() == n,
-        "activation backward: x, y, dy and dx must have the same length (got {}, {}, {}, {})",
-        x.len(),
-        y.len(),
-        dy.len(),
-        n
-    );
+    check_backward_lengths(x, y, dy, dx);
     for (((dx, &x), &y), &dy) in dx.iter_mut().zip(x).zip(y).zip(dy) {
         *dx = g(x, y, dy);
     }
@@ -84,19 +94,108 @@ fn map_backward(
 
 impl Activation for Relu {
     fn forward(&self, x: &[f32], y: &mut [f32]) {
-        map(x, y, relu);
+        (super::kernels::active().relu.forward)(x, y);
     }
     fn forward_in_place(&self, x: &mut [f32]) {
-        x.iter_mut().for_each(|v| *v = relu(*v));
+        (super::kernels::active().relu.in_place)(x);
     }
     fn backward(&self, x: &[f32], y: &[f32], dy: &[f32], dx: &mut [f32]) {
+        check_backward_lengths(x, y, dy, dx);
+        (super::kernels::active().relu.backward)(x, dy, dx);
+    }
+}
+
+/// The ReLU loops, the kernel table's portable entries; the x86 tables run [`relu_avx2`].
+pub(crate) mod relu_loops {
+    use super::{map, piecewise, relu};
+
+    /// `y = relu(x)`.
+    #[inline(always)]
+    pub(crate) fn forward(x: &[f32], y: &mut [f32]) {
+        map(x, y, relu);
+    }
+
+    /// `x = relu(x)`.
+    #[inline(always)]
+    pub(crate) fn in_place(x: &mut [f32]) {
+        x.iter_mut().for_each(|v| *v = relu(*v));
+    }
+
+    /// `dx = dy` where `x > 0`, else 0 (NaN where `x` is NaN); lengths equal.
+    #[inline(always)]
+    pub(crate) fn backward(x: &[f32], dy: &[f32], dx: &mut [f32]) {
         // The derivative at exactly 0 is taken as 0, as in PyTorch.
-        map_backward(x, y, dy, dx, |x, _, dy| piecewise(x, dy, 0.0));
+        for ((dx, &x), &dy) in dx.iter_mut().zip(x).zip(dy) {
+            *dx = piecewise(x, dy, 0.0);
+        }
+    }
+}
+
+/// [`relu_loops`] on AVX2, eight values per select, written out: compiled from the plain
+/// loops, the in-place pass becomes a masked store of zeros, which AMD microcodes.
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+pub(crate) mod relu_avx2 {
+    use super::{piecewise, relu};
+    use core::arch::x86_64::*;
+
+    /// `x` where `x > 0` or NaN, else `+0` (the lanes where `x ≤ 0` cleared).
+    #[inline(always)]
+    unsafe fn relu8(x: __m256) -> __m256 {
+        _mm256_andnot_ps(_mm256_cmp_ps::<_CMP_LE_OQ>(x, _mm256_setzero_ps()), x)
+    }
+
+    /// # Safety
+    /// The CPU must have AVX2.
+    #[target_feature(enable = "avx2")]
+    pub(crate) unsafe fn forward(x: &[f32], y: &mut [f32]) {
+        super::check_forward_lengths(x, y);
+        let body = x.len() / 8 * 8;
+        for i in (0..body).step_by(8) {
+            _mm256_storeu_ps(
+                y.as_mut_ptr().add(i),
+                relu8(_mm256_loadu_ps(x.as_ptr().add(i))),
+            );
+        }
+        for (y, &x) in y[body..].iter_mut().zip(&x[body..]) {
+            *y = relu(x);
+        }
+    }
+
+    /// # Safety
+    /// The CPU must have AVX2.
+    #[target_feature(enable = "avx2")]
+    pub(crate) unsafe fn in_place(x: &mut [f32]) {
+        let body = x.len() / 8 * 8;
+        for i in (0..body).step_by(8) {
+            let at = x.as_mut_ptr().add(i);
+            _mm256_storeu_ps(at, relu8(_mm256_loadu_ps(at)));
+        }
+        x[body..].iter_mut().for_each(|v| *v = relu(*v));
+    }
+
+    /// # Safety
+    /// The CPU must have AVX2; `x`, `dy` and `dx` have the same length.
+    #[target_feature(enable = "avx2")]
+    pub(crate) unsafe fn backward(x: &[f32], dy: &[f32], dx: &mut [f32]) {
+        assert!(x.len() == dx.len() && dy.len() == dx.len());
+        let body = x.len() / 8 * 8;
+        let zero = _mm256_setzero_ps();
+        for i in (0..body).step_by(8) {
+            let v = _mm256_loadu_ps(x.as_ptr().add(i));
+            let g = _mm256_loadu_ps(dy.as_ptr().add(i));
+            // dy where x > 0, x itself where x is NaN, else +0.
+            let pass = _mm256_and_ps(_mm256_cmp_ps::<_CMP_GT_OQ>(v, zero), g);
+            let nan = _mm256_and_ps(_mm256_cmp_ps::<_CMP_UNORD_Q>(v, v), v);
+            _mm256_storeu_ps(dx.as_mut_ptr().add(i), _mm256_or_ps(pass, nan));
+        }
+        for ((dx, &x), &dy) in dx[body..].iter_mut().zip(&x[body..]).zip(&dy[body..]) {
+            *dx = piecewise(x, dy, 0.0);
+        }
     }
 }
 
 /// `0` for `x ≤ 0`, else `x`; NaN stays NaN (a plain `x > 0 ? x : 0` would make it 0).
-#[inline]
+#[inline(always)]
 fn relu(x: f32) -> f32 {
     if x <= 0.0 {
         0.0
@@ -107,7 +206,7 @@ fn relu(x: f32) -> f32 {
 
 /// The derivative of a two-piece linear activation times `dy`: `dy` for `x > 0`,
 /// `below` for `x ≤ 0`, and NaN for a NaN `x` (two selects, no branch).
-#[inline]
+#[inline(always)]
 fn piecewise(x: f32, dy: f32, below: f32) -> f32 {
     if x > 0.0 {
         dy

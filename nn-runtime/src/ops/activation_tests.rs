@@ -285,3 +285,39 @@ fn softmax_rejects_partial_rows() {
 fn backward_rejects_mismatched_lengths() {
     Tanh.backward(&[0.0; 3], &[0.0; 3], &[0.0; 2], &mut [0.0; 3]);
 }
+
+#[test]
+#[should_panic(expected = "same length")]
+fn relu_backward_rejects_mismatched_lengths() {
+    Relu.backward(&[0.0; 3], &[0.0; 3], &[0.0; 3], &mut [0.0; 4]);
+}
+
+crate::ops::kernels::test_every_variant! {
+    fn every_variant_runs_relu_bit_for_bit(kernels) {
+        // Every length from 0 to 70 (vector bodies and every ragged end), values with signed
+        // zeros, infinities and NaN beside random ones; against the scalar definitions.
+        let mut rng = Rng::new(17);
+        let specials = [-0.0, 0.0, f32::INFINITY, f32::NEG_INFINITY, f32::NAN, 1e-45, -1e-45];
+        for len in 0..=70 {
+            let x: Vec<f32> = (0..len)
+                .map(|_| match rng.below(4) {
+                    0 => specials[rng.below(specials.len())],
+                    _ => rng.uniform(2.0),
+                })
+                .collect();
+            let dy = random_vec(&mut rng, len, 1.0);
+            let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+            let want: Vec<f32> = x.iter().map(|&v| relu(v)).collect();
+            let mut y = vec![f32::NAN; len];
+            (kernels.relu.forward)(&x, &mut y);
+            assert_eq!(bits(&y), bits(&want), "forward, {len} values");
+            let mut in_place = x.clone();
+            (kernels.relu.in_place)(&mut in_place);
+            assert_eq!(bits(&in_place), bits(&want), "in place, {len} values");
+            let want_dx: Vec<f32> = x.iter().zip(&dy).map(|(&x, &g)| piecewise(x, g, 0.0)).collect();
+            let mut dx = vec![f32::NAN; len];
+            (kernels.relu.backward)(&x, &dy, &mut dx);
+            assert_eq!(bits(&dx), bits(&want_dx), "backward, {len} values");
+        }
+    }
+}

@@ -101,6 +101,16 @@ pub(crate) type RowGemm = fn(Matrix<'_>, Matrix<'_>, bool, MatrixMut<'_>);
 pub(crate) type SparseGrad =
     fn(&Conv2dShape, &[f32], &[f32], &[f32], &mut [f32], Option<&mut [f32]>);
 
+/// The ReLU loops of one variant.
+pub(crate) struct ReluKernels {
+    /// `y = relu(x)`, lengths checked.
+    pub(crate) forward: fn(&[f32], &mut [f32]),
+    /// `x = relu(x)`.
+    pub(crate) in_place: fn(&mut [f32]),
+    /// `(x, dy, dx)`: `dx = dy` where `x > 0`, else 0, lengths checked.
+    pub(crate) backward: fn(&[f32], &[f32], &mut [f32]),
+}
+
 /// One variant's kernels. Lengths are checked by the callers (the public ops).
 pub(crate) struct Kernels {
     /// Which variant this table holds.
@@ -131,6 +141,8 @@ pub(crate) struct Kernels {
     /// The forward pass of one plane of a 2×2, stride-2 max pool: `(shape, input plane,
     /// output plane)`, lengths checked.
     pub(crate) max_pool_halving_forward: fn(&super::pool::Pool2dShape, &[f32], &mut [f32]),
+    /// The ReLU activation's loops.
+    pub(crate) relu: ReluKernels,
     /// Whether every value lies within `[-limit, limit]` (the optimizers' guard).
     #[cfg(feature = "std")]
     pub(crate) all_within: fn(&[f32], f32) -> bool,
@@ -149,6 +161,11 @@ const PORTABLE: Kernels = Kernels {
     conv2d_direct: |_| false,
     max_pool_halving_backward: super::pool::max_pool_halving_backward,
     max_pool_halving_forward: super::pool::max_pool_halving_forward,
+    relu: ReluKernels {
+        forward: super::activation::relu_loops::forward,
+        in_place: super::activation::relu_loops::in_place,
+        backward: super::activation::relu_loops::backward,
+    },
     #[cfg(feature = "std")]
     row_gemm: None,
     #[cfg(feature = "std")]

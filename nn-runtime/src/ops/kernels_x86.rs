@@ -3,7 +3,7 @@
 //! [`avx2`] or [`avx512`], after the CPU check (the int8 kernels' tables in `int8::x86` hold to
 //! the same rule).
 
-use super::{Kernels, Variant, PORTABLE};
+use super::{Kernels, ReluKernels, Variant, PORTABLE};
 use crate::int8;
 use crate::ops::conv::{self, Conv2dShape};
 use crate::ops::matrix::{Matrix, MatrixMut};
@@ -37,6 +37,11 @@ const AVX2: Kernels = Kernels {
     transpose: transpose_avx2,
     max_pool_halving_backward: max_pool_halving_backward_avx2,
     max_pool_halving_forward: max_pool_halving_forward_avx2,
+    relu: ReluKernels {
+        forward: relu_forward_avx2,
+        in_place: relu_in_place_avx2,
+        backward: relu_backward_avx2,
+    },
     all_within: all_within_avx2,
     int8: Some(&int8::x86::AVX2),
 };
@@ -163,6 +168,21 @@ fn max_pool_halving_forward_avx2(
 ) {
     // SAFETY: reachable only through a table handed out when the CPU has AVX2.
     unsafe { crate::ops::pool_avx2::max_pool_halving_forward(s, plane, out) }
+}
+
+fn relu_forward_avx2(x: &[f32], y: &mut [f32]) {
+    // SAFETY: reachable only through a table handed out when the CPU has AVX2.
+    unsafe { crate::ops::activation::relu_avx2::forward(x, y) }
+}
+
+fn relu_in_place_avx2(x: &mut [f32]) {
+    // SAFETY: reachable only through a table handed out when the CPU has AVX2.
+    unsafe { crate::ops::activation::relu_avx2::in_place(x) }
+}
+
+fn relu_backward_avx2(x: &[f32], dy: &[f32], dx: &mut [f32]) {
+    // SAFETY: reachable only through a table handed out when the CPU has AVX2.
+    unsafe { crate::ops::activation::relu_avx2::backward(x, dy, dx) }
 }
 
 fn all_within_avx2(values: &[f32], limit: f32) -> bool {
