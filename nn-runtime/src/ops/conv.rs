@@ -21,6 +21,43 @@ pub(crate) mod scalar;
 #[path = "conv_avx2.rs"]
 pub(crate) mod avx2;
 
+#[cfg(target_arch = "aarch64")]
+#[path = "conv_neon.rs"]
+pub(crate) mod neon;
+
+/// True when the direct SIMD kernels (`conv_avx2.rs`, `conv_neon.rs`) handle `s` with tiles
+/// `lanes` outputs wide and `rows` rows high: unit strides, no padding on the top and left,
+/// no reads past the bottom and right (no padding there either), and maps at least one tile
+/// wide and high.
+#[cfg_attr(
+    not(any(all(feature = "std", target_arch = "x86_64"), target_arch = "aarch64")),
+    allow(dead_code)
+)]
+pub(crate) fn fits_direct_tiles(s: &Conv2dShape, lanes: usize, rows: usize) -> bool {
+    s.stride_h == 1
+        && s.stride_w == 1
+        && s.pad_top == 0
+        && s.pad_left == 0
+        && s.kernel_h >= 1
+        && s.kernel_w >= 1
+        // Checked: the shape's fields are public, and a wrapped sum must not pass.
+        && s.out_height.checked_add(s.kernel_h - 1).is_some_and(|r| r <= s.in_height)
+        && s.out_width.checked_add(s.kernel_w - 1).is_some_and(|c| c <= s.in_width)
+        && s.out_width >= lanes
+        && s.out_height >= rows
+}
+
+/// `0, step, 2·step, …` below `len − step`, then `len − step`: tile origins covering
+/// `0..len` with the last tile moved back to end at the edge. `len >= step`.
+#[cfg_attr(
+    not(any(all(feature = "std", target_arch = "x86_64"), target_arch = "aarch64")),
+    allow(dead_code)
+)]
+pub(crate) fn tile_origins(len: usize, step: usize) -> impl Iterator<Item = usize> {
+    let last = len - step;
+    (0..last).step_by(step).chain(core::iter::once(last))
+}
+
 /// The backward pass from mostly-zero output gradients.
 #[cfg(feature = "std")]
 #[path = "conv_sparse_grad.rs"]

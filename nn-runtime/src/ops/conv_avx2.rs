@@ -10,7 +10,7 @@
 //!
 //! Other geometries use the portable kernel in `conv_direct.rs`.
 
-use super::Conv2dShape;
+use super::{tile_origins as origins, Conv2dShape};
 use core::arch::x86_64::*;
 
 #[path = "conv_avx2_flat.rs"]
@@ -25,28 +25,9 @@ const ROWS: usize = 2;
 /// Outputs per vector.
 const LANES: usize = 8;
 
-/// True when [`conv2d_forward`] handles `s`: unit strides, no padding on the top and left,
-/// no reads past the bottom and right (no padding there either), and maps at least one tile
-/// wide and high.
+/// True when [`conv2d_forward`] handles `s`: see [`super::fits_direct_tiles`].
 pub(crate) fn supports(s: &Conv2dShape) -> bool {
-    s.stride_h == 1
-        && s.stride_w == 1
-        && s.pad_top == 0
-        && s.pad_left == 0
-        && s.kernel_h >= 1
-        && s.kernel_w >= 1
-        // Checked: the shape's fields are public, and a wrapped sum must not pass.
-        && s.out_height.checked_add(s.kernel_h - 1).is_some_and(|rows| rows <= s.in_height)
-        && s.out_width.checked_add(s.kernel_w - 1).is_some_and(|cols| cols <= s.in_width)
-        && s.out_width >= LANES
-        && s.out_height >= ROWS
-}
-
-/// `0, step, 2·step, …` below `len − step`, then `len − step`: tile origins covering
-/// `0..len` with the last tile moved back to end at the edge. `len >= step`.
-fn origins(len: usize, step: usize) -> impl Iterator<Item = usize> {
-    let last = len - step;
-    (0..last).step_by(step).chain(core::iter::once(last))
+    super::fits_direct_tiles(s, LANES, ROWS)
 }
 
 /// The flat tiling's extra work per vector of outputs (finding its row, permuting the output

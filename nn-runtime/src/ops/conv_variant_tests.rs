@@ -1,5 +1,6 @@
 //! Every kernel table's single-sample convolution (portable, the scalar-FPU kernel of
-//! Cortex-M cores, and on x86-64 the AVX2 + FMA kernel, alone and in each of its tilings)
+//! Cortex-M cores, on x86-64 the AVX2 + FMA kernel, alone and in each of its tilings, and on
+//! AArch64 the NEON kernel)
 //! against the six-loop reference of `conv_tests.rs`, on the AVX2 kernel's domain (valid
 //! unit-stride convolutions) with ragged sizes and on every other case; the scalar-FPU kernel
 //! also on padded and strided geometries of every kernel size it specializes.
@@ -100,10 +101,10 @@ test_every_variant! {
             direct_cases += usize::from((kernels.conv2d_direct)(&s));
             check_kernel(&mut rng, &s, kernels.conv2d_forward, &format!("{s:?}"));
         }
-        if matches!(kernels.variant, Variant::Avx2 | Variant::Avx512) {
+        if matches!(kernels.variant, Variant::Avx2 | Variant::Avx512 | Variant::Neon) {
             assert!(
                 direct_cases >= 400,
-                "only {direct_cases} cases reached the AVX2 kernel"
+                "only {direct_cases} cases reached the direct SIMD kernel"
             );
         }
     }

@@ -4,6 +4,7 @@
 //! for every instruction (without).
 
 use super::{Kernels, Variant, PORTABLE};
+use crate::ops::conv::{self, Conv2dShape};
 use crate::ops::matvec;
 
 /// The NEON table, when the CPU has NEON: detected at run time with `std`; without it, when
@@ -16,11 +17,13 @@ pub(super) fn neon() -> Option<&'static Kernels> {
     ok.then_some(&NEON)
 }
 
-/// NEON matrix-vector and (with `std`) batched dense kernels; the portable convolutions,
-/// optimizer guard and int8 kernels.
+/// NEON matrix-vector, direct convolution and (with `std`) batched dense kernels; the
+/// portable optimizer guard and int8 kernels.
 const NEON: Kernels = Kernels {
     variant: Variant::Neon,
     matvec: matvec_neon,
+    conv2d_forward: conv2d_forward_neon,
+    conv2d_direct: conv::neon::supports,
     #[cfg(feature = "std")]
     dense_forward_batch: dense_forward_batch_neon,
     ..PORTABLE
@@ -45,4 +48,18 @@ fn dense_forward_batch_neon(
     }
     // SAFETY: reachable only through `NEON`, handed out when the CPU has NEON.
     unsafe { dense_neon::forward(weight, bias, input, output, batch) }
+}
+
+fn conv2d_forward_neon(
+    s: &Conv2dShape,
+    weight: &[f32],
+    bias: &[f32],
+    input: &[f32],
+    output: &mut [f32],
+) {
+    if !conv::neon::supports(s) {
+        return (PORTABLE.conv2d_forward)(s, weight, bias, input, output);
+    }
+    // SAFETY: reachable only through `NEON`, handed out when the CPU has NEON.
+    unsafe { conv::neon::conv2d_forward(s, weight, bias, input, output) }
 }

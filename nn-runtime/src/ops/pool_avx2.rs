@@ -200,7 +200,7 @@ unsafe fn row(pair: &[f32], width: usize, dy: &[f32], grads: &mut [f32]) -> bool
 /// AVX2; `to` is valid for `count` floats.
 #[inline(always)]
 unsafe fn store_even_count(to: *mut f32, lo: __m256, hi: __m256, count: usize) {
-    debug_assert!(count % 2 == 0 && count < 16);
+    debug_assert!(count.is_multiple_of(2) && count < 16);
     let (mut to, mut rest, mut next) = (to, count, lo);
     if rest >= 8 {
         _mm256_storeu_ps(to, lo);
