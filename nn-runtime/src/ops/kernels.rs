@@ -11,9 +11,9 @@
 //! 32-bit Arm, the portable ones elsewhere (compiled for whatever `-C target-feature`
 //! allows).
 //!
-//! The NEON variant has its own matrix-vector and batched dense kernels (the latter with
-//! `std` only, as it packs W into a per-thread buffer); its convolutions, optimizer guard
-//! and int8 kernels are the portable ones.
+//! The NEON variant has its own matrix-vector, direct convolution and batched dense kernels
+//! (the latter with `std` only, as it packs W into a per-thread buffer); its other
+//! convolutions, pooling, activations, optimizer guard and int8 kernels are the portable ones.
 //!
 //! The int8 convolutions and dense layer follow the same choice: `avx2` runs their AVX2
 //! kernels, `avx512` their AVX-512 VNNI kernels where the CPU has VNNI (else the AVX2 ones),
