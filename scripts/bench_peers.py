@@ -146,7 +146,24 @@ def tflite_w7(system, name, path, repeats, content=None):
     result(system, "W7", name, "b256_per_s", repeated(batch_256, repeats))
 
 
-def onnxruntime_w7(name, path, repeats):
+def torch_epoch(model, optimizer, x, y, generator):
+    """Seconds of one shuffled epoch at batch 32, cross-entropy on the logits."""
+    import torch
+
+    loss_fn = torch.nn.CrossEntropyLoss()
+    model.train()
+    started = time.perf_counter()
+    order = torch.randperm(len(x), generator=generator)
+    for start in range(0, len(x), 32):
+        index = order[start : start + 32]
+        optimizer.zero_grad(set_to_none=True)
+        loss_fn(model(x[index]), y[index]).backward()
+        optimizer.step()
+    return time.perf_counter() - started
+
+
+def onnxruntime_session(path):
+    """ONNX Runtime's CPU provider on one thread, all graph optimizations."""
     import onnxruntime as ort
 
     options = ort.SessionOptions()
@@ -154,7 +171,11 @@ def onnxruntime_w7(name, path, repeats):
     options.inter_op_num_threads = 1
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def onnxruntime_w7(name, path, repeats):
+    session = onnxruntime_session(path)
     input_ = session.get_inputs()[0]
     shape = [d for d in input_.shape[1:]]
     rng = np.random.default_rng(7)
@@ -249,24 +270,13 @@ def w6(args):
         nn.Linear(128, 10),
     )
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=1e-8)
-    loss_fn = nn.CrossEntropyLoss()
     generator = torch.Generator().manual_seed(0)
 
-    def epoch(x, y):
-        model.train()
-        started = time.perf_counter()
-        order = torch.randperm(len(x), generator=generator)
-        for start in range(0, len(x), 32):
-            index = order[start : start + 32]
-            optimizer.zero_grad(set_to_none=True)
-            loss_fn(model(x[index]), y[index]).backward()
-            optimizer.step()
-        return time.perf_counter() - started
-
     print("seed CNN: PyTorch training …", file=sys.stderr)
-    epoch(train_x[:1024], train_y[:1024])  # warm-up
+    torch_epoch(model, optimizer, train_x[:1024], train_y[:1024], generator)  # warm-up
     result("pytorch", "W6", "seed_cnn", "train_s",
-           [epoch(train_x, train_y) for _ in range(args.epochs)])
+           [torch_epoch(model, optimizer, train_x, train_y, generator)
+            for _ in range(args.epochs)])
 
     print("seed CNN: PyTorch inference …", file=sys.stderr)
     model.eval()
@@ -324,17 +334,9 @@ def w1_w2(system, model, infer, inputs_of, train_x, test_x, repeats):
 
 
 def mnist_onnxruntime(args):
-    import onnxruntime as ort
-
     train_x, _, test_x = mnist_digits()
     for model in ["mlp", "cnn"]:
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = 1
-        options.inter_op_num_threads = 1
-        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        path = Path(args.onnx) / f"{model}.onnx"
-        session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        session = onnxruntime_session(Path(args.onnx) / f"{model}.onnx")
         input_ = session.get_inputs()[0]
         shape = [d for d in input_.shape[1:]]
         print(f"{model}: ONNX Runtime …", file=sys.stderr)
@@ -369,19 +371,6 @@ def mnist_pytorch(args):
     generator = torch.Generator().manual_seed(0)
     for name, model in models.items():
         optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
-        loss_fn = nn.CrossEntropyLoss()
-
-        def epoch():
-            model.train()
-            started = time.perf_counter()
-            order = torch.randperm(len(x), generator=generator)
-            for start in range(0, len(x), 32):
-                index = order[start : start + 32]
-                optimizer.zero_grad(set_to_none=True)
-                loss_fn(model(x[index]), y[index]).backward()
-                optimizer.step()
-            return time.perf_counter() - started
-
         print(f"{name}: PyTorch …", file=sys.stderr)
         model.eval()
 
@@ -390,7 +379,8 @@ def mnist_pytorch(args):
                 return model(batch)
 
         w1_w2("pytorch", name, infer, torch.from_numpy, train_x, test_x, args.repeats)
-        result("pytorch", "W3", name, "train_s", repeated(epoch, args.epochs))
+        result("pytorch", "W3", name, "train_s",
+               repeated(lambda: torch_epoch(model, optimizer, x, y, generator), args.epochs))
 
 
 def main():
