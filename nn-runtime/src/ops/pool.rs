@@ -219,12 +219,29 @@ pub(crate) fn max_pool_halving_backward(
     dx: &mut [f32],
 ) {
     let (width, used) = (s.in_width, 2 * s.out_width);
-    dx[2 * s.out_height * width..].fill(0.0); // An odd last row.
+    for_each_halving_row(s, plane, dy, dx, |pair, dy, grads| {
+        max_pool_halving_backward_row(pair, width, used, dy, grads);
+    });
+}
+
+/// Calls `row(input pair, output gradient row, gradient pair)` for each output row of a 2×2,
+/// stride-2 max pool's backward pass over one plane, after zeroing an odd last input row,
+/// which no window covers.
+#[inline(always)]
+pub(crate) fn for_each_halving_row(
+    s: &Pool2dShape,
+    plane: &[f32],
+    dy: &[f32],
+    dx: &mut [f32],
+    mut row: impl FnMut(&[f32], &[f32], &mut [f32]),
+) {
+    let width = s.in_width;
+    dx[2 * s.out_height * width..].fill(0.0);
     let rows = plane
         .chunks_exact(2 * width)
         .zip(dx.chunks_exact_mut(2 * width));
-    for ((pair, grad_pair), dy) in rows.zip(dy.chunks_exact(s.out_width)) {
-        max_pool_halving_backward_row(pair, width, used, dy, grad_pair);
+    for ((pair, grads), dy) in rows.zip(dy.chunks_exact(s.out_width)) {
+        row(pair, dy, grads);
     }
 }
 

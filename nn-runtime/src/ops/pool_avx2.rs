@@ -4,7 +4,9 @@
 //! the ragged end of a row runs masked (loads) and in 8-, 4- and 2-float pieces (stores: AMD's
 //! masked stores are microcoded) rather than through the scalar loop.
 
-use super::pool::{max_pool_halving_backward_row, max_pool_halving_forward_row, Pool2dShape};
+use super::pool::{
+    for_each_halving_row, max_pool_halving_backward_row, max_pool_halving_forward_row, Pool2dShape,
+};
 use core::arch::x86_64::*;
 
 /// [`super::pool::max_pool_halving_forward`] on AVX2.
@@ -127,11 +129,7 @@ pub(crate) unsafe fn max_pool_halving_backward(
     dx: &mut [f32],
 ) {
     let (width, used) = (s.in_width, 2 * s.out_width);
-    dx[2 * s.out_height * width..].fill(0.0); // An odd last row.
-    let rows = plane
-        .chunks_exact(2 * width)
-        .zip(dx.chunks_exact_mut(2 * width));
-    for ((pair, grads), dy) in rows.zip(dy.chunks_exact(s.out_width)) {
+    for_each_halving_row(s, plane, dy, dx, |pair, dy, grads| {
         // SAFETY: AVX2 is the caller's promise; the row's lengths hold by construction.
         let finite = unsafe { row(pair, width, dy, grads) };
         if finite {
@@ -142,7 +140,7 @@ pub(crate) unsafe fn max_pool_halving_backward(
             // The NaN rule, for this row alone.
             max_pool_halving_backward_row(pair, width, used, dy, grads);
         }
-    }
+    });
 }
 
 /// One output row: `dy.len()` windows over the rows `pair[..width]` and `pair[width..]`;
