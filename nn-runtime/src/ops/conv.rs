@@ -47,6 +47,40 @@ pub(crate) fn fits_direct_tiles(s: &Conv2dShape, lanes: usize, rows: usize) -> b
         && s.out_height >= rows
 }
 
+/// Checks a single-sample convolution's slice lengths for `s`, then calls `run(filters,
+/// weights, biases, output maps)` for each block of `block` consecutive filters and for each
+/// filter left over after the last whole block: the direct SIMD kernels' split of a layer
+/// into register tiles of filters.
+#[cfg_attr(
+    not(any(all(feature = "std", target_arch = "x86_64"), target_arch = "aarch64")),
+    allow(dead_code)
+)]
+#[inline(always)]
+pub(crate) fn for_each_filter_block(
+    s: &Conv2dShape,
+    (weight, bias, input, output): (&[f32], &[f32], &[f32], &mut [f32]),
+    block: usize,
+    mut run: impl FnMut(usize, &[f32], &[f32], &mut [f32]),
+) {
+    let filter_len = s.in_channels * s.kernel_h * s.kernel_w;
+    let plane = s.out_height * s.out_width;
+    assert!(
+        weight.len() == s.out_channels * filter_len
+            && bias.len() == s.out_channels
+            && input.len() == s.in_channels * s.in_height * s.in_width
+            && output.len() == s.out_channels * plane
+    );
+    let full = s.out_channels - s.out_channels % block;
+    let blocks = (0..full)
+        .step_by(block.max(1))
+        .map(|f| (f, block))
+        .chain((full..s.out_channels).map(|f| (f, 1)));
+    for (f, n) in blocks {
+        let (w, b) = (&weight[f * filter_len..][..n * filter_len], &bias[f..f + n]);
+        run(n, w, b, &mut output[f * plane..][..n * plane]);
+    }
+}
+
 /// `0, step, 2·step, …` below `len − step`, then `len − step`: tile origins covering
 /// `0..len` with the last tile moved back to end at the edge. `len >= step`.
 #[cfg_attr(

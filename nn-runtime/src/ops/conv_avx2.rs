@@ -92,46 +92,24 @@ pub(super) unsafe fn conv2d_forward_tiled(
     output: &mut [f32],
 ) {
     assert!(supports(s));
-    let filter_len = s.in_channels * s.kernel_h * s.kernel_w;
-    let plane = s.out_height * s.out_width;
-    assert!(
-        weight.len() == s.out_channels * filter_len
-            && bias.len() == s.out_channels
-            && input.len() == s.in_channels * s.in_height * s.in_width
-            && output.len() == s.out_channels * plane
-    );
-    let full = s.out_channels - s.out_channels % FILTERS;
-    for f in (0..full).step_by(FILTERS) {
-        let (w, b) = (
-            &weight[f * filter_len..][..FILTERS * filter_len],
-            &bias[f..f + FILTERS],
-        );
-        let out = &mut output[f * plane..][..FILTERS * plane];
+    let tensors = (weight, bias, input, &mut *output);
+    super::for_each_filter_block(s, tensors, FILTERS, |n, w, b, out| {
         // SAFETY: the CPU has AVX2 and FMA (this function's contract); `s` passes `supports`
-        // and the slices are the filters' weights, biases and output maps, as both
+        // and the slices are `n` filters' weights, biases and output maps, as both
         // `filter_block`s require.
         unsafe {
-            match (tiling, s.kernel_w) {
-                (Tiling::Rows, 3) => filter_block::<FILTERS, 3>(s, w, b, input, out),
-                (Tiling::Rows, _) => filter_block::<FILTERS, 0>(s, w, b, input, out),
-                (Tiling::Flat, 3) => flat::filter_block::<FILTERS, 3>(s, w, b, input, out),
-                (Tiling::Flat, _) => flat::filter_block::<FILTERS, 0>(s, w, b, input, out),
+            match (n == FILTERS, tiling, s.kernel_w) {
+                (true, Tiling::Rows, 3) => filter_block::<FILTERS, 3>(s, w, b, input, out),
+                (true, Tiling::Rows, _) => filter_block::<FILTERS, 0>(s, w, b, input, out),
+                (true, Tiling::Flat, 3) => flat::filter_block::<FILTERS, 3>(s, w, b, input, out),
+                (true, Tiling::Flat, _) => flat::filter_block::<FILTERS, 0>(s, w, b, input, out),
+                (false, Tiling::Rows, 3) => filter_block::<1, 3>(s, w, b, input, out),
+                (false, Tiling::Rows, _) => filter_block::<1, 0>(s, w, b, input, out),
+                (false, Tiling::Flat, 3) => flat::filter_block::<1, 3>(s, w, b, input, out),
+                (false, Tiling::Flat, _) => flat::filter_block::<1, 0>(s, w, b, input, out),
             }
         }
-    }
-    for f in full..s.out_channels {
-        let (w, b) = (&weight[f * filter_len..][..filter_len], &bias[f..f + 1]);
-        let out = &mut output[f * plane..][..plane];
-        // SAFETY: as above, for one filter.
-        unsafe {
-            match (tiling, s.kernel_w) {
-                (Tiling::Rows, 3) => filter_block::<1, 3>(s, w, b, input, out),
-                (Tiling::Rows, _) => filter_block::<1, 0>(s, w, b, input, out),
-                (Tiling::Flat, 3) => flat::filter_block::<1, 3>(s, w, b, input, out),
-                (Tiling::Flat, _) => flat::filter_block::<1, 0>(s, w, b, input, out),
-            }
-        }
-    }
+    });
 }
 
 /// `s.kernel_w`, as the constant `KW` unless that is 0: a kernel width known at compile time

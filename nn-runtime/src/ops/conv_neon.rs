@@ -38,31 +38,18 @@ pub(crate) unsafe fn conv2d_forward(
     output: &mut [f32],
 ) {
     assert!(supports(s));
-    let filter_len = s.in_channels * s.kernel_h * s.kernel_w;
-    let plane = s.out_height * s.out_width;
-    assert!(
-        weight.len() == s.out_channels * filter_len
-            && bias.len() == s.out_channels
-            && input.len() == s.in_channels * s.in_height * s.in_width
-            && output.len() == s.out_channels * plane
-    );
-    let full = s.out_channels - s.out_channels % FILTERS;
-    for f in (0..full).step_by(FILTERS) {
-        let (w, b) = (
-            &weight[f * filter_len..][..FILTERS * filter_len],
-            &bias[f..f + FILTERS],
-        );
-        let out = &mut output[f * plane..][..FILTERS * plane];
+    let tensors = (weight, bias, input, &mut *output);
+    super::for_each_filter_block(s, tensors, FILTERS, |n, w, b, out| {
         // SAFETY: the CPU has NEON (this function's contract); `s` passes `supports` and the
-        // slices are the filters' weights, biases and output maps, as `filter_block` requires.
-        unsafe { filter_block::<FILTERS>(s, w, b, input, out) }
-    }
-    for f in full..s.out_channels {
-        let (w, b) = (&weight[f * filter_len..][..filter_len], &bias[f..f + 1]);
-        let out = &mut output[f * plane..][..plane];
-        // SAFETY: as above, for one filter.
-        unsafe { filter_block::<1>(s, w, b, input, out) }
-    }
+        // slices are `n` filters' weights, biases and output maps, as `filter_block` requires.
+        unsafe {
+            if n == FILTERS {
+                filter_block::<FILTERS>(s, w, b, input, out)
+            } else {
+                filter_block::<1>(s, w, b, input, out)
+            }
+        }
+    });
 }
 
 /// `N` whole output maps from their `N` filters (`[N, in_channels, kernel_h, kernel_w]`).
