@@ -107,6 +107,11 @@ pub(crate) use training::{conv2d_backward_batch_from_input, conv2d_forward_batch
 #[path = "conv_wide.rs"]
 pub(crate) mod wide;
 
+/// The backward pass of narrow valid convolutions without im2col matrices.
+#[cfg(feature = "std")]
+#[path = "conv_flat_grad.rs"]
+mod flat_grad;
+
 /// The fixed geometry of one convolution, computed by `network!` at compile time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Conv2dShape {

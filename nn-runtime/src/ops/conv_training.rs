@@ -1,6 +1,7 @@
-//! A training layer's entry points: the forward pass may leave a wide convolution's im2col
-//! matrices unfilled, and the backward pass, which also gets the forward pass's input, takes
-//! the sparse path from a mostly-zero output gradient or refills them for the GEMMs.
+//! A training layer's entry points: the forward pass may leave a wide or a flat-gradient
+//! convolution's im2col matrices unfilled, and the backward pass, which also gets the
+//! forward pass's input, takes the sparse path from a mostly-zero output gradient, the flat
+//! one (`conv_flat_grad.rs`), or refills them for the GEMMs.
 
 use super::*;
 
@@ -18,7 +19,7 @@ pub(crate) fn conv2d_forward_batch_for_training(
     batch: usize,
 ) {
     #[cfg(feature = "std")]
-    if wide::may_skip_cols(shape) {
+    if wide::may_skip_cols(shape) || flat_grad::suits(shape) {
         let s = shape;
         let what = "conv2d_forward_batch";
         check_parameters(what, s, weight.len(), bias.len());
@@ -87,8 +88,17 @@ pub(crate) fn conv2d_backward_batch_from_input(
         ) {
             return;
         }
-        if wide::may_skip_cols(s) {
-            // The wide forward pass for training may have left `cols` unfilled.
+        if flat_grad::suits(s) {
+            let indirect = crate::ops::kernels::active().row_gemm_indirect;
+            if let (Some(gemm), Some(indirect)) = (wide::backward_chosen(), indirect) {
+                let (dw, db) = (weight_grad, bias_grad);
+                let (gemms, x) = ((gemm, indirect), input);
+                flat_grad::backward_batch(gemms, s, weight, x, dy, input_grad, dw, db, batch);
+                return;
+            }
+        }
+        if wide::may_skip_cols(s) || flat_grad::suits(s) {
+            // The forward pass for training left `cols` unfilled.
             check_cols(what, s, cols.len(), batch);
             wide::im2col_batch(s, input, cols);
         }

@@ -91,6 +91,64 @@ test_every_variant! {
     }
 }
 
+test_every_variant! {
+    fn indirect_gemm_matches_the_reference_on_ragged_shapes(kernels) {
+        // Rows of A at random offsets into one slice (overlapping, repeated, the last one
+        // ending at the slice's end), every tile row count and edge, columns around the
+        // 16-lane vectors, k from 0; C with padded rows that must survive.
+        let Some(indirect) = kernels.row_gemm_indirect else { continue };
+        let mut rng = Rng::new(66);
+        for _ in 0..150 {
+            let (m, n, k) = (1 + rng.below(13), 1 + rng.below(80), rng.below(40));
+            let a_len = k + 1 + rng.below(50);
+            let a = random_vec(&mut rng, a_len, 1.0);
+            let mut rows: Vec<usize> = (0..m).map(|_| rng.below(a.len() - k + 1)).collect();
+            rows[m - 1] = a.len() - k;
+            let (ldb, ldc) = (n + ROW_PAD, n + ROW_PAD);
+            let b = random_vec(&mut rng, k * ldb, 1.0);
+            for accumulate in [false, true] {
+                let mut c = random_vec(&mut rng, m * ldc, 1.0);
+                for row in c.chunks_exact_mut(ldc) {
+                    row[n..].fill(SENTINEL);
+                }
+                let want: Vec<f64> = (0..m * n)
+                    .map(|e| {
+                        let (i, j) = (e / n, e % n);
+                        let start = if accumulate { f64::from(c[i * ldc + j]) } else { 0.0 };
+                        start
+                            + (0..k)
+                                .map(|q| f64::from(a[rows[i] + q]) * f64::from(b[q * ldb + j]))
+                                .sum::<f64>()
+                    })
+                    .collect();
+                indirect(
+                    &a,
+                    &rows,
+                    Matrix::strided(&b, k, n, ldb, 1),
+                    accumulate,
+                    MatrixMut::strided(&mut c, m, n, ldc, 1),
+                );
+                let got: Vec<f32> = c.chunks_exact(ldc).flat_map(|r| r[..n].to_vec()).collect();
+                let tol = 1e-6 * (k as f64 + 1.0);
+                assert_close(&got, &want, tol, tol, &format!("{m}×{k}·{k}×{n} rows {rows:?}"));
+                assert!(c.chunks_exact(ldc).all(|r| r[n..].iter().all(|&v| v == SENTINEL)));
+            }
+        }
+    }
+
+    fn indirect_gemm_refuses_rows_past_its_slice(kernels) {
+        let Some(indirect) = kernels.row_gemm_indirect else { continue };
+        let (a, b) = (vec![1.0f32; 10], vec![1.0f32; 12]);
+        let refused = std::panic::catch_unwind(|| {
+            let mut c = vec![0.0f32; 6];
+            // A row of 4 from offset 7 would read a[10].
+            let b = Matrix::row_major(&b, 4, 3);
+            indirect(&a, &[0, 7], b, false, MatrixMut::row_major(&mut c, 2, 3));
+        });
+        assert!(refused.is_err(), "a row past A's end was accepted");
+    }
+}
+
 /// A call of an in-place GEMM on two operands that should be refused.
 type Attempt = fn(RowGemm, &[f32], &[f32]);
 
@@ -444,6 +502,71 @@ test_every_variant! {
         ] {
             check(shape_of(c), false);
             check(shape_of(c), true);
+        }
+    }
+}
+
+test_every_variant! {
+    fn flat_backward_passes_match_the_reference(kernels) {
+        // Valid unit-stride narrow convolutions without im2col: the MNIST CNN's two layers,
+        // 1×1 maps and kernels, kernels as wide or high as the input, inputs larger than the
+        // windows need (junk columns, unread rows), single channels and filters.
+        let (Some(gemm), Some(indirect)) = (kernels.row_gemm, kernels.row_gemm_indirect) else {
+            continue;
+        };
+        let mut rng = Rng::new(65);
+        let mut cases: Vec<Case> = vec![
+            [1, 28, 28, 8, 3, 3, 1, 1, 0, 0, 0, 0],
+            [8, 13, 13, 16, 3, 3, 1, 1, 0, 0, 0, 0],
+            [1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0],
+            [2, 5, 7, 3, 5, 7, 1, 1, 0, 0, 0, 0],
+            [3, 6, 9, 2, 1, 1, 1, 1, 0, 0, 0, 0],
+        ];
+        for _ in 0..12 {
+            let (kh, kw) = (1 + rng.below(4), 1 + rng.below(4));
+            cases.push([
+                1 + rng.below(9), kh + rng.below(12), kw + rng.below(12), 1 + rng.below(31),
+                kh, kw, 1, 1, 0, 0, 0, 0,
+            ]);
+        }
+        for case in cases {
+            let mut s = shape_of(case);
+            // Now and then an output map smaller than the windows allow: rows and columns
+            // of the input that no window reads.
+            if rng.below(3) == 0 {
+                s.out_height = 1 + rng.below(s.out_height);
+                s.out_width = 1 + rng.below(s.out_width);
+            }
+            if !flat_grad::suits(&s) {
+                assert!(wide::is_wide(&s), "{s:?} should suit the flat pass");
+                continue;
+            }
+            let batch = 1 + rng.below(3);
+            let what = format!("{s:?} batch {batch}");
+            let d = random_data(&mut rng, &s, batch);
+            let dy = random_vec(&mut rng, batch * s.out_channels * s.out_height * s.out_width, 1.0);
+            let (want_dw, want_db, want_dx) = reference_backward(&s, &d.weight, &d.input, &dy, batch);
+            let (offset_w, offset_b) =
+                (random_vec(&mut rng, d.weight.len(), 1.0), random_vec(&mut rng, s.out_channels, 1.0));
+            let (mut dw, mut db) = (offset_w.clone(), offset_b.clone());
+            let mut dx = vec![f32::NAN; d.input.len()];
+            flat_grad::backward_batch(
+                (gemm, indirect), &s, &d.weight, &d.input, &dy, Some(&mut dx), &mut dw, &mut db, batch,
+            );
+            let added = |got: &[f32], offset: &[f32]| -> Vec<f32> {
+                got.iter().zip(offset).map(|(g, o)| g - o).collect()
+            };
+            let taps = s.in_channels * s.kernel_h * s.kernel_w;
+            let tol = 1e-5 * (batch * s.out_height * s.out_width + taps) as f64;
+            assert_close(&added(&dw, &offset_w), &want_dw, tol, tol, &format!("dW {what}"));
+            assert_close(&added(&db, &offset_b), &want_db, tol, tol, &format!("db {what}"));
+            assert_close(&dx, &want_dx, tol, tol, &format!("dX {what}"));
+            // Without the input gradient, the same parameter gradients.
+            let (mut dw2, mut db2) = (offset_w.clone(), offset_b.clone());
+            flat_grad::backward_batch(
+                (gemm, indirect), &s, &d.weight, &d.input, &dy, None, &mut dw2, &mut db2, batch,
+            );
+            assert_eq!((dw2, db2), (dw, db), "{what}: gradients without the input's");
         }
     }
 }

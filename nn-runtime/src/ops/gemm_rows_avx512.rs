@@ -26,6 +26,9 @@ struct RowProduct {
     k: usize,
     a: *const f32,
     lda: usize,
+    /// Where A's rows start, as offsets from `a`, when they have no common stride (null:
+    /// row `i` starts at `i · lda`).
+    a_rows: *const usize,
     b: *const f32,
     ldb: usize,
     c: *mut f32,
@@ -60,6 +63,7 @@ pub(crate) unsafe fn gemm_rows(a: Matrix<'_>, b: Matrix<'_>, accumulate: bool, c
         k: a.cols,
         a: a.data.as_ptr(),
         lda: a.row_stride,
+        a_rows: core::ptr::null(),
         b: b.data.as_ptr(),
         ldb: b.row_stride,
         c: c.data.as_mut_ptr(),
@@ -72,11 +76,87 @@ pub(crate) unsafe fn gemm_rows(a: Matrix<'_>, b: Matrix<'_>, accumulate: bool, c
     unsafe { product(&p) }
 }
 
+/// `C = A·B`, or `C += A·B` when `accumulate`, where row `i` of A is
+/// `a[a_rows[i] .. a_rows[i] + k]`: rows at any offsets, overlapping or not (an indirect
+/// GEMM: the rows of an im2col matrix read where they lie in the input). B and C as for
+/// [`gemm_rows`]. Panics when a row reaches past `a`, the dimensions do not chain, a view
+/// reaches past its slice, a column stride is not 1 or C's rows overlap.
+///
+/// # Safety
+/// The CPU has AVX-512F.
+pub(crate) unsafe fn gemm_rows_indirect(
+    a: &[f32],
+    a_rows: &[usize],
+    b: Matrix<'_>,
+    accumulate: bool,
+    c: MatrixMut<'_>,
+) {
+    let k = b.rows;
+    assert!(
+        a_rows.len() == c.rows && b.cols == c.cols,
+        "gemm_rows_indirect: {} rows of A, B {}×{}, C {}×{}",
+        a_rows.len(),
+        b.rows,
+        b.cols,
+        c.rows,
+        c.cols
+    );
+    assert!(
+        a_rows
+            .iter()
+            .all(|&start| start.checked_add(k).is_some_and(|end| end <= a.len())),
+        "gemm_rows_indirect: a row of A reaches past its {} values",
+        a.len()
+    );
+    // B and C checked as a product with a stand-in A of the right shape.
+    let stand_in = Matrix::strided(&[], c.rows, k, 0, 0);
+    let unit = |m: usize, stride: usize| m <= 1 || stride == 1;
+    assert!(
+        unit(b.cols, b.col_stride) && unit(c.cols, c.col_stride),
+        "gemm_rows_indirect: B and C need unit column stride"
+    );
+    assert!(
+        c.rows <= 1 || c.row_stride >= c.cols,
+        "gemm_rows_indirect: C's rows overlap"
+    );
+    super::gemm::check_dimensions(&stand_in, &b, &c);
+    for (name, m) in [("B", &b), ("C", &c.as_ref())] {
+        super::gemm::check_operand(
+            name,
+            m.rows,
+            m.cols,
+            m.data.len(),
+            m.row_stride,
+            m.col_stride,
+        );
+    }
+    if c.rows == 0 || c.cols == 0 {
+        return;
+    }
+    let p = RowProduct {
+        m: c.rows,
+        n: c.cols,
+        k,
+        a: a.as_ptr(),
+        lda: 0,
+        a_rows: a_rows.as_ptr(),
+        b: b.data.as_ptr(),
+        ldb: b.row_stride,
+        c: c.data.as_mut_ptr(),
+        ldc: c.row_stride,
+        accumulate,
+    };
+    // SAFETY: every row of A lies in `a` (checked above), B and C were checked as for
+    // `gemm_rows`; C is a distinct mutable borrow; AVX-512F is the caller's promise.
+    unsafe { product(&p) }
+}
+
 /// Runs the product, column blocks of [`COLS`] outside, row blocks of [`ROWS`] inside, so that
 /// a block of B (`k × 64`) is reused by every row block while it sits in cache.
 ///
 /// # Safety
-/// The CPU has AVX-512F; `a + i·lda + p` is readable for `i < m`, `p < k`; `b + p·ldb + j`
+/// The CPU has AVX-512F; `a + i·lda + p` (or `a + a_rows[i] + p`) is readable for `i < m`,
+/// `p < k`; `b + p·ldb + j`
 /// readable for `p < k`, `j < n`; `c + i·ldc + j` writable (and readable when accumulating)
 /// for `i < m`, `j < n`, and aliases neither A nor B.
 #[target_feature(enable = "avx512f")]
@@ -150,7 +230,13 @@ unsafe fn tile<const R: usize, const V: usize>(
     // SAFETY: every load and store below goes through `masks`, which keep it inside the
     // tile's valid columns; rows below `R` exist (the caller's contract).
     unsafe {
-        let a = p.a.add(row * p.lda);
+        let a: [*const f32; R] = core::array::from_fn(|r| {
+            if p.a_rows.is_null() {
+                p.a.add((row + r) * p.lda)
+            } else {
+                p.a.add(*p.a_rows.add(row + r))
+            }
+        });
         let b = p.b.add(col);
         let c = p.c.add(row * p.ldc + col);
         let mut acc = [[_mm512_setzero_ps(); V]; R];
@@ -166,7 +252,7 @@ unsafe fn tile<const R: usize, const V: usize>(
             let bv: [__m512; V] =
                 core::array::from_fn(|v| _mm512_maskz_loadu_ps(masks[v], b_step.add(16 * v)));
             for (r, acc) in acc.iter_mut().enumerate() {
-                let av = _mm512_set1_ps(*a.add(r * p.lda + i));
+                let av = _mm512_set1_ps(*a[r].add(i));
                 for (acc, &bv) in acc.iter_mut().zip(&bv) {
                     *acc = _mm512_fmadd_ps(av, bv, *acc);
                 }

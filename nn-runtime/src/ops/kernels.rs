@@ -94,6 +94,11 @@ pub(crate) type MaxPoolBackward = fn(&super::pool::Pool2dShape, &[f32], &[f32], 
 #[cfg(feature = "std")]
 pub(crate) type RowGemm = fn(Matrix<'_>, Matrix<'_>, bool, MatrixMut<'_>);
 
+/// `C = A·B` or `C += A·B` with A's rows at offsets into one slice
+/// (`gemm_rows_avx512::gemm_rows_indirect`): `(a, row offsets, b, accumulate, c)`.
+#[cfg(feature = "std")]
+pub(crate) type IndirectGemm = fn(&[f32], &[usize], Matrix<'_>, bool, MatrixMut<'_>);
+
 /// One sample of a convolution's backward pass from its nonzero output gradients
 /// (`conv_sparse_grad.rs`): `(shape, output_grad, input channel-last, weight [f, i, j, c],
 /// weight_grad [f, i, j, c], input_grad channel-last)`, lengths checked.
@@ -128,6 +133,11 @@ pub(crate) struct Kernels {
     /// (`conv_wide.rs`) instead of `gemm`; `None` where the variant has none.
     #[cfg(feature = "std")]
     pub(crate) row_gemm: Option<RowGemm>,
+    /// The same product with A's rows anywhere in one slice (the narrow convolutions'
+    /// weight gradients read the input in place, `conv_flat_grad.rs`); `None` where the
+    /// variant has none.
+    #[cfg(feature = "std")]
+    pub(crate) row_gemm_indirect: Option<IndirectGemm>,
     /// The backward pass from mostly-zero output gradients, per sample.
     #[cfg(feature = "std")]
     pub(crate) conv2d_sparse_grad: SparseGrad,
@@ -168,6 +178,8 @@ const PORTABLE: Kernels = Kernels {
     },
     #[cfg(feature = "std")]
     row_gemm: None,
+    #[cfg(feature = "std")]
+    row_gemm_indirect: None,
     #[cfg(feature = "std")]
     conv2d_sparse_grad: super::conv::sparse::sample_portable,
     #[cfg(feature = "std")]

@@ -33,6 +33,7 @@ const AVX2: Kernels = Kernels {
     conv2d_forward: conv2d_forward_avx2,
     conv2d_direct: conv::avx2::supports,
     row_gemm: None,
+    row_gemm_indirect: None,
     conv2d_sparse_grad: conv2d_sparse_grad_avx2,
     transpose: transpose_avx2,
     max_pool_halving_backward: max_pool_halving_backward_avx2,
@@ -51,6 +52,7 @@ const AVX512: Kernels = Kernels {
     matvec: matvec_avx512,
     dense_forward_batch: dense_forward_batch_avx512,
     row_gemm: Some(row_gemm_avx512),
+    row_gemm_indirect: Some(row_gemm_indirect_avx512),
     conv2d_sparse_grad: conv2d_sparse_grad_avx512,
     ..AVX2
 };
@@ -100,6 +102,17 @@ fn dense_forward_batch_avx512(
     }
     // SAFETY: reachable only through `AVX512`, handed out when the CPU has AVX-512F.
     unsafe { dense_avx512::forward(weight, bias, input, output, batch) }
+}
+
+fn row_gemm_indirect_avx512(
+    a: &[f32],
+    a_rows: &[usize],
+    b: Matrix<'_>,
+    accumulate: bool,
+    c: MatrixMut<'_>,
+) {
+    // SAFETY: reachable only through `AVX512`, handed out when the CPU has AVX-512F.
+    unsafe { gemm_rows_avx512::gemm_rows_indirect(a, a_rows, b, accumulate, c) }
 }
 
 fn row_gemm_avx512(a: Matrix<'_>, b: Matrix<'_>, accumulate: bool, c: MatrixMut<'_>) {
