@@ -4,7 +4,7 @@
 //! input gradient; and the dispatch on density.
 
 use super::tests::{all_cases, random_data, reference, shape_of};
-use super::wide_tests::{reference_backward, wide_cases};
+use super::wide_tests::{assert_gradients, reference_backward, wide_cases};
 use super::*;
 use crate::ops::kernels::test_every_variant;
 use crate::ops::test_support::*;
@@ -48,8 +48,7 @@ test_every_variant! {
                 let d = random_data(&mut rng, &s, batch);
                 let out_len = batch * s.out_channels * s.out_height * s.out_width;
                 let dy = sparse_gradient(&mut rng, out_len, density);
-                let (want_dw, want_db, want_dx) =
-                    reference_backward(&s, &d.weight, &d.input, &dy, batch);
+                let want = reference_backward(&s, &d.weight, &d.input, &dy, batch);
                 let offset_w = random_vec(&mut rng, d.weight.len(), 1.0);
                 let offset_b = random_vec(&mut rng, s.out_channels, 1.0);
                 let (mut dw, mut db) = (offset_w.clone(), offset_b.clone());
@@ -66,14 +65,7 @@ test_every_variant! {
                     batch,
                 );
                 let what = format!("{s:?} batch {batch} density {density}");
-                let added = |got: &[f32], offset: &[f32]| -> Vec<f32> {
-                    got.iter().zip(offset).map(|(g, o)| g - o).collect()
-                };
-                let taps = s.in_channels * s.kernel_h * s.kernel_w;
-                let tol = 1e-5 * (batch * s.out_height * s.out_width + taps) as f64;
-                assert_close(&added(&dw, &offset_w), &want_dw, tol, tol, &format!("dW {what}"));
-                assert_close(&added(&db, &offset_b), &want_db, tol, tol, &format!("db {what}"));
-                assert_close(&dx, &want_dx, tol, tol, &format!("dX {what}"));
+                assert_gradients(&s, batch, &what, (&dw, &db, &dx), (&offset_w, &offset_b), &want);
 
                 // Without the input gradient, the parameter gradients are the same.
                 let (mut dw2, mut db2) = (offset_w.clone(), offset_b.clone());

@@ -264,6 +264,40 @@ pub(super) fn reference_backward(
     (dw, db, dx)
 }
 
+/// Panics, naming `what`, unless the parameter gradients a backward pass added to its
+/// offsets (`got.0 − offsets.0`, `got.1 − offsets.1`) and its input gradient `got.2` match the
+/// `f64` reference `want`, within the rounding of sums over the batch's outputs and a filter's
+/// taps.
+pub(super) fn assert_gradients(
+    s: &Conv2dShape,
+    batch: usize,
+    what: &str,
+    got: (&[f32], &[f32], &[f32]),
+    offsets: (&[f32], &[f32]),
+    want: &(Vec<f64>, Vec<f64>, Vec<f64>),
+) {
+    let added = |got: &[f32], offset: &[f32]| -> Vec<f32> {
+        got.iter().zip(offset).map(|(g, o)| g - o).collect()
+    };
+    let taps = s.in_channels * s.kernel_h * s.kernel_w;
+    let tol = 1e-5 * (batch * s.out_height * s.out_width + taps) as f64;
+    assert_close(
+        &added(got.0, offsets.0),
+        &want.0,
+        tol,
+        tol,
+        &format!("dW {what}"),
+    );
+    assert_close(
+        &added(got.1, offsets.1),
+        &want.1,
+        tol,
+        tol,
+        &format!("db {what}"),
+    );
+    assert_close(got.2, &want.2, tol, tol, &format!("dX {what}"));
+}
+
 test_every_variant! {
     fn wide_passes_match_the_reference(kernels) {
         let Some(gemm) = kernels.row_gemm else { continue };
@@ -307,7 +341,7 @@ fn check_backward(
         batch * s.out_channels * s.out_height * s.out_width,
         1.0,
     );
-    let (want_dw, want_db, want_dx) = reference_backward(s, &d.weight, &d.input, &dy, batch);
+    let want = reference_backward(s, &d.weight, &d.input, &dy, batch);
     let (offset_w, offset_b) = (
         random_vec(rng, d.weight.len(), 1.0),
         random_vec(rng, s.out_channels, 1.0),
@@ -324,26 +358,8 @@ fn check_backward(
         cols,
         batch,
     );
-    let added = |got: &[f32], offset: &[f32]| -> Vec<f32> {
-        got.iter().zip(offset).map(|(g, o)| g - o).collect()
-    };
-    let taps = s.in_channels * s.kernel_h * s.kernel_w;
-    let grad_tol = 1e-5 * (batch * s.out_height * s.out_width + taps) as f64;
-    assert_close(
-        &added(&dw, &offset_w),
-        &want_dw,
-        grad_tol,
-        grad_tol,
-        &format!("dW {what}"),
-    );
-    assert_close(
-        &added(&db, &offset_b),
-        &want_db,
-        grad_tol,
-        grad_tol,
-        &format!("db {what}"),
-    );
-    assert_close(&dx, &want_dx, grad_tol, grad_tol, &format!("dX {what}"));
+    let got = (&dw[..], &db[..], &dx[..]);
+    assert_gradients(s, batch, what, got, (&offset_w, &offset_b), &want);
 }
 
 test_every_variant! {
@@ -545,7 +561,7 @@ test_every_variant! {
             let what = format!("{s:?} batch {batch}");
             let d = random_data(&mut rng, &s, batch);
             let dy = random_vec(&mut rng, batch * s.out_channels * s.out_height * s.out_width, 1.0);
-            let (want_dw, want_db, want_dx) = reference_backward(&s, &d.weight, &d.input, &dy, batch);
+            let want = reference_backward(&s, &d.weight, &d.input, &dy, batch);
             let (offset_w, offset_b) =
                 (random_vec(&mut rng, d.weight.len(), 1.0), random_vec(&mut rng, s.out_channels, 1.0));
             let (mut dw, mut db) = (offset_w.clone(), offset_b.clone());
@@ -553,14 +569,7 @@ test_every_variant! {
             flat_grad::backward_batch(
                 (gemm, indirect), &s, &d.weight, &d.input, &dy, Some(&mut dx), &mut dw, &mut db, batch,
             );
-            let added = |got: &[f32], offset: &[f32]| -> Vec<f32> {
-                got.iter().zip(offset).map(|(g, o)| g - o).collect()
-            };
-            let taps = s.in_channels * s.kernel_h * s.kernel_w;
-            let tol = 1e-5 * (batch * s.out_height * s.out_width + taps) as f64;
-            assert_close(&added(&dw, &offset_w), &want_dw, tol, tol, &format!("dW {what}"));
-            assert_close(&added(&db, &offset_b), &want_db, tol, tol, &format!("db {what}"));
-            assert_close(&dx, &want_dx, tol, tol, &format!("dX {what}"));
+            assert_gradients(&s, batch, &what, (&dw, &db, &dx), (&offset_w, &offset_b), &want);
             // Without the input gradient, the same parameter gradients.
             let (mut dw2, mut db2) = (offset_w.clone(), offset_b.clone());
             flat_grad::backward_batch(

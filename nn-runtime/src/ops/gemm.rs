@@ -83,7 +83,7 @@ pub fn gemm_naive(alpha: f32, a: Matrix<'_>, b: Matrix<'_>, beta: f32, c: Matrix
 }
 
 /// Panics unless A's columns are B's rows, A's rows C's rows and B's columns C's columns.
-pub(super) fn check_dimensions(a: &Matrix<'_>, b: &Matrix<'_>, c: &MatrixMut<'_>) {
+fn check_dimensions(a: &Matrix<'_>, b: &Matrix<'_>, c: &MatrixMut<'_>) {
     assert!(
         a.cols == b.rows && a.rows == c.rows && b.cols == c.cols,
         "gemm: A is {}×{}, B {}×{} and C {}×{}, which do not make C = A·B",
@@ -178,7 +178,7 @@ fn stride_for_sgemm(extent: usize, stride: usize) -> isize {
 
 /// Panics unless the largest index a `rows×cols` stride pattern touches is inside a slice of
 /// `len` elements. An empty matrix touches nothing.
-pub(super) fn check_operand(
+fn check_operand(
     name: &str,
     rows: usize,
     cols: usize,

@@ -44,36 +44,12 @@ struct RowProduct {
 /// # Safety
 /// The CPU has AVX-512F.
 pub(crate) unsafe fn gemm_rows(a: Matrix<'_>, b: Matrix<'_>, accumulate: bool, c: MatrixMut<'_>) {
-    check_product(&a, &b, &c);
-    let unit = |m: usize, stride: usize| m <= 1 || stride == 1;
-    assert!(
-        unit(a.cols, a.col_stride) && unit(b.cols, b.col_stride) && unit(c.cols, c.col_stride),
-        "gemm_rows: every operand needs unit column stride"
-    );
-    assert!(
-        c.rows <= 1 || c.row_stride >= c.cols,
-        "gemm_rows: C's rows overlap"
-    );
-    if c.rows == 0 || c.cols == 0 {
-        return;
-    }
-    let p = RowProduct {
-        m: c.rows,
-        n: c.cols,
-        k: a.cols,
-        a: a.data.as_ptr(),
-        lda: a.row_stride,
-        a_rows: core::ptr::null(),
-        b: b.data.as_ptr(),
-        ldb: b.row_stride,
-        c: c.data.as_mut_ptr(),
-        ldc: c.row_stride,
-        accumulate,
-    };
-    // SAFETY: `check_product` proved every element the row strides address lies inside its
-    // slice; C is a distinct mutable borrow with rows that do not overlap; AVX-512F is the
-    // caller's promise.
-    unsafe { product(&p) }
+    check_row_product("gemm_rows", &a, &b, &c);
+    let (a_start, lda) = (a.data.as_ptr(), a.row_stride);
+    // SAFETY: `check_row_product` proved every element the row strides address lies inside
+    // its slice; C is a distinct mutable borrow with rows that do not overlap; AVX-512F is
+    // the caller's promise.
+    unsafe { run((a_start, lda, core::ptr::null()), &b, accumulate, c) }
 }
 
 /// `C = A·B`, or `C += A·B` when `accumulate`, where row `i` of A is
@@ -93,13 +69,10 @@ pub(crate) unsafe fn gemm_rows_indirect(
 ) {
     let k = b.rows;
     assert!(
-        a_rows.len() == c.rows && b.cols == c.cols,
-        "gemm_rows_indirect: {} rows of A, B {}×{}, C {}×{}",
+        a_rows.len() == c.rows,
+        "gemm_rows_indirect: {} rows of A for {} rows of C",
         a_rows.len(),
-        b.rows,
-        b.cols,
-        c.rows,
-        c.cols
+        c.rows
     );
     assert!(
         a_rows
@@ -108,46 +81,55 @@ pub(crate) unsafe fn gemm_rows_indirect(
         "gemm_rows_indirect: a row of A reaches past its {} values",
         a.len()
     );
-    // B and C checked as a product with a stand-in A of the right shape.
-    let stand_in = Matrix::strided(&[], c.rows, k, 0, 0);
+    // B and C checked against a stand-in A of the same shape whose rows all start at 0.
+    let stand_in = Matrix::strided(&a[..k.min(a.len())], c.rows, k, 0, 1);
+    check_row_product("gemm_rows_indirect", &stand_in, &b, &c);
+    // SAFETY: every row of A lies in `a` (checked above), B and C were checked as for
+    // `gemm_rows`; C is a distinct mutable borrow; AVX-512F is the caller's promise.
+    unsafe { run((a.as_ptr(), 0, a_rows.as_ptr()), &b, accumulate, c) }
+}
+
+/// `check_product`, and the unit column strides and disjoint rows of C that the tile needs.
+fn check_row_product(what: &str, a: &Matrix<'_>, b: &Matrix<'_>, c: &MatrixMut<'_>) {
+    check_product(a, b, c);
     let unit = |m: usize, stride: usize| m <= 1 || stride == 1;
     assert!(
-        unit(b.cols, b.col_stride) && unit(c.cols, c.col_stride),
-        "gemm_rows_indirect: B and C need unit column stride"
+        unit(a.cols, a.col_stride) && unit(b.cols, b.col_stride) && unit(c.cols, c.col_stride),
+        "{what}: every operand needs unit column stride"
     );
     assert!(
         c.rows <= 1 || c.row_stride >= c.cols,
-        "gemm_rows_indirect: C's rows overlap"
+        "{what}: C's rows overlap"
     );
-    super::gemm::check_dimensions(&stand_in, &b, &c);
-    for (name, m) in [("B", &b), ("C", &c.as_ref())] {
-        super::gemm::check_operand(
-            name,
-            m.rows,
-            m.cols,
-            m.data.len(),
-            m.row_stride,
-            m.col_stride,
-        );
-    }
+}
+
+/// Runs the checked product of A (`(start, row stride, row offsets or null)`), `b` and `c`.
+///
+/// # Safety
+/// As [`product`].
+unsafe fn run(
+    (a, lda, a_rows): (*const f32, usize, *const usize),
+    b: &Matrix<'_>,
+    accumulate: bool,
+    c: MatrixMut<'_>,
+) {
     if c.rows == 0 || c.cols == 0 {
         return;
     }
     let p = RowProduct {
         m: c.rows,
         n: c.cols,
-        k,
-        a: a.as_ptr(),
-        lda: 0,
-        a_rows: a_rows.as_ptr(),
+        k: b.rows,
+        a,
+        lda,
+        a_rows,
         b: b.data.as_ptr(),
         ldb: b.row_stride,
         c: c.data.as_mut_ptr(),
         ldc: c.row_stride,
         accumulate,
     };
-    // SAFETY: every row of A lies in `a` (checked above), B and C were checked as for
-    // `gemm_rows`; C is a distinct mutable borrow; AVX-512F is the caller's promise.
+    // SAFETY: forwarded from the caller.
     unsafe { product(&p) }
 }
 
