@@ -362,26 +362,47 @@ fn check_backward(
     assert_gradients(s, batch, what, got, (&offset_w, &offset_b), &want);
 }
 
+/// Narrow geometries: the MNIST CNN's two layers, a 1×1 map and kernel, `extra`, and `count`
+/// random ones with kernels up to 4×4, up to 9 channels and 31 filters; with strides 1–3 and
+/// padding on the top and left when `strided`, else valid unit-stride ones.
+fn narrow_cases(rng: &mut Rng, extra: &[Case], count: usize, strided: bool) -> Vec<Case> {
+    let mut cases: Vec<Case> = vec![
+        [1, 28, 28, 8, 3, 3, 1, 1, 0, 0, 0, 0],
+        [8, 13, 13, 16, 3, 3, 1, 1, 0, 0, 0, 0],
+        [1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0],
+    ];
+    cases.extend_from_slice(extra);
+    for _ in 0..count {
+        let (kh, kw) = (1 + rng.below(4), 1 + rng.below(4));
+        let (c, h, w, f) = (
+            1 + rng.below(9),
+            kh + rng.below(12),
+            kw + rng.below(12),
+            1 + rng.below(31),
+        );
+        cases.push(if strided {
+            let (sh, sw, pt, pl) = (
+                1 + rng.below(3),
+                1 + rng.below(3),
+                rng.below(2),
+                rng.below(2),
+            );
+            [c, h, w, f, kh, kw, sh, sw, pt, pl, 0, 0]
+        } else {
+            [c, h, w, f, kh, kw, 1, 1, 0, 0, 0, 0]
+        });
+    }
+    cases
+}
+
 test_every_variant! {
     fn narrow_backward_passes_on_the_gemm_match_the_reference(kernels) {
         // The backward pass takes the in-place GEMM for narrow convolutions too: the MNIST
         // CNN's two layers, single filters and channels, odd maps, padding and strides.
         let Some(gemm) = kernels.row_gemm else { continue };
         let mut rng = Rng::new(64);
-        let mut cases: Vec<Case> = vec![
-            [1, 28, 28, 8, 3, 3, 1, 1, 0, 0, 0, 0],
-            [8, 13, 13, 16, 3, 3, 1, 1, 0, 0, 0, 0],
-            [1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0],
-            [3, 7, 9, 5, 3, 2, 2, 1, 1, 0, 2, 1],
-            [2, 10, 6, 17, 1, 1, 2, 3, 0, 0, 0, 0],
-        ];
-        for _ in 0..8 {
-            let (kh, kw) = (1 + rng.below(4), 1 + rng.below(4));
-            cases.push([
-                1 + rng.below(9), kh + rng.below(12), kw + rng.below(12), 1 + rng.below(31),
-                kh, kw, 1 + rng.below(3), 1 + rng.below(3), rng.below(2), rng.below(2), 0, 0,
-            ]);
-        }
+        let extra = [[3, 7, 9, 5, 3, 2, 2, 1, 1, 0, 2, 1], [2, 10, 6, 17, 1, 1, 2, 3, 0, 0, 0, 0]];
+        let cases = narrow_cases(&mut rng, &extra, 8, true);
         for case in cases {
             let s = shape_of(case);
             let batch = 1 + rng.below(3);
@@ -531,20 +552,8 @@ test_every_variant! {
             continue;
         };
         let mut rng = Rng::new(65);
-        let mut cases: Vec<Case> = vec![
-            [1, 28, 28, 8, 3, 3, 1, 1, 0, 0, 0, 0],
-            [8, 13, 13, 16, 3, 3, 1, 1, 0, 0, 0, 0],
-            [1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0],
-            [2, 5, 7, 3, 5, 7, 1, 1, 0, 0, 0, 0],
-            [3, 6, 9, 2, 1, 1, 1, 1, 0, 0, 0, 0],
-        ];
-        for _ in 0..12 {
-            let (kh, kw) = (1 + rng.below(4), 1 + rng.below(4));
-            cases.push([
-                1 + rng.below(9), kh + rng.below(12), kw + rng.below(12), 1 + rng.below(31),
-                kh, kw, 1, 1, 0, 0, 0, 0,
-            ]);
-        }
+        let extra = [[2, 5, 7, 3, 5, 7, 1, 1, 0, 0, 0, 0], [3, 6, 9, 2, 1, 1, 1, 1, 0, 0, 0, 0]];
+        let cases = narrow_cases(&mut rng, &extra, 12, false);
         for case in cases {
             let mut s = shape_of(case);
             // Now and then an output map smaller than the windows allow: rows and columns
