@@ -33,9 +33,12 @@ std::thread_local! {
 /// the training forward pass decides as the backward pass does.
 pub(super) fn suits(s: &Conv2dShape) -> bool {
     let table = kernels::active();
-    table.row_gemm.is_some()
-        && table.row_gemm_indirect.is_some()
-        && !wide::is_wide(s)
+    table.row_gemm.is_some() && table.row_gemm_indirect.is_some() && fits(s)
+}
+
+/// The geometry [`suits`] asks for, whatever the kernel table.
+pub(super) fn fits(s: &Conv2dShape) -> bool {
+    !wide::is_wide(s)
         && (s.stride_h, s.stride_w, s.pad_top, s.pad_left) == (1, 1, 0, 0)
         && s.out_height >= 1
         && s.out_width >= 1

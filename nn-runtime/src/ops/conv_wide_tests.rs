@@ -562,7 +562,7 @@ test_every_variant! {
                 s.out_height = 1 + rng.below(s.out_height);
                 s.out_width = 1 + rng.below(s.out_width);
             }
-            if !flat_grad::suits(&s) {
+            if !flat_grad::fits(&s) {
                 assert!(wide::is_wide(&s), "{s:?} should suit the flat pass");
                 continue;
             }
