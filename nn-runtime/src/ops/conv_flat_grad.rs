@@ -14,6 +14,11 @@
 //!
 //! The training forward pass then builds no im2col matrices for these layers (the direct
 //! kernel needs none), which in the MNIST CNN cost more than the products they fed.
+//!
+//! The junk columns read input values that the tap's own windows do not (times a zero
+//! gradient): an infinite or NaN input makes more of `dW` NaN than im2col's sums would. Such
+//! an input has already made the forward pass's outputs, and so the loss, non-finite, which
+//! training refuses before any step.
 
 use super::{wide, Conv2dShape};
 use crate::ops::kernels::{self, IndirectGemm, RowGemm};
