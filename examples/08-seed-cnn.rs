@@ -16,8 +16,8 @@
 //!     LearningRateScheduler(CosineDecay(1e-3, 10))])
 //! ```
 //!
-//! Run with `cargo run --release --example 08-seed-cnn [DATA_DIR] [EPOCHS]` (defaults:
-//! `data/mnist`, 10).
+//! Run with `cargo run --release --example 08-seed-cnn [DATA_DIR] [EPOCHS] [SEED]` (defaults:
+//! `data/mnist`, 10, 42: the seed of the initial weights and of the shuffling).
 
 use nn::callbacks::{Callback, EarlyStopping, LearningRateScheduler, Monitor, Schedule};
 use nn::data::MnistSplit;
@@ -38,6 +38,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .map_err(|_| format!("EPOCHS must be a whole number, found `{text}`"))?,
         None => 10,
     };
+    let seed: u64 = match args.next() {
+        Some(text) => text
+            .parse()
+            .map_err(|_| format!("SEED must be a whole number, found `{text}`"))?,
+        None => 42,
+    };
     // Class indices, as `sparse_categorical_crossentropy` takes them: no one-hot copy.
     let train = Dataset::mnist(&dir, MnistSplit::Train)?.to_class_indices();
     let test = Dataset::mnist(&dir, MnistSplit::Test)?.to_class_indices();
@@ -48,7 +54,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     print!("{}", SeedCnn::SUMMARY);
 
-    let mut model = SeedCnn::new_boxed(42);
+    let mut model = SeedCnn::new_boxed(seed);
     let mut stopping = EarlyStopping::new(Monitor::ValLoss)
         .patience(3)
         .restore_best_weights(true);
@@ -57,7 +63,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         min_lr: 0.0,
     });
     let callbacks: &mut [&mut dyn Callback] = &mut [&mut cosine, &mut stopping];
-    let config = FitConfig::new(epochs, 32).seed(42).validation_split(0.1);
+    let config = FitConfig::new(epochs, 32).seed(seed).validation_split(0.1);
     let history = model.fit_with(&train, None, &mut Adam::new(1e-3), &config, callbacks)?;
     print!("\n{history}");
 
